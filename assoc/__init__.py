@@ -1,0 +1,81 @@
+"""assoc — the web system of Vietnam's education-promotion associations (Hội Khuyến học)."""
+
+from __future__ import annotations
+
+from flask import Flask, g, has_request_context, render_template, session
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from .config import Config
+from .extensions import babel, bootstrap, csrf, db, init_engine_events, login_manager, migrate
+
+
+def select_locale() -> str:
+    if not has_request_context():  # CLI, tests of services: Vietnamese
+        return "vi"
+    lang = session.get("lang")
+    if not lang and current_user and getattr(current_user, "is_authenticated", False):
+        lang = current_user.language
+    return lang if lang in ("vi", "en") else "vi"
+
+
+def create_app(config: object | dict | None = None) -> Flask:
+    app = Flask(__name__, template_folder="../templates", instance_relative_config=False)
+    if config is None:
+        app.config.from_object(Config())
+    elif isinstance(config, dict):
+        app.config.from_object(Config())
+        app.config.update(config)
+    else:
+        app.config.from_object(config)
+
+    db.init_app(app)
+    init_engine_events(app)
+    migrate.init_app(app, db, directory=str(_root() / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Ho_Chi_Minh")
+    bootstrap.init_app(app)
+
+    from . import auth_setup, filters
+
+    auth_setup.init(app)
+    filters.init(app)
+
+    from .blueprints import register_blueprints
+
+    register_blueprints(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    _register_errors(app)
+    return app
+
+
+def _root():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent
+
+
+def _register_errors(app: Flask) -> None:
+    def render_error(code: int, template: str):
+        def handler(error):
+            db.session.rollback()
+            return render_template(template, error=error), code
+
+        return handler
+
+    app.register_error_handler(403, render_error(403, "errors/403.html"))
+    app.register_error_handler(404, render_error(404, "errors/404.html"))
+    app.register_error_handler(500, render_error(500, "errors/500.html"))
+    app.register_error_handler(CSRFError, render_error(400, "errors/csrf.html"))
+
+    @app.before_request
+    def forget_request_caches():
+        # In production every request has its own app context; tests may share one across
+        # requests, so drop what earlier requests cached about the user.
+        g.pop("_login_user", None)
+        g.pop("_assignments", None)

@@ -1,0 +1,68 @@
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ...extensions import db
+from ...services import DomainError, users
+from ...views import attach_error, safe_next
+from . import bp
+from .forms import ChangePasswordForm, LoginForm
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        user, error = users.authenticate(form.username.data, form.password.data)
+        db.session.commit()  # failures are counted even when the login is refused
+        if user is None:
+            form.form_errors.append(error)
+            return render_template("auth/login.html", form=form), 401
+        login_user(user, remember=form.remember.data)
+        session["lang"] = user.language
+        flash(_("Welcome, %(name)s.", name=user.full_name), "success")
+        return redirect(safe_next(form.next.data, url_for("main.home")))
+    return render_template("auth/login.html", form=form), 400 if form.errors else 200
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            users.change_password(current_user, form.current_password.data, form.new_password.data)
+        except DomainError as e:
+            attach_error(form, e)
+            return render_template("auth/password.html", form=form), 400
+        db.session.commit()
+        flash(_("Your password has been changed."), "success")
+        return redirect(url_for("main.home"))
+    return render_template("auth/password.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/lang/<code>")
+def set_language(code: str):
+    if code not in ("vi", "en"):
+        abort(404)
+    session["lang"] = code
+    if current_user.is_authenticated:
+        users.set_language(current_user, code)
+        db.session.commit()
+    return redirect(safe_next(request.args.get("next"), url_for("main.home")))

@@ -1,0 +1,281 @@
+"""The association tree: browse, open, create, edit, move, close; roles; activity."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from ...extensions import db
+from ...models import LEVELS, RoleAssignment, Unit, today
+from ...permissions import (
+    assignable_roles,
+    can,
+    can_restructure,
+    require,
+    scope_query,
+)
+from ...services import DomainError, audit, units, users
+from ...text import search_key
+from ...views import attach_error, get_or_404, page_arg
+from . import bp
+from .forms import (
+    LEVEL_LABELS,
+    ROLE_LABELS,
+    CloseForm,
+    GrantRoleForm,
+    MoveForm,
+    NewUserRoleForm,
+    UnitForm,
+)
+
+
+def _level_choices(parent: Unit | None):
+    rank = LEVELS[parent.level] if parent else -1
+    return [(lvl, LEVEL_LABELS[lvl]) for lvl, r in LEVELS.items() if r > rank]
+
+
+def _editable_units(action: str = "unit.edit"):
+    q = scope_query(select(Unit), current_user, action)
+    q = q.where(Unit.valid_to.is_(None) | (Unit.valid_to >= today()))
+    return db.session.scalars(q.order_by(Unit.path)).all()
+
+
+@bp.app_context_processor
+def unit_labels():
+    return {"LEVEL_LABELS": LEVEL_LABELS, "ROLE_LABELS": ROLE_LABELS}
+
+
+@bp.get("/")
+@login_required
+def tree():
+    """Every unit the user may see, as an indented tree; a search narrows it."""
+    q = scope_query(select(Unit), current_user, "unit.view")
+    show_closed = request.args.get("closed") == "1"
+    if not show_closed:
+        q = q.where(Unit.valid_to.is_(None) | (Unit.valid_to >= today()))
+    term = search_key(request.args.get("q", ""))
+    if term:
+        q = q.where(Unit.search_key.contains(term, autoescape=True)
+                    | func.lower(Unit.code).contains(term, autoescape=True))
+    found = db.session.scalars(q.order_by(Unit.path)).all()
+    base_depth = min((u.depth for u in found), default=0)
+    return render_template("units/tree.html", units=found, base_depth=base_depth,
+                           term=request.args.get("q", ""), show_closed=show_closed)
+
+
+@bp.get("/<int:unit_id>")
+@login_required
+def show(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    require(current_user, "unit.view", unit)
+    ancestors = _ancestors(unit)
+    children = sorted(unit.children, key=lambda u: (u.valid_to is not None, u.name))
+    counts = dict(
+        db.session.execute(
+            select(Unit.level, func.count())
+            .where(Unit.path.startswith(unit.path, autoescape=True), Unit.id != unit.id,
+                   Unit.valid_to.is_(None))
+            .group_by(Unit.level)
+        ).all()
+    )
+    roles = db.session.scalars(
+        select(RoleAssignment).where(RoleAssignment.unit_id == unit.id)
+    ).all()
+    active_roles = [r for r in roles if r.is_active()]
+    return render_template("units/show.html", unit=unit, ancestors=ancestors, children=children,
+                           counts=counts, roles=active_roles)
+
+
+def _ancestors(unit: Unit) -> list[Unit]:
+    ids = unit.ancestor_ids[:-1]
+    if not ids:
+        return []
+    by_id = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+@bp.route("/<int:unit_id>/new", methods=["GET", "POST"])
+@login_required
+def create_child(unit_id: int):
+    parent = get_or_404(Unit, unit_id)
+    require(current_user, "unit.edit", parent)
+    form = UnitForm()
+    form.level.choices = _level_choices(parent)
+    if form.validate_on_submit():
+        try:
+            unit = units.create_unit(
+                current_user, parent=parent, level=form.level.data, code=form.code.data,
+                name=form.name.data, address=form.address.data or "",
+                phone=form.phone.data or "", email=form.email.data or "",
+                valid_from=form.valid_from.data,
+            )
+        except DomainError as e:
+            attach_error(form, e)
+        else:
+            db.session.commit()
+            flash(_("Unit %(name)s created.", name=unit.name), "success")
+            return redirect(url_for(".show", unit_id=unit.id))
+    return render_template("units/form.html", form=form, parent=parent, unit=None,
+                           ancestors=_ancestors(parent) + [parent]), 400 if form.errors or form.form_errors else 200
+
+
+@bp.route("/<int:unit_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    require(current_user, "unit.edit", unit)
+    form = UnitForm(obj=unit)
+    form.level.choices = _level_choices(unit.parent)
+    del form.valid_from
+    if form.validate_on_submit():
+        try:
+            units.update_unit(
+                current_user, unit, level=form.level.data, code=form.code.data,
+                name=form.name.data, address=form.address.data or "",
+                phone=form.phone.data or "", email=form.email.data or "",
+            )
+        except DomainError as e:
+            attach_error(form, e)
+        else:
+            db.session.commit()
+            flash(_("Changes saved."), "success")
+            return redirect(url_for(".show", unit_id=unit.id))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("units/form.html", form=form, parent=unit.parent, unit=unit,
+                           ancestors=_ancestors(unit)), status
+
+
+@bp.route("/<int:unit_id>/move", methods=["GET", "POST"])
+@login_required
+def move(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    if not can_restructure(current_user, unit):
+        abort(403)
+    form = MoveForm()
+    candidates = [u for u in _editable_units() if LEVELS[u.level] < LEVELS[unit.level]]
+    form.parent.choices = [(u.id, f"{'— ' * u.depth}{u.name} ({u.code})") for u in candidates]
+    if request.method == "GET" and unit.parent_id:
+        form.parent.data = unit.parent_id
+    if form.validate_on_submit():
+        new_parent = get_or_404(Unit, form.parent.data)
+        require(current_user, "unit.edit", new_parent)
+        try:
+            units.move_unit(current_user, unit, new_parent)
+        except DomainError as e:
+            attach_error(form, e)
+        else:
+            db.session.commit()
+            flash(_("Unit moved."), "success")
+            return redirect(url_for(".show", unit_id=unit.id))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("units/move.html", form=form, unit=unit,
+                           ancestors=_ancestors(unit)), status
+
+
+@bp.route("/<int:unit_id>/close", methods=["GET", "POST"])
+@login_required
+def close(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    if not can_restructure(current_user, unit):
+        abort(403)
+    form = CloseForm()
+    others = [u for u in _editable_units() if u.id != unit.id and u.level == unit.level]
+    form.successor.choices = [(0, "—")] + [(u.id, f"{u.name} ({u.code})") for u in others]
+    if request.method == "GET":
+        form.on.data = today()
+    if form.validate_on_submit():
+        successor = get_or_404(Unit, form.successor.data) if form.successor.data else None
+        if successor is not None:
+            require(current_user, "unit.edit", successor)
+        try:
+            units.close_unit(current_user, unit, on=form.on.data, reason=form.reason.data,
+                             successor=successor)
+        except DomainError as e:
+            attach_error(form, e)
+        else:
+            db.session.commit()
+            flash(_("Unit closed."), "success")
+            return redirect(url_for(".show", unit_id=unit.id))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("units/close.html", form=form, unit=unit,
+                           ancestors=_ancestors(unit)), status
+
+
+@bp.route("/<int:unit_id>/roles", methods=["GET", "POST"])
+@login_required
+def roles(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    require(current_user, "unit.view", unit)
+    manage = can(current_user, "role.manage", unit)
+    grant_form, new_form = GrantRoleForm(prefix="grant"), NewUserRoleForm(prefix="new")
+    choices = [(r, ROLE_LABELS[r]) for r in assignable_roles(current_user, unit)]
+    grant_form.role.choices = new_form.role.choices = choices
+    status = 200
+    if request.method == "POST":
+        require(current_user, "role.manage", unit)
+        form = grant_form if "grant-submit" in request.form else new_form
+        if form.validate_on_submit():
+            if form.role.data not in dict(choices):
+                abort(403)
+            try:
+                if form is grant_form:
+                    user = users.find_by_username(form.username.data)
+                    if user is None:
+                        raise DomainError(_("No account has this username."), "username")
+                    units.grant_role(current_user, user, unit, form.role.data,
+                                     valid_from=form.valid_from.data,
+                                     valid_to=form.valid_to.data)
+                else:
+                    user = users.create_user(current_user, username=form.username.data,
+                                             full_name=form.full_name.data,
+                                             password=form.password.data,
+                                             phone=form.phone.data or "")
+                    units.grant_role(current_user, user, unit, form.role.data)
+            except DomainError as e:
+                attach_error(form, e)
+            else:
+                db.session.commit()
+                flash(_("%(name)s is now %(role)s of %(unit)s.", name=user.full_name,
+                        role=ROLE_LABELS[form.role.data], unit=unit.name), "success")
+                return redirect(url_for(".roles", unit_id=unit.id))
+        status = 400
+    assignments = db.session.scalars(
+        select(RoleAssignment).where(RoleAssignment.unit_id == unit.id)
+        .order_by(RoleAssignment.valid_to.is_not(None), RoleAssignment.role)
+    ).all()
+    return render_template("units/roles.html", unit=unit, ancestors=_ancestors(unit),
+                           assignments=assignments, grant_form=grant_form, new_form=new_form,
+                           manage=manage), status
+
+
+@bp.post("/roles/<int:assignment_id>/end")
+@login_required
+def end_role(assignment_id: int):
+    assignment = get_or_404(RoleAssignment, assignment_id)
+    require(current_user, "role.manage", assignment.unit)
+    if assignment.role == "admin":
+        require(current_user, "role.grant_admin", assignment.unit)
+    try:
+        units.revoke_role(current_user, assignment)
+    except DomainError as e:
+        flash(str(e), "danger")
+    else:
+        db.session.commit()
+        flash(_("The role has ended."), "success")
+    return redirect(url_for(".roles", unit_id=assignment.unit_id))
+
+
+@bp.get("/<int:unit_id>/activity")
+@login_required
+def activity(unit_id: int):
+    """The audit log of a unit and everything below it (or of the unit object alone)."""
+    unit = get_or_404(Unit, unit_id)
+    require(current_user, "audit.view", unit)
+    only_unit = request.args.get("only") == "unit"
+    q = (audit.history_query("unit", unit.id) if only_unit
+         else audit.unit_activity_query(unit))
+    page = db.paginate(q, page=page_arg(), per_page=50, error_out=False)
+    return render_template("units/activity.html", unit=unit, ancestors=_ancestors(unit),
+                           page=page, only_unit=only_unit)
+
+

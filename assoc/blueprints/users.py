@@ -1,0 +1,94 @@
+"""Accounts, for administrators: list, create, disable, reset a password."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import func, or_, select
+from wtforms import PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..extensions import db
+from ..models import User
+from ..permissions import is_admin
+from ..services import DomainError, audit, users
+from ..views import attach_error, get_or_404, page_arg
+
+bp = Blueprint("users", __name__, url_prefix="/users")
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=60)])
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
+    email = StringField(_l("Email"), validators=[Optional(), Length(max=120)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=8)])
+    submit = SubmitField(_l("Create the account"))
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8)])
+    submit = SubmitField(_l("Set the password"))
+
+
+@bp.before_request
+@login_required
+def only_admins():
+    if not is_admin(current_user):
+        abort(403)
+
+
+@bp.route("/", methods=["GET", "POST"])
+def index():
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            user = users.create_user(current_user, username=form.username.data,
+                                     full_name=form.full_name.data, password=form.password.data,
+                                     email=form.email.data or "", phone=form.phone.data or "")
+        except DomainError as e:
+            attach_error(form, e)
+        else:
+            db.session.commit()
+            flash(_("Account %(u)s created. Give it a role on a unit's Roles page.",
+                    u=user.username), "success")
+            return redirect(url_for(".show", user_id=user.id))
+    term = request.args.get("q", "").strip().lower()
+    q = select(User).order_by(User.username)
+    if term:
+        q = q.where(or_(func.lower(User.username).contains(term, autoescape=True),
+                        func.lower(User.full_name).contains(term, autoescape=True)))
+    page = db.paginate(q, page=page_arg(), per_page=50, error_out=False)
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("users/index.html", page=page, form=form, term=term), status
+
+
+@bp.route("/<int:user_id>", methods=["GET", "POST"])
+def show(user_id: int):
+    user = get_or_404(User, user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            users.set_password(current_user, user, form.password.data)
+        except DomainError as e:
+            attach_error(form, e)
+        else:
+            db.session.commit()
+            flash(_("Password set."), "success")
+            return redirect(url_for(".show", user_id=user.id))
+    history = db.session.scalars(audit.history_query("user", user.id).limit(50)).all()
+    return render_template("users/show.html", user=user, form=form, history=history)
+
+
+@bp.post("/<int:user_id>/active")
+def toggle_active(user_id: int):
+    user = get_or_404(User, user_id)
+    try:
+        users.set_active(current_user, user, not user.active)
+    except DomainError as e:
+        flash(str(e), "danger")
+    else:
+        db.session.commit()
+        flash(_("Account enabled.") if user.active else _("Account disabled."), "success")
+    return redirect(url_for(".show", user_id=user.id))

@@ -1,0 +1,68 @@
+"""Jinja filters and globals: money, dates in Vietnam's time zone, permission checks."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+
+from . import permissions
+from .money import format_money, format_number
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def local_dt(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite drops the zone; we always store UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(VN)
+
+
+def fmt_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = local_dt(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def fmt_datetime(value: datetime | None) -> str:
+    value = local_dt(value)
+    return value.strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+def url_with(**changes) -> str:
+    """The current URL with some query arguments replaced (pagination, sorting, filters)."""
+    args = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def init(app: Flask) -> None:
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["date"] = fmt_date
+    app.jinja_env.filters["datetime"] = fmt_datetime
+    app.jinja_env.globals["url_with"] = url_with
+
+    @app.context_processor
+    def access_helpers():
+        def can(action, unit=None):
+            return permissions.can(current_user, action, unit)
+
+        def can_somewhere(action):
+            return permissions.can_somewhere(current_user, action)
+
+        def can_restructure(unit):
+            return permissions.can_restructure(current_user, unit)
+
+        return {"can": can, "can_somewhere": can_somewhere, "can_restructure": can_restructure,
+                "languages": app.config["LANGUAGES"]}

@@ -1,0 +1,227 @@
+"""All tables, in titled sections. Typed Mapped[...] columns; money is integer đồng (BigInteger).
+
+Column defaults are callables: nothing is computed at import time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def today() -> date:
+    # The association works on Vietnamese calendar days, not UTC ones.
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+
+
+# ---------------------------------------------------------------------------------------------
+# Units
+# ---------------------------------------------------------------------------------------------
+
+# Rank of each level: a unit's parent must have a strictly smaller rank.
+LEVELS: dict[str, int] = {
+    "national": 0,
+    "province": 1,
+    "district": 2,
+    "commune": 3,
+    "branch": 4,
+    "board": 4,
+}
+
+
+class Unit(db.Model):
+    """A node of the association tree. `path` is materialised ("/1/7/42/") so a sub-tree is
+    one indexed LIKE on SQLite and PostgreSQL alike."""
+
+    __tablename__ = "unit"
+    # varchar_pattern_ops lets PostgreSQL use the index for `path LIKE '/1/7/%'`.
+    __table_args__ = (
+        Index("ix_unit_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    level: Mapped[str] = mapped_column(String(20))
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Lower case, no diacritics: "phuong khanh hoi" finds "Phường Khánh Hội".
+    search_key: Mapped[str] = mapped_column(String(200), default="", index=True)
+    path: Mapped[str] = mapped_column(String(500), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    email: Mapped[str] = mapped_column(String(120), default="")
+    valid_from: Mapped[date] = mapped_column(Date, default=today)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    closed_reason: Mapped[str] = mapped_column(String(300), default="")
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    parent: Mapped[Unit | None] = relationship(
+        remote_side="Unit.id", foreign_keys=[parent_id], back_populates="children"
+    )
+    children: Mapped[list[Unit]] = relationship(
+        foreign_keys=[parent_id], back_populates="parent", order_by="Unit.name"
+    )
+    successor: Mapped[Unit | None] = relationship(remote_side="Unit.id", foreign_keys=[successor_id])
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") - 2
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        """Ids from the root down to this unit (inclusive), read from the path."""
+        return [int(p) for p in self.path.strip("/").split("/") if p]
+
+    def is_active(self, on: date | None = None) -> bool:
+        on = on or today()
+        return self.valid_from <= on and (self.valid_to is None or self.valid_to >= on)
+
+    def is_within(self, other: Unit) -> bool:
+        return self.path.startswith(other.path)
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.code} {self.path}>"
+
+
+# ---------------------------------------------------------------------------------------------
+# People and access
+# ---------------------------------------------------------------------------------------------
+
+ROLES = ("viewer", "clerk", "treasurer", "approver", "chair", "admin")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(120), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    language: Mapped[str] = mapped_column(String(5), default="vi")
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    assignments: Mapped[list[RoleAssignment]] = relationship(
+        back_populates="user", foreign_keys="RoleAssignment.user_id"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        from flask import current_app
+
+        # scrypt in production; tests configure a cheaper method to stay fast.
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def active_assignments(self, on: date | None = None) -> list[RoleAssignment]:
+        on = on or today()
+        return [a for a in self.assignments if a.is_active(on) and a.unit.is_active(on)]
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class RoleAssignment(db.Model):
+    """A role held at a unit; it applies to that unit and every unit below it."""
+
+    __tablename__ = "role_assignment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    valid_from: Mapped[date] = mapped_column(Date, default=today)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="assignments", foreign_keys=[user_id])
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])
+
+    def is_active(self, on: date | None = None) -> bool:
+        on = on or today()
+        return self.valid_from <= on and (self.valid_to is None or self.valid_to >= on)
+
+
+# ---------------------------------------------------------------------------------------------
+# Audit
+# ---------------------------------------------------------------------------------------------
+
+
+class AuditEntry(db.Model):
+    """Who did what, when, to which object, in which unit. Written by services, never edited."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int | None] = mapped_column(BigInteger)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    user: Mapped[User | None] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+
+
+# ---------------------------------------------------------------------------------------------
+# Members
+# ---------------------------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------------
+# Money
+# ---------------------------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------------
+# Scholarships
+# ---------------------------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------------
+# Events
+# ---------------------------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------------
+# Officers
+# ---------------------------------------------------------------------------------------------

@@ -1,0 +1,133 @@
+"""THE access rule. Nothing else in the application decides who may do what.
+
+A role held at unit U applies to U and to every unit whose path starts with U.path.
+- can(user, action, unit) -> bool
+- require(user, action, unit) aborts with 403
+- scope_query(query, user, action, path_column) keeps only rows of units the user may act on
+Special rules (e.g. nobody decides on nominations from a unit where they nominate) live here too.
+"""
+
+from __future__ import annotations
+
+from flask import abort, g, has_request_context
+from sqlalchemy import false, or_
+
+from .models import Unit, User
+
+# Actions, grouped by what each role may do. Add an action here before using it anywhere.
+VIEW_ACTIONS = frozenset(
+    {
+        "unit.view",
+        "audit.view",
+        "member.view",
+        "voucher.view",
+        "fund.view",
+        "program.view",
+        "nomination.view",
+        "event.view",
+        "officer.view",
+        "report.view",
+    }
+)
+CLERK_ACTIONS = VIEW_ACTIONS | {"member.edit", "event.edit", "nomination.edit", "donation.edit"}
+TREASURER_ACTIONS = VIEW_ACTIONS | {
+    "voucher.issue",
+    "voucher.void",
+    "fund.edit",
+    "dues.collect",
+    "award.pay",
+    "donation.edit",
+    "remuneration.edit",
+}
+APPROVER_ACTIONS = VIEW_ACTIONS | {"nomination.decide", "program.edit"}
+CHAIR_ACTIONS = (
+    CLERK_ACTIONS
+    | TREASURER_ACTIONS
+    | APPROVER_ACTIONS
+    | {"unit.edit", "role.manage", "officer.edit", "fund.overdraw", "member.merge"}
+)
+ADMIN_ACTIONS = CHAIR_ACTIONS | {"role.grant_admin", "user.manage", "salary.edit"}
+
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    "viewer": VIEW_ACTIONS,
+    "clerk": frozenset(CLERK_ACTIONS),
+    "treasurer": frozenset(TREASURER_ACTIONS),
+    "approver": frozenset(APPROVER_ACTIONS),
+    "chair": frozenset(CHAIR_ACTIONS),
+    "admin": frozenset(ADMIN_ACTIONS),
+}
+ALL_ACTIONS = frozenset(ADMIN_ACTIONS)
+
+# Actions that are about the whole system rather than one unit: held via an admin role anywhere.
+SYSTEM_ACTIONS = frozenset({"user.manage", "salary.edit"})
+
+
+def _assignments(user: User):
+    """The user's active role assignments, cached for the request (checked many times a page)."""
+    if not getattr(user, "is_authenticated", False) or not user.active:
+        return []
+    if has_request_context():
+        cache = g.setdefault("_assignments", {})
+        if user.id not in cache:
+            cache[user.id] = user.active_assignments()
+        return cache[user.id]
+    return user.active_assignments()
+
+
+def granting_paths(user: User, action: str) -> list[str]:
+    """Paths of the units at which the user holds a role that includes `action`."""
+    if action not in ALL_ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    return [a.unit.path for a in _assignments(user) if action in ROLE_ACTIONS[a.role]]
+
+
+def can(user: User, action: str, unit: Unit | None = None) -> bool:
+    if action in SYSTEM_ACTIONS:
+        return bool(granting_paths(user, action))
+    if unit is None:
+        return False
+    return any(unit.path.startswith(p) for p in granting_paths(user, action))
+
+
+def can_somewhere(user: User, action: str) -> bool:
+    """Whether the user may do `action` in at least one unit (used to show navigation)."""
+    return bool(granting_paths(user, action))
+
+
+def require(user: User, action: str, unit: Unit | None = None) -> None:
+    if not can(user, action, unit):
+        abort(403)
+
+
+def scope_query(query, user: User, action: str, path_column=Unit.path):
+    """Filter `query` to rows whose unit path lies under a unit where the user may `action`.
+
+    The caller joins whatever table carries the path (usually Unit) and passes its column."""
+    prefixes = granting_paths(user, action)
+    if not prefixes:
+        return query.filter(false())
+    # A prefix covering another prefix makes the inner one redundant.
+    prefixes = [p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes)]
+    return query.filter(or_(*(path_column.startswith(p, autoescape=True) for p in prefixes)))
+
+
+def assignable_roles(user: User, unit: Unit) -> list[str]:
+    """Roles the user may hand out at `unit`: only an admin makes admins."""
+    if not can(user, "role.manage", unit):
+        return []
+    roles = ["viewer", "clerk", "treasurer", "approver", "chair"]
+    if can(user, "role.grant_admin", unit):
+        roles.append("admin")
+    return roles
+
+
+def can_restructure(user: User, unit: Unit) -> bool:
+    """Moving or closing a unit changes its parent's tree, so it takes the edit right one level
+    up (an administrator for a root). A ward chair may rename their ward but not move it."""
+    if unit.parent is not None:
+        return can(user, "unit.edit", unit.parent)
+    return can(user, "role.grant_admin", unit)
+
+
+def is_admin(user: User) -> bool:
+    return can_somewhere(user, "user.manage")

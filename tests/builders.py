@@ -1,0 +1,118 @@
+"""Make the world of a test in one line.
+
+    tree = build_tree()                     # the standard tree below
+    tree = build_tree("city>district_a>ward_a,ward_b>branch_a")
+    user = build_user(role="chair", at=tree.ward_a)
+
+A spec is levels separated by ">", siblings by ","; each level hangs under the first unit of the
+level before. A unit's level comes from its name (city, district…, ward…, branch…, board…).
+
+The standard tree (relations seen from ward_a):
+    city ─┬─ district_a ─┬─ ward_a ─┬─ branch_a        own = ward_a, child = branch_a,
+          │              │          └─ board_a         parent = district_a,
+          │              └─ ward_b ─── branch_b        sibling = ward_b,
+          └─ district_b ──── ward_c                    unrelated = ward_c
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from dataclasses import dataclass, field
+
+from assoc.extensions import db
+from assoc.models import Unit, User
+from assoc.services import units, users
+
+PASSWORD = "correct horse battery"
+_seq = itertools.count(1)
+
+LEVEL_BY_PREFIX = [
+    ("national", "national"),
+    ("city", "province"),
+    ("province", "province"),
+    ("district", "district"),
+    ("ward", "commune"),
+    ("commune", "commune"),
+    ("branch", "branch"),
+    ("board", "board"),
+]
+
+
+def level_for(name: str) -> str:
+    for prefix, level in LEVEL_BY_PREFIX:
+        if name.startswith(prefix):
+            return level
+    raise ValueError(f"cannot tell the level of {name!r}")
+
+
+@dataclass
+class Tree:
+    units: dict[str, Unit] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Unit:
+        try:
+            return self.__dict__["units"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    RELATIONS = {
+        "own": "ward_a",
+        "child": "branch_a",
+        "parent": "district_a",
+        "sibling": "ward_b",
+        "unrelated": "ward_c",
+    }
+
+    def relative(self, where: str) -> Unit:
+        """The unit standing in `where` relation to ward_a in the standard tree."""
+        return self.units[self.RELATIONS[where]]
+
+
+STANDARD = [
+    ("city", None),
+    ("district_a", "city"),
+    ("district_b", "city"),
+    ("ward_a", "district_a"),
+    ("ward_b", "district_a"),
+    ("ward_c", "district_b"),
+    ("branch_a", "ward_a"),
+    ("board_a", "ward_a"),
+    ("branch_b", "ward_b"),
+]
+
+
+def build_unit(name: str, parent: Unit | None = None, level: str | None = None, **kw) -> Unit:
+    return units.create_unit(
+        None, parent=parent, level=level or level_for(name),
+        code=kw.pop("code", f"{name}-{next(_seq)}".upper()),
+        name=kw.pop("display_name", f"Hội Khuyến học {name.replace('_', ' ').title()}"),
+        valid_from=kw.pop("valid_from", date(2020, 1, 1)), **kw,
+    )
+
+
+def build_tree(spec: str | None = None) -> Tree:
+    tree = Tree()
+    if spec is None:
+        for name, parent in STANDARD:
+            tree.units[name] = build_unit(name, tree.units.get(parent) if parent else None)
+    else:
+        previous: Unit | None = None
+        for level_spec in spec.split(">"):
+            first = None
+            for name in (n.strip() for n in level_spec.split(",")):
+                tree.units[name] = build_unit(name, previous)
+                first = first or tree.units[name]
+            previous = first
+    db.session.commit()
+    return tree
+
+
+def build_user(role: str | None = None, at: Unit | None = None, *, username: str | None = None,
+               full_name: str = "Nguyễn Văn Thử", password: str = PASSWORD) -> User:
+    user = users.create_user(None, username=username or f"user{next(_seq)}",
+                             full_name=full_name, password=password)
+    if role:
+        units.grant_role(None, user, at, role)
+    db.session.commit()
+    return user
