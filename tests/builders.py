@@ -17,8 +17,8 @@ The standard tree (relations seen from ward_a):
 from __future__ import annotations
 
 import itertools
-from datetime import date
 from dataclasses import dataclass, field
+from datetime import date
 
 from assoc.extensions import db
 from assoc.models import Unit, User

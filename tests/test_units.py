@@ -46,8 +46,9 @@ def test_move_updates_the_whole_subtree(tree, db):
 
 @pytest.mark.parametrize("target", ["ward_a", "branch_a"])
 def test_cannot_move_under_itself_or_descendant(tree, target):
-    with pytest.raises(DomainError, match="under itself"):
+    with pytest.raises(DomainError, match="chính nó") as err:
         units.move_unit(None, tree.ward_a, getattr(tree, target))
+    assert err.value.field == "parent"
 
 
 def test_parent_must_be_of_higher_level(tree):
@@ -76,7 +77,7 @@ def test_names_are_nfc_and_searchable(tree, db):
 def test_close_requires_reason_and_closed_children(tree, db):
     from datetime import date
 
-    with pytest.raises(DomainError, match="sub-units"):
+    with pytest.raises(DomainError, match="trực thuộc"):
         units.close_unit(None, tree.ward_a, on=date(2025, 6, 30), reason="Sáp nhập")
     with pytest.raises(DomainError):
         units.close_unit(None, tree.branch_b, on=date(2025, 6, 30), reason="  ")
@@ -84,7 +85,7 @@ def test_close_requires_reason_and_closed_children(tree, db):
                      successor=tree.branch_a)
     assert not tree.branch_b.is_active()
     assert tree.branch_b.successor is tree.branch_a
-    with pytest.raises(DomainError, match="already closed"):
+    with pytest.raises(DomainError, match="đã đóng"):
         units.close_unit(None, tree.branch_b, on=date(2025, 7, 1), reason="again")
 
 

@@ -10,8 +10,7 @@ from sqlalchemy import func, literal, select, update
 from ..extensions import db
 from ..models import LEVELS, ROLES, RoleAssignment, Unit, User, today
 from ..text import clean, search_key
-from . import DomainError
-from . import audit
+from . import DomainError, audit
 
 
 def _check_level(level: str, parent: Unit | None) -> None:

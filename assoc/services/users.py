@@ -12,8 +12,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import User, utcnow
 from ..text import clean
-from . import DomainError
-from . import audit
+from . import DomainError, audit
 
 USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,60}$")
 MIN_PASSWORD = 8

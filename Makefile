@@ -1,0 +1,56 @@
+# assoc — every task a developer or CI needs. `make run` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+export FLASK_APP := wsgi
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# pytest exits 5 when it collected nothing; that is not a failure of ours.
+PYTEST = set +e; $(BIN)/python -m pytest $(1); rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
+
+.PHONY: run test lint bench translations install system-deps test-sqlite test-pg test-e2e clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+# Vietnamese catalogue from the per-area fragments (translations/vi/*.po).
+translations: install
+	$(BIN)/python scripts/i18n.py compile
+
+run: install translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo --if-empty
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+lint: install
+	$(BIN)/ruff check .
+
+# Debian packages the browser tests need (Chromium); installed when missing and we are root.
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Please install Debian's chromium (sudo apt-get install chromium)"; exit 1; fi; \
+	fi
+
+test-sqlite: install translations
+	$(call PYTEST,tests --ignore=tests/e2e)
+
+test-pg: install translations
+	DATABASE_URL=$(PG_URL) $(call PYTEST,tests --ignore=tests/e2e)
+
+test-e2e: install translations system-deps
+	$(call PYTEST,tests/e2e --output=test-results --screenshot=only-on-failure)
+
+test: lint test-sqlite test-pg test-e2e
+
+bench: install translations
+	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) instance test-results translations/vi/LC_MESSAGES

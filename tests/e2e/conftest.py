@@ -1,0 +1,67 @@
+"""Browser journeys: the real app served on a free local port with the demo data, driven by
+Playwright in Debian's Chromium (Playwright cannot download browsers here)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from assoc import create_app
+from assoc.config import TestConfig
+from assoc.extensions import db
+
+CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"],
+    }
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    config = TestConfig()
+    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
+    config.WTF_CSRF_ENABLED = True  # the browser goes through the real forms
+    app = create_app(config)
+    with app.app_context():
+        from assoc.demo import seed_demo
+
+        db.create_all()
+        seed_demo()
+        db.session.commit()
+    return app
+
+
+@pytest.fixture(scope="session")
+def base_url(live_app):
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def login_as(page, base_url):
+    from assoc.demo import DEMO_PASSWORD
+
+    def _login(username: str, password: str = DEMO_PASSWORD):
+        page.goto(f"{base_url}/login")
+        page.get_by_label("Tên đăng nhập").fill(username)
+        page.get_by_label("Mật khẩu").fill(password)
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.wait_for_url(f"{base_url}/home")
+        return page
+
+    return _login
