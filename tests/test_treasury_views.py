@@ -169,10 +169,10 @@ def test_amount_can_be_typed_with_or_without_dots(tree, client_as, db, typed, am
     ({"amount": "12,5"}, "amount", "đồng nguyên"),
     ({"amount": "1000000000001"}, "amount", "từ 1 đ"),
     ({"amount": ""}, "amount", "nhập số tiền"),
-    ({"party_name": "  "}, "party_name", ""),
-    ({"reason": ""}, "reason", ""),
+    ({"party_name": "  "}, "party_name", "bắt buộc"),
+    ({"reason": ""}, "reason", "bắt buộc"),
     ({"voucher_date": (today() + timedelta(days=1)).isoformat()}, "voucher_date", "tương lai"),
-    ({"attachments": "-1"}, "attachments", ""),
+    ({"attachments": "-1"}, "attachments", "từ 0 đến 999"),
     ({"link_type": "dues", "link_id": ""}, "link_id", "Liên kết"),
 ])
 def test_bad_input_is_a_field_error_and_writes_nothing(tree, client_as, db, changes, field,
@@ -181,7 +181,11 @@ def test_bad_input_is_a_field_error_and_writes_nothing(tree, client_as, db, chan
     r = c.post(f"/units/{tree.ward_a.id}/vouchers/new/receipt", data=_form(tree.ward_a, **changes))
     assert r.status_code == 400
     html = r.get_data(as_text=True)
-    assert "is-invalid" in html or "invalid-feedback" in html
+    tag = re.search(rf'<(input|textarea|select)[^>]*\bid="{field}"[^>]*>', html)
+    if field == "link_id" and "is-invalid" not in tag.group(0):
+        assert message in html  # a service error about the pair is shown at the top
+    else:
+        assert "is-invalid" in tag.group(0), tag.group(0)
     assert message in html
     # what was typed is kept
     assert "Ủng hộ quỹ khuyến học" in html or changes.get("reason") == ""

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from ...money import MAX_AMOUNT, parse_amount
 
+REQUIRED = _l("This field is required.")
 METHOD_LABELS = {"cash": _l("Cash"), "transfer": _l("Bank transfer")}
 KIND_LABELS = {"receipt": _l("Receipt"), "payment": _l("Payment voucher")}
 FUND_KIND_LABELS = {"general": _l("General fund"), "earmarked": _l("Earmarked fund")}
@@ -48,35 +49,39 @@ class AmountField(StringField):
 
 class VoucherForm(FlaskForm):
     token = HiddenField()
-    voucher_date = DateField(_l("Date"), validators=[DataRequired()])
-    party_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    voucher_date = DateField(_l("Date"), validators=[DataRequired(message=REQUIRED)])
+    party_name = StringField(_l("Name"), validators=[DataRequired(message=REQUIRED), Length(max=200)])
     party_address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(message=REQUIRED), Length(max=500)])
     amount = AmountField(_l("Amount (đồng)"), description=_l("e.g. 1.250.000"),
                          render_kw={"inputmode": "numeric", "autocomplete": "off"})
     method = SelectField(_l("Method"), choices=list(METHOD_LABELS.items()),
-                         validators=[DataRequired()])
-    fund = SelectField(_l("Fund"), coerce=int, choices=[], validators=[DataRequired()])
+                         validators=[DataRequired(message=REQUIRED)])
+    fund = SelectField(_l("Fund"), coerce=int, choices=[], validators=[DataRequired(message=REQUIRED)])
     attachments = IntegerField(_l("Attached source documents"), default=0,
-                               validators=[Optional(), NumberRange(min=0, max=999)])
+                               validators=[Optional(), NumberRange(
+                                   min=0, max=999, message=_l(
+                                       "The number of attached documents must be between 0 and "
+                                       "999."))])
     link_type = SelectField(_l("Pays for / comes from"),
                             choices=[("", "—"), *LINK_LABELS.items()],
                             validators=[Optional()])
     link_id = IntegerField(_l("Number of the linked record"),
-                           validators=[Optional(), NumberRange(min=1)])
+                           validators=[Optional(), NumberRange(
+                               min=1, message=_l("Enter a positive number."))])
     allow_overdraw = BooleanField(_l("Allow this payment to take the fund below zero"))
     submit = SubmitField(_l("Issue"))
 
 
 class VoidForm(FlaskForm):
-    reason = TextAreaField(_l("Reason for voiding"), validators=[DataRequired(), Length(max=300)])
+    reason = TextAreaField(_l("Reason for voiding"), validators=[DataRequired(message=REQUIRED), Length(max=300)])
     submit = SubmitField(_l("Void the voucher"))
 
 
 class FundForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)],
+    code = StringField(_l("Code"), validators=[DataRequired(message=REQUIRED), Length(max=20)],
                        description=_l("Short, e.g. HB-NP"))
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(message=REQUIRED), Length(max=200)])
     sponsor = StringField(_l("Sponsor"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("Create the fund"))
 
