@@ -12,7 +12,6 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.pagesizes import A4, A5, landscape
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen import canvas as rl_canvas
@@ -23,8 +22,10 @@ from . import (
     FONT_BOLD,
     FONT_BOLD_ITALIC,
     FONT_ITALIC,
+    draw_qr_modules,
     draw_stamp,
     nfc,
+    qr_modules,
     register_fonts,
 )
 
@@ -45,39 +46,6 @@ SERIES = {
     },
 }
 METHOD_WORDS = {"cash": "Tiền mặt", "transfer": "Chuyển khoản"}
-
-
-def qr_modules(data: str) -> list[list[bool]]:
-    """The dark/light modules of a QR code (error correction M) for `data`.
-
-    Mask pattern 0 is used instead of trying all eight for the lowest penalty score: every mask
-    gives a valid code (the mask is written in the format bits), and the search costs ~25 ms per
-    code, which would dominate a 1,000-voucher batch."""
-    qr = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
-    qr.addData(data)
-    qr.version = qr.calculate_version()
-    qr.makeImpl(False, 0)
-    return qr.modules
-
-
-def draw_qr_modules(c, modules: list[list[bool]], x: float, y: float, size: float) -> None:
-    """Draw QR modules as one filled path (runs of dark modules merged per row), lower-left
-    corner at (x, y). Much faster than the reportlab graphics widget, same picture."""
-    n = len(modules)
-    m = size / n
-    path = c.beginPath()
-    for r, row in enumerate(modules):
-        ry = y + size - (r + 1) * m
-        col = 0
-        while col < n:
-            if row[col]:
-                start = col
-                while col < n and row[col]:
-                    col += 1
-                path.rect(x + start * m, ry, (col - start) * m, m)
-            else:
-                col += 1
-    c.drawPath(path, stroke=0, fill=1)
 
 
 def date_in_words(d) -> str:
