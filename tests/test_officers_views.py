@@ -59,13 +59,14 @@ OBJECT_PAGES = {
     "sheet_xlsx": (lambda w: f"/officers/sheets/{w['sheet'].id}.xlsx", "officer.view"),
     "edit_officer": (lambda w: f"/officers/{w['officer'].id}/edit", "officer.edit"),
 }
-ROLES = ["viewer", "clerk", "treasurer", "approver", "chair"]
+ROLES = ["viewer", "clerk", "treasurer", "approver", "chair", "admin"]
 WHERE = ["own", "child", "parent", "sibling", "unrelated"]
-ALLOWED_AT = {"own": True, "child": False, "parent": True, "sibling": False, "unrelated": False}
+# a role at ward_a reaches ward_a and what lies below it
+ALLOWED_AT = {"own": True, "child": True, "parent": False, "sibling": False, "unrelated": False}
 ROLE_HAS = {
     "officer.view": set(ROLES),
-    "officer.edit": {"chair"},
-    "remuneration.edit": {"treasurer", "chair"},
+    "officer.edit": {"chair", "admin"},
+    "remuneration.edit": {"treasurer", "chair", "admin"},
 }
 
 
