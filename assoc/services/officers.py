@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import (
@@ -482,7 +483,7 @@ def compute_month(unit: Unit, year: int, month: int, *, combine: str | None = No
     positions = db.session.scalars(
         select(Position).where(Position.unit_id == unit.id, Position.start_date <= last,
                                Position.end_date.is_(None) | (Position.end_date >= first))
-        .order_by(Position.start_date, Position.id)
+        .order_by(Position.start_date, Position.id).options(selectinload(Position.officer))
     ).all()
     rules = db.session.scalars(
         select(AllowanceRule).where(AllowanceRule.unit_id == unit.id,
@@ -490,12 +491,16 @@ def compute_month(unit: Unit, year: int, month: int, *, combine: str | None = No
                                     AllowanceRule.valid_to.is_(None)
                                     | (AllowanceRule.valid_to >= first))
     ).all()
+    rules_by_title: dict[str, list[AllowanceRule]] = defaultdict(list)
+    for r in rules:
+        rules_by_title[r.title].append(r)
     by_officer: dict[int, OfficerMonth] = {}
     for p in positions:
         by_officer.setdefault(p.officer_id, OfficerMonth(p.officer)).positions.append(p)
     for om in by_officer.values():
         numerator = 0
         rates_seen: list[str] = []
+        described: set[tuple[int, int]] = set()
         for d in days:
             values = []
             active_today = False
@@ -503,16 +508,18 @@ def compute_month(unit: Unit, year: int, month: int, *, combine: str | None = No
                 if not p.is_active(d):
                     continue
                 active_today = True
-                rule = next((r for r in rules if r.title == p.title and r.is_active(d)), None)
+                rule = next((r for r in rules_by_title.get(p.title, ()) if r.is_active(d)), None)
                 if rule is None:
                     continue
                 if rule.kind == "coefficient":
                     values.append(rule.coefficient_milli * base_by_day[d])
                 else:
                     values.append(rule.amount * 1000)
-                text = f"{title_label(p)}: {describe_rule(rule)}"
-                if text not in rates_seen:
-                    rates_seen.append(text)
+                if (p.id, rule.id) not in described:
+                    described.add((p.id, rule.id))
+                    text = f"{title_label(p)}: {describe_rule(rule)}"
+                    if text not in rates_seen:
+                        rates_seen.append(text)
             if active_today:
                 om.days += 1
             if values:
