@@ -286,4 +286,76 @@ def test_yearly_reports_and_unpaid_share(ward, tree, db):
     share = svc.unpaid_share(tree.district_a, 2024)
     assert (share.officers, share.paid, share.unpaid, share.percent) == (3, 2, 1, 33)
     assert [o.full_name for o in share.unpaid_officers] == ["Lý Văn Khoa"]
+    assert (share.awaiting_sheets, share.awaiting_amount) == (2, 3_100_000 + 3_910_000)
     assert svc.yearly_by_officer(tree.ward_b, 2024) == []
+
+
+# --- paying through the treasury ---------------------------------------------------------------
+
+
+def test_pay_one_voucher_per_officer(ward, db):
+    from assoc.models import Voucher
+    from assoc.services import treasury
+
+    from .builders import build_voucher
+
+    unit, chair, treasurer = ward
+    build_voucher(unit, "receipt", 10_000_000)
+    sheet = svc.create_sheet(None, unit, year=2025, month=11)
+    with pytest.raises(DomainError, match="Khóa bảng"):
+        svc.pay_sheet(None, sheet, per_officer=True)
+    svc.lock_sheet(None, sheet)
+    vouchers = svc.pay_sheet(None, sheet, per_officer=True, token="t1")
+    assert [(v.kind, v.party_name, v.amount) for v in vouchers] == [
+        ("payment", "Nguyễn Thị Thu", 2_340_000), ("payment", "Trần Văn Bình", 1_570_000)]
+    assert {(v.link_type, v.link_id) for v in vouchers} == {("remuneration", sheet.id)}
+    assert [v.display_number for v in vouchers] == [f"PC-{vouchers[0].voucher_date.year}/0001",
+                                                    f"PC-{vouchers[0].voucher_date.year}/0002"]
+    assert [line.voucher_id for line in sheet.lines] == [v.id for v in vouchers]
+    assert sheet.status == "paid" and svc.is_paid(sheet)
+    assert treasury.fund_balance(treasury.general_fund(unit)) == 10_000_000 - 3_910_000
+    # a double submit returns the same vouchers; a second payment is refused
+    assert svc.pay_sheet(None, sheet, per_officer=True, token="t1") == vouchers
+    with pytest.raises(DomainError, match="đã được chi"):
+        svc.pay_sheet(None, sheet, per_officer=False, token="t2")
+    assert db.session.scalar(select(func.count()).select_from(Voucher)) == 3
+
+
+def test_pay_one_voucher_for_the_sheet_and_again_after_void(ward, db):
+    from assoc.services import treasury
+
+    from .builders import build_voucher
+
+    unit, _c, _t = ward
+    build_voucher(unit, "receipt", 5_000_000)
+    sheet = svc.create_sheet(None, unit, year=2025, month=11)
+    svc.lock_sheet(None, sheet)
+    (voucher,) = svc.pay_sheet(None, sheet, per_officer=False, method="transfer")
+    assert (voucher.amount, voucher.method, voucher.attachments) == (3_910_000, "transfer", 1)
+    assert "11/2025" in voucher.reason and sheet.voucher_id == voucher.id
+    totals = {r.name: r.total for r in svc.yearly_by_officer(unit, 2025)}  # paid sheets count
+    assert totals == {"Nguyễn Thị Thu": 2_340_000, "Trần Văn Bình": 1_570_000}
+    treasury.void_voucher(None, voucher, "Nhầm hình thức chi")
+    assert not svc.is_paid(sheet)
+    (again,) = svc.pay_sheet(None, sheet, per_officer=False)
+    assert again.id != voucher.id and svc.is_paid(sheet)
+
+
+def test_pay_refused_when_the_fund_is_short(ward, db):
+    from assoc.models import Voucher
+
+    from .builders import build_voucher
+
+    unit, _c, _t = ward
+    build_voucher(unit, "receipt", 3_000_000)  # enough for the chair, not for both
+    sheet = svc.create_sheet(None, unit, year=2025, month=11)
+    svc.lock_sheet(None, sheet)
+    db.session.commit()
+    with pytest.raises(DomainError) as err:
+        svc.pay_sheet(None, sheet, per_officer=True)
+    assert err.value.field == "amount"
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Voucher)) == 1
+    assert db.session.get(RemunerationSheet, sheet.id).status == "locked"
+    (voucher,) = svc.pay_sheet(None, sheet, per_officer=False, allow_overdraw=True)
+    assert voucher.amount == 3_910_000

@@ -289,3 +289,58 @@ def test_nav_and_tab(world, tree, client_as, login, client):
     login(build_user())  # an account without any role
     assert client.get("/officers/").status_code == 403
     assert 'data-testid="nav-officers"' not in client.get("/home").get_data(as_text=True)
+
+
+# --- paying ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role, where, status", [
+    ("treasurer", "own", 302), ("chair", "own", 302), ("viewer", "own", 403),
+    ("clerk", "own", 403),
+    # money is paid from the unit's own books: a district role only looks
+    ("chair", "parent", 403), ("treasurer", "parent", 403), ("treasurer", "sibling", 403),
+])
+def test_who_may_pay(world, tree, client_as, db, role, where, status):
+    from assoc.models import Voucher
+
+    from .builders import build_voucher
+
+    build_voucher(tree.ward_a, "receipt", 5_000_000)
+    sheet = world["sheet"]
+    svc.lock_sheet(None, sheet)
+    db.session.commit()
+    client = client_as(role, tree.relative(where))
+    response = client.post(f"/officers/sheets/{sheet.id}/pay", data={
+        "mode": "per_officer", "voucher_date": date.today().isoformat(), "method": "cash",
+        "token": "abc"})
+    assert response.status_code == status
+    payments = db.session.scalar(select(func.count()).select_from(Voucher).where(
+        Voucher.kind == "payment"))
+    assert payments == (1 if status == 302 else 0)
+
+
+def test_pay_page_flow(world, tree, client_as, db):
+    from .builders import build_voucher
+
+    build_voucher(tree.ward_a, "receipt", 1_000_000)
+    sheet, client = world["sheet"], client_as("treasurer", tree.ward_a)
+    url = f"/officers/sheets/{sheet.id}/pay"
+    data = {"mode": "sheet", "voucher_date": date.today().isoformat(), "method": "cash",
+            "token": "tok-1"}
+    response = client.post(url, data=data)  # still a draft
+    assert response.status_code == 409
+    assert "Khóa bảng trước khi chi" in response.get_data(as_text=True)
+    svc.lock_sheet(None, sheet)
+    db.session.commit()
+    page = client.get(f"/officers/sheets/{sheet.id}").get_data(as_text=True)
+    assert 'data-testid="pay"' in page
+    response = client.post(url, data=data)  # the fund holds 1.000.000 đ only
+    assert response.status_code == 400
+    assert "dưới 0" in response.get_data(as_text=True) or "âm" in response.get_data(as_text=True)
+    build_voucher(tree.ward_a, "receipt", 5_000_000)
+    response = client.post(url, data=data)
+    assert response.status_code == 302
+    page = client.get(f"/officers/sheets/{sheet.id}").get_data(as_text=True)
+    assert 'data-testid="pay"' not in page and "PC-" in page and "đã chi" in page
+    assert client.post(url, data=data).status_code == 302  # a double submit: same voucher
+    assert len(svc.sheet_vouchers(sheet)) == 1

@@ -696,6 +696,8 @@ class UnpaidShare:
     officers: int
     paid: int
     unpaid_officers: list[Officer]
+    awaiting_sheets: int = 0  # locked sheets of the year not paid yet
+    awaiting_amount: int = 0
 
     @property
     def unpaid(self) -> int:
@@ -726,4 +728,84 @@ def unpaid_share(unit: Unit, year: int) -> UnpaidShare:
         .having(func.count() > 0)
     ))
     unpaid = sorted_officers(o for o in holders if o.id not in paid_ids)
-    return UnpaidShare(len(holders), len(holders) - len(unpaid), unpaid)
+    awaiting = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(RemunerationSheet.total), 0))
+        .join(Unit, RemunerationSheet.unit_id == Unit.id)
+        .where(Unit.path.startswith(unit.path, autoescape=True), RemunerationSheet.year == year,
+               RemunerationSheet.status == "locked")
+    ).one()
+    return UnpaidShare(len(holders), len(holders) - len(unpaid), unpaid,
+                       int(awaiting[0]), int(awaiting[1]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Paying a sheet (payment vouchers of the treasury)
+# ---------------------------------------------------------------------------------------------
+
+
+def sheet_vouchers(sheet: RemunerationSheet) -> list:
+    from . import treasury
+
+    return treasury.vouchers_for("remuneration", sheet.id)
+
+
+def is_paid(sheet: RemunerationSheet) -> bool:
+    """Paid = at least one valid payment voucher (voiding them all makes it payable again)."""
+    return sheet.status == "paid" and any(not v.is_void for v in sheet_vouchers(sheet))
+
+
+def pay_sheet(actor: User | None, sheet: RemunerationSheet, *, per_officer: bool,
+              voucher_date: date | None = None, method: str = "cash", token: str | None = None,
+              allow_overdraw: bool = False) -> list:
+    """Pay a locked sheet through the treasury: one payment voucher per officer, or one for the
+    whole sheet (the signed sheet attached). All vouchers link to the sheet
+    (link_type "remuneration"). A repeated `token` returns the vouchers first issued with it."""
+    from . import treasury
+
+    vouchers = sheet_vouchers(sheet)
+    if token:
+        again = [v for v in vouchers if (v.idempotency_token or "").startswith(f"{token}:")
+                 or v.idempotency_token == token]
+        if again:
+            return again
+    if sheet.is_draft:
+        raise DomainError(_("Lock the sheet before paying it."))
+    if is_paid(sheet):
+        raise DomainError(_("This sheet has already been paid."))
+    if sheet.total <= 0:
+        raise DomainError(_("The sheet has nobody to pay."))
+    reason = _("Remuneration for %(month)s", month=sheet.label)
+    issued = []
+    now = utcnow()
+    if per_officer:
+        for line in sheet.lines:
+            if line.amount <= 0:
+                continue
+            voucher = treasury.issue_voucher(
+                actor, sheet.unit, kind="payment", amount=line.amount,
+                party_name=line.full_name, reason=f"{reason}: {line.posts}"[:500],
+                voucher_date=voucher_date, method=method, attachments=1,
+                link_type="remuneration", link_id=sheet.id,
+                token=f"{token}:{line.id}" if token else None, allow_overdraw=allow_overdraw)
+            line.voucher_id, line.paid_at = voucher.id, now
+            issued.append(voucher)
+        sheet.voucher_id = None
+    else:
+        voucher = treasury.issue_voucher(
+            actor, sheet.unit, kind="payment", amount=sheet.total,
+            party_name=_("Officers of %(unit)s", unit=sheet.unit.name)[:200],
+            reason=_("%(reason)s, per the signed remuneration sheet (%(n)s officers)",
+                     reason=reason, n=sum(1 for x in sheet.lines if x.amount > 0)),
+            voucher_date=voucher_date, method=method, attachments=1,
+            link_type="remuneration", link_id=sheet.id, token=token,
+            allow_overdraw=allow_overdraw)
+        sheet.voucher_id = voucher.id
+        for line in sheet.lines:
+            line.voucher_id, line.paid_at = None, now
+        issued.append(voucher)
+    sheet.status, sheet.paid_at = "paid", now
+    db.session.flush()
+    audit.record(actor, "remuneration_sheet.pay", sheet,
+                 data={"month": sheet.label, "total": sheet.total,
+                       "vouchers": [v.display_number for v in issued]})
+    return issued

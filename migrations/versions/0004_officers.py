@@ -1,7 +1,7 @@
 """officers: officers, posts, base salaries (seeded), allowance rules, settings, remuneration sheets
 
 Revision ID: 0004_officers
-Revises: 0001_foundation
+Revises: 0002_treasury
 Create Date: 2026-11-23 13:46:07.131634
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004_officers'
-down_revision = '0001_foundation'
+down_revision = '0002_treasury'
 branch_labels = None
 depends_on = None
 

@@ -1,5 +1,6 @@
-"""A ward treasurer makes November's remuneration sheet, adjusts a line, locks it and downloads
-the PDF; the workload page flags officers holding three posts."""
+"""A ward treasurer makes November's remuneration sheet, adjusts a line, locks it, downloads the
+PDF and pays it with one payment voucher per officer; the workload page flags officers holding
+three posts."""
 
 import re
 
@@ -41,6 +42,20 @@ def test_treasurer_builds_locks_and_prints_november(page, base_url, login_as):
     assert response.body().startswith(b"%PDF")
     assert re.search(r"bang-thu-lao-hcm-q4-kh-2026-11\.pdf",
                      response.headers["content-disposition"])
+
+    page.get_by_label("Mỗi cán bộ một phiếu chi").check()
+    # by bank transfer: the cash book (cash only) of the demo ward stays as it was
+    page.get_by_test_id("payment").get_by_label("Hình thức").select_option("transfer")
+    page.get_by_test_id("pay").click()
+    expect(page.locator(".alert-success")).to_contain_text("Đã chi bảng thanh toán: PC-")
+    expect(page.get_by_test_id("sheet-status")).to_have_text("đã chi")
+    vouchers = page.get_by_test_id("sheet-vouchers").locator("li")
+    expect(vouchers).to_have_count(4)
+    expect(vouchers.filter(has_text="Phạm Văn Hùng")).to_contain_text("350.000 đ")
+    expect(page.get_by_test_id("pay")).to_have_count(0)
+    # the voucher opens in the treasury
+    vouchers.filter(has_text="Nguyễn Thị Thu").get_by_role("link").click()
+    expect(page.locator("body")).to_contain_text("2.340.000")
 
 
 def test_workload_on_a_phone(page, base_url, login_as):

@@ -3,6 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -95,3 +96,15 @@ class ActionForm(FlaskForm):
     """A button that POSTs (lock, recompute) with CSRF protection."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class PayForm(FlaskForm):
+    token = HiddenField()
+    mode = RadioField(_l("Payment vouchers"), choices=[
+        ("sheet", _l("One voucher for the whole sheet")),
+        ("per_officer", _l("One voucher per officer"))], default="sheet",
+        validators=[DataRequired()])
+    voucher_date = DateField(_l("Voucher date"), validators=[DataRequired()])
+    method = SelectField(_l("Method"), choices=[("cash", _l("Cash")),
+                                                ("transfer", _l("Bank transfer"))])
+    submit = SubmitField(_l("Pay the sheet"))

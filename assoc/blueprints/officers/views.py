@@ -4,6 +4,7 @@ monthly remuneration sheets (PDF, Excel) and yearly reports."""
 from __future__ import annotations
 
 import io
+import uuid
 from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -32,6 +33,7 @@ from .forms import (
     AdjustForm,
     BaseSalaryForm,
     OfficerForm,
+    PayForm,
     PositionForm,
     RuleForm,
     SettingsForm,
@@ -382,7 +384,23 @@ def sheets(unit_id: int):
                            editable=can(current_user, "remuneration.edit", unit)), _status(form)
 
 
-def _sheet_page(sheet: RemunerationSheet, adjust_forms=None, status: int = 200):
+def _can_pay(sheet: RemunerationSheet) -> bool:
+    return (can(current_user, "remuneration.edit", sheet.unit)
+            and can(current_user, "voucher.issue", sheet.unit))
+
+
+def _pay_form(sheet: RemunerationSheet, form: PayForm | None = None) -> PayForm | None:
+    if sheet.is_draft or svc.is_paid(sheet) or not _can_pay(sheet):
+        return None
+    if form is None:
+        form = PayForm(formdata=None)
+        form.token.data = uuid.uuid4().hex
+        form.voucher_date.data = today()
+    return form
+
+
+def _sheet_page(sheet: RemunerationSheet, adjust_forms=None, status: int = 200,
+                pay_form: PayForm | None = None):
     editable = sheet.is_draft and can(current_user, "remuneration.edit", sheet.unit)
     adjust_forms = adjust_forms or {}
     if editable:
@@ -397,7 +415,8 @@ def _sheet_page(sheet: RemunerationSheet, adjust_forms=None, status: int = 200):
     return render_template("officers/sheet.html", sheet=sheet, unit=sheet.unit,
                            ancestors=_ancestors(sheet.unit), editable=editable,
                            adjust_forms=adjust_forms, action_form=ActionForm(),
-                           history=history), status
+                           pay_form=_pay_form(sheet, pay_form), vouchers=svc.sheet_vouchers(sheet),
+                           paid=svc.is_paid(sheet), history=history), status
 
 
 @bp.get("/sheets/<int:sheet_id>")
@@ -472,6 +491,35 @@ def lock(sheet_id: int):
     db.session.commit()
     flash(_("Sheet locked: it can now be printed and paid."), "success")
     return redirect(url_for(".sheet", sheet_id=sheet.id))
+
+
+@bp.post("/sheets/<int:sheet_id>/pay")
+@login_required
+def pay(sheet_id: int):
+    """Pay the sheet through the treasury: payment vouchers in the unit's book."""
+    sheet = get_or_404(RemunerationSheet, sheet_id)
+    require(current_user, "remuneration.edit", sheet.unit)
+    require(current_user, "voucher.issue", sheet.unit)
+    form = PayForm()
+    if form.validate_on_submit():
+        try:
+            vouchers = svc.pay_sheet(
+                current_user, sheet, per_officer=form.mode.data == "per_officer",
+                voucher_date=form.voucher_date.data, method=form.method.data,
+                token=form.token.data or None,
+                allow_overdraw=can(current_user, "fund.overdraw", sheet.unit))
+        except DomainError as e:
+            db.session.rollback()
+            if sheet.is_draft or svc.is_paid(sheet):
+                flash(str(e), "danger")
+                return _sheet_page(sheet, status=409)
+            attach_error(form, e)
+        else:
+            db.session.commit()
+            flash(_("Sheet paid: %(numbers)s.",
+                    numbers=", ".join(v.display_number for v in vouchers)), "success")
+            return redirect(url_for(".sheet", sheet_id=sheet.id))
+    return _sheet_page(sheet, status=400, pay_form=form)
 
 
 def _sheet_filename(sheet: RemunerationSheet, ext: str) -> str:
