@@ -11,6 +11,7 @@ BLUEPRINTS = [
     "users",
     # feature areas (one line each)
     "treasury",
+    "officers",
 ]
 
 
