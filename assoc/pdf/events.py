@@ -79,7 +79,7 @@ def _signatures(titles: list[tuple[str, str]], st) -> Table:
     bold_c = ParagraphStyle("bc", parent=st["center"], fontName=FONT_BOLD)
     small_c = ParagraphStyle("sc", parent=st["small"], fontName=FONT_ITALIC, alignment=TA_CENTER)
     row1 = [P(t, bold_c) for t, _n in titles]
-    row2 = [P(_("(Signature, full name)"), small_c) for _t in titles]
+    row2 = [P(_("(Signature, full name)"), small_c) if t else "" for t, _n in titles]
     row3 = [P(n, st["center"]) for _t, n in titles]
     width = 175 * mm / len(titles)
     table = Table([row1, row2, [""] * len(titles), row3], colWidths=[width] * len(titles),
