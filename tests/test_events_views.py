@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from assoc.models import ROLES, CountingSheet, Donation, Event
 from assoc.services import events as svc
 
-from .builders import build_donor, build_event, build_user
+from .builders import build_donor, build_event
 
 RELATIONS = ("own", "child", "parent", "sibling", "unrelated")
 ALL = set(ROLES)
