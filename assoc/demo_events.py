@@ -46,7 +46,7 @@ WALK_GIFTS = [
     ("Võ Văn Tám", "person", "", "", "cash", 200_000, "", 0),
     ("Nhà sách Phương Nam – chi nhánh Quận 4", "organisation", "", "0304567891", "in_kind",
      6_000_000, "Sách tham khảo và truyện thiếu nhi", 300),
-    ("Cửa hàng xe đạp Thống Nhất", "organisation", "0283940123", "", "in_kind", 12_000_000,
+    ("Cửa hàng xe đạp Thống Nhất", "organisation", "02839401234", "", "in_kind", 12_000_000,
      "Xe đạp cho học sinh nghèo vượt khó", 8),
     ("Huỳnh Thị Mỹ", "person", "0935222111", "", "transfer", 1_500_000, "", 0),
 ]
