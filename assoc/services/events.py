@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
 from ..models import (
@@ -177,7 +178,7 @@ def record_participation(actor: User | None, event: Event, *, students: int = 0,
 
 
 def events_query(unit: Unit, *, subtree: bool = True):
-    q = select(Event).join(Unit, Event.unit_id == Unit.id)
+    q = select(Event).join(Unit, Event.unit_id == Unit.id).options(contains_eager(Event.unit))
     if subtree:
         return q.where(Unit.path.startswith(unit.path, autoescape=True))
     return q.where(Event.unit_id == unit.id)

@@ -20,7 +20,7 @@ from ...models import EVENT_KINDS, EVENT_STATUSES, Donation, Donor, Event, Pledg
 from ...models import CountingSheet as Sheet
 from ...money import parse_amount
 from ...permissions import can, require, scope_query
-from ...services import DomainError
+from ...services import DomainError, audit
 from ...services import events as svc
 from ...text import search_key
 from ...views import attach_error, get_or_404, page_arg
@@ -211,7 +211,9 @@ def show(event_id: int):
     receipt_form.token.data = uuid.uuid4().hex
     if any(s.voucher_id is None for s in sheets) and can(current_user, "voucher.issue", event.unit):
         receipt_form.fund_id.choices = _fund_choices(event.unit)
-    return render_template("events/show.html", event=event, unit=event.unit,
+    history = (db.session.scalars(audit.history_query("event", event.id).limit(50)).all()
+               if can(current_user, "audit.view", event.unit) else [])
+    return render_template("events/show.html", event=event, unit=event.unit, history=history,
                            ancestors=_ancestors(event.unit), totals=totals, donations=donations,
                            sheets=sheets, pledges=pledges, vouchers=vouchers,
                            receipted=sum(v.amount for v in vouchers.values() if not v.is_void),
