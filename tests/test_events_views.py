@@ -296,3 +296,91 @@ def test_delete_event_without_receipts_via_view(tree, client_as, db):
     client = client_as("chair", at=tree.ward_a)
     assert client.post(f"/events/{event.id}/delete").status_code == 302
     assert db.session.get(Event, event.id) is None
+
+
+# --- with receipts from the treasury --------------------------------------------------------
+
+
+def test_cash_donation_form_issues_a_receipt_once(tree, client_as, db):
+    from assoc.models import Voucher
+
+    event = build_event(tree.ward_a)
+    client = client_as("treasurer", at=tree.ward_a)
+    data = {"event_id": str(event.id), "donor_name": "Trần Văn Hùng",
+            "donor_phone": "0912 345 678", "method": "cash", "amount": "1.500.000",
+            "fund_id": "0", "received_on": date.today().isoformat(), "token": "form-tok-1"}
+    first = client.post(f"/events/unit/{tree.ward_a.id}/donations/new", data=data)
+    again = client.post(f"/events/unit/{tree.ward_a.id}/donations/new", data=data)
+    assert first.status_code == again.status_code == 302
+    assert first.headers["Location"] == again.headers["Location"]
+    donation = db.session.scalars(select(Donation)).one()
+    voucher = db.session.scalars(select(Voucher)).one()
+    assert (donation.voucher_id, voucher.amount, voucher.party_name) == (
+        voucher.id, 1_500_000, "Trần Văn Hùng")
+    html = client.get(first.headers["Location"]).get_data(as_text=True)
+    assert voucher.display_number in html
+
+
+def test_quick_entry_bad_line_writes_nothing(tree, client_as, db):
+    event = build_event(tree.ward_a)
+    client = client_as("chair", at=tree.ward_a)
+    response = client.post(f"/events/{event.id}/quick", data={
+        "lines": "Nguyễn Văn A; 100.000; tm\nTrần Thị B; 12,5; ck\n", "token": "q1"})
+    assert response.status_code == 400
+    assert "Dòng 2" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Donation)) == 0
+    response = client.post(f"/events/{event.id}/quick", data={
+        "lines": "Nguyễn Văn A; 100.000; tm\n\nTrần Thị B; 250000; ck\n; 50.000", "token": "q2"})
+    assert response.status_code == 302
+    totals = svc.event_totals(event)
+    assert (totals.cash, totals.transfer, totals.anonymous) == (150_000, 250_000, 1)
+
+
+def test_sheet_receipts_need_the_treasurer_and_respect_the_mode(tree, client_as, db):
+    from assoc.models import Voucher
+
+    event, sheet, _gift = world(tree.ward_a)
+    svc.record_counting_sheet(None, event, group_name="Lớp 6A2", counter_1="An",
+                              counter_2="Bình", counts={"n20000": 10})
+    db.session.commit()
+    clerk = client_as("clerk", at=tree.ward_a)
+    assert clerk.post(f"/events/{event.id}/sheets/receipt",
+                      data={"mode": "event", "fund_id": "0"}).status_code == 403
+    treasurer = client_as("treasurer", at=tree.ward_a)
+    response = treasurer.post(f"/events/{event.id}/sheets/receipt",
+                              data={"mode": "event", "fund_id": "0", "token": "s1"})
+    assert response.status_code == 302
+    voucher = db.session.scalars(select(Voucher)).one()
+    assert voucher.amount == 50_000 + 200_000
+    assert svc.receipted_amount(event) == svc.event_totals(event).money == 250_000
+
+
+def test_event_with_receipts_is_cancelled_not_deleted(tree, client_as, db):
+    event = build_event(tree.ward_a)
+    svc.record_donation(None, tree.ward_a, method="cash", anonymous=True, event=event,
+                        amount=100_000)
+    db.session.commit()
+    client = client_as("chair", at=tree.ward_a)
+    response = client.post(f"/events/{event.id}/delete", follow_redirects=True)
+    assert "không xóa được" in response.get_data(as_text=True)
+    assert db.session.get(Event, event.id) is not None
+    assert client.post(f"/events/{event.id}/cancel", data={"reason": ""}).status_code == 400
+    response = client.post(f"/events/{event.id}/cancel", data={"reason": "Mưa bão"})
+    assert response.status_code == 302
+    db.session.refresh(event)
+    assert (event.status, event.cancel_reason) == ("cancelled", "Mưa bão")
+
+
+def test_report_hides_anonymous_names_and_lists_receipts(tree, client_as, db):
+    event = build_event(tree.ward_a)
+    donor = build_donor(tree.ward_a, "Bà Lâm Thị Kín Tiếng")
+    d = svc.record_donation(None, tree.ward_a, method="cash", donor=donor, anonymous=True,
+                            event=event, amount=5_000_000)
+    db.session.commit()
+    client = client_as("viewer", at=tree.ward_a)
+    html = client.get(f"/events/{event.id}/report").get_data(as_text=True)
+    assert "Kín Tiếng" not in html and "Nhà hảo tâm ẩn danh" in html
+    from assoc.models import Voucher
+
+    assert db.session.get(Voucher, d.voucher_id).display_number in html
+    assert client.get(f"/events/donations/{d.id}/thank-you.pdf").status_code == 404
