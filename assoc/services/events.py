@@ -24,11 +24,12 @@ from ..models import (
     Pledge,
     Unit,
     User,
+    Voucher,
     today,
 )
 from ..money import MAX_AMOUNT
 from ..text import clean, normalize_phone, search_key
-from . import DomainError, audit
+from . import DomainError, audit, treasury
 
 DENOMINATION_VALUES = {k: v for k, v, _coin in DENOMINATIONS}
 MAX_COUNT = 1_000_000  # pieces of one denomination in one piggy bank: far more than real life
@@ -389,8 +390,6 @@ def _receipt_reason(donation: Donation) -> str:
 
 
 def _issue_receipt(actor, unit, donation: Donation, *, fund, token):
-    from . import treasury
-
     donor = donation.donor
     return treasury.issue_voucher(
         actor, unit, kind="receipt", amount=donation.amount,
@@ -404,8 +403,6 @@ def _issue_receipt(actor, unit, donation: Donation, *, fund, token):
 
 def _donation_for_token(token: str) -> Donation | None:
     """A repeated submission: the treasury keeps the token with the first receipt."""
-    from ..models import Voucher
-
     voucher = db.session.scalar(select(Voucher).where(Voucher.idempotency_token == token))
     if voucher is None or voucher.link_type != "donation":
         return None
@@ -539,8 +536,6 @@ def receipt_counting_sheets(actor: User | None, event: Event, *, mode: str, fund
                             token: str | None = None) -> list:
     """One aggregate receipt per group (`mode="group"`) or per event (`mode="event"`) for the
     sheets not yet receipted. Returns the vouchers issued."""
-    from . import treasury
-
     if mode not in ("group", "event"):
         raise DomainError(_("Choose one receipt per group or one for the event."), "mode")
     if event.status == "cancelled":
@@ -652,8 +647,6 @@ def event_totals(event: Event) -> Totals:
 
 def event_vouchers(event: Event) -> list:
     """Every receipt of the event: its donations' and its counting sheets' (void ones too)."""
-    from ..models import Voucher
-
     donation_ids = select(Donation.id).where(Donation.event_id == event.id)
     return list(db.session.scalars(
         select(Voucher).where(

@@ -16,7 +16,18 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...filters import local_dt
-from ...models import EVENT_KINDS, EVENT_STATUSES, Donation, Donor, Event, Pledge, Unit, today
+from ...models import (
+    EVENT_KINDS,
+    EVENT_STATUSES,
+    Donation,
+    Donor,
+    Event,
+    Fund,
+    Pledge,
+    Unit,
+    Voucher,
+    today,
+)
 from ...models import CountingSheet as Sheet
 from ...money import parse_amount
 from ...permissions import can, require, scope_query
@@ -74,8 +85,6 @@ def _pdf(data: bytes, name: str):
 
 
 def _fund_choices(unit: Unit) -> list[tuple[int, str]]:
-    from ...models import Fund
-
     funds = db.session.scalars(select(Fund).where(Fund.unit_id == unit.id, Fund.active.is_(True))
                                .order_by(Fund.kind != "general", Fund.name)).all()
     choices = [(0, _("General fund (Quỹ khuyến học)"))]
@@ -83,8 +92,6 @@ def _fund_choices(unit: Unit) -> list[tuple[int, str]]:
 
 
 def _fund(unit: Unit, fund_id: int | None):
-    from ...models import Fund
-
     if not fund_id:
         return None
     fund = db.session.get(Fund, fund_id)
@@ -475,8 +482,6 @@ def donation(donation_id: int):
     require(current_user, "event.view", d.unit)
     voucher = None
     if d.voucher_id:
-        from ...models import Voucher
-
         voucher = db.session.get(Voucher, d.voucher_id)
     return render_template("events/donation.html", donation=d, unit=d.unit, voucher=voucher,
                            ancestors=_ancestors(d.unit), donor_label=svc.donor_label(d))
