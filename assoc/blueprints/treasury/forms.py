@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -12,6 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from ...forms import Form
 from ...money import MAX_AMOUNT, parse_amount
 
 REQUIRED = _l("This field is required.")
@@ -47,7 +47,7 @@ class AmountField(StringField):
         self.amount = value
 
 
-class VoucherForm(FlaskForm):
+class VoucherForm(Form):
     token = HiddenField()
     voucher_date = DateField(_l("Date"), validators=[DataRequired(message=REQUIRED)])
     party_name = StringField(_l("Name"), validators=[DataRequired(message=REQUIRED), Length(max=200)])
@@ -73,12 +73,12 @@ class VoucherForm(FlaskForm):
     submit = SubmitField(_l("Issue"))
 
 
-class VoidForm(FlaskForm):
+class VoidForm(Form):
     reason = TextAreaField(_l("Reason for voiding"), validators=[DataRequired(message=REQUIRED), Length(max=300)])
     submit = SubmitField(_l("Void the voucher"))
 
 
-class FundForm(FlaskForm):
+class FundForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(message=REQUIRED), Length(max=20)],
                        description=_l("Short, e.g. HB-NP"))
     name = StringField(_l("Name"), validators=[DataRequired(message=REQUIRED), Length(max=200)])
@@ -86,7 +86,7 @@ class FundForm(FlaskForm):
     submit = SubmitField(_l("Create the fund"))
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     form_series = SelectField(_l("Voucher forms"), choices=[
         ("tt", _l("Mẫu 01-TT / 02-TT (enterprise accounting)")),
         ("bb", _l("Mẫu C40-BB / C41-BB (public-sector accounting)")),
