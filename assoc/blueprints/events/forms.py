@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -14,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ...forms import Form
 from ...models import DENOMINATIONS
 from ...money import format_number, parse_amount
 
@@ -64,7 +64,7 @@ def count_label(value: int, coin: bool):
     return _l("%(value)s đ note", value=format_number(value))
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     kind = SelectField(_l("Type"), choices=list(KIND_LABELS.items()), validators=[DataRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     starts_at = DateTimeLocalField(_l("Date and time"), format="%Y-%m-%dT%H:%M",
@@ -77,7 +77,7 @@ class EventForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class ParticipationForm(FlaskForm):
+class ParticipationForm(Form):
     participants_students = IntegerField(_l("Students"), default=0,
                                          validators=[Optional(), NumberRange(min=0)])
     participants_members = IntegerField(_l("Members"), default=0,
@@ -91,7 +91,7 @@ class ParticipationForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
     submit = SubmitField(_l("Cancel the event"))
 
@@ -106,7 +106,7 @@ class DonorFieldsMixin:
     donor_address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
 
 
-class DonationForm(DonorFieldsMixin, FlaskForm):
+class DonationForm(DonorFieldsMixin, Form):
     token = HiddenField()
     pledge_id = HiddenField()
     event_id = SelectField(_l("Event"), coerce=int, choices=[], validate_choice=False)
@@ -122,7 +122,7 @@ class DonationForm(DonorFieldsMixin, FlaskForm):
     submit = SubmitField(_l("Record the donation"))
 
 
-class PledgeForm(DonorFieldsMixin, FlaskForm):
+class PledgeForm(DonorFieldsMixin, Form):
     event_id = SelectField(_l("Event"), coerce=int, choices=[], validate_choice=False)
     amount = MoneyField(_l("Pledged amount (đ)"), validators=[DataRequired()])
     due_on = DateField(_l("Due on"), validators=[Optional()])
@@ -130,7 +130,7 @@ class PledgeForm(DonorFieldsMixin, FlaskForm):
     submit = SubmitField(_l("Record the pledge"))
 
 
-class QuickEntryForm(FlaskForm):
+class QuickEntryForm(Form):
     token = HiddenField()
     lines = TextAreaField(
         _l("One donation per line: name; amount; method (tm = cash, ck = transfer)"),
@@ -138,7 +138,7 @@ class QuickEntryForm(FlaskForm):
     submit = SubmitField(_l("Record all"))
 
 
-class CountingSheetForm(FlaskForm):
+class CountingSheetForm(Form):
     group_name = StringField(_l("Class / group"), validators=[DataRequired(), Length(max=200)])
     counter_1 = StringField(_l("Counter 1"), validators=[DataRequired(), Length(max=120)])
     counter_2 = StringField(_l("Counter 2"), validators=[DataRequired(), Length(max=120)])
@@ -156,7 +156,7 @@ for _key, _value, _coin in DENOMINATIONS:
                          validators=[Optional(), NumberRange(min=0, max=1_000_000)]))
 
 
-class SheetReceiptForm(FlaskForm):
+class SheetReceiptForm(Form):
     token = HiddenField()
     mode = RadioField(_l("Receipts"), choices=[("group", _l("One receipt per class/group")),
                                                ("event", _l("One receipt for the whole event"))],
@@ -165,6 +165,6 @@ class SheetReceiptForm(FlaskForm):
     submit = SubmitField(_l("Issue the receipts"))
 
 
-class PledgeCancelForm(FlaskForm):
+class PledgeCancelForm(Form):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
     submit = SubmitField(_l("Cancel the pledge"))
