@@ -361,6 +361,179 @@ class TreasurySetting(db.Model):
 # Events
 # ---------------------------------------------------------------------------------------------
 
+# Vietnamese banknotes in circulation, then coins: (key, face value in đồng, is_coin).
+DENOMINATIONS: tuple[tuple[str, int, bool], ...] = (
+    ("n500000", 500_000, False), ("n200000", 200_000, False), ("n100000", 100_000, False),
+    ("n50000", 50_000, False), ("n20000", 20_000, False), ("n10000", 10_000, False),
+    ("n5000", 5_000, False), ("n2000", 2_000, False), ("n1000", 1_000, False),
+    ("n500", 500, False),
+    ("c5000", 5_000, True), ("c2000", 2_000, True), ("c1000", 1_000, True), ("c500", 500, True),
+    ("c200", 200, True),
+)
+EVENT_KINDS = ("walk", "reading_day", "piggy_bank", "award_ceremony", "other")
+EVENT_STATUSES = ("planned", "held", "closed", "cancelled")
+DONATION_METHODS = ("cash", "transfer", "in_kind")
+
+
+class Event(db.Model):
+    """A fundraising or promotion event of a unit: walk, reading day, piggy-bank festival…"""
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    search_key: Mapped[str] = mapped_column(String(200), default="", index=True)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    place: Mapped[str] = mapped_column(String(300), default="")
+    organiser: Mapped[str] = mapped_column(String(200), default="")
+    partners: Mapped[str] = mapped_column(String(500), default="")
+    target_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    description: Mapped[str] = mapped_column(String(4000), default="")
+    status: Mapped[str] = mapped_column(String(20), default="planned")
+    cancel_reason: Mapped[str] = mapped_column(String(300), default="")
+    participants_students: Mapped[int] = mapped_column(Integer, default=0)
+    participants_members: Mapped[int] = mapped_column(Integer, default=0)
+    participants_residents: Mapped[int] = mapped_column(Integer, default=0)
+    books_collected: Mapped[int] = mapped_column(Integer, default=0)
+    books_donated: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+
+    @property
+    def participants_total(self) -> int:
+        return self.participants_students + self.participants_members + self.participants_residents
+
+    @property
+    def accepts_donations(self) -> bool:
+        return self.status in ("planned", "held")
+
+
+class Donor(db.Model):
+    """A person or organisation that gives; returning donors are found by name (no diacritics),
+    phone or tax code."""
+
+    __tablename__ = "donor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="person")  # person | organisation
+    name: Mapped[str] = mapped_column(String(200))
+    search_key: Mapped[str] = mapped_column(String(200), default="", index=True)
+    phone: Mapped[str] = mapped_column(String(20), default="", index=True)
+    tax_code: Mapped[str] = mapped_column(String(20), default="", index=True)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+
+
+class Pledge(db.Model):
+    """A promised gift (cam kết ủng hộ), fulfilled by one or more received donations."""
+
+    __tablename__ = "pledge"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"), index=True)
+    donor_id: Mapped[int] = mapped_column(ForeignKey("donor.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open|fulfilled|cancelled
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    event: Mapped[Event | None] = relationship()
+    donor: Mapped[Donor] = relationship()
+    donations: Mapped[list[Donation]] = relationship(back_populates="pledge",
+                                                     order_by="Donation.id")
+
+    @property
+    def received(self) -> int:
+        return sum(d.amount for d in self.donations)
+
+    @property
+    def outstanding(self) -> int:
+        return max(0, self.amount - self.received)
+
+
+class Donation(db.Model):
+    """A gift received, at an event or outside one. Cash and transfers carry the receipt the
+    treasury issued; gifts in kind carry an acknowledgement number instead."""
+
+    __tablename__ = "donation"
+    __table_args__ = (UniqueConstraint("unit_id", "ack_year", "ack_number",
+                                       name="uq_donation_ack"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"), index=True)
+    donor_id: Mapped[int | None] = mapped_column(ForeignKey("donor.id"), index=True)
+    pledge_id: Mapped[int | None] = mapped_column(ForeignKey("pledge.id"), index=True)
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    method: Mapped[str] = mapped_column(String(20))  # cash | transfer | in_kind
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)  # money received (not in kind)
+    items: Mapped[str] = mapped_column(String(300), default="")
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
+    estimated_value: Mapped[int] = mapped_column(BigInteger, default=0)
+    fund_id: Mapped[int | None] = mapped_column(ForeignKey("fund.id"), index=True)
+    received_on: Mapped[date] = mapped_column(Date, default=today, index=True)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    voucher_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id"), index=True)
+    ack_year: Mapped[int | None] = mapped_column(Integer)
+    ack_number: Mapped[int | None] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    event: Mapped[Event | None] = relationship()
+    donor: Mapped[Donor | None] = relationship()
+    pledge: Mapped[Pledge | None] = relationship(back_populates="donations")
+    voucher: Mapped[Voucher | None] = relationship()
+
+    @property
+    def value(self) -> int:
+        """What the gift is worth: money received, or the estimate of goods."""
+        return self.estimated_value if self.method == "in_kind" else self.amount
+
+    @property
+    def ack_display(self) -> str:
+        return f"BNHV-{self.ack_year}/{self.ack_number:04d}" if self.ack_number else ""
+
+
+class CountingSheet(db.Model):
+    """Biên bản kiểm đếm: the count of one class/group's piggy bank, per denomination."""
+
+    __tablename__ = "counting_sheet"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    group_name: Mapped[str] = mapped_column(String(200))
+    counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    total: Mapped[int] = mapped_column(BigInteger, default=0)
+    counter_1: Mapped[str] = mapped_column(String(120))
+    counter_2: Mapped[str] = mapped_column(String(120))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    voucher_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    event: Mapped[Event] = relationship()
+    voucher: Mapped[Voucher | None] = relationship()
+
+    def lines(self) -> list[tuple[str, int, bool, int, int]]:
+        """(key, face value, is coin, count, subtotal) for every denomination."""
+        return [(k, v, coin, int(self.counts.get(k, 0)), v * int(self.counts.get(k, 0)))
+                for k, v, coin in DENOMINATIONS]
+
+
 
 # ---------------------------------------------------------------------------------------------
 # Officers

@@ -182,3 +182,31 @@ def build_rule(unit: Unit, title: str, *, coefficient: int | None = None, amount
         coefficient_milli=coefficient, amount=amount, valid_from=valid_from, valid_to=valid_to)
     db.session.commit()
     return rule
+# Events
+# ---------------------------------------------------------------------------------------------
+
+
+def build_event(unit: Unit, *, kind: str = "walk", title: str = "Đi bộ gây quỹ khuyến học",
+                starts_at=None, target_amount: int = 50_000_000, status: str = "planned",
+                **kw):
+    from datetime import UTC, datetime
+
+    from assoc.services import events
+
+    event = events.create_event(
+        None, unit, kind=kind, title=title,
+        starts_at=starts_at or datetime(2026, 10, 2, 0, 30, tzinfo=UTC),
+        target_amount=target_amount, place=kw.pop("place", "Công viên Khánh Hội"),
+        organiser=kw.pop("organiser", unit.name), **kw)
+    if status in ("held", "closed"):
+        events.set_status(None, event, status)
+    db.session.commit()
+    return event
+
+
+def build_donor(unit: Unit, name: str = "Công ty TNHH Sao Việt", **kw):
+    from assoc.services import events
+
+    donor = events.register_donor(None, unit, name=name, **kw)
+    db.session.commit()
+    return donor

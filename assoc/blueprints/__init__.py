@@ -12,6 +12,7 @@ BLUEPRINTS = [
     # feature areas (one line each)
     "treasury",
     "officers",
+    "events",
 ]
 
 
