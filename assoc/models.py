@@ -361,7 +361,380 @@ class TreasurySetting(db.Model):
 # Events
 # ---------------------------------------------------------------------------------------------
 
+# Vietnamese banknotes in circulation, then coins: (key, face value in đồng, is_coin).
+DENOMINATIONS: tuple[tuple[str, int, bool], ...] = (
+    ("n500000", 500_000, False), ("n200000", 200_000, False), ("n100000", 100_000, False),
+    ("n50000", 50_000, False), ("n20000", 20_000, False), ("n10000", 10_000, False),
+    ("n5000", 5_000, False), ("n2000", 2_000, False), ("n1000", 1_000, False),
+    ("n500", 500, False),
+    ("c5000", 5_000, True), ("c2000", 2_000, True), ("c1000", 1_000, True), ("c500", 500, True),
+    ("c200", 200, True),
+)
+EVENT_KINDS = ("walk", "reading_day", "piggy_bank", "award_ceremony", "other")
+EVENT_STATUSES = ("planned", "held", "closed", "cancelled")
+DONATION_METHODS = ("cash", "transfer", "in_kind")
+
+
+class Event(db.Model):
+    """A fundraising or promotion event of a unit: walk, reading day, piggy-bank festival…"""
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    search_key: Mapped[str] = mapped_column(String(200), default="", index=True)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    place: Mapped[str] = mapped_column(String(300), default="")
+    organiser: Mapped[str] = mapped_column(String(200), default="")
+    partners: Mapped[str] = mapped_column(String(500), default="")
+    target_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    description: Mapped[str] = mapped_column(String(4000), default="")
+    status: Mapped[str] = mapped_column(String(20), default="planned")
+    cancel_reason: Mapped[str] = mapped_column(String(300), default="")
+    participants_students: Mapped[int] = mapped_column(Integer, default=0)
+    participants_members: Mapped[int] = mapped_column(Integer, default=0)
+    participants_residents: Mapped[int] = mapped_column(Integer, default=0)
+    books_collected: Mapped[int] = mapped_column(Integer, default=0)
+    books_donated: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+
+    @property
+    def participants_total(self) -> int:
+        return self.participants_students + self.participants_members + self.participants_residents
+
+    @property
+    def accepts_donations(self) -> bool:
+        return self.status in ("planned", "held")
+
+
+class Donor(db.Model):
+    """A person or organisation that gives; returning donors are found by name (no diacritics),
+    phone or tax code."""
+
+    __tablename__ = "donor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="person")  # person | organisation
+    name: Mapped[str] = mapped_column(String(200))
+    search_key: Mapped[str] = mapped_column(String(200), default="", index=True)
+    phone: Mapped[str] = mapped_column(String(20), default="", index=True)
+    tax_code: Mapped[str] = mapped_column(String(20), default="", index=True)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+
+
+class Pledge(db.Model):
+    """A promised gift (cam kết ủng hộ), fulfilled by one or more received donations."""
+
+    __tablename__ = "pledge"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"), index=True)
+    donor_id: Mapped[int] = mapped_column(ForeignKey("donor.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open|fulfilled|cancelled
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    event: Mapped[Event | None] = relationship()
+    donor: Mapped[Donor] = relationship()
+    donations: Mapped[list[Donation]] = relationship(back_populates="pledge",
+                                                     order_by="Donation.id")
+
+    @property
+    def received(self) -> int:
+        return sum(d.amount for d in self.donations)
+
+    @property
+    def outstanding(self) -> int:
+        return max(0, self.amount - self.received)
+
+
+class Donation(db.Model):
+    """A gift received, at an event or outside one. Cash and transfers carry the receipt the
+    treasury issued; gifts in kind carry an acknowledgement number instead."""
+
+    __tablename__ = "donation"
+    __table_args__ = (UniqueConstraint("unit_id", "ack_year", "ack_number",
+                                       name="uq_donation_ack"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"), index=True)
+    donor_id: Mapped[int | None] = mapped_column(ForeignKey("donor.id"), index=True)
+    pledge_id: Mapped[int | None] = mapped_column(ForeignKey("pledge.id"), index=True)
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    method: Mapped[str] = mapped_column(String(20))  # cash | transfer | in_kind
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)  # money received (not in kind)
+    items: Mapped[str] = mapped_column(String(300), default="")
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
+    estimated_value: Mapped[int] = mapped_column(BigInteger, default=0)
+    fund_id: Mapped[int | None] = mapped_column(ForeignKey("fund.id"), index=True)
+    received_on: Mapped[date] = mapped_column(Date, default=today, index=True)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    voucher_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id"), index=True)
+    ack_year: Mapped[int | None] = mapped_column(Integer)
+    ack_number: Mapped[int | None] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    event: Mapped[Event | None] = relationship()
+    donor: Mapped[Donor | None] = relationship()
+    pledge: Mapped[Pledge | None] = relationship(back_populates="donations")
+    voucher: Mapped[Voucher | None] = relationship()
+
+    @property
+    def value(self) -> int:
+        """What the gift is worth: money received, or the estimate of goods."""
+        return self.estimated_value if self.method == "in_kind" else self.amount
+
+    @property
+    def ack_display(self) -> str:
+        return f"BNHV-{self.ack_year}/{self.ack_number:04d}" if self.ack_number else ""
+
+
+class CountingSheet(db.Model):
+    """Biên bản kiểm đếm: the count of one class/group's piggy bank, per denomination."""
+
+    __tablename__ = "counting_sheet"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    group_name: Mapped[str] = mapped_column(String(200))
+    counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    total: Mapped[int] = mapped_column(BigInteger, default=0)
+    counter_1: Mapped[str] = mapped_column(String(120))
+    counter_2: Mapped[str] = mapped_column(String(120))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    voucher_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    event: Mapped[Event] = relationship()
+    voucher: Mapped[Voucher | None] = relationship()
+
+    def lines(self) -> list[tuple[str, int, bool, int, int]]:
+        """(key, face value, is coin, count, subtotal) for every denomination."""
+        return [(k, v, coin, int(self.counts.get(k, 0)), v * int(self.counts.get(k, 0)))
+                for k, v, coin in DENOMINATIONS]
+
+
 
 # ---------------------------------------------------------------------------------------------
 # Officers
 # ---------------------------------------------------------------------------------------------
+
+# Titles of association posts (chức vụ). Key posts must be filled at every level that has them.
+OFFICER_TITLES = (
+    "chair",
+    "vice_chair",
+    "secretary",
+    "standing_member",
+    "committee_member",
+    "inspection_head",
+    "treasurer",
+    "accountant",
+    "branch_head",
+    "board_head",
+    "honorary_chair",
+    "other",
+)
+# Posts whose vacancy the workload view flags, by unit level.
+KEY_TITLES: dict[str, tuple[str, ...]] = {
+    "national": ("chair", "treasurer"),
+    "province": ("chair", "treasurer"),
+    "district": ("chair", "treasurer"),
+    "commune": ("chair", "treasurer"),
+    "branch": ("branch_head",),
+    "board": ("board_head",),
+}
+
+
+class Officer(db.Model):
+    """A person holding (or having held) posts in the association. `unit_id` is the unit that
+    keeps the record; the posts themselves may be at that unit or at units below it."""
+
+    __tablename__ = "officer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    search_key: Mapped[str] = mapped_column(String(120), default="", index=True)
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    # Posts held outside the association, free text ("Bí thư chi bộ khu phố 2").
+    outside_posts: Mapped[str] = mapped_column(String(500), default="")
+    notes: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    positions: Mapped[list[Position]] = relationship(
+        back_populates="officer", order_by="Position.start_date"
+    )
+
+    def active_positions(self, on: date | None = None) -> list[Position]:
+        on = on or today()
+        return [p for p in self.positions if p.is_active(on)]
+
+
+class Position(db.Model):
+    """A post (chức vụ) held by an officer at a unit, from–to, full-time or part-time."""
+
+    __tablename__ = "position"
+    __table_args__ = (Index("ix_position_unit_title", "unit_id", "title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    title: Mapped[str] = mapped_column(String(30))
+    # Shown instead of the standard label when set ("Phó Chủ tịch thường trực").
+    title_text: Mapped[str] = mapped_column(String(120), default="")
+    term: Mapped[str] = mapped_column(String(20), default="")  # nhiệm kỳ, e.g. "2020–2025"
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    full_time: Mapped[bool] = mapped_column(default=False)  # chuyên trách / kiêm nhiệm
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    officer: Mapped[Officer] = relationship(back_populates="positions")
+    unit: Mapped[Unit] = relationship()
+
+    def is_active(self, on: date | None = None) -> bool:
+        on = on or today()
+        return self.start_date <= on and (self.end_date is None or self.end_date >= on)
+
+
+class BaseSalary(db.Model):
+    """Mức lương cơ sở: system-wide, in force from `effective_from` until the next row."""
+
+    __tablename__ = "base_salary"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date, unique=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    legal_basis: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AllowanceRule(db.Model):
+    """What a title is paid at a unit: coefficient × base salary (coefficient in thousandths,
+    1.5 → 1500) or a fixed monthly amount in đồng; effective-dated."""
+
+    __tablename__ = "allowance_rule"
+    __table_args__ = (Index("ix_allowance_rule_unit_title", "unit_id", "title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    title: Mapped[str] = mapped_column(String(30))
+    kind: Mapped[str] = mapped_column(String(12))  # "coefficient" | "fixed"
+    coefficient_milli: Mapped[int | None] = mapped_column(Integer)
+    amount: Mapped[int | None] = mapped_column(BigInteger)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+
+    def is_active(self, on: date) -> bool:
+        return self.valid_from <= on and (self.valid_to is None or self.valid_to >= on)
+
+
+class OfficerSettings(db.Model):
+    """Per-unit settings of the officers area (absent row = defaults)."""
+
+    __tablename__ = "officer_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), unique=True)
+    combine: Mapped[str] = mapped_column(String(8), default="sum")  # "sum" | "max" of posts
+    post_limit: Mapped[int] = mapped_column(Integer, default=2)
+    # Remuneration cap as a multiple of the base salary, in thousandths; None = by level.
+    cap_milli: Mapped[int | None] = mapped_column(Integer)
+
+    unit: Mapped[Unit] = relationship()
+
+
+class RemunerationSheet(db.Model):
+    """Bảng thanh toán thù lao of one unit for one month: draft → locked → paid."""
+
+    __tablename__ = "remuneration_sheet"
+    __table_args__ = (db.UniqueConstraint("unit_id", "year", "month",
+                                          name="uq_remuneration_sheet_month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default="draft")  # draft|locked|paid
+    combine: Mapped[str] = mapped_column(String(8), default="sum")
+    # Base salary in force on the last day of the month (shown on the sheet).
+    base_salary: Mapped[int] = mapped_column(BigInteger, default=0)
+    cap_amount: Mapped[int | None] = mapped_column(BigInteger)
+    total: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    locked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The payment voucher when the sheet is paid with one voucher (treasury's voucher id).
+    voucher_id: Mapped[int | None] = mapped_column(Integer)
+
+    unit: Mapped[Unit] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    locked_by: Mapped[User | None] = relationship(foreign_keys=[locked_by_id])
+    lines: Mapped[list[RemunerationLine]] = relationship(
+        back_populates="sheet", order_by="RemunerationLine.position_no",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == "draft"
+
+    @property
+    def label(self) -> str:
+        return f"{self.month:02d}/{self.year}"
+
+
+class RemunerationLine(db.Model):
+    """One officer on a sheet: what the posts give (computed), an adjustment with its reason,
+    and the amount to pay. Names and posts are copied so the sheet never changes under us."""
+
+    __tablename__ = "remuneration_line"
+    __table_args__ = (db.UniqueConstraint("sheet_id", "officer_id",
+                                          name="uq_remuneration_line_officer"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("remuneration_sheet.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), index=True)
+    position_no: Mapped[int] = mapped_column(Integer, default=0)
+    full_name: Mapped[str] = mapped_column(String(120))
+    posts: Mapped[str] = mapped_column(String(300), default="")
+    rates: Mapped[str] = mapped_column(String(200), default="")  # "1,000 × LCS; 500.000 đ"
+    days: Mapped[int] = mapped_column(Integer, default=0)
+    computed: Mapped[int] = mapped_column(BigInteger, default=0)
+    adjustment: Mapped[int] = mapped_column(BigInteger, default=0)
+    adjustment_reason: Mapped[str] = mapped_column(String(300), default="")
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    over_cap: Mapped[bool] = mapped_column(default=False)
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    voucher_id: Mapped[int | None] = mapped_column(Integer)
+
+    sheet: Mapped[RemunerationSheet] = relationship(back_populates="lines")
+    unit: Mapped[Unit] = relationship()
+    officer: Mapped[Officer] = relationship()

@@ -143,3 +143,70 @@ def build_voucher(unit: Unit, kind: str = "receipt", amount: int = 500_000, *, a
     if commit:
         db.session.commit()
     return voucher
+
+
+# ---------------------------------------------------------------------------------------------
+# Officers and remuneration
+# ---------------------------------------------------------------------------------------------
+
+
+def build_base_salaries() -> None:
+    """The known mức lương cơ sở (1.490.000 / 1.800.000 / 2.340.000 đ)."""
+    from assoc.services import officers
+
+    officers.ensure_known_base_salaries()
+    db.session.commit()
+
+
+def build_officer(unit: Unit, name: str = "Nguyễn Văn An", *posts, **kw):
+    """build_officer(ward, "Lê Thị Hoa", ("chair", date(2020, 1, 1)), ("treasurer", start, end))
+    — each post is (title, start[, end[, at_unit]])."""
+    from assoc.services import officers
+
+    officer = officers.create_officer(None, unit, full_name=name, **kw)
+    for post in posts:
+        title, start, end, at = (*post, None, None)[:4]
+        officers.add_position(None, officer, unit=at or unit, title=title, start_date=start,
+                              end_date=end)
+    db.session.commit()
+    return officer
+
+
+def build_rule(unit: Unit, title: str, *, coefficient: int | None = None, amount: int | None = None,
+               valid_from: date = date(2019, 1, 1), valid_to: date | None = None):
+    """coefficient in thousandths (1500 = 1,5 × base salary) or a fixed monthly amount."""
+    from assoc.services import officers
+
+    rule = officers.add_allowance_rule(
+        None, unit, title=title, kind="coefficient" if coefficient is not None else "fixed",
+        coefficient_milli=coefficient, amount=amount, valid_from=valid_from, valid_to=valid_to)
+    db.session.commit()
+    return rule
+# Events
+# ---------------------------------------------------------------------------------------------
+
+
+def build_event(unit: Unit, *, kind: str = "walk", title: str = "Đi bộ gây quỹ khuyến học",
+                starts_at=None, target_amount: int = 50_000_000, status: str = "planned",
+                **kw):
+    from datetime import UTC, datetime
+
+    from assoc.services import events
+
+    event = events.create_event(
+        None, unit, kind=kind, title=title,
+        starts_at=starts_at or datetime(2026, 10, 2, 0, 30, tzinfo=UTC),
+        target_amount=target_amount, place=kw.pop("place", "Công viên Khánh Hội"),
+        organiser=kw.pop("organiser", unit.name), **kw)
+    if status in ("held", "closed"):
+        events.set_status(None, event, status)
+    db.session.commit()
+    return event
+
+
+def build_donor(unit: Unit, name: str = "Công ty TNHH Sao Việt", **kw):
+    from assoc.services import events
+
+    donor = events.register_donor(None, unit, name=name, **kw)
+    db.session.commit()
+    return donor

@@ -11,6 +11,8 @@ BLUEPRINTS = [
     "users",
     # feature areas (one line each)
     "treasury",
+    "officers",
+    "events",
 ]
 
 

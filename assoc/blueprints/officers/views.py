@@ -1,0 +1,593 @@
+"""Officers and remuneration: officers and posts, workload, base salaries, allowance rules,
+monthly remuneration sheets (PDF, Excel) and yearly reports."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import date
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ...extensions import db
+from ...models import (
+    Officer,
+    Position,
+    RemunerationLine,
+    RemunerationSheet,
+    Unit,
+    today,
+)
+from ...money import parse_amount
+from ...permissions import can, can_somewhere, granting_paths, require, scope_query
+from ...services import DomainError, audit
+from ...services import officers as svc
+from ...views import attach_error, get_or_404, page_arg
+from ..units.views import _ancestors
+from . import bp
+from .forms import (
+    ActionForm,
+    AdjustForm,
+    BaseSalaryForm,
+    OfficerForm,
+    PayForm,
+    PositionForm,
+    RuleForm,
+    SettingsForm,
+    SheetForm,
+    title_choices,
+)
+
+
+@bp.app_context_processor
+def officer_labels():
+    return {"TITLE_LABELS": svc.TITLE_LABELS, "format_coefficient": svc.format_coefficient,
+            "describe_rule": svc.describe_rule, "title_label": svc.title_label}
+
+
+def _status(*forms) -> int:
+    return 400 if any(f.errors or f.form_errors for f in forms) else 200
+
+
+def _parse_money(form, field_name: str, *, signed: bool = False) -> int | None:
+    """Read an amount field ("1.250.000", "-340.000" when signed); None (and a field error)
+    when it cannot be read."""
+    field = getattr(form, field_name)
+    text = (field.data or "").strip()
+    if not text:
+        return 0 if signed else None
+    negative = signed and text[:1] in "-\u2212"
+    try:
+        value = parse_amount(text[1:] if negative else text)
+    except ValueError:
+        field.errors = [*field.errors, _("Write a whole number of đồng, e.g. 1.250.000.")]
+        return None
+    return -value if negative else value
+
+
+# ---------------------------------------------------------------------------------------------
+# Officers
+# ---------------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The officers of the highest unit(s) where the user may see them."""
+    paths = granting_paths(current_user, "officer.view")
+    if not paths:
+        abort(403)
+    tops = db.session.scalars(select(Unit).where(Unit.path.in_(paths)).order_by(Unit.path)).all()
+    tops = [u for u in tops if not any(o.id != u.id and u.path.startswith(o.path) for o in tops)]
+    if len(tops) == 1:
+        return redirect(url_for(".unit_officers", unit_id=tops[0].id))
+    return render_template("officers/index.html", units=tops)
+
+
+@bp.get("/units/<int:unit_id>")
+@login_required
+def unit_officers(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    require(current_user, "officer.view", unit)
+    term = request.args.get("q", "")
+    found = svc.sorted_officers(db.session.scalars(svc.officers_query(unit, term)).all())
+    per_page, page = 50, page_arg()
+    shown = found[(page - 1) * per_page: page * per_page]
+    on = today()
+    return render_template("officers/list.html", unit=unit, ancestors=_ancestors(unit),
+                           officers=shown, total=len(found), page=page,
+                           pages=max(1, -(-len(found) // per_page)), term=term, on=on)
+
+
+@bp.route("/units/<int:unit_id>/new", methods=["GET", "POST"])
+@login_required
+def create(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    require(current_user, "officer.edit", unit)
+    form = OfficerForm()
+    if form.validate_on_submit():
+        try:
+            officer = svc.create_officer(
+                current_user, unit, full_name=form.full_name.data, phone=form.phone.data or "",
+                birth_year=form.birth_year.data, outside_posts=form.outside_posts.data or "",
+                notes=form.notes.data or "")
+        except DomainError as e:
+            attach_error(form, e)
+        else:
+            db.session.commit()
+            flash(_("Officer %(name)s added. Now record their posts.", name=officer.full_name),
+                  "success")
+            return redirect(url_for(".show", officer_id=officer.id))
+    return render_template("officers/form.html", form=form, unit=unit, officer=None,
+                           ancestors=_ancestors(unit)), _status(form)
+
+
+def _position_units(officer: Officer) -> list[Unit]:
+    """Open units of the officer's sub-tree where the user may record posts."""
+    q = scope_query(select(Unit), current_user, "officer.edit").where(
+        Unit.path.startswith(officer.unit.path, autoescape=True),
+        Unit.valid_to.is_(None) | (Unit.valid_to >= today()))
+    return db.session.scalars(q.order_by(Unit.path)).all()
+
+
+def _position_form(officer: Officer, obj=None) -> PositionForm:
+    form = PositionForm(obj=obj)
+    units = _position_units(officer)
+    base = officer.unit.depth
+    form.unit.choices = [(u.id, f"{'— ' * (u.depth - base)}{u.name}") for u in units]
+    form.title.choices = title_choices()
+    return form
+
+
+def _officer_page(officer: Officer, form: PositionForm, status: int = 200):
+    history = db.session.scalars(audit.history_query("officer", officer.id).limit(30)).all()
+    return render_template("officers/show.html", officer=officer, unit=officer.unit,
+                           ancestors=_ancestors(officer.unit), form=form, history=history,
+                           on=today()), status
+
+
+@bp.get("/<int:officer_id>")
+@login_required
+def show(officer_id: int):
+    officer = get_or_404(Officer, officer_id)
+    require(current_user, "officer.view", officer.unit)
+    form = _position_form(officer)
+    form.start_date.data = today()
+    return _officer_page(officer, form)
+
+
+@bp.post("/<int:officer_id>/positions")
+@login_required
+def add_position(officer_id: int):
+    officer = get_or_404(Officer, officer_id)
+    require(current_user, "officer.view", officer.unit)
+    form = _position_form(officer)
+    if not form.unit.choices:
+        abort(403)
+    if form.validate_on_submit():
+        unit = get_or_404(Unit, form.unit.data)
+        require(current_user, "officer.edit", unit)
+        try:
+            svc.add_position(current_user, officer, unit=unit, title=form.title.data,
+                             start_date=form.start_date.data, end_date=form.end_date.data,
+                             term=form.term.data or "", full_time=form.full_time.data,
+                             title_text=form.title_text.data or "")
+        except DomainError as e:
+            attach_error(form, e)
+        else:
+            db.session.commit()
+            flash(_("Post recorded."), "success")
+            return redirect(url_for(".show", officer_id=officer.id))
+    return _officer_page(officer, form, 400)
+
+
+@bp.route("/<int:officer_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(officer_id: int):
+    officer = get_or_404(Officer, officer_id)
+    require(current_user, "officer.edit", officer.unit)
+    form = OfficerForm(obj=officer)
+    if form.validate_on_submit():
+        try:
+            svc.update_officer(current_user, officer, full_name=form.full_name.data,
+                               phone=form.phone.data or "", birth_year=form.birth_year.data,
+                               outside_posts=form.outside_posts.data or "",
+                               notes=form.notes.data or "")
+        except DomainError as e:
+            attach_error(form, e)
+        else:
+            db.session.commit()
+            flash(_("Changes saved."), "success")
+            return redirect(url_for(".show", officer_id=officer.id))
+    return render_template("officers/form.html", form=form, unit=officer.unit, officer=officer,
+                           ancestors=_ancestors(officer.unit)), _status(form)
+
+
+@bp.route("/positions/<int:position_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_position(position_id: int):
+    position = get_or_404(Position, position_id)
+    require(current_user, "officer.edit", position.unit)
+    form = _position_form(position.officer, obj=position)
+    form.unit.choices = [(position.unit_id, position.unit.name)]
+    form.unit.data = position.unit_id
+    if form.validate_on_submit():
+        try:
+            svc.update_position(current_user, position, title=form.title.data,
+                                start_date=form.start_date.data, end_date=form.end_date.data,
+                                term=form.term.data or "", full_time=form.full_time.data,
+                                title_text=form.title_text.data or "")
+        except DomainError as e:
+            attach_error(form, e)
+        else:
+            db.session.commit()
+            flash(_("Changes saved."), "success")
+            return redirect(url_for(".show", officer_id=position.officer_id))
+    return render_template("officers/position_form.html", form=form, position=position,
+                           unit=position.unit, ancestors=_ancestors(position.unit)), _status(form)
+
+
+# ---------------------------------------------------------------------------------------------
+# Workload
+# ---------------------------------------------------------------------------------------------
+
+
+@bp.get("/units/<int:unit_id>/workload")
+@login_required
+def workload(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    require(current_user, "officer.view", unit)
+    try:
+        on = date.fromisoformat(request.args["on"]) if request.args.get("on") else today()
+    except ValueError:
+        on = today()
+    rows, vacancies, limit = svc.workload(unit, on)
+    return render_template("officers/workload.html", unit=unit, ancestors=_ancestors(unit),
+                           rows=rows, vacancies=vacancies, limit=limit, on=on)
+
+
+# ---------------------------------------------------------------------------------------------
+# Base salary (system-wide) and allowance rules (per unit)
+# ---------------------------------------------------------------------------------------------
+
+
+@bp.route("/base-salaries", methods=["GET", "POST"])
+@login_required
+def base_salaries():
+    if not (can_somewhere(current_user, "officer.view") or can(current_user, "salary.edit")):
+        abort(403)
+    editable = can(current_user, "salary.edit")
+    form = BaseSalaryForm()
+    if request.method == "POST":
+        if not editable:
+            abort(403)
+        if form.validate_on_submit():
+            amount = _parse_money(form, "amount")
+            if amount is not None:
+                try:
+                    svc.add_base_salary(current_user, effective_from=form.effective_from.data,
+                                        amount=amount, legal_basis=form.legal_basis.data or "")
+                except DomainError as e:
+                    attach_error(form, e)
+                else:
+                    db.session.commit()
+                    flash(_("Base salary added."), "success")
+                    return redirect(url_for(".base_salaries"))
+    return render_template("officers/base_salaries.html", rows=svc.base_salaries(), form=form,
+                           editable=editable), _status(form)
+
+
+@bp.route("/units/<int:unit_id>/rules", methods=["GET", "POST"])
+@login_required
+def rules(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    require(current_user, "officer.view", unit)
+    editable = can(current_user, "officer.edit", unit)
+    settings = svc.settings_for(unit)
+    rule_form = RuleForm(prefix="rule")
+    rule_form.title.choices = title_choices()
+    settings_form = SettingsForm(prefix="settings", obj=settings)
+    if request.method == "GET":
+        rule_form.valid_from.data = today().replace(day=1)
+        cap = settings.cap_milli
+        settings_form.cap.data = svc.format_coefficient(cap) if cap else ""
+    if request.method == "POST":
+        require(current_user, "officer.edit", unit)
+        if "rule-submit" in request.form:
+            settings_form = SettingsForm(prefix="settings", formdata=None, obj=settings)
+            if rule_form.validate_on_submit():
+                result = _save_rule(unit, rule_form)
+                if result is not None:
+                    return result
+        else:
+            rule_form = RuleForm(prefix="rule", formdata=None)
+            rule_form.title.choices = title_choices()
+            if settings_form.validate_on_submit():
+                result = _save_settings(unit, settings_form)
+                if result is not None:
+                    return result
+    all_rules = db.session.scalars(svc.rules_query(unit)).all()
+    return render_template(
+        "officers/rules.html", unit=unit, ancestors=_ancestors(unit), rules=all_rules,
+        rule_form=rule_form, settings_form=settings_form, editable=editable, settings=settings,
+        cap_milli=svc.cap_milli_for(unit), on=today(),
+    ), _status(rule_form, settings_form)
+
+
+def _save_rule(unit: Unit, form: RuleForm):
+    coefficient = amount = None
+    try:
+        if form.kind.data == "coefficient":
+            coefficient = svc.parse_coefficient(form.coefficient.data or "")
+        else:
+            amount = _parse_money(form, "amount")
+            if amount is None:
+                raise DomainError(_("Give the monthly amount."), "amount")
+        svc.add_allowance_rule(current_user, unit, title=form.title.data, kind=form.kind.data,
+                               coefficient_milli=coefficient, amount=amount,
+                               valid_from=form.valid_from.data, valid_to=form.valid_to.data)
+    except DomainError as e:
+        attach_error(form, e)
+        return None
+    db.session.commit()
+    flash(_("Rate saved."), "success")
+    return redirect(url_for(".rules", unit_id=unit.id))
+
+
+def _save_settings(unit: Unit, form: SettingsForm):
+    try:
+        cap = svc.parse_coefficient(form.cap.data) if (form.cap.data or "").strip() else None
+        svc.update_settings(current_user, unit, combine=form.combine.data,
+                            post_limit=form.post_limit.data, cap_milli=cap)
+    except DomainError as e:
+        if e.field == "coefficient":
+            e.field = "cap"
+        attach_error(form, e)
+        return None
+    db.session.commit()
+    flash(_("Settings saved."), "success")
+    return redirect(url_for(".rules", unit_id=unit.id))
+
+
+# ---------------------------------------------------------------------------------------------
+# Remuneration sheets
+# ---------------------------------------------------------------------------------------------
+
+
+@bp.route("/units/<int:unit_id>/sheets", methods=["GET", "POST"])
+@login_required
+def sheets(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    require(current_user, "officer.view", unit)
+    form = SheetForm()
+    if request.method == "GET":
+        form.month.data, form.year.data = today().month, today().year
+    if request.method == "POST":
+        require(current_user, "remuneration.edit", unit)
+        if form.validate_on_submit():
+            try:
+                sheet = svc.create_sheet(current_user, unit, year=form.year.data,
+                                         month=form.month.data)
+            except DomainError as e:
+                attach_error(form, e)
+            else:
+                db.session.commit()
+                flash(_("Sheet for %(month)s made: check it, adjust if needed, then lock it.",
+                        month=sheet.label), "success")
+                return redirect(url_for(".sheet", sheet_id=sheet.id))
+    rows = db.session.scalars(svc.sheets_query(unit)).all()
+    return render_template("officers/sheets.html", unit=unit, ancestors=_ancestors(unit),
+                           sheets=rows, form=form,
+                           editable=can(current_user, "remuneration.edit", unit)), _status(form)
+
+
+def _can_pay(sheet: RemunerationSheet) -> bool:
+    return (can(current_user, "remuneration.edit", sheet.unit)
+            and can(current_user, "voucher.issue", sheet.unit))
+
+
+def _pay_form(sheet: RemunerationSheet, form: PayForm | None = None) -> PayForm | None:
+    if sheet.is_draft or svc.is_paid(sheet) or not _can_pay(sheet):
+        return None
+    if form is None:
+        form = PayForm(formdata=None)
+        form.token.data = uuid.uuid4().hex
+        form.voucher_date.data = today()
+    return form
+
+
+def _sheet_page(sheet: RemunerationSheet, adjust_forms=None, status: int = 200,
+                pay_form: PayForm | None = None):
+    editable = sheet.is_draft and can(current_user, "remuneration.edit", sheet.unit)
+    adjust_forms = adjust_forms or {}
+    if editable:
+        for line in sheet.lines:
+            if line.id not in adjust_forms:
+                f = AdjustForm(prefix=f"l{line.id}", formdata=None)
+                f.adjustment.data = str(line.adjustment) if line.adjustment else ""
+                f.reason.data = line.adjustment_reason
+                adjust_forms[line.id] = f
+    history = db.session.scalars(
+        audit.history_query("remunerationsheet", sheet.id).limit(30)).all()
+    return render_template("officers/sheet.html", sheet=sheet, unit=sheet.unit,
+                           ancestors=_ancestors(sheet.unit), editable=editable,
+                           adjust_forms=adjust_forms, action_form=ActionForm(),
+                           pay_form=_pay_form(sheet, pay_form), vouchers=svc.sheet_vouchers(sheet),
+                           paid=svc.is_paid(sheet), history=history), status
+
+
+@bp.get("/sheets/<int:sheet_id>")
+@login_required
+def sheet(sheet_id: int):
+    sheet = get_or_404(RemunerationSheet, sheet_id)
+    require(current_user, "officer.view", sheet.unit)
+    return _sheet_page(sheet)
+
+
+@bp.post("/sheets/<int:sheet_id>/lines/<int:line_id>")
+@login_required
+def adjust(sheet_id: int, line_id: int):
+    sheet = get_or_404(RemunerationSheet, sheet_id)
+    line = get_or_404(RemunerationLine, line_id)
+    if line.sheet_id != sheet.id:
+        abort(404)
+    require(current_user, "remuneration.edit", sheet.unit)
+    if not sheet.is_draft:
+        return _locked(sheet)
+    form = AdjustForm(prefix=f"l{line.id}")
+    if form.validate_on_submit():
+        adjustment = _parse_money(form, "adjustment", signed=True)
+        if adjustment is not None:
+            try:
+                svc.adjust_line(current_user, line, adjustment=adjustment,
+                                reason=form.reason.data or "")
+            except DomainError as e:
+                attach_error(form, e)
+            else:
+                db.session.commit()
+                flash(_("Adjustment saved."), "success")
+                return redirect(url_for(".sheet", sheet_id=sheet.id))
+    return _sheet_page(sheet, {line.id: form}, 400)
+
+
+def _locked(sheet: RemunerationSheet):
+    flash(_("This sheet is locked and can no longer be changed."), "danger")
+    return _sheet_page(sheet, status=409)
+
+
+@bp.post("/sheets/<int:sheet_id>/recompute")
+@login_required
+def recompute(sheet_id: int):
+    sheet = get_or_404(RemunerationSheet, sheet_id)
+    require(current_user, "remuneration.edit", sheet.unit)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        svc.recompute_sheet(current_user, sheet)
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e), "danger")
+        return _sheet_page(sheet, status=409)
+    db.session.commit()
+    flash(_("Sheet recomputed from the current posts and rates."), "success")
+    return redirect(url_for(".sheet", sheet_id=sheet.id))
+
+
+@bp.post("/sheets/<int:sheet_id>/lock")
+@login_required
+def lock(sheet_id: int):
+    sheet = get_or_404(RemunerationSheet, sheet_id)
+    require(current_user, "remuneration.edit", sheet.unit)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        svc.lock_sheet(current_user, sheet)
+    except DomainError as e:
+        flash(str(e), "danger")
+        return _sheet_page(sheet, status=409)
+    db.session.commit()
+    flash(_("Sheet locked: it can now be printed and paid."), "success")
+    return redirect(url_for(".sheet", sheet_id=sheet.id))
+
+
+@bp.post("/sheets/<int:sheet_id>/pay")
+@login_required
+def pay(sheet_id: int):
+    """Pay the sheet through the treasury: payment vouchers in the unit's book."""
+    sheet = get_or_404(RemunerationSheet, sheet_id)
+    require(current_user, "remuneration.edit", sheet.unit)
+    require(current_user, "voucher.issue", sheet.unit)
+    form = PayForm()
+    if form.validate_on_submit():
+        try:
+            vouchers = svc.pay_sheet(
+                current_user, sheet, per_officer=form.mode.data == "per_officer",
+                voucher_date=form.voucher_date.data, method=form.method.data,
+                token=form.token.data or None,
+                allow_overdraw=can(current_user, "fund.overdraw", sheet.unit))
+        except DomainError as e:
+            db.session.rollback()
+            if sheet.is_draft or svc.is_paid(sheet):
+                flash(str(e), "danger")
+                return _sheet_page(sheet, status=409)
+            attach_error(form, e)
+        else:
+            db.session.commit()
+            flash(_("Sheet paid: %(numbers)s.",
+                    numbers=", ".join(v.display_number for v in vouchers)), "success")
+            return redirect(url_for(".sheet", sheet_id=sheet.id))
+    return _sheet_page(sheet, status=400, pay_form=form)
+
+
+def _sheet_filename(sheet: RemunerationSheet, ext: str) -> str:
+    return f"bang-thu-lao-{sheet.unit.code.lower()}-{sheet.year}-{sheet.month:02d}.{ext}"
+
+
+@bp.get("/sheets/<int:sheet_id>.pdf")
+@login_required
+def sheet_pdf(sheet_id: int):
+    sheet = get_or_404(RemunerationSheet, sheet_id)
+    require(current_user, "officer.view", sheet.unit)
+    from ...pdf.remuneration import sheet_pdf as render
+
+    return Response(render(sheet), mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{_sheet_filename(sheet, "pdf")}"'})
+
+
+@bp.get("/sheets/<int:sheet_id>.xlsx")
+@login_required
+def sheet_xlsx(sheet_id: int):
+    sheet = get_or_404(RemunerationSheet, sheet_id)
+    require(current_user, "officer.view", sheet.unit)
+    from .exports import sheet_workbook
+
+    return _xlsx(sheet_workbook(sheet), _sheet_filename(sheet, "xlsx"))
+
+
+def _xlsx(workbook, filename: str) -> Response:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return Response(
+        buffer.getvalue(),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports
+# ---------------------------------------------------------------------------------------------
+
+
+def _report_year() -> int:
+    try:
+        year = int(request.args.get("year", today().year))
+    except ValueError:
+        year = today().year
+    return year if 2000 <= year <= 2100 else today().year
+
+
+@bp.get("/units/<int:unit_id>/reports")
+@login_required
+def reports(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    require(current_user, "officer.view", unit)
+    year = _report_year()
+    return render_template(
+        "officers/reports.html", unit=unit, ancestors=_ancestors(unit), year=year,
+        by_officer=svc.yearly_by_officer(unit, year), by_unit=svc.yearly_by_unit(unit, year),
+        share=svc.unpaid_share(unit, year))
+
+
+@bp.get("/units/<int:unit_id>/reports.xlsx")
+@login_required
+def reports_xlsx(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    require(current_user, "officer.view", unit)
+    year = _report_year()
+    from .exports import reports_workbook
+
+    return _xlsx(reports_workbook(unit, year), f"thu-lao-{unit.code.lower()}-{year}.xlsx")
+

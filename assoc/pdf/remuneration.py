@@ -1,0 +1,130 @@
+"""Bảng thanh toán thù lao: one unit, one month; signature column, totals in figures and words,
+signatures of the preparer, the accountant and the head of the unit. A draft carries a stamp."""
+
+from __future__ import annotations
+
+import io
+
+from flask_babel import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from ..models import RemunerationSheet
+from ..money import amount_in_words, format_number
+from . import FONT, FONT_BOLD, FONT_ITALIC, draw_stamp, nfc, register_fonts
+
+
+def _styles():
+    base = ParagraphStyle("base", fontName=FONT, fontSize=9.5, leading=12)
+    return {
+        "base": base,
+        "center": ParagraphStyle("center", parent=base, alignment=TA_CENTER),
+        "bold_center": ParagraphStyle("bc", parent=base, fontName=FONT_BOLD, alignment=TA_CENTER),
+        "title": ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=15,
+                                leading=19, alignment=TA_CENTER, spaceAfter=2),
+        "italic_center": ParagraphStyle("ic", parent=base, fontName=FONT_ITALIC,
+                                        alignment=TA_CENTER),
+        "right": ParagraphStyle("right", parent=base, alignment=TA_RIGHT),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=9, leading=11),
+        "head": ParagraphStyle("head", parent=base, fontName=FONT_BOLD, fontSize=9, leading=11,
+                               alignment=TA_CENTER),
+        "italic_right": ParagraphStyle("ir", parent=base, fontName=FONT_ITALIC,
+                                       alignment=TA_RIGHT),
+    }
+
+
+def _p(text, style) -> Paragraph:
+    from xml.sax.saxutils import escape
+
+    return Paragraph(escape(nfc(text)), style)
+
+
+def sheet_pdf(sheet: RemunerationSheet) -> bytes:
+    register_fonts()
+    st = _styles()
+    buffer = io.BytesIO()
+    page = landscape(A4)
+    doc = SimpleDocTemplate(buffer, pagesize=page, leftMargin=14 * mm, rightMargin=14 * mm,
+                            topMargin=12 * mm, bottomMargin=12 * mm,
+                            title=nfc(_("Remuneration sheet %(month)s", month=sheet.label)),
+                            author=nfc(sheet.unit.name))
+    width = page[0] - 28 * mm
+    story = []
+
+    parent = sheet.unit.parent
+    left = [_p(parent.name.upper() if parent else "", st["center"]),
+            _p(sheet.unit.name.upper(), st["bold_center"])]
+    right = [_p(_("SOCIALIST REPUBLIC OF VIETNAM"), st["bold_center"]),
+             _p(_("Independence – Freedom – Happiness"), st["bold_center"])]
+    header = Table([[left, right]], colWidths=[width * 0.45, width * 0.55])
+    header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    story += [header, Spacer(1, 6 * mm)]
+    story.append(_p(_("REMUNERATION PAYMENT SHEET"), st["title"]))
+    story.append(_p(_("Month %(m)s year %(y)s", m=f"{sheet.month:02d}", y=sheet.year),
+                    st["italic_center"]))
+    story.append(_p(_("Base salary in force: %(amount)s đ", amount=format_number(
+        sheet.base_salary)), st["center"]))
+    story.append(Spacer(1, 4 * mm))
+
+    head = [_("No."), _("Full name"), _("Posts"), _("Rate"), _("Days"), _("Computed (đ)"),
+            _("Adjustment (đ)"), _("Amount received (đ)"), _("Signature")]
+    data = [[_p(h, st["head"]) for h in head]]
+    for line in sheet.lines:
+        adjustment = format_number(line.adjustment) if line.adjustment else ""
+        if line.adjustment_reason:
+            adjustment = f"{adjustment}\n({line.adjustment_reason})"
+        data.append([
+            _p(line.position_no, st["center"]), _p(line.full_name, st["cell"]),
+            _p(line.posts, st["cell"]), _p(line.rates, st["cell"]),
+            _p(line.days, st["center"]), _p(format_number(line.computed), st["right"]),
+            Paragraph(nfc(adjustment).replace("\n", "<br/>"), st["right"]),
+            _p(format_number(line.amount), st["right"]), "",
+        ])
+    data.append(["", _p(_("Total"), st["bold_center"]), "", "", "",
+                 _p(format_number(sum(x.computed for x in sheet.lines)), st["right"]),
+                 _p(format_number(adj) if (adj := sum(x.adjustment for x in sheet.lines)) else "", st["right"]),
+                 Paragraph(f"<b>{format_number(sheet.total)}</b>", st["right"]), ""])
+    fractions = [0.045, 0.16, 0.15, 0.19, 0.05, 0.09, 0.1, 0.1, 0.115]
+    table = Table(data, colWidths=[width * f for f in fractions], repeatRows=1)
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.92, 0.95, 0.92)),
+        ("SPAN", (1, -1), (4, -1)),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -2), [colors.white]),
+        ("BOTTOMPADDING", (0, 1), (-1, -2), 9),
+        ("TOPPADDING", (0, 1), (-1, -2), 9),
+    ]))
+    story += [table, Spacer(1, 4 * mm)]
+    story.append(Paragraph(nfc(_("Total amount (in words): %(words)s",
+                                 words=f"<i>{amount_in_words(sheet.total)}</i>")), st["base"]))
+    story.append(Spacer(1, 5 * mm))
+    story.append(_p(_("Date ........ month ........ year ........"), st["italic_right"]))
+    story.append(Spacer(1, 2 * mm))
+    signers = [(_("Prepared by"), _("(Signature, full name)")),
+               (_("Accountant"), _("(Signature, full name)")),
+               (_("Head of the unit"), _("(Signature, full name, seal)"))]
+    signatures = Table(
+        [[_p(t, st["bold_center"]) for t, _n in signers],
+         [_p(n, st["italic_center"]) for _t, n in signers]],
+        colWidths=[width / 3] * 3)
+    story += [signatures, Spacer(1, 22 * mm)]
+
+    draft = sheet.is_draft
+
+    def decorate(canvas, doc_):
+        canvas.saveState()
+        canvas.setFont(FONT, 8)
+        canvas.drawRightString(page[0] - 14 * mm, 7 * mm,
+                               nfc(_("Page %(n)s", n=doc_.page)))
+        canvas.restoreState()
+        if draft:
+            draw_stamp(canvas, _("DRAFT"), page[0] / 2, page[1] / 2, size=48,
+                       color=(0.85, 0.3, 0.3))
+
+    doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
+    return buffer.getvalue()
