@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import (
+    KEY_TITLES,
     LEVELS,
     Donation,
     DuesPayment,
@@ -33,13 +34,6 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 COVERED_LEVELS = ("district", "commune", "branch", "board")
 AWARDED = ("approved", "paid")
 HELD = ("held", "closed")
-# Posts a unit of each level is expected to fill (shown as vacancies when empty).
-KEY_POSTS = {
-    "national": ("chair", "treasurer"),
-    "province": ("chair", "treasurer"),
-    "district": ("chair", "treasurer"),
-    "commune": ("chair", "treasurer"),
-}
 
 
 @dataclass(frozen=True)
@@ -226,13 +220,13 @@ def officer_figures(scope: Scope, on: date | None = None) -> OfficerFigures:
     ).where(scope.covers(Position.unit_id), active_post)).one()
     units = db.session.scalars(
         select(Unit).where(scope.covers(Unit.id), active_on(Unit, on),
-                           Unit.level.in_(KEY_POSTS)).order_by(Unit.path)).all()
+                           Unit.level.in_(KEY_TITLES)).order_by(Unit.path)).all()
     filled: dict[int, set[str]] = {}
     for unit_id, title in db.session.execute(
             select(Position.unit_id, Position.title).where(
                 scope.covers(Position.unit_id), active_post)):
         filled.setdefault(unit_id, set()).add(title)
-    vacancies = [(u, [t for t in KEY_POSTS[u.level] if t not in filled.get(u.id, set())])
+    vacancies = [(u, [t for t in KEY_TITLES[u.level] if t not in filled.get(u.id, set())])
                  for u in units]
     return OfficerFigures(int(officers), int(posts), [(u, m) for u, m in vacancies if m])
 
