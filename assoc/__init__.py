@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, g, has_request_context, render_template, session
+from flask_babel import refresh
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -79,3 +80,4 @@ def _register_errors(app: Flask) -> None:
         # requests, so drop what earlier requests cached about the user.
         g.pop("_login_user", None)
         g.pop("_assignments", None)
+        refresh()  # Flask-Babel caches the locale on the context too
