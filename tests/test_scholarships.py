@@ -240,3 +240,44 @@ def test_program_report_adds_up(tree, program, db):
     assert groups["Mồ côi"].approved.count == 1
     assert groups["Không thuộc nhóm ưu tiên"].nominated.count == 1
     assert groups["Hộ nghèo"].nominated.count == 2
+
+
+def test_two_approvers_at_once_cannot_overrun_the_budget(app, tree, db):
+    """Each approver works in its own thread, session and connection; the program row lock
+    lets exactly one of the two last-place approvals through."""
+    import threading
+
+    from assoc.models import ScholarshipProgram
+
+    p = build_program(tree.district_a, quotas={tree.ward_a: 3, tree.ward_b: 3},
+                      max_awards=None, budget=4_000_000)
+    build_nomination(p, tree.ward_a, status="approved")
+    ids = [build_nomination(p, tree.ward_a).id, build_nomination(p, tree.ward_b).id]
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def approve(nomination_id):
+        with app.app_context():
+            session = db.session
+            program = session.get(ScholarshipProgram, p.id)
+            n = session.get(Nomination, nomination_id)
+            barrier.wait()
+            try:
+                scholarships.decide(None, program, [n], "approve")
+                session.commit()
+                outcomes.append("approved")
+            except DomainError as e:
+                session.rollback()
+                outcomes.append(e.message)
+
+    threads = [threading.Thread(target=approve, args=(i,)) for i in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("approved") == 1
+    refused = [o for o in outcomes if o != "approved"]
+    assert len(refused) == 1 and "còn lại 0 đ" in refused[0]
+    db.session.expire_all()
+    assert scholarships.program_usage(db.session.get(ScholarshipProgram, p.id)).awarded.amount \
+        == 4_000_000
