@@ -36,9 +36,10 @@ def recipients_workbook(program, nominations, ceremony_date: date | None) -> io.
     total_row = ws.max_row
     ws.append([])
     ws.append([f"Viết bằng chữ: {amount_in_words(total)}."])
+    grid = Border(top=thin, bottom=thin, left=thin, right=thin)
     for row in ws.iter_rows(min_row=header_row, max_row=total_row):
         for cell in row:
-            cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
+            cell.border = grid
         row[6].number_format = "#,##0"
     for cell in ws[header_row] + ws[total_row]:
         cell.font = Font(bold=True)
