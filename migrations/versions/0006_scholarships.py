@@ -1,7 +1,7 @@
 """scholarships
 
 Revision ID: 0006_scholarships
-Revises: 0001_foundation
+Revises: 0002_treasury
 Create Date: 2026-11-23 13:51:06.490445
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006_scholarships'
-down_revision = '0001_foundation'
+down_revision = '0002_treasury'
 branch_labels = None
 depends_on = None
 
