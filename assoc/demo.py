@@ -95,5 +95,5 @@ def seed_demo() -> list[tuple[str, str, str]]:
         step(by_code, by_username)
     db.session.flush()
     return [(u, DEMO_PASSWORD, what) for u, _n, _r, _c, what in USERS]
-from . import demo_treasury  # noqa: E402,F401
+from . import demo_treasury  # noqa: E402,F401,I001
 from . import demo_scholarships  # noqa: E402,F401

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from .demo import DEMO_PASSWORD, STEPS
 from .extensions import db
 from .models import ScholarshipProgram, Unit, User, today
-from .services import scholarships, units, users
+from .services import scholarships, treasury, units, users
 
 PROGRAM_NAME = "Học bổng Nguyễn Hữu Thọ 2026"
 
@@ -50,13 +50,23 @@ def _user(by_username: dict[str, User], username: str, full_name: str, role: str
 
 def seed_scholarships(by_code: dict[str, Unit], by_username: dict[str, User]) -> None:
     district = by_code["HCM-Q4"]
-    _user(by_username, "thuquy.quan4", "Đỗ Thị Ngọc Hân", "treasurer", district)
+    cashier = _user(by_username, "thuquy.quan4", "Đỗ Thị Ngọc Hân", "treasurer", district)
     if db.session.scalar(select(ScholarshipProgram.id).where(
             ScholarshipProgram.name == PROGRAM_NAME)) is not None:
         return
     approver = by_username.get("duyet.quan4")
     start = min(date(2026, 8, 1), today() - timedelta(days=30))
     end = max(date(2026, 12, 31), today() + timedelta(days=60))
+    # The sponsor's money goes into an earmarked fund of the district; awards are paid from it.
+    fund = treasury.create_fund(None, district, code="HB-NHT",
+                                name="Quỹ học bổng Nguyễn Hữu Thọ",
+                                sponsor="Công ty TNHH MTV Cảng Sài Gòn")
+    treasury.issue_voucher(
+        cashier, district, kind="receipt", amount=28_000_000, fund=fund,
+        party_name="Công ty TNHH MTV Cảng Sài Gòn",
+        party_address="3 Nguyễn Tất Thành, Phường Xóm Chiếu, TP. Hồ Chí Minh",
+        reason="Tài trợ Học bổng Nguyễn Hữu Thọ năm 2026", method="transfer", attachments=1,
+        voucher_date=min(start, today()))
     program = scholarships.create_program(
         approver, district, name=PROGRAM_NAME,
         sponsor="Công ty TNHH MTV Cảng Sài Gòn", amount_per_award=2_000_000,
@@ -66,6 +76,7 @@ def seed_scholarships(by_code: dict[str, Unit], by_username: dict[str, User]) ->
                  "khăn; ưu tiên học sinh mồ côi, hộ nghèo, cận nghèo, dân tộc thiểu số.",
         priority_groups=["poor", "near_poor", "orphan", "ethnic_minority", "girl",
                          "disability"],
+        fund=fund,
     )
     scholarships.set_quotas(approver, program, {
         by_code["HCM-Q4-KH"].id: (5, 11_000_000),
@@ -86,6 +97,7 @@ def seed_scholarships(by_code: dict[str, Unit], by_username: dict[str, User]) ->
             scholarships.submit_nomination(nominators.get(code), n)
         if status == "approved":
             scholarships.decide(approver, program, [n], "approve")
+            scholarships.pay_awards(cashier, program, [n], mode="each")
 
 
 STEPS.append(seed_scholarships)

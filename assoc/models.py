@@ -383,10 +383,13 @@ class ScholarshipProgram(db.Model):
     ceremony_date: Mapped[date | None] = mapped_column(Date)
     criteria: Mapped[str] = mapped_column(Text, default="")
     priority_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The treasury fund of the program's unit that awards are paid from.
+    fund_id: Mapped[int] = mapped_column(ForeignKey("fund.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     unit: Mapped[Unit] = relationship()
+    fund: Mapped[Fund] = relationship()
     created_by: Mapped[User | None] = relationship()
     quotas: Mapped[list[ScholarshipQuota]] = relationship(
         back_populates="program", cascade="all, delete-orphan", order_by="ScholarshipQuota.id"
@@ -458,6 +461,8 @@ class Nomination(db.Model):
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The payment voucher (one per award, or one for a whole ceremony's signed list).
+    voucher_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -467,6 +472,7 @@ class Nomination(db.Model):
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     paid_by: Mapped[User | None] = relationship(foreign_keys=[paid_by_id])
+    voucher: Mapped[Voucher | None] = relationship()
 
     @property
     def is_locked(self) -> bool:
@@ -479,6 +485,12 @@ class Nomination(db.Model):
     @property
     def is_awarded(self) -> bool:
         return self.status in ("approved", "paid")
+
+    @property
+    def is_paid(self) -> bool:
+        """Paid by a voucher that still stands: voiding the payment voucher makes the award
+        payable again."""
+        return self.status == "paid" and self.voucher is not None and not self.voucher.is_void
 
 
 

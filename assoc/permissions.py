@@ -198,6 +198,12 @@ def can_decide(user: User, nomination) -> bool:
     return not any(nomination.unit.path.startswith(p) for p in below_program)
 
 
+def can_pay_awards(user: User, program) -> bool:
+    """Paying awards issues payment vouchers in the books of the program's unit: it takes
+    award.pay there and the right to issue that unit's vouchers (a role at the unit itself)."""
+    return can(user, "award.pay", program.unit) and can(user, "voucher.issue", program.unit)
+
+
 def scope_programs(query, user: User, program_model, unit_model=Unit):
     """Programs the user may open (see can_view_program); the caller joins the program's Unit.
 

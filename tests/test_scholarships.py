@@ -281,3 +281,105 @@ def test_two_approvers_at_once_cannot_overrun_the_budget(app, tree, db):
     db.session.expire_all()
     assert scholarships.program_usage(db.session.get(ScholarshipProgram, p.id)).awarded.amount \
         == 4_000_000
+
+
+# ---------------------------------------------------------------------------------------------
+# Payout through the treasury
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def funded(tree):
+    """A program paying from an earmarked fund of district_a holding 10.000.000 đ."""
+    from .builders import build_fund, build_voucher
+
+    fund = build_fund(tree.district_a, code="HB-NHT", name="Quỹ học bổng Nguyễn Hữu Thọ",
+                      sponsor="Công ty Cảng Sài Gòn")
+    build_voucher(tree.district_a, "receipt", 10_000_000, fund=fund,
+                  party_name="Công ty Cảng Sài Gòn", reason="Tài trợ học bổng")
+    return build_program(tree.district_a, quotas={tree.ward_a: 3, tree.ward_b: 3}, fund=fund)
+
+
+def test_program_fund_defaults_to_general_and_must_be_the_units_own(tree, db):
+    from assoc.services import treasury
+
+    from .builders import build_fund
+
+    p = build_program(tree.district_a)
+    assert p.fund.id == treasury.general_fund(tree.district_a).id
+    other = build_fund(tree.ward_a)
+    with pytest.raises(DomainError) as err:
+        build_program(tree.district_a, fund=other)
+    assert err.value.field == "fund"
+
+
+def test_pay_one_voucher_per_award(tree, funded, db):
+    from assoc.services import treasury
+
+    treasurer = build_user("treasurer", tree.district_a)
+    a = build_nomination(funded, tree.ward_a, status="approved", guardian_name="Lê Thị Hoa")
+    b = build_nomination(funded, tree.ward_b, status="approved")
+    vouchers = scholarships.pay_awards(treasurer, funded, [a, b], mode="each")
+    db.session.commit()
+    assert [v.amount for v in vouchers] == [2_000_000, 2_000_000]
+    assert [v.display_number for v in vouchers] == [f"PC-{today().year}/0001",
+                                                    f"PC-{today().year}/0002"]
+    assert (a.status, a.voucher.id, a.paid_by.id) == ("paid", vouchers[0].id, treasurer.id)
+    assert vouchers[0].party_name == "Lê Thị Hoa" and a.student_name in vouchers[0].reason
+    assert (vouchers[0].link_type, vouchers[0].link_id) == ("award", a.id)
+    assert all(v.unit_id == tree.district_a.id and v.fund_id == funded.fund_id for v in vouchers)
+    assert treasury.fund_balance(funded.fund) == 6_000_000
+    assert [v.id for v in treasury.vouchers_for("award", b.id)] == [vouchers[1].id]
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "award.pay")).all()
+    assert len(entries) == 2 and entries[0].data["voucher"] == vouchers[0].display_number
+
+
+def test_pay_one_voucher_for_the_ceremony(tree, funded, db):
+    from assoc.services import treasury
+
+    noms = [build_nomination(funded, w, status="approved")
+            for w in (tree.ward_a, tree.ward_a, tree.ward_b)]
+    vouchers = scholarships.pay_awards(None, funded, noms, mode="ceremony")
+    assert len(vouchers) == 1 and vouchers[0].amount == 6_000_000
+    assert "3 suất" in vouchers[0].reason and vouchers[0].attachments == 1
+    assert {n.voucher_id for n in noms} == {vouchers[0].id}
+    assert treasury.fund_balance(funded.fund) == 4_000_000
+    report = scholarships.program_report(funded, noms)
+    assert (report.total.paid.count, report.total.paid.amount) == (3, 6_000_000)
+
+
+def test_paying_unapproved_or_already_paid_is_refused(tree, funded, db):
+    from assoc.services import treasury
+
+    submitted = build_nomination(funded, tree.ward_a)
+    approved = build_nomination(funded, tree.ward_a, status="approved")
+    with pytest.raises(DomainError, match="chưa được duyệt"):
+        scholarships.pay_awards(None, funded, [approved, submitted])
+    assert approved.status == "approved"  # all or nothing
+    scholarships.pay_awards(None, funded, [approved])
+    with pytest.raises(DomainError, match="đã được chi"):
+        scholarships.pay_awards(None, funded, [approved])
+    assert treasury.fund_balance(funded.fund) == 8_000_000
+
+
+def test_a_voided_payment_makes_the_award_payable_again(tree, funded, db):
+    from assoc.services import treasury
+
+    n = build_nomination(funded, tree.ward_a, status="approved")
+    (first,) = scholarships.pay_awards(None, funded, [n])
+    treasury.void_voucher(None, first, "Ghi sai tên người nhận")
+    assert not n.is_paid
+    (second,) = scholarships.pay_awards(None, funded, [n])
+    assert n.voucher_id == second.id and second.number == first.number + 1
+    assert treasury.fund_balance(funded.fund) == 8_000_000
+
+
+def test_payment_cannot_overdraw_the_fund(tree, db):
+    from .builders import build_fund
+
+    fund = build_fund(tree.district_a, code="HB-0")
+    p = build_program(tree.district_a, quotas={tree.ward_a: 3}, fund=fund)
+    n = build_nomination(p, tree.ward_a, status="approved")
+    with pytest.raises(DomainError, match="hiện có 0 đ; các suất này cần 2.000.000 đ"):
+        scholarships.pay_awards(None, p, [n])
+    assert n.status == "approved" and n.voucher_id is None

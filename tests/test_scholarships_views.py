@@ -39,6 +39,8 @@ EXPECTED = {
     "edit_program": (DECIDERS, {"parent"}),
     "quotas": (DECIDERS, {"parent"}),
     "new_program": (DECIDERS, {"parent"}),
+    # paying issues vouchers in district_a's own books: a role at district_a itself
+    "pay": ({"treasurer", "chair", "admin"}, {"parent"}),
 }
 
 
@@ -49,6 +51,7 @@ def world(tree):
         "program": program,
         "submitted": build_nomination(program, tree.ward_a, student_name="Lê Thị Hồng"),
         "draft": build_nomination(program, tree.ward_a, submit=False),
+        "approved": build_nomination(program, tree.ward_b, status="approved"),
     }
 
 
@@ -71,6 +74,9 @@ def request_for(page, world, tree, client):
         return client.get(get[page])
     if page == "submit_nomination":
         return client.post(f"{base}/nominations/{d.id}/submit")
+    if page == "pay":
+        return client.post(f"{base}/programs/{p.id}/pay", data={
+            "mode": "each", "method": "cash", "nomination": [world["approved"].id]})
     if page == "decide":
         return client.post(f"{base}/nominations/{s.id}/decide", data={"decision": "approve"})
     return client.post(f"{base}/programs/{p.id}/decide",
@@ -150,8 +156,14 @@ def test_ward_chair_with_district_role_cannot_approve_own_ward_over_http(tree, c
 # ---------------------------------------------------------------------------------------------
 
 
-def program_form(**changes):
+def program_form(unit, **changes):
+    from assoc.extensions import db as _db
+    from assoc.services import treasury
+
+    fund = treasury.general_fund(unit)
+    _db.session.commit()
     data = {
+        "fund_id": str(fund.id),
         "name": "Học bổng Nguyễn Hữu Thọ 2026", "sponsor": "Công ty Cảng Sài Gòn",
         "amount_per_award": "2.000.000", "tiers": "", "max_awards": "10", "budget": "20.000.000",
         "window_start": (today() - timedelta(days=1)).isoformat(),
@@ -166,12 +178,13 @@ def program_form(**changes):
 def test_create_program_then_quotas(tree, client_as, db):
     client = client_as("approver", at=tree.district_a)
     r = client.post(f"/scholarships/units/{tree.district_a.id}/programs/new",
-                    data=program_form(tiers="1.500.000; 3.000.000"))
+                    data=program_form(tree.district_a, tiers="1.500.000; 3.000.000"))
     assert r.status_code == 302
     program = db.session.scalars(select(ScholarshipProgram)).one()
     assert (program.amount_per_award, program.budget, program.tiers) == (
         2_000_000, 20_000_000, [1_500_000, 2_000_000, 3_000_000])
     assert program.priority_groups == ["poor", "orphan"]
+    assert program.fund.kind == "general" and program.fund.unit_id == tree.district_a.id
     r = client.post(f"/scholarships/programs/{program.id}/quotas", data={
         f"count_{tree.ward_a.id}": "4", f"budget_{tree.ward_a.id}": "8.000.000",
         f"count_{tree.ward_b.id}": "3", f"budget_{tree.ward_b.id}": ""})
@@ -186,11 +199,12 @@ def test_create_program_then_quotas(tree, client_as, db):
     ({"max_awards": "", "budget": ""}, "số suất"),
     ({"window_end": "2020-01-01"}, "trước ngày bắt đầu"),
     ({"priority_groups": ["vip"]}, ""),
+    ({"fund_id": "999999"}, "Not a valid choice"),
 ])
 def test_program_form_bad_input(tree, client_as, db, changes, message):
     client = client_as("approver", at=tree.district_a)
     r = client.post(f"/scholarships/units/{tree.district_a.id}/programs/new",
-                    data=program_form(**changes))
+                    data=program_form(tree.district_a, **changes))
     assert r.status_code == 400
     assert message in r.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(ScholarshipProgram)) == 0
@@ -416,3 +430,84 @@ def test_unit_tab_shows_programs(tree, client_as, db):
     assert program.name in page
     assert 'data-testid="tab-scholarships"' in client_as("viewer", at=tree.ward_a).get(
         f"/units/{tree.ward_a.id}").get_data(as_text=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Payout
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def payable(tree):
+    from .builders import build_fund, build_voucher
+
+    fund = build_fund(tree.district_a, code="HB-NHT", name="Quỹ học bổng Nguyễn Hữu Thọ")
+    build_voucher(tree.district_a, "receipt", 5_000_000, fund=fund,
+                  party_name="Công ty Cảng Sài Gòn", reason="Tài trợ học bổng")
+    program = build_program(tree.district_a, quotas={tree.ward_a: 3, tree.ward_b: 3}, fund=fund)
+    noms = [build_nomination(program, tree.ward_a, student_name="Lê Thị Hồng", status="approved"),
+            build_nomination(program, tree.ward_b, student_name="Đỗ Văn Khoa", status="approved"),
+            build_nomination(program, tree.ward_b, student_name="Vũ Văn Nam")]
+    return program, noms
+
+
+def test_treasurer_pays_and_the_fund_balance_drops(tree, client_as, payable, db):
+    from assoc.services import treasury
+
+    program, (a, b, c) = payable
+    client = client_as("treasurer", at=tree.district_a)
+    page = client.get(f"/scholarships/programs/{program.id}").get_data(as_text=True)
+    assert 'data-testid="pay-panel"' in page and "5.000.000 đ" in page
+    url = f"/scholarships/programs/{program.id}/pay"
+    r = client.post(url, data={"mode": "each", "method": "cash", "token": "tok-1",
+                               "nomination": [a.id, c.id]}, follow_redirects=True)
+    assert "chưa được duyệt" in r.get_data(as_text=True)
+    r = client.post(url, data={"mode": "ceremony", "method": "transfer", "token": "tok-2",
+                               "nomination": [a.id, b.id]}, follow_redirects=True)
+    page = r.get_data(as_text=True)
+    year = today().year
+    assert f"Đã chi 2 suất học bổng: PC-{year}/0001" in page
+    assert page.count(f"PC-{year}/0001") >= 3  # flash + one per paid row
+    db.session.expire_all()
+    assert treasury.fund_balance(program.fund) == 1_000_000
+    assert {db.session.get(Nomination, n.id).status for n in (a, b)} == {"paid"}
+    # the same form submitted again issues nothing more
+    r = client.post(url, data={"mode": "ceremony", "method": "transfer", "token": "tok-2",
+                               "nomination": [a.id, b.id]}, follow_redirects=True)
+    assert "đã được chi bằng biểu mẫu này" in r.get_data(as_text=True)
+    # paying again with a fresh form is refused
+    r = client.post(url, data={"mode": "each", "method": "cash", "token": "tok-3",
+                               "nomination": [a.id]}, follow_redirects=True)
+    assert f"đã được chi (phiếu chi PC-{year}/0001)" in r.get_data(as_text=True)
+    assert treasury.fund_balance(program.fund) == 1_000_000
+
+
+def test_ward_treasurer_cannot_pay_district_awards(tree, client_as, payable, db):
+    program, (a, _b, _c) = payable
+    client = client_as("treasurer", at=tree.ward_a)
+    assert 'data-testid="pay-panel"' not in client.get(
+        f"/scholarships/programs/{program.id}").get_data(as_text=True)
+    r = client.post(f"/scholarships/programs/{program.id}/pay",
+                    data={"mode": "each", "method": "cash", "nomination": [a.id]})
+    assert r.status_code == 403
+    db.session.refresh(a)
+    assert a.status == "approved"
+
+
+def test_recipient_list_names_the_payment_voucher(tree, client_as, payable, tmp_path):
+    if shutil.which("pdftotext") is None:
+        pytest.skip("needs poppler's pdftotext")
+    program, (a, b, _c) = payable
+    from assoc.services import scholarships as service
+
+    service.pay_awards(None, program, [a, b], mode="ceremony")
+    from assoc.extensions import db as _db
+
+    _db.session.commit()
+    r = client_as("approver", at=tree.district_a).get(
+        f"/scholarships/programs/{program.id}/recipients.pdf")
+    (tmp_path / "list.pdf").write_bytes(r.data)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "list.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert f"Đã chi theo phiếu chi số: PC-{today().year}/0001" in text
+    assert "4.000.000" in text and "Bốn triệu đồng" in text

@@ -110,6 +110,11 @@ def recipient_list_pdf(program, nominations, *, ceremony_date: date | None = Non
     story.append(_p(f"Tổng số: {number} suất học bổng. Tổng số tiền: {format_number(total)} đồng.",
                     s["base"]))
     story.append(_p(f"Viết bằng chữ: {amount_in_words(total)}.", s["bold"]))
+    vouchers = sorted({n.voucher.display_number for n in nominations if n.is_paid})
+    if vouchers:
+        listed = ", ".join(vouchers[:6]) + (f" và {len(vouchers) - 6} phiếu khác"
+                                            if len(vouchers) > 6 else "")
+        story.append(_p(f"Đã chi theo phiếu chi số: {listed}.", s["base"]))
     story.append(Spacer(1, 6 * mm))
 
     place = (unit.address.split(",")[-1].strip() if unit.address else "") or "……"

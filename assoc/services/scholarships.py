@@ -95,12 +95,26 @@ def _program_values(values: dict) -> dict:
     return v
 
 
+def _check_fund(fund, unit: Unit):
+    if fund is None:
+        from . import treasury
+
+        return treasury.general_fund(unit)
+    if fund.unit_id != unit.id:
+        raise DomainError(_("Awards are paid from a fund of the program's own unit."), "fund")
+    if not fund.active:
+        raise DomainError(_("This fund is closed."), "fund")
+    return fund
+
+
 PROGRAM_FIELDS = ("name", "sponsor", "amount_per_award", "tiers", "max_awards", "budget",
-                  "window_start", "window_end", "ceremony_date", "criteria", "priority_groups")
+                  "window_start", "window_end", "ceremony_date", "criteria", "priority_groups",
+                  "fund")
 
 
 def create_program(actor: User, unit: Unit, **values) -> ScholarshipProgram:
     v = _program_values({k: values.get(k) for k in PROGRAM_FIELDS})
+    v["fund"] = _check_fund(v.get("fund"), unit)
     program = ScholarshipProgram(unit=unit, created_by=actor, search_key=search_key(v["name"]),
                                  **v)
     db.session.add(program)
@@ -108,20 +122,23 @@ def create_program(actor: User, unit: Unit, **values) -> ScholarshipProgram:
     audit.record(actor, "program.create", program, data={
         "name": program.name, "amount_per_award": program.amount_per_award,
         "max_awards": program.max_awards, "budget": program.budget,
-        "window": [program.window_start, program.window_end],
+        "window": [program.window_start, program.window_end], "fund": program.fund.code,
     })
     return program
 
 
 def update_program(actor: User, program: ScholarshipProgram, **values) -> ScholarshipProgram:
     v = _program_values({k: values.get(k, getattr(program, k)) for k in PROGRAM_FIELDS})
+    v["fund"] = _check_fund(v.get("fund") or program.fund, program.unit)
     used = awarded_totals(program)
     if v["max_awards"] is not None and v["max_awards"] < used.count:
         raise DomainError(_("%(n)d awards are already approved.", n=used.count), "max_awards")
     if v["budget"] is not None and v["budget"] < used.amount:
         raise DomainError(_("%(amount)s is already approved.", amount=format_money(used.amount)),
                           "budget")
-    diff = audit.changes(program, v)
+    diff = audit.changes(program, {k: val for k, val in v.items() if k != "fund"})
+    if v["fund"].id != program.fund_id:
+        diff["fund"] = [program.fund.code, v["fund"].code]
     if not diff:
         return program
     for key, value in v.items():
@@ -504,6 +521,78 @@ def _check_room(program: ScholarshipProgram, nominations: list[Nomination]) -> N
 
 
 # ---------------------------------------------------------------------------------------------
+# Payout (payment vouchers through the treasury)
+# ---------------------------------------------------------------------------------------------
+
+PAY_MODES = ("each", "ceremony")
+
+
+def pay_awards(actor: User, program: ScholarshipProgram, nominations: list[Nomination], *,
+               mode: str = "each", voucher_date: date | None = None, method: str = "cash",
+               token: str | None = None) -> list:
+    """Pay approved awards from the program's fund: one payment voucher per award ("each"), or
+    one voucher for the whole ceremony with the signed recipient list attached ("ceremony").
+    All or nothing: an unapproved or already paid award refuses the whole batch."""
+    from . import treasury
+
+    if mode not in PAY_MODES:
+        raise DomainError(_("Choose how to pay."), "mode")
+    if not nominations:
+        raise DomainError(_("Choose at least one approved award."))
+    _lock(program)
+    for n in nominations:
+        if n.program_id != program.id:
+            raise DomainError(_("This nomination belongs to another program."))
+        db.session.refresh(n)
+        if n.is_paid:
+            raise DomainError(_("The award of %(name)s is already paid (voucher %(no)s).",
+                                name=n.student_name, no=n.voucher.display_number))
+        if n.status not in AWARDED:
+            raise DomainError(_("The award of %(name)s is not approved (%(status)s).",
+                                name=n.student_name, status=STATUS_LABELS[n.status]))
+    ordered = sorted(nominations, key=lambda n: (n.quota.unit.name, name_sort_key(n.student_name)))
+    total, balance = sum(n.amount for n in ordered), treasury.fund_balance(program.fund)
+    if total > balance:
+        raise DomainError(_("%(fund)s holds %(balance)s; these awards need %(total)s.",
+                            fund=program.fund.name, balance=format_money(balance),
+                            total=format_money(total)))
+    vouchers = []
+    if mode == "each":
+        for n in ordered:
+            vouchers.append(treasury.issue_voucher(
+                actor, program.unit, kind="payment", amount=n.amount,
+                party_name=n.guardian_name or n.student_name, party_address=n.address,
+                reason=_("Scholarship %(program)s for %(name)s, %(school)s",
+                         program=program.name, name=n.student_name, school=n.school)[:500],
+                voucher_date=voucher_date, method=method, fund=program.fund, attachments=1,
+                link_type="award", link_id=n.id, token=f"{token}-{n.id}" if token else None))
+        pairs = list(zip(ordered, vouchers, strict=True))
+    else:
+        voucher = treasury.issue_voucher(
+            actor, program.unit, kind="payment", amount=total,
+            party_name=_("Scholarship recipients (signed list, %(n)d students)", n=len(ordered)),
+            reason=_("Scholarship %(program)s: %(n)d awards paid at the ceremony, per the signed "
+                     "recipient list", program=program.name, n=len(ordered))[:500],
+            voucher_date=voucher_date, method=method, fund=program.fund, attachments=1,
+            link_type="award", link_id=ordered[0].id, token=token)
+        vouchers.append(voucher)
+        pairs = [(n, voucher) for n in ordered]
+    now = utcnow()
+    for n, voucher in pairs:
+        n.status = "paid"
+        n.voucher_id = voucher.id
+        n.voucher = voucher
+        n.paid_at = now
+        n.paid_by = actor
+    db.session.flush()
+    for n, voucher in pairs:
+        audit.record(actor, "award.pay", n, data={
+            "student": n.student_name, "amount": n.amount, "voucher": voucher.display_number,
+            "mode": mode})
+    return vouchers
+
+
+# ---------------------------------------------------------------------------------------------
 # Lists and reports (queries; the views scope them)
 # ---------------------------------------------------------------------------------------------
 
@@ -561,7 +650,7 @@ class ReportRow:
             return
         for bucket, keep in ((self.nominated, True), (self.approved, n.status in AWARDED),
                              (self.rejected, n.status == "rejected"),
-                             (self.paid, n.status == "paid")):
+                             (self.paid, n.is_paid)):
             if keep:
                 bucket.count += 1
                 bucket.amount += n.amount

@@ -1,5 +1,5 @@
 """The scholarship chain in a browser: a ward chair nominates → the district approver approves →
-the recipient list PDF downloads (and the district treasurer pays, once the treasury is in)."""
+the district treasurer pays (the fund balance drops) → the recipient list PDF downloads."""
 
 from playwright.sync_api import expect
 
@@ -13,7 +13,7 @@ def open_program(page):
     expect(page.get_by_test_id("program-name")).to_have_text(PROGRAM)
 
 
-def test_nominate_approve_and_download_the_recipient_list(page, base_url, login_as):
+def test_nominate_approve_pay_and_download_the_recipient_list(page, base_url, login_as):
     # the ward chair of Phường Khánh Hội nominates a student and submits the nomination
     login_as("chutich.khanhhoi")
     open_program(page)
@@ -48,6 +48,23 @@ def test_nominate_approve_and_download_the_recipient_list(page, base_url, login_
     expect(page.locator(".alert-success")).to_contain_text("1 hồ sơ đã được duyệt")
     row = page.get_by_test_id("nomination-row").filter(has_text=STUDENT)
     expect(row.get_by_test_id("status")).to_have_text("Đã duyệt")
+
+    # the district treasurer pays it with its own payment voucher; the fund balance drops
+    page.context.clear_cookies()
+    login_as("thuquy.quan4")
+    open_program(page)
+    balance_before = page.get_by_test_id("fund-balance").inner_text()
+    row = page.get_by_test_id("nomination-row").filter(has_text=STUDENT)
+    row.get_by_role("checkbox").check()
+    page.get_by_label("Cách chi").select_option("each")
+    page.get_by_test_id("pay-selected").click()
+    expect(page.locator(".alert-success")).to_contain_text("Đã chi 1 suất học bổng: PC-")
+    row = page.get_by_test_id("nomination-row").filter(has_text=STUDENT)
+    expect(row.get_by_test_id("status")).to_have_text("Đã chi")
+    expect(row.get_by_test_id("voucher-number")).to_contain_text("PC-")
+    balance_after = page.get_by_test_id("fund-balance").inner_text()
+    to_int = lambda text: int(text.replace(".", "").replace("đ", "").strip())  # noqa: E731
+    assert to_int(balance_before) - to_int(balance_after) == 2_000_000
 
     # the recipient list PDF downloads
     with page.expect_download() as info:

@@ -79,6 +79,8 @@ class ProgramForm(FlaskForm):
                             description=_l("Other allowed amounts, separated by ';'."))
     max_awards = IntegerField(_l("Number of awards"), validators=[Optional(), NumberRange(1)])
     budget = MoneyField(_l("Total budget"), validators=[Optional()])
+    fund_id = SelectField(_l("Paid from the fund"), coerce=int, choices=[],
+                          validators=[DataRequired()])
     window_start = DateField(_l("Nominations open on"), validators=[InputRequired()])
     window_end = DateField(_l("Nominations close on"), validators=[InputRequired()])
     ceremony_date = DateField(_l("Award ceremony on"), validators=[Optional()])
@@ -176,3 +178,15 @@ class DecisionForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A bare POST with CSRF (submit a nomination)."""
+
+
+PAY_MODES = [("each", _l("One payment voucher per award")),
+             ("ceremony", _l("One payment voucher for the ceremony, with the signed list"))]
+METHODS = [("cash", _l("Cash")), ("transfer", _l("Bank transfer"))]
+
+
+class PayForm(FlaskForm):
+    mode = SelectField(_l("How to pay"), choices=PAY_MODES, validators=[DataRequired()])
+    voucher_date = DateField(_l("Voucher date"), validators=[Optional()])
+    method = SelectField(_l("Method"), choices=METHODS, validators=[DataRequired()])
+    token = HiddenField()

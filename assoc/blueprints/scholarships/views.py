@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
@@ -10,11 +11,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import Nomination, ScholarshipProgram, Unit, today
+from ...models import Fund, Nomination, ScholarshipProgram, Unit, today
 from ...permissions import (
     can,
     can_decide,
     can_nominate,
+    can_pay_awards,
     can_somewhere,
     can_view_program,
     nominates_in,
@@ -22,11 +24,11 @@ from ...permissions import (
     scope_programs,
     scope_query,
 )
-from ...services import DomainError, scholarships
+from ...services import DomainError, scholarships, treasury
 from ...services.scholarships import PRIORITY_LABELS, STATUS_LABELS
 from ...views import attach_error, get_or_404
 from . import bp
-from .forms import ConfirmForm, DecisionForm, NominationForm, ProgramForm, QuotaForm
+from .forms import ConfirmForm, DecisionForm, NominationForm, PayForm, ProgramForm, QuotaForm
 
 
 @bp.app_context_processor
@@ -92,6 +94,16 @@ def unit_programs(unit_id: int):
                            programs=programs)
 
 
+def _fund_choices(form, unit) -> None:
+    funds = treasury.funds_of(unit, active_only=True)
+    form.fund_id.choices = [(f.id, f"{f.name} ({f.code})") for f in funds]
+
+
+def _chosen_fund(form, unit) -> Fund | None:
+    fund = db.session.get(Fund, form.fund_id.data) if form.fund_id.data else None
+    return fund if fund is not None and fund.unit_id == unit.id else None
+
+
 def _program_form_page(form, unit, program=None):
     return render_template("scholarships/program_form.html", form=form, unit=unit,
                            program=program, ancestors=_ancestors(unit)), _status(form)
@@ -103,11 +115,13 @@ def new_program(unit_id: int):
     unit = get_or_404(Unit, unit_id)
     require(current_user, "program.edit", unit)
     form = ProgramForm()
+    _fund_choices(form, unit)
     if request.method == "GET":
         form.priority_groups.data = ["poor", "near_poor", "orphan"]
     if form.validate_on_submit():
         try:
-            program = scholarships.create_program(current_user, unit, **form.data_for_service())
+            program = scholarships.create_program(current_user, unit, **form.data_for_service(),
+                                                  fund=_chosen_fund(form, unit))
         except DomainError as e:
             attach_error(form, e)
         else:
@@ -124,9 +138,11 @@ def edit_program(program_id: int):
     program = get_or_404(ScholarshipProgram, program_id)
     require(current_user, "program.edit", program.unit)
     form = ProgramForm(obj=program)
+    _fund_choices(form, program.unit)
     if form.validate_on_submit():
         try:
-            scholarships.update_program(current_user, program, **form.data_for_service())
+            scholarships.update_program(current_user, program, **form.data_for_service(),
+                                        fund=_chosen_fund(form, program.unit))
         except DomainError as e:
             attach_error(form, e)
         else:
@@ -182,11 +198,19 @@ def program(program_id: int):
     nominations = scholarships.sort_students(_scoped_nominations(program, **filters))
     decidable = {n.id for n in nominations if n.status == "submitted"
                  and can_decide(current_user, n)}
+    may_pay = can_pay_awards(current_user, program)
+    payable = {n.id for n in nominations if may_pay and n.is_awarded and not n.is_paid}
+    pay_form = PayForm()
+    pay_form.token.data = secrets.token_urlsafe(16)
+    pay_form.voucher_date.data = today()
     return render_template(
         "scholarships/program.html", program=program, unit=program.unit,
         ancestors=_ancestors(program.unit), usage=scholarships.quota_usage(program),
         totals=scholarships.program_usage(program), nominations=nominations,
         filters=filters, decidable=decidable, decision_form=DecisionForm(),
+        payable=payable, pay_form=pay_form,
+        fund_balance=treasury.fund_balance(program.fund) if can(
+            current_user, "fund.view", program.unit) else None,
         may_nominate=nominates_in(current_user, program) and program.window_open(),
     )
 
@@ -348,6 +372,41 @@ def decide_many(program_id: int):
     else:
         flash(_("%(n)d nominations rejected.", n=len(chosen)), "success")
     return redirect(url_for(".program", program_id=program.id, **request.args))
+
+
+@bp.post("/programs/<int:program_id>/pay")
+@login_required
+def pay(program_id: int):
+    """The treasurer pays the ticked approved awards: one voucher each, or one for the
+    ceremony. A repeated submission (same token) lands on the vouchers already issued."""
+    program = _load_program(program_id)
+    if not can_pay_awards(current_user, program):
+        abort(403)
+    form = PayForm()
+    ids = request.form.getlist("nomination", type=int)
+    chosen = db.session.scalars(select(Nomination).where(Nomination.id.in_(ids))).all() \
+        if ids else []
+    back = redirect(url_for(".program", program_id=program.id, **request.args))
+    if not form.validate_on_submit():
+        flash(_("Choose how to pay."), "danger")
+        return back
+    token = form.token.data or None
+    if token and (treasury.find_by_token(token) or any(
+            treasury.find_by_token(f"{token}-{n.id}") for n in chosen)):
+        flash(_("These awards were already paid by this form."), "info")
+        return back
+    try:
+        vouchers = scholarships.pay_awards(
+            current_user, program, chosen, mode=form.mode.data,
+            voucher_date=form.voucher_date.data, method=form.method.data, token=token)
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e), "danger")
+        return back
+    db.session.commit()
+    flash(_("%(n)d awards paid: %(numbers)s.", n=len(chosen),
+            numbers=", ".join(v.display_number for v in vouchers)), "success")
+    return back
 
 
 # ---------------------------------------------------------------------------------------------
