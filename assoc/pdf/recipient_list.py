@@ -130,7 +130,7 @@ def recipient_list_pdf(program, nominations, *, ceremony_date: date | None = Non
         ["", "", ""],
         [_p(prepared_by, s["center_bold"]), "", ""],
     ]
-    sig = Table(boxes, colWidths=[60 * mm] * 3, rowHeights=[None, None, None, 22 * mm, None])
+    sig = Table(boxes, colWidths=[55 * mm, 50 * mm, 75 * mm], rowHeights=[None, None, None, 22 * mm, None])
     sig.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story.append(KeepTogether(sig))
 
