@@ -64,6 +64,7 @@ USERS = [
     ("thuquy.khanhhoi", "Trần Văn Bình", "treasurer", "HCM-Q4-KH",
      "ward treasurer, Phường Khánh Hội"),
     ("duyet.quan4", "Phạm Đức Hải", "approver", "HCM-Q4", "district approver, Quận 4"),
+    ("thuquy.quan4", "Đỗ Thị Ngọc Hân", "treasurer", "HCM-Q4", "district treasurer, Quận 4"),
     ("chutich.xomchieu", "Võ Thị Lan", "chair", "HCM-Q4-XC", "ward chair, Phường Xóm Chiếu"),
     ("chutich.cuchi", "Huỳnh Văn Tâm", "chair", "HCM-CC", "district chair, Huyện Củ Chi"),
 ]
@@ -99,3 +100,4 @@ def seed_demo() -> list[tuple[str, str, str]]:
 from . import demo_treasury  # noqa: E402,F401,I001
 from . import demo_officers  # noqa: E402,F401,I001
 from . import demo_events  # noqa: E402,F401,I001
+from . import demo_scholarships  # noqa: E402,F401,I001

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -355,6 +356,142 @@ class TreasurySetting(db.Model):
 # ---------------------------------------------------------------------------------------------
 # Scholarships
 # ---------------------------------------------------------------------------------------------
+
+# Priority groups of scholarship programs (DOMAIN.md): codes stored, labels in the UI.
+PRIORITY_GROUPS = ("poor", "near_poor", "orphan", "ethnic_minority", "girl", "disability")
+NOMINATION_STATUSES = ("draft", "submitted", "approved", "rejected", "paid")
+
+
+class ScholarshipProgram(db.Model):
+    """A scholarship program (chương trình học bổng) run by a district or city unit, with a
+    budget and/or a number of awards shared out as quotas to its sub-units."""
+
+    __tablename__ = "scholarship_program"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    search_key: Mapped[str] = mapped_column(String(200), default="", index=True)
+    sponsor: Mapped[str] = mapped_column(String(200), default="")
+    # Amount of one award; `tiers` (if any) lists the allowed amounts instead.
+    amount_per_award: Mapped[int] = mapped_column(BigInteger)
+    tiers: Mapped[list[int]] = mapped_column(JSON, default=list)
+    max_awards: Mapped[int | None] = mapped_column(Integer)
+    budget: Mapped[int | None] = mapped_column(BigInteger)
+    window_start: Mapped[date] = mapped_column(Date)
+    window_end: Mapped[date] = mapped_column(Date)
+    ceremony_date: Mapped[date | None] = mapped_column(Date)
+    criteria: Mapped[str] = mapped_column(Text, default="")
+    priority_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The treasury fund of the program's unit that awards are paid from.
+    fund_id: Mapped[int] = mapped_column(ForeignKey("fund.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    fund: Mapped[Fund] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    quotas: Mapped[list[ScholarshipQuota]] = relationship(
+        back_populates="program", cascade="all, delete-orphan", order_by="ScholarshipQuota.id"
+    )
+
+    @property
+    def amounts(self) -> list[int]:
+        """The amounts an award may have: the tiers, or the single amount per award."""
+        return sorted(self.tiers) if self.tiers else [self.amount_per_award]
+
+    def window_open(self, on: date | None = None) -> bool:
+        on = on or today()
+        return self.window_start <= on <= self.window_end
+
+
+class ScholarshipQuota(db.Model):
+    """Chỉ tiêu: how many awards (and/or how much money) one sub-unit of the program's unit may
+    nominate; nominations come from that sub-unit or below."""
+
+    __tablename__ = "scholarship_quota"
+    __table_args__ = (UniqueConstraint("program_id", "unit_id", name="uq_scholarship_quota_unit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("scholarship_program.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    max_awards: Mapped[int | None] = mapped_column(Integer)
+    budget: Mapped[int | None] = mapped_column(BigInteger)
+
+    program: Mapped[ScholarshipProgram] = relationship(back_populates="quotas")
+    unit: Mapped[Unit] = relationship()
+
+
+class Nomination(db.Model):
+    """Hồ sơ đề cử: a student nominated by a unit inside one quota of a program. Editable while
+    a draft; locked once submitted; then approved or rejected; an approved award gets paid."""
+
+    __tablename__ = "scholarship_nomination"
+    __table_args__ = (
+        UniqueConstraint("program_id", "search_key", "birth_date",
+                         name="uq_scholarship_nomination_student"),
+        Index("ix_scholarship_nomination_student", "search_key", "birth_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("scholarship_program.id"), index=True)
+    # The unit that nominates (a ward, or a branch/board below it) …
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    # … and the quota it counts against (the sub-unit of the program's unit above it).
+    quota_id: Mapped[int] = mapped_column(ForeignKey("scholarship_quota.id"), index=True)
+    student_name: Mapped[str] = mapped_column(String(120))
+    search_key: Mapped[str] = mapped_column(String(120))
+    birth_date: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(1))  # "M" / "F"
+    school: Mapped[str] = mapped_column(String(200), default="")
+    grade: Mapped[str] = mapped_column(String(20), default="")
+    academic_result: Mapped[str] = mapped_column(String(200), default="")
+    family_circumstance: Mapped[str] = mapped_column(Text, default="")
+    priority_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    guardian_name: Mapped[str] = mapped_column(String(120), default="")
+    guardian_phone: Mapped[str] = mapped_column(String(20), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    attachments: Mapped[int] = mapped_column(Integer, default=0)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(12), default="draft", index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The payment voucher (one per award, or one for a whole ceremony's signed list).
+    voucher_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    program: Mapped[ScholarshipProgram] = relationship()
+    unit: Mapped[Unit] = relationship()
+    quota: Mapped[ScholarshipQuota] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    paid_by: Mapped[User | None] = relationship(foreign_keys=[paid_by_id])
+    voucher: Mapped[Voucher | None] = relationship()
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status != "draft"
+
+    @property
+    def counts_against_quota(self) -> bool:
+        return self.status != "rejected"
+
+    @property
+    def is_awarded(self) -> bool:
+        return self.status in ("approved", "paid")
+
+    @property
+    def is_paid(self) -> bool:
+        """Paid by a voucher that still stands: voiding the payment voucher makes the award
+        payable again."""
+        return self.status == "paid" and self.voucher is not None and not self.voucher.is_void
+
 
 
 # ---------------------------------------------------------------------------------------------

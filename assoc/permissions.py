@@ -143,3 +143,82 @@ def can_restructure(user: User, unit: Unit) -> bool:
 
 def is_admin(user: User) -> bool:
     return can_somewhere(user, "user.manage")
+
+
+# ---------------------------------------------------------------------------------------------
+# Scholarships: special rules
+# ---------------------------------------------------------------------------------------------
+# A program lives at a district/city unit; its quotas go to the unit's sub-units; nominations
+# come from a quota unit or below. Three rules on top of `can`:
+# - who may open a program: program.view at its unit, or nomination.view at/below a quota unit
+#   (a ward chair must see the district's program to nominate in it);
+# - who may nominate from a unit: nomination.edit there, and the unit lies inside a quota;
+# - who may decide (approve/reject) a nomination: nomination.decide at the program's unit, but
+#   never on a nomination they created, nor on one from a unit where they hold a nominating role
+#   (nomination.edit) BELOW the program's unit. So a ward chair who is also a district approver
+#   cannot approve their own ward's students; a district chair (whose role is at the program's
+#   unit itself) still can.
+
+
+def _inside_quota(program, unit: Unit) -> bool:
+    return any(unit.path.startswith(q.unit.path) for q in program.quotas)
+
+
+def can_view_program(user: User, program) -> bool:
+    if can(user, "program.view", program.unit):
+        return True
+    return any(
+        p.startswith(q.unit.path) for q in program.quotas
+        for p in granting_paths(user, "nomination.view")
+    )
+
+
+def can_nominate(user: User, program, unit: Unit) -> bool:
+    return _inside_quota(program, unit) and can(user, "nomination.edit", unit)
+
+
+def nominates_in(user: User, program) -> bool:
+    """Whether the user may nominate from at least one unit inside the program's quotas."""
+    return any(
+        p.startswith(q.unit.path) or q.unit.path.startswith(p)
+        for q in program.quotas for p in granting_paths(user, "nomination.edit")
+    )
+
+
+def can_decide(user: User, nomination) -> bool:
+    program = nomination.program
+    if not can(user, "nomination.decide", program.unit):
+        return False
+    if nomination.created_by_id is not None and nomination.created_by_id == user.id:
+        return False
+    below_program = [
+        p for p in granting_paths(user, "nomination.edit")
+        if p.startswith(program.unit.path) and p != program.unit.path
+    ]
+    return not any(nomination.unit.path.startswith(p) for p in below_program)
+
+
+def can_pay_awards(user: User, program) -> bool:
+    """Paying awards issues payment vouchers in the books of the program's unit: it takes
+    award.pay there and the right to issue that unit's vouchers (a role at the unit itself)."""
+    return can(user, "award.pay", program.unit) and can(user, "voucher.issue", program.unit)
+
+
+def scope_programs(query, user: User, program_model, unit_model=Unit):
+    """Programs the user may open (see can_view_program); the caller joins the program's Unit.
+
+    program.view covers programs at or below the user's units; nomination.view at/below a quota
+    unit adds the programs that hold that quota (quota units are the user's unit or ancestors)."""
+    from sqlalchemy import select
+
+    from .models import ScholarshipQuota
+
+    view_paths = granting_paths(user, "program.view")
+    nominate_paths = granting_paths(user, "nomination.view")
+    conditions = [unit_model.path.startswith(p, autoescape=True) for p in view_paths]
+    ancestor_ids = {int(i) for p in nominate_paths for i in p.strip("/").split("/") if i}
+    if ancestor_ids:
+        conditions.append(program_model.id.in_(
+            select(ScholarshipQuota.program_id).where(ScholarshipQuota.unit_id.in_(ancestor_ids))
+        ))
+    return query.filter(or_(*conditions)) if conditions else query.filter(false())

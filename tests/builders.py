@@ -210,3 +210,62 @@ def build_donor(unit: Unit, name: str = "Công ty TNHH Sao Việt", **kw):
     donor = events.register_donor(None, unit, name=name, **kw)
     db.session.commit()
     return donor
+# Scholarships
+# ---------------------------------------------------------------------------------------------
+
+
+def build_program(unit: Unit, *, quotas: dict | None = None, by: User | None = None,
+                  **kw):
+    """A program open today; quotas = {unit: count} or {unit: (count, budget)}."""
+    from datetime import timedelta
+
+    from assoc.models import today
+    from assoc.services import scholarships
+
+    values = {
+        "name": "Học bổng Nguyễn Hữu Thọ 2026", "sponsor": "Công ty Cảng Sài Gòn",
+        "amount_per_award": 2_000_000, "max_awards": 10, "budget": 20_000_000,
+        "window_start": today() - timedelta(days=10), "window_end": today() + timedelta(days=20),
+        "criteria": "Học sinh nghèo vượt khó, học lực khá trở lên",
+        "priority_groups": ["poor", "orphan"],
+    }
+    values.update(kw)
+    program = scholarships.create_program(by, unit, **values)
+    if quotas:
+        scholarships.set_quotas(by, program, {
+            u.id: (v if isinstance(v, tuple) else (v, None)) for u, v in quotas.items()
+        })
+    db.session.commit()
+    return program
+
+
+_student_seq = itertools.count(1)
+STUDENT_NAMES = ["Nguyễn Văn An", "Trần Thị Bích", "Lê Hoàng Cường", "Phạm Thị Dung",
+                 "Huỳnh Minh Đức", "Võ Thị Giang", "Đặng Quốc Huy", "Bùi Thị Khánh"]
+
+
+def build_nomination(program, unit: Unit, *, by: User | None = None, submit: bool = True,
+                     status: str | None = None, **kw):
+    """A nomination from `unit`; submitted unless submit=False; status="approved"/"rejected"
+    decides it too (as a fresh approver)."""
+    from assoc.services import scholarships
+
+    n = next(_student_seq)
+    values = {
+        "student_name": kw.pop("student_name", STUDENT_NAMES[n % len(STUDENT_NAMES)] + f" {n}"),
+        "birth_date": date(2012, 1 + n % 12, 1 + n % 28), "sex": "F" if n % 2 else "M",
+        "school": "Trường THCS Khánh Hội A", "grade": "7", "academic_result": "Giỏi",
+        "family_circumstance": "Hộ nghèo, mẹ đơn thân", "priority_groups": ["poor"],
+        "guardian_name": "Nguyễn Thị Mai", "guardian_phone": "0903 123 456",
+        "address": "12 Bến Vân Đồn", "reason": "Chăm ngoan, học giỏi", "attachments": 2,
+    }
+    values.update(kw)
+    nomination = scholarships.create_nomination(by, program, unit, **values)
+    if submit or status:
+        scholarships.submit_nomination(by, nomination)
+    if status in ("approved", "rejected"):
+        scholarships.decide(None, program, [nomination],
+                            "approve" if status == "approved" else "reject",
+                            reason="" if status == "approved" else "Không đủ điều kiện")
+    db.session.commit()
+    return nomination

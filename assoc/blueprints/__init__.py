@@ -14,6 +14,7 @@ BLUEPRINTS = [
     "officers",
     "events",
     "reports",
+    "scholarships",
 ]
 
 

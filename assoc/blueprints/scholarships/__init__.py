@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("scholarships", __name__, url_prefix="/scholarships")
+
+from . import views  # noqa: E402,F401
