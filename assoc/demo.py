@@ -95,3 +95,5 @@ def seed_demo() -> list[tuple[str, str, str]]:
         step(by_code, by_username)
     db.session.flush()
     return [(u, DEMO_PASSWORD, what) for u, _n, _r, _c, what in USERS]
+
+from . import demo_members  # noqa: E402,F401

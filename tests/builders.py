@@ -116,3 +116,32 @@ def build_user(role: str | None = None, at: Unit | None = None, *, username: str
         units.grant_role(None, user, at, role)
     db.session.commit()
     return user
+
+
+# ---------------------------------------------------------------------------------------------
+# Members
+# ---------------------------------------------------------------------------------------------
+
+
+def build_member(unit: Unit, name: str = "Nguyễn Văn Á", **values):
+    """A member registered through the service (so keys, number and audit are real)."""
+    from assoc.services import members
+
+    member = members.create_member(None, unit, full_name=name, **values)
+    db.session.commit()
+    return member
+
+
+def build_workbook(rows: list[list], *, title_rows: list[list] | None = None) -> bytes:
+    """An .xlsx with optional title rows above `rows` (the first of which is the header)."""
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    for row in (title_rows or []) + rows:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
