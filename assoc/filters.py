@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 
 from . import permissions
@@ -52,6 +53,7 @@ def init(app: Flask) -> None:
     app.jinja_env.filters["date"] = fmt_date
     app.jinja_env.filters["datetime"] = fmt_datetime
     app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals.setdefault("get_locale", get_locale)
 
     @app.context_processor
     def access_helpers():

@@ -430,7 +430,7 @@ def import_upload(unit_id: int):
         upload = form.file.data
         data = upload.read()
         try:
-            imports.read_grid(data, upload.filename or "")
+            imports.find_header(imports.read_grid(data, upload.filename or ""))
         except DomainError as e:
             attach_error(form, e)
         else:
