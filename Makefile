@@ -39,10 +39,10 @@ system-deps:
 	fi
 
 test-sqlite: install translations
-	$(call PYTEST,tests --ignore=tests/e2e)
+	$(call PYTEST,tests --ignore=tests/e2e -p no:playwright)
 
 test-pg: install translations
-	DATABASE_URL=$(PG_URL) $(call PYTEST,tests --ignore=tests/e2e)
+	export DATABASE_URL=$(PG_URL); $(call PYTEST,tests --ignore=tests/e2e -p no:playwright)
 
 test-e2e: install translations system-deps
 	$(call PYTEST,tests/e2e --output=test-results --screenshot=only-on-failure)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context, render_template, session
+from flask import Flask, g, has_request_context, render_template, session, url_for
+from flask_babel import refresh
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -61,17 +62,35 @@ def _root():
 
 
 def _register_errors(app: Flask) -> None:
-    def render_error(code: int, template: str):
+    from flask_babel import gettext as _
+
+    def error_page(code: int, heading, message, back=None):
         def handler(error):
-            db.session.rollback()
-            return render_template(template, error=error), code
+            db.session.rollback()  # nothing half-done is ever committed after an error
+            return render_template(
+                "errors/page.html",
+                heading=heading(),
+                message=message(),
+                back_url=back or url_for("main.index"),
+                back_label=_("Go back") if back else _("Back to the home page"),
+            ), code
 
         return handler
 
-    app.register_error_handler(403, render_error(403, "errors/403.html"))
-    app.register_error_handler(404, render_error(404, "errors/404.html"))
-    app.register_error_handler(500, render_error(500, "errors/500.html"))
-    app.register_error_handler(CSRFError, render_error(400, "errors/csrf.html"))
+    app.register_error_handler(403, error_page(
+        403, lambda: "403 · " + _("Not allowed"),
+        lambda: _("Your roles do not give you access to this page.")))
+    app.register_error_handler(404, error_page(
+        404, lambda: "404 · " + _("Not found"),
+        lambda: _("This page does not exist, or it has been moved.")))
+    app.register_error_handler(500, error_page(
+        500, lambda: "500 · " + _("Something went wrong"),
+        lambda: _("Nothing was saved. Please try again; if it happens again, tell the "
+                  "administrator.")))
+    app.register_error_handler(CSRFError, error_page(
+        400, lambda: _("The form has expired"),
+        lambda: _("Nothing was saved. Go back, reload the page and submit again."),
+        back="javascript:history.back()"))
 
     @app.before_request
     def forget_request_caches():
@@ -79,3 +98,4 @@ def _register_errors(app: Flask) -> None:
         # requests, so drop what earlier requests cached about the user.
         g.pop("_login_user", None)
         g.pop("_assignments", None)
+        refresh()  # Flask-Babel caches the locale on the context too

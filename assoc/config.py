@@ -46,6 +46,8 @@ class Config:
 
 
 class TestConfig(Config):
+    __test__ = False  # not a pytest test class
+
     TESTING = True
     WTF_CSRF_ENABLED = False
     SECRET_KEY = "test-secret"

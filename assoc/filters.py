@@ -53,18 +53,12 @@ def init(app: Flask) -> None:
     app.jinja_env.filters["date"] = fmt_date
     app.jinja_env.filters["datetime"] = fmt_datetime
     app.jinja_env.globals["url_with"] = url_with
-    app.jinja_env.globals.setdefault("get_locale", get_locale)
+    app.jinja_env.globals["get_locale"] = get_locale
 
-    @app.context_processor
-    def access_helpers():
-        def can(action, unit=None):
-            return permissions.can(current_user, action, unit)
-
-        def can_somewhere(action):
-            return permissions.can_somewhere(current_user, action)
-
-        def can_restructure(unit):
-            return permissions.can_restructure(current_user, unit)
-
-        return {"can": can, "can_somewhere": can_somewhere, "can_restructure": can_restructure,
-                "languages": app.config["LANGUAGES"]}
+    # Globals rather than a context processor, so that imported macros can use them too.
+    app.jinja_env.globals.update(
+        can=lambda action, unit=None: permissions.can(current_user, action, unit),
+        can_somewhere=lambda action: permissions.can_somewhere(current_user, action),
+        can_restructure=lambda unit: permissions.can_restructure(current_user, unit),
+        languages=app.config["LANGUAGES"],
+    )

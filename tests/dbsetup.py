@@ -11,6 +11,8 @@ from sqlalchemy import create_engine, text
 
 
 class TestDatabase:
+    __test__ = False
+
     def __init__(self, tmp_dir: Path):
         self.url = os.environ.get("DATABASE_URL", "")
         self.is_pg = self.url.startswith("postgresql")
