@@ -232,7 +232,7 @@ class Member(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(Integer, unique=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     kind: Mapped[str] = mapped_column(String(12), default="individual")
     honorary: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(10), default="active")

@@ -392,31 +392,42 @@ class ListFilters:
 
 
 def search_condition(term: str):
-    """Name (no case, no diacritics), phone in any format, or CCCD."""
+    """Name (no case, no diacritics), phone in any format, or CCCD. Whole numbers use the
+    indexes (equality); partial ones fall back to a substring match."""
     term = clean(term)
     if not term:
         return None
     digits = re.sub(r"\D", "", term)
     if digits and not re.search(r"[^\d\s.+\-()]", term):
-        conditions = [Member.cccd.contains(digits, autoescape=True)]
-        key = phone_search_key(term)
-        if key:
-            conditions.append(Member.phone.contains(key, autoescape=True))
-        with contextlib.suppress(ValueError):
+        conditions = []
+        try:
+            conditions.append(Member.phone == normalize_phone(term))
+        except ValueError:
+            key = phone_search_key(term)
+            if len(key) >= 3:
+                conditions.append(Member.phone.contains(key, autoescape=True))
+        try:
             conditions.append(Member.cccd == normalize_cccd(term))
-        return or_(*conditions)
+        except ValueError:
+            if len(digits) >= 3:
+                conditions.append(Member.cccd.contains(digits, autoescape=True))
+        return or_(*conditions) if conditions else None
     return Member.search_key.contains(search_key(term), autoescape=True)
 
 
 def member_query(user: User | None, unit: Unit, filters: ListFilters, *, action="member.view"):
-    """select(Member) of `unit` (and its sub-tree), limited to what `user` may see."""
-    q = select(Member).join(Unit, Member.unit_id == Unit.id)
+    """select(Member) of `unit` (and its sub-tree), limited to what `user` may see.
+
+    The units are picked first (a small table) and members filtered by `unit_id IN (...)`, so
+    counting and sorting run on the member indexes alone."""
+    units = select(Unit.id)
     if filters.subtree:
-        q = q.where(Unit.path.startswith(unit.path, autoescape=True))
+        units = units.where(Unit.path.startswith(unit.path, autoescape=True))
     else:
-        q = q.where(Member.unit_id == unit.id)
+        units = units.where(Unit.id == unit.id)
     if user is not None:
-        q = scope_query(q, user, action)
+        units = scope_query(units, user, action)
+    q = select(Member).where(Member.unit_id.in_(units.scalar_subquery()))
     if filters.status in ("active", "ended"):
         q = q.where(Member.status == filters.status)
     else:
@@ -431,6 +442,8 @@ def member_query(user: User | None, unit: Unit, filters: ListFilters, *, action=
         q = q.where(paid if filters.dues == "paid" else ~paid)
     if (cond := search_condition(filters.q)) is not None:
         q = q.where(cond)
+    if filters.sort == "unit":
+        q = q.join(Unit, Member.unit_id == Unit.id)
     order = {
         "number": [Member.number],
         "joined": [Member.joined_on.desc(), Member.number],
