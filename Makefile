@@ -30,18 +30,18 @@ run: install translations
 lint: install
 	$(BIN)/ruff check .
 
-# Debian packages the browser tests need (Chromium); installed when missing and we are root.
+# Debian packages the tests need (Chromium; pdftotext to read PDFs); installed when missing.
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "Please install Debian's chromium (sudo apt-get install chromium)"; exit 1; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
+	  else echo "Please install Debian's chromium and poppler-utils (sudo apt-get install chromium poppler-utils)"; exit 1; fi; \
 	fi
 
-test-sqlite: install translations
+test-sqlite: install translations system-deps
 	$(call PYTEST,tests --ignore=tests/e2e -p no:playwright)
 
-test-pg: install translations
+test-pg: install translations system-deps
 	export DATABASE_URL=$(PG_URL); $(call PYTEST,tests --ignore=tests/e2e -p no:playwright)
 
 test-e2e: install translations system-deps

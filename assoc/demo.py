@@ -96,4 +96,5 @@ def seed_demo() -> list[tuple[str, str, str]]:
     db.session.flush()
     return [(u, DEMO_PASSWORD, what) for u, _n, _r, _c, what in USERS]
 
-from . import demo_members  # noqa: E402,F401
+from . import demo_members  # noqa: E402,F401,I001
+from . import demo_treasury  # noqa: E402,F401

@@ -318,8 +318,8 @@ class DuesRate(db.Model):
 
 
 class DuesPayment(db.Model):
-    """Dues paid by a member for a year. `voucher_id` is the receipt (phiếu thu) the treasury
-    issued for it, when the treasury is in use."""
+    """Dues paid by a member for a year, with the receipt (phiếu thu) the treasury issued for
+    it. `unit_id` is the unit that collected it (the ward for members of its branches)."""
 
     __tablename__ = "dues_payment"
     __table_args__ = (Index("ix_dues_payment_member_year", "member_id", "year"),
@@ -331,7 +331,7 @@ class DuesPayment(db.Model):
     year: Mapped[int] = mapped_column(Integer)
     amount: Mapped[int] = mapped_column(BigInteger)
     paid_on: Mapped[date] = mapped_column(Date, default=today)
-    voucher_id: Mapped[int | None] = mapped_column(Integer)
+    voucher_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id"))
     token: Mapped[str | None] = mapped_column(String(64), unique=True)
     collected_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -339,12 +339,152 @@ class DuesPayment(db.Model):
     member: Mapped[Member] = relationship()
     unit: Mapped[Unit] = relationship()
     collected_by: Mapped[User | None] = relationship()
+    voucher: Mapped[Voucher | None] = relationship()
 
 
 
 # ---------------------------------------------------------------------------------------------
 # Money
 # ---------------------------------------------------------------------------------------------
+
+VOUCHER_KINDS = ("receipt", "payment")
+PAYMENT_METHODS = ("cash", "transfer")
+FUND_KINDS = ("general", "earmarked")
+# What a voucher may pay for or come from (link_type); link_id is that object's id.
+VOUCHER_LINKS = ("dues", "donation", "event", "award", "remuneration")
+BOOK_PREFIX = {"receipt": "PT", "payment": "PC"}
+
+
+class Fund(db.Model):
+    """A fund of a unit: the general learning-promotion fund or an earmarked one (a sponsor's
+    scholarship fund). Its balance is always computed from its vouchers, never stored."""
+
+    __tablename__ = "fund"
+    __table_args__ = (UniqueConstraint("unit_id", "code", name="uq_fund_unit_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    search_key: Mapped[str] = mapped_column(String(200), default="", index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="earmarked")
+    sponsor: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Fund {self.code} of unit {self.unit_id}>"
+
+
+class VoucherBook(db.Model):
+    """A series of vouchers of one unit, one kind, one year (quyển số), e.g. "PT-2026".
+    `next_number` is taken under a row lock, so numbers have no gaps and no duplicates."""
+
+    __tablename__ = "voucher_book"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "kind", "year", name="uq_voucher_book_unit_kind_year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    year: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(20))
+    next_number: Mapped[int] = mapped_column(Integer, default=1)
+
+    unit: Mapped[Unit] = relationship()
+
+
+class Voucher(db.Model):
+    """A receipt (phiếu thu) or payment voucher (phiếu chi). Never edited or deleted after
+    issue: a mistake is voided (number kept) and a new voucher issued."""
+
+    __tablename__ = "voucher"
+    __table_args__ = (
+        UniqueConstraint("book_id", "number", name="uq_voucher_book_number"),
+        Index("ix_voucher_fund_date", "fund_id", "voucher_date"),
+        Index("ix_voucher_link", "link_type", "link_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("voucher_book.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("fund.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    voucher_date: Mapped[date] = mapped_column(Date, default=today, index=True)
+    party_name: Mapped[str] = mapped_column(String(200))
+    search_key: Mapped[str] = mapped_column(String(200), default="", index=True)
+    party_address: Mapped[str] = mapped_column(String(300), default="")
+    reason: Mapped[str] = mapped_column(String(500))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(10), default="cash")
+    attachments: Mapped[int] = mapped_column(Integer, default=0)
+    link_type: Mapped[str | None] = mapped_column(String(20))
+    link_id: Mapped[int | None] = mapped_column(BigInteger)
+    idempotency_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    public_token: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="valid")
+    void_reason: Mapped[str] = mapped_column(String(300), default="")
+    voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    print_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    book: Mapped[VoucherBook] = relationship(lazy="joined")
+    unit: Mapped[Unit] = relationship()
+    fund: Mapped[Fund] = relationship()
+    voided_by: Mapped[User | None] = relationship(foreign_keys=[voided_by_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+    @property
+    def display_number(self) -> str:
+        return f"{self.book.code}/{self.number:04d}"
+
+    @property
+    def is_void(self) -> bool:
+        return self.status == "void"
+
+    @property
+    def signed_amount(self) -> int:
+        """What the voucher does to its fund's balance: + for receipts, - for payments, 0 if void."""
+        if self.is_void:
+            return 0
+        return self.amount if self.kind == "receipt" else -self.amount
+
+    @property
+    def voided_by_name(self) -> str:
+        return self.voided_by.full_name if self.voided_by else ""
+
+    def __repr__(self) -> str:
+        return f"<Voucher {self.kind} {self.book_id}/{self.number}>"
+
+
+class TreasurySetting(db.Model):
+    """How a unit prints its vouchers and which of its periods are closed. One row per unit,
+    created when a chair first saves the settings; until then the defaults apply."""
+
+    __tablename__ = "treasury_setting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), unique=True)
+    # "tt": Mẫu 01-TT / 02-TT (enterprise forms); "bb": C40-BB / C41-BB (public-sector).
+    form_series: Mapped[str] = mapped_column(String(4), default="tt")
+    word_style: Mapped[str] = mapped_column(String(10), default="standard")
+    chan: Mapped[bool] = mapped_column(default=False)
+    head_name: Mapped[str] = mapped_column(String(120), default="")
+    accountant_name: Mapped[str] = mapped_column(String(120), default="")
+    cashier_name: Mapped[str] = mapped_column(String(120), default="")
+    # Vouchers dated on or before this day can no longer be issued or voided.
+    books_closed_through: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 onupdate=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+
 
 
 # ---------------------------------------------------------------------------------------------

@@ -81,11 +81,23 @@ def granting_paths(user: User, action: str) -> list[str]:
     return [a.unit.path for a in _assignments(user) if action in ROLE_ACTIONS[a.role]]
 
 
+# Money is kept in each unit's own books: issuing or voiding its vouchers and editing its funds
+# takes a role held at that very unit. A role higher up (a district treasurer) only sees them;
+# administrators are the exception.
+OWN_UNIT_ACTIONS = frozenset({"voucher.issue", "voucher.void", "fund.edit", "fund.overdraw"})
+
+
 def can(user: User, action: str, unit: Unit | None = None) -> bool:
     if action in SYSTEM_ACTIONS:
         return bool(granting_paths(user, action))
     if unit is None:
         return False
+    if action in OWN_UNIT_ACTIONS:
+        return any(
+            (a.unit.path == unit.path and action in ROLE_ACTIONS[a.role])
+            or (a.role == "admin" and unit.path.startswith(a.unit.path))
+            for a in _assignments(user)
+        )
     return any(unit.path.startswith(p) for p in granting_paths(user, action))
 
 

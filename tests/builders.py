@@ -119,6 +119,30 @@ def build_user(role: str | None = None, at: Unit | None = None, *, username: str
 
 
 # ---------------------------------------------------------------------------------------------
+# Treasury
+# ---------------------------------------------------------------------------------------------
+
+
+def build_fund(unit: Unit, code: str = "HB", name: str = "Quỹ học bổng Nguyễn Phước",
+               sponsor: str = "Dòng họ Nguyễn Phước"):
+    from assoc.services import treasury
+
+    fund = treasury.create_fund(None, unit, code=code, name=name, sponsor=sponsor)
+    db.session.commit()
+    return fund
+
+
+def build_voucher(unit: Unit, kind: str = "receipt", amount: int = 500_000, *, actor=None,
+                  commit: bool = True, **kw):
+    """A voucher with sensible defaults (a receipt of 500.000 đ into the general fund)."""
+    from assoc.services import treasury
+
+    kw.setdefault("party_name", "Nguyễn Văn An")
+    kw.setdefault("reason", "Ủng hộ quỹ khuyến học" if kind == "receipt" else "Chi học bổng")
+    voucher = treasury.issue_voucher(actor, unit, kind=kind, amount=amount, **kw)
+    if commit:
+        db.session.commit()
+    return voucher
 # Members
 # ---------------------------------------------------------------------------------------------
 

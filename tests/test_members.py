@@ -3,9 +3,9 @@
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from assoc.models import AuditEntry, DuesPayment, Member, MemberTransfer
+from assoc.models import AuditEntry, DuesPayment, Member, MemberTransfer, Voucher
 from assoc.services import DomainError
 from assoc.services import members as svc
 
@@ -130,9 +130,15 @@ def test_dues_rate_inherited_and_payment(tree, db):
     svc.set_dues_rate(None, tree.branch_a, year=2026, amount=24_000)
     assert svc.dues_rate(tree.branch_a, 2026) == 24_000
     payment = svc.pay_dues(None, m, year=2026, token="t1")
-    assert payment.amount == 24_000 and payment.unit_id == tree.branch_a.id
-    assert payment.voucher_id is None
+    # The branch keeps no books: the ward issues the receipt (phiếu thu).
+    assert payment.amount == 24_000 and payment.unit_id == tree.ward_a.id
+    receipt = payment.voucher
+    assert (receipt.kind, receipt.amount, receipt.unit_id, receipt.party_name, receipt.reason,
+            receipt.link_type, receipt.link_id) == (
+        "receipt", 24_000, tree.ward_a.id, "Nguyễn Văn Á", "Hội phí năm 2026", "dues", payment.id)
+    assert receipt.display_number.startswith("PT-")
     assert svc.pay_dues(None, m, year=2026, token="t1").id == payment.id   # double submit
+    assert db.session.scalar(select(func.count(Voucher.id))) == 1
     with pytest.raises(DomainError) as err:
         svc.pay_dues(None, m, year=2026, token="t2")
     assert err.value.field == "year"

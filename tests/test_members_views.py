@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from assoc.member_samples import messy_member_workbook
-from assoc.models import DuesPayment, DuesRate, Member, MemberTransfer
+from assoc.models import DuesPayment, DuesRate, Member, MemberTransfer, Voucher
 from assoc.permissions import ROLE_ACTIONS
 from assoc.services import members as svc
 
@@ -226,6 +226,9 @@ def test_dues_rate_unpaid_list_and_paying(tree, client_as, db):
         treasurer.post(f"/members/{a.id}/dues", data={"year": "2026", "token": "abc"})
     payments = db.session.scalars(select(DuesPayment)).all()
     assert [(p.member_id, p.year, p.amount) for p in payments] == [(a.id, 2026, 60_000)]
+    assert db.session.scalar(select(func.count(Voucher.id))) == 1
+    show = treasurer.get(f"/members/{a.id}").get_data(as_text=True)
+    assert payments[0].voucher.display_number in show
     page = treasurer.get(f"/members/unit/{tree.ward_a.id}/dues?year=2026").get_data(as_text=True)
     unpaid = page.split('data-testid="unpaid-table"')[1]
     assert "Nguyễn Văn Á" not in unpaid and "Trần Văn Bê" in unpaid

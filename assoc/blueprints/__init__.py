@@ -10,6 +10,7 @@ BLUEPRINTS = [
     "units",
     "users",
     # feature areas (one line each)
+    "treasury",
     "members",
 ]
 

@@ -4,12 +4,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..extensions import db
+from ..forms import Form
 from ..models import User
 from ..permissions import is_admin
 from ..services import DomainError, audit, users
@@ -18,7 +18,7 @@ from ..views import attach_error, get_or_404, page_arg
 bp = Blueprint("users", __name__, url_prefix="/users")
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=60)])
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     email = StringField(_l("Email"), validators=[Optional(), Length(max=120)])
@@ -27,7 +27,7 @@ class UserForm(FlaskForm):
     submit = SubmitField(_l("Create the account"))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8)])
     submit = SubmitField(_l("Set the password"))
 

@@ -8,9 +8,7 @@ import unicodedata
 from functools import cache
 from pathlib import Path
 
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -45,13 +43,42 @@ def nfc(text: object) -> str:
     return unicodedata.normalize("NFC", "" if text is None else str(text))
 
 
+def qr_modules(data: str) -> list[list[bool]]:
+    """The dark/light modules of a QR code (error correction M) for `data`.
+
+    Mask pattern 0 is used instead of trying all eight for the lowest penalty score: every mask
+    gives a valid code (the mask is written in the format bits), and the search costs ~25 ms per
+    code, which would dominate a 1,000-voucher batch."""
+    qr = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    qr.addData(data)
+    qr.version = qr.calculate_version()
+    qr.makeImpl(False, 0)
+    return qr.modules
+
+
+def draw_qr_modules(c, modules: list[list[bool]], x: float, y: float, size: float) -> None:
+    """Draw QR modules as one filled path (runs of dark modules merged per row), lower-left
+    corner at (x, y). Much faster than the reportlab graphics widget, same picture."""
+    n = len(modules)
+    m = size / n
+    path = c.beginPath()
+    for r, row in enumerate(modules):
+        ry = y + size - (r + 1) * m
+        col = 0
+        while col < n:
+            if row[col]:
+                start = col
+                while col < n and row[col]:
+                    col += 1
+                path.rect(x + start * m, ry, (col - start) * m, m)
+            else:
+                col += 1
+    c.drawPath(path, stroke=0, fill=1)
+
+
 def draw_qr(canvas, data: str, x: float, y: float, size: float) -> None:
     """A QR code of `data` with its lower-left corner at (x, y), `size` points wide."""
-    widget = QrCodeWidget(data, barBorder=0)
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
-    renderPDF.draw(drawing, canvas, x, y)
+    draw_qr_modules(canvas, qr_modules(data), x, y, size)
 
 
 def draw_stamp(canvas, text: str, x: float, y: float, *, size: float = 28, color=(0.8, 0, 0),

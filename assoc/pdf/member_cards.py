@@ -11,44 +11,12 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from ..models import Member
-from . import FONT, FONT_BOLD, FONT_SEMIBOLD, nfc, register_fonts
+from . import FONT, FONT_BOLD, FONT_SEMIBOLD, draw_qr, nfc, register_fonts
 
 CARD_W, CARD_H = 85.6 * mm, 54 * mm
 COLS, ROWS = 2, 5
 GAP_X, GAP_Y = 6 * mm, 2 * mm
 GREEN = (0.09, 0.46, 0.27)
-
-
-def draw_fast_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
-    """A QR code drawn as one filled path of module runs (lower-left corner at x, y).
-
-    assoc.pdf.draw_qr renders every module as a graphics node and tries all eight masks: about
-    0.2 s a code, too slow for a thousand cards. A fixed mask is equally valid QR."""
-    from reportlab.graphics.barcode import qrencoder
-
-    qr = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
-    qr.addData(data)
-    qr.version = qr.calculate_version()
-    qr.makeImpl(False, 0)
-    count = qr.getModuleCount()
-    quiet = 2
-    cell = size / (count + 2 * quiet)
-    path = canvas.beginPath()
-    for r, row in enumerate(qr.modules):
-        c = 0
-        while c < count:
-            if row[c]:
-                start = c
-                while c < count and row[c]:
-                    c += 1
-                path.rect(x + (quiet + start) * cell, y + size - (quiet + r + 1) * cell,
-                          (c - start) * cell + 0.01, cell + 0.01)
-            else:
-                c += 1
-    canvas.saveState()
-    canvas.setFillColorRGB(0, 0, 0)
-    canvas.drawPath(path, stroke=0, fill=1)
-    canvas.restoreState()
 
 
 def _fit(canvas: Canvas, text: str, font: str, size: float, width: float, min_size=5.5) -> float:
@@ -109,7 +77,7 @@ def draw_card(canvas: Canvas, member: Member, x: float, y: float, *, check_url: 
     for line in lines[:5]:
         _draw_text(canvas, line, left, line_y, FONT, 8, text_w)
         line_y -= 4.3 * mm
-    draw_fast_qr(canvas, check_url, x + CARD_W - qr - 3 * mm, y + 4 * mm, qr)
+    draw_qr(canvas, check_url, x + CARD_W - qr - 3 * mm, y + 4 * mm, qr)
     canvas.setFont(FONT, 5.5)
     canvas.setFillColorRGB(0.35, 0.35, 0.35)
     canvas.drawString(left, y + 3 * mm, nfc("Hội Khuyến học Việt Nam · quét mã để kiểm tra thẻ"))

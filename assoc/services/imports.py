@@ -13,8 +13,8 @@ from __future__ import annotations
 import base64
 import csv
 import io
-import os
 import json
+import os
 import re
 import time
 import uuid

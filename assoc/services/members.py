@@ -3,7 +3,6 @@ filtered/sorted/searched member list shared by the list page, exports and cards.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -36,7 +35,7 @@ from ..text import (
     split_name,
     title_name,
 )
-from . import DomainError, audit
+from . import DomainError, audit, treasury
 
 # Fields a member form or an import row may carry, in display/export order.
 FIELDS = ("kind", "honorary", "full_name", "birth", "sex", "cccd", "phone", "address",
@@ -349,14 +348,32 @@ def pay_dues(actor: User | None, member: Member, *, year: int, amount: int | Non
             raise DomainError(_("No dues amount is set for %(year)s.", year=year), "amount")
     if amount <= 0 or amount > MAX_AMOUNT:
         raise DomainError(_("The amount must be more than 0 đ."), "amount")
-    payment = DuesPayment(member=member, unit_id=member.unit_id, year=year, amount=amount,
+    unit = collecting_unit(member)
+    payment = DuesPayment(member=member, unit_id=unit.id, year=year, amount=amount,
                           paid_on=paid_on or today(), token=token,
                           collected_by_id=getattr(actor, "id", None))
     db.session.add(payment)
     db.session.flush()
+    voucher = treasury.issue_voucher(
+        actor, unit, kind="receipt", amount=amount, party_name=member.full_name,
+        party_address=member.address, reason=f"Hội phí năm {year}",
+        voucher_date=payment.paid_on, link_type="dues", link_id=payment.id,
+        token=f"dues:{token}" if token else None,
+    )
+    payment.voucher_id = voucher.id
+    db.session.flush()
     audit.record(actor, "dues.pay", member,
-                 data={"year": year, "amount": amount, "payment": payment.id})
+                 data={"year": year, "amount": amount, "payment": payment.id,
+                       "receipt": voucher.display_number})
     return payment
+
+
+def collecting_unit(member: Member) -> Unit:
+    """Branches and boards keep no books: their members' dues are receipted by the parent."""
+    unit = member.unit
+    if unit.level in ("branch", "board") and unit.parent is not None:
+        return unit.parent
+    return unit
 
 
 # ---------------------------------------------------------------------------------------------

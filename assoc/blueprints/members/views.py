@@ -226,6 +226,7 @@ def show(member_id: int):
     member = get_or_404(Member, member_id)
     require(current_user, "member.view", member.unit)
     payments = db.session.scalars(select(DuesPayment).where(DuesPayment.member_id == member.id)
+                                  .options(selectinload(DuesPayment.voucher))
                                   .order_by(DuesPayment.year.desc())).all()
     transfers = db.session.scalars(select(MemberTransfer).where(
         MemberTransfer.member_id == member.id).order_by(MemberTransfer.on, MemberTransfer.id)).all()
@@ -368,8 +369,9 @@ def pay(member_id: int):
         flash(str(e), "danger")
         return redirect(back)
     db.session.commit()
-    flash(_("Dues %(year)s of %(name)s recorded: %(amount)s.", year=payment.year,
-            name=member.full_name, amount=_money(payment.amount)), "success")
+    flash(_("Dues %(year)s of %(name)s recorded: %(amount)s, receipt %(no)s.", year=payment.year,
+            name=member.full_name, amount=_money(payment.amount),
+            no=payment.voucher.display_number if payment.voucher else "—"), "success")
     return redirect(back)
 
 

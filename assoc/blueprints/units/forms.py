@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
+
+from ...forms import Form
 
 LEVEL_LABELS = {
     "national": _l("National"),
@@ -22,7 +23,7 @@ ROLE_LABELS = {
 }
 
 
-class UnitForm(FlaskForm):
+class UnitForm(Form):
     level = SelectField(_l("Level"), choices=[], validators=[DataRequired()])
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
                        description=_l("Short and unique, e.g. HCM-Q4-KH"))
@@ -34,20 +35,20 @@ class UnitForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     parent = SelectField(_l("New parent unit"), coerce=int, choices=[],
                          validators=[DataRequired()])
     submit = SubmitField(_l("Move"))
 
 
-class CloseForm(FlaskForm):
+class CloseForm(Form):
     on = DateField(_l("Closed on"), validators=[DataRequired()])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
     successor = SelectField(_l("Successor unit (after a merger)"), coerce=int, choices=[])
     submit = SubmitField(_l("Close the unit"))
 
 
-class GrantRoleForm(FlaskForm):
+class GrantRoleForm(Form):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=60)])
     role = SelectField(_l("Role"), choices=[], validators=[DataRequired()])
     valid_from = DateField(_l("From"), validators=[Optional()])
@@ -55,7 +56,7 @@ class GrantRoleForm(FlaskForm):
     submit = SubmitField(_l("Give the role"))
 
 
-class NewUserRoleForm(FlaskForm):
+class NewUserRoleForm(Form):
     """Create an account and give it a role here in one step (the common case for a new ward)."""
 
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=60)])

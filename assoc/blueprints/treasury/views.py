@@ -1,0 +1,453 @@
+"""Treasury pages: funds and balances, issue / void / print vouchers, lists, batch print, cash
+book (screen, PDF, Excel), settings, and the public verification page."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import date
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from ...extensions import db
+from ...models import Fund, Unit, Voucher, today
+from ...pdf import vouchers as voucher_pdf_module
+from ...permissions import can, require, scope_query
+from ...services import DomainError, audit
+from ...services import treasury as svc
+from ...text import search_key
+from ...views import attach_error, get_or_404, page_arg
+from . import bp
+from .forms import (
+    FUND_KIND_LABELS,
+    KIND_LABELS,
+    LINK_LABELS,
+    METHOD_LABELS,
+    STATUS_LABELS,
+    FundForm,
+    SettingsForm,
+    VoidForm,
+    VoucherForm,
+)
+
+BATCH_LIMIT = 2000
+
+
+@bp.app_context_processor
+def treasury_labels():
+    return {"VOUCHER_KIND_LABELS": KIND_LABELS, "METHOD_LABELS": METHOD_LABELS,
+            "FUND_KIND_LABELS": FUND_KIND_LABELS, "VOUCHER_STATUS_LABELS": STATUS_LABELS,
+            "LINK_LABELS": LINK_LABELS}
+
+
+def _ancestors(unit: Unit) -> list[Unit]:
+    ids = unit.ancestor_ids[:-1]
+    if not ids:
+        return []
+    by_id = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _date_arg(name: str, default: date | None) -> date | None:
+    value = request.args.get(name)
+    return svc.parse_iso(value, default) if value else default
+
+
+# ---------------------------------------------------------------------------------------------
+# Voucher lists (one unit, or everything the user may see)
+# ---------------------------------------------------------------------------------------------
+
+
+def _filtered_vouchers(base):
+    """Apply the list filters of the query string to a voucher query."""
+    args = request.args
+    if args.get("kind") in KIND_LABELS:
+        base = base.where(Voucher.kind == args["kind"])
+    if args.get("status") in STATUS_LABELS:
+        base = base.where(Voucher.status == args["status"])
+    if d := _date_arg("date_from", None):
+        base = base.where(Voucher.voucher_date >= d)
+    if d := _date_arg("date_to", None):
+        base = base.where(Voucher.voucher_date <= d)
+    if args.get("fund", "").isdigit():
+        base = base.where(Voucher.fund_id == int(args["fund"]))
+    if term := search_key(args.get("q", "")):
+        base = base.where(Voucher.search_key.contains(term, autoescape=True)
+                          | func.lower(Voucher.reason).contains(term, autoescape=True))
+    return base
+
+
+def _scoped_vouchers():
+    q = select(Voucher).join(Unit, Voucher.unit_id == Unit.id)
+    q = scope_query(q, current_user, "voucher.view")
+    if request.args.get("unit", "").isdigit():
+        under = db.session.get(Unit, int(request.args["unit"]))
+        if under is not None:
+            q = q.where(Unit.path.startswith(under.path, autoescape=True))
+    return _filtered_vouchers(q)
+
+
+def _ordered(q):
+    return q.order_by(Voucher.voucher_date.desc(), Voucher.id.desc())
+
+
+@bp.get("/units/<int:unit_id>/treasury")
+@login_required
+def unit_index(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    require(current_user, "voucher.view", unit)
+    funds = svc.funds_of(unit)
+    db.session.commit()  # the general fund may just have been created
+    balances = svc.balances([f.id for f in funds])
+    q = _filtered_vouchers(select(Voucher).where(Voucher.unit_id == unit.id))
+    page = db.paginate(_ordered(q).options(joinedload(Voucher.fund)), page=page_arg(),
+                       per_page=50, error_out=False)
+    fund_form = FundForm(prefix="fund") if can(current_user, "fund.edit", unit) else None
+    return render_template("treasury/unit.html", unit=unit, ancestors=_ancestors(unit),
+                           funds=funds, balances=balances, page=page, fund_form=fund_form,
+                           filters=request.args)
+
+
+@bp.get("/treasury/")
+@login_required
+def overview():
+    """Balances of every fund the user may see (a district treasurer sees every unit below)."""
+    q = scope_query(select(Fund, Unit).join(Unit, Fund.unit_id == Unit.id), current_user,
+                    "fund.view")
+    rows = db.session.execute(q.order_by(Unit.path, Fund.kind.desc(), Fund.name)).all()
+    balances = svc.balances([f.id for f, _u in rows])
+    total = sum(balances.values())
+    return render_template("treasury/overview.html", rows=rows, balances=balances, total=total)
+
+
+@bp.get("/treasury/vouchers")
+@login_required
+def vouchers():
+    q = _ordered(_scoped_vouchers()).options(joinedload(Voucher.unit), joinedload(Voucher.fund))
+    page = db.paginate(q, page=page_arg(), per_page=50, error_out=False)
+    units = db.session.scalars(
+        scope_query(select(Unit), current_user, "voucher.view").order_by(Unit.path)).all()
+    return render_template("treasury/list.html", page=page, units=units, filters=request.args)
+
+
+@bp.get("/treasury/vouchers.pdf")
+@login_required
+def batch_pdf():
+    """All vouchers of the filtered list (e.g. one day) in one PDF, oldest first."""
+    q = _scoped_vouchers().order_by(Voucher.voucher_date, Voucher.kind, Voucher.number)
+    found = db.session.scalars(q.limit(BATCH_LIMIT + 1).options(
+        joinedload(Voucher.unit), joinedload(Voucher.fund))).unique().all()
+    if not found:
+        flash(_("No voucher matches the filter."), "warning")
+        return redirect(url_for(".vouchers", **request.args))
+    if len(found) > BATCH_LIMIT:
+        flash(_("At most %(n)s vouchers can be printed at once: narrow the filter.",
+                n=BATCH_LIMIT), "warning")
+        return redirect(url_for(".vouchers", **request.args))
+    data = _render_vouchers(found, copies=2 if request.args.get("copies") == "2" else 1)
+    db.session.commit()
+    return _pdf_response(data, "phieu.pdf")
+
+
+# ---------------------------------------------------------------------------------------------
+# One voucher
+# ---------------------------------------------------------------------------------------------
+
+
+def _fund_choices(unit: Unit) -> list[tuple[int, str]]:
+    return [(f.id, f.name) for f in svc.funds_of(unit, active_only=True)]
+
+
+@bp.route("/units/<int:unit_id>/vouchers/new/<kind>", methods=["GET", "POST"])
+@login_required
+def issue(unit_id: int, kind: str):
+    unit = get_or_404(Unit, unit_id)
+    if kind not in KIND_LABELS:
+        abort(404)
+    require(current_user, "voucher.issue", unit)
+    if request.method == "POST":
+        # A double-submitted form: show the voucher the first submission issued.
+        existing = svc.find_by_token(request.form.get("token"))
+        if existing is not None and existing.unit_id == unit.id:
+            flash(_("This form was already submitted: here is voucher %(no)s.",
+                    no=existing.display_number), "info")
+            return redirect(url_for(".voucher", voucher_id=existing.id))
+    form = VoucherForm()
+    form.fund.choices = _fund_choices(unit)
+    form.party_name.label.text = _("Payer's name") if kind == "receipt" else _("Payee's name")
+    form.reason.label.text = _("Reason for receipt") if kind == "receipt" else _(
+        "Reason for payment")
+    may_overdraw = kind == "payment" and can(current_user, "fund.overdraw", unit)
+    if not may_overdraw:
+        del form.allow_overdraw
+    if request.method == "GET":
+        form.token.data = uuid.uuid4().hex
+        form.voucher_date.data = today()
+        form.fund.data = form.fund.choices[0][0] if form.fund.choices else None
+    if form.validate_on_submit():
+        fund = db.session.get(Fund, form.fund.data)
+        try:
+            if not form.token.data:
+                raise DomainError(_("The form has expired: please fill it in again."))
+            voucher = svc.issue_voucher(
+                current_user, unit, kind=kind, amount=form.amount.amount,
+                party_name=form.party_name.data, reason=form.reason.data,
+                voucher_date=form.voucher_date.data, party_address=form.party_address.data or "",
+                method=form.method.data, fund=fund, attachments=form.attachments.data or 0,
+                link_type=form.link_type.data or None,
+                link_id=form.link_id.data if form.link_type.data else None,
+                token=form.token.data,
+                allow_overdraw=bool(may_overdraw and form.allow_overdraw.data),
+            )
+            db.session.commit()
+        except DomainError as e:
+            db.session.rollback()
+            form.fund.choices = _fund_choices(unit)
+            attach_error(form, e)
+        except IntegrityError:
+            # Two submissions of the same form raced; the other one won.
+            db.session.rollback()
+            existing = svc.find_by_token(form.token.data)
+            if existing is None:
+                raise
+            flash(_("This form was already submitted: here is voucher %(no)s.",
+                    no=existing.display_number), "info")
+            return redirect(url_for(".voucher", voucher_id=existing.id))
+        else:
+            flash(_("Voucher %(no)s issued.", no=voucher.display_number), "success")
+            return redirect(url_for(".voucher", voucher_id=voucher.id))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("treasury/voucher_form.html", unit=unit, ancestors=_ancestors(unit),
+                           form=form, kind=kind, may_overdraw=may_overdraw), status
+
+
+@bp.route("/vouchers/<int:voucher_id>", methods=["GET"])
+@login_required
+def voucher(voucher_id: int, void_form=None, status: int = 200):
+    v = get_or_404(Voucher, voucher_id)
+    require(current_user, "voucher.view", v.unit)
+    if void_form is None and can(current_user, "voucher.void", v.unit) and not v.is_void:
+        void_form = VoidForm()
+    history = db.session.scalars(audit.history_query("voucher", v.id).limit(50)).all()
+    return render_template("treasury/voucher.html", v=v, unit=v.unit,
+                           ancestors=_ancestors(v.unit), void_form=void_form,
+                           history=history), status
+
+
+@bp.post("/vouchers/<int:voucher_id>/void")
+@login_required
+def void(voucher_id: int):
+    v = get_or_404(Voucher, voucher_id)
+    require(current_user, "voucher.void", v.unit)
+    form = VoidForm()
+    if form.validate_on_submit():
+        try:
+            svc.void_voucher(current_user, v, form.reason.data)
+        except DomainError as e:
+            db.session.rollback()
+            attach_error(form, e)
+        else:
+            db.session.commit()
+            flash(_("Voucher %(no)s is void.", no=v.display_number), "success")
+            return redirect(url_for(".voucher", voucher_id=v.id))
+    return voucher(v.id, void_form=form, status=400)
+
+
+def _verify_url(v: Voucher) -> str:
+    return url_for("treasury.verify", token=v.public_token, _external=True)
+
+
+def _render_vouchers(found: list[Voucher], copies: int) -> bytes:
+    """Count the print of each voucher and draw them all; copies after the first are stamped."""
+    is_copy = svc.record_print(current_user, found)
+    settings: dict[int, object] = {}
+    pages = []
+    for v, copy in zip(found, is_copy, strict=True):
+        if v.unit_id not in settings:
+            settings[v.unit_id] = svc.settings_for(v.unit)
+        maker = v.created_by.full_name if v.created_by else ""
+        pages.append(voucher_pdf_module.prepare(v, settings[v.unit_id], _verify_url(v),
+                                                copy=copy, print_no=v.print_count,
+                                                maker_name=maker))
+    return voucher_pdf_module.vouchers_pdf(pages, copies=copies)
+
+
+def _pdf_response(data: bytes, filename: str):
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/vouchers/<int:voucher_id>/pdf")
+@login_required
+def voucher_pdf(voucher_id: int):
+    v = get_or_404(Voucher, voucher_id)
+    require(current_user, "voucher.view", v.unit)
+    data = _render_vouchers([v], copies=2 if request.args.get("copies") == "2" else 1)
+    db.session.commit()
+    return _pdf_response(data, f"{v.book.code}-{v.number:04d}.pdf")
+
+
+@bp.get("/verify/<token>")
+def verify(token: str):
+    """Public: unit, book/number, date, amount and VALID or VOID — nothing else."""
+    v = svc.by_public_token(token)
+    if v is None:
+        abort(404)
+    return render_template("treasury/verify.html", v=v)
+
+
+# ---------------------------------------------------------------------------------------------
+# Funds, cash book, settings
+# ---------------------------------------------------------------------------------------------
+
+
+@bp.post("/units/<int:unit_id>/funds")
+@login_required
+def create_fund(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    require(current_user, "fund.edit", unit)
+    form = FundForm(prefix="fund")
+    if form.validate_on_submit():
+        try:
+            fund = svc.create_fund(current_user, unit, code=form.code.data, name=form.name.data,
+                                   sponsor=form.sponsor.data or "")
+        except DomainError as e:
+            db.session.rollback()
+            attach_error(form, e)
+        else:
+            db.session.commit()
+            flash(_("Fund %(name)s created.", name=fund.name), "success")
+            return redirect(url_for(".unit_index", unit_id=unit.id))
+    funds = svc.funds_of(unit)
+    q = select(Voucher).where(Voucher.unit_id == unit.id)
+    page = db.paginate(_ordered(q), page=1, per_page=50, error_out=False)
+    return render_template("treasury/unit.html", unit=unit, ancestors=_ancestors(unit),
+                           funds=funds, balances=svc.balances([f.id for f in funds]), page=page,
+                           fund_form=form, filters={}), 400
+
+
+@bp.post("/funds/<int:fund_id>/active")
+@login_required
+def fund_active(fund_id: int):
+    fund = get_or_404(Fund, fund_id)
+    require(current_user, "fund.edit", fund.unit)
+    try:
+        svc.set_fund_active(current_user, fund, request.form.get("active") == "1")
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e), "danger")
+    else:
+        db.session.commit()
+        flash(_("Changes saved."), "success")
+    return redirect(url_for(".unit_index", unit_id=fund.unit_id))
+
+
+@bp.get("/funds/<int:fund_id>/cashbook")
+@login_required
+def cash_book(fund_id: int):
+    fund = get_or_404(Fund, fund_id)
+    require(current_user, "fund.view", fund.unit)
+    t = today()
+    date_from = _date_arg("date_from", date(t.year, 1, 1))
+    date_to = _date_arg("date_to", t)
+    method = request.args.get("method", "cash")
+    method = method if method in METHOD_LABELS else None
+    try:
+        book = svc.cash_book(fund, date_from, date_to, method=method)
+    except DomainError as e:
+        flash(str(e), "danger")
+        book = svc.cash_book(fund, date_from, date_from, method=method)
+    fmt = request.args.get("format")
+    slug = f"so-quy-{fund.code}-{date_from:%Y%m%d}-{date_to:%Y%m%d}"
+    if fmt == "pdf":
+        data = voucher_pdf_module.cash_book_pdf(book, svc.settings_for(fund.unit))
+        return _pdf_response(data, f"{slug}.pdf")
+    if fmt == "xlsx":
+        response = make_response(_cash_book_xlsx(book))
+        response.headers["Content-Type"] = (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response.headers["Content-Disposition"] = f'attachment; filename="{slug}.xlsx"'
+        return response
+    return render_template("treasury/cashbook.html", book=book, fund=fund, unit=fund.unit,
+                           ancestors=_ancestors(fund.unit), method=method or "all")
+
+
+def _cash_book_xlsx(book) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Sổ quỹ")
+    ws.column_dimensions["E"].width = 60
+    bold = Font(bold=True)
+
+    def cells(values, strong=False):
+        from openpyxl.cell import WriteOnlyCell
+
+        out = []
+        for value in values:
+            cell = WriteOnlyCell(ws, value=value)
+            if strong:
+                cell.font = bold
+            if isinstance(value, int) and not isinstance(value, bool):
+                cell.number_format = "#,##0"
+            if isinstance(value, date):
+                cell.number_format = "DD/MM/YYYY"
+            out.append(cell)
+        return out
+
+    ws.append(cells([book.unit.name], strong=True))
+    ws.append(cells([f"SỔ QUỸ TIỀN MẶT — {book.fund.name}"], strong=True))
+    ws.append([f"Từ ngày {book.date_from:%d/%m/%Y} đến ngày {book.date_to:%d/%m/%Y}"])
+    ws.append(cells(["Ngày ghi sổ", "Ngày chứng từ", "Số phiếu thu", "Số phiếu chi", "Diễn giải",
+                     "Thu", "Chi", "Tồn", "Ghi chú"], strong=True))
+    ws.append(cells(["", "", "", "", "Số dư đầu kỳ", None, None, book.opening, ""], strong=True))
+    for r in book.rows:
+        ws.append(cells([r.voucher_date, r.voucher_date,
+                         r.number if r.kind == "receipt" else "",
+                         r.number if r.kind == "payment" else "", r.description,
+                         r.amount_in or None, r.amount_out or None,
+                         None if r.void else r.balance,
+                         f"ĐÃ HỦY: {r.note}" if r.void else ""]))
+    ws.append(cells(["", "", "", "", "Cộng phát sinh trong kỳ", book.total_in, book.total_out,
+                     None, ""], strong=True))
+    ws.append(cells(["", "", "", "", "Số dư cuối kỳ", None, None, book.closing, ""], strong=True))
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+@bp.route("/units/<int:unit_id>/treasury/settings", methods=["GET", "POST"])
+@login_required
+def settings(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    require(current_user, "unit.edit", unit)
+    current = svc.settings_for(unit)
+    form = SettingsForm(obj=current)
+    if form.validate_on_submit():
+        try:
+            svc.update_settings(
+                current_user, unit, form_series=form.form_series.data,
+                word_style=form.word_style.data, chan=form.chan.data,
+                head_name=form.head_name.data or "", accountant_name=form.accountant_name.data or "",
+                cashier_name=form.cashier_name.data or "",
+                books_closed_through=form.books_closed_through.data)
+        except DomainError as e:
+            db.session.rollback()
+            attach_error(form, e)
+        else:
+            db.session.commit()
+            flash(_("Changes saved."), "success")
+            return redirect(url_for(".unit_index", unit_id=unit.id))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("treasury/settings.html", unit=unit, ancestors=_ancestors(unit),
+                           form=form), status
+
