@@ -96,5 +96,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     db.session.flush()
     return [(u, DEMO_PASSWORD, what) for u, _n, _r, _c, what in USERS]
 
-from . import demo_members  # noqa: E402,F401,I001
+# isort: off
 from . import demo_treasury  # noqa: E402,F401
+from . import demo_members  # noqa: E402,F401  (its dues receipts come after the treasury's)
+# isort: on

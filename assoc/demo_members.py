@@ -74,7 +74,7 @@ def seed_members(units: dict[str, Unit], users: dict[str, User]) -> None:
         if i % 4 != 3:
             svc.pay_dues(treasurer, member, year=2025, paid_on=date(2025, 3, 15))
         if i % 2 == 0:
-            svc.pay_dues(treasurer, member, year=2026, paid_on=date(2026, 3, 20))
+            svc.pay_dues(treasurer, member, year=2026)
     db.session.flush()
 
 
