@@ -139,6 +139,14 @@ def test_dues_rate_inherited_and_payment(tree, db):
     assert receipt.display_number.startswith("PT-")
     assert svc.pay_dues(None, m, year=2026, token="t1").id == payment.id   # double submit
     assert db.session.scalar(select(func.count(Voucher.id))) == 1
+    # A voided receipt means the dues are not paid: they can be collected again.
+    from assoc.services import treasury
+
+    treasury.void_voucher(None, receipt, "Thu nhầm người")
+    assert svc.dues_paid(m, 2026) is None
+    assert svc.paid_years([m.id], 2026) == set()
+    again = svc.pay_dues(None, m, year=2026, token="t3")
+    assert again.voucher.number == receipt.number + 1
     with pytest.raises(DomainError) as err:
         svc.pay_dues(None, m, year=2026, token="t2")
     assert err.value.field == "year"

@@ -19,6 +19,7 @@ from ..models import (
     MemberTransfer,
     Unit,
     User,
+    Voucher,
     format_member_number,
     today,
 )
@@ -322,9 +323,14 @@ def dues_rate(unit: Unit, year: int) -> int | None:
     return None
 
 
+def payment_counts():
+    """A dues payment counts unless its receipt was voided in the treasury."""
+    return ~exists().where(Voucher.id == DuesPayment.voucher_id, Voucher.status == "void")
+
+
 def dues_paid(member: Member, year: int) -> DuesPayment | None:
-    return db.session.scalar(select(DuesPayment).where(DuesPayment.member_id == member.id,
-                                                       DuesPayment.year == year))
+    return db.session.scalar(select(DuesPayment).where(
+        DuesPayment.member_id == member.id, DuesPayment.year == year, payment_counts()))
 
 
 def pay_dues(actor: User | None, member: Member, *, year: int, amount: int | None = None,
@@ -455,7 +461,8 @@ def member_query(user: User | None, unit: Unit, filters: ListFilters, *, action=
         q = q.where(Member.honorary.is_(True))
     if filters.dues in ("paid", "unpaid"):
         year = filters.dues_year or today().year
-        paid = exists().where(DuesPayment.member_id == Member.id, DuesPayment.year == year)
+        paid = exists().where(DuesPayment.member_id == Member.id, DuesPayment.year == year,
+                              payment_counts())
         q = q.where(paid if filters.dues == "paid" else ~paid)
     if (cond := search_condition(filters.q)) is not None:
         q = q.where(cond)
@@ -474,7 +481,7 @@ def paid_years(member_ids: list[int], year: int) -> set[int]:
     if not member_ids:
         return set()
     return set(db.session.scalars(select(DuesPayment.member_id).where(
-        DuesPayment.member_id.in_(member_ids), DuesPayment.year == year)))
+        DuesPayment.member_id.in_(member_ids), DuesPayment.year == year, payment_counts())))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -243,7 +243,7 @@ def show(member_id: int):
     return render_template("members/show.html", member=member, unit=member.unit,
                            ancestors=_ancestors(member.unit), payments=payments,
                            transfers=transfers, history=history, pay_form=pay_form, rate=rate,
-                           year=year, paid_this_year=any(p.year == year for p in payments),
+                           year=year, paid_this_year=svc.dues_paid(member, year) is not None,
                            warnings=warnings, can_delete=not svc.has_receipts(member),
                            end_form=EndForm(formdata=None))
 
