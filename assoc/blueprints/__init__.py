@@ -14,6 +14,7 @@ BLUEPRINTS = [
     "officers",
     "events",
     "scholarships",
+    "members",
 ]
 
 
