@@ -45,7 +45,7 @@ MAX_CARDS = 5000
 
 @bp.app_context_processor
 def member_labels():
-    return {"KIND_LABELS": KIND_LABELS, "STATUS_LABELS": STATUS_LABELS}
+    return {"MEMBER_KIND_LABELS": KIND_LABELS, "MEMBER_STATUS_LABELS": STATUS_LABELS}
 
 
 def _ancestors(unit: Unit) -> list[Unit]:
