@@ -12,6 +12,10 @@ from .services import DomainError, units, users
 
 
 def register_cli(app: Flask) -> None:
+    from .members_cli import register as register_members
+
+    register_members(app)
+
     @app.cli.command("create-admin")
     @click.option("--username", prompt=True)
     @click.option("--full-name", prompt=True)

@@ -98,6 +98,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     return [(u, DEMO_PASSWORD, what) for u, _n, _r, _c, what in USERS]
 # Each module registers its step; steps run in import order (money before what uses it).
 from . import demo_treasury  # noqa: E402,F401,I001
+from . import demo_members  # noqa: E402,F401,I001
 from . import demo_officers  # noqa: E402,F401,I001
 from . import demo_events  # noqa: E402,F401,I001
 from . import demo_scholarships  # noqa: E402,F401,I001

@@ -208,6 +208,141 @@ class AuditEntry(db.Model):
 # Members
 # ---------------------------------------------------------------------------------------------
 
+MEMBER_KINDS = ("individual", "collective")
+MEMBER_STATUSES = ("active", "ended", "merged")
+
+
+def new_card_token() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(16)
+
+
+class Member(db.Model):
+    """A member (hội viên) of one unit: a person, or an organisation (collective member).
+
+    `number` is global and unique, shown as "HV-000123". `search_key` is the whole name without
+    case or diacritics; `given_name_key` is that of the given name, so lists sort like Vietnamese
+    class lists (given name, then full name) in SQL, on an index."""
+
+    __tablename__ = "member"
+    __table_args__ = (
+        Index("ix_member_sort", "given_name_key", "search_key"),
+        Index("ix_member_unit_status", "unit_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    kind: Mapped[str] = mapped_column(String(12), default="individual")
+    honorary: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    # Person's full name, or the organisation's name for a collective member.
+    full_name: Mapped[str] = mapped_column(String(200))
+    search_key: Mapped[str] = mapped_column(String(200), default="", index=True)
+    given_name_key: Mapped[str] = mapped_column(String(60), default="")
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    sex: Mapped[str] = mapped_column(String(1), default="")  # "M", "F" or unknown ""
+    cccd: Mapped[str | None] = mapped_column(String(12), index=True)
+    phone: Mapped[str] = mapped_column(String(20), default="", index=True)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    occupation: Mapped[str] = mapped_column(String(120), default="")
+    representative: Mapped[str] = mapped_column(String(200), default="")
+    contact: Mapped[str] = mapped_column(String(200), default="")
+    joined_on: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(String(1000), default="")
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    end_reason: Mapped[str] = mapped_column(String(300), default="")
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    card_token: Mapped[str] = mapped_column(String(32), unique=True, default=new_card_token)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 onupdate=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    merged_into: Mapped[Member | None] = relationship(remote_side="Member.id")
+
+    @property
+    def display_number(self) -> str:
+        return format_member_number(self.number)
+
+    @property
+    def is_collective(self) -> bool:
+        return self.kind == "collective"
+
+    @property
+    def shown_birth_year(self) -> int | None:
+        return self.birth_date.year if self.birth_date else self.birth_year
+
+    def __repr__(self) -> str:
+        return f"<Member {self.display_number} {self.full_name}>"
+
+
+def format_member_number(number: int | None) -> str:
+    return f"HV-{number:06d}" if number is not None else ""
+
+
+class MemberTransfer(db.Model):
+    """A move of a member from one unit to another: the history a transfer keeps."""
+
+    __tablename__ = "member_transfer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)  # destination
+    from_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    on: Mapped[date] = mapped_column(Date, default=today)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    member: Mapped[Member] = relationship()
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
+    from_unit: Mapped[Unit] = relationship(foreign_keys=[from_unit_id])
+
+
+class DuesRate(db.Model):
+    """The yearly dues (hội phí) amount of a unit; units without one use their nearest
+    ancestor's."""
+
+    __tablename__ = "dues_rate"
+    __table_args__ = (UniqueConstraint("unit_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+
+
+class DuesPayment(db.Model):
+    """Dues paid by a member for a year, with the receipt (phiếu thu) the treasury issued for
+    it. `unit_id` is the unit that collected it (the ward for members of its branches)."""
+
+    __tablename__ = "dues_payment"
+    __table_args__ = (Index("ix_dues_payment_member_year", "member_id", "year"),
+                      Index("ix_dues_payment_year_member", "year", "member_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    paid_on: Mapped[date] = mapped_column(Date, default=today)
+    voucher_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id"))
+    token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    collected_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    member: Mapped[Member] = relationship()
+    unit: Mapped[Unit] = relationship()
+    collected_by: Mapped[User | None] = relationship()
+    voucher: Mapped[Voucher | None] = relationship()
+
+
 
 # ---------------------------------------------------------------------------------------------
 # Money

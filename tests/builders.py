@@ -269,3 +269,29 @@ def build_nomination(program, unit: Unit, *, by: User | None = None, submit: boo
                             reason="" if status == "approved" else "Không đủ điều kiện")
     db.session.commit()
     return nomination
+# Members
+# ---------------------------------------------------------------------------------------------
+
+
+def build_member(unit: Unit, name: str = "Nguyễn Văn Á", **values):
+    """A member registered through the service (so keys, number and audit are real)."""
+    from assoc.services import members
+
+    member = members.create_member(None, unit, full_name=name, **values)
+    db.session.commit()
+    return member
+
+
+def build_workbook(rows: list[list], *, title_rows: list[list] | None = None) -> bytes:
+    """An .xlsx with optional title rows above `rows` (the first of which is the header)."""
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    for row in (title_rows or []) + rows:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -52,3 +52,24 @@ def test_cli_create_admin_and_seed(app, db):
     assert "chutich.khanhhoi" in result.output
     again = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
     assert "already has data" in again.output
+
+
+# The same English text may mean different things in two areas ("Paid" dues vs a paid award);
+# the catalogue keeps one translation, so such texts must use distinct msgids. Listed here are
+# the harmless synonyms only.
+SYNONYMS = {"Kind", "Prepared by", "Cancel", "Donation", "Payer", "This field is required."}
+
+
+def test_areas_do_not_translate_one_text_two_ways():
+    from babel.messages.pofile import read_po
+
+    seen, clashes = {}, []
+    for part in sorted((Path(__file__).resolve().parent.parent / "translations/vi").glob("*.po")):
+        with part.open("rb") as f:
+            for m in read_po(f, locale="vi"):
+                key = m.id if isinstance(m.id, str) else m.id[0]
+                text = m.string if isinstance(m.string, str) else m.string[0]
+                if key and key in seen and seen[key] != text and key not in SYNONYMS:
+                    clashes.append((key, seen[key], text))
+                seen.setdefault(key, text)
+    assert clashes == []

@@ -15,6 +15,7 @@ BLUEPRINTS = [
     "events",
     "reports",
     "scholarships",
+    "members",
 ]
 
 

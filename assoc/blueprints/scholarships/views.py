@@ -33,7 +33,7 @@ from .forms import ConfirmForm, DecisionForm, NominationForm, PayForm, ProgramFo
 
 @bp.app_context_processor
 def scholarship_labels():
-    return {"PRIORITY_LABELS": PRIORITY_LABELS, "STATUS_LABELS": STATUS_LABELS}
+    return {"PRIORITY_LABELS": PRIORITY_LABELS, "NOMINATION_STATUS_LABELS": STATUS_LABELS}
 
 
 def _ancestors(unit: Unit) -> list[Unit]:

@@ -1,0 +1,90 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+SEX_CHOICES = [("", "—"), ("M", _l("Male")), ("F", _l("Female"))]
+KIND_LABELS = {"individual": _l("Individual"), "collective": _l("Collective")}
+STATUS_LABELS = {"active": _l("Active"), "ended": _l("Ended"), "merged": _l("Merged")}
+
+
+class MemberForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()), default="individual")
+    full_name = StringField(_l("Full name / organisation name"),
+                            validators=[DataRequired(), Length(max=200)])
+    honorary = BooleanField(_l("Honorary member"))
+    birth = StringField(_l("Birth date or year"), validators=[Optional(), Length(max=20)],
+                        description=_l("dd/mm/yyyy, or just the year"))
+    sex = SelectField(_l("Sex"), choices=SEX_CHOICES, default="")
+    cccd = StringField(_l("CCCD (citizen ID)"), validators=[Optional(), Length(max=20)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    occupation = StringField(_l("Occupation"), validators=[Optional(), Length(max=120)])
+    unit_id = SelectField(_l("Branch / board"), coerce=int, choices=[])
+    joined_on = DateField(_l("Joined on"), validators=[Optional()])
+    representative = StringField(_l("Representative (collective member)"),
+                                 validators=[Optional(), Length(max=200)])
+    contact = StringField(_l("Contact (collective member)"),
+                          validators=[Optional(), Length(max=200)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=1000)])
+    submit = SubmitField(_l("Save"))
+
+    def service_values(self) -> dict:
+        return {k: getattr(self, k).data for k in (
+            "kind", "full_name", "honorary", "birth", "sex", "cccd", "phone", "address",
+            "occupation", "joined_on", "representative", "contact", "notes")}
+
+
+class TransferForm(FlaskForm):
+    unit_id = SelectField(_l("New unit"), coerce=int, choices=[], validators=[DataRequired()])
+    on = DateField(_l("Transferred on"), validators=[Optional()])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
+    submit = SubmitField(_l("Transfer"))
+
+
+class EndForm(FlaskForm):
+    on = DateField(_l("Ended on"), validators=[Optional()])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)],
+                         description=_l("e.g. moved away, deceased, resigned"))
+    submit = SubmitField(_l("End the membership"))
+
+
+class DuesPayForm(FlaskForm):
+    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(2000, 2100)])
+    amount = IntegerField(_l("Amount (đ)"), validators=[Optional(), NumberRange(1, 10**12)],
+                          description=_l("Leave empty to use the unit's yearly amount"))
+    token = HiddenField()
+    submit = SubmitField(_l("Mark dues paid"))
+
+
+class DuesRateForm(FlaskForm):
+    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(2000, 2100)])
+    amount = IntegerField(_l("Yearly dues (đ)"), validators=[DataRequired(),
+                                                             NumberRange(1, 10**12)])
+    submit = SubmitField(_l("Save the amount"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Excel (.xlsx) or CSV file"), validators=[FileRequired()])
+    submit = SubmitField(_l("Upload and preview"))
+
+
+class ConfirmImportForm(FlaskForm):
+    valid_only = BooleanField(_l("Import the valid rows only"))
+    submit = SubmitField(_l("Import"))
+
+
+class MergeForm(FlaskForm):
+    keep_id = HiddenField(validators=[DataRequired()])
+    other_id = HiddenField(validators=[DataRequired()])
+    submit = SubmitField(_l("Merge"))

@@ -1,0 +1,560 @@
+"""Members (hội viên): register, edit, transfer, end, delete, merge; dues (hội phí); the
+filtered/sorted/searched member list shared by the list page, exports and cards."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, exists, func, or_, select, update
+
+from ..extensions import db
+from ..models import (
+    DuesPayment,
+    DuesRate,
+    Member,
+    MemberTransfer,
+    Unit,
+    User,
+    Voucher,
+    format_member_number,
+    today,
+)
+from ..money import MAX_AMOUNT
+from ..permissions import scope_query
+from ..text import (
+    cccd_warnings,
+    clean,
+    normalize_cccd,
+    normalize_phone,
+    parse_date_loose,
+    phone_search_key,
+    search_key,
+    split_name,
+    title_name,
+)
+from . import DomainError, audit, treasury
+
+# Fields a member form or an import row may carry, in display/export order.
+FIELDS = ("kind", "honorary", "full_name", "birth", "sex", "cccd", "phone", "address",
+          "occupation", "branch", "joined_on", "representative", "contact", "notes")
+
+SEX_VALUES = {"nam": "M", "m": "M", "male": "M", "trai": "M",
+              "nu": "F", "f": "F", "female": "F", "gai": "F"}
+COLLECTIVE_WORDS = {"tap the", "collective", "hoi vien tap the", "to chuc", "tt"}
+YES_WORDS = {"x", "co", "yes", "1", "true", "danh du", "hoi vien danh du", "v", "✓"}
+
+
+@dataclass
+class Normalised:
+    """Cleaned member values plus the problems found: errors block, warnings inform."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (field, message)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return clean(str(value))
+
+
+def person_name(value: Any) -> str:
+    """Clean a name; ALL CAPS or all lower case becomes "Nguyễn Thị Thu"."""
+    name = _text(value)
+    letters = [c for c in name if c.isalpha()]
+    if letters and (name.isupper() or name.islower()):
+        return title_name(name)
+    return name
+
+
+def normalise(values: dict[str, Any], *, on: date | None = None) -> Normalised:
+    """Validate and normalise the values of one member (from a form or an import row).
+
+    `birth` and `joined_on` may be a date, an Excel serial or text (dd/mm/yyyy, d-m-yy, yyyy)."""
+    on = on or today()
+    out = Normalised()
+    d = out.data
+
+    kind_key = search_key(_text(values.get("kind")))
+    d["kind"] = "collective" if kind_key in COLLECTIVE_WORDS or kind_key == "collective" else (
+        "individual")
+    honorary = values.get("honorary")
+    d["honorary"] = honorary if isinstance(honorary, bool) else (
+        search_key(_text(honorary)) in YES_WORDS)
+
+    name = _text(values.get("full_name")) if d["kind"] == "collective" else person_name(
+        values.get("full_name"))
+    if not name:
+        out.errors.append(("full_name", _("A name is required.")))
+    elif len(name) > 200:
+        out.errors.append(("full_name", _("The name is too long.")))
+    d["full_name"] = name
+
+    d["birth_date"], d["birth_year"] = None, None
+    birth = values.get("birth")
+    if birth not in (None, ""):
+        try:
+            bd, by = parse_date_loose(birth, today=on)
+        except ValueError:
+            out.errors.append(("birth", _("Not a real date: %(v)s (use dd/mm/yyyy or a year).",
+                                          v=_text(birth))))
+        else:
+            if by is not None and (by > on.year or (bd is not None and bd > on)):
+                out.errors.append(("birth", _("The birth date is in the future.")))
+            elif by is not None and by < 1900:
+                out.errors.append(("birth", _("The birth year is before 1900.")))
+            else:
+                d["birth_date"], d["birth_year"] = bd, by
+
+    sex_raw = _text(values.get("sex"))
+    d["sex"] = values.get("sex") if values.get("sex") in ("M", "F") else SEX_VALUES.get(
+        search_key(sex_raw), "")
+    if sex_raw and not d["sex"] and sex_raw not in ("M", "F"):
+        out.warnings.append(("sex", _("Unknown sex %(v)s: left blank.", v=sex_raw)))
+
+    d["cccd"] = None
+    cccd_raw = values.get("cccd")
+    if cccd_raw not in (None, ""):
+        try:
+            d["cccd"] = normalize_cccd(cccd_raw)
+        except ValueError:
+            out.errors.append(("cccd", _("Invalid CCCD %(v)s: it must have 12 digits.",
+                                         v=_text(cccd_raw))))
+        else:
+            for w in cccd_warnings(d["cccd"], sex=d["sex"] or None,
+                                   birth_year=d["birth_year"], today=on):
+                out.warnings.append(("cccd", w))
+
+    d["phone"] = ""
+    phone_raw = values.get("phone")
+    if phone_raw not in (None, ""):
+        parts = [p for p in re.split(r"[/,;]| - ", _text(phone_raw)) if p.strip()] if isinstance(
+            phone_raw, str) else [phone_raw]
+        try:
+            d["phone"] = normalize_phone(parts[0] if parts else phone_raw)
+        except ValueError:
+            out.errors.append(("phone", _("Invalid phone number %(v)s.", v=_text(phone_raw))))
+        else:
+            if len(parts) > 1:
+                out.warnings.append(("phone", _("Several phone numbers: only the first is kept.")))
+
+    d["joined_on"] = None
+    joined = values.get("joined_on")
+    if joined not in (None, ""):
+        try:
+            jd, jy = parse_date_loose(joined, today=on)
+        except ValueError:
+            out.errors.append(("joined_on", _("Not a real date: %(v)s (use dd/mm/yyyy or a "
+                                              "year).", v=_text(joined))))
+        else:
+            jd = jd or (date(jy, 1, 1) if jy else None)
+            if jd and jd > on:
+                out.errors.append(("joined_on", _("The joining date is in the future.")))
+            else:
+                d["joined_on"] = jd
+
+    for key, limit in (("address", 300), ("occupation", 120), ("representative", 200),
+                       ("contact", 200), ("notes", 1000)):
+        d[key] = _text(values.get(key))[:limit]
+    if d["kind"] == "collective":
+        d["representative"] = person_name(d["representative"])
+    return out
+
+
+def _derived(data: dict[str, Any]) -> dict[str, Any]:
+    """Search and sort keys of a member's name."""
+    name = data["full_name"]
+    if data.get("kind") == "collective":
+        return {"search_key": search_key(name), "given_name_key": search_key(name)[:60]}
+    return {"search_key": search_key(name), "given_name_key": search_key(split_name(name)[2])[:60]}
+
+
+def next_number() -> int:
+    return (db.session.scalar(select(func.max(Member.number))) or 0) + 1
+
+
+def _raise_first(result: Normalised) -> None:
+    if result.errors:
+        fld, message = result.errors[0]
+        raise DomainError(message, fld)
+
+
+# ---------------------------------------------------------------------------------------------
+# Register, edit, transfer, end, delete
+# ---------------------------------------------------------------------------------------------
+
+
+def create_member(actor: User | None, unit: Unit, **values) -> Member:
+    if not unit.is_active():
+        raise DomainError(_("The unit is closed."), "unit")
+    result = normalise(values)
+    _raise_first(result)
+    data = result.data
+    member = Member(unit=unit, number=next_number(), status="active", **data, **_derived(data))
+    db.session.add(member)
+    db.session.flush()
+    audit.record(actor, "member.create", member,
+                 data={"number": member.display_number, "name": member.full_name,
+                       "kind": member.kind})
+    return member
+
+
+def update_member(actor: User | None, member: Member, **values) -> Member:
+    result = normalise(values)
+    _raise_first(result)
+    data = {**result.data, **_derived(result.data)}
+    diff = audit.changes(member, data)
+    if not diff:
+        return member
+    for key, value in data.items():
+        setattr(member, key, value)
+    db.session.flush()
+    audit.record(actor, "member.update", member, data=diff)
+    return member
+
+
+def transfer_member(actor: User | None, member: Member, to_unit: Unit, *,
+                    on: date | None = None, reason: str = "") -> MemberTransfer:
+    if member.status != "active":
+        raise DomainError(_("Only an active member can be transferred."), "unit")
+    if to_unit.id == member.unit_id:
+        raise DomainError(_("The member already belongs to this unit."), "unit")
+    if not to_unit.is_active():
+        raise DomainError(_("The unit is closed."), "unit")
+    on = on or today()
+    move = MemberTransfer(member=member, unit=to_unit, from_unit_id=member.unit_id, on=on,
+                          reason=clean(reason), created_by_id=getattr(actor, "id", None))
+    from_unit = member.unit
+    member.unit = to_unit
+    db.session.add(move)
+    db.session.flush()
+    audit.record(actor, "member.transfer", member, unit=to_unit,
+                 data={"from": from_unit.code, "to": to_unit.code, "on": on,
+                       "reason": move.reason})
+    return move
+
+
+def end_membership(actor: User | None, member: Member, *, on: date | None = None,
+                   reason: str) -> Member:
+    reason = clean(reason)
+    if not reason:
+        raise DomainError(_("A reason is required."), "reason")
+    if member.status != "active":
+        raise DomainError(_("This membership has already ended."), "reason")
+    on = on or today()
+    member.status, member.ended_on, member.end_reason = "ended", on, reason[:300]
+    db.session.flush()
+    audit.record(actor, "member.end", member, data={"on": on, "reason": reason})
+    return member
+
+
+def reinstate(actor: User | None, member: Member) -> Member:
+    if member.status != "ended":
+        raise DomainError(_("Only an ended membership can be restored."))
+    member.status, member.ended_on, member.end_reason = "active", None, ""
+    db.session.flush()
+    audit.record(actor, "member.reinstate", member)
+    return member
+
+
+def has_receipts(member: Member) -> bool:
+    """Dues paid are money received: such a member is ended, never deleted."""
+    return db.session.scalar(
+        select(exists().where(DuesPayment.member_id == member.id))
+    )
+
+
+def delete_member(actor: User | None, member: Member) -> None:
+    """Delete a record entered by mistake. A member with receipts cannot be deleted."""
+    if has_receipts(member):
+        raise DomainError(_("This member has dues receipts and cannot be deleted: end the "
+                            "membership instead."))
+    if db.session.scalar(select(exists().where(Member.merged_into_id == member.id))):
+        raise DomainError(_("Other records were merged into this member: end the membership "
+                            "instead."))
+    audit.record(actor, "member.delete", member,
+                 data={"number": member.display_number, "name": member.full_name})
+    db.session.execute(MemberTransfer.__table__.delete().where(
+        MemberTransfer.member_id == member.id))
+    db.session.delete(member)
+    db.session.flush()
+
+
+# ---------------------------------------------------------------------------------------------
+# Dues (hội phí)
+# ---------------------------------------------------------------------------------------------
+
+
+def set_dues_rate(actor: User | None, unit: Unit, *, year: int, amount: int) -> DuesRate:
+    if not 2000 <= year <= 2100:
+        raise DomainError(_("Invalid year."), "year")
+    if amount <= 0 or amount > MAX_AMOUNT:
+        raise DomainError(_("The amount must be more than 0 đ."), "amount")
+    rate = db.session.scalar(select(DuesRate).where(DuesRate.unit_id == unit.id,
+                                                    DuesRate.year == year))
+    old = rate.amount if rate else None
+    if rate is None:
+        rate = DuesRate(unit=unit, year=year, amount=amount)
+        db.session.add(rate)
+    rate.amount = amount
+    db.session.flush()
+    audit.record(actor, "dues.rate", rate, unit=unit,
+                 data={"year": year, "amount": [old, amount]})
+    return rate
+
+
+def dues_rate(unit: Unit, year: int) -> int | None:
+    """The yearly amount set at the unit, or at its nearest ancestor that has one."""
+    ids = unit.ancestor_ids
+    rates = dict(db.session.execute(
+        select(DuesRate.unit_id, DuesRate.amount).where(DuesRate.unit_id.in_(ids),
+                                                        DuesRate.year == year)
+    ).all())
+    for unit_id in reversed(ids):
+        if unit_id in rates:
+            return rates[unit_id]
+    return None
+
+
+def payment_counts():
+    """A dues payment counts unless its receipt was voided in the treasury."""
+    return ~exists().where(Voucher.id == DuesPayment.voucher_id, Voucher.status == "void")
+
+
+def dues_paid(member: Member, year: int) -> DuesPayment | None:
+    return db.session.scalar(select(DuesPayment).where(
+        DuesPayment.member_id == member.id, DuesPayment.year == year, payment_counts()))
+
+
+def pay_dues(actor: User | None, member: Member, *, year: int, amount: int | None = None,
+             paid_on: date | None = None, token: str | None = None) -> DuesPayment:
+    """Record the dues of `member` for `year`; with the treasury, also issue the receipt.
+
+    A repeated `token` (double submission) returns the first payment."""
+    if token:
+        first = db.session.scalar(select(DuesPayment).where(DuesPayment.token == token))
+        if first is not None:
+            return first
+    if member.status != "active":
+        raise DomainError(_("The membership has ended."), "year")
+    if not 2000 <= year <= today().year + 1:
+        raise DomainError(_("Invalid year."), "year")
+    if dues_paid(member, year) is not None:
+        raise DomainError(_("Dues for %(year)s are already paid.", year=year), "year")
+    if amount is None:
+        amount = dues_rate(member.unit, year)
+        if amount is None:
+            raise DomainError(_("No dues amount is set for %(year)s.", year=year), "amount")
+    if amount <= 0 or amount > MAX_AMOUNT:
+        raise DomainError(_("The amount must be more than 0 đ."), "amount")
+    unit = collecting_unit(member)
+    payment = DuesPayment(member=member, unit_id=unit.id, year=year, amount=amount,
+                          paid_on=paid_on or today(), token=token,
+                          collected_by_id=getattr(actor, "id", None))
+    db.session.add(payment)
+    db.session.flush()
+    voucher = treasury.issue_voucher(
+        actor, unit, kind="receipt", amount=amount, party_name=member.full_name,
+        party_address=member.address, reason=f"Hội phí năm {year}",
+        voucher_date=payment.paid_on, link_type="dues", link_id=payment.id,
+        token=f"dues:{token}" if token else None,
+    )
+    payment.voucher_id = voucher.id
+    db.session.flush()
+    audit.record(actor, "dues.pay", member,
+                 data={"year": year, "amount": amount, "payment": payment.id,
+                       "receipt": voucher.display_number})
+    return payment
+
+
+def collecting_unit(member: Member) -> Unit:
+    """Branches and boards keep no books: their members' dues are receipted by the parent."""
+    unit = member.unit
+    if unit.level in ("branch", "board") and unit.parent is not None:
+        return unit.parent
+    return unit
+
+
+# ---------------------------------------------------------------------------------------------
+# The member list: scope, filters, search, sort (shared by pages, exports and cards)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ListFilters:
+    q: str = ""
+    status: str = "active"       # active | ended | all
+    kind: str = ""               # "" | individual | collective | honorary
+    dues_year: int | None = None
+    dues: str = ""               # "" | paid | unpaid
+    subtree: bool = True
+    sort: str = "name"           # name | number | joined | unit
+
+    @classmethod
+    def from_args(cls, args) -> ListFilters:
+        try:
+            year = int(args.get("year") or 0) or None
+        except ValueError:
+            year = None
+        return cls(q=args.get("q", "")[:100], status=args.get("status", "active"),
+                   kind=args.get("kind", ""), dues_year=year, dues=args.get("dues", ""),
+                   subtree=args.get("sub", "1") != "0", sort=args.get("sort", "name"))
+
+    def as_args(self) -> dict[str, str]:
+        args = {"q": self.q, "status": self.status, "kind": self.kind, "dues": self.dues,
+                "year": str(self.dues_year or ""), "sub": "1" if self.subtree else "0",
+                "sort": self.sort}
+        return {k: v for k, v in args.items() if v}
+
+
+def search_condition(term: str):
+    """Name (no case, no diacritics), phone in any format, or CCCD. Whole numbers use the
+    indexes (equality); partial ones fall back to a substring match."""
+    term = clean(term)
+    if not term:
+        return None
+    digits = re.sub(r"\D", "", term)
+    if digits and not re.search(r"[^\d\s.+\-()]", term):
+        conditions = []
+        try:
+            conditions.append(Member.phone == normalize_phone(term))
+        except ValueError:
+            key = phone_search_key(term)
+            if len(key) >= 3:
+                conditions.append(Member.phone.contains(key, autoescape=True))
+        try:
+            conditions.append(Member.cccd == normalize_cccd(term))
+        except ValueError:
+            if len(digits) >= 3:
+                conditions.append(Member.cccd.contains(digits, autoescape=True))
+        return or_(*conditions) if conditions else None
+    return Member.search_key.contains(search_key(term), autoescape=True)
+
+
+def member_query(user: User | None, unit: Unit, filters: ListFilters, *, action="member.view"):
+    """select(Member) of `unit` (and its sub-tree), limited to what `user` may see.
+
+    The units are picked first (a small table) and members filtered by `unit_id IN (...)`, so
+    counting and sorting run on the member indexes alone."""
+    units = select(Unit.id)
+    if filters.subtree:
+        units = units.where(Unit.path.startswith(unit.path, autoescape=True))
+    else:
+        units = units.where(Unit.id == unit.id)
+    if user is not None:
+        units = scope_query(units, user, action)
+    q = select(Member).where(Member.unit_id.in_(units.scalar_subquery()))
+    if filters.status in ("active", "ended"):
+        q = q.where(Member.status == filters.status)
+    else:
+        q = q.where(Member.status != "merged")
+    if filters.kind in ("individual", "collective"):
+        q = q.where(Member.kind == filters.kind)
+    elif filters.kind == "honorary":
+        q = q.where(Member.honorary.is_(True))
+    if filters.dues in ("paid", "unpaid"):
+        year = filters.dues_year or today().year
+        paid = exists().where(DuesPayment.member_id == Member.id, DuesPayment.year == year,
+                              payment_counts())
+        q = q.where(paid if filters.dues == "paid" else ~paid)
+    if (cond := search_condition(filters.q)) is not None:
+        q = q.where(cond)
+    if filters.sort == "unit":
+        q = q.join(Unit, Member.unit_id == Unit.id)
+    order = {
+        "number": [Member.number],
+        "joined": [Member.joined_on.desc(), Member.number],
+        "unit": [Unit.path, Member.given_name_key, Member.search_key, Member.id],
+    }.get(filters.sort, [Member.given_name_key, Member.search_key, Member.id])
+    return q.order_by(*order)
+
+
+def paid_years(member_ids: list[int], year: int) -> set[int]:
+    """Which of these members paid dues for `year` (one query for a whole page)."""
+    if not member_ids:
+        return set()
+    return set(db.session.scalars(select(DuesPayment.member_id).where(
+        DuesPayment.member_id.in_(member_ids), DuesPayment.year == year, payment_counts())))
+
+
+# ---------------------------------------------------------------------------------------------
+# Duplicates and merging
+# ---------------------------------------------------------------------------------------------
+
+
+def duplicate_groups(user: User | None, unit: Unit, *, limit: int = 200) -> list[dict]:
+    """Likely duplicates among active members of the sub-tree: same CCCD, same phone, same
+    name and birth date (or birth year). Returns [{"reason", "value", "members"}]."""
+    base = (select(Member).join(Unit, Member.unit_id == Unit.id)
+            .where(Unit.path.startswith(unit.path, autoescape=True), Member.status == "active"))
+    if user is not None:
+        base = scope_query(base, user, "member.view")
+    sub = base.subquery()
+    groups: list[dict] = []
+    specs = [
+        ("cccd", [sub.c.cccd], sub.c.cccd.is_not(None)),
+        ("phone", [sub.c.phone], sub.c.phone != ""),
+        ("name_birth", [sub.c.search_key, sub.c.birth_year, sub.c.birth_date],
+         sub.c.birth_year.is_not(None)),
+    ]
+    seen_pairs: set[frozenset[int]] = set()
+    for reason, cols, cond in specs:
+        keys = db.session.execute(
+            select(*cols).where(cond).group_by(*cols).having(func.count() > 1).limit(limit)
+        ).all()
+        for key in keys:
+            match = and_(*[(Member.__table__.c[c.name] == v) if v is not None
+                           else Member.__table__.c[c.name].is_(None) for c, v in zip(cols, key, strict=True)])
+            members = db.session.scalars(
+                base.where(match).order_by(Member.number)
+            ).all()
+            ids = frozenset(m.id for m in members)
+            if len(members) > 1 and ids not in seen_pairs:
+                seen_pairs.add(ids)
+                groups.append({"reason": reason, "value": " ".join(str(v) for v in key if v),
+                               "members": members})
+    return groups[:limit]
+
+
+MERGE_FILL = ("birth_date", "birth_year", "sex", "cccd", "phone", "address", "occupation",
+              "representative", "contact", "joined_on")
+
+
+def merge_members(actor: User | None, keep: Member, other: Member) -> Member:
+    """Merge `other` into `keep`: blanks of `keep` are filled from `other`, dues payments move
+    to `keep`, `other` stays as a "merged" record pointing to `keep` (its history kept)."""
+    if keep.id == other.id:
+        raise DomainError(_("Choose two different members."))
+    if keep.status == "merged" or other.status == "merged":
+        raise DomainError(_("This record was already merged."))
+    filled = {}
+    for key in MERGE_FILL:
+        if getattr(keep, key) in (None, "") and getattr(other, key) not in (None, ""):
+            filled[key] = getattr(other, key)
+            setattr(keep, key, getattr(other, key))
+    if other.joined_on and keep.joined_on and other.joined_on < keep.joined_on:
+        filled["joined_on"] = other.joined_on
+        keep.joined_on = other.joined_on
+    if other.notes:
+        keep.notes = clean(f"{keep.notes} {other.notes}")[:1000]
+    moved = db.session.execute(
+        update(DuesPayment).where(DuesPayment.member_id == other.id)
+        .values(member_id=keep.id)
+    ).rowcount
+    other.status, other.merged_into_id = "merged", keep.id
+    other.ended_on, other.end_reason = today(), f"→ {keep.display_number}"
+    db.session.flush()
+    audit.record(actor, "member.merge", keep,
+                 data={"merged": other.display_number, "filled": filled, "dues_moved": moved})
+    audit.record(actor, "member.merged_into", other, data={"into": keep.display_number})
+    return keep
+
+
+__all__ = ["FIELDS", "ListFilters", "Normalised", "format_member_number", "normalise"]
