@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, extract, func, literal, select, union_all
+from sqlalchemy import and_, case, exists, extract, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
@@ -91,10 +91,14 @@ def percent(part: int, whole: int) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def _active_member(on: date):
-    return and_(Member.merged_into_id.is_(None),
-                Member.joined_on.is_(None) | (Member.joined_on <= on),
-                Member.ended_on.is_(None) | (Member.ended_on > on))
+def _current_member():
+    # The same rule as the member list's "active" filter, so the figures match the list.
+    return Member.status == "active"
+
+
+def _dues_counted():
+    """A dues payment counts unless its receipt was voided (as in the member list)."""
+    return ~exists().where(Voucher.id == DuesPayment.voucher_id, Voucher.status == "void")
 
 
 @dataclass
@@ -109,16 +113,15 @@ class MemberFigures:
 
 
 def member_figures(scope: Scope, period: Period) -> MemberFigures:
-    on = min(period.end, today())
-    paid = select(DuesPayment.member_id).where(
-        DuesPayment.year == period.end.year).scalar_subquery()
+    paid = exists().where(DuesPayment.member_id == Member.id,
+                          DuesPayment.year == period.end.year, _dues_counted())
     row = db.session.execute(
         select(
             func.count(),
             func.coalesce(func.sum(case(
                 (Member.joined_on.between(period.start, period.end), 1), else_=0)), 0),
-            func.coalesce(func.sum(case((Member.id.in_(paid), 1), else_=0)), 0),
-        ).where(scope.covers(Member.unit_id), _active_member(on))
+            func.coalesce(func.sum(case((paid, 1), else_=0)), 0),
+        ).where(scope.covers(Member.unit_id), _current_member())
     ).one()
     return MemberFigures(*map(int, row))
 
@@ -327,7 +330,6 @@ def period_report(unit: Unit, period: Period) -> tuple[list[ReportRow], dict[str
         .order_by(Unit.name)).all()
     rows = {c.id: ReportRow(c) for c in children}
     rows[unit.id] = ReportRow(None)
-    on = min(period.end, today())
 
     def put(result: dict, *names: str) -> None:
         for key, values in result.items():
@@ -338,9 +340,10 @@ def period_report(unit: Unit, period: Period) -> tuple[list[ReportRow], dict[str
     put(_by_child(unit, Member.unit_id, (
         func.count(),
         func.sum(case((Member.joined_on.between(period.start, period.end), 1), else_=0)),
-    ), _active_member(on)), "members", "new_members")
+    ), _current_member()), "members", "new_members")
     put(_by_child(unit, DuesPayment.unit_id, (func.sum(DuesPayment.amount),),
-                  DuesPayment.paid_on.between(period.start, period.end)), "dues")
+                  DuesPayment.paid_on.between(period.start, period.end), _dues_counted()),
+        "dues")
     put(_by_child(unit, Voucher.unit_id, (
         func.sum(case((Voucher.kind == "receipt", Voucher.amount), else_=0)),
         func.sum(case((Voucher.kind == "payment", Voucher.amount), else_=0)),
