@@ -5,12 +5,12 @@ size of the tree."""
 from datetime import date
 
 import pytest
-from assoc.services.members import ListFilters
 from sqlalchemy import event, func, select
 
 from assoc.models import Member, Voucher, today
 from assoc.services import members as member_svc
 from assoc.services import reports
+from assoc.services.members import ListFilters
 from assoc.services.reports import Period, Scope
 
 from .builders import (
@@ -254,3 +254,22 @@ def test_members_total_excludes_ended(world):
     ended = db.session.scalar(select(func.count()).where(Member.status == "ended"))
     assert ended == 1
     assert reports.member_figures(Scope(world.branch_a), THIS_YEAR).total == 2
+
+
+def test_awards_list_behind_the_dashboard(world, client_as):
+    client = client_as("viewer", at=world.district_a)
+    html = client.get(f"/scholarships/units/{world.district_a.id}/awards?year={YEAR}").get_data(
+        as_text=True)
+    summary = html.split('data-testid="awards-summary">')[1].split("</p>")[0]
+    assert "2" in summary and "4.000.000" in summary
+    only = client.get(f"/scholarships/units/{world.district_a.id}/awards?year={YEAR}&sub=0")
+    assert "4.000.000" not in only.get_data(as_text=True).split('awards-summary">')[1][:80]
+
+
+def test_members_joined_filter_matches_new_members(world, client_as):
+    client = client_as("viewer", at=world.district_a)
+    html = client.get(f"/members/unit/{world.district_a.id}?joined={YEAR}").get_data(
+        as_text=True)
+    figures = reports.member_figures(Scope(world.district_a), THIS_YEAR)
+    assert figures.new == list_count(world.district_a, joined_year=YEAR) == 5
+    assert 'data-testid="joined-filter"' in html

@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, exists, extract, func, literal, select, union_all
-from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import (
@@ -309,18 +308,32 @@ class ReportRow:
     values: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COLUMNS, 0))
 
 
-def _by_child(parent: Unit, unit_column, values, *where):
-    """{child id (or parent id for the parent's own rows): (values…)} in two queries at most,
-    grouped in SQL by the direct sub-unit whose path the row's unit lies under."""
-    child, row_unit = aliased(Unit, name="child"), aliased(Unit, name="row_unit")
-    grouped = (select(child.id, *values)
-               .join(row_unit, row_unit.id == unit_column)
-               .join(child, and_(child.parent_id == parent.id,
-                                 row_unit.path.startswith(child.path)))
-               .where(*where).group_by(child.id))
-    own = select(literal(parent.id), *values).where(unit_column == parent.id, *where)
-    return {row[0]: tuple(int(v or 0) for v in row[1:])
-            for row in db.session.execute(union_all(grouped, own))}
+def _by_child(parent: Unit, child_of: dict[int, int], unit_column, values, *where):
+    """{direct sub-unit id (or the parent's own id): (values…)}.
+
+    One query groups the rows by their unit over the parent's sub-tree; the (few hundred) unit
+    groups are then added up under the direct sub-unit whose path they lie in."""
+    rows = db.session.execute(
+        select(unit_column, *values)
+        .where(unit_column.in_(select(Unit.id).where(
+            Unit.path.startswith(parent.path, autoescape=True))), *where)
+        .group_by(unit_column))
+    result: dict[int, list[int]] = {}
+    for unit_id, *numbers in rows:
+        key = child_of.get(unit_id, parent.id)
+        sums = result.setdefault(key, [0] * len(numbers))
+        for i, number in enumerate(numbers):
+            sums[i] += int(number or 0)
+    return {key: tuple(sums) for key, sums in result.items()}
+
+
+def _child_map(parent: Unit) -> dict[int, int]:
+    """{unit id: id of the direct sub-unit of `parent` it lies under}, read from the paths."""
+    depth = len(parent.ancestor_ids)
+    return {unit_id: int(path.strip("/").split("/")[depth])
+            for unit_id, path in db.session.execute(
+                select(Unit.id, Unit.path).where(
+                    Unit.path.startswith(parent.path, autoescape=True), Unit.id != parent.id))}
 
 
 def period_report(unit: Unit, period: Period) -> tuple[list[ReportRow], dict[str, int]]:
@@ -330,6 +343,7 @@ def period_report(unit: Unit, period: Period) -> tuple[list[ReportRow], dict[str
         .order_by(Unit.name)).all()
     rows = {c.id: ReportRow(c) for c in children}
     rows[unit.id] = ReportRow(None)
+    child_of = _child_map(unit)
 
     def put(result: dict, *names: str) -> None:
         for key, values in result.items():
@@ -337,25 +351,25 @@ def period_report(unit: Unit, period: Period) -> tuple[list[ReportRow], dict[str
             for name, value in zip(names, values, strict=True):
                 row.values[name] = value
 
-    put(_by_child(unit, Member.unit_id, (
+    put(_by_child(unit, child_of, Member.unit_id, (
         func.count(),
         func.sum(case((Member.joined_on.between(period.start, period.end), 1), else_=0)),
     ), _current_member()), "members", "new_members")
-    put(_by_child(unit, DuesPayment.unit_id, (func.sum(DuesPayment.amount),),
+    put(_by_child(unit, child_of, DuesPayment.unit_id, (func.sum(DuesPayment.amount),),
                   DuesPayment.paid_on.between(period.start, period.end), _dues_counted()),
         "dues")
-    put(_by_child(unit, Voucher.unit_id, (
+    put(_by_child(unit, child_of, Voucher.unit_id, (
         func.sum(case((Voucher.kind == "receipt", Voucher.amount), else_=0)),
         func.sum(case((Voucher.kind == "payment", Voucher.amount), else_=0)),
     ), Voucher.status == "valid", Voucher.voucher_date.between(period.start, period.end)),
         "money_in", "money_out")
-    put(_by_child(unit, Nomination.unit_id, (func.count(), func.sum(Nomination.amount)),
+    put(_by_child(unit, child_of, Nomination.unit_id, (func.count(), func.sum(Nomination.amount)),
                   Nomination.status.in_(AWARDED),
                   within(Nomination.decided_at, period)),
         "awards", "award_amount")
-    put(_by_child(unit, Event.unit_id, (func.count(),), Event.status.in_(HELD),
+    put(_by_child(unit, child_of, Event.unit_id, (func.count(),), Event.status.in_(HELD),
                   within(Event.starts_at, period)), "events")
-    put(_by_child(unit, Donation.unit_id, (func.sum(Donation.amount),),
+    put(_by_child(unit, child_of, Donation.unit_id, (func.sum(Donation.amount),),
                   Donation.method != "in_kind",
                   Donation.received_on.between(period.start, period.end)), "raised")
 
