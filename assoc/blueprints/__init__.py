@@ -13,6 +13,7 @@ BLUEPRINTS = [
     "treasury",
     "officers",
     "events",
+    "reports",
     "scholarships",
     "members",
 ]

@@ -396,6 +396,7 @@ class ListFilters:
     dues: str = ""               # "" | paid | unpaid
     subtree: bool = True
     sort: str = "name"           # name | number | joined | unit
+    joined_year: int | None = None  # joined in that year (dashboards link here)
 
     @classmethod
     def from_args(cls, args) -> ListFilters:
@@ -403,14 +404,16 @@ class ListFilters:
             year = int(args.get("year") or 0) or None
         except ValueError:
             year = None
+        joined = args.get("joined", "")
         return cls(q=args.get("q", "")[:100], status=args.get("status", "active"),
                    kind=args.get("kind", ""), dues_year=year, dues=args.get("dues", ""),
-                   subtree=args.get("sub", "1") != "0", sort=args.get("sort", "name"))
+                   subtree=args.get("sub", "1") != "0", sort=args.get("sort", "name"),
+                   joined_year=int(joined) if joined.isdigit() and len(joined) == 4 else None)
 
     def as_args(self) -> dict[str, str]:
         args = {"q": self.q, "status": self.status, "kind": self.kind, "dues": self.dues,
                 "year": str(self.dues_year or ""), "sub": "1" if self.subtree else "0",
-                "sort": self.sort}
+                "sort": self.sort, "joined": str(self.joined_year or "")}
         return {k: v for k, v in args.items() if v}
 
 
@@ -455,6 +458,9 @@ def member_query(user: User | None, unit: Unit, filters: ListFilters, *, action=
         q = q.where(Member.status == filters.status)
     else:
         q = q.where(Member.status != "merged")
+    if filters.joined_year:
+        q = q.where(Member.joined_on.between(date(filters.joined_year, 1, 1),
+                                             date(filters.joined_year, 12, 31)))
     if filters.kind in ("individual", "collective"):
         q = q.where(Member.kind == filters.kind)
     elif filters.kind == "honorary":

@@ -485,3 +485,38 @@ def students():
 @bp.app_template_global()
 def may_edit_program(program) -> bool:
     return can(current_user, "program.edit", program.unit)
+
+
+@bp.get("/units/<int:unit_id>/awards")
+@login_required
+def unit_awards(unit_id: int):
+    """Awards (approved or paid nominations) decided in a year, for a unit or its sub-tree —
+    the list behind the dashboard's scholarship figures."""
+    from sqlalchemy import func
+    from sqlalchemy.orm import joinedload
+
+    from ...services.reports import Period, within
+    from ...views import page_arg
+
+    unit = get_or_404(Unit, unit_id)
+    require(current_user, "nomination.view", unit)
+    try:
+        year = int(request.args.get("year", today().year))
+    except ValueError:
+        year = today().year
+    subtree = request.args.get("sub", "1") != "0"
+    q = (select(Nomination).join(Unit, Nomination.unit_id == Unit.id)
+         .where(Nomination.status.in_(scholarships.AWARDED),
+                within(Nomination.decided_at, Period.year(year))))
+    q = q.where(Unit.path.startswith(unit.path, autoescape=True) if subtree
+                else Nomination.unit_id == unit.id)
+    q = scope_query(q, current_user, "nomination.view")
+    awards = q.subquery()
+    count, amount = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(awards.c.amount), 0))).one()
+    page = db.paginate(q.options(joinedload(Nomination.unit), joinedload(Nomination.program))
+                       .order_by(Nomination.decided_at.desc(), Nomination.id.desc()),
+                       page=page_arg(), per_page=50, error_out=False)
+    return render_template("scholarships/awards.html", unit=unit, ancestors=_ancestors(unit),
+                           page=page, year=year, subtree=subtree, count=int(count),
+                           amount=int(amount))  # PostgreSQL sums bigint as numeric

@@ -1,0 +1,129 @@
+"""Dashboards and period reports across the tree. Figures come from services.reports (SQL
+roll-ups over the materialised path); every figure links to the list behind it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, abort, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ...extensions import db
+from ...models import Unit, today
+from ...permissions import granting_paths, require
+from ...services import reports as svc
+from ...views import get_or_404
+from . import bp
+
+# Columns of the period report, in order (the same for the page, the PDF and the .xlsx).
+COLUMN_LABELS = {
+    "members": _l("Members"),
+    "new_members": _l("New members"),
+    "dues": _l("Dues collected"),
+    "money_in": _l("Money in"),
+    "money_out": _l("Money out"),
+    "awards": _l("Awards"),
+    "award_amount": _l("Award amount"),
+    "events": _l("Events held"),
+    "raised": _l("Raised at events"),
+}
+MONEY_COLUMNS = {"dues", "money_in", "money_out", "award_amount", "raised"}
+
+
+def _ancestors(unit: Unit) -> list[Unit]:
+    ids = unit.ancestor_ids[:-1]
+    found = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+def _year_arg() -> int:
+    try:
+        year = int(request.args.get("year", ""))
+    except ValueError:
+        return today().year
+    return year if 2000 <= year <= today().year + 1 else today().year
+
+
+def _period_args() -> svc.Period:
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD, defaulting to the current year; swapped if reversed."""
+    def parse(name: str, default: date) -> date:
+        try:
+            return date.fromisoformat(request.args.get(name, ""))
+        except ValueError:
+            return default
+
+    year = today().year
+    start, end = parse("from", date(year, 1, 1)), parse("to", date(year, 12, 31))
+    return svc.Period(min(start, end), max(start, end))
+
+
+@bp.get("/reports/")
+@login_required
+def index():
+    """The dashboard of the highest unit the user may report on."""
+    paths = sorted(granting_paths(current_user, "report.view"), key=len)
+    if not paths:
+        return redirect(url_for("main.home"))
+    unit_id = int(paths[0].strip("/").split("/")[-1])
+    return redirect(url_for(".dashboard", unit_id=unit_id))
+
+
+@bp.get("/units/<int:unit_id>/dashboard")
+@login_required
+def dashboard(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    require(current_user, "report.view", unit)
+    year = _year_arg()
+    scope = svc.Scope(unit, subtree=request.args.get("scope") != "unit")
+    period = svc.Period.year(year)
+    rows, totals = svc.period_report(unit, period) if scope.subtree else ([], {})
+    member_bars = [(r.unit.name, r.values["members"],
+                    url_for("members.unit_list", unit_id=r.unit.id)) for r in rows if r.unit]
+    return render_template(
+        "reports/dashboard.html", unit=unit, ancestors=_ancestors(unit), year=year,
+        scope=scope, period=period,
+        members=svc.member_figures(scope, period),
+        money=svc.money_figures(scope, period),
+        awards=svc.award_figures(scope, period),
+        events=svc.event_figures(scope, period),
+        officers=svc.officer_figures(scope),
+        coverage=svc.coverage(unit) if scope.subtree else None,
+        rows=rows, totals=totals, member_bars=member_bars, columns=COLUMN_LABELS,
+    )
+
+
+@bp.get("/units/<int:unit_id>/report")
+@login_required
+def period_report(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    require(current_user, "report.view", unit)
+    period = _period_args()
+    rows, totals = svc.period_report(unit, period)
+    return render_template("reports/period.html", unit=unit, ancestors=_ancestors(unit),
+                           period=period, rows=rows, totals=totals, columns=COLUMN_LABELS)
+
+
+@bp.get("/units/<int:unit_id>/report.<fmt>")
+@login_required
+def period_report_file(unit_id: int, fmt: str):
+    unit = get_or_404(Unit, unit_id)
+    require(current_user, "report.view", unit)
+    period = _period_args()
+    rows, totals = svc.period_report(unit, period)
+    name = f"bao-cao-{unit.code.lower()}-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
+    if fmt == "xlsx":
+        from .xlsx import period_report_xlsx
+
+        data = period_report_xlsx(unit, period, rows, totals, COLUMN_LABELS, MONEY_COLUMNS)
+        return Response(data, headers={
+            "Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    if fmt == "pdf":
+        from ...pdf.reports import period_report_pdf
+
+        data = period_report_pdf(unit, period, rows, totals, COLUMN_LABELS, MONEY_COLUMNS)
+        return Response(data, mimetype="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
+    abort(404)

@@ -1,0 +1,42 @@
+"""The period report as an Excel workbook (numbers stay numbers; money as whole đồng)."""
+
+from __future__ import annotations
+
+import io
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+from ...filters import fmt_date
+
+
+def period_report_xlsx(unit, period, rows, totals, columns, money_columns) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Báo cáo"
+    ws.append([unit.name])
+    ws.append([f"{fmt_date(period.start)} – {fmt_date(period.end)}"])
+    ws.append([])
+    ws.append([str(_("Unit")), *(str(label) for label in columns.values())])
+    for cell in ws[4]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in rows:
+        name = row.unit.name if row.unit else str(_("%(u)s itself", u=unit.name))
+        ws.append([name, *(row.values[key] for key in columns)])
+    ws.append([str(_("Total")), *(totals[key] for key in columns)])
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+    for col, key in enumerate(columns, start=2):
+        if key in money_columns:
+            for (cell,) in ws.iter_rows(min_row=5, min_col=col, max_col=col):
+                cell.number_format = "#,##0"
+    ws.column_dimensions["A"].width = 42
+    for letter in "BCDEFGHIJ":
+        ws.column_dimensions[letter].width = 15
+    ws["A1"].font = Font(bold=True, size=13)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
