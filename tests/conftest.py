@@ -45,12 +45,15 @@ def db(app):
         _db.session.remove()
         tables = list(reversed(_db.metadata.sorted_tables))
         with _db.engine.begin() as conn:
+            # DELETE, not TRUNCATE: on tiny tables TRUNCATE's new files and fsyncs cost
+            # PostgreSQL far more. Ids restart at 1, as on SQLite, so runs behave the same.
+            for table in tables:
+                conn.execute(table.delete())
             if conn.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    conn.execute(table.delete())
+                conn.execute(text("SELECT " + ", ".join(
+                    f"setval(pg_get_serial_sequence('\"{t.name}\"', 'id'), 1, false)"
+                    for t in tables if "id" in t.c and t.c.id.autoincrement is not False
+                    and t.c.id.primary_key)))
 
 
 @pytest.fixture
