@@ -63,15 +63,22 @@ def test_cancel_needs_a_reason(tree, db):
     assert (event.status, event.cancel_reason) == ("cancelled", "Mưa bão")
 
 
-def test_delete_event_without_receipts(tree, db):
+def test_delete_event_without_donations(tree, db):
+    event = build_event(tree.ward_a, kind="reading_day", title="Ngày hội đọc sách")
+    svc.delete_event(None, event)
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(Event)) == 0
+
+
+def test_event_with_gifts_in_kind_cannot_be_deleted(tree, db):
+    # the gift's acknowledgement is numbered: deleting it would leave a gap
     event = build_event(tree.ward_a, kind="reading_day", title="Ngày hội đọc sách")
     donor = build_donor(tree.ward_a, "Nhà sách Phương Nam")
     svc.record_donation(None, tree.ward_a, method="in_kind", donor=donor, event=event,
                         items="Sách thiếu nhi", quantity=120, estimated_value=6_000_000)
-    svc.delete_event(None, event)
-    db.session.commit()
-    assert db.session.scalar(select(func.count()).select_from(Event)) == 0
-    assert db.session.scalar(select(func.count()).select_from(Donation)) == 0
+    with pytest.raises(DomainError, match="không thể xóa"):
+        svc.delete_event(None, event)
+    assert db.session.scalar(select(func.count()).select_from(Donation)) == 1
 
 
 def test_participation(tree, db):
