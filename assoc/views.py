@@ -44,3 +44,16 @@ def page_arg() -> int:
         return max(1, int(request.args.get("page", 1)))
     except ValueError:
         return 1
+
+
+def unit_ancestors(unit):
+    """The units above `unit`, from the root down (for breadcrumbs), in one query."""
+    from sqlalchemy import select
+
+    from .models import Unit
+
+    ids = unit.ancestor_ids[:-1]
+    if not ids:
+        return []
+    by_id = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
+    return [by_id[i] for i in ids if i in by_id]

@@ -34,7 +34,7 @@ from ...permissions import can, require, scope_query
 from ...services import DomainError, audit
 from ...services import events as svc
 from ...text import search_key
-from ...views import attach_error, get_or_404, page_arg
+from ...views import attach_error, get_or_404, page_arg, unit_ancestors
 from . import bp
 from .forms import (
     DONOR_KIND_LABELS,
@@ -63,12 +63,6 @@ def event_labels():
             "PLEDGE_STATUS_LABELS": PLEDGE_STATUS_LABELS}
 
 
-def _ancestors(unit: Unit) -> list[Unit]:
-    ids = unit.ancestor_ids[:-1]
-    if not ids:
-        return []
-    by_id = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
-    return [by_id[i] for i in ids if i in by_id]
 
 
 def _status(form) -> int:
@@ -146,7 +140,7 @@ def unit_events(unit_id: int):
     page = db.paginate(q.order_by(Event.starts_at.desc(), Event.id.desc()), page=page_arg(),
                        per_page=30, error_out=False)
     totals = svc.totals_for([e.id for e in page.items])
-    return render_template("events/list.html", unit=unit, ancestors=_ancestors(unit), page=page,
+    return render_template("events/list.html", unit=unit, ancestors=unit_ancestors(unit), page=page,
                            totals=totals, subtree=subtree, kind=kind, status=status,
                            term=request.args.get("q", ""))
 
@@ -167,7 +161,7 @@ def _calendar(unit: Unit, q, subtree: bool):
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
     prev_month = (first - timedelta(days=1)).strftime("%Y-%m")
     next_month = (last + timedelta(days=1)).strftime("%Y-%m")
-    return render_template("events/calendar.html", unit=unit, ancestors=_ancestors(unit),
+    return render_template("events/calendar.html", unit=unit, ancestors=unit_ancestors(unit),
                            weeks=weeks, by_day=by_day, first=first, subtree=subtree,
                            prev_month=prev_month, next_month=next_month, events=events)
 
@@ -192,7 +186,7 @@ def new_event(unit_id: int):
             flash(_("Event %(title)s created.", title=event.title), "success")
             return redirect(url_for(".show", event_id=event.id))
     return render_template("events/form.html", form=form, unit=unit, event=None,
-                           ancestors=_ancestors(unit)), _status(form)
+                           ancestors=unit_ancestors(unit)), _status(form)
 
 
 def _event_data(form: EventForm) -> dict:
@@ -221,7 +215,7 @@ def show(event_id: int):
     history = (db.session.scalars(audit.history_query("event", event.id).limit(50)).all()
                if can(current_user, "audit.view", event.unit) else [])
     return render_template("events/show.html", event=event, unit=event.unit, history=history,
-                           ancestors=_ancestors(event.unit), totals=totals, donations=donations,
+                           ancestors=unit_ancestors(event.unit), totals=totals, donations=donations,
                            sheets=sheets, pledges=pledges, vouchers=vouchers,
                            receipted=sum(v.amount for v in vouchers.values() if not v.is_void),
                            receipt_form=receipt_form, has_receipts=svc.has_receipts(event),
@@ -247,7 +241,7 @@ def edit(event_id: int):
             flash(_("Changes saved."), "success")
             return redirect(url_for(".show", event_id=event.id))
     return render_template("events/form.html", form=form, unit=event.unit, event=event,
-                           ancestors=_ancestors(event.unit)), _status(form)
+                           ancestors=unit_ancestors(event.unit)), _status(form)
 
 
 @bp.post("/<int:event_id>/status")
@@ -283,7 +277,7 @@ def cancel(event_id: int):
             flash(_("The event is cancelled."), "success")
             return redirect(url_for(".show", event_id=event.id))
     return render_template("events/simple_form.html", form=form, event=event, unit=event.unit,
-                           ancestors=_ancestors(event.unit),
+                           ancestors=unit_ancestors(event.unit),
                            heading=_("Cancel the event")), _status(form)
 
 
@@ -326,7 +320,7 @@ def participation(event_id: int):
             flash(_("Participation saved."), "success")
             return redirect(url_for(".show", event_id=event.id))
     return render_template("events/simple_form.html", form=form, event=event, unit=event.unit,
-                           ancestors=_ancestors(event.unit),
+                           ancestors=unit_ancestors(event.unit),
                            heading=_("Participation")), _status(form)
 
 
@@ -411,7 +405,7 @@ def new_donation(unit_id: int):
                                         event_id=donation.event_id))
             return redirect(url_for(".donation", donation_id=donation.id))
     return render_template("events/donation_form.html", form=form, unit=unit, pledge=pledge,
-                           ancestors=_ancestors(unit)), _status(form)
+                           ancestors=unit_ancestors(unit)), _status(form)
 
 
 @bp.route("/<int:event_id>/quick", methods=["GET", "POST"])
@@ -446,7 +440,7 @@ def quick_entry(event_id: int):
             flash(_("%(n)s donations recorded.", n=len(rows)), "success")
             return redirect(url_for(".show", event_id=event.id))
     return render_template("events/simple_form.html", form=form, event=event, unit=event.unit,
-                           ancestors=_ancestors(event.unit),
+                           ancestors=unit_ancestors(event.unit),
                            heading=_("Quick entry of donations")), _status(form)
 
 
@@ -484,7 +478,7 @@ def donation(donation_id: int):
     if d.voucher_id:
         voucher = db.session.get(Voucher, d.voucher_id)
     return render_template("events/donation.html", donation=d, unit=d.unit, voucher=voucher,
-                           ancestors=_ancestors(d.unit), donor_label=svc.donor_label(d))
+                           ancestors=unit_ancestors(d.unit), donor_label=svc.donor_label(d))
 
 
 @bp.get("/donations/<int:donation_id>/acknowledgement.pdf")
@@ -527,7 +521,7 @@ def donors(unit_id: int):
         page = db.paginate(q.order_by(Donor.search_key, Donor.id), page=page_arg(), per_page=50,
                            error_out=False)
         found = page.items
-    return render_template("events/donors.html", unit=unit, ancestors=_ancestors(unit),
+    return render_template("events/donors.html", unit=unit, ancestors=unit_ancestors(unit),
                            donors=found, page=page, term=term,
                            event_id=request.args.get("event_id", type=int))
 
@@ -541,7 +535,7 @@ def donor(donor_id: int):
     pledges = db.session.scalars(select(Pledge).where(Pledge.donor_id == d.id)
                                  .order_by(Pledge.id.desc())).all()
     return render_template("events/donor.html", donor=d, unit=d.unit, history=history,
-                           pledges=pledges, ancestors=_ancestors(d.unit),
+                           pledges=pledges, ancestors=unit_ancestors(d.unit),
                            total=sum(x.value for x in history))
 
 
@@ -552,7 +546,7 @@ def pledges(unit_id: int):
     require(current_user, "event.view", unit)
     q = scope_query(svc.open_pledges_query(unit), current_user, "event.view")
     items = db.session.scalars(q).all()
-    return render_template("events/pledges.html", unit=unit, ancestors=_ancestors(unit),
+    return render_template("events/pledges.html", unit=unit, ancestors=unit_ancestors(unit),
                            pledges=items, today=today(),
                            outstanding=sum(p.outstanding for p in items))
 
@@ -585,7 +579,7 @@ def new_pledge(unit_id: int):
                 return redirect(url_for(".show", event_id=pledge.event_id))
             return redirect(url_for(".pledges", unit_id=unit.id))
     return render_template("events/donation_form.html", form=form, unit=unit, pledge=None,
-                           ancestors=_ancestors(unit), is_pledge=True), _status(form)
+                           ancestors=unit_ancestors(unit), is_pledge=True), _status(form)
 
 
 @bp.route("/pledges/<int:pledge_id>/cancel", methods=["GET", "POST"])
@@ -605,7 +599,7 @@ def cancel_pledge(pledge_id: int):
             flash(_("The pledge is cancelled."), "success")
             return redirect(url_for(".pledges", unit_id=pledge.unit_id))
     return render_template("events/simple_form.html", form=form, event=pledge.event,
-                           unit=pledge.unit, ancestors=_ancestors(pledge.unit),
+                           unit=pledge.unit, ancestors=unit_ancestors(pledge.unit),
                            heading=_("Cancel the pledge")), _status(form)
 
 
@@ -639,7 +633,7 @@ def new_sheet(event_id: int):
                 return redirect(url_for(".new_sheet", event_id=event.id))
             return redirect(url_for(".show", event_id=event.id))
     return render_template("events/sheet_form.html", form=form, event=event, unit=event.unit,
-                           ancestors=_ancestors(event.unit)), _status(form)
+                           ancestors=unit_ancestors(event.unit)), _status(form)
 
 
 @bp.get("/sheets/<int:sheet_id>.pdf")
@@ -724,7 +718,7 @@ def _report_data(event: Event) -> dict:
 def report(event_id: int):
     event = get_or_404(Event, event_id)
     require(current_user, "event.view", event.unit)
-    return render_template("events/report.html", unit=event.unit, ancestors=_ancestors(event.unit),
+    return render_template("events/report.html", unit=event.unit, ancestors=unit_ancestors(event.unit),
                            donor_label=svc.donor_label, **_report_data(event))
 
 
@@ -781,6 +775,6 @@ def summary(unit_id: int):
                      "donations", "participants"):
             setattr(grand, attr, getattr(grand, attr) + getattr(r.totals, attr))
     peak = max((r.totals.raised for r in rows), default=0) or 1
-    return render_template("events/summary.html", unit=unit, ancestors=_ancestors(unit),
+    return render_template("events/summary.html", unit=unit, ancestors=unit_ancestors(unit),
                            rows=rows, grand=grand, peak=peak, date_from=date_from,
                            date_to=date_to)

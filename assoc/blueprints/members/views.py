@@ -25,7 +25,7 @@ from ...models import DuesPayment, Member, MemberTransfer, Unit, today
 from ...permissions import can, granting_paths, require, scope_query
 from ...services import DomainError, audit, imports
 from ...services import members as svc
-from ...views import attach_error, get_or_404, page_arg, safe_next
+from ...views import attach_error, get_or_404, page_arg, safe_next, unit_ancestors
 from . import bp
 from .forms import (
     KIND_LABELS,
@@ -48,12 +48,6 @@ def member_labels():
     return {"MEMBER_KIND_LABELS": KIND_LABELS, "MEMBER_STATUS_LABELS": STATUS_LABELS}
 
 
-def _ancestors(unit: Unit) -> list[Unit]:
-    ids = unit.ancestor_ids[:-1]
-    if not ids:
-        return []
-    by_id = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
-    return [by_id[i] for i in ids if i in by_id]
 
 
 def _units_for(action: str, within: Unit | None = None) -> list[Unit]:
@@ -103,7 +97,7 @@ def unit_list(unit_id: int):
     page = db.paginate(q, page=page_arg(), per_page=per_page, error_out=False)
     year = filters.dues_year or today().year
     paid = svc.paid_years([m.id for m in page.items], year)
-    return render_template("members/list.html", unit=unit, ancestors=_ancestors(unit),
+    return render_template("members/list.html", unit=unit, ancestors=unit_ancestors(unit),
                            page=page, filters=filters, year=year, paid=paid,
                            export_args=filters.as_args())
 
@@ -217,7 +211,7 @@ def create(unit_id: int):
             return redirect(url_for(".show", member_id=member.id))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("members/form.html", form=form, unit=unit, member=None,
-                           ancestors=_ancestors(unit)), status
+                           ancestors=unit_ancestors(unit)), status
 
 
 @bp.get("/<int:member_id>")
@@ -241,7 +235,7 @@ def show(member_id: int):
         warnings = cccd_warnings(member.cccd, sex=member.sex or None,
                                  birth_year=member.shown_birth_year)
     return render_template("members/show.html", member=member, unit=member.unit,
-                           ancestors=_ancestors(member.unit), payments=payments,
+                           ancestors=unit_ancestors(member.unit), payments=payments,
                            transfers=transfers, history=history, pay_form=pay_form, rate=rate,
                            year=year, paid_this_year=svc.dues_paid(member, year) is not None,
                            warnings=warnings, can_delete=not svc.has_receipts(member),
@@ -265,7 +259,7 @@ def edit(member_id: int):
             return redirect(url_for(".show", member_id=member.id))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("members/form.html", form=form, unit=member.unit, member=member,
-                           ancestors=_ancestors(member.unit)), status
+                           ancestors=unit_ancestors(member.unit)), status
 
 
 @bp.route("/<int:member_id>/transfer", methods=["GET", "POST"])
@@ -292,7 +286,7 @@ def transfer(member_id: int):
             return redirect(url_for(".unit_list", unit_id=member.unit_id))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("members/transfer.html", form=form, member=member, unit=member.unit,
-                           ancestors=_ancestors(member.unit)), status
+                           ancestors=unit_ancestors(member.unit)), status
 
 
 @bp.post("/<int:member_id>/end")
@@ -413,7 +407,7 @@ def dues(unit_id: int):
         select(db.func.count()).select_from(
             svc.member_query(current_user, unit, svc.ListFilters(dues_year=year, dues="paid"))
             .order_by(None).subquery()))
-    return render_template("members/dues.html", unit=unit, ancestors=_ancestors(unit), form=form,
+    return render_template("members/dues.html", unit=unit, ancestors=unit_ancestors(unit), form=form,
                            year=year, rate=svc.dues_rate(unit, year), page=page,
                            paid_count=paid_count, token=uuid.uuid4().hex), status
 
@@ -441,7 +435,7 @@ def import_upload(unit_id: int):
             return redirect(url_for(".import_preview", token=token))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("members/import_upload.html", form=form, unit=unit,
-                           ancestors=_ancestors(unit)), status
+                           ancestors=unit_ancestors(unit)), status
 
 
 def _load_import(token: str):
@@ -485,7 +479,7 @@ def import_preview(token: str):
     problems = [r for r in preview.rows if r.status != "ok" or r.warnings][:300]
     good = preview.ok_rows[:100]
     return render_template("members/import_preview.html", preview=preview, form=form, unit=unit,
-                           ancestors=_ancestors(unit), token=token, problems=problems,
+                           ancestors=unit_ancestors(unit), token=token, problems=problems,
                            good=good, summary=preview.summary()), status
 
 
@@ -513,7 +507,7 @@ def duplicates(unit_id: int):
     unit = get_or_404(Unit, unit_id)
     require(current_user, "member.view", unit)
     groups = svc.duplicate_groups(current_user, unit)
-    return render_template("members/duplicates.html", unit=unit, ancestors=_ancestors(unit),
+    return render_template("members/duplicates.html", unit=unit, ancestors=unit_ancestors(unit),
                            groups=groups, form=MergeForm(formdata=None))
 
 

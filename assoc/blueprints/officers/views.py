@@ -25,8 +25,7 @@ from ...money import parse_amount
 from ...permissions import can, can_somewhere, granting_paths, require, scope_query
 from ...services import DomainError, audit
 from ...services import officers as svc
-from ...views import attach_error, get_or_404, page_arg
-from ..units.views import _ancestors
+from ...views import attach_error, get_or_404, page_arg, unit_ancestors
 from . import bp
 from .forms import (
     ActionForm,
@@ -97,7 +96,7 @@ def unit_officers(unit_id: int):
     per_page, page = 50, page_arg()
     shown = found[(page - 1) * per_page: page * per_page]
     on = today()
-    return render_template("officers/list.html", unit=unit, ancestors=_ancestors(unit),
+    return render_template("officers/list.html", unit=unit, ancestors=unit_ancestors(unit),
                            officers=shown, total=len(found), page=page,
                            pages=max(1, -(-len(found) // per_page)), term=term, on=on)
 
@@ -122,7 +121,7 @@ def create(unit_id: int):
                   "success")
             return redirect(url_for(".show", officer_id=officer.id))
     return render_template("officers/form.html", form=form, unit=unit, officer=None,
-                           ancestors=_ancestors(unit)), _status(form)
+                           ancestors=unit_ancestors(unit)), _status(form)
 
 
 def _position_units(officer: Officer) -> list[Unit]:
@@ -145,7 +144,7 @@ def _position_form(officer: Officer, obj=None) -> PositionForm:
 def _officer_page(officer: Officer, form: PositionForm, status: int = 200):
     history = db.session.scalars(audit.history_query("officer", officer.id).limit(30)).all()
     return render_template("officers/show.html", officer=officer, unit=officer.unit,
-                           ancestors=_ancestors(officer.unit), form=form, history=history,
+                           ancestors=unit_ancestors(officer.unit), form=form, history=history,
                            on=today()), status
 
 
@@ -203,7 +202,7 @@ def edit(officer_id: int):
             flash(_("Changes saved."), "success")
             return redirect(url_for(".show", officer_id=officer.id))
     return render_template("officers/form.html", form=form, unit=officer.unit, officer=officer,
-                           ancestors=_ancestors(officer.unit)), _status(form)
+                           ancestors=unit_ancestors(officer.unit)), _status(form)
 
 
 @bp.route("/positions/<int:position_id>/edit", methods=["GET", "POST"])
@@ -227,7 +226,7 @@ def edit_position(position_id: int):
             flash(_("Changes saved."), "success")
             return redirect(url_for(".show", officer_id=position.officer_id))
     return render_template("officers/position_form.html", form=form, position=position,
-                           unit=position.unit, ancestors=_ancestors(position.unit)), _status(form)
+                           unit=position.unit, ancestors=unit_ancestors(position.unit)), _status(form)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,7 +244,7 @@ def workload(unit_id: int):
     except ValueError:
         on = today()
     rows, vacancies, limit = svc.workload(unit, on)
-    return render_template("officers/workload.html", unit=unit, ancestors=_ancestors(unit),
+    return render_template("officers/workload.html", unit=unit, ancestors=unit_ancestors(unit),
                            rows=rows, vacancies=vacancies, limit=limit, on=on)
 
 
@@ -311,7 +310,7 @@ def rules(unit_id: int):
                     return result
     all_rules = db.session.scalars(svc.rules_query(unit)).all()
     return render_template(
-        "officers/rules.html", unit=unit, ancestors=_ancestors(unit), rules=all_rules,
+        "officers/rules.html", unit=unit, ancestors=unit_ancestors(unit), rules=all_rules,
         rule_form=rule_form, settings_form=settings_form, editable=editable, settings=settings,
         cap_milli=svc.cap_milli_for(unit), on=today(),
     ), _status(rule_form, settings_form)
@@ -379,7 +378,7 @@ def sheets(unit_id: int):
                         month=sheet.label), "success")
                 return redirect(url_for(".sheet", sheet_id=sheet.id))
     rows = db.session.scalars(svc.sheets_query(unit)).all()
-    return render_template("officers/sheets.html", unit=unit, ancestors=_ancestors(unit),
+    return render_template("officers/sheets.html", unit=unit, ancestors=unit_ancestors(unit),
                            sheets=rows, form=form,
                            editable=can(current_user, "remuneration.edit", unit)), _status(form)
 
@@ -413,7 +412,7 @@ def _sheet_page(sheet: RemunerationSheet, adjust_forms=None, status: int = 200,
     history = db.session.scalars(
         audit.history_query("remunerationsheet", sheet.id).limit(30)).all()
     return render_template("officers/sheet.html", sheet=sheet, unit=sheet.unit,
-                           ancestors=_ancestors(sheet.unit), editable=editable,
+                           ancestors=unit_ancestors(sheet.unit), editable=editable,
                            adjust_forms=adjust_forms, action_form=ActionForm(),
                            pay_form=_pay_form(sheet, pay_form), vouchers=svc.sheet_vouchers(sheet),
                            paid=svc.is_paid(sheet), history=history), status
@@ -576,7 +575,7 @@ def reports(unit_id: int):
     require(current_user, "officer.view", unit)
     year = _report_year()
     return render_template(
-        "officers/reports.html", unit=unit, ancestors=_ancestors(unit), year=year,
+        "officers/reports.html", unit=unit, ancestors=unit_ancestors(unit), year=year,
         by_officer=svc.yearly_by_officer(unit, year), by_unit=svc.yearly_by_unit(unit, year),
         share=svc.unpaid_share(unit, year))
 

@@ -8,13 +8,11 @@ from datetime import date
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from ...extensions import db
 from ...models import Unit, today
 from ...permissions import granting_paths, require
 from ...services import reports as svc
-from ...views import get_or_404
+from ...views import get_or_404, unit_ancestors
 from . import bp
 
 # Columns of the period report, in order (the same for the page, the PDF and the .xlsx).
@@ -32,10 +30,6 @@ COLUMN_LABELS = {
 MONEY_COLUMNS = {"dues", "money_in", "money_out", "award_amount", "raised"}
 
 
-def _ancestors(unit: Unit) -> list[Unit]:
-    ids = unit.ancestor_ids[:-1]
-    found = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
-    return [found[i] for i in ids if i in found]
 
 
 def _year_arg() -> int:
@@ -82,7 +76,7 @@ def dashboard(unit_id: int):
     member_bars = [(r.unit.name, r.values["members"],
                     url_for("members.unit_list", unit_id=r.unit.id)) for r in rows if r.unit]
     return render_template(
-        "reports/dashboard.html", unit=unit, ancestors=_ancestors(unit), year=year,
+        "reports/dashboard.html", unit=unit, ancestors=unit_ancestors(unit), year=year,
         scope=scope, period=period,
         members=svc.member_figures(scope, period),
         money=svc.money_figures(scope, period),
@@ -101,7 +95,7 @@ def period_report(unit_id: int):
     require(current_user, "report.view", unit)
     period = _period_args()
     rows, totals = svc.period_report(unit, period)
-    return render_template("reports/period.html", unit=unit, ancestors=_ancestors(unit),
+    return render_template("reports/period.html", unit=unit, ancestors=unit_ancestors(unit),
                            period=period, rows=rows, totals=totals, columns=COLUMN_LABELS)
 
 

@@ -26,7 +26,7 @@ from ...permissions import (
 )
 from ...services import DomainError, scholarships, treasury
 from ...services.scholarships import PRIORITY_LABELS, STATUS_LABELS
-from ...views import attach_error, get_or_404
+from ...views import attach_error, get_or_404, unit_ancestors
 from . import bp
 from .forms import ConfirmForm, DecisionForm, NominationForm, PayForm, ProgramForm, QuotaForm
 
@@ -36,12 +36,6 @@ def scholarship_labels():
     return {"PRIORITY_LABELS": PRIORITY_LABELS, "NOMINATION_STATUS_LABELS": STATUS_LABELS}
 
 
-def _ancestors(unit: Unit) -> list[Unit]:
-    ids = unit.ancestor_ids[:-1]
-    if not ids:
-        return []
-    by_id = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
-    return [by_id[i] for i in ids if i in by_id]
 
 
 def _load_program(program_id: int) -> ScholarshipProgram:
@@ -90,7 +84,7 @@ def unit_programs(unit_id: int):
         ScholarshipQuota.unit_id.in_(unit.ancestor_ids))
     programs = _visible_programs(
         (ScholarshipProgram.unit_id == unit.id) | ScholarshipProgram.id.in_(quota_programs))
-    return render_template("scholarships/unit.html", unit=unit, ancestors=_ancestors(unit),
+    return render_template("scholarships/unit.html", unit=unit, ancestors=unit_ancestors(unit),
                            programs=programs)
 
 
@@ -106,7 +100,7 @@ def _chosen_fund(form, unit) -> Fund | None:
 
 def _program_form_page(form, unit, program=None):
     return render_template("scholarships/program_form.html", form=form, unit=unit,
-                           program=program, ancestors=_ancestors(unit)), _status(form)
+                           program=program, ancestors=unit_ancestors(unit)), _status(form)
 
 
 @bp.route("/units/<int:unit_id>/programs/new", methods=["GET", "POST"])
@@ -170,7 +164,7 @@ def quotas(program_id: int):
             flash(_("Quotas saved."), "success")
             return redirect(url_for(".program", program_id=program.id))
     return render_template("scholarships/quotas.html", form=form, program=program, units=units,
-                           unit=program.unit, ancestors=_ancestors(program.unit)), _status(form)
+                           unit=program.unit, ancestors=unit_ancestors(program.unit)), _status(form)
 
 
 def _filters():
@@ -205,7 +199,7 @@ def program(program_id: int):
     pay_form.voucher_date.data = today()
     return render_template(
         "scholarships/program.html", program=program, unit=program.unit,
-        ancestors=_ancestors(program.unit), usage=scholarships.quota_usage(program),
+        ancestors=unit_ancestors(program.unit), usage=scholarships.quota_usage(program),
         totals=scholarships.program_usage(program), nominations=nominations,
         filters=filters, decidable=decidable, decision_form=DecisionForm(),
         payable=payable, pay_form=pay_form,
@@ -458,7 +452,7 @@ def report(program_id: int):
     program = _load_program(program_id)
     report = scholarships.program_report(program, _scoped_nominations(program))
     return render_template("scholarships/report.html", program=program, report=report,
-                           unit=program.unit, ancestors=_ancestors(program.unit))
+                           unit=program.unit, ancestors=unit_ancestors(program.unit))
 
 
 @bp.get("/students")
@@ -517,6 +511,6 @@ def unit_awards(unit_id: int):
     page = db.paginate(q.options(joinedload(Nomination.unit), joinedload(Nomination.program))
                        .order_by(Nomination.decided_at.desc(), Nomination.id.desc()),
                        page=page_arg(), per_page=50, error_out=False)
-    return render_template("scholarships/awards.html", unit=unit, ancestors=_ancestors(unit),
+    return render_template("scholarships/awards.html", unit=unit, ancestors=unit_ancestors(unit),
                            page=page, year=year, subtree=subtree, count=int(count),
                            amount=int(amount))  # PostgreSQL sums bigint as numeric

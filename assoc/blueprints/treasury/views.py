@@ -21,7 +21,7 @@ from ...permissions import can, require, scope_query
 from ...services import DomainError, audit
 from ...services import treasury as svc
 from ...text import search_key
-from ...views import attach_error, get_or_404, page_arg
+from ...views import attach_error, get_or_404, page_arg, unit_ancestors
 from . import bp
 from .forms import (
     FUND_KIND_LABELS,
@@ -45,12 +45,6 @@ def treasury_labels():
             "LINK_LABELS": LINK_LABELS}
 
 
-def _ancestors(unit: Unit) -> list[Unit]:
-    ids = unit.ancestor_ids[:-1]
-    if not ids:
-        return []
-    by_id = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
-    return [by_id[i] for i in ids if i in by_id]
 
 
 def _date_arg(name: str, default: date | None) -> date | None:
@@ -108,7 +102,7 @@ def unit_index(unit_id: int):
     page = db.paginate(_ordered(q).options(joinedload(Voucher.fund)), page=page_arg(),
                        per_page=50, error_out=False)
     fund_form = FundForm(prefix="fund") if can(current_user, "fund.edit", unit) else None
-    return render_template("treasury/unit.html", unit=unit, ancestors=_ancestors(unit),
+    return render_template("treasury/unit.html", unit=unit, ancestors=unit_ancestors(unit),
                            funds=funds, balances=balances, page=page, fund_form=fund_form,
                            filters=request.args)
 
@@ -222,7 +216,7 @@ def issue(unit_id: int, kind: str):
             flash(_("Voucher %(no)s issued.", no=voucher.display_number), "success")
             return redirect(url_for(".voucher", voucher_id=voucher.id))
     status = 400 if form.errors or form.form_errors else 200
-    return render_template("treasury/voucher_form.html", unit=unit, ancestors=_ancestors(unit),
+    return render_template("treasury/voucher_form.html", unit=unit, ancestors=unit_ancestors(unit),
                            form=form, kind=kind, may_overdraw=may_overdraw), status
 
 
@@ -235,7 +229,7 @@ def voucher(voucher_id: int, void_form=None, status: int = 200):
         void_form = VoidForm()
     history = db.session.scalars(audit.history_query("voucher", v.id).limit(50)).all()
     return render_template("treasury/voucher.html", v=v, unit=v.unit,
-                           ancestors=_ancestors(v.unit), void_form=void_form,
+                           ancestors=unit_ancestors(v.unit), void_form=void_form,
                            history=history), status
 
 
@@ -329,7 +323,7 @@ def create_fund(unit_id: int):
     funds = svc.funds_of(unit)
     q = select(Voucher).where(Voucher.unit_id == unit.id)
     page = db.paginate(_ordered(q), page=1, per_page=50, error_out=False)
-    return render_template("treasury/unit.html", unit=unit, ancestors=_ancestors(unit),
+    return render_template("treasury/unit.html", unit=unit, ancestors=unit_ancestors(unit),
                            funds=funds, balances=svc.balances([f.id for f in funds]), page=page,
                            fund_form=form, filters={}), 400
 
@@ -377,7 +371,7 @@ def cash_book(fund_id: int):
         response.headers["Content-Disposition"] = f'attachment; filename="{slug}.xlsx"'
         return response
     return render_template("treasury/cashbook.html", book=book, fund=fund, unit=fund.unit,
-                           ancestors=_ancestors(fund.unit), method=method or "all")
+                           ancestors=unit_ancestors(fund.unit), method=method or "all")
 
 
 def _cash_book_xlsx(book) -> bytes:
@@ -448,6 +442,6 @@ def settings(unit_id: int):
             flash(_("Changes saved."), "success")
             return redirect(url_for(".unit_index", unit_id=unit.id))
     status = 400 if form.errors or form.form_errors else 200
-    return render_template("treasury/settings.html", unit=unit, ancestors=_ancestors(unit),
+    return render_template("treasury/settings.html", unit=unit, ancestors=unit_ancestors(unit),
                            form=form), status
 

@@ -16,7 +16,7 @@ from ...permissions import (
 )
 from ...services import DomainError, audit, units, users
 from ...text import search_key
-from ...views import attach_error, get_or_404, page_arg
+from ...views import attach_error, get_or_404, page_arg, unit_ancestors
 from . import bp
 from .forms import (
     LEVEL_LABELS,
@@ -68,7 +68,7 @@ def tree():
 def show(unit_id: int):
     unit = get_or_404(Unit, unit_id)
     require(current_user, "unit.view", unit)
-    ancestors = _ancestors(unit)
+    ancestors = unit_ancestors(unit)
     children = sorted(unit.children, key=lambda u: (u.valid_to is not None, u.name))
     counts = dict(
         db.session.execute(
@@ -86,12 +86,6 @@ def show(unit_id: int):
                            counts=counts, roles=active_roles)
 
 
-def _ancestors(unit: Unit) -> list[Unit]:
-    ids = unit.ancestor_ids[:-1]
-    if not ids:
-        return []
-    by_id = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
-    return [by_id[i] for i in ids if i in by_id]
 
 
 @bp.route("/<int:unit_id>/new", methods=["GET", "POST"])
@@ -116,7 +110,7 @@ def create_child(unit_id: int):
             flash(_("Unit %(name)s created.", name=unit.name), "success")
             return redirect(url_for(".show", unit_id=unit.id))
     return render_template("units/form.html", form=form, parent=parent, unit=None,
-                           ancestors=_ancestors(parent) + [parent]), 400 if form.errors or form.form_errors else 200
+                           ancestors=unit_ancestors(parent) + [parent]), 400 if form.errors or form.form_errors else 200
 
 
 @bp.route("/<int:unit_id>/edit", methods=["GET", "POST"])
@@ -142,7 +136,7 @@ def edit(unit_id: int):
             return redirect(url_for(".show", unit_id=unit.id))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("units/form.html", form=form, parent=unit.parent, unit=unit,
-                           ancestors=_ancestors(unit)), status
+                           ancestors=unit_ancestors(unit)), status
 
 
 @bp.route("/<int:unit_id>/move", methods=["GET", "POST"])
@@ -169,7 +163,7 @@ def move(unit_id: int):
             return redirect(url_for(".show", unit_id=unit.id))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("units/move.html", form=form, unit=unit,
-                           ancestors=_ancestors(unit)), status
+                           ancestors=unit_ancestors(unit)), status
 
 
 @bp.route("/<int:unit_id>/close", methods=["GET", "POST"])
@@ -198,7 +192,7 @@ def close(unit_id: int):
             return redirect(url_for(".show", unit_id=unit.id))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("units/close.html", form=form, unit=unit,
-                           ancestors=_ancestors(unit)), status
+                           ancestors=unit_ancestors(unit)), status
 
 
 @bp.route("/<int:unit_id>/roles", methods=["GET", "POST"])
@@ -243,7 +237,7 @@ def roles(unit_id: int):
         select(RoleAssignment).where(RoleAssignment.unit_id == unit.id)
         .order_by(RoleAssignment.valid_to.is_not(None), RoleAssignment.role)
     ).all()
-    return render_template("units/roles.html", unit=unit, ancestors=_ancestors(unit),
+    return render_template("units/roles.html", unit=unit, ancestors=unit_ancestors(unit),
                            assignments=assignments, grant_form=grant_form, new_form=new_form,
                            manage=manage), status
 
@@ -275,7 +269,7 @@ def activity(unit_id: int):
     q = (audit.history_query("unit", unit.id) if only_unit
          else audit.unit_activity_query(unit))
     page = db.paginate(q, page=page_arg(), per_page=50, error_out=False)
-    return render_template("units/activity.html", unit=unit, ancestors=_ancestors(unit),
+    return render_template("units/activity.html", unit=unit, ancestors=unit_ancestors(unit),
                            page=page, only_unit=only_unit)
 
 
