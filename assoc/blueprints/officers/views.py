@@ -457,39 +457,35 @@ def _locked(sheet: RemunerationSheet):
     return _sheet_page(sheet, status=409)
 
 
-@bp.post("/sheets/<int:sheet_id>/recompute")
-@login_required
-def recompute(sheet_id: int):
+def _sheet_action(sheet_id: int, operation, done_message: str):
+    """A button on the sheet page: load → check → service → commit once → back to the sheet."""
     sheet = get_or_404(RemunerationSheet, sheet_id)
     require(current_user, "remuneration.edit", sheet.unit)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        svc.recompute_sheet(current_user, sheet)
+        operation(current_user, sheet)
     except DomainError as e:
         db.session.rollback()
         flash(str(e), "danger")
         return _sheet_page(sheet, status=409)
     db.session.commit()
-    flash(_("Sheet recomputed from the current posts and rates."), "success")
+    flash(done_message, "success")
     return redirect(url_for(".sheet", sheet_id=sheet.id))
+
+
+@bp.post("/sheets/<int:sheet_id>/recompute")
+@login_required
+def recompute(sheet_id: int):
+    return _sheet_action(sheet_id, svc.recompute_sheet,
+                         _("Sheet recomputed from the current posts and rates."))
 
 
 @bp.post("/sheets/<int:sheet_id>/lock")
 @login_required
 def lock(sheet_id: int):
-    sheet = get_or_404(RemunerationSheet, sheet_id)
-    require(current_user, "remuneration.edit", sheet.unit)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        svc.lock_sheet(current_user, sheet)
-    except DomainError as e:
-        flash(str(e), "danger")
-        return _sheet_page(sheet, status=409)
-    db.session.commit()
-    flash(_("Sheet locked: it can now be printed and paid."), "success")
-    return redirect(url_for(".sheet", sheet_id=sheet.id))
+    return _sheet_action(sheet_id, svc.lock_sheet,
+                         _("Sheet locked: it can now be printed and paid."))
 
 
 @bp.post("/sheets/<int:sheet_id>/pay")
