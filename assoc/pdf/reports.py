@@ -60,11 +60,12 @@ def period_report_pdf(unit, period, rows, totals, columns, money_columns) -> byt
               Paragraph(nfc(_("Amounts in đồng. Each row covers the unit and everything below "
                               "it.")), normal), Spacer(1, 6 * mm)]
     d = today()
+    centred = ParagraphStyle("centred", parent=cell, alignment=1)
     sign = Table([
-        ["", Paragraph(nfc(f"Ngày {d.day:02d} tháng {d.month:02d} năm {d.year}"), normal)],
+        ["", Paragraph(nfc(f"Ngày {d.day:02d} tháng {d.month:02d} năm {d.year}"), centred)],
         [Paragraph(nfc(_("Prepared by")), head), Paragraph(nfc(_("Chair")), head)],
-        [Paragraph(nfc(_("(Signature, full name)")), cell),
-         Paragraph(nfc(_("(Signature, full name, seal)")), cell)],
+        [Paragraph(nfc(_("(Signature, full name)")), centred),
+         Paragraph(nfc(_("(Signature, full name, seal)")), centred)],
     ], colWidths=[130 * mm, 130 * mm])
     sign.setStyle(TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER")]))
     story.append(sign)
