@@ -45,6 +45,7 @@ def create_app(config: object | dict | None = None) -> Flask:
     filters.init(app)
 
     from .blueprints import register_blueprints
+    from .services import tally  # noqa: F401  (its session hooks keep the roll-ups current)
 
     register_blueprints(app)
 

@@ -1,4 +1,4 @@
-"""Command-line tools: flask create-admin | seed-demo | ..."""
+"""Command-line tools: flask create-admin | seed-demo | rebuild-rollups | ..."""
 
 from __future__ import annotations
 
@@ -54,3 +54,24 @@ def register_cli(app: Flask) -> None:
         click.echo("Demo data ready. Logins:")
         for username, password, what in logins:
             click.echo(f"  {username:<20} {password:<16} {what}")
+
+    @app.cli.command("rebuild-rollups")
+    @click.option("--unit-code", help="Only this unit and its sub-tree (default: every unit).")
+    def rebuild_rollups(unit_code):
+        """Rebuild the dashboards' monthly roll-ups from the records (after loading data with
+        SQL behind the application's back; normal use keeps them current by itself)."""
+        import time
+
+        from .services import tally
+
+        query = select(Unit.id)
+        if unit_code:
+            unit = db.session.scalar(select(Unit).where(Unit.code == unit_code.upper()))
+            if unit is None:
+                raise click.ClickException(f"No unit with code {unit_code}.")
+            query = query.where(Unit.path.startswith(unit.path, autoescape=True))
+        ids = db.session.scalars(query).all()
+        started = time.perf_counter()
+        tally.rebuild(ids)
+        db.session.commit()
+        click.echo(f"Roll-ups of {len(ids)} units rebuilt in {time.perf_counter() - started:.1f} s.")

@@ -250,7 +250,7 @@ class Member(db.Model):
     occupation: Mapped[str] = mapped_column(String(120), default="")
     representative: Mapped[str] = mapped_column(String(200), default="")
     contact: Mapped[str] = mapped_column(String(200), default="")
-    joined_on: Mapped[date | None] = mapped_column(Date)
+    joined_on: Mapped[date | None] = mapped_column(Date, index=True)
     notes: Mapped[str] = mapped_column(String(1000), default="")
     ended_on: Mapped[date | None] = mapped_column(Date)
     end_reason: Mapped[str] = mapped_column(String(300), default="")
@@ -277,6 +277,16 @@ class Member(db.Model):
 
     def __repr__(self) -> str:
         return f"<Member {self.display_number} {self.full_name}>"
+
+
+class NumberCounter(db.Model):
+    """The last number handed out of a series ("member"). Taking numbers is one UPDATE of this
+    row, which queues concurrent registrations and imports so no two get the same number."""
+
+    __tablename__ = "number_counter"
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
 
 
 def format_member_number(number: int | None) -> str:
@@ -331,8 +341,8 @@ class DuesPayment(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     year: Mapped[int] = mapped_column(Integer)
     amount: Mapped[int] = mapped_column(BigInteger)
-    paid_on: Mapped[date] = mapped_column(Date, default=today)
-    voucher_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id"))
+    paid_on: Mapped[date] = mapped_column(Date, default=today, index=True)
+    voucher_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id"), index=True)
     token: Mapped[str | None] = mapped_column(String(64), unique=True)
     collected_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -1010,3 +1020,45 @@ class RemunerationLine(db.Model):
     sheet: Mapped[RemunerationSheet] = relationship(back_populates="lines")
     unit: Mapped[Unit] = relationship()
     officer: Mapped[Officer] = relationship()
+
+
+# ---------------------------------------------------------------------------------------------
+# Roll-ups (kept by services.tally; dashboards read them instead of scanning every record)
+# ---------------------------------------------------------------------------------------------
+
+
+class UnitTally(db.Model):
+    """The figures of one unit's own records (not its sub-units') for one calendar month, so a
+    dashboard adds up a few rows per unit instead of scanning every member and voucher below.
+
+    `month` is yyyymm of the record's Vietnamese calendar day (202603 = March 2026). Two kinds of
+    row are not months: yyyy00 holds what belongs to a whole year (active members who paid
+    that year's dues), and 0 holds active members with no joining date."""
+
+    __tablename__ = "unit_tally"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    members: Mapped[int] = mapped_column(Integer, default=0)      # active, joined this month
+    dues_paid: Mapped[int] = mapped_column(Integer, default=0)    # active members paid (yyyy00)
+    dues: Mapped[int] = mapped_column(BigInteger, default=0)      # dues collected (đồng)
+    money_in: Mapped[int] = mapped_column(BigInteger, default=0)  # valid receipts
+    money_out: Mapped[int] = mapped_column(BigInteger, default=0)  # valid payment vouchers
+    awards: Mapped[int] = mapped_column(Integer, default=0)       # approved or paid, by decision
+    award_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    award_paid: Mapped[int] = mapped_column(BigInteger, default=0)
+    events: Mapped[int] = mapped_column(Integer, default=0)       # held or closed, by start
+    event_target: Mapped[int] = mapped_column(BigInteger, default=0)
+    raised: Mapped[int] = mapped_column(BigInteger, default=0)    # donations in cash/transfer
+    in_kind: Mapped[int] = mapped_column(BigInteger, default=0)   # estimated value of gifts
+
+
+class TalliedUnit(db.Model):
+    """A unit whose UnitTally rows are built. A unit without one (new data loaded in bulk, or
+    a database upgraded from before roll-ups) is built on the first dashboard that needs it."""
+
+    __tablename__ = "tallied_unit"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True,
+                                         autoincrement=False)
+    built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

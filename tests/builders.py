@@ -17,6 +17,7 @@ The standard tree (relations seen from ward_a):
 from __future__ import annotations
 
 import itertools
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -295,3 +296,36 @@ def build_workbook(rows: list[list], *, title_rows: list[list] | None = None) ->
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Concurrency
+# ---------------------------------------------------------------------------------------------
+
+
+def race(app, n, work):
+    """Run work(i) in n threads started together, each in its own app context and session."""
+    from assoc.extensions import db
+
+    barrier = threading.Barrier(n)
+    errors: list[BaseException] = []
+    results: list = [None] * n
+
+    def run(i):
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                results[i] = work(i)
+                db.session.commit()
+            except BaseException as e:  # noqa: BLE001 - reported by the test
+                db.session.rollback()
+                errors.append(e)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return results, errors

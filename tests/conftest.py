@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.pool import NullPool
 
 from assoc import create_app
 from assoc.config import TestConfig
@@ -93,3 +94,19 @@ def client_as(app, db):
         return c
 
     return _client_as
+
+
+@pytest.fixture
+def racing_app(test_database):
+    """A second app on the same database whose every session opens its own connection."""
+    config = TestConfig()
+    for key, value in test_database.config().items():
+        setattr(config, key, value)
+    config.SQLALCHEMY_ENGINE_OPTIONS = {**config.SQLALCHEMY_ENGINE_OPTIONS,
+                                        "poolclass": NullPool}
+    app = create_app(config)
+    yield app
+    from assoc.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()

@@ -6,64 +6,14 @@ Runs on both databases: PostgreSQL queues on the book's row lock, SQLite on its 
 
 from __future__ import annotations
 
-import threading
-
-import pytest
 from sqlalchemy import func, select
-from sqlalchemy.pool import NullPool
 
-from assoc import config as app_config
-from assoc import create_app
 from assoc.models import Fund, Unit, Voucher, VoucherBook
 from assoc.services import treasury
 
-from .builders import build_voucher
+from .builders import build_voucher, race
 
 ISSUERS = 50
-
-
-@pytest.fixture
-def racing_app(test_database):
-    """A second app on the same database whose every session opens its own connection."""
-    config = app_config.TestConfig()
-    for key, value in test_database.config().items():
-        setattr(config, key, value)
-    config.SQLALCHEMY_ENGINE_OPTIONS = {**config.SQLALCHEMY_ENGINE_OPTIONS,
-                                        "poolclass": NullPool}
-    app = create_app(config)
-    yield app
-    from assoc.extensions import db
-
-    with app.app_context():
-        db.engine.dispose()
-
-
-def _race(app, n, work):
-    """Run work(i) in n threads started together, each in its own app context and session."""
-    from assoc.extensions import db
-
-    barrier = threading.Barrier(n)
-    errors: list[BaseException] = []
-    results: list = [None] * n
-
-    def run(i):
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                results[i] = work(i)
-                db.session.commit()
-            except BaseException as e:  # noqa: BLE001 - reported by the test
-                db.session.rollback()
-                errors.append(e)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results, errors
 
 
 def test_concurrent_issuers_get_numbers_1_to_n(tree, db, racing_app):
@@ -78,7 +28,7 @@ def test_concurrent_issuers_get_numbers_1_to_n(tree, db, racing_app):
                                    token=f"race-{i}")
         return v.number
 
-    results, errors = _race(racing_app, ISSUERS, issue)
+    results, errors = race(racing_app, ISSUERS, issue)
     assert errors == []
     assert sorted(results) == list(range(1, ISSUERS + 1))
     db.session.expire_all()
@@ -103,7 +53,7 @@ def test_double_submit_under_race_yields_one_voucher(tree, db, racing_app):
                                       party_name="Trần Thị Bé", reason="Hội phí",
                                       token="same-token").id
 
-    results, errors = _race(racing_app, 10, issue)
+    results, errors = race(racing_app, 10, issue)
     # Each racer either got the first voucher back or lost on the UNIQUE token at commit.
     assert all("idempotency_token" in str(e) or "UNIQUE" in str(e).upper() for e in errors)
     db.session.expire_all()
@@ -125,7 +75,7 @@ def test_concurrent_payments_never_overdraw(tree, db, racing_app):
         return treasury.issue_voucher(None, unit, kind="payment", amount=100_000,
                                       party_name=f"Học sinh {i}", reason="Học bổng").number
 
-    results, errors = _race(racing_app, 25, pay)
+    results, errors = race(racing_app, 25, pay)
     assert len(errors) == 15 and all(getattr(e, "field", None) == "amount" for e in errors)
     assert sorted(r for r in results if r is not None) == list(range(1, 11))
     db.session.expire_all()

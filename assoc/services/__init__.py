@@ -14,3 +14,22 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+def insert_or_find(obj, finder):
+    """Insert `obj` in a savepoint; if a concurrent request inserted the same row first, return
+    that one instead."""
+    from sqlalchemy.exc import IntegrityError
+
+    from ..extensions import db
+
+    try:
+        with db.session.begin_nested():
+            db.session.add(obj)
+            db.session.flush()
+        return obj
+    except IntegrityError:
+        found = finder()
+        if found is None:
+            raise
+        return found

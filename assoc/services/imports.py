@@ -26,13 +26,13 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from ..extensions import db
 from ..models import Member, Unit, User, today, utcnow
 from ..text import clean, search_key
-from . import DomainError, audit
-from .members import _derived, normalise
+from . import DomainError, audit, tally
+from .members import _derived, normalise, take_numbers
 
 MAX_BYTES = 15 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -461,7 +461,7 @@ def commit(actor: User | None, unit: Unit, preview: ImportPreview, *,
     if db.session.get_bind().dialect.name == "sqlite":
         # A bigger page cache keeps the member indexes in memory during the bulk insert.
         db.session.execute(text("PRAGMA cache_size=-131072"))
-    first = (db.session.scalar(select(func.max(Member.number))) or 0) + 1
+    first = take_numbers(len(ok))
     now = utcnow()
     # 18 random bytes per member: 24 base64 characters each, no padding (one call, not 100,000).
     tokens = base64.urlsafe_b64encode(os.urandom(18 * len(ok))).decode()
@@ -483,6 +483,7 @@ def commit(actor: User | None, unit: Unit, preview: ImportPreview, *,
         table = Member.__table__
         for chunk in range(0, len(records), 10_000):
             db.session.execute(table.insert(), records[chunk:chunk + 10_000])
+        tally.touch(unit_ids={r["unit_id"] for r in records})  # the ORM did not see these
     summary = preview.summary(imported=len(records))
     db.session.flush()
     audit.record(actor, "member.import", unit, data={

@@ -17,6 +17,7 @@ from ..models import (
     DuesRate,
     Member,
     MemberTransfer,
+    NumberCounter,
     Unit,
     User,
     Voucher,
@@ -36,7 +37,7 @@ from ..text import (
     split_name,
     title_name,
 )
-from . import DomainError, audit, treasury
+from . import DomainError, audit, insert_or_find, tally, treasury
 
 # Fields a member form or an import row may carry, in display/export order.
 FIELDS = ("kind", "honorary", "full_name", "birth", "sex", "cccd", "phone", "address",
@@ -176,8 +177,24 @@ def _derived(data: dict[str, Any]) -> dict[str, Any]:
     return {"search_key": search_key(name), "given_name_key": search_key(split_name(name)[2])[:60]}
 
 
-def next_number() -> int:
-    return (db.session.scalar(select(func.max(Member.number))) or 0) + 1
+def take_numbers(count: int = 1) -> int:
+    """Reserve `count` consecutive member numbers and return the first. The counter's UPDATE
+    holds a row lock (PostgreSQL) or the write lock (SQLite) until commit, so two registrations
+    or imports at once never get the same number."""
+
+    def bump():
+        return db.session.execute(
+            update(NumberCounter).where(NumberCounter.name == "member")
+            .values(last=NumberCounter.last + count).returning(NumberCounter.last)
+            .execution_options(synchronize_session=False)).scalar()
+
+    last = bump()
+    if last is None:  # the first number ever (or a database from before the counter)
+        start = db.session.scalar(select(func.max(Member.number))) or 0
+        insert_or_find(NumberCounter(name="member", last=start),
+                       lambda: db.session.get(NumberCounter, "member"))
+        last = bump()
+    return last - count + 1
 
 
 def _raise_first(result: Normalised) -> None:
@@ -197,7 +214,7 @@ def create_member(actor: User | None, unit: Unit, **values) -> Member:
     result = normalise(values)
     _raise_first(result)
     data = result.data
-    member = Member(unit=unit, number=next_number(), status="active", **data, **_derived(data))
+    member = Member(unit=unit, number=take_numbers(), status="active", **data, **_derived(data))
     db.session.add(member)
     db.session.flush()
     audit.record(actor, "member.create", member,
@@ -554,6 +571,7 @@ def merge_members(actor: User | None, keep: Member, other: Member) -> Member:
         update(DuesPayment).where(DuesPayment.member_id == other.id)
         .values(member_id=keep.id)
     ).rowcount
+    tally.touch(member_ids=[keep.id])  # dues moved behind the ORM's back
     other.status, other.merged_into_id = "merged", keep.id
     other.ended_on, other.end_reason = today(), f"→ {keep.display_number}"
     db.session.flush()

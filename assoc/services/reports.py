@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, extract, func, literal, select, union_all
+from sqlalchemy import and_, case, func, literal, select, union_all
 
 from ..extensions import db
 from ..models import (
@@ -24,9 +24,12 @@ from ..models import (
     Position,
     RoleAssignment,
     Unit,
+    UnitTally,
     Voucher,
     today,
 )
+from . import tally
+from .members import payment_counts
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 # Units that are expected to have their own association and chair.
@@ -86,18 +89,38 @@ def percent(part: int, whole: int) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
-# The figures of a scope (one query each)
+# The figures of a scope, read from the monthly roll-ups (services.tally): one query each over
+# at most a few hundred rows per unit, whatever the number of members and vouchers below.
 # ---------------------------------------------------------------------------------------------
 
 
-def _current_member():
-    # The same rule as the member list's "active" filter, so the figures match the list.
-    return Member.status == "active"
+def prepare(unit: Unit) -> bool:
+    """Bring the roll-ups of `unit`'s sub-tree up to date; True if some had to be built (they
+    are worth committing, so the next reader does not build them again)."""
+    return tally.ensure(Scope(unit).ids())
 
 
-def _dues_counted():
-    """A dues payment counts unless its receipt was voided (as in the member list)."""
-    return ~exists().where(Voucher.id == DuesPayment.voucher_id, Voucher.status == "void")
+def whole_months(period: Period) -> bool:
+    return period.start.day == 1 and (period.end + timedelta(days=1)).day == 1
+
+
+def _months(period: Period):
+    """The roll-up rows of the period's months (year rows yyyy00 hold no monthly figures)."""
+    if not whole_months(period):
+        raise ValueError("roll-ups hold whole months")
+    return UnitTally.month.between(tally.month_of(period.start), tally.month_of(period.end))
+
+
+def _sum(column, when=None):
+    return func.coalesce(func.sum(column if when is None else case((when, column), else_=0)), 0)
+
+
+def _tally(scope: Scope, *columns, months=None):
+    tally.ensure(scope.ids())
+    where = [scope.covers(UnitTally.unit_id)]
+    if months is not None:
+        where.append(months)
+    return db.session.execute(select(*columns).where(*where)).one()
 
 
 @dataclass
@@ -112,16 +135,10 @@ class MemberFigures:
 
 
 def member_figures(scope: Scope, period: Period) -> MemberFigures:
-    paid = exists().where(DuesPayment.member_id == Member.id,
-                          DuesPayment.year == period.end.year, _dues_counted())
-    row = db.session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(case(
-                (Member.joined_on.between(period.start, period.end), 1), else_=0)), 0),
-            func.coalesce(func.sum(case((paid, 1), else_=0)), 0),
-        ).where(scope.covers(Member.unit_id), _current_member())
-    ).one()
+    """Active members now (as the member list counts them), those who joined in the period,
+    and those who paid dues for the period's last year."""
+    row = _tally(scope, _sum(UnitTally.members), _sum(UnitTally.members, _months(period)),
+                 _sum(UnitTally.dues_paid, UnitTally.month == period.end.year * 100))
     return MemberFigures(*map(int, row))
 
 
@@ -133,30 +150,15 @@ class MoneyFigures:
     by_month: list[tuple[int, int, int]] = field(default_factory=list)  # (month, in, out)
 
 
-def _signed_amount():
-    return case((Voucher.kind == "receipt", Voucher.amount), else_=-Voucher.amount)
-
-
 def money_figures(scope: Scope, period: Period) -> MoneyFigures:
-    valid = and_(scope.covers(Voucher.unit_id), Voucher.status == "valid")
-    in_period = Voucher.voucher_date.between(period.start, period.end)
-    row = db.session.execute(select(
-        func.coalesce(func.sum(case((and_(in_period, Voucher.kind == "receipt"),
-                                     Voucher.amount), else_=0)), 0),
-        func.coalesce(func.sum(case((and_(in_period, Voucher.kind == "payment"),
-                                     Voucher.amount), else_=0)), 0),
-        func.coalesce(func.sum(_signed_amount()), 0),
-    ).where(valid, Voucher.voucher_date <= period.end)).one()
-    month = extract("month", Voucher.voucher_date)
-    months = db.session.execute(
-        select(month,
-               func.coalesce(func.sum(case((Voucher.kind == "receipt", Voucher.amount),
-                                           else_=0)), 0),
-               func.coalesce(func.sum(case((Voucher.kind == "payment", Voucher.amount),
-                                           else_=0)), 0))
-        .where(valid, in_period).group_by(month)
-    ).all()
-    by_month = {int(m): (int(i), int(o)) for m, i, o in months}
+    months = _months(period)
+    row = _tally(scope, _sum(UnitTally.money_in, months), _sum(UnitTally.money_out, months),
+                 _sum(UnitTally.money_in - UnitTally.money_out,
+                      UnitTally.month <= tally.month_of(period.end)))
+    month = UnitTally.month % 100
+    by_month = {int(m): (int(i), int(o)) for m, i, o in db.session.execute(
+        select(month, _sum(UnitTally.money_in), _sum(UnitTally.money_out))
+        .where(scope.covers(UnitTally.unit_id), months, month != 0).group_by(month))}
     return MoneyFigures(
         int(row[0]), int(row[1]), int(row[2]),
         [(m, *by_month.get(m, (0, 0))) for m in range(1, 13)
@@ -172,14 +174,9 @@ class AwardFigures:
 
 
 def award_figures(scope: Scope, period: Period) -> AwardFigures:
-    decided_in = within(Nomination.decided_at, period)
-    row = db.session.execute(select(
-        func.count(),
-        func.coalesce(func.sum(Nomination.amount), 0),
-        func.coalesce(func.sum(case((Nomination.status == "paid", Nomination.amount),
-                                    else_=0)), 0),
-    ).where(scope.covers(Nomination.unit_id), Nomination.status.in_(AWARDED),
-            Nomination.decided_at.is_not(None), decided_in)).one()
+    """Awards approved or paid, by the month they were decided."""
+    row = _tally(scope, _sum(UnitTally.awards), _sum(UnitTally.award_amount),
+                 _sum(UnitTally.award_paid), months=_months(period))
     return AwardFigures(*map(int, row))
 
 
@@ -192,18 +189,9 @@ class EventFigures:
 
 
 def event_figures(scope: Scope, period: Period) -> EventFigures:
-    held, target = db.session.execute(select(
-        func.count(), func.coalesce(func.sum(Event.target_amount), 0),
-    ).where(scope.covers(Event.unit_id), Event.status.in_(HELD),
-            within(Event.starts_at, period))).one()
-    raised, in_kind = db.session.execute(select(
-        func.coalesce(func.sum(case((Donation.method != "in_kind", Donation.amount),
-                                    else_=0)), 0),
-        func.coalesce(func.sum(case((Donation.method == "in_kind", Donation.estimated_value),
-                                    else_=0)), 0),
-    ).where(scope.covers(Donation.unit_id), Donation.received_on.between(period.start,
-                                                                          period.end))).one()
-    return EventFigures(int(held), int(raised), int(in_kind), int(target))
+    row = _tally(scope, _sum(UnitTally.events), _sum(UnitTally.raised), _sum(UnitTally.in_kind),
+                 _sum(UnitTally.event_target), months=_months(period))
+    return EventFigures(*map(int, row))
 
 
 @dataclass
@@ -351,12 +339,37 @@ def period_report(unit: Unit, period: Period) -> tuple[list[ReportRow], dict[str
             for name, value in zip(names, values, strict=True):
                 row.values[name] = value
 
-    put(_by_child(unit, child_of, Member.unit_id, (
-        func.count(),
-        func.sum(case((Member.joined_on.between(period.start, period.end), 1), else_=0)),
-    ), _current_member()), "members", "new_members")
+    if whole_months(period):
+        tally.ensure(Scope(unit).ids())
+        months = _months(period)
+        put(_by_child(unit, child_of, UnitTally.unit_id, (
+            func.sum(UnitTally.members), _sum(UnitTally.members, months),
+            _sum(UnitTally.dues, months), _sum(UnitTally.money_in, months),
+            _sum(UnitTally.money_out, months), _sum(UnitTally.awards, months),
+            _sum(UnitTally.award_amount, months), _sum(UnitTally.events, months),
+            _sum(UnitTally.raised, months))), *COLUMNS)
+    else:
+        _put_direct(unit, child_of, period, put)
+    ordered = [rows[c.id] for c in children] + [r for k, r in rows.items()
+                                                if k != unit.id and k not in
+                                                {c.id for c in children}]
+    own = rows[unit.id]
+    if any(own.values.values()):
+        ordered.append(own)
+    totals = {name: sum(r.values[name] for r in ordered) for name in COLUMNS}
+    return ordered, totals
+
+
+def _put_direct(unit: Unit, child_of: dict[int, int], period: Period, put) -> None:
+    """The period report's figures straight from the records, for a range that does not
+    start and end on month boundaries (the roll-ups hold whole months)."""
+    tally.ensure(Scope(unit).ids())
+    put(_by_child(unit, child_of, UnitTally.unit_id, (func.sum(UnitTally.members),)),
+        "members")  # members now: the same whatever the range
+    put(_by_child(unit, child_of, Member.unit_id, (func.count(),), Member.status == "active",
+                  Member.joined_on.between(period.start, period.end)), "new_members")
     put(_by_child(unit, child_of, DuesPayment.unit_id, (func.sum(DuesPayment.amount),),
-                  DuesPayment.paid_on.between(period.start, period.end), _dues_counted()),
+                  DuesPayment.paid_on.between(period.start, period.end), payment_counts()),
         "dues")
     put(_by_child(unit, child_of, Voucher.unit_id, (
         func.sum(case((Voucher.kind == "receipt", Voucher.amount), else_=0)),
@@ -372,14 +385,5 @@ def period_report(unit: Unit, period: Period) -> tuple[list[ReportRow], dict[str
     put(_by_child(unit, child_of, Donation.unit_id, (func.sum(Donation.amount),),
                   Donation.method != "in_kind",
                   Donation.received_on.between(period.start, period.end)), "raised")
-
-    ordered = [rows[c.id] for c in children] + [r for k, r in rows.items()
-                                                if k != unit.id and k not in
-                                                {c.id for c in children}]
-    own = rows[unit.id]
-    if any(own.values.values()):
-        ordered.append(own)
-    totals = {name: sum(r.values[name] for r in ordered) for name in COLUMNS}
-    return ordered, totals
 
 

@@ -14,7 +14,6 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import (
@@ -34,7 +33,7 @@ from ..models import (
 )
 from ..money import MAX_AMOUNT, WORD_STYLES
 from ..text import clean, search_key
-from . import DomainError, audit
+from . import DomainError, audit, insert_or_find
 
 GENERAL_FUND_CODE = "KH"
 GENERAL_FUND_NAME = "Quỹ khuyến học"
@@ -95,21 +94,6 @@ def check_period_open(unit: Unit, on: date, field: str = "voucher_date") -> None
 # ---------------------------------------------------------------------------------------------
 
 
-def _insert_or_find(obj, finder):
-    """Insert `obj` in a savepoint; if a concurrent request inserted the same row first, return
-    that one instead."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(obj)
-            db.session.flush()
-        return obj
-    except IntegrityError:
-        found = finder()
-        if found is None:
-            raise
-        return found
-
-
 def general_fund(unit: Unit) -> Fund:
     """The unit's general learning-promotion fund, created on first use."""
 
@@ -120,7 +104,7 @@ def general_fund(unit: Unit) -> Fund:
     fund = find()
     if fund is not None:
         return fund
-    return _insert_or_find(
+    return insert_or_find(
         Fund(unit_id=unit.id, code=GENERAL_FUND_CODE, name=GENERAL_FUND_NAME,
              search_key=search_key(GENERAL_FUND_NAME), kind="general", sponsor="", active=True),
         find)
@@ -210,7 +194,7 @@ def book_for(unit: Unit, kind: str, year: int) -> VoucherBook:
     book = find()
     if book is not None:
         return book
-    return _insert_or_find(
+    return insert_or_find(
         VoucherBook(unit_id=unit.id, kind=kind, year=year,
                     code=f"{BOOK_PREFIX[kind]}-{year}", next_number=1), find)
 

@@ -9,6 +9,7 @@ from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ...extensions import db
 from ...models import Unit, today
 from ...permissions import granting_paths, require
 from ...services import reports as svc
@@ -30,6 +31,17 @@ COLUMN_LABELS = {
 MONEY_COLUMNS = {"dues", "money_in", "money_out", "award_amount", "raised"}
 
 
+
+
+def _report_unit(unit_id: int) -> Unit:
+    """Load the unit, check the reader may report on it, and make its roll-ups current."""
+    unit = get_or_404(Unit, unit_id)
+    require(current_user, "report.view", unit)
+    if svc.prepare(unit):
+        # Roll-ups built for the first time (say, after an upgrade): keep them for the next
+        # reader. This is the only write a report page makes.
+        db.session.commit()
+    return unit
 
 
 def _year_arg() -> int:
@@ -67,8 +79,7 @@ def index():
 @bp.get("/units/<int:unit_id>/dashboard")
 @login_required
 def dashboard(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "report.view", unit)
+    unit = _report_unit(unit_id)
     year = _year_arg()
     scope = svc.Scope(unit, subtree=request.args.get("scope") != "unit")
     period = svc.Period.year(year)
@@ -91,8 +102,7 @@ def dashboard(unit_id: int):
 @bp.get("/units/<int:unit_id>/report")
 @login_required
 def period_report(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "report.view", unit)
+    unit = _report_unit(unit_id)
     period = _period_args()
     rows, totals = svc.period_report(unit, period)
     return render_template("reports/period.html", unit=unit, ancestors=unit_ancestors(unit),
@@ -102,8 +112,7 @@ def period_report(unit_id: int):
 @bp.get("/units/<int:unit_id>/report.<fmt>")
 @login_required
 def period_report_file(unit_id: int, fmt: str):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "report.view", unit)
+    unit = _report_unit(unit_id)
     period = _period_args()
     rows, totals = svc.period_report(unit, period)
     name = f"bao-cao-{unit.code.lower()}-{period.start:%Y%m%d}-{period.end:%Y%m%d}"

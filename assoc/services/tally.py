@@ -1,0 +1,246 @@
+"""Per-unit monthly roll-ups (UnitTally), kept in step with the records they count.
+
+Whenever a flush adds, changes or deletes a member, dues payment, voucher, award, event or
+donation, the units it touches are noted on the session; when the session commits (or a report
+reads), those units' tallies are rebuilt from their records in the same transaction. A rebuild
+recomputes the unit's rows from scratch, so a tally is never "adjusted" into a wrong state:
+at worst it is rebuilt once too often. Statements that bypass the ORM (bulk imports, merges)
+call `touch()` themselves.
+
+On PostgreSQL, rebuilds of one unit are serialised by an advisory lock taken at commit time, so
+two transactions writing to the same unit cannot each miss the other's rows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from itertools import chain
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, event, exists, func, insert, inspect, select, text
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from ..models import (
+    Donation,
+    DuesPayment,
+    Event,
+    Member,
+    Nomination,
+    TalliedUnit,
+    Unit,
+    UnitTally,
+    Voucher,
+    utcnow,
+)
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+AWARDED = ("approved", "paid")
+HELD = ("held", "closed")
+FIGURES = ("members", "dues_paid", "dues", "money_in", "money_out", "awards", "award_amount",
+           "award_paid", "events", "event_target", "raised", "in_kind")
+PENDING = "tally_pending"
+LOCK_SPACE = 7_301  # first key of pg_advisory_xact_lock(space, unit_id)
+CHUNK = 500         # unit ids per IN list
+
+# The columns whose change moves a figure; other edits (a phone number…) leave tallies alone.
+RELEVANT = {
+    Member: ("unit_id", "status", "joined_on"),
+    DuesPayment: ("unit_id", "member_id", "year", "amount", "paid_on", "voucher_id"),
+    Voucher: ("unit_id", "status", "kind", "amount", "voucher_date"),
+    Nomination: ("unit_id", "status", "amount", "decided_at"),
+    Event: ("unit_id", "status", "starts_at", "target_amount"),
+    Donation: ("unit_id", "method", "amount", "estimated_value", "received_on"),
+}
+
+
+def month_of(day: date) -> int:
+    return day.year * 100 + day.month
+
+
+def vn_month(moment: datetime) -> int:
+    """yyyymm of a stored timestamp's Vietnamese calendar day (SQLite returns naive UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return month_of(moment.astimezone(VN).date())
+
+
+# ---------------------------------------------------------------------------------------------
+# Noting what changed
+# ---------------------------------------------------------------------------------------------
+
+
+def _pending(session: Session) -> dict[str, set[int]]:
+    return session.info.setdefault(PENDING, {"units": set(), "members": set(),
+                                             "vouchers": set()})
+
+
+def touch(unit_ids: Iterable[int] = (), member_ids: Iterable[int] = (),
+          session: Session | None = None) -> None:
+    """Note units (or the units of members) whose records changed behind the ORM's back."""
+    pending = _pending(session or db.session())
+    pending["units"].update(unit_ids)
+    pending["members"].update(member_ids)
+
+
+def _changed(obj, names: tuple[str, ...]) -> bool:
+    attrs = inspect(obj).attrs
+    # A unit set through the relationship (member.unit = ward) shows in "unit", not "unit_id".
+    return any(attrs[name].history.has_changes() for name in (*names, "unit"))
+
+
+def _old_units(obj) -> list[int]:
+    attrs = inspect(obj).attrs
+    return [*(u for u in attrs.unit_id.history.deleted if u is not None),
+            *(u.id for u in attrs.unit.history.deleted if u is not None)]
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changes(session: Session, flush_context) -> None:
+    # Runs with the pre-flush view of new/dirty/deleted and of each attribute's history.
+    pending = None
+    for obj in chain(session.new, session.dirty, session.deleted):
+        names = RELEVANT.get(type(obj))
+        if names is None:
+            continue
+        if obj in session.dirty and not _changed(obj, names):
+            continue
+        pending = pending or _pending(session)
+        pending["units"].update(u for u in (obj.unit_id, *_old_units(obj)) if u is not None)
+        if isinstance(obj, DuesPayment):
+            # Dues paid counts by the member's own unit, which may not be the collecting one.
+            pending["members"].add(obj.member_id)
+            pending["members"].update(inspect(obj).attrs.member_id.history.deleted)
+        elif isinstance(obj, Voucher) and obj not in session.new:
+            # Voiding a dues receipt un-pays its members.
+            pending["vouchers"].add(obj.id)
+
+
+@event.listens_for(Session, "before_commit")
+def _rebuild_before_commit(session: Session) -> None:
+    if session.info.get(PENDING) or session.dirty or session.new or session.deleted:
+        refresh(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(PENDING, None)
+
+
+def refresh(session: Session | None = None) -> None:
+    """Rebuild the tallies of the units this session has touched so far."""
+    session = session or db.session()
+    session.flush()  # so the pending changes are noted before we take them
+    pending = session.info.pop(PENDING, None)
+    if not pending:
+        return
+    units = set(pending["units"])
+    for ids in _chunks(pending["members"]):
+        units.update(session.scalars(select(Member.unit_id).where(Member.id.in_(ids))))
+    for ids in _chunks(pending["vouchers"]):
+        units.update(session.scalars(
+            select(Member.unit_id).join(DuesPayment, DuesPayment.member_id == Member.id)
+            .where(DuesPayment.voucher_id.in_(ids))))
+    rebuild(units, session)
+
+
+def ensure(scope_ids, session: Session | None = None) -> bool:
+    """Make the tallies of the units in `scope_ids` (a select of unit ids) current for this
+    session; returns True if units had to be built (the caller commits them)."""
+    session = session or db.session()
+    refresh(session)
+    missing = session.scalars(select(Unit.id).where(
+        Unit.id.in_(scope_ids), ~exists().where(TalliedUnit.unit_id == Unit.id))).all()
+    if missing:
+        rebuild(missing, session)
+    return bool(missing)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rebuilding from the records
+# ---------------------------------------------------------------------------------------------
+
+
+def rebuild(unit_ids: Iterable[int], session: Session | None = None) -> None:
+    session = session or db.session()
+    ids = sorted(set(unit_ids))
+    if not ids:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        # One lock per unit, taken in id order so two rebuilding transactions cannot deadlock.
+        session.execute(text(
+            "SELECT pg_advisory_xact_lock(:space, u) FROM "
+            "(SELECT unnest(CAST(:ids AS integer[])) AS u ORDER BY 1) AS units"),
+            {"space": LOCK_SPACE, "ids": ids})
+    for chunk in _chunks(ids):
+        session.execute(delete(UnitTally).where(UnitTally.unit_id.in_(chunk)))
+        session.execute(delete(TalliedUnit).where(TalliedUnit.unit_id.in_(chunk)))
+        rows = compute(chunk, session)
+        if rows:
+            session.execute(insert(UnitTally), [
+                {"unit_id": unit_id, "month": month, **figures}
+                for (unit_id, month), figures in rows.items()])
+        now = utcnow()
+        session.execute(insert(TalliedUnit), [{"unit_id": u, "built_at": now} for u in chunk])
+
+
+def compute(unit_ids: list[int], session: Session) -> dict[tuple[int, int], dict[str, int]]:
+    """{(unit id, yyyymm): figures} of these units' own records (seven grouped queries)."""
+    rows: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
+
+    def add(unit_id: int, month: int, **figures: int) -> None:
+        row = rows[unit_id, month]
+        for name, value in figures.items():
+            row[name] += int(value or 0)
+
+    active = Member.status == "active"
+    counted = ~exists().where(Voucher.id == DuesPayment.voucher_id, Voucher.status == "void")
+    for unit_id, joined_on, n in session.execute(
+            select(Member.unit_id, Member.joined_on, func.count())
+            .where(Member.unit_id.in_(unit_ids), active)
+            .group_by(Member.unit_id, Member.joined_on)):
+        add(unit_id, month_of(joined_on) if joined_on else 0, members=n)
+    for unit_id, year, n in session.execute(
+            select(Member.unit_id, DuesPayment.year, func.count(func.distinct(Member.id)))
+            .join(DuesPayment, DuesPayment.member_id == Member.id)
+            .where(Member.unit_id.in_(unit_ids), active, counted)
+            .group_by(Member.unit_id, DuesPayment.year)):
+        add(unit_id, year * 100, dues_paid=n)
+    for unit_id, paid_on, amount in session.execute(
+            select(DuesPayment.unit_id, DuesPayment.paid_on, func.sum(DuesPayment.amount))
+            .where(DuesPayment.unit_id.in_(unit_ids), counted)
+            .group_by(DuesPayment.unit_id, DuesPayment.paid_on)):
+        add(unit_id, month_of(paid_on), dues=amount)
+    for unit_id, day, kind, amount in session.execute(
+            select(Voucher.unit_id, Voucher.voucher_date, Voucher.kind, func.sum(Voucher.amount))
+            .where(Voucher.unit_id.in_(unit_ids), Voucher.status == "valid")
+            .group_by(Voucher.unit_id, Voucher.voucher_date, Voucher.kind)):
+        add(unit_id, month_of(day), **{"money_in" if kind == "receipt" else "money_out": amount})
+    for unit_id, decided_at, status, amount in session.execute(
+            select(Nomination.unit_id, Nomination.decided_at, Nomination.status,
+                   Nomination.amount)
+            .where(Nomination.unit_id.in_(unit_ids), Nomination.status.in_(AWARDED),
+                   Nomination.decided_at.is_not(None))):
+        add(unit_id, vn_month(decided_at), awards=1, award_amount=amount,
+            award_paid=amount if status == "paid" else 0)
+    for unit_id, starts_at, target in session.execute(
+            select(Event.unit_id, Event.starts_at, Event.target_amount)
+            .where(Event.unit_id.in_(unit_ids), Event.status.in_(HELD))):
+        add(unit_id, vn_month(starts_at), events=1, event_target=target)
+    for unit_id, day, method, amount, value in session.execute(
+            select(Donation.unit_id, Donation.received_on, Donation.method,
+                   func.sum(Donation.amount), func.sum(Donation.estimated_value))
+            .where(Donation.unit_id.in_(unit_ids))
+            .group_by(Donation.unit_id, Donation.received_on, Donation.method)):
+        if method == "in_kind":
+            add(unit_id, month_of(day), in_kind=value)
+        else:
+            add(unit_id, month_of(day), raised=amount)
+    return rows
+
+
+def _chunks(ids: Iterable[int]):
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start:start + CHUNK]

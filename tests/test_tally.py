@@ -1,0 +1,214 @@
+"""The monthly roll-ups (services.tally) stay equal to a rebuild from the records after every
+kind of write, including the ones that bypass the ORM, and the dashboards read them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import delete, func, select, update
+
+from assoc.models import TalliedUnit, UnitTally, today
+from assoc.services import events, imports, members, reports, scholarships, tally, treasury
+from assoc.services.reports import Period, Scope
+
+from .builders import (
+    build_event,
+    build_member,
+    build_nomination,
+    build_program,
+    build_voucher,
+    build_workbook,
+    race,
+)
+
+YEAR = today().year
+
+
+def stored(db) -> dict[tuple[int, int], dict[str, int]]:
+    rows = db.session.scalars(select(UnitTally)).all()
+    return {(r.unit_id, r.month): {name: getattr(r, name) for name in tally.FIGURES}
+            for r in rows}
+
+
+def rebuilt(db) -> dict[tuple[int, int], dict[str, int]]:
+    unit_ids = db.session.scalars(select(TalliedUnit.unit_id)).all()
+    return dict(tally.compute(list(unit_ids), db.session))
+
+
+def assert_current(db):
+    """Committed roll-ups equal what a rebuild from the records gives."""
+    db.session.commit()
+    assert stored(db) == rebuilt(db)
+
+
+def test_every_kind_of_write_keeps_the_roll_ups_current(tree, db):
+    ward, branch = tree.ward_a, tree.branch_a
+    # Build every unit once (as the first dashboard would), then write.
+    reports.prepare(tree.city)
+    assert_current(db)
+    a = build_member(ward, "Nguyễn Thị Thu", joined_on=date(YEAR, 3, 5))
+    b = build_member(branch, "Trần Văn Bình", joined_on=date(YEAR - 1, 7, 1))
+    build_member(ward, "Lê Văn Cũ")  # no joining date
+    assert_current(db)
+
+    members.set_dues_rate(None, ward, year=YEAR, amount=60_000)
+    members.set_dues_rate(None, branch, year=YEAR, amount=24_000)
+    paid = members.pay_dues(None, b, year=YEAR)  # collected by the ward, counted for the branch
+    assert_current(db)
+    assert stored(db)[branch.id, YEAR * 100]["dues_paid"] == 1
+
+    members.transfer_member(None, b, tree.ward_b)
+    assert_current(db)
+    assert (branch.id, YEAR * 100) not in stored(db)
+    assert stored(db)[tree.ward_b.id, YEAR * 100]["dues_paid"] == 1
+
+    treasury.void_voucher(None, paid.voucher, "Thu nhầm")
+    assert_current(db)
+    assert (tree.ward_b.id, YEAR * 100) not in stored(db)
+
+    members.end_membership(None, a, reason="Chuyển đi")
+    assert_current(db)
+    members.reinstate(None, a)
+    c = build_member(branch, "Nguyễn Thị Thu", phone="0903 111 222")
+    members.pay_dues(None, c, year=YEAR)
+    assert_current(db)
+    members.merge_members(None, a, c)  # dues move to `a` in one UPDATE
+    assert_current(db)
+    assert stored(db)[ward.id, YEAR * 100]["dues_paid"] == 1
+
+    build_voucher(ward, "receipt", 5_000_000)
+    payment = build_voucher(ward, "payment", 200_000)
+    treasury.void_voucher(None, payment, "Chi nhầm")
+    assert_current(db)
+
+    program = build_program(tree.district_a, quotas={ward: 3})
+    build_voucher(tree.district_a, "receipt", 10_000_000, fund=program.fund)
+    award = build_nomination(program, ward, status="approved")
+    assert_current(db)
+    scholarships.pay_awards(None, program, [award])
+    assert_current(db)
+    assert sum(r["award_paid"] for (u, _), r in stored(db).items() if u == ward.id) == \
+        award.amount
+
+    walk = build_event(ward, status="held", starts_at=datetime(YEAR, 5, 1, 1, tzinfo=UTC))
+    events.record_donation(None, ward, method="cash", event=walk, amount=1_500_000,
+                           anonymous=True)
+    events.record_donation(None, ward, method="in_kind", event=walk, items="Vở", anonymous=True,
+                           quantity=100, estimated_value=800_000)
+    assert_current(db)
+    events.cancel_event(None, build_event(ward, status="planned"), "Mưa bão")
+    assert_current(db)
+
+    book = build_workbook([["Họ và tên", "Ngày vào hội"],
+                           ["Phạm Thị Dung", f"01/02/{YEAR}"],
+                           ["Huỳnh Minh Đức", f"15/02/{YEAR}"]])
+    imports.commit(None, ward, imports.parse(book, "ds.xlsx", ward))  # a bulk INSERT
+    assert_current(db)
+    assert stored(db)[ward.id, YEAR * 100 + 2]["members"] == 2
+
+    members.delete_member(None, db.session.get(type(a), build_member(branch, "Xóa Thử").id))
+    assert_current(db)
+
+
+def test_figures_include_what_this_session_has_not_committed(tree, db):
+    build_member(tree.ward_a, "Nguyễn Văn An", joined_on=date(YEAR, 1, 1))
+    before = reports.member_figures(Scope(tree.city), Period.year(YEAR))
+    members.create_member(None, tree.ward_b, full_name="Trần Thị Bé", joined_on=date(YEAR, 2, 1))
+    after = reports.member_figures(Scope(tree.city), Period.year(YEAR))
+    assert (after.total, after.new) == (before.total + 1, before.new + 1)
+
+
+def test_a_rollback_forgets_the_pending_units(tree, db):
+    build_member(tree.ward_a, "Nguyễn Văn An")
+    members.create_member(None, tree.ward_a, full_name="Trần Thị Bé")
+    db.session.flush()
+    db.session.rollback()
+    assert tally.PENDING not in db.session.info
+    assert reports.member_figures(Scope(tree.ward_a), Period.year(YEAR)).total == 1
+
+
+@pytest.mark.parametrize(("moment", "month"), [
+    (datetime(2026, 1, 31, 16, 59, tzinfo=UTC), 202601),  # 23:59 in Hà Nội
+    (datetime(2026, 1, 31, 17, 0, tzinfo=UTC), 202602),   # 00:00 on 1 February there
+    (datetime(2026, 12, 31, 17, 30), 202701),             # naive, as SQLite returns UTC
+])
+def test_timestamps_fall_in_the_vietnamese_month(moment, month):
+    assert tally.vn_month(moment) == month
+
+
+def test_an_upgraded_database_builds_roll_ups_on_the_first_dashboard(tree, db, client_as):
+    build_member(tree.ward_a, "Nguyễn Văn An")
+    build_voucher(tree.ward_c, "receipt", 700_000)
+    db.session.execute(delete(UnitTally))
+    db.session.execute(delete(TalliedUnit))
+    db.session.commit()
+    page = client_as("viewer", at=tree.city).get(f"/units/{tree.city.id}/dashboard")
+    assert page.status_code == 200
+    db.session.expire_all()
+    built = db.session.scalar(select(func.count()).select_from(TalliedUnit))
+    assert built == db.session.scalar(select(func.count()).select_from(reports.Unit))
+    assert stored(db) == rebuilt(db)
+
+
+def test_period_report_from_roll_ups_equals_the_records(tree, db, monkeypatch):
+    """The same year, once from the roll-ups and once straight from the records."""
+    for unit, joined in [(tree.ward_a, date(YEAR, 1, 1)), (tree.branch_a, date(YEAR, 6, 30)),
+                         (tree.ward_c, date(YEAR - 2, 6, 1)), (tree.board_a, None)]:
+        build_member(unit, "Nguyễn Văn An", joined_on=joined)
+    build_voucher(tree.ward_a, "receipt", 5_000_000)
+    build_voucher(tree.ward_c, "receipt", 9_000_000)
+    program = build_program(tree.district_a, quotas={tree.ward_a: 3, tree.ward_b: 3})
+    build_nomination(program, tree.branch_a, status="approved")
+    build_event(tree.ward_b, status="held", starts_at=datetime(YEAR, 3, 1, tzinfo=UTC))
+    period = Period.year(YEAR)
+    from_tally = reports.period_report(tree.city, period)
+    monkeypatch.setattr(reports, "whole_months", lambda p: False)
+    direct = reports.period_report(tree.city, period)
+
+    def values(report):
+        rows, totals = report
+        return [(r.unit.id if r.unit else None, r.values) for r in rows], totals
+
+    assert values(from_tally) == values(direct)
+    assert from_tally[1]["members"] == 4 and from_tally[1]["new_members"] == 2
+
+
+def test_roll_ups_hold_whole_months_only(tree, db):
+    with pytest.raises(ValueError):
+        reports.member_figures(Scope(tree.city), Period(date(YEAR, 1, 1), date(YEAR, 1, 15)))
+
+
+def test_writers_racing_in_one_unit_are_all_counted(tree, db, racing_app):
+    """Each writer rebuilds the unit at commit; on PostgreSQL they queue on an advisory lock,
+    so none rebuilds from a view that misses another's committed member."""
+    from assoc.extensions import db as sa
+
+    unit_id = tree.ward_a.id
+    reports.prepare(tree.city)
+    db.session.commit()
+
+    def register(i):
+        unit = sa.session.get(reports.Unit, unit_id)
+        members.create_member(None, unit, full_name=f"Người thứ {i}", joined_on=date(YEAR, 1, 1))
+
+    _, errors = race(racing_app, 12, register)
+    assert errors == []
+    db.session.expire_all()
+    assert stored(db) == rebuilt(db)
+    assert stored(db)[unit_id, YEAR * 100 + 1]["members"] == 12
+
+
+def test_rebuild_command_mends_roll_ups_changed_behind_the_apps_back(tree, db, app):
+    build_member(tree.ward_a, "Nguyễn Văn An", joined_on=date(YEAR, 4, 1))
+    db.session.execute(
+        update(UnitTally).values(members=99).execution_options(synchronize_session=False))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["rebuild-rollups", "--unit-code",
+                                                   tree.district_a.code])
+    assert result.exit_code == 0, result.output
+    assert "rebuilt" in result.output
+    db.session.expire_all()
+    assert reports.member_figures(Scope(tree.ward_a), Period.year(YEAR)).total == 1
+    missing = app.test_cli_runner().invoke(args=["rebuild-rollups", "--unit-code", "NOPE"])
+    assert missing.exit_code != 0 and "NOPE" in missing.output
