@@ -23,6 +23,7 @@ from .builders import (
 )
 
 YEAR = today().year
+PAST = YEAR - 1  # dates that are never in the future, whenever the tests run
 
 
 def stored(db) -> dict[tuple[int, int], dict[str, int]]:
@@ -47,7 +48,7 @@ def test_every_kind_of_write_keeps_the_roll_ups_current(tree, db):
     # Build every unit once (as the first dashboard would), then write.
     reports.prepare(tree.city)
     assert_current(db)
-    a = build_member(ward, "Nguyễn Thị Thu", joined_on=date(YEAR, 3, 5))
+    a = build_member(ward, "Nguyễn Thị Thu", joined_on=date(PAST, 3, 5))
     b = build_member(branch, "Trần Văn Bình", joined_on=date(YEAR - 1, 7, 1))
     build_member(ward, "Lê Văn Cũ")  # no joining date
     assert_current(db)
@@ -91,7 +92,7 @@ def test_every_kind_of_write_keeps_the_roll_ups_current(tree, db):
     assert sum(r["award_paid"] for (u, _), r in stored(db).items() if u == ward.id) == \
         award.amount
 
-    walk = build_event(ward, status="held", starts_at=datetime(YEAR, 5, 1, 1, tzinfo=UTC))
+    walk = build_event(ward, status="held", starts_at=datetime(PAST, 5, 1, 1, tzinfo=UTC))
     events.record_donation(None, ward, method="cash", event=walk, amount=1_500_000,
                            anonymous=True)
     events.record_donation(None, ward, method="in_kind", event=walk, items="Vở", anonymous=True,
@@ -101,11 +102,11 @@ def test_every_kind_of_write_keeps_the_roll_ups_current(tree, db):
     assert_current(db)
 
     book = build_workbook([["Họ và tên", "Ngày vào hội"],
-                           ["Phạm Thị Dung", f"01/02/{YEAR}"],
-                           ["Huỳnh Minh Đức", f"15/02/{YEAR}"]])
+                           ["Phạm Thị Dung", f"01/02/{PAST}"],
+                           ["Huỳnh Minh Đức", f"15/02/{PAST}"]])
     imports.commit(None, ward, imports.parse(book, "ds.xlsx", ward))  # a bulk INSERT
     assert_current(db)
-    assert stored(db)[ward.id, YEAR * 100 + 2]["members"] == 2
+    assert stored(db)[ward.id, PAST * 100 + 2]["members"] == 2
 
     members.delete_member(None, db.session.get(type(a), build_member(branch, "Xóa Thử").id))
     assert_current(db)
@@ -114,7 +115,7 @@ def test_every_kind_of_write_keeps_the_roll_ups_current(tree, db):
 def test_figures_include_what_this_session_has_not_committed(tree, db):
     build_member(tree.ward_a, "Nguyễn Văn An", joined_on=date(YEAR, 1, 1))
     before = reports.member_figures(Scope(tree.city), Period.year(YEAR))
-    members.create_member(None, tree.ward_b, full_name="Trần Thị Bé", joined_on=date(YEAR, 2, 1))
+    members.create_member(None, tree.ward_b, full_name="Trần Thị Bé", joined_on=date(YEAR, 1, 1))
     after = reports.member_figures(Scope(tree.city), Period.year(YEAR))
     assert (after.total, after.new) == (before.total + 1, before.new + 1)
 
@@ -151,27 +152,66 @@ def test_an_upgraded_database_builds_roll_ups_on_the_first_dashboard(tree, db, c
     assert stored(db) == rebuilt(db)
 
 
-def test_period_report_from_roll_ups_equals_the_records(tree, db, monkeypatch):
-    """The same year, once from the roll-ups and once straight from the records."""
-    for unit, joined in [(tree.ward_a, date(YEAR, 1, 1)), (tree.branch_a, date(YEAR, 6, 30)),
-                         (tree.ward_c, date(YEAR - 2, 6, 1)), (tree.board_a, None)]:
+def report_world(tree):
+    """Records on both sides of month boundaries, so a range that cuts months is tested."""
+    for unit, joined in [(tree.ward_a, date(PAST, 1, 1)), (tree.branch_a, date(PAST, 1, 20)),
+                         (tree.ward_b, date(PAST, 6, 10)), (tree.ward_c, date(PAST - 2, 6, 1)),
+                         (tree.board_a, None)]:
         build_member(unit, "Nguyễn Văn An", joined_on=joined)
-    build_voucher(tree.ward_a, "receipt", 5_000_000)
-    build_voucher(tree.ward_c, "receipt", 9_000_000)
+    for unit, day, amount in [(tree.ward_a, date(PAST, 1, 14), 5_000_000),
+                              (tree.ward_a, date(PAST, 1, 15), 700_000),
+                              (tree.branch_a, date(PAST, 3, 31), 1_250_000),
+                              (tree.ward_c, date(PAST, 6, 11), 9_000_000)]:
+        build_voucher(unit, "receipt", amount, voucher_date=day)
     program = build_program(tree.district_a, quotas={tree.ward_a: 3, tree.ward_b: 3})
     build_nomination(program, tree.branch_a, status="approved")
-    build_event(tree.ward_b, status="held", starts_at=datetime(YEAR, 3, 1, tzinfo=UTC))
-    period = Period.year(YEAR)
+    build_event(tree.ward_b, status="held", starts_at=datetime(PAST, 1, 31, 18, tzinfo=UTC))
+
+
+def report_values(report):
+    rows, totals = report
+    return [(r.unit.id if r.unit else None, r.values) for r in rows], totals
+
+
+@pytest.mark.parametrize("period", [
+    Period.year(PAST),
+    Period(date(PAST, 1, 15), date(PAST, 6, 10)),   # cuts January and June
+    Period(date(PAST, 1, 15), date(PAST, 1, 31)),   # inside one month
+    Period(date(PAST - 1, 12, 1), date(PAST, 2, 28)),  # whole months across a year
+], ids=["year", "cut-months", "inside-a-month", "across-years"])
+def test_period_report_from_roll_ups_equals_the_records(tree, db, monkeypatch, period):
+    """The same range, once through the roll-ups and once straight from the records."""
+    report_world(tree)
     from_tally = reports.period_report(tree.city, period)
-    monkeypatch.setattr(reports, "whole_months", lambda p: False)
+    monkeypatch.setattr(reports, "split_months", lambda p: (None, [p]))
     direct = reports.period_report(tree.city, period)
+    assert report_values(from_tally) == report_values(direct)
+    assert from_tally[1]["members"] == 5
 
-    def values(report):
-        rows, totals = report
-        return [(r.unit.id if r.unit else None, r.values) for r in rows], totals
 
-    assert values(from_tally) == values(direct)
-    assert from_tally[1]["members"] == 4 and from_tally[1]["new_members"] == 2
+def test_a_cut_range_counts_the_days_at_its_edges(tree, db):
+    report_world(tree)
+    rows, totals = reports.period_report(tree.city, Period(date(PAST, 1, 15), date(PAST, 6, 10)))
+    assert totals["new_members"] == 2       # 20 Jan and 10 Jun, not 1 Jan
+    assert totals["money_in"] == 700_000 + 1_250_000  # not 14 Jan, not 11 Jun
+    assert totals["events"] == 1            # 18:00 UTC on 31 Jan is 1 Feb in Việt Nam
+
+
+@pytest.mark.parametrize(("start", "end", "months", "edges"), [
+    ("2026-01-01", "2026-12-31", ("2026-01-01", "2026-12-31"), []),
+    ("2026-01-15", "2026-06-10", ("2026-02-01", "2026-05-31"),
+     [("2026-01-15", "2026-01-31"), ("2026-06-01", "2026-06-10")]),
+    ("2026-01-15", "2026-01-20", None, [("2026-01-15", "2026-01-20")]),
+    ("2026-01-15", "2026-02-28", ("2026-02-01", "2026-02-28"), [("2026-01-15", "2026-01-31")]),
+    ("2024-02-01", "2024-02-28", None, [("2024-02-01", "2024-02-28")]),  # leap year
+    ("2025-12-02", "2026-01-31", ("2026-01-01", "2026-01-31"), [("2025-12-02", "2025-12-31")]),
+])
+def test_split_months(start, end, months, edges):
+    def p(a, b):
+        return Period(date.fromisoformat(a), date.fromisoformat(b))
+
+    assert reports.split_months(p(start, end)) == (p(*months) if months else None,
+                                                   [p(*e) for e in edges])
 
 
 def test_roll_ups_hold_whole_months_only(tree, db):
@@ -200,7 +240,7 @@ def test_writers_racing_in_one_unit_are_all_counted(tree, db, racing_app):
 
 
 def test_rebuild_command_mends_roll_ups_changed_behind_the_apps_back(tree, db, app):
-    build_member(tree.ward_a, "Nguyễn Văn An", joined_on=date(YEAR, 4, 1))
+    build_member(tree.ward_a, "Nguyễn Văn An", joined_on=date(YEAR, 1, 1))
     db.session.execute(
         update(UnitTally).values(members=99).execution_options(synchronize_session=False))
     db.session.commit()

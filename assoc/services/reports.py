@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, literal, select, union_all
+from sqlalchemy import and_, case, false, func, literal, select, union_all
 
 from ..extensions import db
 from ..models import (
@@ -296,18 +296,23 @@ class ReportRow:
     values: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COLUMNS, 0))
 
 
-def _by_child(parent: Unit, child_of: dict[int, int], unit_column, values, *where):
+def _by_child(parent: Unit, child_of: dict[int, int], unit_column, values, *where,
+              by_date: bool = False):
     """{direct sub-unit id (or the parent's own id): (values…)}.
 
     One query groups the rows by their unit over the parent's sub-tree; the (few hundred) unit
-    groups are then added up under the direct sub-unit whose path they lie in."""
+    groups are then added up under the direct sub-unit whose path they lie in. With `by_date`
+    the query filters on the (few days') date condition only, so the database walks the date
+    index instead of every record of the sub-tree, and units outside it are dropped here."""
+    in_subtree = unit_column.in_(select(Unit.id).where(
+        Unit.path.startswith(parent.path, autoescape=True)))
     rows = db.session.execute(
-        select(unit_column, *values)
-        .where(unit_column.in_(select(Unit.id).where(
-            Unit.path.startswith(parent.path, autoescape=True))), *where)
+        select(unit_column, *values).where(*(() if by_date else (in_subtree,)), *where)
         .group_by(unit_column))
     result: dict[int, list[int]] = {}
     for unit_id, *numbers in rows:
+        if by_date and unit_id != parent.id and unit_id not in child_of:
+            continue
         key = child_of.get(unit_id, parent.id)
         sums = result.setdefault(key, [0] * len(numbers))
         for i, number in enumerate(numbers):
@@ -337,19 +342,21 @@ def period_report(unit: Unit, period: Period) -> tuple[list[ReportRow], dict[str
         for key, values in result.items():
             row = rows.setdefault(key, ReportRow(db.session.get(Unit, key)))
             for name, value in zip(names, values, strict=True):
-                row.values[name] = value
+                row.values[name] += value
 
-    if whole_months(period):
-        tally.ensure(Scope(unit).ids())
-        months = _months(period)
-        put(_by_child(unit, child_of, UnitTally.unit_id, (
-            func.sum(UnitTally.members), _sum(UnitTally.members, months),
-            _sum(UnitTally.dues, months), _sum(UnitTally.money_in, months),
-            _sum(UnitTally.money_out, months), _sum(UnitTally.awards, months),
-            _sum(UnitTally.award_amount, months), _sum(UnitTally.events, months),
-            _sum(UnitTally.raised, months))), *COLUMNS)
-    else:
-        _put_direct(unit, child_of, period, put)
+    # Whole months from the roll-ups (and members now, whatever the range); the days of a
+    # month the range cuts, straight from the records.
+    tally.ensure(Scope(unit).ids())
+    months, edges = split_months(period)
+    in_months = _months(months) if months else false()
+    put(_by_child(unit, child_of, UnitTally.unit_id, (
+        func.sum(UnitTally.members), _sum(UnitTally.members, in_months),
+        _sum(UnitTally.dues, in_months), _sum(UnitTally.money_in, in_months),
+        _sum(UnitTally.money_out, in_months), _sum(UnitTally.awards, in_months),
+        _sum(UnitTally.award_amount, in_months), _sum(UnitTally.events, in_months),
+        _sum(UnitTally.raised, in_months))), *COLUMNS)
+    for edge in edges:
+        _put_direct(unit, child_of, edge, put)
     ordered = [rows[c.id] for c in children] + [r for k, r in rows.items()
                                                 if k != unit.id and k not in
                                                 {c.id for c in children}]
@@ -360,29 +367,47 @@ def period_report(unit: Unit, period: Period) -> tuple[list[ReportRow], dict[str
     return ordered, totals
 
 
+def split_months(period: Period) -> tuple[Period | None, list[Period]]:
+    """The whole months inside `period` (None if there are none) and the days left over at
+    either end: 15 Jan – 10 Jun is Feb–May plus 15–31 Jan and 1–10 Jun."""
+    first = period.start if period.start.day == 1 else \
+        (period.start.replace(day=1) + timedelta(days=32)).replace(day=1)
+    after = period.end + timedelta(days=1)
+    last = period.end if after.day == 1 else period.end.replace(day=1) - timedelta(days=1)
+    if first > last:
+        return None, [period]
+    edges = []
+    if period.start < first:
+        edges.append(Period(period.start, first - timedelta(days=1)))
+    if last < period.end:
+        edges.append(Period(last + timedelta(days=1), period.end))
+    return Period(first, last), edges
+
+
 def _put_direct(unit: Unit, child_of: dict[int, int], period: Period, put) -> None:
-    """The period report's figures straight from the records, for a range that does not
-    start and end on month boundaries (the roll-ups hold whole months)."""
-    tally.ensure(Scope(unit).ids())
-    put(_by_child(unit, child_of, UnitTally.unit_id, (func.sum(UnitTally.members),)),
-        "members")  # members now: the same whatever the range
-    put(_by_child(unit, child_of, Member.unit_id, (func.count(),), Member.status == "active",
+    """The period report's dated figures straight from the records (for days the roll-ups'
+    whole months do not cover); a few days' records, found through the date indexes."""
+
+    def dated(unit_column, values, *where):
+        return _by_child(unit, child_of, unit_column, values, *where, by_date=True)
+
+    put(dated(Member.unit_id, (func.count(),), Member.status == "active",
                   Member.joined_on.between(period.start, period.end)), "new_members")
-    put(_by_child(unit, child_of, DuesPayment.unit_id, (func.sum(DuesPayment.amount),),
+    put(dated(DuesPayment.unit_id, (func.sum(DuesPayment.amount),),
                   DuesPayment.paid_on.between(period.start, period.end), payment_counts()),
         "dues")
-    put(_by_child(unit, child_of, Voucher.unit_id, (
+    put(dated(Voucher.unit_id, (
         func.sum(case((Voucher.kind == "receipt", Voucher.amount), else_=0)),
         func.sum(case((Voucher.kind == "payment", Voucher.amount), else_=0)),
     ), Voucher.status == "valid", Voucher.voucher_date.between(period.start, period.end)),
         "money_in", "money_out")
-    put(_by_child(unit, child_of, Nomination.unit_id, (func.count(), func.sum(Nomination.amount)),
+    put(dated(Nomination.unit_id, (func.count(), func.sum(Nomination.amount)),
                   Nomination.status.in_(AWARDED),
                   within(Nomination.decided_at, period)),
         "awards", "award_amount")
-    put(_by_child(unit, child_of, Event.unit_id, (func.count(),), Event.status.in_(HELD),
+    put(dated(Event.unit_id, (func.count(),), Event.status.in_(HELD),
                   within(Event.starts_at, period)), "events")
-    put(_by_child(unit, child_of, Donation.unit_id, (func.sum(Donation.amount),),
+    put(dated(Donation.unit_id, (func.sum(Donation.amount),),
                   Donation.method != "in_kind",
                   Donation.received_on.between(period.start, period.end)), "raised")
 
