@@ -97,7 +97,7 @@ def percent(part: int, whole: int) -> int:
 def prepare(unit: Unit) -> bool:
     """Bring the roll-ups of `unit`'s sub-tree up to date; True if some had to be built (they
     are worth committing, so the next reader does not build them again)."""
-    return tally.ensure(Scope(unit).ids())
+    return tally.ensure(unit)
 
 
 def whole_months(period: Period) -> bool:
@@ -116,7 +116,7 @@ def _sum(column, when=None):
 
 
 def _tally(scope: Scope, *columns, months=None):
-    tally.ensure(scope.ids())
+    tally.ensure(scope.unit)
     where = [scope.covers(UnitTally.unit_id)]
     if months is not None:
         where.append(months)
@@ -346,7 +346,7 @@ def period_report(unit: Unit, period: Period) -> tuple[list[ReportRow], dict[str
 
     # Whole months from the roll-ups (and members now, whatever the range); the days of a
     # month the range cuts, straight from the records.
-    tally.ensure(Scope(unit).ids())
+    tally.ensure(unit)
     months, edges = split_months(period)
     in_months = _months(months) if months else false()
     put(_by_child(unit, child_of, UnitTally.unit_id, (

@@ -41,6 +41,7 @@ HELD = ("held", "closed")
 FIGURES = ("members", "dues_paid", "dues", "money_in", "money_out", "awards", "award_amount",
            "award_paid", "events", "event_target", "raised", "in_kind")
 PENDING = "tally_pending"
+BUILT = "tally_built_paths"  # sub-trees this session has seen fully built
 LOCK_SPACE = 7_301  # first key of pg_advisory_xact_lock(space, unit_id)
 CHUNK = 500         # unit ids per IN list
 
@@ -126,6 +127,7 @@ def _rebuild_before_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(PENDING, None)
+    session.info.pop(BUILT, None)  # a rolled-back build is gone again
 
 
 def refresh(session: Session | None = None) -> None:
@@ -145,15 +147,21 @@ def refresh(session: Session | None = None) -> None:
     rebuild(units, session)
 
 
-def ensure(scope_ids, session: Session | None = None) -> bool:
-    """Make the tallies of the units in `scope_ids` (a select of unit ids) current for this
-    session; returns True if units had to be built (the caller commits them)."""
+def ensure(unit: Unit, session: Session | None = None) -> bool:
+    """Make the tallies of `unit`'s sub-tree current for this session; returns True if units
+    had to be built (the caller commits them). Once a sub-tree is known to be built, later
+    figures of the same request only apply the session's own pending changes."""
     session = session or db.session()
     refresh(session)
+    built = session.info.setdefault(BUILT, set())
+    if any(unit.path.startswith(path) for path in built):
+        return False
     missing = session.scalars(select(Unit.id).where(
-        Unit.id.in_(scope_ids), ~exists().where(TalliedUnit.unit_id == Unit.id))).all()
+        Unit.path.startswith(unit.path, autoescape=True),
+        ~exists().where(TalliedUnit.unit_id == Unit.id))).all()
     if missing:
         rebuild(missing, session)
+    built.add(unit.path)
     return bool(missing)
 
 
