@@ -23,7 +23,7 @@ from sqlalchemy.orm import selectinload
 from ...extensions import db
 from ...models import DuesPayment, Member, MemberTransfer, Unit, today
 from ...permissions import can, granting_paths, require, scope_query
-from ...services import DomainError, audit, imports
+from ...services import DomainError, audit, imports, tally
 from ...services import members as svc
 from ...views import attach_error, get_or_404, page_arg, safe_next, unit_ancestors
 from . import bp
@@ -92,9 +92,11 @@ def unit_list(unit_id: int):
     unit = get_or_404(Unit, unit_id)
     require(current_user, "member.view", unit)
     filters = svc.ListFilters.from_args(request.args)
-    q = _eager(svc.member_query(current_user, unit, filters))
-    per_page = current_app.config.get("PER_PAGE", 50)
-    page = db.paginate(q, page=page_arg(), per_page=per_page, error_out=False)
+    if tally.ensure(unit):
+        db.session.commit()  # roll-ups (the list's count) built: keep them, as dashboards do
+    page = svc.member_page(current_user, unit, filters, after=request.args.get("after"),
+                           before=request.args.get("before"),
+                           per_page=current_app.config.get("PER_PAGE", 50))
     year = filters.dues_year or today().year
     paid = svc.paid_years([m.id for m in page.items], year)
     return render_template("members/list.html", unit=unit, ancestors=unit_ancestors(unit),
