@@ -140,7 +140,7 @@ def normalise(values: dict[str, Any], *, on: date | None = None) -> Normalised:
     cccd_raw = values.get("cccd")
     if cccd_raw not in (None, ""):
         try:
-            d["cccd"] = normalize_cccd(cccd_raw)
+            d["cccd"] = cccd_value(cccd_raw)
         except ValueError:
             out.errors.append(("cccd", _("Invalid CCCD %(v)s: it must have 12 digits.",
                                          v=_text(cccd_raw))))
@@ -183,6 +183,17 @@ def normalise(values: dict[str, Any], *, on: date | None = None) -> Normalised:
     if d["kind"] == "collective":
         d["representative"] = person_name(d["representative"])
     return out
+
+
+def cccd_value(value: Any) -> str:
+    """A CCCD as typed or read from a cell. Text is never padded: spaces are removed and exactly
+    12 digits must remain. Only a number cell (Excel dropped its leading zeros) is left-padded."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return normalize_cccd(value)
+    text = re.sub(r"\s+", "", clean(str(value))).lstrip("'")
+    if not re.fullmatch(r"\d{12}", text):
+        raise ValueError(f"CCCD {text!r} does not have exactly 12 digits.")
+    return text
 
 
 def _derived(data: dict[str, Any]) -> dict[str, Any]:
