@@ -107,6 +107,7 @@ class ImportRow:
     warnings: list[tuple[str, str]] = field(default_factory=list)
     duplicate_of: str = ""   # the same person (same CCCD): never imported again
     possible_of: str = ""    # maybe the same person (one side has no CCCD): the user chooses
+    unknown_branch: str = ""  # the file names a branch the tree does not have
     unit_id: int | None = None
     unit_name: str = ""
 
@@ -146,6 +147,21 @@ class ImportPreview:
                 "duplicates": len(self.duplicate_rows), "possible": len(self.possible_rows),
                 "errors": len(self.error_rows),
                 "notices": sum(1 for r in self.rows if r.warnings and not r.errors)}
+
+    def notice_groups(self) -> list[dict[str, Any]]:
+        """Notices of the rows that will be imported, one line per distinct notice:
+        {"column", "message", "rows": [row numbers], "branch": unknown branch name or ""}."""
+        groups: dict[tuple[str, str], dict[str, Any]] = {}
+        for row in self.rows:
+            if row.errors:
+                continue
+            for column, message in row.warnings:
+                group = groups.setdefault((column, message), {
+                    "column": column, "message": message, "rows": [], "branch": ""})
+                group["rows"].append(row.row_no)
+                if row.unknown_branch and message.find(row.unknown_branch) >= 0:
+                    group["branch"] = row.unknown_branch
+        return sorted(groups.values(), key=lambda g: -len(g["rows"]))
 
     def to_import(self, possible: Any = ()) -> list[ImportRow]:
         """The rows an import writes: the ready ones, plus the possible duplicates chosen
@@ -396,6 +412,7 @@ def parse(data: bytes, filename: str, unit: Unit, *, on: date | None = None,
         if branch is not None:
             found = branches.get(_unit_key(str(branch)))
             if found is None:
+                item.unknown_branch = clean(str(branch))[:200]
                 item.warnings.append((label_of("branch"), _(
                     "Unknown branch %(v)s: the member is put in %(unit)s.", v=clean(str(branch)),
                     unit=target.name)))
@@ -640,7 +657,8 @@ def rejected_xlsx(preview: ImportPreview) -> bytes:
     for row in preview.rows:
         if row.status == "ok":
             continue
-        reasons = [f"{col}: {msg}" for col, msg in row.errors] or [row.duplicate_of]
+        reasons = [f"{col}: {msg}" for col, msg in row.errors] or [
+            row.duplicate_of or row.possible_of]
         ws.append([row.row_no, *[_excel_safe(v) for v in row.raw], "; ".join(reasons)])
     out = io.BytesIO()
     wb.save(out)
