@@ -21,6 +21,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ... import jobs
 from ...extensions import db
 from ...models import DuesPayment, Member, MemberTransfer, Unit, today
 from ...permissions import can, granting_paths, require, scope_query
@@ -115,6 +116,17 @@ def export(unit_id: int, fmt: str):
     if fmt not in ("xlsx", "csv"):
         abort(404)
     filters = svc.ListFilters.from_args(request.args)
+    limit = current_app.config.get("EXPORT_JOB_ROWS", JOB_EXPORT_ROWS)
+    found = db.session.scalar(select(db.func.count()).select_from(
+        svc.member_query(current_user, unit, filters).order_by(None).limit(limit).subquery()))
+    if found >= limit:
+        job = jobs.create(current_user, unit, "member_export",
+                          _("Export of the members of %(unit)s (%(fmt)s)", unit=unit.name,
+                            fmt=fmt.upper()),
+                          {"format": fmt, "filters": filters.as_args()})
+        db.session.commit()
+        jobs.launch(job)
+        return redirect(url_for("jobs.show", token=job.token))
     members = db.session.scalars(_eager(svc.member_query(current_user, unit, filters))).all()
     audit.record(current_user, "member.export", unit, data={"format": fmt, "rows": len(members),
                                                             **filters.as_args()})
@@ -454,6 +466,8 @@ def _load_import(token: str):
 
 
 SHOW_ROWS = 200  # problem rows shown at once; "show all" and the download give the rest
+JOB_ROWS = 2000  # from this many rows an import runs as a job with a progress page
+JOB_EXPORT_ROWS = 50_000  # from this many rows an export runs as a job
 
 
 def _possible_choice(preview) -> bool | set[int]:
@@ -483,7 +497,26 @@ def import_preview(token: str):
         flash(str(e), "danger")
         return redirect(url_for(".import_upload", unit_id=unit.id))
     status = 200
-    if request.method == "POST" and form.validate_on_submit():
+    if request.method == "POST" and form.validate_on_submit() and (
+            len(preview.rows) >= current_app.config.get("IMPORT_JOB_ROWS", JOB_ROWS)):
+        # A big file: a job with a progress page (the user may leave and come back).
+        if preview.error_rows and not form.valid_only.data:
+            form.valid_only.errors.append(_(
+                "%(n)s rows have errors: nothing was imported. Fix the file, or choose to "
+                "import the valid rows only.", n=len(preview.error_rows)))
+            status = 409
+        else:
+            choice = _possible_choice(preview)
+            job = jobs.create(current_user, unit, "member_import",
+                              _("Import of %(file)s into %(unit)s", file=meta["filename"],
+                                unit=unit.name),
+                              {"upload": token, "valid_only": bool(form.valid_only.data),
+                               "possible": choice if choice is True else sorted(choice)},
+                              total=len(preview.rows))
+            db.session.commit()
+            jobs.launch(job)
+            return redirect(url_for("jobs.show", token=job.token))
+    elif request.method == "POST" and form.validate_on_submit():
         try:
             summary = imports.commit(current_user, unit, preview,
                                      valid_only=bool(form.valid_only.data),
