@@ -12,7 +12,7 @@ from assoc.services import members as svc
 from assoc.services import tally
 from assoc.text import search_key, split_name
 
-from .builders import build_member, build_unit
+from .builders import build_event, build_member, build_unit, build_voucher
 
 GIVEN = ["An", "Bình", "Cường", "Dung", "Giang", "Hà", "Hùng", "Lan"]
 
@@ -173,3 +173,23 @@ def test_list_page_links_to_the_next_page_and_shows_the_count(tree, db, client_a
     assert 'data-testid="list-total"' in html and "60" in html
     second = client.get(nxt.replace("&amp;", "&")).get_data(as_text=True)
     assert 'data-testid="prev-page"' in second and 'data-testid="next-page"' not in second
+
+
+@pytest.mark.parametrize("url, build", [
+    ("/units/{ward}/treasury", lambda unit, i: build_voucher(unit, party_name=f"Người {i}")),
+    ("/events/unit/{ward}", lambda unit, i: build_event(unit, title=f"Ngày hội đọc sách {i}")),
+])
+def test_voucher_and_event_lists_issue_a_bounded_number_of_queries(
+        tree, db, client_as, count_queries, url, build):
+    ward = tree.ward_a
+    client = client_as("chair", ward)
+    counts = []
+    for n in (2, 12):
+        for i in range(n):
+            build(ward, i)
+        path = url.format(ward=ward.id)
+        assert client.get(path).status_code == 200
+        count_queries["n"] = 0
+        assert client.get(path).status_code == 200
+        counts.append(count_queries["n"])
+    assert counts[0] == counts[1] and counts[1] <= 25, counts
