@@ -103,6 +103,12 @@ def main() -> None:
     config = TestConfig()
     config.IMPORT_MAX_BYTES = 200 * 1024 * 1024
     with create_app(config).app_context():
+        from assoc.services import imports
+
+        for label, reader in (("openpyxl", imports._read_xlsx), ("calamine", imports._read_sheet)):
+            start = time.perf_counter()
+            reader(xlsx_data)
+            print(f"read the .xlsx with {label:<9} {time.perf_counter() - start:6.1f} s")
         results = {}
         for name, data in (("rows.csv", csv_data), ("rows.xlsx", xlsx_data)):
             results[name] = raw(data, name)
