@@ -6,9 +6,8 @@ from datetime import date
 import pytest
 
 from assoc.models import today
-from assoc.services import DomainError
+from assoc.services import DomainError, reports
 from assoc.services import periodic as svc
-from assoc.services import reports
 from assoc.services.reports import Period, Scope
 
 from .builders import build_member, build_periodic_template, build_unit, build_user, build_voucher

@@ -356,7 +356,7 @@ def report_xlsx(doc: ReportDocument) -> bytes:
     for name, lines in doc.tables:
         _text_cell(ws, r, 1, name).font = Font(bold=True)
         r += 1
-        for col, text in enumerate((_("Figure"), _("Reported"), _("Computed"), _("Reason")),
+        for col, text in enumerate((_("Figure"), _("Reported"), _("Computed by the system"), _("Reason")),
                                    start=1):
             _text_cell(ws, r, col, text).font = Font(bold=True)
         r += 1

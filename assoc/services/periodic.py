@@ -474,6 +474,7 @@ class BoardRow:
     status: str
     late: bool
     chairs: list[dict] = field(default_factory=list)
+    has_below: bool = False
 
 
 def chairs_of(units: list[Unit]) -> dict[int, list[dict]]:
@@ -510,11 +511,13 @@ def board(template: PeriodicTemplate, unit: Unit) -> list[BoardRow]:
                 .order_by(PeriodicReport.version)):
             reports[report.unit_id] = report
     chairs = chairs_of(below)
+    paths = [u.path for u in participants(template)]
     rows = []
     for u in below:
         report = reports.get(u.id)
         rows.append(BoardRow(u, report, report.status if report else "not_started",
-                             is_late(template, report), chairs.get(u.id, [])))
+                             is_late(template, report), chairs.get(u.id, []),
+                             any(p != u.path and p.startswith(u.path) for p in paths)))
     return rows
 
 
@@ -749,6 +752,43 @@ def new_version(actor: User | None, report: PeriodicReport) -> PeriodicReport:
     db.session.flush()
     audit.record(actor, "periodic.new_version", copy, data={"version": copy.version})
     return copy
+
+
+ACTION_LABELS = {
+    "periodic.start": _l("started the report"),
+    "periodic.save": _l("saved the draft"),
+    "periodic.refresh": _l("brought the computed figures up to date"),
+    "periodic.submit": _l("submitted the report"),
+    "periodic.return": _l("returned the report"),
+    "periodic.accept": _l("accepted the report"),
+    "periodic.new_version": _l("opened a new version for corrections"),
+    "periodic.attach": _l("attached a file"),
+    "periodic.detach": _l("removed a file"),
+    "periodic.export": _l("downloaded the report"),
+}
+
+
+def history_line(entry) -> str:
+    """One audit entry of a report as a sentence's details (no internal keys)."""
+    data = entry.data or {}
+    if entry.action == "periodic.save":
+        changed = data.get("changed") or {}
+        parts = [_("%(row)s: %(old)s → %(new)s", row=_figure_label(k), old=v[0], new=v[1])
+                 for k, v in changed.items() if k != "texts"]
+        if changed.get("texts"):
+            parts.append(_("text sections changed: %(n)s", n=len(changed["texts"])))
+        return "; ".join(parts)
+    if entry.action in ("periodic.return", "periodic.accept") and data.get("comment"):
+        return str(data["comment"])
+    if entry.action in ("periodic.attach", "periodic.detach"):
+        return str(data.get("file", ""))
+    if entry.action in ("periodic.submit", "periodic.accept", "periodic.new_version"):
+        return _("Version %(n)s", n=data.get("version", ""))
+    if entry.action == "periodic.export":
+        return str(data.get("format", "")).upper()
+    if entry.action in ("periodic.start", "periodic.refresh") and data.get("missing"):
+        return _("%(n)s units below not yet included", n=data["missing"])
+    return ""
 
 
 def versions(report: PeriodicReport) -> list[PeriodicReport]:

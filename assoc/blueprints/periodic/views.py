@@ -40,7 +40,8 @@ MAX_ATTACHMENT = 5 * 1024 * 1024
 
 @bp.app_context_processor
 def periodic_labels():
-    return {"PERIODIC_STATUS": svc.STATUS_LABELS, "PERIODIC_KINDS": svc.KIND_LABELS}
+    return {"PERIODIC_STATUS": svc.STATUS_LABELS, "PERIODIC_KINDS": svc.KIND_LABELS,
+            "PERIODIC_ACTIONS": svc.ACTION_LABELS, "history_line": svc.history_line}
 
 
 def _upload_dir() -> Path:
