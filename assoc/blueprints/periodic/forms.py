@@ -59,12 +59,12 @@ class MultiCheckboxField(SelectMultipleField):
 
 class TemplateForm(Form):
     kind = SelectField(_l("Kind of report"), choices=list(KIND_LABELS.items()))
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(_l("Report title"), validators=[DataRequired(), Length(max=200)])
     period_start = VnDateField(_l("Period from"), validators=[InputRequired()],
                                render_kw={"placeholder": "01/01/2026"})
     period_end = VnDateField(_l("Period until"), validators=[InputRequired()],
                              render_kw={"placeholder": "31/12/2026"})
-    due_date = VnDateField(_l("Due on"), validators=[InputRequired()],
+    due_date = VnDateField(_l("Report due on"), validators=[InputRequired()],
                            render_kw={"placeholder": "15/12/2026"})
     levels = MultiCheckboxField(_l("Levels that report"),
                                 choices=[(k, LEVEL_LABELS[k]) for k in REPORTING_LEVELS])

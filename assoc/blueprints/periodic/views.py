@@ -95,7 +95,13 @@ def index():
     my_units = sorted({a.unit for a in current_user.active_assignments()},
                       key=lambda u: (u.depth, u.name))
     template_units = [u for u in my_units if can_edit_periodic_templates(current_user, u)]
-    return render_template("periodic/index.html", templates=templates, my_units=my_units,
+    items = []
+    for template in templates:
+        # the page of the highest unit of the user's that takes part (or the template's own)
+        target = next((u for u in my_units if u.path.startswith(template.unit.path)
+                       and svc.takes_part(template, u)), template.unit)
+        items.append((template, target))
+    return render_template("periodic/index.html", items=items, my_units=my_units,
                            template_units=template_units)
 
 
