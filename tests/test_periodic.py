@@ -233,3 +233,41 @@ def test_a_unit_outside_the_template_cannot_start_a_report(tree, template, chair
         svc.start_report(chair_a, template, other)
     with pytest.raises(DomainError):
         svc.start_report(chair_a, template, tree.branch_a)  # branches do not report here
+
+
+def test_a_compiled_report_travels_up_the_same_way(tree, template, chair_a, db):
+    build_member(tree.ward_a, "Nguyễn Thị Thu")
+    build_member(tree.ward_c, "Mai Văn Minh")
+    district_chair = build_user("chair", tree.district_a)
+    city_chair = build_user("chair", tree.city)
+    ward = submitted(svc.start_report(chair_a, template, tree.ward_a), chair_a, db)
+    svc.accept(district_chair, ward)
+    district = submitted(svc.start_report(district_chair, template, tree.district_a),
+                         district_chair, db)
+    assert district.status == "submitted"
+    assert [m["name"] for m in district.missing] == [tree.ward_b.name]
+    svc.accept(city_chair, district)
+    city = svc.start_report(city_chair, template, tree.city)
+    db.session.commit()
+    values = {f.key: f.computed for f in city.figures}
+    # district_a's accepted compiled report (ward_a's member); district_b has not reported,
+    # so its member (ward_c) is not counted and district_b is named as missing
+    assert values["members.total"] == 1
+    assert [m["name"] for m in city.missing] == [tree.district_b.name]
+    svc.save_draft(city_chair, city, revision=city.revision, figures={},
+                   texts=write_texts(city))
+    svc.submit(city_chair, city)  # nobody above the template's unit: final at once
+    assert city.status == "accepted"
+
+
+def test_editing_a_template_keeps_its_period_once_reports_exist(tree, template, chair_a, db):
+    svc.start_report(chair_a, template, tree.ward_a)
+    values = svc.preset_values("year_end", tree.city, YEAR)
+    values.update(levels=["district", "commune"], due_date=date(YEAR, 12, 20),
+                  groups=["members"])
+    svc.update_template(None, template, **values)
+    assert template.due_date == date(YEAR, 12, 20)
+    assert [s["group"] for s in template.sections if s["kind"] == "figures"] == ["members"]
+    values["period_start"] = date(YEAR, 7, 1)
+    with pytest.raises(DomainError):
+        svc.update_template(None, template, **values)

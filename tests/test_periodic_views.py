@@ -179,8 +179,12 @@ def test_a_submitted_report_cannot_be_edited(tree, report, client_as, db):
     submit_as_ward(report, db)
     client = client_as("chair", at=tree.ward_a)
     response = client.post(f"/periodic/reports/{report.id}/edit", data=texts(
-        report, revision=str(report.revision), save="1"))
-    assert response.status_code == 302
+        report, revision=str(report.revision), save="1",
+        **{"text-achievements": "Viết thêm sau khi đã gửi"}))
+    assert response.status_code == 409
+    body = response.get_data(as_text=True)
+    assert "không thể sửa nữa" in body and "Viết thêm sau khi đã gửi" in body
+    assert client.get(f"/periodic/reports/{report.id}/edit").status_code == 302
     db.session.expire_all()
     assert db.session.get(PeriodicReport, report.id).status == "submitted"
 

@@ -292,11 +292,15 @@ def _edit_page(report, form, *, figures=None, texts=None, error=None, conflict=N
 @login_required
 def edit(report_id: int):
     report = _load_report(report_id, "periodic.submit")
-    if not report.editable:
-        flash(_("This report is %(status)s and can no longer be changed.",
-                status=str(svc.STATUS_LABELS[report.status]).lower()), "warning")
+    locked = _("This report is %(status)s and can no longer be changed.",
+               status=str(svc.STATUS_LABELS[report.status]).lower())
+    if not report.editable and request.method == "GET":
+        flash(locked, "warning")
         return redirect(url_for(".show", report_id=report.id))
     form = FillForm(obj=report)
+    if not report.editable:  # submitted meanwhile: show what was typed, save nothing
+        return _edit_page(report, form, figures=_posted_figures(report),
+                          texts=_posted_texts(report), error=DomainError(locked), code=409)
     if request.method == "GET":
         form.revision.data = str(report.revision)
         return _edit_page(report, form)
