@@ -20,7 +20,8 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import (
@@ -111,17 +112,26 @@ def row_of(key: str) -> FigureRow | None:
 @dataclass(frozen=True)
 class OwnScope(rep.Scope):
     """A unit's sub-tree without the sub-trees of the reporting units below it (those report
-    for themselves). Works with every figure function of services.reports that takes a Scope."""
+    for themselves). Works with every figure function of services.reports that takes a Scope.
+    `own_ids` holds the units left when some are excluded (read once, see own_scope)."""
 
     excluded: tuple[Unit, ...] = ()
+    own_ids: tuple[int, ...] = ()
 
     def covers(self, unit_id_column):
-        condition = super().covers(unit_id_column)
         if not self.excluded:
-            return condition
-        below = select(Unit.id).where(or_(*(Unit.path.startswith(u.path, autoescape=True)
-                                            for u in self.excluded)))
-        return and_(condition, unit_id_column.not_in(below))
+            return super().covers(unit_id_column)
+        return unit_id_column.in_(self.own_ids)
+
+
+def own_scope(unit: Unit, below: list[Unit]) -> OwnScope:
+    if not below:
+        return OwnScope(unit, True)
+    paths = [u.path for u in below]
+    ids = tuple(unit_id for unit_id, path in db.session.execute(
+        select(Unit.id, Unit.path).where(Unit.path.startswith(unit.path, autoescape=True)))
+        if not any(path.startswith(p) for p in paths))
+    return OwnScope(unit, True, tuple(below), ids)
 
 
 @figure_group("members", _l("Members"), [
@@ -254,14 +264,15 @@ def _officers(scope, period):
     FigureRow("coverage.with_chair", _l("– of which with a chair")),
 ])
 def _coverage(scope, period):
+    """Units below with an association, and with a chair. The reporting units below count the
+    units under them in their own reports; here they count as units themselves."""
     on = min(period.end, today())
-    whole = rep.coverage(scope.unit, on)
-    units, chaired = whole.total, whole.with_chair
-    for unit in scope.excluded:  # the reporting units below count theirs
-        below = rep.coverage(unit, on)
-        units -= below.total
-        chaired -= below.with_chair
-    return {"coverage.units": units, "coverage.with_chair": chaired}
+    if scope.excluded:
+        below = {u.id for u in scope.excluded}
+        figures = rep.coverage(scope.unit, on, only=set(scope.own_ids) | below)
+    else:
+        figures = rep.coverage(scope.unit, on)
+    return {"coverage.units": figures.total, "coverage.with_chair": figures.with_chair}
 
 
 def rows_of_template(template: PeriodicTemplate) -> list[FigureRow]:
@@ -270,7 +281,7 @@ def rows_of_template(template: PeriodicTemplate) -> list[FigureRow]:
 
 
 def own_figures(template: PeriodicTemplate, unit: Unit, below: list[Unit]) -> dict[str, int]:
-    scope = OwnScope(unit, True, tuple(below))
+    scope = own_scope(unit, below)
     period = rep.Period(template.period_start, template.period_end)
     rep.prepare(unit)
     values: dict[str, int] = {}
@@ -457,6 +468,7 @@ def accepted_reports(template: PeriodicTemplate, units: list[Unit]) -> dict[int,
     for report in db.session.scalars(select(PeriodicReport).where(
             PeriodicReport.template_id == template.id, PeriodicReport.status == "accepted",
             PeriodicReport.unit_id.in_([u.id for u in units]))
+            .options(selectinload(PeriodicReport.figures))
             .order_by(PeriodicReport.version)):
         result[report.unit_id] = report
     return result
