@@ -211,6 +211,13 @@ def test_attachment_bad_input_and_download(app, tree, report, client_as, tmp_pat
     assert "attachment" in response.headers["Content-Disposition"]
     assert client_as("chair", at=tree.ward_b).get(
         f"/periodic/attachments/{item.id}").status_code == 403
+    stored = tmp_path / item.stored_name
+    assert client_as("chair", at=tree.ward_b).post(
+        f"/periodic/attachments/{item.id}/delete").status_code == 403
+    client.post(f"/periodic/attachments/{item.id}/delete")
+    assert not stored.exists()
+    db.session.expire_all()
+    assert db.session.get(PeriodicReport, report.id).attachments == []
 
 
 def test_review_journey_and_board(tree, report, client_as, db):

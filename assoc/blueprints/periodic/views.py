@@ -482,7 +482,7 @@ def attachment(attachment_id: int):
 def delete_attachment(attachment_id: int):
     item = get_or_404(PeriodicAttachment, attachment_id)
     require(current_user, "periodic.submit", item.report.unit)
-    report_id = item.report_id
+    report_id, stored = item.report_id, _upload_dir() / item.stored_name
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -492,6 +492,7 @@ def delete_attachment(attachment_id: int):
         flash(e.message, "danger")
         return redirect(url_for(".show", report_id=report_id))
     db.session.commit()
+    stored.unlink(missing_ok=True)  # the record is gone: its file goes too
     flash(_("The file is removed."), "success")
     return redirect(url_for(".show", report_id=report_id) + "#attachments")
 
