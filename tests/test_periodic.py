@@ -271,3 +271,13 @@ def test_editing_a_template_keeps_its_period_once_reports_exist(tree, template, 
     values["period_start"] = date(YEAR, 7, 1)
     with pytest.raises(DomainError):
         svc.update_template(None, template, **values)
+
+
+def test_the_national_level_asks_the_provinces(db):
+    from .builders import build_tree
+
+    world = build_tree("national>province_a,province_b>ward_x")
+    template = build_periodic_template(world.national, year=YEAR, levels=("province",))
+    assert svc.participants(template) == [world.province_a, world.province_b]
+    with pytest.raises(DomainError):  # a province cannot ask other provinces
+        build_periodic_template(world.province_a, year=YEAR, levels=("province",))

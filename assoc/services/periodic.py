@@ -26,6 +26,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import (
     EVENT_KINDS,
+    LEVELS,
     PRIORITY_GROUPS,
     Donation,
     Event,
@@ -60,7 +61,7 @@ KIND_LABELS = {
     "year_end": _l("Year-end review"),
     "custom": _l("Other report"),
 }
-REPORTING_LEVELS = ("district", "commune", "branch", "board")
+REPORTING_LEVELS = ("province", "district", "commune", "branch", "board")
 TEMPLATE_LEVELS = ("national", "province")
 MAX_TEXT = 20_000
 MAX_FIGURE = 10**15
@@ -357,7 +358,8 @@ def _check_template(unit: Unit, values: dict) -> dict:
                             "to the last day of a month."), "period_start")
     if due < start:
         raise DomainError(_("The due date cannot be before the period starts."), "due_date")
-    levels = [lvl for lvl in REPORTING_LEVELS if lvl in (values.get("levels") or [])]
+    below = [lvl for lvl in REPORTING_LEVELS if LEVELS[lvl] > LEVELS[unit.level]]
+    levels = [lvl for lvl in below if lvl in (values.get("levels") or [])]
     if not levels:
         raise DomainError(_("Choose at least one level that reports."), "levels")
     groups = [g for g in values.get("groups") or [] if g in CATALOGUE]
@@ -595,8 +597,12 @@ def _check_editable(report: PeriodicReport) -> None:
                             status=str(STATUS_LABELS[report.status]).lower()))
 
 
-def _bump(report: PeriodicReport, revision: int) -> None:
-    """Optimistic check: only the holder of the current revision may save."""
+def _changed_meanwhile() -> str:
+    return _("The report was changed by someone else meanwhile: reload the page and try again.")
+
+
+def _bump(report: PeriodicReport, revision: int, message: str | None = None) -> None:
+    """Optimistic check: only the holder of the current revision may save (or decide)."""
     done = db.session.execute(
         update(PeriodicReport).where(PeriodicReport.id == report.id,
                                      PeriodicReport.revision == revision)
@@ -604,9 +610,9 @@ def _bump(report: PeriodicReport, revision: int) -> None:
         .execution_options(synchronize_session=False))
     if done.rowcount != 1:
         db.session.refresh(report)
-        raise DomainError(_("Someone else saved this report after you opened it. Your text is "
-                            "still in the form below; compare it with the saved version, then "
-                            "save again."), "revision")
+        raise DomainError(message or _("Someone else saved this report after you opened it. "
+                                       "Your text is still in the form below; compare it with "
+                                       "the saved version, then save again."), "revision")
     db.session.refresh(report, ["revision", "updated_at"])
 
 
@@ -704,7 +710,7 @@ def submit(actor: User | None, report: PeriodicReport) -> None:
     report.submitted_at = utcnow()
     report.submitted_by_id = getattr(actor, "id", None)
     report.review_comment = ""
-    report.revision += 1
+    _bump(report, report.revision, _changed_meanwhile())
     db.session.flush()
     audit.record(actor, "periodic.submit", report,
                  data={"version": report.version, "figures": _snapshot(report)})
@@ -725,7 +731,7 @@ def return_report(actor: User | None, report: PeriodicReport, comment: str) -> N
     report.review_comment = comment
     report.reviewed_at = utcnow()
     report.reviewed_by_id = getattr(actor, "id", None)
-    report.revision += 1
+    _bump(report, report.revision, _changed_meanwhile())
     db.session.flush()
     audit.record(actor, "periodic.return", report, data={"comment": comment})
 
@@ -737,7 +743,7 @@ def accept(actor: User | None, report: PeriodicReport, comment: str = "") -> Non
     report.review_comment = (comment or "").strip()[:2000]
     report.reviewed_at = utcnow()
     report.reviewed_by_id = getattr(actor, "id", None)
-    report.revision += 1
+    _bump(report, report.revision, _changed_meanwhile())
     db.session.flush()
     audit.record(actor, "periodic.accept", report,
                  data={"version": report.version, "figures": _snapshot(report)})

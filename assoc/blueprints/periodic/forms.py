@@ -24,6 +24,7 @@ from ...services.periodic import CATALOGUE, KIND_LABELS, REPORTING_LEVELS, TEXT_
 from ...text import parse_date_loose
 
 LEVEL_LABELS = {
+    "province": _l("Province / city"),
     "district": _l("District (before 7/2025)"),
     "commune": _l("Ward / commune"),
     "branch": _l("Branch"),

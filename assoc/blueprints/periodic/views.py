@@ -19,6 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import PeriodicAttachment, PeriodicReport, PeriodicTemplate, Unit, today
@@ -116,6 +117,10 @@ def unit_reports(unit_id: int):
 
 
 def _template_page(form, unit, template=None):
+    from ...models import LEVELS
+
+    form.levels.choices = [(k, label) for k, label in form.levels.choices
+                           if LEVELS[k] > LEVELS[unit.level]]
     return render_template("periodic/template_form.html", form=form, unit=unit,
                            template=template, ancestors=unit_ancestors(unit)), _status(form)
 
@@ -217,10 +222,12 @@ def start(template_id: int, unit_id: int):
         abort(400)
     try:
         report = svc.start_report(current_user, template, unit)
-    except DomainError as e:
-        flash(e.message, "danger")
+        db.session.commit()
+    except (DomainError, IntegrityError) as e:  # IntegrityError: started twice at once
+        db.session.rollback()
+        flash(e.message if isinstance(e, DomainError) else
+              _("This report has already been started."), "danger")
         return redirect(url_for(".board", template_id=template.id, unit_id=unit.id))
-    db.session.commit()
     flash(_("The report is prefilled from the unit's figures. Check them, write the sections "
             "and submit."), "success")
     return redirect(url_for(".edit", report_id=report.id))
