@@ -89,6 +89,10 @@ def test_the_report_is_prefilled_from_the_roll_ups(tree, template, chair_a, db):
     assert values["members.total"] == 2
     assert values["money.in"] == reports.money_figures(Scope(tree.ward_a), period).money_in
     assert values["coverage.units"] == 2  # branch_a and board_a
+    build_user("chair", tree.branch_a)
+    svc.refresh_figures(chair_a, report, report.revision)
+    assert svc.percent_note(svc.row_of("coverage.with_chair"), report) == " (50%)"
+    assert svc.percent_note(svc.row_of("members.total"), report) == ""
     assert report.status == "draft"
     with pytest.raises(DomainError):
         svc.start_report(chair_a, template, tree.ward_a)

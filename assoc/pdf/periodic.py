@@ -31,6 +31,7 @@ class FigureLine:
     corrected: bool
     reason: str
     money: bool
+    percent: str = ""
 
 
 @dataclass
@@ -61,7 +62,8 @@ class ReportDocument:
         on = local_dt(report.submitted_at).date() if report.submitted_at else today()
         tables = [(section["title"], [
             FigureLine(str(row.label), figure.value, figure.computed, figure.corrected,
-                       figure.reason, row.money) for row, figure in rows])
+                       figure.reason, row.money, svc.percent_note(row, report))
+            for row, figure in rows])
             for section, rows in figure_sections]
         texts = [(s["title"], (report.texts or {}).get(s["key"], ""))
                  for s in template.sections if s["kind"] == "text"]
@@ -157,7 +159,8 @@ def report_pdf(doc: ReportDocument) -> bytes:
                  _p(_("Notes"), head)]]
         for i, line in enumerate(lines, start=1):
             data.append([str(i), _p(line.label, cell),
-                         _p(_num(line.value) + (" đ" if line.money else ""), cell_r),
+                         _p(_num(line.value) + (" đ" if line.money else "") + line.percent,
+                            cell_r),
                          _p(_line_note(line), small)])
         table = Table(data, colWidths=[12 * mm, width * 0.45, 32 * mm,
                                        width - 44 * mm - width * 0.45], repeatRows=1)
@@ -278,7 +281,7 @@ def report_docx(doc: ReportDocument) -> bytes:
             cells = table.add_row().cells
             cells[0].text = str(i)
             cells[1].text = nfc(line.label)
-            cells[2].text = _num(line.value) + (" đ" if line.money else "")
+            cells[2].text = _num(line.value) + (" đ" if line.money else "") + line.percent
             cells[2].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
             cells[3].text = nfc(_line_note(line))
     for name, text in doc.texts:

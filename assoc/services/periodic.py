@@ -79,6 +79,7 @@ class FigureRow:
     key: str
     label: object  # a lazy string
     money: bool = False
+    percent_of: str | None = None  # shown with its share of that row ("20 (48%)")
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,8 @@ def own_scope(unit: Unit, below: list[Unit]) -> OwnScope:
 @figure_group("members", _l("Members"), [
     FigureRow("members.total", _l("Members")),
     FigureRow("members.new", _l("New members in the period")),
-    FigureRow("members.dues_paid", _l("Members who paid the year's dues")),
+    FigureRow("members.dues_paid", _l("Members who paid the year's dues"),
+              percent_of="members.total"),
     FigureRow("members.dues", _l("Dues collected"), money=True),
 ])
 def _members(scope, period):
@@ -262,7 +264,8 @@ def _officers(scope, period):
 
 @figure_group("coverage", _l("Coverage"), [
     FigureRow("coverage.units", _l("Units below with an association")),
-    FigureRow("coverage.with_chair", _l("– of which with a chair")),
+    FigureRow("coverage.with_chair", _l("– of which with a chair"),
+              percent_of="coverage.units"),
 ])
 def _coverage(scope, period):
     """Units below with an association, and with a chair. The reporting units below count the
@@ -274,6 +277,17 @@ def _coverage(scope, period):
     else:
         figures = rep.coverage(scope.unit, on)
     return {"coverage.units": figures.total, "coverage.with_chair": figures.with_chair}
+
+
+def percent_note(row: FigureRow, report: PeriodicReport) -> str:
+    """" (48%)" for a row shown as a share of another row of the same report, else ""."""
+    if not row.percent_of:
+        return ""
+    values = {f.key: f.value for f in report.figures}
+    whole = values.get(row.percent_of)
+    if not whole:
+        return ""
+    return f" ({rep.percent(values.get(row.key, 0), whole)}%)"
 
 
 def rows_of_template(template: PeriodicTemplate) -> list[FigureRow]:

@@ -42,7 +42,8 @@ MAX_ATTACHMENT = 5 * 1024 * 1024
 @bp.app_context_processor
 def periodic_labels():
     return {"PERIODIC_STATUS": svc.STATUS_LABELS, "PERIODIC_KINDS": svc.KIND_LABELS,
-            "PERIODIC_ACTIONS": svc.ACTION_LABELS, "history_line": svc.history_line}
+            "PERIODIC_ACTIONS": svc.ACTION_LABELS, "history_line": svc.history_line,
+            "percent_note": svc.percent_note}
 
 
 def _upload_dir() -> Path:
