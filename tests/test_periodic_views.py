@@ -239,6 +239,17 @@ def test_review_journey_and_board(tree, report, client_as, db):
     compiled = db.session.query(PeriodicReport).filter_by(unit_id=tree.district_a.id).one()
     page = district.get(f"/periodic/reports/{compiled.id}").get_data(as_text=True)
     assert tree.ward_b.name in page and "Chưa tổng hợp" in page
+    docx = district.get(f"/periodic/reports/{compiled.id}.docx")
+    with zipfile.ZipFile(io.BytesIO(docx.data)) as z:
+        xml = z.read("word/document.xml").decode()
+    assert "Đơn vị chưa được tổng hợp" in xml and tree.ward_b.name in xml
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(district.get(f"/periodic/reports/{compiled.id}.xlsx").data))
+    sheet = wb["Tổng hợp"]
+    assert [c.value for c in sheet[2]][1:] == [tree.ward_a.name, tree.ward_b.name]
+    members = next(r for r in sheet.iter_rows(min_row=3) if r[0].value == "Hội viên")
+    assert (members[1].value, members[2].value) == (1, "—")
 
 
 def test_exports(tree, report, client_as, db, tmp_path):

@@ -299,16 +299,19 @@ def report_docx(doc: ReportDocument) -> bytes:
     if doc.compiled:
         names, rows = doc.compiled
         para(_("Compiled table: accepted figures of the units below"), bold=True)
-        table = word.add_table(rows=1, cols=1 + len(names))
-        table.style = "Table Grid"
-        for cell, text in zip(table.rows[0].cells, [_("Figure"), *names], strict=True):
-            cell.text = ""
-            cell.paragraphs[0].add_run(nfc(text)).bold = True
-        for label, values in rows:
-            cells = table.add_row().cells
-            cells[0].text = nfc(label)
-            for cell, value in zip(cells[1:], values, strict=True):
-                cell.text = _num(value) if value is not None else "—"
+        for start in range(0, len(names), 4):  # four units a table, as in the PDF
+            chunk = names[start:start + 4]
+            table = word.add_table(rows=1, cols=1 + len(chunk))
+            table.style = "Table Grid"
+            for cell, text in zip(table.rows[0].cells, [_("Figure"), *chunk], strict=True):
+                cell.text = ""
+                cell.paragraphs[0].add_run(nfc(text)).bold = True
+            for label, values in rows:
+                cells = table.add_row().cells
+                cells[0].text = nfc(label)
+                for cell, value in zip(cells[1:], values[start:start + 4], strict=True):
+                    cell.text = _num(value) if value is not None else "—"
+            para("")
     para("")
     sign = word.add_table(rows=1, cols=2)
     left, right = sign.rows[0].cells
