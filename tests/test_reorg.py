@@ -1,0 +1,230 @@
+"""Reorganisation: merge, dissolve, move and rename keep every member, đồng and number."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from flask_babel import force_locale
+from sqlalchemy import func, select
+
+from assoc.extensions import db
+from assoc.models import (
+    AuditEntry,
+    Member,
+    MemberTransfer,
+    Position,
+    RoleAssignment,
+    Unit,
+    UnitChange,
+    Voucher,
+    today,
+)
+from assoc.services import reorg, treasury
+
+from .builders import (
+    build_fund,
+    build_member,
+    build_officer,
+    build_tree,
+    build_user,
+    build_voucher,
+)
+from .test_tally import assert_current
+
+EFFECTIVE = today()
+LAST_DAY = EFFECTIVE - timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages are compared in English (the Vietnamese catalogue is tested elsewhere)."""
+    with force_locale("en"):
+        yield
+
+
+def plan(*lines: str) -> list[reorg.Operation]:
+    return reorg.parse_plan("\n".join([",".join(reorg.PLAN_HEADER), *lines]))
+
+
+def apply(*lines: str, effective: date = EFFECTIVE, **kw):
+    result = reorg.apply_plan(None, plan(*lines), effective, **kw)
+    db.session.commit()
+    return result
+
+
+def code(unit: Unit) -> str:
+    return unit.code
+
+
+def all_balances() -> int:
+    return sum(v.signed_amount for v in db.session.scalars(select(Voucher)))
+
+
+@pytest.fixture
+def world():
+    """district_a → ward_a (branch_a, board_a), ward_b (branch_b); money, members, roles."""
+    tree = build_tree()
+    yesterday = today() - timedelta(days=3)
+    for unit, name in ((tree.ward_a, "Nguyễn Văn Á"), (tree.ward_a, "Trần Thị Bình"),
+                       (tree.ward_b, "Lê Văn Cường"), (tree.branch_a, "Phạm Thị Dung")):
+        build_member(unit, name)
+    build_voucher(tree.ward_a, amount=3_000_000, voucher_date=yesterday)
+    build_voucher(tree.ward_a, amount=2_000_000, method="transfer", voucher_date=yesterday)
+    build_voucher(tree.ward_a, "payment", amount=500_000, voucher_date=yesterday)
+    fund = build_fund(tree.ward_b)
+    build_voucher(tree.ward_b, amount=7_000_000, fund=fund, voucher_date=yesterday)
+    db.session.commit()
+    return tree
+
+
+def test_plan_file_errors_name_the_line():
+    with pytest.raises(reorg.PlanError) as e:
+        plan("merge,,X,,,", "explode,A,,,,", "move,A,,,,P")
+    assert [n for n, _ in e.value.errors] == [2, 3]
+    with pytest.raises(reorg.PlanError) as e:
+        reorg.parse_plan("action,codes\nmerge,A;B,C,,,")
+    assert e.value.errors[0][0] == 1
+
+
+def test_merge_into_a_new_unit_hands_over_everything(world, db):
+    tree = world
+    members_before = db.session.scalar(select(func.count()).select_from(Member))
+    money_before = all_balances()
+    numbers_before = {(v.book_id, v.number) for v in db.session.scalars(select(Voucher))}
+    clerk = build_user("clerk", at=tree.ward_a)
+    officer = build_officer(tree.ward_a, "Võ Thị Em", ("chair", date(2021, 1, 1)))
+
+    result = apply(f"merge,{tree.ward_a.code};{tree.ward_b.code},NEW-W,Hội Khuyến học Phường "
+                   f"Mới,commune,{tree.district_a.code}")
+
+    new = db.session.scalar(select(Unit).where(Unit.code == "NEW-W"))
+    assert new.valid_from == EFFECTIVE and new.parent_id == tree.district_a.id
+    for old in (tree.ward_a, tree.ward_b):
+        db.session.refresh(old)
+        assert old.valid_to == LAST_DAY and old.successor_id == new.id
+        assert treasury.settings_for(old).books_closed_through == EFFECTIVE
+    # Sub-units and members carried over; nobody lost or counted twice.
+    assert {u.id for u in new.children} == {tree.branch_a.id, tree.board_a.id, tree.branch_b.id}
+    assert db.session.scalar(select(func.count()).select_from(Member)) == members_before
+    assert db.session.scalar(select(func.count()).where(Member.unit_id == new.id)) == 3
+    moves = db.session.scalars(select(MemberTransfer).where(MemberTransfer.unit_id == new.id))
+    assert all("Phường Mới" in m.reason for m in moves)
+    history = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "member.transfer")).all()
+    assert len(history) == 3
+    # Money: each fund and method handed over by a pair; totals and old numbers unchanged.
+    assert all_balances() == money_before
+    assert numbers_before <= {(v.book_id, v.number) for v in db.session.scalars(select(Voucher))}
+    for old in (tree.ward_a, tree.ward_b):
+        assert all(treasury.fund_balance(f) == 0 for f in treasury.funds_of(old))
+    funds = {f.code: treasury.fund_balance(f) for f in treasury.funds_of(new)}
+    assert funds == {treasury.GENERAL_FUND_CODE: 4_500_000, "HB": 7_000_000}
+    record = result.summary["handovers"][0]
+    assert {(f["from"], f["method"], f["amount"]) for f in record["funds"]} == {
+        (tree.ward_a.code, "cash", 2_500_000), (tree.ward_a.code, "transfer", 2_000_000),
+        (tree.ward_b.code, "cash", 7_000_000)}
+    pairs = db.session.scalars(select(Voucher).where(Voucher.reason.like("Bàn giao%"))).all()
+    assert len(pairs) == 6 and all(v.voucher_date == EFFECTIVE for v in pairs)
+    # Posts end the day before; roles carried over to the successor.
+    post = db.session.scalar(select(Position).where(Position.officer_id == officer.id))
+    assert post.end_date == LAST_DAY
+    roles = db.session.scalars(select(RoleAssignment).where(
+        RoleAssignment.user_id == clerk.id)).all()
+    assert {(r.unit_id, r.valid_to) for r in roles} == {(tree.ward_a.id, LAST_DAY),
+                                                        (new.id, None)}
+    # History: both predecessors recorded; roll-ups equal a rebuild.
+    changes = db.session.scalars(select(UnitChange).where(UnitChange.successor_id == new.id))
+    assert {c.old_name for c in changes} == {tree.ward_a.name, tree.ward_b.name}
+    assert_current(db)
+
+
+def test_merge_into_an_existing_unit_and_end_roles(world):
+    tree = world
+    chair = build_user("chair", at=tree.ward_b)
+    apply(f"merge,{tree.ward_a.code};{tree.ward_b.code},{tree.ward_a.code},,,",
+          carry_roles=False)
+    db.session.refresh(tree.ward_b)
+    assert tree.ward_b.successor_id == tree.ward_a.id
+    assert tree.ward_a.valid_to is None
+    assert db.session.scalar(select(func.count()).where(Member.unit_id == tree.ward_a.id)) == 3
+    roles = db.session.scalars(select(RoleAssignment).where(
+        RoleAssignment.user_id == chair.id)).all()
+    assert [(r.unit_id, r.valid_to) for r in roles] == [(tree.ward_b.id, LAST_DAY)]
+
+
+def test_dissolve_a_district_and_move_a_ward(world):
+    tree = world
+    apply(f"move,{tree.ward_b.code},,,,{tree.city.code}",
+          f"dissolve,{tree.district_a.code},{tree.city.code},,,{tree.city.code}")
+    for unit in (tree.ward_a, tree.ward_b, tree.district_a):
+        db.session.refresh(unit)
+    assert tree.ward_a.parent_id == tree.city.id and tree.ward_b.parent_id == tree.city.id
+    assert tree.ward_a.path == f"{tree.city.path}{tree.ward_a.id}/"
+    assert tree.district_a.valid_to == LAST_DAY
+    assert tree.district_a.successor_id == tree.city.id
+
+
+def test_rename_keeps_the_old_name_in_history(world):
+    tree = world
+    old_name = tree.ward_a.name
+    apply(f"rename,{tree.ward_a.code},WARD-A2,Hội Khuyến học Phường Mới,,")
+    db.session.refresh(tree.ward_a)
+    assert tree.ward_a.code == "WARD-A2" and tree.ward_a.name == "Hội Khuyến học Phường Mới"
+    change = db.session.scalar(select(UnitChange).where(UnitChange.unit_id == tree.ward_a.id))
+    assert change.old_name == old_name and change.action == "rename"
+
+
+@pytest.mark.parametrize("lines, message", [
+    (["merge,NOPE;{ward_a},{ward_b},,,"], "Unknown unit code NOPE"),
+    (["merge,{ward_a};{ward_b},NEW,,,"], "new_name"),
+    (["merge,{ward_a};{ward_b},{ward_a},,,", "merge,{ward_b};{ward_c},{ward_c},,,"],
+     "already ends on line 2"),
+    (["merge,{ward_a};{ward_b},{ward_a},,,", "move,{branch_b},,,,{ward_b}"], "is closed"),
+    (["move,{district_a},,,,{ward_a}"], "cannot be moved under itself"),
+    (["move,{ward_a},,,,{branch_b}"], "cannot be placed under"),
+])
+def test_bad_plans_name_the_line_and_write_nothing(world, lines, message):
+    tree = world
+    names = {k: v.code for k, v in tree.units.items()}
+    units_before = db.session.scalar(select(func.count()).select_from(Unit))
+    vouchers_before = db.session.scalar(select(func.count()).select_from(Voucher))
+    with pytest.raises(reorg.PlanError) as e:
+        reorg.apply_plan(None, plan(*(line.format(**names) for line in lines)), EFFECTIVE)
+    db.session.rollback()
+    assert message in str(e.value)
+    assert all(n >= 2 for n, _ in e.value.errors)
+    assert db.session.scalar(select(func.count()).select_from(Unit)) == units_before
+    assert db.session.scalar(select(func.count()).select_from(Voucher)) == vouchers_before
+
+
+def test_effective_date_before_the_last_voucher_is_refused(world):
+    tree = world
+    with pytest.raises(reorg.PlanError) as e:
+        reorg.apply_plan(None, plan(f"merge,{tree.ward_a.code};{tree.ward_b.code},"
+                                    f"{tree.ward_a.code},,,"), today() - timedelta(days=5))
+    assert "after the effective date" in str(e.value)
+    with pytest.raises(reorg.PlanError) as e:
+        reorg.apply_plan(None, plan(f"rename,{tree.ward_a.code},,Tên mới,,"),
+                         today() + timedelta(days=1))
+    assert "future" in str(e.value)
+
+
+def test_cli_dry_run_writes_nothing_and_prints_the_summary(app, world, tmp_path):
+    tree = world
+    path = tmp_path / "plan.csv"
+    path.write_text(",".join(reorg.PLAN_HEADER) + "\n"
+                    + f"merge,{tree.ward_a.code};{tree.ward_b.code},{tree.ward_a.code},,,\n",
+                    encoding="utf-8")
+    vouchers_before = db.session.scalar(select(func.count()).select_from(Voucher))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["reorganise", str(path), "--effective",
+                                 EFFECTIVE.isoformat(), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "members moved: 1" in result.output and "Dry run" in result.output
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Voucher)) == vouchers_before
+    result = runner.invoke(args=["reorganise", str(path), "--effective", EFFECTIVE.isoformat()])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(Unit, tree.ward_b.id).valid_to == LAST_DAY
