@@ -1078,6 +1078,8 @@ class ReorgPlan(db.Model):
     __tablename__ = "reorg_plan"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The unit whose sub-tree the plan reorganised (the lowest unit above all it touched).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     effective: Mapped[date] = mapped_column(Date, index=True)
     title: Mapped[str] = mapped_column(String(200), default="")
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -1085,6 +1087,7 @@ class ReorgPlan(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
+    unit: Mapped[Unit | None] = relationship()
     created_by: Mapped[User | None] = relationship()
     changes: Mapped[list[UnitChange]] = relationship(back_populates="plan",
                                                      order_by="UnitChange.id")

@@ -17,7 +17,9 @@ def _money(amount: int) -> str:
 
 
 def print_summary(plan) -> None:
-    for h in plan.summary["handovers"]:
+    from .blueprints.reorg.describe import describe
+
+    for h in map(describe, plan.summary["handovers"]):
         s = h["successor"]
         click.echo(f"{s['code']} {s['name']}")
         if h["predecessors"]:
@@ -28,13 +30,13 @@ def print_summary(plan) -> None:
         for f in h["funds"]:
             click.echo(f"  {f['fund']} ({f['from']}, {f['method']}): {_money(f['amount'])} "
                        f"{f['payment']} → {f['receipt']}")
-        for line in h["moved_items"]:
+        for line in h["moved"]:
             click.echo(f"  moved: {line}")
-        for line in h["open_items"]:
+        for line in h["open"]:
             click.echo(f"  open item: {line}")
-        for line in h["posts_ended"]:
+        for line in h["posts"]:
             click.echo(f"  post ended: {line}")
-        for line in h["roles"]:
+        for line in h["role_lines"]:
             click.echo(f"  role: {line}")
 
 

@@ -228,3 +228,42 @@ def test_cli_dry_run_writes_nothing_and_prints_the_summary(app, world, tmp_path)
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     assert db.session.get(Unit, tree.ward_b.id).valid_to == LAST_DAY
+
+
+def test_a_negative_cash_line_is_netted_and_listed_to_settle(world):
+    """Old books where a cash payment was funded by a transfer receipt: the fund's total goes
+    over, its bank part net of the cash shortfall, and the shortfall is an item to settle."""
+    tree = world
+    fund = next(f for f in treasury.funds_of(tree.ward_b) if f.code == "HB")
+    build_voucher(tree.ward_b, amount=1_000_000, method="transfer", fund=fund,
+                  voucher_date=today() - timedelta(days=2))
+    build_voucher(tree.ward_b, "payment", amount=7_600_000, fund=fund,
+                  voucher_date=today() - timedelta(days=2))  # cash 7.0M - 7.6M = -0.6M
+    money_before = all_balances()
+    result = apply(f"merge,{tree.ward_a.code};{tree.ward_b.code},{tree.ward_a.code},,,")
+    record = result.summary["handovers"][0]
+    assert [(f["fund"], f["method"], f["amount"]) for f in record["funds"]
+            if f["from"] == tree.ward_b.code] == [(fund.name, "transfer", 400_000)]
+    assert {"what": "negative", "fund": fund.name, "unit": tree.ward_b.name,
+            "amount": 600_000} in record["open_items"]
+    assert treasury.fund_balance(fund) == 0 and all_balances() == money_before
+
+
+def test_a_fund_below_zero_stops_the_plan(world):
+    tree = world
+    build_voucher(tree.ward_b, "payment", amount=100, allow_overdraw=True,
+                  voucher_date=today() - timedelta(days=2))
+    with pytest.raises(reorg.PlanError) as e:
+        reorg.apply_plan(None, plan(f"merge,{tree.ward_a.code};{tree.ward_b.code},"
+                                    f"{tree.ward_a.code},,,"), EFFECTIVE)
+    assert "below zero" in str(e.value) and e.value.errors[0][0] == 2
+
+
+def test_roles_never_widen_when_a_district_ends(world):
+    """A district approver does not become a city approver when the district is dissolved."""
+    tree = world
+    approver = build_user("approver", at=tree.district_a)
+    apply(f"dissolve,{tree.district_a.code},{tree.city.code},,,{tree.city.code}")
+    roles = db.session.scalars(select(RoleAssignment).where(
+        RoleAssignment.user_id == approver.id)).all()
+    assert [(r.unit_id, r.valid_to) for r in roles] == [(tree.district_a.id, LAST_DAY)]

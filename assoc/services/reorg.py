@@ -85,12 +85,14 @@ class Handover:
     successor: Unit
     predecessors: list[Unit] = field(default_factory=list)
     members: int = 0
+    # Plain data (names as they were, keys for what to label), rendered in the reader's
+    # language on screen and in Vietnamese on the printed record.
     sub_units: list[str] = field(default_factory=list)
-    funds: list[dict] = field(default_factory=list)  # fund, method, amount, payment, receipt
-    moved_items: list[str] = field(default_factory=list)
-    open_items: list[str] = field(default_factory=list)
-    posts_ended: list[str] = field(default_factory=list)
-    roles: list[str] = field(default_factory=list)
+    funds: list[dict] = field(default_factory=list)  # from, fund, method, amount, payment, receipt
+    moved_items: list[dict] = field(default_factory=list)  # what, count, from
+    open_items: list[dict] = field(default_factory=list)  # what (nominations|sheet|cash), …
+    posts_ended: list[dict] = field(default_factory=list)  # officer, title, title_text, unit
+    roles: list[dict] = field(default_factory=list)  # user, role, to (None: ended)
 
     def as_dict(self) -> dict:
         return {
@@ -239,6 +241,36 @@ def check_plan(ops: list[Operation], effective: date) -> list[tuple[int, str]]:
     return errors
 
 
+def touched_units(ops: list[Operation]) -> tuple[list[Unit], list[Unit]]:
+    """(units the plan moves or closes, units it renames or hands work to) that exist now —
+    what the access rule checks before a plan is previewed or applied."""
+    restructured, edited = {}, {}
+    for op in ops:
+        for code in op.old_codes:
+            unit = _by_code(code)
+            if unit is not None:
+                (edited if op.action == "rename" else restructured)[unit.id] = unit
+        for code in (op.new_code, op.new_parent_code):
+            unit = _by_code(code) if code else None
+            if unit is not None and unit.id not in restructured:
+                edited[unit.id] = unit
+    return list(restructured.values()), list(edited.values())
+
+
+def common_ancestor(units_: list[Unit]) -> Unit | None:
+    """The deepest unit whose sub-tree holds all of `units_`."""
+    if not units_:
+        return None
+    ids = units_[0].ancestor_ids
+    for unit in units_[1:]:
+        other = unit.ancestor_ids
+        n = 0
+        while n < min(len(ids), len(other)) and ids[n] == other[n]:
+            n += 1
+        ids = ids[:n]
+    return db.session.get(Unit, ids[-1]) if ids else None
+
+
 # ---------------------------------------------------------------------------------------------
 # Applying a plan
 # ---------------------------------------------------------------------------------------------
@@ -250,7 +282,10 @@ def apply_plan(actor: User | None, ops: list[Operation], effective: date, *,
     errors = check_plan(ops, effective)
     if errors:
         raise PlanError(errors)
+    restructured, edited = touched_units(ops)
+    scope = common_ancestor(restructured + edited)
     plan = ReorgPlan(effective=effective, title=clean(title), summary={}, status="applied",
+                     unit_id=scope.id if scope else None,
                      created_by_id=getattr(actor, "id", None))
     db.session.add(plan)
     db.session.flush()
@@ -265,7 +300,7 @@ def apply_plan(actor: User | None, ops: list[Operation], effective: date, *,
     plan.summary = {"handovers": [h.as_dict() for h in run.handovers.values()],
                     "operations": len(ops)}
     db.session.flush()
-    audit.record(actor, "reorg.apply", plan, unit=None,
+    audit.record(actor, "reorg.apply", plan, unit=scope,
                  data={"effective": effective, "operations": len(ops),
                        "successors": [h.successor.code for h in run.handovers.values()]})
     return plan
@@ -382,14 +417,7 @@ class _Run:
         return len(ids)
 
     def hand_over_funds(self, old: Unit, target: Unit, record: Handover) -> None:
-        for fund, method, balance in _balances_by_method(old):
-            if balance == 0:
-                continue
-            if balance < 0:
-                raise DomainError(_("%(f)s of %(u)s has a negative %(m)s balance (%(b)s): "
-                                    "correct its books before the handover.", f=fund.name,
-                                    u=old.code, m=_("cash") if method == "cash" else _("bank"),
-                                    b=format_money(balance)))
+        for fund, method, balance in _handover_amounts(old, record):
             into = _successor_fund(self.actor, fund, target)
             out = treasury.issue_voucher(
                 self.actor, old, kind="payment", amount=balance, party_name=target.name,
@@ -407,27 +435,27 @@ class _Run:
     def move_open_work(self, old: Unit, target: Unit, record: Handover) -> None:
         moved = {
             "pledges": (Pledge, Pledge.status == "open"),
-            "planned events": (Event, Event.status == "planned"),
+            "events": (Event, Event.status == "planned"),
             "donors": (Donor, True),
-            "officer records": (Officer, True),
+            "officers": (Officer, True),
         }
-        for label, (model, condition) in moved.items():
+        for what, (model, condition) in moved.items():
             count = db.session.execute(
                 update(model).where(model.unit_id == old.id, condition)
                 .values(unit_id=target.id).execution_options(synchronize_session=False)
             ).rowcount
             if count:
-                record.moved_items.append(f"{count} {label} ({old.code})")
+                record.moved_items.append({"what": what, "count": count, "from": old.name})
         tally.touch(unit_ids=[old.id, target.id])
         drafts = db.session.scalar(select(func.count()).select_from(Nomination).where(
             Nomination.unit_id == old.id, Nomination.status == "draft"))
         if drafts:
-            record.open_items.append(_("%(n)s draft nominations of %(u)s", n=drafts, u=old.name))
+            record.open_items.append({"what": "nominations", "count": drafts, "unit": old.name})
         sheets = db.session.scalars(select(RemunerationSheet).where(
             RemunerationSheet.unit_id == old.id, RemunerationSheet.status == "draft")).all()
         for sheet in sheets:
-            record.open_items.append(_("Draft remuneration sheet %(m)s/%(y)s of %(u)s",
-                                       m=sheet.month, y=sheet.year, u=old.name))
+            record.open_items.append({"what": "sheet", "month": sheet.month, "year": sheet.year,
+                                      "unit": old.name})
 
     def end_posts_and_roles(self, old: Unit, target: Unit, record: Handover) -> None:
         for post in db.session.scalars(select(Position).where(
@@ -436,7 +464,8 @@ class _Run:
             # A post or role that had not started yet never starts (dates kept consistent).
             post.start_date = min(post.start_date, self.last_day)
             post.end_date = self.last_day
-            record.posts_ended.append(f"{post.officer.full_name} ({post.title}, {old.name})")
+            record.posts_ended.append({"officer": post.officer.full_name, "title": post.title,
+                                       "title_text": post.title_text, "unit": old.name})
         for role in db.session.scalars(select(RoleAssignment).where(
                 RoleAssignment.unit_id == old.id, RoleAssignment.valid_to.is_(None)
                 | (RoleAssignment.valid_to > self.last_day))).all():
@@ -445,21 +474,54 @@ class _Run:
             audit.record(self.actor, "role.revoke", role, unit=old,
                          data={"user": role.user.username, "role": role.role,
                                "plan": self.plan.id})
-            carried = self.carry_roles and not db.session.scalar(select(RoleAssignment.id).where(
+            # Roles carry over only to a unit of the same level (wards merging into a ward):
+            # a district approver must not become a city approver because the district ended.
+            held = db.session.scalar(select(RoleAssignment.id).where(
                 RoleAssignment.user_id == role.user_id, RoleAssignment.unit_id == target.id,
                 RoleAssignment.role == role.role, RoleAssignment.valid_to.is_(None)
                 | (RoleAssignment.valid_to >= self.effective)))
+            carried = self.carry_roles and target.level == old.level and held is None
             if carried:
                 units.grant_role(self.actor, role.user, target, role.role,
                                  valid_from=self.effective)
-            record.roles.append(f"{role.user.full_name}: {role.role} "
-                                + ("→ " + target.code if carried else _("ended")))
+            record.roles.append({"user": role.user.full_name, "role": role.role,
+                                 "to": target.name if carried else None})
         db.session.flush()
 
 
 def _open_children(unit: Unit, effective: date) -> list[Unit]:
     return [c for c in db.session.scalars(select(Unit).where(Unit.parent_id == unit.id)).all()
             if c.valid_to is None or c.valid_to >= effective]
+
+
+def _handover_amounts(unit: Unit, record: Handover) -> list[tuple[Fund, str, int]]:
+    """What to hand over of each fund, cash and bank apart. A method whose balance is negative
+    (old records: a cash payment funded by a transfer receipt) is netted against the fund's
+    other method and listed as an item to settle; a fund below zero in total stops the plan."""
+    by_fund: dict[int, dict[str, int]] = {}
+    funds: dict[int, Fund] = {}
+    for fund, method, balance in _balances_by_method(unit):
+        funds[fund.id] = fund
+        by_fund.setdefault(fund.id, {})[method] = balance
+    amounts = []
+    for fund_id, methods in by_fund.items():
+        fund, total = funds[fund_id], sum(methods.values())
+        if total < 0:
+            raise DomainError(_("%(f)s of %(u)s is below zero (%(b)s): correct its books "
+                                "before the handover.", f=fund.name, u=unit.code,
+                                b=format_money(total)))
+        shortfall = -sum(b for b in methods.values() if b < 0)
+        if shortfall:
+            record.open_items.append({"what": "negative", "fund": fund.name, "unit": unit.name,
+                                      "amount": shortfall})
+        for method, balance in sorted(methods.items()):
+            if balance <= 0:
+                continue
+            take = min(balance, shortfall)
+            balance, shortfall = balance - take, shortfall - take
+            if balance:
+                amounts.append((fund, method, balance))
+    return amounts
 
 
 def _balances_by_method(unit: Unit) -> list[tuple[Fund, str, int]]:

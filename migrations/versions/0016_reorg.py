@@ -18,6 +18,7 @@ depends_on = None
 def upgrade():
     op.create_table('reorg_plan',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=True),
     sa.Column('effective', sa.Date(), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('summary', sa.JSON(), nullable=False),
@@ -25,10 +26,12 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_reorg_plan_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_reorg_plan_unit_id_unit')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reorg_plan'))
     )
     with op.batch_alter_table('reorg_plan', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reorg_plan_effective'), ['effective'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reorg_plan_unit_id'), ['unit_id'], unique=False)
 
     op.create_table('unit_change',
     sa.Column('id', sa.Integer(), nullable=False),
