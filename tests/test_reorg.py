@@ -267,3 +267,46 @@ def test_roles_never_widen_when_a_district_ends(world):
     roles = db.session.scalars(select(RoleAssignment).where(
         RoleAssignment.user_id == approver.id)).all()
     assert [(r.unit_id, r.valid_to) for r in roles] == [(tree.district_a.id, LAST_DAY)]
+
+
+def test_the_sample_plan_on_the_demo_loses_nothing(db):
+    """Dissolve Quận 4, merge two of its wards, move the third under the city: members, the
+    sum of every fund's balance and every voucher number stay; old units close with
+    successors; the city's figures for the year before and after are the same."""
+    from pathlib import Path
+
+    from assoc.demo import seed_demo
+    from assoc.services import reports
+
+    seed_demo()
+    db.session.commit()
+    city = db.session.scalar(select(Unit).where(Unit.code == "HCM"))
+    year = reports.Period(date(EFFECTIVE.year, 1, 1), date(EFFECTIVE.year, 12, 31))
+    scope = reports.Scope(city)
+    before = (db.session.scalar(select(func.count()).where(Member.status == "active")),
+              all_balances(),
+              {(v.book_id, v.number, v.amount, v.status) for v in db.session.scalars(
+                  select(Voucher))},
+              reports.member_figures(scope, year), reports.money_figures(scope, year).balance)
+    sample = Path(__file__).resolve().parents[1] / "assoc" / "static" / "samples" / \
+        "reorganise-demo.csv"
+    result = reorg.apply_plan(None, reorg.parse_plan(sample.read_bytes()), EFFECTIVE)
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).where(Member.status == "active")) == before[0]
+    assert all_balances() == before[1]
+    after = {(v.book_id, v.number, v.amount, v.status) for v in db.session.scalars(
+        select(Voucher))}
+    assert before[2] <= after  # every old voucher as it was; only handover pairs added
+    added = db.session.scalars(select(Voucher).where(Voucher.reason.like("Bàn giao%"))).all()
+    assert len(after - before[2]) == len(added) and len(added) % 2 == 0
+    assert sum(v.amount for v in added if v.kind == "receipt") == sum(
+        v.amount for v in added if v.kind == "payment")
+    by_code = {u.code: u for u in db.session.scalars(select(Unit))}
+    assert by_code["HCM-Q4"].successor_id == city.id
+    assert by_code["HCM-Q4-KH"].successor_id == by_code["HCM-KHXC"].id
+    assert by_code["HCM-Q4-XC"].successor_id == by_code["HCM-KHXC"].id
+    assert by_code["HCM-Q4-VH"].parent_id == city.id and by_code["HCM-Q4-VH"].valid_to is None
+    assert len(result.summary["handovers"]) == 2
+    assert_current(db)
+    assert reports.member_figures(scope, year) == before[3]
+    assert reports.money_figures(scope, year).balance == before[4]

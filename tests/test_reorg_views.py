@@ -149,3 +149,34 @@ def test_plan_pages_are_scoped(world, client_as):
     assert outsider.get(f"/reorganisation/plans/{plan.id}/handover/0.pdf").status_code == 403
     assert client.get(f"/reorganisation/plans/{plan.id}/handover/9.pdf").status_code == 404
     assert client.get("/reorganisation/plans/999").status_code == 404
+
+
+def test_one_click_reappointment_of_an_ended_post(world, client_as):
+    from datetime import date
+
+    from assoc.models import Position
+
+    from .builders import build_officer
+
+    officer = build_officer(world.ward_a, "Võ Thị Em", ("chair", date(2021, 1, 1)))
+    client = client_as("chair", world.district_a)
+    post_plan(client, world.district_a, merge_line(world), endpoint="apply")
+    plan = db.session.scalar(select(ReorgPlan))
+    new = db.session.scalar(select(Unit).where(Unit.code == "NEW-W"))
+    old_post = db.session.scalar(select(Position).where(Position.officer_id == officer.id))
+    page = client.get(f"/reorganisation/plans/{plan.id}").get_data(as_text=True)
+    assert f"/reorganisation/plans/{plan.id}/reappoint/{old_post.id}" in page
+    response = client.post(f"/reorganisation/plans/{plan.id}/reappoint/{old_post.id}",
+                           data={"successor_id": new.id})
+    assert response.status_code == 302
+    posts = db.session.scalars(select(Position).where(Position.officer_id == officer.id)).all()
+    assert {(p.unit_id, p.title, p.start_date) for p in posts if p.end_date is None} == {
+        (new.id, "chair", today())}
+    # A post the plan did not end, or another unit named as successor, is refused.
+    other = build_officer(world.ward_c, "Lê Văn Khác", ("chair", date(2021, 1, 1)))
+    other_post = db.session.scalar(select(Position).where(Position.officer_id == other.id))
+    client.post(f"/reorganisation/plans/{plan.id}/reappoint/{other_post.id}",
+                data={"successor_id": new.id})
+    assert db.session.scalar(select(func.count()).where(Position.officer_id == other.id)) == 1
+    assert client.post(f"/reorganisation/plans/{plan.id}/reappoint/{old_post.id}",
+                       data={"successor_id": world.ward_c.id}).status_code == 403

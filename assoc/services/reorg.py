@@ -464,8 +464,9 @@ class _Run:
             # A post or role that had not started yet never starts (dates kept consistent).
             post.start_date = min(post.start_date, self.last_day)
             post.end_date = self.last_day
-            record.posts_ended.append({"officer": post.officer.full_name, "title": post.title,
-                                       "title_text": post.title_text, "unit": old.name})
+            record.posts_ended.append({"post_id": post.id, "officer": post.officer.full_name,
+                                       "title": post.title, "title_text": post.title_text,
+                                       "unit": old.name})
         for role in db.session.scalars(select(RoleAssignment).where(
                 RoleAssignment.unit_id == old.id, RoleAssignment.valid_to.is_(None)
                 | (RoleAssignment.valid_to > self.last_day))).all():
@@ -557,3 +558,19 @@ def plan_for_unit(unit: Unit) -> dict[str, list[UnitChange]]:
         "changes": db.session.scalars(select(UnitChange).where(
             UnitChange.unit_id == unit.id).order_by(UnitChange.effective)).all(),
     }
+
+
+def reappoint(actor: User | None, plan: ReorgPlan, successor: Unit, post_id: int) -> Position:
+    """One click after a merger: the officer takes the same post at the successor from the
+    effective date. Only a post this plan ended for this successor can be re-appointed."""
+    records = [h for h in plan.summary.get("handovers", []) if h["successor"]["id"] == successor.id]
+    if not any(p.get("post_id") == post_id for h in records for p in h["posts_ended"]):
+        raise DomainError(_("This post was not ended by this plan for this unit."))
+    post = db.session.get(Position, post_id)
+    if post is None:
+        raise DomainError(_("This post was not ended by this plan for this unit."))
+    from . import officers
+
+    return officers.add_position(actor, post.officer, unit=successor, title=post.title,
+                                 start_date=plan.effective, term=post.term,
+                                 full_time=post.full_time, title_text=post.title_text)

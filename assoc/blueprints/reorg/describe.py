@@ -57,4 +57,5 @@ def describe(record: dict) -> dict:
             "moved": [_moved(i) for i in record["moved_items"]],
             "open": [_open(i) for i in record["open_items"]],
             "posts": [_post(i) for i in record["posts_ended"]],
+            "post_ids": [i.get("post_id") for i in record["posts_ended"]],
             "role_lines": [_role(i) for i in record["roles"]]}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,7 +17,7 @@ from ...extensions import db
 from ...models import ReorgPlan, Unit
 from ...pdf.handover import handover_pdf
 from ...permissions import can_reorganise, require
-from ...services import reorg
+from ...services import DomainError, reorg
 from ...views import get_or_404, unit_ancestors
 from . import bp
 from .describe import describe
@@ -83,7 +83,7 @@ def plan_form(unit_id: int):
         return _render(unit, form, 400, errors=e.errors)
     finally:
         db.session.rollback()  # a preview writes nothing
-    confirm = ConfirmForm(plan_text=text, effective=form.effective.data.isoformat(),
+    confirm = ConfirmForm(formdata=None, plan_text=text, effective=form.effective.data.isoformat(),
                           carry_roles="1" if form.carry_roles.data else "")
     return _render(unit, form, preview=preview, confirm=confirm)
 
@@ -128,8 +128,9 @@ def _load_plan(plan_id: int) -> ReorgPlan:
 @login_required
 def show(plan_id: int):
     plan = _load_plan(plan_id)
-    return render_template("reorg/plan.html", plan=plan, unit=plan.unit,
-                           handovers=[describe(h) for h in plan.summary.get("handovers", [])],
+    handovers = [{**describe(h), "successor_unit": db.session.get(Unit, h["successor"]["id"])}
+                 for h in plan.summary.get("handovers", [])]
+    return render_template("reorg/plan.html", plan=plan, unit=plan.unit, handovers=handovers,
                            ancestors=unit_ancestors(plan.unit))
 
 
@@ -145,3 +146,21 @@ def handover(plan_id: int, index: int):
         buffer = handover_pdf(plan, describe(record))
     return send_file(buffer, mimetype="application/pdf", download_name=(
         f"bien-ban-ban-giao-{record['successor']['code']}.pdf"))
+
+
+@bp.post("/plans/<int:plan_id>/reappoint/<int:post_id>")
+@login_required
+def reappoint(plan_id: int, post_id: int):
+    plan = _load_plan(plan_id)
+    successor = get_or_404(Unit, request.form.get("successor_id", type=int) or 0)
+    require(current_user, "officer.edit", successor)
+    try:
+        position = reorg.reappoint(current_user, plan, successor, post_id)
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e), "danger")
+    else:
+        db.session.commit()
+        flash(_("%(who)s is appointed at %(unit)s from %(d)s.", who=position.officer.full_name,
+                unit=successor.name, d=plan.effective.strftime("%d/%m/%Y")), "success")
+    return redirect(url_for(".show", plan_id=plan.id))
