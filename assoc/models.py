@@ -304,6 +304,8 @@ class MemberTransfer(db.Model):
     from_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     on: Mapped[date] = mapped_column(Date, default=today)
     reason: Mapped[str] = mapped_column(String(300), default="")
+    # The reorganisation plan that moved the member, if any (an undo moves them back).
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("reorg_plan.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -310,3 +310,59 @@ def test_the_sample_plan_on_the_demo_loses_nothing(db):
     assert_current(db)
     assert reports.member_figures(scope, year) == before[3]
     assert reports.money_figures(scope, year).balance == before[4]
+
+
+def snapshot():
+    """What an undo must put back: every unit's place and state, members' units, balances."""
+    return ({(u.id, u.parent_id, u.path, u.name, u.code, u.valid_to, u.successor_id)
+             for u in db.session.scalars(select(Unit))},
+            {(m.id, m.unit_id) for m in db.session.scalars(select(Member))},
+            {f.id: treasury.fund_balance(f) for u in db.session.scalars(select(Unit))
+             for f in treasury.funds_of(u) if treasury.fund_balance(f)},
+            {(r.id, r.unit_id, r.valid_from, r.valid_to)
+             for r in db.session.scalars(select(RoleAssignment))},
+            {(p.id, p.start_date, p.end_date) for p in db.session.scalars(select(Position))})
+
+
+def test_undo_on_the_same_day_puts_everything_back(world, db):
+    tree = world
+    build_user("chair", at=tree.ward_b)
+    build_officer(tree.ward_a, "Võ Thị Em", ("chair", date(2021, 1, 1)))
+    before = snapshot()
+    result = apply(f"merge,{tree.ward_a.code};{tree.ward_b.code},NEW-W,Hội Khuyến học Phường "
+                   f"Mới,commune,{tree.district_a.code}",
+                   f"dissolve,{tree.district_b.code},{tree.city.code},,,{tree.city.code}")
+    assert reorg.can_undo(result)
+    reorg.undo_plan(None, result)
+    db.session.commit()
+    db.session.expire_all()
+    units_before, *rest_before = before
+    units_after, *rest_after = snapshot()
+    new = db.session.scalar(select(Unit).where(Unit.code == "NEW-W"))
+    assert units_after - units_before == {(new.id, new.parent_id, new.path, new.name, new.code,
+                                           new.valid_from, None)}  # closed from day one
+    assert rest_after == rest_before
+    handovers = db.session.scalars(select(Voucher).where(Voucher.reason.like("Bàn giao%")))
+    assert all(v.is_void for v in handovers)
+    assert result.status == "undone" and not reorg.can_undo(result)
+    assert_current(db)
+
+
+def test_undo_is_refused_once_something_new_was_written(world, db):
+    tree = world
+    result = apply(f"merge,{tree.ward_a.code};{tree.ward_b.code},{tree.ward_a.code},,,")
+    build_member(tree.ward_a, "Người Mới Vào")
+    assert not reorg.can_undo(result)
+    assert [e.action for e in reorg.undo_blockers(result)] == ["member.create"]
+    with pytest.raises(reorg.DomainError, match="cannot be undone"):
+        reorg.undo_plan(None, result)
+
+
+def test_undo_only_on_the_day(world, db):
+    tree = world
+    result = apply(f"merge,{tree.ward_a.code};{tree.ward_b.code},{tree.ward_a.code},,,")
+    result.created_at = result.created_at - timedelta(days=1)
+    db.session.commit()
+    assert not reorg.can_undo(result)
+    with pytest.raises(reorg.DomainError, match="only on the day"):
+        reorg.undo_plan(None, result)

@@ -180,3 +180,21 @@ def test_one_click_reappointment_of_an_ended_post(world, client_as):
     assert db.session.scalar(select(func.count()).where(Position.officer_id == other.id)) == 1
     assert client.post(f"/reorganisation/plans/{plan.id}/reappoint/{old_post.id}",
                        data={"successor_id": world.ward_c.id}).status_code == 403
+
+
+def test_undo_from_the_plan_page(world, client_as):
+    client = client_as("chair", world.district_a)
+    post_plan(client, world.district_a, merge_line(world), endpoint="apply")
+    plan = db.session.scalar(select(ReorgPlan))
+    page = client.get(f"/reorganisation/plans/{plan.id}").get_data(as_text=True)
+    assert f"/reorganisation/plans/{plan.id}/undo" in page
+    outsider = client_as("chair", world.district_b)
+    assert outsider.post(f"/reorganisation/plans/{plan.id}/undo").status_code == 403
+    assert client.get(f"/reorganisation/plans/{plan.id}/undo").status_code == 405
+    response = client.post(f"/reorganisation/plans/{plan.id}/undo")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ReorgPlan, plan.id).status == "undone"
+    assert db.session.get(Unit, world.ward_a.id).valid_to is None
+    assert 'data-testid="plan-undone"' in client.get(
+        f"/reorganisation/plans/{plan.id}").get_data(as_text=True)

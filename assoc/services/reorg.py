@@ -297,12 +297,12 @@ def apply_plan(actor: User | None, ops: list[Operation], effective: date, *,
             raise
         except DomainError as e:
             raise PlanError([(op.line, str(e))]) from e
+    entry = audit.record(actor, "reorg.apply", plan, unit=scope,
+                         data={"effective": effective, "operations": len(ops),
+                               "successors": [h.successor.code for h in run.handovers.values()]})
     plan.summary = {"handovers": [h.as_dict() for h in run.handovers.values()],
-                    "operations": len(ops)}
+                    "operations": len(ops), "undo": {**run.undo, "audit_mark": entry.id}}
     db.session.flush()
-    audit.record(actor, "reorg.apply", plan, unit=scope,
-                 data={"effective": effective, "operations": len(ops),
-                       "successors": [h.successor.code for h in run.handovers.values()]})
     return plan
 
 
@@ -314,6 +314,9 @@ class _Run:
         self.last_day = effective - timedelta(days=1)
         self.carry_roles = carry_roles
         self.handovers: dict[int, Handover] = {}
+        # What an undo on the same day needs to put back (kept in plan.summary["undo"]).
+        self.undo: dict[str, list] = {"created": [], "books": [], "posts": [], "roles": [],
+                                      "granted": [], "vouchers": [], "moved": []}
 
     def unit(self, code: str) -> Unit:
         unit = _by_code(code)
@@ -338,6 +341,7 @@ class _Run:
             target = units.create_unit(
                 self.actor, parent=self.unit(op.new_parent_code), level=op.new_level,
                 code=op.new_code, name=op.new_name, valid_from=self.effective)
+            self.undo["created"].append(target.id)
         elif op.new_name and op.new_name != target.name:
             self.note(target, "rename")
             units.update_unit(self.actor, target, name=op.new_name)
@@ -353,6 +357,7 @@ class _Run:
         parent, successor = self.unit(op.new_parent_code), self.unit(op.new_code)
         self.note(old, "dissolve", successor)
         for child in _open_children(old, self.effective):
+            self.note(child, "move")
             units.move_unit(self.actor, child, parent)
             self.handover(parent).sub_units.append(child.name)
         self.absorb(old, successor, _("Dissolved; work goes to %(u)s", u=successor.name))
@@ -382,6 +387,7 @@ class _Run:
         record.predecessors.append(old)
         for child in _open_children(old, self.effective):
             if child.id != target.id:
+                self.note(child, "move")
                 units.move_unit(self.actor, child, target)
                 record.sub_units.append(child.name)
         record.members += self.move_members(old, target, reason)
@@ -389,6 +395,7 @@ class _Run:
         self.move_open_work(old, target, record)
         self.end_posts_and_roles(old, target, record)
         settings = treasury.settings_for(old)
+        self.undo["books"].append([old.id, _iso(settings.books_closed_through)])
         settings.books_closed_through = self.effective
         db.session.add(settings)
         units.close_unit(self.actor, old, on=max(self.last_day, old.valid_from), reason=reason,
@@ -403,7 +410,8 @@ class _Run:
         text = _("Moved by the merger of %(a)s into %(b)s", a=old.name, b=target.name)
         db.session.execute(insert(MemberTransfer), [
             {"member_id": i, "unit_id": target.id, "from_unit_id": old.id, "on": self.effective,
-             "reason": text[:300], "created_by_id": actor_id, "created_at": now} for i in ids])
+             "reason": text[:300], "plan_id": self.plan.id, "created_by_id": actor_id,
+             "created_at": now} for i in ids])
         db.session.execute(insert(AuditEntry), [
             {"at": now, "user_id": actor_id, "unit_id": target.id, "action": "member.transfer",
              "object_type": "member", "object_id": i,
@@ -427,6 +435,7 @@ class _Run:
                 self.actor, target, kind="receipt", amount=balance, party_name=old.name,
                 reason=f"{HANDOVER_REASON} từ {old.name}", voucher_date=self.effective,
                 method=method, fund=into)
+            self.undo["vouchers"] += [out.id, into_voucher.id]
             record.funds.append({"from": old.code, "fund": fund.name, "into": into.name,
                                  "method": method, "amount": balance,
                                  "payment": out.display_number,
@@ -440,12 +449,14 @@ class _Run:
             "officers": (Officer, True),
         }
         for what, (model, condition) in moved.items():
-            count = db.session.execute(
-                update(model).where(model.unit_id == old.id, condition)
-                .values(unit_id=target.id).execution_options(synchronize_session=False)
-            ).rowcount
-            if count:
-                record.moved_items.append({"what": what, "count": count, "from": old.name})
+            ids = db.session.scalars(select(model.id).where(model.unit_id == old.id,
+                                                            condition)).all()
+            if not ids:
+                continue
+            db.session.execute(update(model).where(model.id.in_(ids)).values(unit_id=target.id)
+                               .execution_options(synchronize_session=False))
+            self.undo["moved"].append([what, old.id, ids])
+            record.moved_items.append({"what": what, "count": len(ids), "from": old.name})
         tally.touch(unit_ids=[old.id, target.id])
         drafts = db.session.scalar(select(func.count()).select_from(Nomination).where(
             Nomination.unit_id == old.id, Nomination.status == "draft"))
@@ -461,6 +472,7 @@ class _Run:
         for post in db.session.scalars(select(Position).where(
                 Position.unit_id == old.id, Position.end_date.is_(None)
                 | (Position.end_date > self.last_day))).all():
+            self.undo["posts"].append([post.id, _iso(post.start_date), _iso(post.end_date)])
             # A post or role that had not started yet never starts (dates kept consistent).
             post.start_date = min(post.start_date, self.last_day)
             post.end_date = self.last_day
@@ -470,6 +482,7 @@ class _Run:
         for role in db.session.scalars(select(RoleAssignment).where(
                 RoleAssignment.unit_id == old.id, RoleAssignment.valid_to.is_(None)
                 | (RoleAssignment.valid_to > self.last_day))).all():
+            self.undo["roles"].append([role.id, _iso(role.valid_from), _iso(role.valid_to)])
             role.valid_from = min(role.valid_from, self.last_day)
             role.valid_to = self.last_day
             audit.record(self.actor, "role.revoke", role, unit=old,
@@ -483,11 +496,19 @@ class _Run:
                 | (RoleAssignment.valid_to >= self.effective)))
             carried = self.carry_roles and target.level == old.level and held is None
             if carried:
-                units.grant_role(self.actor, role.user, target, role.role,
-                                 valid_from=self.effective)
+                self.undo["granted"].append(units.grant_role(
+                    self.actor, role.user, target, role.role, valid_from=self.effective).id)
             record.roles.append({"user": role.user.full_name, "role": role.role,
                                  "to": target.name if carried else None})
         db.session.flush()
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
 
 
 def _open_children(unit: Unit, effective: date) -> list[Unit]:
@@ -574,3 +595,114 @@ def reappoint(actor: User | None, plan: ReorgPlan, successor: Unit, post_id: int
     return officers.add_position(actor, post.officer, unit=successor, title=post.title,
                                  start_date=plan.effective, term=post.term,
                                  full_time=post.full_time, title_text=post.title_text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Undo (the same day, while nothing new was written to the units the plan touched)
+# ---------------------------------------------------------------------------------------------
+
+UNDO_REASON = "Hủy phương án sắp xếp áp dụng nhầm"
+MOVABLE = {"pledges": Pledge, "events": Event, "donors": Donor, "officers": Officer}
+
+
+def _affected_unit_ids(plan: ReorgPlan) -> set[int]:
+    ids = {c.unit_id for c in plan.changes} | {c.successor_id for c in plan.changes
+                                               if c.successor_id}
+    ids |= set(plan.summary.get("undo", {}).get("created", []))
+    return ids
+
+
+def undo_blockers(plan: ReorgPlan) -> list[AuditEntry]:
+    """What stops an undo: later writes in the units the plan touched (every write is in the
+    audit log), or another day. An empty list means the plan can be undone."""
+    undo = plan.summary.get("undo")
+    if plan.status != "applied" or undo is None:
+        return []
+    return db.session.scalars(
+        select(AuditEntry).where(AuditEntry.id > undo["audit_mark"],
+                                 AuditEntry.unit_id.in_(_affected_unit_ids(plan)))
+        .order_by(AuditEntry.id).limit(20)).all()
+
+
+def can_undo(plan: ReorgPlan) -> bool:
+    from zoneinfo import ZoneInfo
+
+    made_on = plan.created_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date() \
+        if plan.created_at.tzinfo else plan.created_at.date()
+    return (plan.status == "applied" and "undo" in plan.summary and made_on == today()
+            and not undo_blockers(plan))
+
+
+def undo_plan(actor: User | None, plan: ReorgPlan) -> ReorgPlan:
+    """Put everything back as it was before the plan; the handover vouchers are voided (their
+    numbers stay), members and records go back, units reopen. Flushes; the caller commits."""
+    if plan.status != "applied" or "undo" not in plan.summary:
+        raise DomainError(_("This plan cannot be undone."))
+    blockers = undo_blockers(plan)
+    if blockers:
+        raise DomainError(_("Records were written after the plan in the units it changed "
+                            "(%(n)s or more), so it cannot be undone: reverse it with a new "
+                            "plan instead.", n=len(blockers)))
+    if not can_undo(plan):
+        raise DomainError(_("A plan can be undone only on the day it was applied."))
+    undo = plan.summary["undo"]
+    affected = _affected_unit_ids(plan)
+    for unit_id, closed in undo["books"]:
+        settings = treasury.settings_for(db.session.get(Unit, unit_id))
+        settings.books_closed_through = _day(closed)
+        db.session.add(settings)
+    db.session.flush()
+    for voucher in db.session.scalars(select(Voucher).where(Voucher.id.in_(undo["vouchers"]))):
+        treasury.void_voucher(actor, voucher, UNDO_REASON)
+    transfers = db.session.execute(select(MemberTransfer.member_id, MemberTransfer.from_unit_id)
+                                   .where(MemberTransfer.plan_id == plan.id)).all()
+    for from_unit, members in _group(transfers).items():
+        for start in range(0, len(members), 5000):
+            db.session.execute(update(Member).where(Member.id.in_(members[start:start + 5000]))
+                               .values(unit_id=from_unit)
+                               .execution_options(synchronize_session=False))
+    db.session.execute(MemberTransfer.__table__.delete().where(
+        MemberTransfer.plan_id == plan.id))
+    for what, old_id, ids in undo["moved"]:
+        model = MOVABLE[what]
+        db.session.execute(update(model).where(model.id.in_(ids)).values(unit_id=old_id)
+                           .execution_options(synchronize_session=False))
+    for post_id, start, end in undo["posts"]:
+        post = db.session.get(Position, post_id)
+        post.start_date, post.end_date = _day(start), _day(end)
+    for role_id, start, end in undo["roles"]:
+        role = db.session.get(RoleAssignment, role_id)
+        role.valid_from, role.valid_to = _day(start), _day(end)
+    for role in db.session.scalars(select(RoleAssignment).where(
+            RoleAssignment.id.in_(undo["granted"]))):
+        audit.record(actor, "role.revoke", role, unit=role.unit,
+                     data={"user": role.user.username, "role": role.role, "plan": plan.id})
+        db.session.delete(role)
+    db.session.flush()
+    changes = sorted(plan.changes, key=lambda c: c.id, reverse=True)
+    for change in changes:  # reopen first: sub-units move back under open units
+        if change.action in ("merge", "dissolve"):
+            unit = db.session.get(Unit, change.unit_id)
+            unit.valid_to, unit.closed_reason, unit.successor_id = None, "", None
+            audit.record(actor, "unit.reopen", unit, data={"plan": plan.id})
+    for change in changes:
+        unit = db.session.get(Unit, change.unit_id)
+        if change.action == "move" and change.old_parent_id:
+            units.move_unit(actor, unit, db.session.get(Unit, change.old_parent_id))
+        elif change.action == "rename":
+            units.update_unit(actor, unit, name=change.old_name, code=change.old_code)
+    for unit in db.session.scalars(select(Unit).where(Unit.id.in_(undo["created"]))):
+        # Vouchers are never deleted, so a unit the plan created stays, closed from day one.
+        unit.valid_to, unit.closed_reason = unit.valid_from, UNDO_REASON
+    tally.touch(unit_ids=affected)
+    plan.status = "undone"
+    db.session.flush()
+    audit.record(actor, "reorg.undo", plan, unit=plan.unit, data={"effective": plan.effective})
+    return plan
+
+
+def _group(pairs) -> dict[int, list[int]]:
+    grouped: dict[int, list[int]] = {}
+    for member_id, from_unit in pairs:
+        grouped.setdefault(from_unit, []).append(member_id)
+    return grouped

@@ -55,6 +55,17 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_unit_change_unit_id'), ['unit_id'], unique=False)
 
 
+    with op.batch_alter_table('member_transfer', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('plan_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_member_transfer_plan_id'), ['plan_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_member_transfer_plan_id_reorg_plan'), 'reorg_plan', ['plan_id'], ['id'])
+
+
 def downgrade():
+    with op.batch_alter_table('member_transfer', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_member_transfer_plan_id_reorg_plan'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_member_transfer_plan_id'))
+        batch_op.drop_column('plan_id')
+
     op.drop_table('unit_change')
     op.drop_table('reorg_plan')

@@ -131,6 +131,7 @@ def show(plan_id: int):
     handovers = [{**describe(h), "successor_unit": db.session.get(Unit, h["successor"]["id"])}
                  for h in plan.summary.get("handovers", [])]
     return render_template("reorg/plan.html", plan=plan, unit=plan.unit, handovers=handovers,
+                           can_undo=reorg.can_undo(plan), blockers=reorg.undo_blockers(plan),
                            ancestors=unit_ancestors(plan.unit))
 
 
@@ -163,4 +164,29 @@ def reappoint(plan_id: int, post_id: int):
         db.session.commit()
         flash(_("%(who)s is appointed at %(unit)s from %(d)s.", who=position.officer.full_name,
                 unit=successor.name, d=plan.effective.strftime("%d/%m/%Y")), "success")
+    return redirect(url_for(".show", plan_id=plan.id))
+
+
+def _require_reorganise(plan: ReorgPlan) -> None:
+    changed = [c.unit for c in plan.changes if c.action != "rename"]
+    renamed = [c.unit for c in plan.changes if c.action == "rename"]
+    successors = [c.successor for c in plan.changes if c.successor is not None]
+    if not can_reorganise(current_user, plan.unit, changed, renamed + successors):
+        abort(403)
+
+
+@bp.post("/plans/<int:plan_id>/undo")
+@login_required
+def undo(plan_id: int):
+    plan = _load_plan(plan_id)
+    _require_reorganise(plan)
+    try:
+        reorg.undo_plan(current_user, plan)
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e), "danger")
+    else:
+        db.session.commit()
+        flash(_("The plan is undone: units, members, records and roles are as before; the "
+                "handover vouchers are void."), "success")
     return redirect(url_for(".show", plan_id=plan.id))
