@@ -17,6 +17,7 @@ BLUEPRINTS = [
     "scholarships",
     "members",
     "periodic",
+    "reorg",
 ]
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0015_periodic'
-down_revision = '0008_tally'
+down_revision = '0016_reorg'
 branch_labels = None
 depends_on = None
 
