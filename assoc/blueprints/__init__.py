@@ -17,6 +17,8 @@ BLUEPRINTS = [
     "scholarships",
     "members",
     "jobs",
+    "periodic",
+    "reorg",
 ]
 
 

@@ -2,7 +2,7 @@
 (SQLite FTS5 trigram kept by triggers, PostgreSQL pg_trgm GIN)
 
 Revision ID: 0013_scale
-Revises: 0008_tally
+Revises: 0015_periodic
 Create Date: 2026-11-29 12:16:01.322339
 
 """
@@ -14,7 +14,7 @@ from assoc import search_index
 
 # revision identifiers, used by Alembic.
 revision = '0013_scale'
-down_revision = '0008_tally'
+down_revision = '0015_periodic'
 branch_labels = None
 depends_on = None
 
