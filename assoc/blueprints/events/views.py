@@ -30,7 +30,7 @@ from ...models import (
 )
 from ...models import CountingSheet as Sheet
 from ...money import parse_amount
-from ...permissions import can, require, scope_query
+from ...permissions import can, load, require, scope_query
 from ...services import DomainError, audit
 from ...services import events as svc
 from ...text import search_key
@@ -329,6 +329,13 @@ def participation(event_id: int):
 # ---------------------------------------------------------------------------------------------
 
 
+def _donor_usable(donor: Donor, unit: Unit) -> bool:
+    """A donor of the unit's own line (its register or one above/below it) that the user may
+    see: the same rule for a pre-filled ?donor_id= as for the hidden field of the form."""
+    return ((donor.unit.is_within(unit) or unit.is_within(donor.unit))
+            and can(current_user, "donation.edit", donor.unit))
+
+
 def _donor_from_form(unit: Unit, form) -> Donor | None:
     """The picked donor (hidden donor_id), a returning one matched by tax code / phone / name,
     or a new entry in the register. None for an anonymous gift without a name."""
@@ -337,7 +344,7 @@ def _donor_from_form(unit: Unit, form) -> Donor | None:
             donor = db.session.get(Donor, int(form.donor_id.data))
         except ValueError:
             donor = None
-        if donor is None or not (donor.unit.is_within(unit) or unit.is_within(donor.unit)):
+        if donor is None or not _donor_usable(donor, unit):
             raise DomainError(_("Choose a donor from this unit's register."), "donor_name")
         return donor
     if not (form.donor_name.data or "").strip():
@@ -359,7 +366,7 @@ def new_donation(unit_id: int):
     pledge = None
     pledge_id = request.values.get("pledge_id", type=int)
     if pledge_id:
-        pledge = get_or_404(Pledge, pledge_id)
+        pledge = load(Pledge, pledge_id, "donation.edit")
         if pledge.unit_id != unit.id:
             abort(404)
     if request.method == "GET":
@@ -373,7 +380,9 @@ def new_donation(unit_id: int):
             form.event_id.data = pledge.event_id or 0
             form.amount.data = pledge.outstanding
         if donor_id:
-            donor = get_or_404(Donor, donor_id)
+            donor = load(Donor, donor_id, "donation.edit")
+            if not _donor_usable(donor, unit):
+                abort(404)
             form.donor_id.data = str(donor.id)
             form.donor_name.data, form.donor_phone.data = donor.name, donor.phone
             form.donor_kind.data, form.donor_tax_code.data = donor.kind, donor.tax_code
@@ -383,7 +392,7 @@ def new_donation(unit_id: int):
             require(current_user, "voucher.issue", unit)
         event = None
         if form.event_id.data:
-            event = get_or_404(Event, form.event_id.data)
+            event = load(Event, form.event_id.data, "event.view")
         try:
             donor = _donor_from_form(unit, form)
             donation = svc.record_donation(
@@ -531,9 +540,12 @@ def donors(unit_id: int):
 def donor(donor_id: int):
     d = get_or_404(Donor, donor_id)
     require(current_user, "donation.edit", d.unit)
-    history = svc.donor_history(d)
-    pledges = db.session.scalars(select(Pledge).where(Pledge.donor_id == d.id)
-                                 .order_by(Pledge.id.desc())).all()
+    # Gifts recorded by units the viewer does not see (a district above the ward that keeps
+    # the donor) stay out of the page.
+    history = [x for x in svc.donor_history(d) if can(current_user, "event.view", x.unit)]
+    pledges = [p for p in db.session.scalars(select(Pledge).where(Pledge.donor_id == d.id)
+                                             .order_by(Pledge.id.desc()))
+               if can(current_user, "event.view", p.unit)]
     return render_template("events/donor.html", donor=d, unit=d.unit, history=history,
                            pledges=pledges, ancestors=unit_ancestors(d.unit),
                            total=sum(x.value for x in history))
@@ -561,7 +573,7 @@ def new_pledge(unit_id: int):
     if request.method == "GET":
         form.event_id.data = request.args.get("event_id", 0, type=int)
     if form.validate_on_submit():
-        event = get_or_404(Event, form.event_id.data) if form.event_id.data else None
+        event = load(Event, form.event_id.data, "event.view") if form.event_id.data else None
         try:
             donor = _donor_from_form(unit, form)
             if donor is None:

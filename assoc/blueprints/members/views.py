@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...models import DuesPayment, Member, MemberTransfer, Unit, today
-from ...permissions import can, granting_paths, require, scope_query
+from ...permissions import can, can_collect_dues, granting_paths, load, require, scope_query
 from ...services import DomainError, audit, imports
 from ...services import members as svc
 from ...views import attach_error, get_or_404, page_arg, safe_next, unit_ancestors
@@ -348,8 +348,9 @@ def delete(member_id: int):
 @bp.post("/<int:member_id>/dues")
 @login_required
 def pay(member_id: int):
-    member = get_or_404(Member, member_id)
-    require(current_user, "dues.collect", member.unit)
+    member = load(Member, member_id, "dues.collect")
+    if not can_collect_dues(current_user, member):  # the receipt goes into the ward's own book
+        abort(403)
     form = DuesPayForm()
     back = safe_next(request.form.get("next"), url_for(".show", member_id=member.id))
     if not form.validate_on_submit():

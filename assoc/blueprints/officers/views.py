@@ -3,7 +3,6 @@ monthly remuneration sheets (PDF, Excel) and yearly reports."""
 
 from __future__ import annotations
 
-import io
 import uuid
 from datetime import date
 
@@ -96,8 +95,14 @@ def unit_officers(unit_id: int):
     per_page, page = 50, page_arg()
     shown = found[(page - 1) * per_page: page * per_page]
     on = today()
+    # An officer kept elsewhere may hold posts in units the viewer does not see (a sibling
+    # ward): list only the posts the viewer may see, and the phone only to those who may open
+    # the officer's own record.
+    posts = {o.id: [p for p in o.active_positions(on) if can(current_user, "officer.view", p.unit)]
+             for o in shown}
+    phones = {o.id for o in shown if can(current_user, "officer.view", o.unit)}
     return render_template("officers/list.html", unit=unit, ancestors=unit_ancestors(unit),
-                           officers=shown, total=len(found), page=page,
+                           officers=shown, total=len(found), page=page, posts=posts, phones=phones,
                            pages=max(1, -(-len(found) // per_page)), term=term, on=on)
 
 
@@ -543,10 +548,10 @@ def sheet_xlsx(sheet_id: int):
 
 
 def _xlsx(workbook, filename: str) -> Response:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
+    from ...exports import workbook_bytes
+
     return Response(
-        buffer.getvalue(),
+        workbook_bytes(workbook),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

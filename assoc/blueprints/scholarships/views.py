@@ -178,6 +178,13 @@ def _filters():
     }
 
 
+def _visible_usage(program):
+    """Quota usage of the units the user may see: a ward nominating in a district program sees
+    its own quota, not the other wards' counts."""
+    return [u for u in scholarships.quota_usage(program)
+            if can(current_user, "nomination.view", u.quota.unit)]
+
+
 def _scoped_nominations(program, **filters) -> list[Nomination]:
     q, group = scholarships.nominations_query(program, **filters)
     q = scope_query(q, current_user, "nomination.view")
@@ -199,8 +206,9 @@ def program(program_id: int):
     pay_form.voucher_date.data = today()
     return render_template(
         "scholarships/program.html", program=program, unit=program.unit,
-        ancestors=unit_ancestors(program.unit), usage=scholarships.quota_usage(program),
-        totals=scholarships.program_usage(program), nominations=nominations,
+        ancestors=unit_ancestors(program.unit), usage=_visible_usage(program),
+        totals=scholarships.program_usage(program) if can(
+            current_user, "program.view", program.unit) else None, nominations=nominations,
         filters=filters, decidable=decidable, decision_form=DecisionForm(),
         payable=payable, pay_form=pay_form,
         fund_balance=treasury.fund_balance(program.fund) if can(

@@ -3,7 +3,6 @@ book (screen, PDF, Excel), settings, and the public verification page."""
 
 from __future__ import annotations
 
-import io
 import uuid
 from datetime import date
 
@@ -384,11 +383,11 @@ def _cash_book_xlsx(book) -> bytes:
     bold = Font(bold=True)
 
     def cells(values, strong=False):
-        from openpyxl.cell import WriteOnlyCell
+        from ...exports import xlsx_cell
 
         out = []
         for value in values:
-            cell = WriteOnlyCell(ws, value=value)
+            cell = xlsx_cell(ws, value)
             if strong:
                 cell.font = bold
             if isinstance(value, int) and not isinstance(value, bool):
@@ -400,7 +399,7 @@ def _cash_book_xlsx(book) -> bytes:
 
     ws.append(cells([book.unit.name], strong=True))
     ws.append(cells([f"SỔ QUỸ TIỀN MẶT — {book.fund.name}"], strong=True))
-    ws.append([f"Từ ngày {book.date_from:%d/%m/%Y} đến ngày {book.date_to:%d/%m/%Y}"])
+    ws.append(cells([f"Từ ngày {book.date_from:%d/%m/%Y} đến ngày {book.date_to:%d/%m/%Y}"]))
     ws.append(cells(["Ngày ghi sổ", "Ngày chứng từ", "Số phiếu thu", "Số phiếu chi", "Diễn giải",
                      "Thu", "Chi", "Tồn", "Ghi chú"], strong=True))
     ws.append(cells(["", "", "", "", "Số dư đầu kỳ", None, None, book.opening, ""], strong=True))
@@ -414,9 +413,9 @@ def _cash_book_xlsx(book) -> bytes:
     ws.append(cells(["", "", "", "", "Cộng phát sinh trong kỳ", book.total_in, book.total_out,
                      None, ""], strong=True))
     ws.append(cells(["", "", "", "", "Số dư cuối kỳ", None, None, book.closing, ""], strong=True))
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    from ...exports import workbook_bytes
+
+    return workbook_bytes(wb)
 
 
 @bp.route("/units/<int:unit_id>/treasury/settings", methods=["GET", "POST"])
