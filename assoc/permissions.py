@@ -44,7 +44,7 @@ CHAIR_ACTIONS = (
     CLERK_ACTIONS
     | TREASURER_ACTIONS
     | APPROVER_ACTIONS
-    | {"unit.edit", "role.manage", "officer.edit", "fund.overdraw", "member.merge"}
+    | {"unit.edit", "role.manage", "officer.edit", "fund.overdraw", "member.merge", "unit.export"}
 )
 ADMIN_ACTIONS = CHAIR_ACTIONS | {"role.grant_admin", "user.manage", "salary.edit"}
 

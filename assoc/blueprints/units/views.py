@@ -11,6 +11,7 @@ from ...permissions import (
     assignable_roles,
     can,
     can_restructure,
+    load,
     require,
     scope_query,
 )
@@ -84,6 +85,23 @@ def show(unit_id: int):
     active_roles = [r for r in roles if r.is_active()]
     return render_template("units/show.html", unit=unit, ancestors=ancestors, children=children,
                            counts=counts, roles=active_roles)
+
+
+@bp.get("/<int:unit_id>/data.zip")
+@login_required
+def data_zip(unit_id: int):
+    """The chair's copy of the sub-tree's data: members, vouchers, funds, events (.xlsx each)."""
+    from flask import Response
+
+    from ...services.unit_export import subtree_zip
+
+    unit = load(Unit, unit_id, "unit.export")
+    body, counts = subtree_zip(current_user, unit)
+    audit.record(current_user, "unit.export", unit, data={"format": "zip", **counts})
+    db.session.commit()  # the one write a GET may make: who downloaded what
+    name = f"du-lieu-{unit.code.lower()}-{today():%Y%m%d}.zip"
+    return Response(body, mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 
