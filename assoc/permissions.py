@@ -9,6 +9,8 @@ Special rules (e.g. nobody decides on nominations from a unit where they nominat
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, g, has_request_context
 from sqlalchemy import false, or_
 
@@ -226,6 +228,7 @@ def _nominating_paths_since(user: User, program) -> list[str]:
     opened = program.window_start
     if program.created_at is not None:
         opened = min(opened, program.created_at.date())
+    opened -= timedelta(days=1)  # a role revoked today ends "yesterday" but was held today
     return [
         a.unit.path for a in user.assignments
         if "nomination.edit" in ROLE_ACTIONS.get(a.role, ())
