@@ -18,12 +18,11 @@ failures are reported together.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-from pathlib import Path
 from dataclasses import dataclass, field
 from datetime import date
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -301,12 +300,6 @@ def harvest(client, urls) -> dict[str, dict]:
             if action in ("/logout", "/login"):
                 continue
             found.setdefault(action, fill(form["fields"]))
-            if os.environ.get("ACCESS_CONTROL"):  # debugging: does the form as filled save?
-                r = client.post(action, data=found[action])
-                errs = re.findall(r'invalid-feedback[^>]*>([^<]*)<', r.get_data(as_text=True))
-                print("CONTROL", action, r.status_code, errs[:4], [
-                    (k, v) for k, v in found[action].items() if k not in ("token",)][:14]
-                    if r.status_code == 400 else "")
     return found
 
 
@@ -403,7 +396,6 @@ class Probe:
             response = self.client.open(url, method=method, data=data or {})
         self.db.session.remove()
         problems = []
-        if os.environ.get("ACCESS_DEBUG"): print(method, url, label, response.status_code, sorted((data or {}).items())[:30] if label.startswith("form") else "")
         if must_refuse and not refused(response, self.anonymous):
             problems.append(f"answered {response.status_code}")
         if response.status_code == 200 and MARK.encode() in response.get_data():

@@ -20,9 +20,8 @@ from ..extensions import db
 from ..filters import local_dt
 from ..models import Event, Fund, Member, Unit, User, Voucher
 from ..permissions import scope_query
-from . import imports
+from . import imports, treasury
 from . import members as member_svc
-from . import treasury
 
 XLSX_DATE = "dd/mm/yyyy"
 MONEY = "#,##0"
