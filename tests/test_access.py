@@ -227,3 +227,18 @@ def test_donor_page_hides_gifts_made_at_higher_levels(client_as, tree, db):
 def test_collecting_unit_of_a_branch_member_is_the_ward(tree, db):
     member = build_member(tree.branch_a)
     assert member_svc.collecting_unit(member) is tree.ward_a
+
+
+def test_services_refuse_a_donor_or_fund_of_another_line(tree, db):
+    from assoc.services import DomainError, treasury
+
+    theirs = build_donor(tree.ward_b, "Nhà hảo tâm phường B")
+    fund = treasury.create_fund(None, tree.ward_b, code="HB", name="Quỹ phường B")
+    with pytest.raises(DomainError):
+        ev.record_donation(None, tree.ward_a, method="in_kind", donor=theirs, items="Sách",
+                           quantity=1)
+    with pytest.raises(DomainError):
+        ev.create_pledge(None, tree.ward_a, donor=theirs, amount=100_000)
+    with pytest.raises(DomainError):
+        ev.record_donation(None, tree.ward_a, method="in_kind", anonymous=True, items="Sách",
+                           quantity=1, fund=fund)
