@@ -31,7 +31,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
 
 from assoc.extensions import db as _db
-from assoc.models import RoleAssignment, Unit, Voucher, today
+from assoc.models import ReorgPlan, RoleAssignment, Unit, Voucher, today
 from assoc.services import events as ev
 from assoc.services import imports, treasury
 
@@ -137,6 +137,9 @@ def build_world() -> World:
     clerk = build_user("clerk", a)
     assignment = _db.session.scalar(select(RoleAssignment).where(RoleAssignment.user_id == clerk.id))
     world.import_token = imports.save_upload(admin, a, b"Ho ten\nNguyen Van A\n", "ds.csv")
+    plan = ReorgPlan(unit=a, effective=today(), title=f"Sáp nhập {MARK}", status="applied",
+                     summary={"handovers": []})
+    _db.session.add(plan)
     _db.session.commit()
     t.update({
         "donation_id": donation.id, "pledge_id": pledge.id, "voucher_id": voucher.id,
@@ -147,6 +150,7 @@ def build_world() -> World:
         "quota": program.quotas[0].id, "assignment_id": assignment.id, "user_id": clerk.id,
         "keep_id": t["member_id"], "other_id": branch_member.id, "link_id": t["event_id"],
         "parent": a.id, "successor": a.id, "branch_member_id": branch_member.id,
+        "plan_id": plan.id, "post_id": officer.positions[0].id, "successor_id": a.id,
     })
     world.target = t
     for name in ("ward_b", "district_b"):
@@ -172,6 +176,8 @@ def path_value(endpoint: str, name: str, ids: dict):
         return "xlsx"
     if name == "kind":
         return "receipt"
+    if name == "index":
+        return 0
     if name == "token":
         return ids["import_token"]
     return ids[name]
