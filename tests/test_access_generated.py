@@ -107,6 +107,12 @@ def _records(unit, mark: str) -> dict:
             "event_id": event.id, "donor_id": donor.id, "unit": unit.id}
 
 
+def app_instance_dir() -> str:
+    from flask import current_app
+
+    return current_app.instance_path
+
+
 def build_world() -> World:
     tree = build_tree()
     world = World(tree)
@@ -137,6 +143,15 @@ def build_world() -> World:
     clerk = build_user("clerk", a)
     assignment = _db.session.scalar(select(RoleAssignment).where(RoleAssignment.user_id == clerk.id))
     world.import_token = imports.save_upload(admin, a, b"Ho ten\nNguyen Van A\n", "ds.csv")
+    from assoc.services import periodic
+
+    from .builders import build_periodic_template
+
+    template = build_periodic_template(tree.city, title=f"Báo cáo {MARK}")
+    report = periodic.start_report(None, template, a)
+    attachment = periodic.add_attachment(
+        None, report, filename="bien-ban.pdf", data=b"%PDF-1.4 " + MARK.encode(),
+        folder=Path(app_instance_dir()) / "periodic", limit=10**6)
     plan = ReorgPlan(unit=a, effective=today(), title=f"Sáp nhập {MARK}", status="applied",
                      summary={"handovers": []})
     _db.session.add(plan)
@@ -150,6 +165,7 @@ def build_world() -> World:
         "quota": program.quotas[0].id, "assignment_id": assignment.id, "user_id": clerk.id,
         "keep_id": t["member_id"], "other_id": branch_member.id, "link_id": t["event_id"],
         "parent": a.id, "successor": a.id, "branch_member_id": branch_member.id,
+        "template_id": template.id, "report_id": report.id, "attachment_id": attachment.id,
         "plan_id": plan.id, "post_id": officer.positions[0].id, "successor_id": a.id,
     })
     world.target = t
