@@ -27,9 +27,11 @@ VIEW_ACTIONS = frozenset(
         "event.view",
         "officer.view",
         "report.view",
+        "learning.view",
     }
 )
-CLERK_ACTIONS = VIEW_ACTIONS | {"member.edit", "event.edit", "nomination.edit", "donation.edit"}
+CLERK_ACTIONS = VIEW_ACTIONS | {"member.edit", "event.edit", "nomination.edit", "donation.edit",
+                                "learning.edit"}
 TREASURER_ACTIONS = VIEW_ACTIONS | {
     "voucher.issue",
     "voucher.void",
@@ -44,9 +46,11 @@ CHAIR_ACTIONS = (
     CLERK_ACTIONS
     | TREASURER_ACTIONS
     | APPROVER_ACTIONS
-    | {"unit.edit", "role.manage", "officer.edit", "fund.overdraw", "member.merge"}
+    | {"unit.edit", "role.manage", "officer.edit", "fund.overdraw", "member.merge",
+       "learning.recognise"}
 )
-ADMIN_ACTIONS = CHAIR_ACTIONS | {"role.grant_admin", "user.manage", "salary.edit"}
+ADMIN_ACTIONS = CHAIR_ACTIONS | {"role.grant_admin", "user.manage", "salary.edit",
+                                 "learning.criteria"}
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "viewer": VIEW_ACTIONS,
@@ -222,3 +226,25 @@ def scope_programs(query, user: User, program_model, unit_model=Unit):
             select(ScholarshipQuota.program_id).where(ScholarshipQuota.unit_id.in_(ancestor_ids))
         ))
     return query.filter(or_(*conditions)) if conditions else query.filter(false())
+
+
+# ---------------------------------------------------------------------------------------------
+# Learning models: special rules
+# ---------------------------------------------------------------------------------------------
+# Registering and scoring (learning.edit) need a clerk role or above at the entry's unit.
+# Recognising (learning.recognise) needs a chair role at the recognising unit, which must be a
+# commune or higher (a branch or board does not issue decisions); the entries lie below it.
+# Criteria sets belong to the whole association: only an administrator at province or national
+# level edits them.
+
+RECOGNISING_LEVELS = frozenset({"national", "province", "district", "commune"})
+CRITERIA_LEVELS = frozenset({"national", "province"})
+
+
+def can_recognise(user: User, unit: Unit) -> bool:
+    return unit.level in RECOGNISING_LEVELS and can(user, "learning.recognise", unit)
+
+
+def can_edit_criteria(user: User) -> bool:
+    return any(a.unit.level in CRITERIA_LEVELS and "learning.criteria" in ROLE_ACTIONS[a.role]
+               for a in _assignments(user))

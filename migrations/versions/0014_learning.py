@@ -5,9 +5,8 @@ Revises: 0008_tally
 Create Date: 2026-11-29 12:13:43.837427
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0014_learning'
