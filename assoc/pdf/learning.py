@@ -165,25 +165,33 @@ def rates_pdf(table) -> bytes:
     story = [head, Spacer(1, 4 * mm),
              _p(f"KẾT QUẢ XÂY DỰNG CÁC MÔ HÌNH HỌC TẬP NĂM {table.year}", title),
              Spacer(1, 4 * mm)]
-    cols = ("Tổng số", "Đăng ký", "Tỷ lệ", "Công nhận", "Tỷ lệ")
+    # Citizens have no denominator: only their counts.
+    cols = {m: ("Tổng số", "Đăng ký", "Tỷ lệ ĐK", "Công nhận", "Tỷ lệ CN")
+            for m in LEARNING_MODELS}
+    cols["citizen"] = ("Đăng ký", "Công nhận")
     top = [_p("STT", bold), _p("Đơn vị", bold)]
     sub = ["", ""]
     for model in LEARNING_MODELS:
-        top += [_p(MODEL_TITLES[model], bold)] + [""] * (len(cols) - 1)
-        sub += [_p(c, bold) for c in cols]
+        top += [_p(MODEL_TITLES[model], bold)] + [""] * (len(cols[model]) - 1)
+        sub += [_p(c, bold) for c in cols[model]]
     rows = [top, sub]
     style = [("GRID", (0, 0), (-1, -1), 0.4, colors.black),
              ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+             ("LEFTPADDING", (0, 0), (-1, -1), 1.5), ("RIGHTPADDING", (0, 0), (-1, -1), 1.5),
              ("BACKGROUND", (0, 0), (-1, 1), colors.HexColor("#eeeeee")),
              ("SPAN", (0, 0), (0, 1)), ("SPAN", (1, 0), (1, 1))]
-    for i in range(len(LEARNING_MODELS)):
-        start = 2 + i * len(cols)
-        style.append(("SPAN", (start, 0), (start + len(cols) - 1, 0)))
+    start = 2
+    for model in LEARNING_MODELS:
+        style.append(("SPAN", (start, 0), (start + len(cols[model]) - 1, 0)))
+        start += len(cols[model])
 
     def line(no, name, row, strong=False):
         cells = [_p(no, base), _p(name, bold if strong else left)]
         for model in LEARNING_MODELS:
             c = row.cells[model]
+            if model == "citizen":
+                cells += [_p(_fmt(c.registered), right), _p(_fmt(c.recognised), right)]
+                continue
             cells += [_p(_fmt(c.denominator), right), _p(_fmt(c.registered), right),
                       _p(_pct(c.registered_percent), right), _p(_fmt(c.recognised), right),
                       _p(_pct(c.recognised_percent), right)]
@@ -192,9 +200,9 @@ def rates_pdf(table) -> bytes:
     for n, row in enumerate(table.rows, start=1):
         line(str(n), row.unit.name if row.unit else f"{unit.name} (trực tiếp)", row)
     line("", "Tổng cộng", table.total, strong=True)
-    width = (PAGE[0] - 20 * mm - 8 * mm - 46 * mm) / (len(cols) * len(LEARNING_MODELS))
-    grid = Table(rows, colWidths=[8 * mm, 46 * mm] + [width] * (len(cols) * len(LEARNING_MODELS)),
-                 repeatRows=2)
+    n_cols = sum(len(c) for c in cols.values())
+    width = (PAGE[0] - 20 * mm - 8 * mm - 44 * mm) / n_cols
+    grid = Table(rows, colWidths=[8 * mm, 44 * mm] + [width] * n_cols, repeatRows=2)
     grid.setStyle(TableStyle(style))
     story.append(grid)
     story.append(Spacer(1, 3 * mm))
