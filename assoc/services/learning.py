@@ -32,7 +32,7 @@ from ..models import (
     today,
     utcnow,
 )
-from ..text import clean, search_key
+from ..text import clean, search_key, title_name
 from . import DomainError, audit
 
 MODEL_LABELS = {
@@ -67,6 +67,8 @@ MODEL_FIELDS = {
     "organisation": ("description", "address"),
     "citizen": ("member_number", "address"),
 }
+# Models whose name is a person's (written like a name: "Nguyễn Văn Lộc").
+PERSON_MODELS = ("family", "citizen")
 # Models counted against a denominator the unit records (citizens have none).
 DENOMINATED = ("family", "clan", "community", "organisation")
 # Recognised this many years running (ending with the year shown): a "tiêu biểu" candidate.
@@ -156,6 +158,9 @@ def _entry_values(model: str, unit: Unit, values: dict) -> dict:
         if member is not None and not v["address"]:
             v["address"] = member.address
     v["member"] = member
+    if model in PERSON_MODELS:
+        v["name"] = title_name(v["name"])
+    v["head"] = title_name(v["head"])
     if not v["name"]:
         raise DomainError(_("%(what)s is required.", what=NAME_LABELS[model]), "name")
     if len(v["name"]) > 200 or len(v["address"]) > 300 or len(v["head"]) > 200:
@@ -517,7 +522,7 @@ def _write_score(actor: User, entry: LearningEntry, cs: LearningCriteriaSet,
     entry.evidence_count = evidence_count
     entry.assessment_notes = notes
     entry.assessed_at = utcnow()
-    entry.assessed_by_id = actor.id
+    entry.assessed_by_id = getattr(actor, "id", None)
     db.session.flush()
     audit.record(actor, "learning.score", entry, data={
         "year": entry.year, "total": entry.total_score, "before": before,
@@ -625,7 +630,8 @@ def recognise(actor: User, unit: Unit, *, model: str, year: int, entry_ids: list
                               f"reason-{e.id}")
     decision = LearningRecognition(unit=unit, model=model, year=year, number=number[:60],
                                    decided_on=decided_on, signer=signer[:200],
-                                   issuing_body=issuing_body[:200], created_by_id=actor.id)
+                                   issuing_body=issuing_body[:200],
+                                   created_by_id=getattr(actor, "id", None))
     with db.session.begin_nested():
         db.session.add(decision)
         db.session.flush()
