@@ -120,7 +120,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_learning_entry_member_id'), ['member_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_learning_entry_recognition_id'), ['recognition_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_learning_entry_search_key'), ['search_key'], unique=False)
-        batch_op.create_index('ix_learning_entry_year_unit', ['year', 'unit_id', 'model'], unique=False)
+        batch_op.create_index('ix_learning_entry_year_unit', ['year', 'unit_id', 'model', 'total_score', 'recognition_id'], unique=False)
 
     op.create_table('learning_score',
     sa.Column('id', sa.Integer(), nullable=False),
