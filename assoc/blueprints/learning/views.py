@@ -260,6 +260,7 @@ def score(entry_id: int):
     form = ScoreForm(obj=e if e.is_assessed else None)
     if request.method == "GET":
         form.year.data = e.year
+        form.notes.data = e.assessment_notes
     error_field = None
     typed = {s.criterion_id: s.points for s in e.scores}
     if form.validate_on_submit():
