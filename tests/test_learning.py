@@ -303,3 +303,27 @@ def test_rates_roll_up_the_tree(tree, cs, chair):
     assert total.recognised_percent == 20.0
     city = learning.rates(tree.city, YEAR).total.cells["family"]
     assert (city.registered, city.recognised, city.denominator) == (7, 3, 15)
+
+
+def test_racing_decisions_recognise_each_entry_once(tree, cs, racing_app):
+    """Five chairs recognise the same households at once: one decision takes them; every other
+    attempt fails and leaves no decision behind."""
+    from assoc.extensions import db as sa
+    from assoc.models import Unit
+
+    from .builders import race
+
+    ids = [build_entry(tree.branch_a, f"Hộ {n}", points=[30, 20, 30, 20]).id for n in range(3)]
+    unit_id = tree.ward_a.id
+
+    def attempt(i):
+        unit = sa.session.get(Unit, unit_id)
+        return learning.recognise(None, unit, model="family", year=YEAR, entry_ids=ids,
+                                  **decision(number=f"{i}/QĐ-KH")).id
+
+    results, errors = race(racing_app, 5, attempt)
+    assert len([r for r in results if r]) == 1 and len(errors) == 4
+    sa.session.expire_all()
+    decisions = select_all(LearningRecognition)
+    assert len(decisions) == 1
+    assert {e.recognition_id for e in select_all(LearningEntry)} == {decisions[0].id}
