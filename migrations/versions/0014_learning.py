@@ -1,7 +1,7 @@
 """learning models: criteria sets, entries, scores, recognitions, denominators
 
 Revision ID: 0014_learning
-Revises: 0015_periodic
+Revises: 0013_scale
 Create Date: 2026-11-29 12:13:43.837427
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0014_learning'
-down_revision = '0015_periodic'
+down_revision = '0013_scale'
 branch_labels = None
 depends_on = None
 
