@@ -29,10 +29,12 @@ VIEW_ACTIONS = frozenset(
         "event.view",
         "officer.view",
         "report.view",
+        "learning.view",
         "periodic.view",
     }
 )
-CLERK_ACTIONS = VIEW_ACTIONS | {"member.edit", "event.edit", "nomination.edit", "donation.edit"}
+CLERK_ACTIONS = VIEW_ACTIONS | {"member.edit", "event.edit", "nomination.edit", "donation.edit",
+                                "learning.edit"}
 TREASURER_ACTIONS = VIEW_ACTIONS | {
     "voucher.issue",
     "voucher.void",
@@ -48,9 +50,10 @@ CHAIR_ACTIONS = (
     | TREASURER_ACTIONS
     | APPROVER_ACTIONS
     | {"unit.edit", "role.manage", "officer.edit", "fund.overdraw", "member.merge",
-       "periodic.submit", "periodic.template", "unit.export"}
+       "learning.recognise", "periodic.submit", "periodic.template", "unit.export"}
 )
-ADMIN_ACTIONS = CHAIR_ACTIONS | {"role.grant_admin", "user.manage", "salary.edit"}
+ADMIN_ACTIONS = CHAIR_ACTIONS | {"role.grant_admin", "user.manage", "salary.edit",
+                                 "learning.criteria"}
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "viewer": VIEW_ACTIONS,
@@ -321,6 +324,28 @@ def scope_programs(query, user: User, program_model, unit_model=Unit):
             select(ScholarshipQuota.program_id).where(ScholarshipQuota.unit_id.in_(ancestor_ids))
         ))
     return query.filter(or_(*conditions)) if conditions else query.filter(false())
+
+
+# ---------------------------------------------------------------------------------------------
+# Learning models: special rules
+# ---------------------------------------------------------------------------------------------
+# Registering and scoring (learning.edit) need a clerk role or above at the entry's unit.
+# Recognising (learning.recognise) needs a chair role at the recognising unit, which must be a
+# commune or higher (a branch or board does not issue decisions); the entries lie below it.
+# Criteria sets belong to the whole association: only an administrator at province or national
+# level edits them.
+
+RECOGNISING_LEVELS = frozenset({"national", "province", "district", "commune"})
+CRITERIA_LEVELS = frozenset({"national", "province"})
+
+
+def can_recognise(user: User, unit: Unit) -> bool:
+    return unit.level in RECOGNISING_LEVELS and can(user, "learning.recognise", unit)
+
+
+def can_edit_criteria(user: User) -> bool:
+    return any(a.unit.level in CRITERIA_LEVELS and "learning.criteria" in ROLE_ACTIONS[a.role]
+               for a in _assignments(user))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from ...extensions import db
 from ...models import Unit, today
 from ...permissions import granting_paths, load
 from ...services import reports as svc
+from ...services.learning import dashboard_figures as learning_figures
 from ...views import unit_ancestors
 from . import bp
 
@@ -95,6 +96,7 @@ def dashboard(unit_id: int):
         officers=svc.officer_figures(scope),
         coverage=svc.coverage(unit) if scope.subtree else None,
         rows=rows, totals=totals, member_bars=member_bars, columns=COLUMN_LABELS,
+        learning=learning_figures(unit, year),
     )
 
 
