@@ -48,6 +48,7 @@ from .builders import (
     build_tree,
     build_user,
 )
+from .builders_learning import build_criteria, build_entry
 
 MARK = "Zq7"  # in every text of the other unit's records: it must never show in a page
 
@@ -107,6 +108,29 @@ def _records(unit, mark: str) -> dict:
             "event_id": event.id, "donor_id": donor.id, "unit": unit.id}
 
 
+def _learning(unit, mark: str, actor) -> dict:
+    """A unit's learning-model register for this year: an entry of every model, one scored (the
+    recognise page offers it), one recognised by a decision, the year's totals and targets."""
+    from assoc.models import LEARNING_MODELS
+    from assoc.services import learning
+
+    year = today().year
+    entries = {model: build_entry(unit, f"Nguyễn {mark} {n}", model=model, year=year,
+                                  address=f"{n} {mark} st", commit=False)
+               for n, model in enumerate(LEARNING_MODELS, start=1)}
+    scored = build_entry(unit, f"Lê {mark} Điểm", year=year, points=[30, 20, 30, 20],
+                         commit=False)
+    recognised = build_entry(unit, f"Võ {mark} Công", year=year, points=[30, 20, 20, 20],
+                             commit=False)
+    decision = learning.recognise(actor, unit, model="family", year=year,
+                                  entry_ids=[recognised.id], number=f"{unit.id}/QĐ-{mark}",
+                                  decided_on=today(), signer=f"Ông {mark}",
+                                  issuing_body=f"Hội {mark}")
+    learning.set_denominators(actor, unit, year, {"family": (50, 40), "clan": (5, None)})
+    return {"entry_id": scored.id, "entry": scored.id, "recognition_id": decision.id,
+            **{f"{model}_entry_id": e.id for model, e in entries.items()}}
+
+
 def app_instance_dir() -> str:
     from flask import current_app
 
@@ -152,6 +176,9 @@ def build_world() -> World:
     attachment = periodic.add_attachment(
         None, report, filename="bien-ban.pdf", data=b"%PDF-1.4 " + MARK.encode(),
         folder=Path(app_instance_dir()) / "periodic", limit=10**6)
+    criteria = [build_criteria(model) for model in ("family", "clan", "community",
+                                                    "organisation", "citizen")]
+    learning_ids = _learning(a, MARK, admin)
     plan = ReorgPlan(unit=a, effective=today(), title=f"Sáp nhập {MARK}", status="applied",
                      summary={"handovers": []})
     _db.session.add(plan)
@@ -167,10 +194,12 @@ def build_world() -> World:
         "parent": a.id, "successor": a.id, "branch_member_id": branch_member.id,
         "template_id": template.id, "report_id": report.id, "attachment_id": attachment.id,
         "plan_id": plan.id, "post_id": officer.positions[0].id, "successor_id": a.id,
+        "set_id": criteria[0].id, **learning_ids,
     })
     world.target = t
     for name in ("ward_b", "district_b"):
-        world.own[name] = _records(getattr(tree, name), "own")
+        unit = getattr(tree, name)
+        world.own[name] = {**_records(unit, "own"), **_learning(unit, "own", admin)}
     world.own["branch_a"] = {"unit_id": tree.branch_a.id, "unit": tree.branch_a.id}
     _db.session.commit()
     world.admin = admin
@@ -192,6 +221,8 @@ def path_value(endpoint: str, name: str, ids: dict):
         return "xlsx"
     if name == "kind":
         return "receipt"
+    if name == "model":
+        return "family"
     if name == "index":
         return 0
     if name == "token":
@@ -387,6 +418,11 @@ VISIBLE_BY_DESIGN = {
     ("branch treasurer", e) for e in ("scholarships.program", "scholarships.report",
                                       "scholarships.recipients_pdf",
                                       "scholarships.recipients_xlsx")
+} | {
+    # Criteria sets belong to the whole association (no unit): everyone who keeps a learning
+    # register reads them (their texts carry no marker; editing them stays refused).
+    (who, "learning.criteria_set") for who in ("chair of another ward",
+                                               "chair of another district", "branch treasurer")
 }
 
 
@@ -420,7 +456,7 @@ class Probe:
         problems = []
         if must_refuse and not refused(response, self.anonymous):
             problems.append(f"answered {response.status_code}")
-        if response.status_code == 200 and MARK.encode() in response.get_data():
+        if MARK.encode() in response.get_data():  # an error page names nothing of theirs either
             problems.append("shows the other unit's records")
         if watch.committed or method == "POST":
             now = fingerprint(self.db)

@@ -156,9 +156,24 @@ def export_unit_zip(client, tree, db):
     return None, expected
 
 
+def export_learning_register(client, tree, db):
+    from .builders_learning import build_entry
+
+    build_entry(tree.ward_a, LINK, model="community", address=PLUS, commitment=AT,
+                year=date.today().year)
+    return _get(client, f"/learning/units/{tree.ward_a.id}/export.xlsx"), [LINK, PLUS, AT]
+
+
+def export_learning_rates(client, tree, db):
+    build_unit("branch_x", tree.ward_a, display_name=LINK)
+    db.session.commit()
+    return _get(client, f"/learning/units/{tree.ward_a.id}/rates.xlsx"), [LINK]
+
+
 XLSX_EXPORTS = [export_members_xlsx, export_event_report, export_cash_book, export_recipients,
                 export_remuneration_sheet, export_officer_reports, export_period_report,
-                export_rejected_rows, export_unit_zip]
+                export_rejected_rows, export_unit_zip, export_learning_register,
+                export_learning_rates]
 
 
 @pytest.mark.parametrize("export", XLSX_EXPORTS, ids=lambda f: f.__name__)

@@ -253,6 +253,14 @@ def test_cannot_recognise_outside_the_subtree_or_unscored(tree, cs, chair):
     assert count(LearningRecognition) == 0
 
 
+def test_an_entry_of_another_unit_is_not_named_in_the_error(tree, cs, chair):
+    other = build_entry(tree.ward_b, "Hộ Bí Mật", points=[30, 20, 30, 20])
+    with pytest.raises(DomainError) as err:
+        learning.recognise(chair, tree.ward_a, model="family", year=YEAR,
+                           entry_ids=[other.id], **decision())
+    assert "Bí Mật" not in str(err.value.message) and err.value.field == "entries"
+
+
 def test_recognised_three_years_running_is_a_tieu_bieu_candidate(tree, cs, chair):
     for y in (YEAR - 2, YEAR - 1, YEAR):
         e = build_entry(tree.branch_a, "Nguyễn Văn Lộc", address="12 Hoàng Diệu", year=y,

@@ -615,12 +615,15 @@ def recognise(actor: User, unit: Unit, *, model: str, year: int, entry_ids: list
     ids = list(dict.fromkeys(entry_ids))
     if not ids:
         raise DomainError(_("Tick at least one entry."), "entries")
-    entries = db.session.scalars(select(LearningEntry).where(LearningEntry.id.in_(ids))).all()
+    # Only entries of this model in the unit's own sub-tree are looked at: an id from elsewhere
+    # is "not in the list", and its name is never read (nor shown in the error).
+    entries = db.session.scalars(
+        select(LearningEntry).join(Unit, LearningEntry.unit_id == Unit.id).where(
+            LearningEntry.id.in_(ids), LearningEntry.model == model,
+            Unit.path.startswith(unit.path, autoescape=True))).all()
     if len(entries) != len(ids):
         raise DomainError(_("This entry is not in the list."), "entries")
     for e in entries:
-        if not e.unit.path.startswith(unit.path) or e.model != model:
-            raise DomainError(_("%(name)s is not in the list.", name=e.name), "entries")
         if e.year != year:
             raise DomainError(_("%(name)s is not registered for %(year)d.", name=e.name,
                                 year=year), "entries")

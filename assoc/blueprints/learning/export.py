@@ -1,35 +1,21 @@
-"""The register and the yearly rates table as Excel workbooks. Every text cell goes through
-`_safe`, so a name starting with "=" stays text (no formula injection)."""
+"""The register and the yearly rates table as Excel workbooks, saved through the one safe-cell
+helper (assoc/exports.py): a name starting with "=" stays text, never a formula."""
 
 from __future__ import annotations
-
-import io
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from ...exports import workbook_bytes
 from ...models import LEARNING_MODELS
 from ...services.learning import MODEL_TITLES
-
-
-def _safe(value):
-    if value is None or isinstance(value, (int, float)):
-        return value
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _save(wb) -> bytes:
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
 
 
 def entries_workbook(unit, filters, entries, outstanding) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Đăng ký"
-    ws.append([_safe(unit.name)])
+    ws.append([unit.name])
     ws.append([f"Danh sách đăng ký xây dựng mô hình học tập năm {filters.year}"])
     ws.append([])
     header = ["STT", "Mô hình", "Tên / chủ hộ", "Người đứng đầu", "Địa chỉ / nơi ở", "Số người",
@@ -40,18 +26,18 @@ def entries_workbook(unit, filters, entries, outstanding) -> bytes:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for n, e in enumerate(entries, start=1):
-        ws.append([n, MODEL_TITLES[e.model], _safe(e.name), _safe(e.head), _safe(e.address),
-                   e.people, e.households, _safe(e.description), _safe(e.unit.name),
-                   e.registered_on, _safe(e.commitment), e.total_score,
+        ws.append([n, MODEL_TITLES[e.model], e.name, e.head, e.address,
+                   e.people, e.households, e.description, e.unit.name,
+                   e.registered_on, e.commitment, e.total_score,
                    e.evidence_count if e.is_assessed else None,
-                   _safe(e.recognition.number) if e.recognition else "",
+                   e.recognition.number if e.recognition else "",
                    outstanding.get(e.id)])
         ws.cell(ws.max_row, 10).number_format = "DD/MM/YYYY"
     for col, width in zip("ABCDEFGHIJKLMNO", (6, 20, 28, 22, 32, 9, 8, 24, 30, 12, 36, 8, 10,
                                               16, 12), strict=True):
         ws.column_dimensions[col].width = width
     ws["A1"].font = Font(bold=True, size=13)
-    return _save(wb)
+    return workbook_bytes(wb)
 
 
 def _pct(value):
@@ -63,7 +49,7 @@ def rates_workbook(table) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = f"Năm {table.year}"
-    ws.append([_safe(table.unit.name)])
+    ws.append([table.unit.name])
     ws.append([f"Kết quả xây dựng mô hình học tập năm {table.year}"])
     ws.append([])
     top = ["Đơn vị"]
@@ -82,7 +68,7 @@ def rates_workbook(table) -> bytes:
             cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="top")
 
     def line(name, row):
-        values = [_safe(name)]
+        values = [name]
         for model in LEARNING_MODELS:
             c = row.cells[model]
             values += [c.denominator, c.registered, _pct(c.registered_percent), c.assessed,
@@ -99,4 +85,4 @@ def rates_workbook(table) -> bytes:
         cell.font = Font(bold=True)
     ws.column_dimensions["A"].width = 40
     ws["A1"].font = Font(bold=True, size=13)
-    return _save(wb)
+    return workbook_bytes(wb)

@@ -35,7 +35,7 @@ from ...permissions import (
     can_recognise,
     can_somewhere,
     granting_paths,
-    require,
+    load,
     scope_query,
 )
 from ...services import DomainError, audit
@@ -65,15 +65,11 @@ def _status(form) -> int:
 
 
 def _unit(unit_id: int, action: str) -> Unit:
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, action, unit)
-    return unit
+    return load(Unit, unit_id, action)
 
 
 def _entry(entry_id: int, action: str) -> LearningEntry:
-    entry = get_or_404(LearningEntry, entry_id)
-    require(current_user, action, entry.unit)
-    return entry
+    return load(LearningEntry, entry_id, action)
 
 
 def _model(model: str) -> str:
@@ -330,7 +326,7 @@ def grid(unit_id: int, model: str):
 @bp.route("/units/<int:unit_id>/recognise/<model>", methods=["GET", "POST"])
 @login_required
 def recognise(unit_id: int, model: str):
-    unit = get_or_404(Unit, unit_id)
+    unit = load(Unit, unit_id, "learning.recognise")
     if not can_recognise(current_user, unit):
         abort(403)
     model = _model(model)
@@ -367,9 +363,7 @@ def recognise(unit_id: int, model: str):
 
 
 def _recognition(recognition_id: int) -> LearningRecognition:
-    r = get_or_404(LearningRecognition, recognition_id)
-    require(current_user, "learning.view", r.unit)
-    return r
+    return load(LearningRecognition, recognition_id, "learning.view")
 
 
 @bp.get("/recognitions/<int:recognition_id>")
