@@ -53,6 +53,9 @@ def init(app: Flask) -> None:
     app.jinja_env.filters["date"] = fmt_date
     app.jinja_env.filters["datetime"] = fmt_datetime
     app.jinja_env.globals["url_with"] = url_with
+    from .services.audit import label as audit_label
+
+    app.jinja_env.filters["audit_label"] = audit_label
     app.jinja_env.globals["get_locale"] = get_locale
 
     # Globals rather than a context processor, so that imported macros can use them too.

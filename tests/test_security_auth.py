@@ -263,3 +263,69 @@ def test_throttle_counts_live_in_redis_when_redis_url_is_set(test_database, tree
             from assoc.extensions import db as redis_db
 
             redis_db.engine.dispose()
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+def test_logins_failures_and_logouts_are_audited_with_the_client_address(app, client, chair,
+                                                                         tree, db):
+    client.post("/login", data={"username": "chair.a", "password": "not it at all"},
+                environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    client.post("/login", data={"username": "ghost", "password": "not it at all"},
+                environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    client.post("/login", data={"username": "chair.a", "password": PASSWORD},
+                environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    client.post("/logout", environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action.startswith("auth."))
+                                 .order_by(AuditEntry.id)).all()
+    assert [(e.action, e.object_id, e.data.get("address")) for e in entries] == [
+        ("auth.login_failed", chair.id, "203.0.113.9"),
+        ("auth.login_failed", None, "203.0.113.9"),
+        ("auth.login", chair.id, "203.0.113.9"),
+        ("auth.logout", chair.id, "203.0.113.9"),
+    ]
+    assert entries[1].data["username"] == "ghost"
+    # shown readably on the account's page, with its role grants
+    admin = build_user("admin", tree.city, username="root.admin")
+    admin_client = app.test_client()
+    post_login(admin_client, "root.admin", PASSWORD)
+    page = admin_client.get(f"/users/{chair.id}").get_data(as_text=True)
+    for text in ("Đăng nhập thất bại", "Đăng xuất", "203.0.113.9", "địa chỉ máy khách",
+                 "Cấp vai trò"):
+        assert text in page
+    assert "auth.login" not in page
+
+
+def test_client_address_honours_the_proxy_only_when_configured(test_database, chair, db):
+    from assoc import create_app
+    from assoc.config import TestConfig
+    from assoc.extensions import db as shared_db
+
+    seen = []
+    for proxies in (0, 1):
+        config = TestConfig()
+        for key, value in test_database.config().items():
+            setattr(config, key, value)
+        config.PROXY_COUNT = proxies
+        proxied = create_app(config)
+        proxied.test_client().post(
+            "/login", data={"username": "chair.a", "password": PASSWORD},
+            environ_base={"REMOTE_ADDR": "10.0.0.1"},
+            headers={"X-Forwarded-For": "198.51.100.7"})
+        with proxied.app_context():
+            shared_db.engine.dispose()
+    seen = db.session.scalars(select(AuditEntry.data).where(AuditEntry.action == "auth.login")
+                              .order_by(AuditEntry.id)).all()
+    assert [d["address"] for d in seen] == ["10.0.0.1", "198.51.100.7"]
+
+
+def test_audit_export_records_who_downloaded_what(tree, db):
+    from assoc.services import audit
+
+    user = build_user("chair", tree.ward_a, username="chair.a")
+    entry = audit.audit_export(user, "members", unit=tree.ward_a, filename="hoi-vien.xlsx",
+                               rows=12, address="198.51.100.1")
+    assert entry.action == "export" and entry.unit_id == tree.ward_a.id
+    assert entry.data == {"what": "members", "file": "hoi-vien.xlsx",
+                          "address": "198.51.100.1", "rows": 12}
+    assert audit.label("export") != "export"

@@ -78,7 +78,7 @@ def show(user_id: int):
             db.session.commit()
             flash(_("Password set."), "success")
             return redirect(url_for(".show", user_id=user.id))
-    history = db.session.scalars(audit.history_query("user", user.id).limit(50)).all()
+    history = db.session.scalars(audit.user_history_query(user).limit(100)).all()
     return render_template("users/show.html", user=user, form=form, history=history)
 
 
