@@ -44,11 +44,11 @@ class Config:
     # Idle timeout: a session not used for this long ends (the signed cookie carries its age
     # and the server refuses an older one). "Remember me" is the only way to outlast it.
     PERMANENT_SESSION_LIFETIME = 60 * int(os.environ.get("SESSION_IDLE_MINUTES", "120"))
-    # ASSOC_PRODUCTION=1 (served over HTTPS): Secure cookies and HSTS.
-    PRODUCTION = _flag("ASSOC_PRODUCTION")
-    SESSION_COOKIE_SECURE = PRODUCTION
-    REMEMBER_COOKIE_SECURE = PRODUCTION
-    HSTS_SECONDS = 60 * 60 * 24 * 365 if PRODUCTION else 0
+    # ASSOC_PRODUCTION=1 (served over HTTPS) switches on Secure cookies and HSTS (__init__).
+    PRODUCTION = False
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    HSTS_SECONDS = 0
     # Behind a reverse proxy, the number of proxies whose X-Forwarded-For is trusted (0: none).
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -67,6 +67,10 @@ class Config:
 
     def __init__(self):
         self.SECRET_KEY = _secret_key()
+        if _flag("ASSOC_PRODUCTION"):
+            self.PRODUCTION = True
+            self.SESSION_COOKIE_SECURE = self.REMEMBER_COOKIE_SECURE = True
+            self.HSTS_SECONDS = 60 * 60 * 24 * 365
 
 
 class TestConfig(Config):
