@@ -35,6 +35,22 @@ def _clean_multi(value):
     return clean_input(value, multiline=True) if isinstance(value, str) else value
 
 
+class InputLength(Length):
+    """Length of what was typed (raw input), so that it also bounds text fields whose data is
+    parsed into something else (money fields hold int)."""
+
+    def __call__(self, form, field):
+        typed = field.raw_data[0] if field.raw_data else None
+        if isinstance(typed, str) and self.max > 0 and len(typed) > self.max:
+            super().__call__(form, _Typed(typed, field))
+
+
+class _Typed:
+    def __init__(self, data, field):
+        self.data = data
+        self.gettext, self.ngettext = field.gettext, field.ngettext
+
+
 def max_length(field) -> int | None:
     """The smallest maximum of the field's Length validators (None: unbounded)."""
     limits = [v.max for v in field.validators if isinstance(v, Length) and v.max and v.max > 0]
@@ -61,7 +77,7 @@ class Form(FlaskForm):
                     validators = list(unbound_field.args[1] or ())
                 if not any(isinstance(v, Length) and v.max and v.max > 0 for v in validators):
                     limit = DEFAULT_MAX_LENGTH_MULTILINE if multiline else DEFAULT_MAX_LENGTH
-                    options["validators"] = [*validators, Length(max=limit)]
+                    options["validators"] = [*validators, InputLength(max=limit)]
                     if len(unbound_field.args) > 1:
                         unbound_field = type(unbound_field)(
                             field_class, unbound_field.args[0], *unbound_field.args[2:],
