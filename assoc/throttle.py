@@ -19,7 +19,6 @@ from flask import current_app, request
 from limits import parse_many
 
 
-
 def limiter():
     return current_app.extensions["assoc_limiter"]
 

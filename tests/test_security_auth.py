@@ -5,8 +5,8 @@ import socket
 import pytest
 from sqlalchemy import select
 
-from assoc.throttle import limiter
 from assoc.models import AuditEntry, User
+from assoc.throttle import limiter
 
 from .builders import PASSWORD, build_user
 
@@ -101,7 +101,7 @@ def test_idle_timeout_is_a_setting(app, client, chair):
 
 
 def test_forced_password_change_at_next_login(app, client, chair, tree, db):
-    admin = build_user("admin", tree.city, username="root.admin")
+    build_user("admin", tree.city, username="root.admin")
     admin_client = app.test_client()
     post_login(admin_client, "root.admin", PASSWORD)
     admin_client.post(f"/users/{chair.id}/password/require-change")
@@ -122,7 +122,7 @@ def test_forced_password_change_at_next_login(app, client, chair, tree, db):
 
 
 def test_an_admin_set_password_must_be_changed(app, client, chair, tree, db):
-    admin = build_user("admin", tree.city, username="root.admin")
+    build_user("admin", tree.city, username="root.admin")
     admin_client = app.test_client()
     post_login(admin_client, "root.admin", PASSWORD)
     assert admin_client.post(f"/users/{chair.id}", data={"password": "temporary pass 7"}
@@ -286,7 +286,7 @@ def test_logins_failures_and_logouts_are_audited_with_the_client_address(app, cl
     ]
     assert entries[1].data["username"] == "ghost"
     # shown readably on the account's page, with its role grants
-    admin = build_user("admin", tree.city, username="root.admin")
+    build_user("admin", tree.city, username="root.admin")
     admin_client = app.test_client()
     post_login(admin_client, "root.admin", PASSWORD)
     page = admin_client.get(f"/users/{chair.id}").get_data(as_text=True)

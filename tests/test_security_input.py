@@ -1,7 +1,6 @@
 """Typed text is cleaned in one place (the base Form) and bounded: every text field has a
 maximum length no longer than its column; bulk inputs are bounded."""
 
-import pytest
 from sqlalchemy import String
 from wtforms import StringField
 

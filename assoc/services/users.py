@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from werkzeug.security import check_password_hash
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
 
 from ..extensions import db
 from ..models import User, utcnow

@@ -25,7 +25,7 @@ from ...models import DuesPayment, Member, MemberTransfer, Unit, today
 from ...permissions import can, granting_paths, require, scope_query
 from ...services import DomainError, audit, imports
 from ...services import members as svc
-from ...views import attach_error, get_or_404, page_arg, safe_next, unit_ancestors
+from ...views import attach_error, get_or_404, page_arg, safe_next, unit_ancestors, year_arg
 from . import bp
 from .forms import (
     KIND_LABELS,
@@ -125,11 +125,8 @@ def export(unit_id: int, fmt: str):
 
 
 def _card_years() -> tuple[int, int]:
-    try:
-        start = int(request.args.get("from") or today().year)
-        end = int(request.args.get("to") or start + 4)
-    except ValueError:
-        start, end = today().year, today().year + 4
+    start = year_arg("from", today().year)
+    end = year_arg("to", start + 4)
     if not (2000 <= start <= end <= start + 10):
         start, end = today().year, today().year + 4
     return start, end
@@ -381,10 +378,7 @@ def dues(unit_id: int):
     """The yearly amount of the unit and who has not paid yet."""
     unit = get_or_404(Unit, unit_id)
     require(current_user, "member.view", unit)
-    try:
-        year = int(request.args.get("year") or today().year)
-    except ValueError:
-        year = today().year
+    year = year_arg("year", today().year)
     form = DuesRateForm(year=year) if request.method == "GET" else DuesRateForm()
     status = 200
     if request.method == "POST":

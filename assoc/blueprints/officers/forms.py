@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from ...forms import Form
 from wtforms import (
     BooleanField,
     DateField,
@@ -13,6 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ...forms import Form
 from ...models import OFFICER_TITLES
 from ...services.officers import TITLE_LABELS
 

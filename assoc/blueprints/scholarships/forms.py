@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from ...forms import Form
 from wtforms import (
     DateField,
     Field,
@@ -15,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
+from ...forms import Form
 from ...money import format_number, parse_amount, validate_amount
 from ...services.scholarships import PRIORITY_LABELS
 
