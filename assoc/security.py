@@ -31,6 +31,25 @@ def init(app: Flask) -> None:
         n = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0)
 
+    @app.before_request
+    def refuse_nul_in_query_string():
+        # NUL is never part of a legitimate query; PostgreSQL refuses it in any string.
+        from flask import abort, request
+
+        if "\x00" in request.query_string.decode("latin-1") or any(
+                "\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
+            abort(400)
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        from flask import render_template, url_for
+        from flask_babel import gettext as _
+
+        return render_template(
+            "errors/page.html", heading="400 · " + _("Bad request"),
+            message=_("The address contains something this site does not accept."),
+            back_url=url_for("main.index"), back_label=_("Back to the home page")), 400
+
     @app.after_request
     def security_headers(response):
         headers = response.headers

@@ -101,3 +101,33 @@ def _fuzz(client, urls, failures):
             if ("\r" in location or "\n" in location or location.startswith("//")
                     or "://evil" in location.split("?")[0]):
                 failures.append(f"bad redirect {url} -> {location!r}")
+
+
+def test_nul_in_a_query_string_is_a_clear_400(client, tree, login):
+    from .builders import build_user
+
+    login(build_user("admin", tree.city))
+    response = client.get("/users/?q=a%00b")
+    assert response.status_code == 400
+    assert "Yêu cầu không hợp lệ" in response.get_data(as_text=True)
+    assert client.get("/users/?q=an").status_code == 200
+
+
+def test_url_with_ignores_path_and_reserved_names_in_the_query(app, tree, login, client):
+    from .builders import build_user
+
+    login(build_user("admin", tree.city))
+    unit_id = tree.ward_a.id
+    with app.test_request_context(f"/units/{unit_id}/activity?unit_id=999&endpoint=x&page=2"
+                                  "&_external=1&q=a"):
+        from flask import request
+
+        from assoc.filters import url_with
+
+        request.view_args = {"unit_id": unit_id}
+        request.url_rule = app.url_map.bind("localhost").match(
+            f"/units/{unit_id}/activity", return_rule=True)[0]
+        url = url_with(page=3)
+    assert url.startswith(f"/units/{unit_id}/activity?")
+    assert "page=3" in url and "q=a" in url
+    assert "999" not in url and "endpoint" not in url and "http" not in url

@@ -13,6 +13,7 @@ from ..forms import Form
 from ..models import User
 from ..permissions import is_admin
 from ..services import DomainError, audit, users
+from ..text import clean
 from ..views import attach_error, get_or_404, page_arg
 
 bp = Blueprint("users", __name__, url_prefix="/users")
@@ -55,7 +56,7 @@ def index():
             flash(_("Account %(u)s created. Give it a role on a unit's Roles page.",
                     u=user.username), "success")
             return redirect(url_for(".show", user_id=user.id))
-    term = request.args.get("q", "").strip().lower()
+    term = clean(request.args.get("q", ""))[:100].lower()
     q = select(User).order_by(User.username)
     if term:
         q = q.where(or_(func.lower(User.username).contains(term, autoescape=True),
