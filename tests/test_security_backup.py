@@ -106,6 +106,7 @@ def test_backups_are_named_by_date_and_only_the_newest_are_kept(tree, db, tmp_pa
 
 
 def test_cli_backup_and_restore_ask_before_restoring(app, tree, db, tmp_path, test_database):
+    ward_id = tree.ward_a.id  # read now: in another app's context it would load from there
     runner = app.test_cli_runner()
     result = runner.invoke(args=["backup", str(tmp_path), "--keep", "2"])
     assert result.exit_code == 0, result.output
@@ -122,7 +123,7 @@ def test_cli_backup_and_restore_ask_before_restoring(app, tree, db, tmp_path, te
             assert backup.database_is_empty()
             result = runner.invoke(args=["restore", str(path)], input="y\n")
             assert result.exit_code == 0, result.output
-            assert _db.session.scalar(select(Unit).where(Unit.id == tree.ward_a.id)) is not None
+            assert _db.session.scalar(select(Unit).where(Unit.id == ward_id)) is not None
             _db.session.remove()
     finally:
         cleanup()
