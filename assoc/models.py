@@ -324,6 +324,8 @@ class MemberTransfer(db.Model):
     from_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     on: Mapped[date] = mapped_column(Date, default=today)
     reason: Mapped[str] = mapped_column(String(300), default="")
+    # The reorganisation plan that moved the member, if any (an undo moves them back).
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("reorg_plan.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -1082,3 +1084,55 @@ class TalliedUnit(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True,
                                          autoincrement=False)
     built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reorganisation (merge, split, dissolve, move, rename units on an effective date)
+# ---------------------------------------------------------------------------------------------
+
+REORG_ACTIONS = ("merge", "split", "dissolve", "move", "rename")
+
+
+class ReorgPlan(db.Model):
+    """One applied reorganisation: the operations of a plan, carried out together on one
+    effective date. `summary` keeps what the handover records print (per successor)."""
+
+    __tablename__ = "reorg_plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The unit whose sub-tree the plan reorganised (the lowest unit above all it touched).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    effective: Mapped[date] = mapped_column(Date, index=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="applied")  # applied | undone
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[Unit | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    changes: Mapped[list[UnitChange]] = relationship(back_populates="plan",
+                                                     order_by="UnitChange.id")
+
+
+class UnitChange(db.Model):
+    """What one operation of a plan did to one unit: the unit as it was (name, code, parent)
+    and where its work went (`successor`). A unit's page lists its predecessors and successors
+    from these rows; reports before `effective` show the old name."""
+
+    __tablename__ = "unit_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("reorg_plan.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    action: Mapped[str] = mapped_column(String(10))
+    effective: Mapped[date] = mapped_column(Date)
+    old_name: Mapped[str] = mapped_column(String(200), default="")
+    old_code: Mapped[str] = mapped_column(String(40), default="")
+    old_parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+
+    plan: Mapped[ReorgPlan] = relationship(back_populates="changes")
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
+    old_parent: Mapped[Unit | None] = relationship(foreign_keys=[old_parent_id])
+    successor: Mapped[Unit | None] = relationship(foreign_keys=[successor_id])

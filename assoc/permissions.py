@@ -141,6 +141,16 @@ def can_restructure(user: User, unit: Unit) -> bool:
     return can(user, "role.grant_admin", unit)
 
 
+def can_reorganise(user: User, scope: Unit, restructured: list[Unit], edited: list[Unit]) -> bool:
+    """A reorganisation plan made at `scope` may touch only that sub-tree: every unit it moves
+    or closes takes the restructure right, every unit it renames or hands work to takes the
+    edit right."""
+    return (can(user, "unit.edit", scope)
+            and all(u.is_within(scope) for u in [*restructured, *edited])
+            and all(can_restructure(user, u) for u in restructured)
+            and all(can(user, "unit.edit", u) for u in edited))
+
+
 def is_admin(user: User) -> bool:
     return can_somewhere(user, "user.manage")
 
