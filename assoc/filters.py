@@ -59,8 +59,10 @@ def init(app: Flask) -> None:
 
     app.jinja_env.globals["query_args"] = query_args
     from .services.audit import label as audit_label
+    from .services.audit import value_text as audit_value
 
     app.jinja_env.filters["audit_label"] = audit_label
+    app.jinja_env.globals["audit_value"] = audit_value
     app.jinja_env.globals["get_locale"] = get_locale
 
     # Globals rather than a context processor, so that imported macros can use them too.

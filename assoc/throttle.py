@@ -43,6 +43,23 @@ def _keys(username: str) -> tuple[str, str]:
     return f"assoc/login-fail/{pair}", f"assoc/login-wait/{pair}"
 
 
+def _storage_guard(default):
+    """If the counter storage (Redis) is down, logins still work (logged), unthrottled."""
+
+    def wrap(fn):
+        def run(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except Exception:  # noqa: BLE001 - any storage failure
+                current_app.logger.exception("login throttling storage unavailable")
+                return default
+        run.__doc__, run.__name__ = fn.__doc__, fn.__name__
+        return run
+
+    return wrap
+
+
+@_storage_guard(False)
 def refused(username: str) -> bool:
     """Count this attempt against the client; True when it must be refused unheard."""
     if not _enabled():
@@ -61,6 +78,7 @@ def refused(username: str) -> bool:
     return over
 
 
+@_storage_guard(None)
 def failed(username: str) -> None:
     if not _enabled():
         return
@@ -74,6 +92,7 @@ def failed(username: str) -> None:
         limiter().storage.incr(wait_key, max(1, int(delay)))
 
 
+@_storage_guard(None)
 def succeeded(username: str) -> None:
     if not _enabled():
         return

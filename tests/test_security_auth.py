@@ -329,3 +329,35 @@ def test_audit_export_records_who_downloaded_what(tree, db):
     assert entry.data == {"what": "members", "file": "hoi-vien.xlsx",
                           "address": "198.51.100.1", "rows": 12}
     assert audit.label("export") != "export"
+
+
+def test_logins_still_work_when_the_throttle_storage_is_down(test_database, tree):
+    from assoc import create_app
+    from assoc.config import TestConfig
+    from assoc.extensions import db as shared_db
+
+    build_user(username="someone.d")
+    config = TestConfig()
+    for key, value in test_database.config().items():
+        setattr(config, key, value)
+    config.LOGIN_THROTTLE = True
+    config.RATELIMIT_STORAGE_URI = "redis://127.0.0.1:1/0"  # nothing listens there
+    down = create_app(config)
+    down.logger.disabled = True
+    try:
+        c = down.test_client()
+        assert post_login(c, "someone.d", "nope nope nope").status_code == 401
+        assert post_login(c, "someone.d", PASSWORD).status_code == 302
+    finally:
+        with down.app_context():
+            shared_db.engine.dispose()
+
+
+def test_audit_values_read_as_sentences(app):
+    from assoc.services.audit import value_text
+
+    with app.test_request_context():
+        assert value_text("to", None) == "—"
+        assert value_text("from", "2025-01-01") == "01/01/2025"
+        assert value_text("role", "chair") == "Chủ tịch"
+        assert value_text("honorary", True) == "có"

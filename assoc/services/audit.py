@@ -141,3 +141,23 @@ def label(code: str) -> str:
     """A readable label for an action or data key of the audit log, else the code itself."""
     found = _labels().get(code)
     return str(found) if found is not None else code
+
+
+def value_text(key: str, value: Any) -> str:
+    """An audit data value as a person reads it: no None/True/False, dates as dd/mm/yyyy,
+    role codes by their names."""
+    import re
+
+    from flask_babel import gettext as _
+
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return f"{value[8:10]}/{value[5:7]}/{value[0:4]}"
+    if key == "role" and isinstance(value, str):
+        from ..blueprints.units.forms import ROLE_LABELS
+
+        return str(ROLE_LABELS.get(value, value))
+    return str(value)
