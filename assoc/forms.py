@@ -3,13 +3,14 @@ because WTForms ships no Vietnamese. Every form of the application derives from 
 
 It is also the one place where typed text is cleaned (ASVS 5.1): every text field (StringField
 and its subclasses, except passwords) is NFC-normalised and loses NUL and other control
-characters — multi-line fields (TextAreaField) keep their line breaks — and every text field has
+characters — multi-line fields (TextAreaField, and HiddenField, which may carry one to a
+confirmation step) keep their line breaks — and every text field has
 a length limit: its own Length validator (matching its column, checked by
 tests/test_security_input.py), or DEFAULT_MAX_LENGTH when it has none."""
 
 from flask_babel import get_translations
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, TextAreaField
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import Length
 
 from .text import clean_input
@@ -65,7 +66,8 @@ class Form(FlaskForm):
         def bind_field(self, form, unbound_field, options):
             field_class = unbound_field.field_class
             if issubclass(field_class, StringField):
-                multiline = issubclass(field_class, TextAreaField)
+                # Hidden fields may carry a text area's content to a confirmation step.
+                multiline = issubclass(field_class, (TextAreaField, HiddenField))
                 if not issubclass(field_class, PasswordField):
                     options["filters"] = [
                         _clean_multi if multiline else _clean_single,
