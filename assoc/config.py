@@ -51,6 +51,8 @@ class Config:
     HSTS_SECONDS = 0
     # Behind a reverse proxy, the number of proxies whose X-Forwarded-For is trusted (0: none).
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    # Jobs (imports, exports…): RQ workers on this Redis when set (`make worker`), else a
+    # background thread of the web process. Login throttling counts live there too.
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_KEY_PREFIX = "assoc"
@@ -82,6 +84,7 @@ class TestConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     LOGIN_THROTTLE = False  # tests of throttling switch it on for themselves
     RATELIMIT_STORAGE_URI = "memory://"
+    REDIS_URL = ""  # jobs in threads unless a test asks for RQ
 
     def __init__(self):
         pass

@@ -1,7 +1,7 @@
 """security: a session token per user (ending every session at once), forced password change
 
 Revision ID: 0011_security
-Revises: 0016_reorg
+Revises: 0013_scale
 Create Date: 2026-11-29 12:30:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0011_security'
-down_revision = '0016_reorg'
+down_revision = '0013_scale'
 branch_labels = None
 depends_on = None
 
