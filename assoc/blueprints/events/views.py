@@ -34,7 +34,7 @@ from ...permissions import can, load, require, scope_query
 from ...services import DomainError, audit
 from ...services import events as svc
 from ...text import search_key
-from ...views import attach_error, page_arg, unit_ancestors
+from ...views import attach_error, int_arg, page_arg, unit_ancestors
 from . import bp
 from .forms import (
     DONOR_KIND_LABELS,
@@ -363,8 +363,8 @@ def new_donation(unit_id: int):
     if request.method == "GET":
         form.token.data = uuid.uuid4().hex
         form.received_on.data = today()
-        form.event_id.data = request.args.get("event_id", 0, type=int)
-        donor_id = request.args.get("donor_id", type=int)
+        form.event_id.data = int_arg("event_id", 0, min=1)
+        donor_id = int_arg("donor_id", min=1)
         if pledge is not None:
             form.pledge_id.data = str(pledge.id)
             donor_id = pledge.donor_id
@@ -518,7 +518,7 @@ def donors(unit_id: int):
         found = page.items
     return render_template("events/donors.html", unit=unit, ancestors=unit_ancestors(unit),
                            donors=found, page=page, term=term,
-                           event_id=request.args.get("event_id", type=int))
+                           event_id=int_arg("event_id", min=1))
 
 
 @bp.get("/donors/<int:donor_id>")
@@ -554,7 +554,7 @@ def new_pledge(unit_id: int):
     form = PledgeForm()
     form.event_id.choices = _open_event_choices(unit)
     if request.method == "GET":
-        form.event_id.data = request.args.get("event_id", 0, type=int)
+        form.event_id.data = int_arg("event_id", 0, min=1)
     if form.validate_on_submit():
         event = load(Event, form.event_id.data, "event.view") if form.event_id.data else None
         try:

@@ -28,7 +28,7 @@ from ...permissions import can, can_collect_dues, granting_paths, load, require,
 from ...services import DomainError, audit, imports, tally
 from ...services import members as svc
 from ...text import clean as clean_text
-from ...views import attach_error, page_arg, safe_next, unit_ancestors
+from ...views import attach_error, page_arg, safe_next, unit_ancestors, year_arg
 from . import bp
 from .forms import (
     IMPORT_FIELD_LABELS,
@@ -140,11 +140,8 @@ def export(unit_id: int, fmt: str):
 
 
 def _card_years() -> tuple[int, int]:
-    try:
-        start = int(request.args.get("from") or today().year)
-        end = int(request.args.get("to") or start + 4)
-    except ValueError:
-        start, end = today().year, today().year + 4
+    start = year_arg("from", today().year)
+    end = year_arg("to", start + 4)
     if not (2000 <= start <= end <= start + 10):
         start, end = today().year, today().year + 4
     return start, end
@@ -385,10 +382,7 @@ def _money(amount: int) -> str:
 def dues(unit_id: int):
     """The yearly amount of the unit and who has not paid yet."""
     unit = load(Unit, unit_id, "member.view")
-    try:
-        year = int(request.args.get("year") or today().year)
-    except ValueError:
-        year = today().year
+    year = year_arg("year", today().year)
     form = DuesRateForm(year=year) if request.method == "GET" else DuesRateForm()
     status = 200
     if request.method == "POST":

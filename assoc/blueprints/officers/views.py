@@ -24,7 +24,7 @@ from ...money import parse_amount
 from ...permissions import can, can_somewhere, granting_paths, load, require, scope_query
 from ...services import DomainError, audit
 from ...services import officers as svc
-from ...views import attach_error, page_arg, unit_ancestors
+from ...views import attach_error, page_arg, unit_ancestors, year_arg
 from . import bp
 from .forms import (
     ActionForm,
@@ -546,10 +546,7 @@ def _xlsx(workbook, filename: str) -> Response:
 
 
 def _report_year() -> int:
-    try:
-        year = int(request.args.get("year", today().year))
-    except ValueError:
-        year = today().year
+    year = year_arg("year", today().year)
     return year if 2000 <= year <= 2100 else today().year
 
 

@@ -14,7 +14,7 @@ from ...models import Unit, today
 from ...permissions import granting_paths, load
 from ...services import reports as svc
 from ...services.learning import dashboard_figures as learning_figures
-from ...views import unit_ancestors
+from ...views import unit_ancestors, year_arg
 from . import bp
 
 # Columns of the period report, in order (the same for the page, the PDF and the .xlsx).
@@ -45,10 +45,7 @@ def _report_unit(unit_id: int) -> Unit:
 
 
 def _year_arg() -> int:
-    try:
-        year = int(request.args.get("year", ""))
-    except ValueError:
-        return today().year
+    year = year_arg("year", today().year)
     return year if 2000 <= year <= today().year + 1 else today().year
 
 

@@ -27,7 +27,7 @@ from ...permissions import (
 )
 from ...services import DomainError, scholarships, treasury
 from ...services.scholarships import PRIORITY_LABELS, STATUS_LABELS
-from ...views import attach_error, get_or_404, unit_ancestors
+from ...views import attach_error, get_or_404, int_arg, query_args, unit_ancestors, year_arg
 from . import bp
 from .forms import ConfirmForm, DecisionForm, NominationForm, PayForm, ProgramForm, QuotaForm
 
@@ -166,7 +166,7 @@ def quotas(program_id: int):
 
 def _filters():
     return {
-        "quota_id": request.args.get("quota", type=int),
+        "quota_id": int_arg("quota", min=1),
         "school": request.args.get("school", ""),
         "group": request.args.get("group", "") if request.args.get("group") in PRIORITY_LABELS
         else "",
@@ -361,13 +361,13 @@ def decide_many(program_id: int):
     except DomainError as e:
         db.session.rollback()
         flash(str(e), "danger")
-        return redirect(url_for(".program", program_id=program.id, **request.args))
+        return redirect(url_for(".program", program_id=program.id, **query_args()))
     db.session.commit()
     if form.decision.data == "approve":
         flash(_("%(n)d nominations approved.", n=len(chosen)), "success")
     else:
         flash(_("%(n)d nominations rejected.", n=len(chosen)), "success")
-    return redirect(url_for(".program", program_id=program.id, **request.args))
+    return redirect(url_for(".program", program_id=program.id, **query_args()))
 
 
 @bp.post("/programs/<int:program_id>/pay")
@@ -382,7 +382,7 @@ def pay(program_id: int):
     ids = request.form.getlist("nomination", type=int)
     chosen = db.session.scalars(select(Nomination).where(Nomination.id.in_(ids))).all() \
         if ids else []
-    back = redirect(url_for(".program", program_id=program.id, **request.args))
+    back = redirect(url_for(".program", program_id=program.id, **query_args()))
     if not form.validate_on_submit():
         flash(_("Choose how to pay."), "danger")
         return back
@@ -411,7 +411,7 @@ def pay(program_id: int):
 
 
 def _recipients(program):
-    quota_id = request.args.get("quota", type=int)
+    quota_id = int_arg("quota", min=1)
     return scholarships.recipients(_scoped_nominations(program, quota_id=quota_id))
 
 
@@ -495,10 +495,7 @@ def unit_awards(unit_id: int):
     from ...views import page_arg
 
     unit = load(Unit, unit_id, "nomination.view")
-    try:
-        year = int(request.args.get("year", today().year))
-    except ValueError:
-        year = today().year
+    year = year_arg("year", today().year)
     subtree = request.args.get("sub", "1") != "0"
     q = (select(Nomination).join(Unit, Nomination.unit_id == Unit.id)
          .where(Nomination.status.in_(scholarships.AWARDED),

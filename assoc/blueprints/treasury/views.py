@@ -20,7 +20,7 @@ from ...permissions import can, load, scope_query
 from ...services import DomainError, audit
 from ...services import treasury as svc
 from ...text import search_key
-from ...views import attach_error, page_arg, unit_ancestors
+from ...views import attach_error, int_arg, page_arg, query_args, unit_ancestors
 from . import bp
 from .forms import (
     FUND_KIND_LABELS,
@@ -67,8 +67,8 @@ def _filtered_vouchers(base):
         base = base.where(Voucher.voucher_date >= d)
     if d := _date_arg("date_to", None):
         base = base.where(Voucher.voucher_date <= d)
-    if args.get("fund", "").isdigit():
-        base = base.where(Voucher.fund_id == int(args["fund"]))
+    if (fund_id := int_arg("fund", min=1)) is not None:
+        base = base.where(Voucher.fund_id == fund_id)
     if term := search_key(args.get("q", "")):
         base = base.where(Voucher.search_key.contains(term, autoescape=True)
                           | func.lower(Voucher.reason).contains(term, autoescape=True))
@@ -78,8 +78,8 @@ def _filtered_vouchers(base):
 def _scoped_vouchers():
     q = select(Voucher).join(Unit, Voucher.unit_id == Unit.id)
     q = scope_query(q, current_user, "voucher.view")
-    if request.args.get("unit", "").isdigit():
-        under = db.session.get(Unit, int(request.args["unit"]))
+    if (under_id := int_arg("unit", min=1)) is not None:
+        under = db.session.get(Unit, under_id)
         if under is not None:
             q = q.where(Unit.path.startswith(under.path, autoescape=True))
     return _filtered_vouchers(q)
@@ -136,11 +136,11 @@ def batch_pdf():
         joinedload(Voucher.unit), joinedload(Voucher.fund))).unique().all()
     if not found:
         flash(_("No voucher matches the filter."), "warning")
-        return redirect(url_for(".vouchers", **request.args))
+        return redirect(url_for(".vouchers", **query_args()))
     if len(found) > BATCH_LIMIT:
         flash(_("At most %(n)s vouchers can be printed at once: narrow the filter.",
                 n=BATCH_LIMIT), "warning")
-        return redirect(url_for(".vouchers", **request.args))
+        return redirect(url_for(".vouchers", **query_args()))
     data = _render_vouchers(found, copies=2 if request.args.get("copies") == "2" else 1)
     db.session.commit()
     return _pdf_response(data, "phieu.pdf")
