@@ -40,7 +40,7 @@ from ...permissions import (
 )
 from ...services import DomainError, audit
 from ...services import learning as svc
-from ...views import attach_error, get_or_404, page_arg, unit_ancestors
+from ...views import attach_error, get_or_404, int_arg, page_arg, unit_ancestors
 from . import bp
 from .forms import (
     ConfirmForm,
@@ -79,11 +79,7 @@ def _model(model: str) -> str:
 
 
 def _year() -> int:
-    try:
-        year = int(request.args.get("year", ""))
-    except ValueError:
-        return today().year
-    return year if 2000 <= year <= today().year + 1 else today().year
+    return int_arg("year", today().year, min=2000, max=today().year + 1)
 
 
 def _filters() -> svc.EntryFilters:
@@ -523,7 +519,7 @@ def new_criteria_set():
     """A new set, or (?from=<id>) a new version starting from an existing one."""
     _may_edit_criteria()
     form = CriteriaSetForm()
-    source = db.session.get(LearningCriteriaSet, request.args.get("from", type=int) or 0)
+    source = db.session.get(LearningCriteriaSet, int_arg("from", 0, min=1))
     if request.method == "GET" and source is not None:
         form.model.data = source.model
         form.name.data = source.name
