@@ -30,6 +30,12 @@ def create_app(config: object | dict | None = None) -> Flask:
     else:
         app.config.from_object(config)
 
+    if proxies := int(app.config.get("TRUSTED_PROXIES") or 0):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
+                                x_prefix=proxies)
+
     db.init_app(app)
     init_engine_events(app)
     migrate.init_app(app, db, directory=str(_root() / "migrations"), render_as_batch=True,

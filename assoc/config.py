@@ -40,6 +40,12 @@ class Config:
     PER_PAGE = 50
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
+    # The address printed in QR codes (vouchers, member cards): the site as the public reaches
+    # it. Never taken from the request's Host header.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted
+    # (werkzeug ProxyFix); 0 = none, the default: the headers are ignored.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0") or 0)
 
     def __init__(self):
         self.SECRET_KEY = _secret_key()
@@ -52,6 +58,8 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     SECRET_KEY = "test-secret"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    PUBLIC_BASE_URL = "https://khuyenhoc.test"
+    TRUSTED_PROXIES = 0
 
     def __init__(self):
         pass

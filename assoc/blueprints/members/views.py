@@ -25,6 +25,7 @@ from ...models import DuesPayment, Member, MemberTransfer, Unit, today
 from ...permissions import can, granting_paths, require, scope_query
 from ...services import DomainError, audit, imports
 from ...services import members as svc
+from ...urls import public_url
 from ...views import attach_error, get_or_404, page_arg, safe_next, unit_ancestors
 from . import bp
 from .forms import (
@@ -141,7 +142,7 @@ def _cards_response(members: list[Member], filename: str) -> Response:
     start, end = _card_years()
     body = member_cards_pdf(
         members, valid_from=start, valid_to=end,
-        check_url=lambda m: url_for("members.check", token=m.card_token, _external=True),
+        check_url=lambda m: public_url("members.check", token=m.card_token),
     )
     return Response(body, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{filename}"'})
