@@ -203,16 +203,17 @@ def method_balances(fund_ids: list[int]) -> dict[int, dict[str, int]]:
     return out
 
 
-def lowest_balance_from(fund: Fund, method: str, on: date) -> int:
-    """The lowest end-of-day balance of the fund's `method` money (cash on hand or bank) on
-    `on` and every later day that has a voucher. A payment dated `on` lowers all of them."""
-    base = select(_signed_sum()).where(Voucher.fund_id == fund.id, Voucher.method == method,
+def lowest_balance_from(fund: Fund, method: str | None, on: date) -> int:
+    """The lowest end-of-day balance of the fund's `method` money (cash on hand, bank; None:
+    both) on `on` and every later day that has a voucher. A payment dated `on` lowers all."""
+    only = (Voucher.method == method,) if method else ()
+    base = select(_signed_sum()).where(Voucher.fund_id == fund.id, *only,
                                        Voucher.voucher_date <= on)
     running = int(db.session.scalar(base) or 0)
     lowest = running
     later = db.session.execute(
         select(Voucher.voucher_date, _signed_sum())
-        .where(Voucher.fund_id == fund.id, Voucher.method == method, Voucher.voucher_date > on)
+        .where(Voucher.fund_id == fund.id, *only, Voucher.voucher_date > on)
         .group_by(Voucher.voucher_date).order_by(Voucher.voucher_date)).all()
     for _d, moved in later:
         running += int(moved)
@@ -350,10 +351,11 @@ def issue_voucher(actor: User | None, unit: Unit, *, kind: str, amount: int, par
               today=today().strftime("%d/%m/%Y")), "voucher_date")
     if kind == "payment" and not allow_overdraw:
         # Cash on hand and the bank account are apart: a cash payment is checked against the
-        # cash alone, on its date and on every later day that already has vouchers.
-        lowest = lowest_balance_from(fund, method, voucher_date)
+        # cash alone (a transfer against the whole fund), on its date and on every later day
+        # that already has vouchers.
+        lowest = lowest_balance_from(fund, "cash" if method == "cash" else None, voucher_date)
         if amount > lowest:
-            where = _("cash on hand") if method == "cash" else _("the bank balance")
+            where = _("cash on hand") if method == "cash" else _("the balance")
             raise DomainError(
                 _("This payment would take %(where)s of %(fund)s below zero: at most "
                   "%(balance)s can be paid on %(d)s.", where=where, fund=fund.name,
