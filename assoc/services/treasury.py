@@ -9,6 +9,8 @@ they are the sum of non-void receipts minus non-void payments of a fund.
 from __future__ import annotations
 
 import secrets
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -35,6 +37,8 @@ from ..text import clean, search_key
 from . import DomainError, audit, insert_or_find
 from .voucher_links import check_link
 
+# Set only while the demo loads a history (see loading_history): the books it touched.
+_LOADING: ContextVar[set[int] | None] = ContextVar("loading_history", default=None)
 GENERAL_FUND_CODE = "KH"
 GENERAL_FUND_NAME = "Quỹ khuyến học"
 MAX_ATTACHMENTS = 999
@@ -344,7 +348,9 @@ def issue_voucher(actor: User | None, unit: Unit, *, kind: str, amount: int, par
         return existing
     # Numbers follow dates, as auditors check: no voucher before the book's last one.
     last = last_voucher_date(book)
-    if last is not None and voucher_date < last:
+    if (loading := _LOADING.get()) is not None:
+        loading.add(book.id)
+    elif last is not None and voucher_date < last:
         raise DomainError(
             _("Book %(book)s already has a voucher dated %(last)s: date this one from %(last)s "
               "to today (%(today)s).", book=book.code, last=last.strftime("%d/%m/%Y"),
@@ -379,6 +385,44 @@ def issue_voucher(actor: User | None, unit: Unit, *, kind: str, amount: int, par
         data["overdraw_allowed"] = True
     audit.record(actor, "voucher.issue", voucher, unit=unit, data=data)
     return voucher
+
+
+@contextmanager
+def loading_history():
+    """For the demo only: a history written step by step out of date order. Yields the set of
+    book ids written; `renumber_by_date` then puts their numbers in date order."""
+    books: set[int] = set()
+    token = _LOADING.set(books)
+    try:
+        yield books
+    finally:
+        _LOADING.reset(token)
+
+
+def renumber_by_date(book_ids: set[int]) -> None:
+    """Number the vouchers of freshly loaded books 1, 2, … in date order (never for books
+    with a printed voucher), keeping the numbers in their issue entries in step."""
+    from ..models import AuditEntry
+
+    for book_id in sorted(book_ids):
+        vouchers = list(db.session.scalars(select(Voucher).where(Voucher.book_id == book_id)
+                                           .order_by(Voucher.voucher_date, Voucher.id)))
+        if any(v.print_count for v in vouchers):
+            continue
+        if [v.number for v in vouchers] == list(range(1, len(vouchers) + 1)):
+            continue
+        for v in vouchers:
+            v.number = -v.number
+        db.session.flush()
+        for n, v in enumerate(vouchers, start=1):
+            v.number = n
+        db.session.flush()
+        by_id = {v.id: v for v in vouchers}
+        for entry in db.session.scalars(select(AuditEntry).where(
+                AuditEntry.object_type == "voucher", AuditEntry.object_id.in_(list(by_id)))):
+            if isinstance(entry.data, dict) and "number" in entry.data:
+                entry.data = {**entry.data, "number": by_id[entry.object_id].display_number}
+        db.session.flush()
 
 
 def void_voucher(actor: User | None, voucher: Voucher, reason: str) -> Voucher:
