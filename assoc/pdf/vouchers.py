@@ -268,11 +268,12 @@ def draw_voucher(c, p: VoucherPage, x0: float, y0: float, liên: int | None = No
     elif p.mark == "preview":
         draw_stamp(c, "XEM TRƯỚC", mid, y0 + height * 0.3, size=30, color=(0.55, 0.55, 0.55),
                    angle=15)
-        c.saveState()
+        c.saveState()  # the caption is part of the stamp: same slant, over the text
+        c.translate(mid, y0 + height * 0.3)
+        c.rotate(15)
         c.setFillColorRGB(0.45, 0.45, 0.45)
         c.setFont(FONT_BOLD, 8)
-        c.drawCentredString(mid, y0 + height * 0.3 - 22,
-                            nfc("Không có giá trị thanh toán"))
+        c.drawCentredString(0, -22, nfc("Không có giá trị thanh toán"))
         c.restoreState()
 
 

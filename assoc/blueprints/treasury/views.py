@@ -182,13 +182,16 @@ def batch_print():
         flash(_("Tick the box to confirm the print: it counts for every voucher printed."),
               "warning")
         return redirect(url_for(".vouchers", **_list_args()))
-    q = _filtered_vouchers(scope_query(select(Voucher).join(Unit, Voucher.unit_id == Unit.id),
-                                       current_user, "voucher.issue"))
-    if request.args.get("unit", "").isdigit():
-        under = db.session.get(Unit, int(request.args["unit"]))
-        if under is not None:
-            q = q.where(Unit.path.startswith(under.path, autoescape=True))
-    found = _batch(q)
+    found = _batch(_scoped_vouchers())
+    if found is not None:
+        may: dict[int, bool] = {}
+        for v in found:
+            if v.unit_id not in may:
+                may[v.unit_id] = can(current_user, "voucher.issue", v.unit)
+        found = [v for v in found if may[v.unit_id]]
+        if not found:
+            flash(_("None of these vouchers is in a book you may issue in."), "warning")
+            found = None
     if found is None:
         return redirect(url_for(".vouchers", **_list_args()))
     copies = svc.record_print(current_user, found)
