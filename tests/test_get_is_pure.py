@@ -12,7 +12,6 @@ import re
 from sqlalchemy import select
 
 from assoc.demo import seed_demo
-from assoc.extensions import db as _db
 from assoc.models import (
     AuditEntry,
     Donation,
@@ -111,7 +110,7 @@ def test_every_get_route_changes_nothing(app, db, client):
     before = _table_hashes(db)
     last_audit = db.session.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc())) or 0
     statuses = {}
-    for endpoint, url in urls:
+    for _endpoint, url in urls:
         statuses[url] = client.get(url).status_code
         db.session.remove()
     errors = {u: s for u, s in statuses.items() if s >= 500}

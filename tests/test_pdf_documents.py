@@ -125,7 +125,7 @@ def test_every_amount_and_the_longest_texts_print_in_full(tree, db, kind, copies
 
 
 def test_a_short_voucher_keeps_two_liens_on_one_a4_page(tree, db):
-    v = build_voucher(tree.ward_a, "payment", 0 or 1, party_name="Học sinh nhận học bổng (theo "
+    v = build_voucher(tree.ward_a, "payment", 1, party_name="Học sinh nhận học bổng (theo "
                       "danh sách ký nhận, 2 em)", allow_overdraw=True)
     data = voucher_pdf.vouchers_pdf([_page(v, maker="Trần Văn Bình")], copies=2)
     [(text, words)] = list(pages_of(data))
