@@ -300,3 +300,55 @@ def test_text_is_cleaned_and_searchable(tree):
     v = build_voucher(tree.ward_a, party_name=" Nguye\u0302\u0303n  Thị   Á ", reason="Ủng hộ")
     assert v.party_name == "Nguyễn Thị Á"
     assert v.search_key == "nguyen thi a"
+
+
+# ---------------------------------------------------------------------------------------------
+# Cash and bank apart; numbers follow dates (issue 13)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_cash_payment_cannot_spend_bank_money(tree, db):
+    build_voucher(tree.ward_a, "receipt", 1_000_000, method="transfer")
+    with pytest.raises(DomainError) as err:
+        build_voucher(tree.ward_a, "payment", 400_000, method="cash")
+    assert err.value.field == "amount" and "tiền mặt" in str(err.value)
+    db.session.rollback()
+    build_voucher(tree.ward_a, "payment", 400_000, method="transfer")
+    fund = treasury.general_fund(tree.ward_a)
+    assert treasury.method_balances([fund.id])[fund.id] == {"cash": 0, "transfer": 600_000}
+
+
+def test_a_cash_payment_cannot_take_a_later_day_below_zero(tree, db):
+    """Cash 500.000 received ten days ago, 400.000 paid five days ago: a payment dated seven
+    days ago of 200.000 fits that day's cash but would leave the later day at -100.000."""
+    t = today()
+    build_voucher(tree.ward_a, "receipt", 500_000, voucher_date=t - timedelta(days=10))
+    build_voucher(tree.ward_a, "payment", 400_000, voucher_date=t - timedelta(days=9))
+    build_voucher(tree.ward_a, "receipt", 300_000, voucher_date=t - timedelta(days=8))
+    # cash: 500k (d-10), 100k (d-9), 400k (d-8); a payment on d-9 may spend at most 100k
+    with pytest.raises(DomainError):
+        build_voucher(tree.ward_a, "payment", 150_000, voucher_date=t - timedelta(days=9))
+    db.session.rollback()
+    build_voucher(tree.ward_a, "payment", 100_000, voucher_date=t - timedelta(days=9))
+
+
+def test_the_chairs_override_is_logged(tree, db):
+    chair = build_user("chair", tree.ward_a)
+    v = build_voucher(tree.ward_a, "payment", 50_000, actor=chair, allow_overdraw=True)
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.object_id == v.id,
+                                                       AuditEntry.action == "voucher.issue"))
+    assert entry.data["overdraw_allowed"] is True and entry.user_id == chair.id
+
+
+def test_a_voucher_cannot_be_dated_before_the_last_of_its_book(tree, db):
+    t = today()
+    build_voucher(tree.ward_a, "receipt", voucher_date=t - timedelta(days=2))
+    with pytest.raises(DomainError) as err:
+        build_voucher(tree.ward_a, "receipt", voucher_date=t - timedelta(days=3))
+    assert err.value.field == "voucher_date"
+    assert (t - timedelta(days=2)).strftime("%d/%m/%Y") in str(err.value)  # names the dates
+    db.session.rollback()
+    # the same day, and the other book (payments), are fine
+    build_voucher(tree.ward_a, "receipt", voucher_date=t - timedelta(days=2))
+    build_voucher(tree.ward_a, "payment", 1_000, voucher_date=t - timedelta(days=3),
+                  allow_overdraw=True)

@@ -428,3 +428,37 @@ def test_chair_closes_the_books(tree, client_as, db):
                data={"form_series": "tt", "word_style": "standard",
                      "books_closed_through": future})
     assert r.status_code == 400
+
+
+def test_cash_book_xlsx_sums_to_its_totals_and_books_are_titled(tree, client_as, db):
+    start = today() - timedelta(days=10)
+    build_voucher(tree.ward_a, amount=900_000, voucher_date=start)
+    wrong = build_voucher(tree.ward_a, amount=70_000, voucher_date=start)
+    treasury.void_voucher(None, wrong, "Ghi sai số tiền")
+    build_voucher(tree.ward_a, amount=2_000_000, method="transfer", voucher_date=start)
+    build_voucher(tree.ward_a, "payment", 300_000, voucher_date=start + timedelta(days=1))
+    db.session.commit()
+    fund = treasury.general_fund(tree.ward_a)
+    c = client_as("viewer", at=tree.ward_a)
+    q = f"date_from={start.isoformat()}&date_to={today().isoformat()}"
+    from openpyxl import load_workbook
+
+    for method, title, total_in in (("cash", "SỔ QUỸ TIỀN MẶT", 900_000),
+                                    ("transfer", "SỔ TIỀN GỬI NGÂN HÀNG", 2_000_000),
+                                    ("all", "SỔ THU, CHI QUỸ", 2_900_000)):
+        r = c.get(f"/funds/{fund.id}/cashbook?{q}&method={method}&format=xlsx")
+        rows = list(load_workbook(io.BytesIO(r.data)).active.iter_rows(values_only=True))
+        assert rows[1][0].startswith(title)
+        body = rows[5:next(i for i, row in enumerate(rows) if row[4] == "Cộng phát sinh trong kỳ")]
+        totals = next(row for row in rows if row[4] == "Cộng phát sinh trong kỳ")
+        assert sum(row[5] or 0 for row in body) == totals[5] == total_in
+        assert sum(row[6] or 0 for row in body) == totals[6]
+        pdf = _pdf_text(c.get(f"/funds/{fund.id}/cashbook?{q}&method={method}&format=pdf").data)
+        assert title in pdf and "Ngày ..... tháng ..... năm" in pdf
+    r = c.get(f"/funds/{fund.id}/cashbook?{q}&method=cash&format=xlsx")
+    rows = list(load_workbook(io.BytesIO(r.data)).active.iter_rows(values_only=True))
+    void_row = next(row for row in rows if row[8] and "ĐÃ HỦY" in str(row[8]))
+    assert void_row[5] is None and "70.000" in void_row[8]
+    html = c.get(f"/units/{tree.ward_a.id}/treasury").get_data(as_text=True)
+    assert 'data-testid="fund-cash">600.000 đ' in html
+    assert 'data-testid="fund-bank">2.000.000 đ' in html
