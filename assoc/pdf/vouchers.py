@@ -326,15 +326,15 @@ def vouchers_pdf(pages: Iterable[VoucherPage], *, copies: int = 1, title: str = 
 
 # (header, sub-header letter, width in points, alignment)
 CASH_COLUMNS = [
-    ("Ngày ghi sổ", "A", 52, "c"),
-    ("Ngày chứng từ", "B", 52, "c"),
-    ("Số phiếu thu", "C", 66, "c"),
-    ("Số phiếu chi", "D", 66, "c"),
-    ("Diễn giải", "E", 236, "l"),
+    ("Ngày ghi sổ", "A", 58, "c"),
+    ("Ngày chứng từ", "B", 58, "c"),
+    ("Số phiếu thu", "C", 74, "c"),
+    ("Số phiếu chi", "D", 74, "c"),
+    ("Diễn giải", "E", 212, "l"),
     ("Thu", "1", 82, "r"),
     ("Chi", "2", 82, "r"),
     ("Tồn", "3", 88, "r"),
-    ("Ghi chú", "G", 84, "l"),
+    ("Ghi chú", "G", 74, "l"),
 ]
 BOOK_TITLES = {
     "cash": ("SỔ QUỸ TIỀN MẶT", "Mẫu số S07-DN"),
@@ -389,7 +389,8 @@ def _cash_book_story(book, settings, pages: int | None) -> list:
                      format_number(book.total_out), "", ""], bold=True))
     rows.append(row(["", "", "", "", "Số dư cuối kỳ", "", "", format_number(book.closing), ""],
                     bold=True))
-    story.append(layout.table(rows, [w for _h, _l, w, _a in CASH_COLUMNS], repeat=2))
+    story.append(layout.table(rows, [w for _h, _l, w, _a in CASH_COLUMNS], repeat=2, extra=[
+        ("LEFTPADDING", (0, 0), (-1, -1), 2.5), ("RIGHTPADDING", (0, 0), (-1, -1), 2.5)]))
     n = f"{pages:02d}" if pages else "…"
     story += [
         Spacer(1, 6),
