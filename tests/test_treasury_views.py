@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from assoc.models import AuditEntry, Voucher, today
+from assoc.models import AuditEntry, Fund, Voucher, today
 from assoc.services import treasury
 
 from .builders import build_voucher
@@ -462,3 +462,17 @@ def test_cash_book_xlsx_sums_to_its_totals_and_books_are_titled(tree, client_as,
     html = c.get(f"/units/{tree.ward_a.id}/treasury").get_data(as_text=True)
     assert 'data-testid="fund-cash">600.000 đ' in html
     assert 'data-testid="fund-bank">2.000.000 đ' in html
+
+
+def test_the_first_voucher_opens_the_general_fund_in_its_post(tree, client_as, db):
+    """The form's GET writes nothing (it used to create the fund uncommitted, which broke the
+    first voucher on PostgreSQL); the POST's service opens the fund with the voucher."""
+    c = client_as("treasurer", at=tree.ward_b)
+    url = f"/units/{tree.ward_b.id}/vouchers/new/receipt"
+    for page in (url, f"/units/{tree.ward_b.id}/treasury", "/treasury/"):
+        assert c.get(page).status_code == 200
+    assert db.session.scalar(select(func.count(Fund.id))) == 0
+    r = c.post(url, data={**_form(tree.ward_a), "fund": "0"})
+    assert r.status_code == 302
+    fund = db.session.scalar(select(Fund).where(Fund.unit_id == tree.ward_b.id))
+    assert fund.kind == "general" and db.session.scalar(select(Voucher.fund_id)) == fund.id
