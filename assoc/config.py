@@ -46,6 +46,9 @@ class Config:
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted
     # (werkzeug ProxyFix); 0 = none, the default: the headers are ignored.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0") or 0)
+    # Jobs (imports, exports…): RQ workers on this Redis when set (`make worker`), else a
+    # background thread of the web process.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
 
     def __init__(self):
         self.SECRET_KEY = _secret_key()
@@ -60,6 +63,7 @@ class TestConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     PUBLIC_BASE_URL = "https://khuyenhoc.test"
     TRUSTED_PROXIES = 0
+    REDIS_URL = ""  # jobs in threads unless a test asks for RQ
 
     def __init__(self):
         pass

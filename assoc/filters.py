@@ -60,5 +60,6 @@ def init(app: Flask) -> None:
         can=lambda action, unit=None: permissions.can(current_user, action, unit),
         can_somewhere=lambda action: permissions.can_somewhere(current_user, action),
         can_restructure=lambda unit: permissions.can_restructure(current_user, unit),
+        can_collect_dues=lambda member: permissions.can_collect_dues(current_user, member),
         languages=app.config["LANGUAGES"],
     )

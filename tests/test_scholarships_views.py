@@ -117,7 +117,8 @@ DECIDE_ROWS = [
     ([("chair", "ward_a"), ("approver", "district_a")],     "ward_b",   False, True),
     ([("clerk", "ward_a"), ("approver", "district_a")],     "ward_a",   False, False),
     ([("clerk", "branch_a"), ("approver", "district_a")],   "branch_a", False, False),
-    ([("clerk", "branch_a"), ("approver", "district_a")],   "ward_a",   False, True),
+    # issue 19: a nominating role at the nomination's unit or below it bars the decision
+    ([("clerk", "branch_a"), ("approver", "district_a")],   "ward_a",   False, False),
     ([("treasurer", "ward_a"), ("approver", "district_a")], "ward_a",   False, True),
     ([("approver", "ward_a")],                              "ward_a",   False, False),
     ([("approver", "district_b")],                          "ward_a",   False, False),

@@ -16,8 +16,10 @@ BLUEPRINTS = [
     "reports",
     "scholarships",
     "members",
+    "jobs",
     "periodic",
     "reorg",
+    "learning",
 ]
 
 

@@ -3,6 +3,7 @@ export, duplicates, and the public card check page."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from flask import (
@@ -20,15 +21,18 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ... import jobs
 from ...extensions import db
 from ...models import DuesPayment, Member, MemberTransfer, Unit, today
-from ...permissions import can, granting_paths, require, scope_query
-from ...services import DomainError, audit, imports
+from ...permissions import can, can_collect_dues, granting_paths, load, require, scope_query
+from ...services import DomainError, audit, imports, tally
 from ...services import members as svc
+from ...text import clean as clean_text
 from ...urls import public_url
-from ...views import attach_error, get_or_404, page_arg, safe_next, unit_ancestors
+from ...views import attach_error, page_arg, safe_next, unit_ancestors
 from . import bp
 from .forms import (
+    IMPORT_FIELD_LABELS,
     KIND_LABELS,
     STATUS_LABELS,
     ConfirmImportForm,
@@ -90,12 +94,13 @@ def index():
 @bp.get("/unit/<int:unit_id>")
 @login_required
 def unit_list(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "member.view", unit)
+    unit = load(Unit, unit_id, "member.view")
     filters = svc.ListFilters.from_args(request.args)
-    q = _eager(svc.member_query(current_user, unit, filters))
-    per_page = current_app.config.get("PER_PAGE", 50)
-    page = db.paginate(q, page=page_arg(), per_page=per_page, error_out=False)
+    if tally.ensure(unit):
+        db.session.commit()  # roll-ups (the list's count) built: keep them, as dashboards do
+    page = svc.member_page(current_user, unit, filters, after=request.args.get("after"),
+                           before=request.args.get("before"),
+                           per_page=current_app.config.get("PER_PAGE", 50))
     year = filters.dues_year or today().year
     paid = svc.paid_years([m.id for m in page.items], year)
     return render_template("members/list.html", unit=unit, ancestors=unit_ancestors(unit),
@@ -106,11 +111,21 @@ def unit_list(unit_id: int):
 @bp.get("/unit/<int:unit_id>/export.<fmt>")
 @login_required
 def export(unit_id: int, fmt: str):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "member.view", unit)
+    unit = load(Unit, unit_id, "member.view")
     if fmt not in ("xlsx", "csv"):
         abort(404)
     filters = svc.ListFilters.from_args(request.args)
+    limit = current_app.config.get("EXPORT_JOB_ROWS", JOB_EXPORT_ROWS)
+    found = db.session.scalar(select(db.func.count()).select_from(
+        svc.member_query(current_user, unit, filters).order_by(None).limit(limit).subquery()))
+    if found >= limit:
+        job = jobs.create(current_user, unit, "member_export",
+                          _("Export of the members of %(unit)s (%(fmt)s)", unit=unit.name,
+                            fmt=fmt.upper()),
+                          {"format": fmt, "filters": filters.as_args()})
+        db.session.commit()
+        jobs.launch(job)
+        return redirect(url_for("jobs.show", token=job.token))
     members = db.session.scalars(_eager(svc.member_query(current_user, unit, filters))).all()
     audit.record(current_user, "member.export", unit, data={"format": fmt, "rows": len(members),
                                                             **filters.as_args()})
@@ -151,8 +166,7 @@ def _cards_response(members: list[Member], filename: str) -> Response:
 @bp.get("/unit/<int:unit_id>/cards.pdf")
 @login_required
 def cards(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "member.view", unit)
+    unit = load(Unit, unit_id, "member.view")
     filters = svc.ListFilters.from_args(request.args)
     members = db.session.scalars(
         _eager(svc.member_query(current_user, unit, filters)).limit(MAX_CARDS + 1)).all()
@@ -166,8 +180,7 @@ def cards(unit_id: int):
 @bp.get("/<int:member_id>/card.pdf")
 @login_required
 def card(member_id: int):
-    member = get_or_404(Member, member_id)
-    require(current_user, "member.view", member.unit)
+    member = load(Member, member_id, "member.view")
     return _cards_response([member], f"the-{member.display_number}.pdf")
 
 
@@ -195,12 +208,10 @@ def _member_form(unit: Unit, member: Member | None = None) -> MemberForm:
 @bp.route("/unit/<int:unit_id>/new", methods=["GET", "POST"])
 @login_required
 def create(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "member.edit", unit)
+    unit = load(Unit, unit_id, "member.edit")
     form = _member_form(unit)
     if form.validate_on_submit():
-        target = get_or_404(Unit, form.unit_id.data)
-        require(current_user, "member.edit", target)
+        target = load(Unit, form.unit_id.data, "member.edit")
         try:
             member = svc.create_member(current_user, target, **form.service_values())
         except DomainError as e:
@@ -218,8 +229,7 @@ def create(unit_id: int):
 @bp.get("/<int:member_id>")
 @login_required
 def show(member_id: int):
-    member = get_or_404(Member, member_id)
-    require(current_user, "member.view", member.unit)
+    member = load(Member, member_id, "member.view")
     payments = db.session.scalars(select(DuesPayment).where(DuesPayment.member_id == member.id)
                                   .options(selectinload(DuesPayment.voucher))
                                   .order_by(DuesPayment.year.desc())).all()
@@ -246,8 +256,7 @@ def show(member_id: int):
 @bp.route("/<int:member_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(member_id: int):
-    member = get_or_404(Member, member_id)
-    require(current_user, "member.edit", member.unit)
+    member = load(Member, member_id, "member.edit")
     form = _member_form(member.unit, member)
     if form.validate_on_submit():
         try:
@@ -266,14 +275,12 @@ def edit(member_id: int):
 @bp.route("/<int:member_id>/transfer", methods=["GET", "POST"])
 @login_required
 def transfer(member_id: int):
-    member = get_or_404(Member, member_id)
-    require(current_user, "member.edit", member.unit)
+    member = load(Member, member_id, "member.edit")
     form = TransferForm()
     form.unit_id.choices = _unit_choices(
         [u for u in _units_for("member.edit") if u.id != member.unit_id])
     if form.validate_on_submit():
-        target = get_or_404(Unit, form.unit_id.data)
-        require(current_user, "member.edit", target)
+        target = load(Unit, form.unit_id.data, "member.edit")
         try:
             svc.transfer_member(current_user, member, target, on=form.on.data,
                                 reason=form.reason.data or "")
@@ -293,8 +300,7 @@ def transfer(member_id: int):
 @bp.post("/<int:member_id>/end")
 @login_required
 def end(member_id: int):
-    member = get_or_404(Member, member_id)
-    require(current_user, "member.edit", member.unit)
+    member = load(Member, member_id, "member.edit")
     form = EndForm()
     if form.validate_on_submit():
         try:
@@ -312,8 +318,7 @@ def end(member_id: int):
 @bp.post("/<int:member_id>/reinstate")
 @login_required
 def reinstate(member_id: int):
-    member = get_or_404(Member, member_id)
-    require(current_user, "member.edit", member.unit)
+    member = load(Member, member_id, "member.edit")
     try:
         svc.reinstate(current_user, member)
     except DomainError as e:
@@ -327,8 +332,7 @@ def reinstate(member_id: int):
 @bp.post("/<int:member_id>/delete")
 @login_required
 def delete(member_id: int):
-    member = get_or_404(Member, member_id)
-    require(current_user, "member.edit", member.unit)
+    member = load(Member, member_id, "member.edit")
     unit_id = member.unit_id
     try:
         svc.delete_member(current_user, member)
@@ -349,8 +353,9 @@ def delete(member_id: int):
 @bp.post("/<int:member_id>/dues")
 @login_required
 def pay(member_id: int):
-    member = get_or_404(Member, member_id)
-    require(current_user, "dues.collect", member.unit)
+    member = load(Member, member_id, "dues.collect")
+    if not can_collect_dues(current_user, member):  # the receipt goes into the ward's own book
+        abort(403)
     form = DuesPayForm()
     back = safe_next(request.form.get("next"), url_for(".show", member_id=member.id))
     if not form.validate_on_submit():
@@ -380,8 +385,7 @@ def _money(amount: int) -> str:
 @login_required
 def dues(unit_id: int):
     """The yearly amount of the unit and who has not paid yet."""
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "member.view", unit)
+    unit = load(Unit, unit_id, "member.view")
     try:
         year = int(request.args.get("year") or today().year)
     except ValueError:
@@ -421,8 +425,7 @@ def dues(unit_id: int):
 @bp.route("/unit/<int:unit_id>/import", methods=["GET", "POST"])
 @login_required
 def import_upload(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "member.edit", unit)
+    unit = load(Unit, unit_id, "member.edit")
     form = ImportForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -444,9 +447,28 @@ def _load_import(token: str):
     if loaded is None:
         abort(404)
     meta, data = loaded
-    unit = get_or_404(Unit, meta["unit_id"])
-    require(current_user, "member.edit", unit)
+    unit = load(Unit, meta["unit_id"], "member.edit")
     return meta, data, unit
+
+
+SHOW_ROWS = 200  # problem rows shown at once; "show all" and the download give the rest
+JOB_ROWS = 2000  # from this many rows an import runs as a job with a progress page
+JOB_EXPORT_ROWS = 50_000  # from this many rows an export runs as a job
+
+
+def _possible_choice(preview) -> bool | set[int]:
+    """The user's choice for possible duplicates: all, none, or the rows ticked."""
+    choice = request.form.get("possible_all", "skip")
+    if choice == "import":
+        return True
+    if choice == "each":
+        return {int(v) for v in request.form.getlist("possible") if v.isdigit()}
+    return set()
+
+
+def _import_done_message(summary: dict) -> str:
+    return _("Import done: %(read)s rows read, %(imported)s members imported, "
+             "%(duplicates)s duplicates skipped, %(errors)s rows with errors.", **summary)
 
 
 @bp.route("/import/<token>", methods=["GET", "POST"])
@@ -455,16 +477,36 @@ def import_preview(token: str):
     meta, data, unit = _load_import(token)
     form = ConfirmImportForm()
     try:
-        preview = imports.parse(data, meta["filename"], unit)
+        preview = imports.parse(data, meta["filename"], unit, user=current_user)
     except DomainError as e:
         imports.discard_upload(token)
         flash(str(e), "danger")
         return redirect(url_for(".import_upload", unit_id=unit.id))
     status = 200
-    if request.method == "POST" and form.validate_on_submit():
+    if request.method == "POST" and form.validate_on_submit() and (
+            len(preview.rows) >= current_app.config.get("IMPORT_JOB_ROWS", JOB_ROWS)):
+        # A big file: a job with a progress page (the user may leave and come back).
+        if preview.error_rows and not form.valid_only.data:
+            form.valid_only.errors.append(_(
+                "%(n)s rows have errors: nothing was imported. Fix the file, or choose to "
+                "import the valid rows only.", n=len(preview.error_rows)))
+            status = 409
+        else:
+            choice = _possible_choice(preview)
+            job = jobs.create(current_user, unit, "member_import",
+                              _("Import of %(file)s into %(unit)s", file=meta["filename"],
+                                unit=unit.name),
+                              {"upload": token, "valid_only": bool(form.valid_only.data),
+                               "possible": choice if choice is True else sorted(choice)},
+                              total=len(preview.rows))
+            db.session.commit()
+            jobs.launch(job)
+            return redirect(url_for("jobs.show", token=job.token))
+    elif request.method == "POST" and form.validate_on_submit():
         try:
             summary = imports.commit(current_user, unit, preview,
-                                     valid_only=bool(form.valid_only.data))
+                                     valid_only=bool(form.valid_only.data),
+                                     possible=_possible_choice(preview))
         except DomainError as e:
             db.session.rollback()
             attach_error(form, e)
@@ -472,16 +514,55 @@ def import_preview(token: str):
         else:
             db.session.commit()
             imports.discard_upload(token)
-            flash(_("Import done: %(read)s rows read, %(imported)s members imported, "
-                    "%(duplicates)s duplicates skipped, %(errors)s rows with errors.",
-                    **summary), "success")
+            flash(_import_done_message(summary), "success")
             return redirect(url_for(".unit_list", unit_id=unit.id, sort="number"))
-    # Rows to show: every problem row (capped), then a sample of good rows.
-    problems = [r for r in preview.rows if r.status != "ok" or r.warnings][:300]
-    good = preview.ok_rows[:100]
-    return render_template("members/import_preview.html", preview=preview, form=form, unit=unit,
-                           ancestors=unit_ancestors(unit), token=token, problems=problems,
-                           good=good, summary=preview.summary()), status
+    summary = preview.summary()
+    errors_only = request.args.get("show") == "errors"
+    show_all = request.args.get("all") == "1"
+    problems = [r for r in preview.rows if r.errors] + (
+        [] if errors_only else [r for r in preview.rows if r.status in ("duplicate", "possible")])
+    problem_total = len(problems)
+    if not show_all:
+        problems = problems[:SHOW_ROWS]
+    good = preview.ok_rows[:50]
+    return render_template(
+        "members/import_preview.html", preview=preview, form=form, unit=unit,
+        ancestors=unit_ancestors(unit), token=token, problems=problems,
+        problem_total=problem_total, errors_only=errors_only, show_all=show_all, good=good,
+        summary=summary, notices=[] if errors_only else preview.notice_groups(),
+        field_labels=IMPORT_FIELD_LABELS, can_create_branch=can(current_user, "unit.edit", unit),
+    ), status
+
+
+@bp.post("/import/<token>/branch")
+@login_required
+def import_create_branch(token: str):
+    """Create a branch the file names but the tree lacks, then back to the same preview."""
+    _meta, _data, unit = _load_import(token)
+    require(current_user, "unit.edit", unit)
+    form = ConfirmImportForm()
+    name = clean_text(request.form.get("name", ""))[:200]
+    if not form.validate_on_submit() or not name:
+        abort(400)
+    from ...services import units as unit_svc
+    from ...text import search_key
+
+    base = f"{unit.code}-{re.sub(r'[^A-Z0-9]+', '', search_key(name).upper())[:20] or 'CH'}"
+    code, n = base, 1
+    while db.session.scalar(select(Unit.id).where(Unit.code == code)) is not None:
+        n += 1
+        code = f"{base}-{n}"
+    try:
+        branch = unit_svc.create_unit(current_user, parent=unit, level="branch", code=code,
+                                      name=name)
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e), "danger")
+    else:
+        db.session.commit()
+        flash(_("Branch %(name)s created: its members now go there.", name=branch.name),
+              "success")
+    return redirect(url_for(".import_preview", token=token))
 
 
 @bp.get("/import/<token>/rejected.xlsx")
@@ -489,7 +570,7 @@ def import_preview(token: str):
 def import_rejected(token: str):
     meta, data, unit = _load_import(token)
     try:
-        preview = imports.parse(data, meta["filename"], unit)
+        preview = imports.parse(data, meta["filename"], unit, user=current_user)
     except DomainError:
         abort(404)
     return Response(imports.rejected_xlsx(preview),
@@ -505,8 +586,7 @@ def import_rejected(token: str):
 @bp.get("/unit/<int:unit_id>/duplicates")
 @login_required
 def duplicates(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "member.view", unit)
+    unit = load(Unit, unit_id, "member.view")
     groups = svc.duplicate_groups(current_user, unit)
     return render_template("members/duplicates.html", unit=unit, ancestors=unit_ancestors(unit),
                            groups=groups, form=MergeForm(formdata=None))
@@ -518,13 +598,8 @@ def merge():
     form = MergeForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        keep = get_or_404(Member, int(form.keep_id.data))
-        other = get_or_404(Member, int(form.other_id.data))
-    except ValueError:
-        abort(400)
-    require(current_user, "member.merge", keep.unit)
-    require(current_user, "member.merge", other.unit)
+    keep = load(Member, form.keep_id.data, "member.merge")
+    other = load(Member, form.other_id.data, "member.merge")
     try:
         svc.merge_members(current_user, keep, other)
     except DomainError as e:

@@ -11,9 +11,10 @@ from flask_login import current_user, login_required
 
 from ...extensions import db
 from ...models import Unit, today
-from ...permissions import granting_paths, require
+from ...permissions import granting_paths, load
 from ...services import reports as svc
-from ...views import get_or_404, unit_ancestors
+from ...services.learning import dashboard_figures as learning_figures
+from ...views import unit_ancestors
 from . import bp
 
 # Columns of the period report, in order (the same for the page, the PDF and the .xlsx).
@@ -35,8 +36,7 @@ MONEY_COLUMNS = {"dues", "money_in", "money_out", "award_amount", "raised"}
 
 def _report_unit(unit_id: int) -> Unit:
     """Load the unit, check the reader may report on it, and make its roll-ups current."""
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "report.view", unit)
+    unit = load(Unit, unit_id, "report.view")
     if svc.prepare(unit):
         # Roll-ups built for the first time (say, after an upgrade): keep them for the next
         # reader. This is the only write a report page makes.
@@ -96,6 +96,7 @@ def dashboard(unit_id: int):
         officers=svc.officer_figures(scope),
         coverage=svc.coverage(unit) if scope.subtree else None,
         rows=rows, totals=totals, member_bars=member_bars, columns=COLUMN_LABELS,
+        learning=learning_figures(unit, year),
     )
 
 

@@ -19,6 +19,7 @@ from ...permissions import (
     can_pay_awards,
     can_somewhere,
     can_view_program,
+    load,
     nominates_in,
     require,
     scope_programs,
@@ -76,8 +77,7 @@ def index():
 @login_required
 def unit_programs(unit_id: int):
     """The unit's tab: programs it runs and programs in which it (or a parent) has a quota."""
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "unit.view", unit)
+    unit = load(Unit, unit_id, "unit.view")
     from ...models import ScholarshipQuota
 
     quota_programs = select(ScholarshipQuota.program_id).where(
@@ -106,8 +106,7 @@ def _program_form_page(form, unit, program=None):
 @bp.route("/units/<int:unit_id>/programs/new", methods=["GET", "POST"])
 @login_required
 def new_program(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "program.edit", unit)
+    unit = load(Unit, unit_id, "program.edit")
     form = ProgramForm()
     _fund_choices(form, unit)
     if request.method == "GET":
@@ -129,8 +128,7 @@ def new_program(unit_id: int):
 @bp.route("/programs/<int:program_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_program(program_id: int):
-    program = get_or_404(ScholarshipProgram, program_id)
-    require(current_user, "program.edit", program.unit)
+    program = load(ScholarshipProgram, program_id, "program.edit")
     form = ProgramForm(obj=program)
     _fund_choices(form, program.unit)
     if form.validate_on_submit():
@@ -149,8 +147,7 @@ def edit_program(program_id: int):
 @bp.route("/programs/<int:program_id>/quotas", methods=["GET", "POST"])
 @login_required
 def quotas(program_id: int):
-    program = get_or_404(ScholarshipProgram, program_id)
-    require(current_user, "program.edit", program.unit)
+    program = load(ScholarshipProgram, program_id, "program.edit")
     units = scholarships.quota_candidates(program)
     current = {q.unit_id: q for q in program.quotas}
     form = QuotaForm.for_units(units, current)()
@@ -178,6 +175,13 @@ def _filters():
     }
 
 
+def _visible_usage(program):
+    """Quota usage of the units the user may see: a ward nominating in a district program sees
+    its own quota, not the other wards' counts."""
+    return [u for u in scholarships.quota_usage(program)
+            if can(current_user, "nomination.view", u.quota.unit)]
+
+
 def _scoped_nominations(program, **filters) -> list[Nomination]:
     q, group = scholarships.nominations_query(program, **filters)
     q = scope_query(q, current_user, "nomination.view")
@@ -199,8 +203,9 @@ def program(program_id: int):
     pay_form.voucher_date.data = today()
     return render_template(
         "scholarships/program.html", program=program, unit=program.unit,
-        ancestors=unit_ancestors(program.unit), usage=scholarships.quota_usage(program),
-        totals=scholarships.program_usage(program), nominations=nominations,
+        ancestors=unit_ancestors(program.unit), usage=_visible_usage(program),
+        totals=scholarships.program_usage(program) if can(
+            current_user, "program.view", program.unit) else None, nominations=nominations,
         filters=filters, decidable=decidable, decision_form=DecisionForm(),
         payable=payable, pay_form=pay_form,
         fund_balance=treasury.fund_balance(program.fund) if can(
@@ -266,8 +271,7 @@ def nominate(program_id: int):
 @bp.get("/nominations/<int:nomination_id>")
 @login_required
 def nomination(nomination_id: int):
-    n = get_or_404(Nomination, nomination_id)
-    require(current_user, "nomination.view", n.unit)
+    n = load(Nomination, nomination_id, "nomination.view")
     history_q = scope_query(scholarships.history_query(n.student_name, n.birth_date),
                             current_user, "nomination.view")
     history = [h for h in db.session.scalars(history_q) if h.id != n.id]
@@ -280,8 +284,7 @@ def nomination(nomination_id: int):
 @bp.route("/nominations/<int:nomination_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_nomination(nomination_id: int):
-    n = get_or_404(Nomination, nomination_id)
-    require(current_user, "nomination.edit", n.unit)
+    n = load(Nomination, nomination_id, "nomination.edit")
     form = NominationForm(obj=n)
     del form.unit
     form.amount.choices = _amount_choices(n.program)
@@ -301,8 +304,7 @@ def edit_nomination(nomination_id: int):
 @bp.post("/nominations/<int:nomination_id>/submit")
 @login_required
 def submit_nomination(nomination_id: int):
-    n = get_or_404(Nomination, nomination_id)
-    require(current_user, "nomination.edit", n.unit)
+    n = load(Nomination, nomination_id, "nomination.edit")
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -492,8 +494,7 @@ def unit_awards(unit_id: int):
     from ...services.reports import Period, within
     from ...views import page_arg
 
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "nomination.view", unit)
+    unit = load(Unit, unit_id, "nomination.view")
     try:
         year = int(request.args.get("year", today().year))
     except ValueError:

@@ -3,7 +3,6 @@ book (screen, PDF, Excel), settings, and the public verification page."""
 
 from __future__ import annotations
 
-import io
 import uuid
 from datetime import date
 
@@ -17,12 +16,12 @@ from sqlalchemy.orm import joinedload
 from ...extensions import db
 from ...models import Fund, Unit, Voucher, today
 from ...pdf import vouchers as voucher_pdf_module
-from ...permissions import can, require, scope_query
+from ...permissions import can, load, scope_query
 from ...services import DomainError, audit, voucher_links
 from ...services import treasury as svc
 from ...text import search_key
 from ...urls import public_url
-from ...views import attach_error, get_or_404, page_arg, unit_ancestors
+from ...views import attach_error, page_arg, unit_ancestors
 from . import bp
 from .forms import (
     FUND_KIND_LABELS,
@@ -94,8 +93,7 @@ def _ordered(q):
 @bp.get("/units/<int:unit_id>/treasury")
 @login_required
 def unit_index(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "voucher.view", unit)
+    unit = load(Unit, unit_id, "voucher.view")
     q = _filtered_vouchers(select(Voucher).where(Voucher.unit_id == unit.id))
     page = db.paginate(_ordered(q).options(joinedload(Voucher.fund)), page=page_arg(),
                        per_page=50, error_out=False)
@@ -217,10 +215,9 @@ def _link_choices(unit: Unit, kind: str) -> list[tuple[str, str]]:
 @bp.route("/units/<int:unit_id>/vouchers/new/<kind>", methods=["GET", "POST"])
 @login_required
 def issue(unit_id: int, kind: str):
-    unit = get_or_404(Unit, unit_id)
+    unit = load(Unit, unit_id, "voucher.issue")
     if kind not in KIND_LABELS:
         abort(404)
-    require(current_user, "voucher.issue", unit)
     if request.method == "POST":
         # A double-submitted form: show the voucher the first submission issued.
         existing = svc.find_by_token(request.form.get("token"))
@@ -284,8 +281,7 @@ def issue(unit_id: int, kind: str):
 @bp.route("/vouchers/<int:voucher_id>", methods=["GET"])
 @login_required
 def voucher(voucher_id: int, void_form=None, status: int = 200):
-    v = get_or_404(Voucher, voucher_id)
-    require(current_user, "voucher.view", v.unit)
+    v = load(Voucher, voucher_id, "voucher.view")
     if void_form is None and can(current_user, "voucher.void", v.unit) and not v.is_void:
         void_form = VoidForm()
     history = db.session.scalars(audit.history_query("voucher", v.id).limit(50)).all()
@@ -298,8 +294,7 @@ def voucher(voucher_id: int, void_form=None, status: int = 200):
 @bp.post("/vouchers/<int:voucher_id>/void")
 @login_required
 def void(voucher_id: int):
-    v = get_or_404(Voucher, voucher_id)
-    require(current_user, "voucher.void", v.unit)
+    v = load(Voucher, voucher_id, "voucher.void")
     form = VoidForm()
     if form.validate_on_submit():
         try:
@@ -349,8 +344,7 @@ def _pdf_response(data: bytes, filename: str):
 def voucher_pdf(voucher_id: int):
     """A preview: changes nothing. Stamped "XEM TRƯỚC" before the first official print,
     "BẢN SAO" after it."""
-    v = get_or_404(Voucher, voucher_id)
-    require(current_user, "voucher.view", v.unit)
+    v = load(Voucher, voucher_id, "voucher.view")
     data = _render_vouchers([v], svc.preview_marks([v]), _copies(request.args))
     return _pdf_response(data, f"{v.book.code}-{v.number:04d}-xem-truoc.pdf")
 
@@ -360,8 +354,7 @@ def voucher_pdf(voucher_id: int):
 def print_voucher(voucher_id: int):
     """The official print, by someone who may issue in this voucher's book: the first is the
     original (no stamp on any liên), every later one "BẢN SAO" with its number."""
-    v = get_or_404(Voucher, voucher_id)
-    require(current_user, "voucher.issue", v.unit)
+    v = load(Voucher, voucher_id, "voucher.issue")
     (copy,) = svc.record_print(current_user, [v])
     data = _render_vouchers([v], ["copy" if copy else "original"], _copies(request.form))
     db.session.commit()
@@ -385,8 +378,7 @@ def verify(token: str):
 @bp.post("/units/<int:unit_id>/funds")
 @login_required
 def create_fund(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "fund.edit", unit)
+    unit = load(Unit, unit_id, "fund.edit")
     form = FundForm(prefix="fund")
     if form.validate_on_submit():
         try:
@@ -407,8 +399,7 @@ def create_fund(unit_id: int):
 @bp.post("/funds/<int:fund_id>/active")
 @login_required
 def fund_active(fund_id: int):
-    fund = get_or_404(Fund, fund_id)
-    require(current_user, "fund.edit", fund.unit)
+    fund = load(Fund, fund_id, "fund.edit")
     try:
         svc.set_fund_active(current_user, fund, request.form.get("active") == "1")
     except DomainError as e:
@@ -423,8 +414,7 @@ def fund_active(fund_id: int):
 @bp.get("/funds/<int:fund_id>/cashbook")
 @login_required
 def cash_book(fund_id: int):
-    fund = get_or_404(Fund, fund_id)
-    require(current_user, "fund.view", fund.unit)
+    fund = load(Fund, fund_id, "fund.view")
     t = today()
     date_from = _date_arg("date_from", date(t.year, 1, 1))
     date_to = _date_arg("date_to", t)
@@ -463,11 +453,11 @@ def _cash_book_xlsx(book) -> bytes:
     bold = Font(bold=True)
 
     def cells(values, strong=False):
-        from openpyxl.cell import WriteOnlyCell
+        from ...exports import xlsx_cell
 
         out = []
         for value in values:
-            cell = WriteOnlyCell(ws, value=value)
+            cell = xlsx_cell(ws, value)
             if strong:
                 cell.font = bold
             if isinstance(value, int) and not isinstance(value, bool):
@@ -480,7 +470,7 @@ def _cash_book_xlsx(book) -> bytes:
     ws.append(cells([book.unit.name], strong=True))
     title, _form_code = voucher_pdf_module.book_title(book.method)
     ws.append(cells([f"{title} — {book.fund.name}"], strong=True))
-    ws.append([f"Từ ngày {book.date_from:%d/%m/%Y} đến ngày {book.date_to:%d/%m/%Y}"])
+    ws.append(cells([f"Từ ngày {book.date_from:%d/%m/%Y} đến ngày {book.date_to:%d/%m/%Y}"]))
     ws.append(cells(["Ngày ghi sổ", "Ngày chứng từ", "Số phiếu thu", "Số phiếu chi", "Diễn giải",
                      "Thu", "Chi", "Tồn", "Ghi chú"], strong=True))
     ws.append(cells(["", "", "", "", "Số dư đầu kỳ", None, None, book.opening, ""], strong=True))
@@ -500,23 +490,22 @@ def _cash_book_xlsx(book) -> bytes:
                      None, ""], strong=True))
     ws.append(cells(["", "", "", "", "Số dư cuối kỳ", None, None, book.closing, ""], strong=True))
     ws.append([])
-    ws.append(["", "", "", "", "", "", "Ngày ..... tháng ..... năm .........."])
+    ws.append(cells(["", "", "", "", "", "", "Ngày ..... tháng ..... năm .........."]))
     settings = svc.settings_for(book.unit)
     series = voucher_pdf_module.SERIES.get(settings.form_series, voucher_pdf_module.SERIES["tt"])
     ws.append(cells(["", "Người ghi sổ", "", "", series["accountant"], "", series["head"]],
                     strong=True))
-    ws.append(["", settings.cashier_name, "", "", settings.accountant_name, "",
-               settings.head_name])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    ws.append(cells(["", settings.cashier_name, "", "", settings.accountant_name, "",
+                     settings.head_name]))
+    from ...exports import workbook_bytes
+
+    return workbook_bytes(wb)
 
 
 @bp.route("/units/<int:unit_id>/treasury/settings", methods=["GET", "POST"])
 @login_required
 def settings(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "unit.edit", unit)
+    unit = load(Unit, unit_id, "unit.edit")
     current = svc.settings_for(unit)
     form = SettingsForm(obj=current)
     if form.validate_on_submit():
