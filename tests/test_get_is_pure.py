@@ -31,7 +31,7 @@ from assoc.models import (
 )
 
 SKIP = {"static", "bootstrap.static", "auth.set_language"}
-ALLOWED_AUDIT = re.compile(r"\.export$|download")
+ALLOWED_AUDIT = re.compile(r"\.export(_\w+)?$|download")
 
 # path parameter -> how to find a real value (model, column), per endpoint prefix when the same
 # name means different things.
