@@ -61,4 +61,11 @@ def init(app: Flask) -> None:
         can_somewhere=lambda action: permissions.can_somewhere(current_user, action),
         can_restructure=lambda unit: permissions.can_restructure(current_user, unit),
         languages=app.config["LANGUAGES"],
+        describe_audit=_describe_audit,
     )
+
+
+def _describe_audit(entry):
+    from .audit_text import describe
+
+    return describe(entry, current_user if current_user.is_authenticated else None)

@@ -257,7 +257,7 @@ def test_nominate_submit_and_lock(tree, client_as, db):
 
 @pytest.mark.parametrize("changes, message", [
     ({"student_name": ""}, "This field is required"),
-    ({"birth_date": "12/04/2013"}, "Not a valid date value"),
+    ({"birth_date": "31/02/2013"}, "31/02/2013 không phải là một ngày có thật"),
     ({"guardian_phone": "123"}, "không phải số điện thoại"),
     ({"amount": "5000000"}, "Not a valid choice"),
 ])

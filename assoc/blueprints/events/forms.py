@@ -1,8 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -13,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ...forms import Form
+from ...forms import DateField, DateTimeField, Form
 from ...models import DENOMINATIONS
 from ...money import format_number, parse_amount
 
@@ -67,8 +65,7 @@ def count_label(value: int, coin: bool):
 class EventForm(Form):
     kind = SelectField(_l("Type"), choices=list(KIND_LABELS.items()), validators=[DataRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    starts_at = DateTimeLocalField(_l("Date and time"), format="%Y-%m-%dT%H:%M",
-                                   validators=[DataRequired()])
+    starts_at = DateTimeField(_l("Date and time"), validators=[DataRequired()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=300)])
     organiser = StringField(_l("Organiser"), validators=[Optional(), Length(max=200)])
     partners = StringField(_l("Partner organisations"), validators=[Optional(), Length(max=500)])

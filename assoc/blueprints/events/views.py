@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...filters import local_dt
+from ...forms import day_or
 from ...models import (
     EVENT_KINDS,
     EVENT_STATUSES,
@@ -746,10 +747,7 @@ def report_xlsx(event_id: int):
 
 def _period() -> tuple[date, date]:
     def parse(name: str, default: date) -> date:
-        try:
-            return date.fromisoformat(request.args.get(name, ""))
-        except ValueError:
-            return default
+        return day_or(request.args.get(name), default)
 
     this_year = today().year
     start = parse("from", date(this_year, 1, 1))

@@ -3,7 +3,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -12,6 +11,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ...forms import DateField
 
 SEX_CHOICES = [("", "—"), ("M", _l("Male")), ("F", _l("Female"))]
 KIND_LABELS = {"individual": _l("Individual"), "collective": _l("Collective")}

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ...extensions import db
+from ...forms import day_or
 from ...models import Unit, today
 from ...permissions import granting_paths, require
 from ...services import reports as svc
@@ -55,10 +56,7 @@ def _year_arg() -> int:
 def _period_args() -> svc.Period:
     """?from=YYYY-MM-DD&to=YYYY-MM-DD, defaulting to the current year; swapped if reversed."""
     def parse(name: str, default: date) -> date:
-        try:
-            return date.fromisoformat(request.args.get(name, ""))
-        except ValueError:
-            return default
+        return day_or(request.args.get(name), default)
 
     year = today().year
     start, end = parse("from", date(year, 1, 1)), parse("to", date(year, 12, 31))

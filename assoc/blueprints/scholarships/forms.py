@@ -1,7 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     Field,
     HiddenField,
     IntegerField,
@@ -15,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
+from ...forms import DateField
 from ...money import format_number, parse_amount, validate_amount
 from ...services.scholarships import PRIORITY_LABELS
 

@@ -1,7 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -11,7 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from ...forms import Form
+from ...forms import DateField, Form
 from ...money import MAX_AMOUNT, parse_amount
 
 REQUIRED = _l("This field is required.")

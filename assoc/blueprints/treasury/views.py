@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
+from ...forms import day_or
 from ...models import Fund, Unit, Voucher, today
 from ...pdf import vouchers as voucher_pdf_module
 from ...permissions import can, require, scope_query
@@ -49,7 +50,7 @@ def treasury_labels():
 
 def _date_arg(name: str, default: date | None) -> date | None:
     value = request.args.get(name)
-    return svc.parse_iso(value, default) if value else default
+    return day_or(value, default)
 
 
 # ---------------------------------------------------------------------------------------------
