@@ -52,6 +52,7 @@ def init(app: Flask) -> None:
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["date"] = fmt_date
     app.jinja_env.filters["datetime"] = fmt_datetime
+    app.jinja_env.filters["relabel"] = _relabel
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["get_locale"] = get_locale
 
@@ -63,6 +64,12 @@ def init(app: Flask) -> None:
         languages=app.config["LANGUAGES"],
         describe_audit=_describe_audit,
     )
+
+
+def _relabel(text):
+    from .relabel import relabel
+
+    return relabel(text)
 
 
 def _describe_audit(entry):
