@@ -263,12 +263,13 @@ def unit_ref(value, ctx=None):
 
 
 def counts(value, ctx=None):
-    """{denomination: count} of a counting sheet."""
+    """{denomination key ("n500000"): count} of a counting sheet."""
     if not isinstance(value, dict):
         return plain(value)
-    parts = [f"{format_money(int(k))} × {format_number(v)}" for k, v in
-             sorted(value.items(), key=lambda kv: -int(kv[0]) if str(kv[0]).isdigit() else 0)
-             if str(k).isdigit() and v]
+    faces = {key: face for key, face, _coin in m.DENOMINATIONS}
+    parts = [f"{format_money(faces[k])} × {format_number(int(v))}"
+             for k, v in sorted(value.items(), key=lambda kv: -faces.get(kv[0], 0))
+             if k in faces and v]
     return ", ".join(parts) or "—"
 
 

@@ -35,7 +35,7 @@ from ...permissions import can, require, scope_query
 from ...services import DomainError, audit
 from ...services import events as svc
 from ...text import search_key
-from ...views import attach_error, get_or_404, page_arg, unit_ancestors
+from ...views import attach_error, get_or_404, page_arg, safe_next, unit_ancestors
 from . import bp
 from .forms import (
     DONOR_KIND_LABELS,
@@ -220,7 +220,8 @@ def show(event_id: int):
                            sheets=sheets, pledges=pledges, vouchers=vouchers,
                            receipted=sum(v.amount for v in vouchers.values() if not v.is_void),
                            receipt_form=receipt_form, has_receipts=svc.has_receipts(event),
-                           next_status=svc.NEXT_STATUS.get(event.status, ()))
+                           next_status=svc.NEXT_STATUS.get(event.status, ()),
+                           should_be_held=svc.should_be_held(event))
 
 
 @bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
@@ -258,7 +259,8 @@ def change_status(event_id: int):
     else:
         db.session.commit()
         flash(_("The event is now %(status)s.", status=STATUS_LABELS[event.status]), "success")
-    return redirect(url_for(".show", event_id=event.id))
+    back = url_for(".show", event_id=event.id)
+    return redirect(safe_next(request.form.get("next"), back))
 
 
 @bp.route("/<int:event_id>/cancel", methods=["GET", "POST"])

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from ...extensions import db
 from ...forms import day_or
 from ...models import Unit, today
-from ...permissions import granting_paths, require
+from ...permissions import granting_paths, require, scope_query
 from ...services import reports as svc
 from ...views import get_or_404, unit_ancestors
 from . import bp
@@ -94,7 +94,17 @@ def dashboard(unit_id: int):
         officers=svc.officer_figures(scope),
         coverage=svc.coverage(unit) if scope.subtree else None,
         rows=rows, totals=totals, member_bars=member_bars, columns=COLUMN_LABELS,
+        to_mark_held=_held_but_planned(unit, scope),
     )
+
+
+def _held_but_planned(unit, scope):
+    """Past events with receipts that are still "planned", which the user may mark as held."""
+    from ...services import events as event_svc
+
+    query = scope_query(event_svc.events_query(unit, subtree=scope.subtree), current_user,
+                        "event.edit")
+    return event_svc.held_but_planned(query, limit=10)
 
 
 @bp.get("/units/<int:unit_id>/report")
