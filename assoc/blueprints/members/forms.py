@@ -69,7 +69,8 @@ class DuesPayForm(FlaskForm):
 
 
 class DuesRateForm(FlaskForm):
-    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(2000, 2100)])
+    year = IntegerField(_l("Year the amount applies to"),
+                        validators=[DataRequired(), NumberRange(2000, 2100)])
     amount = IntegerField(_l("Yearly dues (đ)"), validators=[DataRequired(),
                                                              NumberRange(1, 10**12)])
     submit = SubmitField(_l("Save the amount"))

@@ -355,6 +355,14 @@ def pay(member_id: int):
     if not form.validate_on_submit():
         flash(_("Check the year and the amount."), "danger")
         return redirect(back)
+    if request.form.get("confirm") != "1":
+        # A numbered receipt cannot be taken back (only voided): say what will be issued and
+        # ask once more. This first POST changes nothing.
+        amount = form.amount.data or svc.dues_rate(member.unit, form.year.data)
+        return render_template("members/dues_confirm.html", member=member, form=form,
+                               amount=amount, back=back, unit=member.unit,
+                               ancestors=unit_ancestors(member.unit),
+                               collector=svc.collecting_unit(member))
     try:
         payment = svc.pay_dues(current_user, member, year=form.year.data,
                                amount=form.amount.data, token=form.token.data or None)
