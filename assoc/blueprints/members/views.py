@@ -197,9 +197,16 @@ def create(unit_id: int):
     unit = get_or_404(Unit, unit_id)
     require(current_user, "member.edit", unit)
     form = _member_form(unit)
+    similar = []
     if form.validate_on_submit():
         target = get_or_404(Unit, form.unit_id.data)
         require(current_user, "member.edit", target)
+        if request.form.get("same_person_checked") != "1":
+            similar = svc.similar_members(form.service_values())
+        if similar:
+            # A warning, not a refusal: show who looks the same; "Save anyway" goes on.
+            return render_template("members/form.html", form=form, unit=unit, member=None,
+                                   ancestors=unit_ancestors(unit), similar=similar), 200
         try:
             member = svc.create_member(current_user, target, **form.service_values())
         except DomainError as e:
