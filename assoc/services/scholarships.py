@@ -268,13 +268,15 @@ class QuotaUsage:
     nominated: Totals
     awarded: Totals
 
+    # What a unit may still nominate: every nomination not rejected (drafts included) takes a
+    # place, as the quota check does (`_check_quota`).
     @property
     def remaining_count(self) -> int | None:
-        return _remaining(self.quota.max_awards, self.awarded.count)
+        return _remaining(self.quota.max_awards, self.nominated.count)
 
     @property
     def remaining_amount(self) -> int | None:
-        return _remaining(self.quota.budget, self.awarded.amount)
+        return _remaining(self.quota.budget, self.nominated.amount)
 
 
 def quota_usage(program: ScholarshipProgram) -> list[QuotaUsage]:
@@ -314,6 +316,25 @@ class ProgramUsage:
 
 def program_usage(program: ScholarshipProgram) -> ProgramUsage:
     return ProgramUsage(awarded_totals(program), program.max_awards, program.budget)
+
+
+def planned_cost(program: ScholarshipProgram) -> int | None:
+    """The most the program may pay out: its budget, or its number of awards times the highest
+    amount an award may have; None when it sets neither limit."""
+    if program.budget is not None:
+        return program.budget
+    if program.max_awards is not None:
+        return program.max_awards * max(program.amounts)
+    return None
+
+
+def still_to_pay(program: ScholarshipProgram) -> int | None:
+    """What the program may still pay from its fund: the planned cost less awards paid."""
+    cost = planned_cost(program)
+    if cost is None:
+        return None
+    paid = _totals(program, ("paid",)).amount
+    return max(cost - paid, 0)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -146,6 +146,11 @@ class CountingSheetForm(Form):
     def count_fields(self):
         return [(self[key], value, coin) for key, value, coin in DENOMINATIONS]
 
+    def count_total(self) -> int:
+        """The money counted so far (shown under the table; counting.js keeps it current)."""
+        return sum(value * f.data for f, value, _coin in self.count_fields()
+                   if isinstance(f.data, int) and f.data > 0)
+
 
 for _key, _value, _coin in DENOMINATIONS:
     setattr(CountingSheetForm, _key,

@@ -633,8 +633,13 @@ def new_sheet(event_id: int):
             db.session.commit()
             flash(_("Counting sheet of %(group)s saved.", group=sheet.group_name), "success")
             if request.form.get("again"):
-                return redirect(url_for(".new_sheet", event_id=event.id))
+                # The same two people count the next piggy bank: keep their names.
+                return redirect(url_for(".new_sheet", event_id=event.id,
+                                        c1=sheet.counter_1, c2=sheet.counter_2))
             return redirect(url_for(".show", event_id=event.id))
+    if request.method == "GET":
+        form.counter_1.data = request.args.get("c1", "")[:120]
+        form.counter_2.data = request.args.get("c2", "")[:120]
     return render_template("events/sheet_form.html", form=form, event=event, unit=event.unit,
                            ancestors=unit_ancestors(event.unit)), _status(form)
 

@@ -206,6 +206,7 @@ def program(program_id: int):
         payable=payable, pay_form=pay_form,
         fund_balance=treasury.fund_balance(program.fund) if can(
             current_user, "fund.view", program.unit) else None,
+        still_to_pay=scholarships.still_to_pay(program),
         may_nominate=nominates_in(current_user, program) and program.window_open(),
     )
 
