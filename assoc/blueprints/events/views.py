@@ -35,7 +35,7 @@ from ...permissions import can, require, scope_query
 from ...services import DomainError, audit
 from ...services import events as svc
 from ...text import search_key
-from ...views import attach_error, get_or_404, page_arg, safe_next, unit_ancestors
+from ...views import attach_error, form_page, get_or_404, page_arg, safe_next, unit_ancestors
 from . import bp
 from .forms import (
     DONOR_KIND_LABELS,
@@ -176,18 +176,12 @@ def new_event(unit_id: int):
     if request.method == "GET":
         form.organiser.data = unit.name
         form.kind.data = request.args.get("kind", "walk")
-    if form.validate_on_submit():
-        try:
-            event = svc.create_event(current_user, unit, **_event_data(form))
-        except DomainError as e:
-            db.session.rollback()
-            attach_error(form, e)
-        else:
-            db.session.commit()
-            flash(_("Event %(title)s created.", title=event.title), "success")
-            return redirect(url_for(".show", event_id=event.id))
-    return render_template("events/form.html", form=form, unit=unit, event=None,
-                           ancestors=unit_ancestors(unit)), _status(form)
+    return form_page(
+        form, "events/form.html", unit=unit, event=None, ancestors=unit_ancestors(unit),
+        save=lambda f: svc.create_event(current_user, unit, **_event_data(f)),
+        done=lambda event: url_for(".show", event_id=event.id),
+        flash_ok=lambda event: _("Event %(title)s created.", title=event.title),
+        status_conflict=400)
 
 
 def _event_data(form: EventForm) -> dict:
@@ -231,19 +225,13 @@ def edit(event_id: int):
     require(current_user, "event.edit", event.unit)
     form = EventForm(obj=event)
     if request.method == "GET":
-        form.starts_at.data = local_dt(event.starts_at).replace(tzinfo=None)
-    if form.validate_on_submit():
-        try:
-            svc.update_event(current_user, event, **_event_data(form))
-        except DomainError as e:
-            db.session.rollback()
-            attach_error(form, e)
-        else:
-            db.session.commit()
-            flash(_("Changes saved."), "success")
-            return redirect(url_for(".show", event_id=event.id))
-    return render_template("events/form.html", form=form, unit=event.unit, event=event,
-                           ancestors=unit_ancestors(event.unit)), _status(form)
+        form.starts_at.data = local_dt(event.starts_at)
+    return form_page(
+        form, "events/form.html", unit=event.unit, event=event,
+        ancestors=unit_ancestors(event.unit),
+        save=lambda f: svc.update_event(current_user, event, **_event_data(f)),
+        done=lambda _result: url_for(".show", event_id=event.id),
+        flash_ok=_("Changes saved."), status_conflict=400)
 
 
 @bp.post("/<int:event_id>/status")
