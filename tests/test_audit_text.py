@@ -10,8 +10,17 @@ from flask_babel import force_locale
 
 from assoc import audit_text
 from assoc.audit_text import ACTIONS, KEYS, describe
-from assoc.models import AuditEntry, Event, Member, Nomination, Officer, Position, \
-    ScholarshipProgram, TreasurySetting, Unit
+from assoc.models import (
+    AuditEntry,
+    Event,
+    Member,
+    Nomination,
+    Officer,
+    Position,
+    ScholarshipProgram,
+    TreasurySetting,
+    Unit,
+)
 
 from .builders import build_donor, build_event, build_fund, build_user, build_voucher
 
