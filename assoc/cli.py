@@ -13,8 +13,10 @@ from .services import DomainError, units, users
 
 def register_cli(app: Flask) -> None:
     from .members_cli import register as register_members
+    from .reorg_cli import register as register_reorg
 
     register_members(app)
+    register_reorg(app)
 
     @app.cli.command("create-admin")
     @click.option("--username", prompt=True)

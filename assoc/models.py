@@ -304,6 +304,8 @@ class MemberTransfer(db.Model):
     from_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     on: Mapped[date] = mapped_column(Date, default=today)
     reason: Mapped[str] = mapped_column(String(300), default="")
+    # The reorganisation plan that moved the member, if any (an undo moves them back).
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("reorg_plan.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -1062,3 +1064,178 @@ class TalliedUnit(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True,
                                          autoincrement=False)
     built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# ---------------------------------------------------------------------------------------------
+# Periodic reports (báo cáo sơ kết / tổng kết that travel up the tree)
+# ---------------------------------------------------------------------------------------------
+
+PERIODIC_KINDS = ("six_month", "year_end", "custom")
+PERIODIC_STATUSES = ("draft", "submitted", "returned", "accepted")
+
+
+class PeriodicTemplate(db.Model):
+    """A report template defined by a province (or the national level) for one period: which
+    levels below it report, when they are due, and the sections (figure tables whose rows come
+    from the catalogue in services.periodic, and free-text sections)."""
+
+    __tablename__ = "periodic_template"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12), default="custom")
+    title: Mapped[str] = mapped_column(String(200))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    # Unit levels below the template's unit that report (e.g. ["district", "commune"]).
+    levels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # [{"key": "s1", "kind": "figures"|"text", "title": "...", "groups": [...], "required": bool}]
+    sections: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+
+
+class PeriodicReport(db.Model):
+    """One unit's report for one template, in versions: a draft is filled and submitted, then
+    returned (it reopens) or accepted (final). A later correction of an accepted report is a new
+    version. `revision` is the optimistic-lock counter of the draft form."""
+
+    __tablename__ = "periodic_report"
+    __table_args__ = (UniqueConstraint("template_id", "unit_id", "version",
+                                       name="uq_periodic_report_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("periodic_template.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    number: Mapped[str] = mapped_column(String(40), default="")
+    place: Mapped[str] = mapped_column(String(120), default="")
+    signer: Mapped[str] = mapped_column(String(120), default="")
+    recipients: Mapped[str] = mapped_column(String(500), default="")
+    texts: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # Compiled reports: the reporting units below whose accepted report was missing, as
+    # [{"id": .., "name": ..}] at the time the figures were last added up.
+    missing: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    compiled_from: Mapped[list[int]] = mapped_column(JSON, default=list)
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    template: Mapped[PeriodicTemplate] = relationship()
+    unit: Mapped[Unit] = relationship()
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+    figures: Mapped[list[PeriodicFigure]] = relationship(
+        back_populates="report", order_by="PeriodicFigure.position",
+        cascade="all, delete-orphan")
+    attachments: Mapped[list[PeriodicAttachment]] = relationship(
+        back_populates="report", order_by="PeriodicAttachment.id", cascade="all, delete-orphan")
+
+    @property
+    def editable(self) -> bool:
+        return self.status in ("draft", "returned")
+
+
+class PeriodicFigure(db.Model):
+    """One figure row of a report: what the system computed and, when the chair corrected it,
+    the reported value with the stated reason. Both are kept and shown."""
+
+    __tablename__ = "periodic_figure"
+    __table_args__ = (UniqueConstraint("report_id", "key", name="uq_periodic_figure_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("periodic_report.id"), index=True)
+    key: Mapped[str] = mapped_column(String(60))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    computed: Mapped[int] = mapped_column(BigInteger, default=0)
+    reported: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+
+    report: Mapped[PeriodicReport] = relationship(back_populates="figures")
+
+    @property
+    def value(self) -> int:
+        return self.computed if self.reported is None else self.reported
+
+    @property
+    def corrected(self) -> bool:
+        return self.reported is not None and self.reported != self.computed
+
+
+class PeriodicAttachment(db.Model):
+    """A file attached to a report (PDF or image), stored outside static under a random name."""
+
+    __tablename__ = "periodic_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("periodic_report.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    report: Mapped[PeriodicReport] = relationship(back_populates="attachments")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reorganisation (merge, split, dissolve, move, rename units on an effective date)
+# ---------------------------------------------------------------------------------------------
+
+REORG_ACTIONS = ("merge", "split", "dissolve", "move", "rename")
+
+
+class ReorgPlan(db.Model):
+    """One applied reorganisation: the operations of a plan, carried out together on one
+    effective date. `summary` keeps what the handover records print (per successor)."""
+
+    __tablename__ = "reorg_plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The unit whose sub-tree the plan reorganised (the lowest unit above all it touched).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    effective: Mapped[date] = mapped_column(Date, index=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="applied")  # applied | undone
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[Unit | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    changes: Mapped[list[UnitChange]] = relationship(back_populates="plan",
+                                                     order_by="UnitChange.id")
+
+
+class UnitChange(db.Model):
+    """What one operation of a plan did to one unit: the unit as it was (name, code, parent)
+    and where its work went (`successor`). A unit's page lists its predecessors and successors
+    from these rows; reports before `effective` show the old name."""
+
+    __tablename__ = "unit_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("reorg_plan.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    action: Mapped[str] = mapped_column(String(10))
+    effective: Mapped[date] = mapped_column(Date)
+    old_name: Mapped[str] = mapped_column(String(200), default="")
+    old_code: Mapped[str] = mapped_column(String(40), default="")
+    old_parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+
+    plan: Mapped[ReorgPlan] = relationship(back_populates="changes")
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
+    old_parent: Mapped[Unit | None] = relationship(foreign_keys=[old_parent_id])
+    successor: Mapped[Unit | None] = relationship(foreign_keys=[successor_id])

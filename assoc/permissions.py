@@ -27,6 +27,7 @@ VIEW_ACTIONS = frozenset(
         "event.view",
         "officer.view",
         "report.view",
+        "periodic.view",
     }
 )
 CLERK_ACTIONS = VIEW_ACTIONS | {"member.edit", "event.edit", "nomination.edit", "donation.edit"}
@@ -39,12 +40,13 @@ TREASURER_ACTIONS = VIEW_ACTIONS | {
     "donation.edit",
     "remuneration.edit",
 }
-APPROVER_ACTIONS = VIEW_ACTIONS | {"nomination.decide", "program.edit"}
+APPROVER_ACTIONS = VIEW_ACTIONS | {"nomination.decide", "program.edit", "periodic.review"}
 CHAIR_ACTIONS = (
     CLERK_ACTIONS
     | TREASURER_ACTIONS
     | APPROVER_ACTIONS
-    | {"unit.edit", "role.manage", "officer.edit", "fund.overdraw", "member.merge"}
+    | {"unit.edit", "role.manage", "officer.edit", "fund.overdraw", "member.merge",
+       "periodic.submit", "periodic.template"}
 )
 ADMIN_ACTIONS = CHAIR_ACTIONS | {"role.grant_admin", "user.manage", "salary.edit"}
 
@@ -141,6 +143,16 @@ def can_restructure(user: User, unit: Unit) -> bool:
     return can(user, "role.grant_admin", unit)
 
 
+def can_reorganise(user: User, scope: Unit, restructured: list[Unit], edited: list[Unit]) -> bool:
+    """A reorganisation plan made at `scope` may touch only that sub-tree: every unit it moves
+    or closes takes the restructure right, every unit it renames or hands work to takes the
+    edit right."""
+    return (can(user, "unit.edit", scope)
+            and all(u.is_within(scope) for u in [*restructured, *edited])
+            and all(can_restructure(user, u) for u in restructured)
+            and all(can(user, "unit.edit", u) for u in edited))
+
+
 def is_admin(user: User) -> bool:
     return can_somewhere(user, "user.manage")
 
@@ -222,3 +234,24 @@ def scope_programs(query, user: User, program_model, unit_model=Unit):
             select(ScholarshipQuota.program_id).where(ScholarshipQuota.unit_id.in_(ancestor_ids))
         ))
     return query.filter(or_(*conditions)) if conditions else query.filter(false())
+
+
+# ---------------------------------------------------------------------------------------------
+# Periodic reports: special rules
+# ---------------------------------------------------------------------------------------------
+# - filling in and submitting a unit's report takes periodic.submit (chair) at that unit;
+# - returning or accepting it takes periodic.review (chair or approver) at the receiving level,
+#   never by the person who submitted it;
+# - templates are defined at province or national level only (periodic.template there).
+
+
+def can_edit_periodic_templates(user: User, unit: Unit) -> bool:
+    return unit.level in ("national", "province") and can(user, "periodic.template", unit)
+
+
+def can_review_periodic(user: User, report, receiving: Unit | None) -> bool:
+    if receiving is None:
+        return False
+    if report.submitted_by_id is not None and report.submitted_by_id == user.id:
+        return False
+    return can(user, "periodic.review", receiving)

@@ -329,3 +329,25 @@ def race(app, n, work):
     for t in threads:
         t.join(timeout=120)
     return results, errors
+
+
+# ---------------------------------------------------------------------------------------------
+# Periodic reports
+# ---------------------------------------------------------------------------------------------
+
+
+def build_periodic_template(unit: Unit, *, kind: str = "year_end", year: int | None = None,
+                            levels=("district", "commune"), due_date: date | None = None,
+                            **changes):
+    """A ready-made six-month / year-end template at `unit` (a province)."""
+    from assoc.models import today
+    from assoc.services import periodic
+
+    values = periodic.preset_values(kind, unit, year or today().year)
+    values["levels"] = list(levels)
+    if due_date is not None:
+        values["due_date"] = due_date
+    values.update(changes)
+    template = periodic.create_template(None, unit, **values)
+    db.session.commit()
+    return template

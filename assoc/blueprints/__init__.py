@@ -16,6 +16,8 @@ BLUEPRINTS = [
     "reports",
     "scholarships",
     "members",
+    "periodic",
+    "reorg",
 ]
 
 

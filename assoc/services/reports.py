@@ -266,14 +266,16 @@ def chaired_unit_ids(on: date):
     return union_all(roles, posts)
 
 
-def coverage(unit: Unit, on: date | None = None) -> Coverage:
+def coverage(unit: Unit, on: date | None = None, *, only=None) -> Coverage:
     """Share of the active units below `unit` that have a chair, per level, and the ones
-    without (two queries)."""
+    without (two queries). `only` (unit ids) restricts the count to those units below."""
     on = on or today()
     chaired = chaired_unit_ids(on).subquery()
     has_chair = Unit.id.in_(select(chaired.c[0]))
     below = and_(Unit.path.startswith(unit.path, autoescape=True), Unit.id != unit.id,
                  active_on(Unit, on), Unit.level.in_(COVERED_LEVELS))
+    if only is not None:
+        below = and_(below, Unit.id.in_(list(only)))
     rows = db.session.execute(
         select(Unit.level, func.count(), func.sum(case((has_chair, 1), else_=0)))
         .where(below).group_by(Unit.level)).all()

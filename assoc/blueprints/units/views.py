@@ -14,7 +14,7 @@ from ...permissions import (
     require,
     scope_query,
 )
-from ...services import DomainError, audit, units, users
+from ...services import DomainError, audit, reorg, units, users
 from ...text import search_key
 from ...views import attach_error, get_or_404, page_arg, unit_ancestors
 from . import bp
@@ -83,7 +83,7 @@ def show(unit_id: int):
     ).all()
     active_roles = [r for r in roles if r.is_active()]
     return render_template("units/show.html", unit=unit, ancestors=ancestors, children=children,
-                           counts=counts, roles=active_roles)
+                           counts=counts, roles=active_roles, history=reorg.plan_for_unit(unit))
 
 
 

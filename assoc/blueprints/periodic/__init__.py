@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("periodic", __name__, url_prefix="/periodic")
+
+from . import views  # noqa: E402,F401

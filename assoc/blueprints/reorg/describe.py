@@ -1,0 +1,61 @@
+"""A handover record's plain data as sentences in the current language (the printed record
+renders them under the Vietnamese locale)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from ...money import format_money
+from ...services.officers import TITLE_LABELS
+from ..units.forms import ROLE_LABELS
+
+
+def _moved(item: dict) -> str:
+    n, unit = item["count"], item["from"]
+    return {
+        "pledges": ngettext("%(num)d open pledge of %(u)s", "%(num)d open pledges of %(u)s", n,
+                            u=unit),
+        "events": ngettext("%(num)d planned event of %(u)s", "%(num)d planned events of %(u)s",
+                           n, u=unit),
+        "donors": ngettext("%(num)d donor record of %(u)s", "%(num)d donor records of %(u)s", n,
+                           u=unit),
+        "officers": ngettext("%(num)d officer record of %(u)s",
+                             "%(num)d officer records of %(u)s", n, u=unit),
+    }[item["what"]]
+
+
+def _open(item: dict) -> str:
+    if item["what"] == "nominations":
+        return ngettext("%(num)d draft scholarship nomination of %(u)s",
+                        "%(num)d draft scholarship nominations of %(u)s", item["count"],
+                        u=item["unit"])
+    if item["what"] == "sheet":
+        return _("Draft remuneration sheet %(m)s/%(y)s of %(u)s", m=item["month"],
+                 y=item["year"], u=item["unit"])
+    return _("%(f)s of %(u)s: cash on hand was %(b)s below zero in the books; the bank balance "
+             "handed over is net of it. Check the cash book.", f=item["fund"], u=item["unit"],
+             b=format_money(item["amount"]))
+
+
+def _post(item: dict) -> str:
+    title = item.get("title_text") or str(TITLE_LABELS.get(item["title"], item["title"]))
+    return _("%(who)s, %(title)s, %(u)s", who=item["officer"], title=title, u=item["unit"])
+
+
+def _role(item: dict) -> str:
+    role = str(ROLE_LABELS.get(item["role"], item["role"]))
+    if item["to"]:
+        return _("%(who)s: %(role)s, carried over to %(u)s", who=item["user"], role=role,
+                 u=item["to"])
+    return _("%(who)s: %(role)s, ended", who=item["user"], role=role)
+
+
+def describe(record: dict) -> dict:
+    """The record with its lists as sentences: moved, open, posts, roles."""
+    return {**record,
+            "moved": [_moved(i) for i in record["moved_items"]],
+            "open": [_open(i) for i in record["open_items"]],
+            "posts": [_post(i) for i in record["posts_ended"]],
+            "post_ids": [i.get("post_id") for i in record["posts_ended"]],
+            "role_lines": [_role(i) for i in record["roles"]]}

@@ -1,0 +1,29 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileAllowed, FileField
+from wtforms import BooleanField, DateField, HiddenField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ...forms import Form
+
+MAX_PLAN_CHARS = 200_000
+
+
+class PlanForm(Form):
+    plan_text = TextAreaField(
+        _l("Plan (one operation per line)"), validators=[Optional(), Length(max=MAX_PLAN_CHARS)],
+        description=_l("Header: action,old_codes,new_code,new_name,new_level,new_parent_code. "
+                       "Actions: merge (old codes joined by ;), dissolve, move, rename."))
+    plan_file = FileField(_l("…or a plan file (.csv)"),
+                          validators=[Optional(), FileAllowed(["csv", "txt"], _l("A .csv file"))])
+    effective = DateField(_l("Effective date"), format=["%d/%m/%Y", "%Y-%m-%d"],
+                          validators=[DataRequired()])
+    carry_roles = BooleanField(_l("Carry users' roles over to successor units of the same "
+                                  "level (other roles end)"), default=True)
+    submit = SubmitField(_l("Preview"))
+
+
+class ConfirmForm(Form):
+    plan_text = HiddenField(validators=[DataRequired(), Length(max=MAX_PLAN_CHARS)])
+    effective = HiddenField(validators=[DataRequired()])
+    carry_roles = HiddenField()
+    submit = SubmitField(_l("Apply the plan"))

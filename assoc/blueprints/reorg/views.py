@@ -1,0 +1,192 @@
+"""Reorganisation: write or upload a plan, preview exactly what it does, apply it, print the
+handover records. The preview applies the plan and rolls back, so it cannot differ from the
+real run."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ...extensions import db
+from ...models import ReorgPlan, Unit
+from ...pdf.handover import handover_pdf
+from ...permissions import can_reorganise, require
+from ...services import DomainError, reorg
+from ...views import get_or_404, unit_ancestors
+from . import bp
+from .describe import describe
+from .forms import MAX_PLAN_CHARS, ConfirmForm, PlanForm
+
+REORG_LABELS = {"merge": _l("Merged"), "dissolve": _l("Dissolved"), "move": _l("Moved"),
+                "rename": _l("Renamed"), "split": _l("Split")}
+
+
+@bp.app_context_processor
+def reorg_labels():
+    return {"REORG_LABELS": REORG_LABELS}
+
+
+def _plans_in(unit: Unit) -> list[ReorgPlan]:
+    return db.session.scalars(
+        select(ReorgPlan).join(Unit, ReorgPlan.unit_id == Unit.id)
+        .where(Unit.path.startswith(unit.path, autoescape=True))
+        .order_by(ReorgPlan.effective.desc(), ReorgPlan.id.desc())).all()
+
+
+def _checked_plan(unit: Unit, text: str) -> list[reorg.Operation]:
+    """The plan's operations, after the access rule has seen every unit they touch."""
+    ops = reorg.parse_plan(text)
+    restructured, edited = reorg.touched_units(ops)
+    if not can_reorganise(current_user, unit, restructured, edited):
+        abort(403)
+    return ops
+
+
+def _render(unit, form, status=200, *, errors=None, preview=None, confirm=None):
+    return render_template("reorg/plan_form.html", unit=unit, form=form, errors=errors,
+                           preview=preview, confirm=confirm, plans=_plans_in(unit),
+                           ancestors=unit_ancestors(unit)), status
+
+
+@bp.route("/unit/<int:unit_id>", methods=["GET", "POST"])
+@login_required
+def plan_form(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    require(current_user, "unit.edit", unit)
+    form = PlanForm()
+    if not form.validate_on_submit():
+        if not form.is_submitted():
+            form.plan_text.data = ",".join(reorg.PLAN_HEADER) + "\n"
+        return _render(unit, form, 400 if form.errors else 200)
+    text = form.plan_text.data or ""
+    if form.plan_file.data:
+        raw = form.plan_file.data.read(MAX_PLAN_CHARS + 1)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.plan_file.errors.append(_("Save the plan as CSV UTF-8."))
+            return _render(unit, form, 400)
+        form.plan_text.data = text
+    try:
+        ops = _checked_plan(unit, text)
+        plan = reorg.apply_plan(current_user, ops, form.effective.data,
+                                carry_roles=form.carry_roles.data)
+        preview = [describe(h) for h in plan.summary["handovers"]]
+    except reorg.PlanError as e:
+        db.session.rollback()
+        return _render(unit, form, 400, errors=e.errors)
+    finally:
+        db.session.rollback()  # a preview writes nothing
+    confirm = ConfirmForm(formdata=None, plan_text=text, effective=form.effective.data.isoformat(),
+                          carry_roles="1" if form.carry_roles.data else "")
+    return _render(unit, form, preview=preview, confirm=confirm)
+
+
+@bp.post("/unit/<int:unit_id>/apply")
+@login_required
+def apply(unit_id: int):
+    unit = get_or_404(Unit, unit_id)
+    require(current_user, "unit.edit", unit)
+    confirm = ConfirmForm()
+    form = PlanForm(formdata=None)
+    form.plan_text.data = confirm.plan_text.data
+    try:
+        effective = date.fromisoformat(confirm.effective.data or "")
+    except ValueError:
+        effective = None
+    if not confirm.validate_on_submit() or effective is None:
+        return _render(unit, form, 400, errors=[(0, _("Preview the plan again."))])
+    form.effective.data = effective
+    try:
+        ops = _checked_plan(unit, confirm.plan_text.data)
+        plan = reorg.apply_plan(current_user, ops, effective,
+                                carry_roles=bool(confirm.carry_roles.data))
+    except reorg.PlanError as e:
+        db.session.rollback()
+        return _render(unit, form, 409, errors=e.errors)
+    db.session.commit()
+    flash(_("The plan is applied with effect from %(d)s.", d=effective.strftime("%d/%m/%Y")),
+          "success")
+    return redirect(url_for(".show", plan_id=plan.id))
+
+
+def _load_plan(plan_id: int) -> ReorgPlan:
+    plan = get_or_404(ReorgPlan, plan_id)
+    if plan.unit is None:
+        abort(404)
+    require(current_user, "unit.view", plan.unit)
+    return plan
+
+
+@bp.get("/plans/<int:plan_id>")
+@login_required
+def show(plan_id: int):
+    plan = _load_plan(plan_id)
+    handovers = [{**describe(h), "successor_unit": db.session.get(Unit, h["successor"]["id"])}
+                 for h in plan.summary.get("handovers", [])]
+    return render_template("reorg/plan.html", plan=plan, unit=plan.unit, handovers=handovers,
+                           can_undo=reorg.can_undo(plan), blockers=reorg.undo_blockers(plan),
+                           ancestors=unit_ancestors(plan.unit))
+
+
+@bp.get("/plans/<int:plan_id>/handover/<int:index>.pdf")
+@login_required
+def handover(plan_id: int, index: int):
+    plan = _load_plan(plan_id)
+    records = plan.summary.get("handovers", [])
+    if not 0 <= index < len(records):
+        abort(404)
+    record = records[index]
+    with force_locale("vi"):  # an official paper: Vietnamese whatever the screen's language
+        buffer = handover_pdf(plan, describe(record))
+    return send_file(buffer, mimetype="application/pdf", download_name=(
+        f"bien-ban-ban-giao-{record['successor']['code']}.pdf"))
+
+
+@bp.post("/plans/<int:plan_id>/reappoint/<int:post_id>")
+@login_required
+def reappoint(plan_id: int, post_id: int):
+    plan = _load_plan(plan_id)
+    successor = get_or_404(Unit, request.form.get("successor_id", type=int) or 0)
+    require(current_user, "officer.edit", successor)
+    try:
+        position = reorg.reappoint(current_user, plan, successor, post_id)
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e), "danger")
+    else:
+        db.session.commit()
+        flash(_("%(who)s is appointed at %(unit)s from %(d)s.", who=position.officer.full_name,
+                unit=successor.name, d=plan.effective.strftime("%d/%m/%Y")), "success")
+    return redirect(url_for(".show", plan_id=plan.id))
+
+
+def _require_reorganise(plan: ReorgPlan) -> None:
+    changed = [c.unit for c in plan.changes if c.action != "rename"]
+    renamed = [c.unit for c in plan.changes if c.action == "rename"]
+    successors = [c.successor for c in plan.changes if c.successor is not None]
+    if not can_reorganise(current_user, plan.unit, changed, renamed + successors):
+        abort(403)
+
+
+@bp.post("/plans/<int:plan_id>/undo")
+@login_required
+def undo(plan_id: int):
+    plan = _load_plan(plan_id)
+    _require_reorganise(plan)
+    try:
+        reorg.undo_plan(current_user, plan)
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e), "danger")
+    else:
+        db.session.commit()
+        flash(_("The plan is undone: units, members, records and roles are as before; the "
+                "handover vouchers are void."), "success")
+    return redirect(url_for(".show", plan_id=plan.id))

@@ -1,0 +1,412 @@
+"""A periodic report as PDF (reportlab), .docx (python-docx) and .xlsx (openpyxl), in the usual
+shape of an association report: the issuing unit and "Số: …/BC-KH" on the left, the national
+motto on the right, place and date, the title, the sections (figure tables and text), the
+units missing from a compiled report, "Nơi nhận:" and the chair's signature block.
+
+All three formats are drawn from one plain `ReportDocument`, so they always agree."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from xml.sax.saxutils import escape
+
+from flask_babel import gettext as _
+
+from ..filters import local_dt
+from ..models import today
+from ..money import format_number
+from . import FONT, FONT_BOLD, FONT_ITALIC, nfc, register_fonts
+
+MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO_2 = "Độc lập - Tự do - Hạnh phúc"
+
+
+@dataclass
+class FigureLine:
+    label: str
+    value: int
+    computed: int
+    corrected: bool
+    reason: str
+    money: bool
+    percent: str = ""
+
+
+@dataclass
+class ReportDocument:
+    superior: str
+    unit: str
+    number: str
+    place: str
+    on: date
+    title: str
+    period: str
+    status: str
+    tables: list[tuple[str, list[FigureLine]]] = field(default_factory=list)
+    texts: list[tuple[str, str]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    recipients: list[str] = field(default_factory=list)
+    signer: str = ""
+    compiled: tuple[list[str], list[tuple[str, list[int | None]]]] | None = None
+
+    @classmethod
+    def of(cls, report, figure_sections) -> ReportDocument:
+        from ..filters import fmt_date
+        from ..services import periodic as svc
+
+        template = report.template
+        receiving = svc.receiving_unit(template, report.unit)
+        parent = report.unit.parent
+        on = local_dt(report.submitted_at).date() if report.submitted_at else today()
+        tables = [(section["title"], [
+            FigureLine(str(row.label), figure.value, figure.computed, figure.corrected,
+                       figure.reason, row.money, svc.percent_note(row, report))
+            for row, figure in rows])
+            for section, rows in figure_sections]
+        texts = [(s["title"], (report.texts or {}).get(s["key"], ""))
+                 for s in template.sections if s["kind"] == "text"]
+        compiled = None
+        below = svc.reporting_below(template, report.unit)
+        if below:
+            rows, columns = svc.compiled_table(report)
+            compiled = ([name for name, _values in columns], [
+                (str(row.label), [values.get(row.key) if values is not None else None
+                                  for _name, values in columns]) for row in rows])
+        return cls(
+            superior=(receiving or parent).name if (receiving or parent) else "",
+            unit=report.unit.name, number=report.number, place=report.place, on=on,
+            title=template.title,
+            period=_("Period from %(a)s to %(b)s", a=fmt_date(template.period_start),
+                     b=fmt_date(template.period_end)),
+            status=str(svc.STATUS_LABELS[report.status]), tables=tables, texts=texts,
+            missing=[m["name"] for m in report.missing or []] if below else [],
+            recipients=[line for line in (report.recipients or "").splitlines() if line.strip()],
+            signer=report.signer, compiled=compiled)
+
+    @property
+    def number_line(self) -> str:
+        number = (self.number or "").strip()
+        if "/" in number:
+            return f"Số: {number}"
+        return f"Số: {number or '…'}/BC-KH"
+
+    @property
+    def date_line(self) -> str:
+        place = self.place.strip() or "…"
+        return f"{place}, ngày {self.on.day:02d} tháng {self.on.month:02d} năm {self.on.year}"
+
+
+def _num(value: int | None) -> str:
+    return "" if value is None else format_number(int(value))
+
+
+def _line_note(line: FigureLine) -> str:
+    if not line.corrected:
+        return ""
+    return _("Computed %(n)s; corrected: %(why)s", n=format_number(line.computed), why=line.reason)
+
+
+# ---------------------------------------------------------------------------------------------
+# PDF
+# ---------------------------------------------------------------------------------------------
+
+
+def _p(text: str, style) -> object:
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(escape(nfc(text)).replace("\n", "<br/>"), style)
+
+
+def report_pdf(doc: ReportDocument) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    register_fonts()
+    buffer = io.BytesIO()
+    pdf = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=15 * mm,
+                            topMargin=15 * mm, bottomMargin=15 * mm, title=nfc(doc.title),
+                            author=nfc(doc.unit))
+    normal = ParagraphStyle("n", fontName=FONT, fontSize=11, leading=15)
+    small = ParagraphStyle("s", fontName=FONT, fontSize=9, leading=11)
+    centre = ParagraphStyle("c", parent=normal, alignment=1)
+    centre_b = ParagraphStyle("cb", parent=centre, fontName=FONT_BOLD)
+    centre_i = ParagraphStyle("ci", parent=centre, fontName=FONT_ITALIC)
+    title = ParagraphStyle("t", fontName=FONT_BOLD, fontSize=14, leading=18, alignment=1)
+    heading = ParagraphStyle("h", fontName=FONT_BOLD, fontSize=11.5, leading=15,
+                             spaceBefore=6, spaceAfter=3)
+    cell = ParagraphStyle("cell", fontName=FONT, fontSize=9.5, leading=12)
+    cell_r = ParagraphStyle("cellr", parent=cell, alignment=2)
+    head = ParagraphStyle("head", fontName=FONT_BOLD, fontSize=9.5, leading=12, alignment=1)
+    width = A4[0] - 35 * mm
+
+    header = Table([
+        [_p(doc.superior.upper(), centre), _p(MOTTO, centre_b)],
+        [_p(doc.unit.upper(), centre_b), _raw_p(f"<u>{escape(MOTTO_2)}</u>", centre_b)],
+        [_p(doc.number_line, centre), _p(doc.date_line, centre_i)],
+    ], colWidths=[width * 0.42, width * 0.58])
+    header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    story = [header, Spacer(1, 8 * mm), _p(_("REPORT").upper(), title),
+             _p(doc.title, centre_b), _p(doc.period, centre_i), Spacer(1, 5 * mm)]
+    n = 0
+    for name, lines in doc.tables:
+        n += 1
+        data = [[_p(_("No."), head), _p(_("Figure"), head), _p(_("Reported"), head),
+                 _p(_("Notes"), head)]]
+        for i, line in enumerate(lines, start=1):
+            data.append([str(i), _p(line.label, cell),
+                         _p(_num(line.value) + (" đ" if line.money else "") + line.percent,
+                            cell_r),
+                         _p(_line_note(line), small)])
+        table = Table(data, colWidths=[12 * mm, width * 0.45, 32 * mm,
+                                       width - 44 * mm - width * 0.45], repeatRows=1)
+        table.setStyle(TableStyle([
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9f5ee")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONT", (0, 0), (-1, -1), FONT, 9.5),
+            ("ALIGN", (0, 1), (0, -1), "CENTER"),
+        ]))
+        story += [_p(f"{_roman(n)}. {name}", heading), table]
+    for name, text in doc.texts:
+        n += 1
+        story.append(_p(f"{_roman(n)}. {name}", heading))
+        for para in (text or "").split("\n"):
+            story.append(_p(para or " ", normal))
+    if doc.missing:
+        n += 1
+        story.append(_p(f"{_roman(n)}. " + _("Units whose report is not included"), heading))
+        story.append(_p(_("These units had no accepted report when the figures were added "
+                          "up; the figures above leave them out:"), normal))
+        for name in doc.missing:
+            story.append(_p(f"– {name}", normal))
+    if doc.compiled:
+        names, rows = doc.compiled
+        story.append(_p(_("Compiled table: accepted figures of the units below"), heading))
+        for start in range(0, len(names), 4):  # four units a table keeps every column legible
+            chunk = names[start:start + 4]
+            data = [[_p(_("Figure"), head), *(_p(name, head) for name in chunk)]]
+            for label, values in rows:
+                data.append([_p(label, cell), *(_p(_num(v) if v is not None else "—", cell_r)
+                                                for v in values[start:start + 4])])
+            col = (width - width * 0.36) / len(chunk)
+            table = Table(data, colWidths=[width * 0.36] + [col] * len(chunk), repeatRows=1)
+            table.setStyle(TableStyle([
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9f5ee")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+            story += [table, Spacer(1, 3 * mm)]
+    story.append(Spacer(1, 8 * mm))
+    recipients = [_raw_p("<b><i>Nơi nhận:</i></b>", small)] + [
+        _p(f"- {line};", small) for line in doc.recipients]
+    signature = [_p("TM. BAN CHẤP HÀNH", centre_b), _p("CHỦ TỊCH", centre_b),
+                 _p(_("(Signature, full name, seal)"), centre_i), Spacer(1, 18 * mm),
+                 _p(doc.signer, centre_b)]
+    sign = Table([[recipients, signature]], colWidths=[width * 0.45, width * 0.55])
+    sign.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    story.append(KeepTogether([sign]))
+    pdf.build(story)
+    return buffer.getvalue()
+
+
+def _raw_p(markup: str, style):
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(nfc(markup), style)
+
+
+def _roman(n: int) -> str:
+    numerals = [(10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+    out = ""
+    for value, letters in numerals:
+        while n >= value:
+            out += letters
+            n -= value
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# .docx
+# ---------------------------------------------------------------------------------------------
+
+
+def report_docx(doc: ReportDocument) -> bytes:
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    word = Document()
+    style = word.styles["Normal"]
+    style.font.name = "Times New Roman"
+    style.font.size = Pt(13)
+
+    def para(text, *, bold=False, italic=False, underline=False, centre=False, size=None,
+             target=None):
+        p = (target or word).add_paragraph()
+        run = p.add_run(nfc(text))
+        run.bold, run.italic, run.underline = bold, italic, underline
+        if size:
+            run.font.size = Pt(size)
+        if centre:
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        return p
+
+    header = word.add_table(rows=1, cols=2)
+    left, right = header.rows[0].cells
+    left.paragraphs[0].text = ""
+    para(doc.superior.upper(), centre=True, size=12, target=left)
+    para(doc.unit.upper(), bold=True, centre=True, size=12, target=left)
+    para(doc.number_line, centre=True, size=12, target=left)
+    para(MOTTO, bold=True, centre=True, size=12, target=right)
+    para(MOTTO_2, bold=True, underline=True, centre=True, size=13, target=right)
+    para(doc.date_line, italic=True, centre=True, size=12, target=right)
+    para("")
+    para(_("REPORT").upper(), bold=True, centre=True, size=14)
+    para(doc.title, bold=True, centre=True)
+    para(doc.period, italic=True, centre=True)
+    n = 0
+    for name, lines in doc.tables:
+        n += 1
+        para(f"{_roman(n)}. {name}", bold=True)
+        table = word.add_table(rows=1, cols=4)
+        table.style = "Table Grid"
+        for cell, text in zip(table.rows[0].cells, (_("No."), _("Figure"), _("Reported"),
+                                                   _("Notes")), strict=True):
+            cell.text = ""
+            cell.paragraphs[0].add_run(nfc(text)).bold = True
+        for i, line in enumerate(lines, start=1):
+            cells = table.add_row().cells
+            cells[0].text = str(i)
+            cells[1].text = nfc(line.label)
+            cells[2].text = _num(line.value) + (" đ" if line.money else "") + line.percent
+            cells[2].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            cells[3].text = nfc(_line_note(line))
+    for name, text in doc.texts:
+        n += 1
+        para(f"{_roman(n)}. {name}", bold=True)
+        for line in (text or "").split("\n"):
+            para(line)
+    if doc.missing:
+        n += 1
+        para(f"{_roman(n)}. " + _("Units whose report is not included"), bold=True)
+        para(_("These units had no accepted report when the figures were added up; the "
+               "figures above leave them out:"))
+        for name in doc.missing:
+            para(f"– {name}")
+    if doc.compiled:
+        names, rows = doc.compiled
+        para(_("Compiled table: accepted figures of the units below"), bold=True)
+        for start in range(0, len(names), 4):  # four units a table, as in the PDF
+            chunk = names[start:start + 4]
+            table = word.add_table(rows=1, cols=1 + len(chunk))
+            table.style = "Table Grid"
+            for cell, text in zip(table.rows[0].cells, [_("Figure"), *chunk], strict=True):
+                cell.text = ""
+                cell.paragraphs[0].add_run(nfc(text)).bold = True
+            for label, values in rows:
+                cells = table.add_row().cells
+                cells[0].text = nfc(label)
+                for cell, value in zip(cells[1:], values[start:start + 4], strict=True):
+                    cell.text = _num(value) if value is not None else "—"
+            para("")
+    para("")
+    sign = word.add_table(rows=1, cols=2)
+    left, right = sign.rows[0].cells
+    left.paragraphs[0].add_run("Nơi nhận:").bold = True
+    for line in doc.recipients:
+        para(f"- {line};", size=11, target=left)
+    right.paragraphs[0].text = ""
+    para("TM. BAN CHẤP HÀNH", bold=True, centre=True, target=right)
+    para("CHỦ TỊCH", bold=True, centre=True, target=right)
+    para(_("(Signature, full name, seal)"), italic=True, centre=True, size=11, target=right)
+    for _i in range(3):
+        para("", target=right)
+    para(doc.signer, bold=True, centre=True, target=right)
+    buffer = io.BytesIO()
+    word.save(buffer)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# .xlsx
+# ---------------------------------------------------------------------------------------------
+
+
+def _text_cell(ws, row: int, col: int, value: str):
+    """User text is written as text (never a formula): openpyxl treats a string beginning with
+    "=" as a formula unless the cell's type is set explicitly."""
+    cell = ws.cell(row=row, column=col)
+    cell.value = nfc(value)
+    cell.data_type = "s"
+    return cell
+
+
+def report_xlsx(doc: ReportDocument) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Báo cáo"
+    r = 1
+    for text, bold in ((doc.superior.upper(), False), (doc.unit.upper(), True),
+                       (doc.number_line, False), (MOTTO, True), (MOTTO_2, True),
+                       (doc.date_line, False), ("", False), (doc.title, True),
+                       (doc.period, False), (doc.status, False)):
+        _text_cell(ws, r, 1, text).font = Font(bold=bold)
+        r += 1
+    r += 1
+    for name, lines in doc.tables:
+        _text_cell(ws, r, 1, name).font = Font(bold=True)
+        r += 1
+        for col, text in enumerate((_("Figure"), _("Reported"), _("Computed by the system"), _("Reason")),
+                                   start=1):
+            _text_cell(ws, r, col, text).font = Font(bold=True)
+        r += 1
+        for line in lines:
+            _text_cell(ws, r, 1, line.label)
+            ws.cell(row=r, column=2, value=int(line.value)).number_format = "#,##0"
+            ws.cell(row=r, column=3, value=int(line.computed)).number_format = "#,##0"
+            _text_cell(ws, r, 4, line.reason if line.corrected else "")
+            r += 1
+        r += 1
+    for name, text in doc.texts:
+        _text_cell(ws, r, 1, name).font = Font(bold=True)
+        cell = _text_cell(ws, r + 1, 1, text)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        r += 3
+    if doc.missing:
+        _text_cell(ws, r, 1, _("Units whose report is not included")).font = Font(bold=True)
+        r += 1
+        for name in doc.missing:
+            _text_cell(ws, r, 1, name)
+            r += 1
+    _text_cell(ws, r + 1, 1, "Nơi nhận: " + "; ".join(doc.recipients))
+    _text_cell(ws, r + 1, 3, "CHỦ TỊCH: " + doc.signer)
+    ws.column_dimensions["A"].width = 60
+    for letter in "BCD":
+        ws.column_dimensions[letter].width = 18
+    if doc.compiled:
+        names, rows = doc.compiled
+        sheet = wb.create_sheet("Tổng hợp")
+        _text_cell(sheet, 1, 1, _("Compiled table: accepted figures of the units below"))
+        sheet["A1"].font = Font(bold=True)
+        _text_cell(sheet, 2, 1, _("Figure")).font = Font(bold=True)
+        for col, name in enumerate(names, start=2):
+            c = _text_cell(sheet, 2, col, name)
+            c.font = Font(bold=True)
+            c.alignment = Alignment(wrap_text=True, vertical="top")
+        for i, (label, values) in enumerate(rows, start=3):
+            _text_cell(sheet, i, 1, label)
+            for col, value in enumerate(values, start=2):
+                if value is None:
+                    _text_cell(sheet, i, col, "—")
+                else:
+                    sheet.cell(row=i, column=col, value=int(value)).number_format = "#,##0"
+        sheet.column_dimensions["A"].width = 45
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,69 @@
+"""flask reorganise PLAN.csv --effective YYYY-MM-DD [--dry-run] [--end-roles]"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from .extensions import db
+from .services import reorg
+
+
+def _money(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".") + " đ"
+
+
+def print_summary(plan) -> None:
+    from .blueprints.reorg.describe import describe
+
+    for h in map(describe, plan.summary["handovers"]):
+        s = h["successor"]
+        click.echo(f"{s['code']} {s['name']}")
+        if h["predecessors"]:
+            click.echo("  from: " + ", ".join(p["code"] for p in h["predecessors"]))
+        click.echo(f"  members moved: {h['members']}")
+        if h["sub_units"]:
+            click.echo(f"  sub-units moved: {len(h['sub_units'])} ({', '.join(h['sub_units'])})")
+        for f in h["funds"]:
+            click.echo(f"  {f['fund']} ({f['from']}, {f['method']}): {_money(f['amount'])} "
+                       f"{f['payment']} → {f['receipt']}")
+        for line in h["moved"]:
+            click.echo(f"  moved: {line}")
+        for line in h["open"]:
+            click.echo(f"  open item: {line}")
+        for line in h["posts"]:
+            click.echo(f"  post ended: {line}")
+        for line in h["role_lines"]:
+            click.echo(f"  role: {line}")
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("reorganise")
+    @click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--effective", required=True, type=click.DateTime(["%Y-%m-%d"]),
+                  help="The day the new organisation takes effect (YYYY-MM-DD).")
+    @click.option("--dry-run", is_flag=True, help="Print what would happen; write nothing.")
+    @click.option("--end-roles", is_flag=True,
+                  help="End users' roles at closed units instead of carrying them over.")
+    def reorganise(plan_file: Path, effective, dry_run: bool, end_roles: bool):
+        """Apply a reorganisation plan (merge, dissolve, move, rename), all or nothing."""
+        on: date = effective.date()
+        try:
+            ops = reorg.parse_plan(plan_file.read_bytes())
+            plan = reorg.apply_plan(None, ops, on, carry_roles=not end_roles,
+                                    title=plan_file.name)
+        except reorg.PlanError as e:
+            db.session.rollback()
+            for line, message in e.errors:
+                click.echo(f"line {line}: {message}" if line else message, err=True)
+            raise click.ClickException("The plan was not applied; nothing was written.") from e
+        print_summary(plan)
+        if dry_run:
+            db.session.rollback()
+            click.echo("Dry run: nothing was written.")
+        else:
+            db.session.commit()
+            click.echo(f"Plan applied with effect from {on:%d/%m/%Y}.")

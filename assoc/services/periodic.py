@@ -1,0 +1,894 @@
+"""Periodic reports (báo cáo sơ kết / tổng kết) that travel up the tree.
+
+A province (or the national level) defines a template for a period; every unit of the chosen
+levels below it gets its report, prefilled from its own figures; the chair corrects figures
+(with a reason), writes the text sections, attaches files and submits; the receiving level (the
+nearest reporting unit above, or the template's unit) returns or accepts; a receiving level's
+own report adds up the accepted reports below plus its own figures, naming the units missing.
+
+Figures come from services.reports (the roll-ups) through the catalogue below: each figure
+group is one function registered with @figure_group. A new row kind (learning-model rates, say)
+is one more registered function, nothing else."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import (
+    EVENT_KINDS,
+    LEVELS,
+    PRIORITY_GROUPS,
+    Donation,
+    Event,
+    Nomination,
+    PeriodicAttachment,
+    PeriodicFigure,
+    PeriodicReport,
+    PeriodicTemplate,
+    Position,
+    RemunerationSheet,
+    RoleAssignment,
+    Unit,
+    UnitTally,
+    User,
+    today,
+    utcnow,
+)
+from ..money import parse_amount
+from ..text import clean
+from . import DomainError, audit
+from . import reports as rep
+
+STATUS_LABELS = {
+    "not_started": _l("Not started"),
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "returned": _l("Returned"),
+    "accepted": _l("Accepted"),
+}
+KIND_LABELS = {
+    "six_month": _l("Six-month review"),
+    "year_end": _l("Year-end review"),
+    "custom": _l("Other report"),
+}
+REPORTING_LEVELS = ("province", "district", "commune", "branch", "board")
+TEMPLATE_LEVELS = ("national", "province")
+MAX_TEXT = 20_000
+MAX_FIGURE = 10**15
+ALLOWED_TYPES = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
+MAX_ATTACHMENTS = 10
+
+
+# ---------------------------------------------------------------------------------------------
+# The figure catalogue
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    key: str
+    label: object  # a lazy string
+    money: bool = False
+    percent_of: str | None = None  # shown with its share of that row ("20 (48%)")
+
+
+@dataclass(frozen=True)
+class FigureGroup:
+    key: str
+    label: object
+    rows: tuple[FigureRow, ...]
+    compute: Callable[[OwnScope, rep.Period], dict[str, int]]
+
+
+CATALOGUE: dict[str, FigureGroup] = {}
+
+
+def figure_group(key: str, label, rows: list[FigureRow]):
+    """Register a figure group: `compute(scope, period)` returns {row key: value} for the rows."""
+
+    def register(compute):
+        CATALOGUE[key] = FigureGroup(key, label, tuple(rows), compute)
+        return compute
+
+    return register
+
+
+def row_of(key: str) -> FigureRow | None:
+    for group in CATALOGUE.values():
+        for row in group.rows:
+            if row.key == key:
+                return row
+    return None
+
+
+@dataclass(frozen=True)
+class OwnScope(rep.Scope):
+    """A unit's sub-tree without the sub-trees of the reporting units below it (those report
+    for themselves). Works with every figure function of services.reports that takes a Scope.
+    `own_ids` holds the units left when some are excluded (read once, see own_scope)."""
+
+    excluded: tuple[Unit, ...] = ()
+    own_ids: tuple[int, ...] = ()
+
+    def covers(self, unit_id_column):
+        if not self.excluded:
+            return super().covers(unit_id_column)
+        return unit_id_column.in_(self.own_ids)
+
+
+def own_scope(unit: Unit, below: list[Unit]) -> OwnScope:
+    if not below:
+        return OwnScope(unit, True)
+    paths = [u.path for u in below]
+    ids = tuple(unit_id for unit_id, path in db.session.execute(
+        select(Unit.id, Unit.path).where(Unit.path.startswith(unit.path, autoescape=True)))
+        if not any(path.startswith(p) for p in paths))
+    return OwnScope(unit, True, tuple(below), ids)
+
+
+@figure_group("members", _l("Members"), [
+    FigureRow("members.total", _l("Members")),
+    FigureRow("members.new", _l("New members in the period")),
+    FigureRow("members.dues_paid", _l("Members who paid the year's dues"),
+              percent_of="members.total"),
+    FigureRow("members.dues", _l("Dues collected"), money=True),
+])
+def _members(scope, period):
+    figures = rep.member_figures(scope, period)
+    (dues,) = rep._tally(scope, rep._sum(UnitTally.dues, rep._months(period)))
+    return {"members.total": figures.total, "members.new": figures.new,
+            "members.dues_paid": figures.dues_paid, "members.dues": int(dues)}
+
+
+@figure_group("money", _l("Money"), [
+    FigureRow("money.in", _l("Money in (receipts)"), money=True),
+    FigureRow("money.out", _l("Money out (payment vouchers)"), money=True),
+])
+def _money(scope, period):
+    figures = rep.money_figures(scope, period)
+    return {"money.in": figures.money_in, "money.out": figures.money_out}
+
+
+EVENT_KIND_LABELS = {
+    "walk": _l("Fundraising walk"),
+    "reading_day": _l("Reading-culture day"),
+    "piggy_bank": _l("Piggy-bank opening festival"),
+    "award_ceremony": _l("Scholarship award ceremony"),
+    "other": _l("Other"),
+}
+assert set(EVENT_KIND_LABELS) == set(EVENT_KINDS)
+
+
+@figure_group("funds", _l("Funds raised"), [
+    FigureRow("funds.raised", _l("Raised in cash and transfers"), money=True),
+    *(FigureRow(f"funds.kind.{k}", _l("– of which at: %(kind)s", kind=EVENT_KIND_LABELS[k]),
+                money=True) for k in EVENT_KINDS),
+    FigureRow("funds.kind.none", _l("– of which outside events"), money=True),
+    FigureRow("funds.in_kind", _l("Gifts in kind (estimated value)"), money=True),
+])
+def _funds(scope, period):
+    figures = rep.event_figures(scope, period)
+    result = {"funds.raised": figures.raised, "funds.in_kind": figures.in_kind}
+    result.update({f"funds.kind.{k}": 0 for k in (*EVENT_KINDS, "none")})
+    rows = db.session.execute(
+        select(Event.kind, func.coalesce(func.sum(Donation.amount), 0))
+        .select_from(Donation).outerjoin(Event, Donation.event_id == Event.id)
+        .where(scope.covers(Donation.unit_id), Donation.method != "in_kind",
+               Donation.received_on.between(period.start, period.end))
+        .group_by(Event.kind))
+    for kind, amount in rows:
+        result[f"funds.kind.{kind or 'none'}"] += int(amount)
+    return result
+
+
+PRIORITY_LABELS = {
+    "poor": _l("Poor household"),
+    "near_poor": _l("Near-poor household"),
+    "orphan": _l("Orphan"),
+    "ethnic_minority": _l("Ethnic minority"),
+    "girl": _l("Girl"),
+    "disability": _l("Disability"),
+}
+assert set(PRIORITY_LABELS) == set(PRIORITY_GROUPS)
+
+
+@figure_group("scholarships", _l("Scholarships"), [
+    FigureRow("awards.count", _l("Scholarships awarded")),
+    FigureRow("awards.amount", _l("Amount awarded"), money=True),
+    FigureRow("awards.paid", _l("Amount paid out"), money=True),
+    *(FigureRow(f"awards.group.{g}", _l("– awards to: %(group)s", group=PRIORITY_LABELS[g]))
+      for g in PRIORITY_GROUPS),
+])
+def _scholarships(scope, period):
+    figures = rep.award_figures(scope, period)
+    result = {"awards.count": figures.count, "awards.amount": figures.amount,
+              "awards.paid": figures.paid}
+    result.update({f"awards.group.{g}": 0 for g in PRIORITY_GROUPS})
+    for (groups,) in db.session.execute(
+            select(Nomination.priority_groups).where(
+                scope.covers(Nomination.unit_id), Nomination.status.in_(rep.AWARDED),
+                rep.within(Nomination.decided_at, period))):
+        for g in set(groups or ()):
+            if g in PRIORITY_GROUPS:
+                result[f"awards.group.{g}"] += 1
+    return result
+
+
+@figure_group("events", _l("Events"), [
+    FigureRow("events.held", _l("Events held")),
+    *(FigureRow(f"events.kind.{k}", _l("– %(kind)s", kind=EVENT_KIND_LABELS[k]))
+      for k in EVENT_KINDS),
+    FigureRow("events.participants", _l("Participants")),
+])
+def _events(scope, period):
+    figures = rep.event_figures(scope, period)
+    result = {"events.held": figures.held, "events.participants": 0}
+    result.update({f"events.kind.{k}": 0 for k in EVENT_KINDS})
+    for kind, count, people in db.session.execute(
+            select(Event.kind, func.count(),
+                   func.coalesce(func.sum(Event.participants_students + Event.participants_members
+                                          + Event.participants_residents), 0))
+            .where(scope.covers(Event.unit_id), Event.status.in_(rep.HELD),
+                   rep.within(Event.starts_at, period)).group_by(Event.kind)):
+        result[f"events.kind.{kind}"] = int(count)
+        result["events.participants"] += int(people)
+    return result
+
+
+@figure_group("officers", _l("Officers and allowances"), [
+    FigureRow("officers.count", _l("Officers")),
+    FigureRow("officers.posts", _l("Posts held")),
+    FigureRow("officers.allowances", _l("Allowances paid"), money=True),
+])
+def _officers(scope, period):
+    figures = rep.officer_figures(scope, min(period.end, today()))
+    month = RemunerationSheet.year * 100 + RemunerationSheet.month
+    allowances = db.session.scalar(
+        select(func.coalesce(func.sum(RemunerationSheet.total), 0)).where(
+            scope.covers(RemunerationSheet.unit_id), RemunerationSheet.status == "paid",
+            month.between(period.start.year * 100 + period.start.month,
+                          period.end.year * 100 + period.end.month)))
+    return {"officers.count": figures.officers, "officers.posts": figures.posts,
+            "officers.allowances": int(allowances or 0)}
+
+
+@figure_group("coverage", _l("Coverage"), [
+    FigureRow("coverage.units", _l("Units below with an association")),
+    FigureRow("coverage.with_chair", _l("– of which with a chair"),
+              percent_of="coverage.units"),
+])
+def _coverage(scope, period):
+    """Units below with an association, and with a chair. The reporting units below count the
+    units under them in their own reports; here they count as units themselves."""
+    on = min(period.end, today())
+    if scope.excluded:
+        below = {u.id for u in scope.excluded}
+        figures = rep.coverage(scope.unit, on, only=set(scope.own_ids) | below)
+    else:
+        figures = rep.coverage(scope.unit, on)
+    return {"coverage.units": figures.total, "coverage.with_chair": figures.with_chair}
+
+
+def percent_note(row: FigureRow, report: PeriodicReport) -> str:
+    """" (48%)" for a row shown as a share of another row of the same report, else ""."""
+    if not row.percent_of:
+        return ""
+    values = {f.key: f.value for f in report.figures}
+    whole = values.get(row.percent_of)
+    if not whole:
+        return ""
+    return f" ({rep.percent(values.get(row.key, 0), whole)}%)"
+
+
+def rows_of_template(template: PeriodicTemplate) -> list[FigureRow]:
+    return [row for section in template.sections if section["kind"] == "figures"
+            for row in CATALOGUE[section["group"]].rows if section["group"] in CATALOGUE]
+
+
+def own_figures(template: PeriodicTemplate, unit: Unit, below: list[Unit]) -> dict[str, int]:
+    scope = own_scope(unit, below)
+    period = rep.Period(template.period_start, template.period_end)
+    rep.prepare(unit)
+    values: dict[str, int] = {}
+    for section in template.sections:
+        if section["kind"] == "figures" and section["group"] in CATALOGUE:
+            values.update(CATALOGUE[section["group"]].compute(scope, period))
+    return values
+
+
+# ---------------------------------------------------------------------------------------------
+# Templates
+# ---------------------------------------------------------------------------------------------
+
+TEXT_SECTIONS = {
+    "achievements": _l("Achievements"),
+    "limits": _l("Limits and causes"),
+    "lessons": _l("Lessons learned"),
+    "tasks": _l("Tasks for the next period"),
+    "proposals": _l("Proposals and requests"),
+}
+PRESETS = {
+    "six_month": {"groups": ["members", "money", "funds", "scholarships", "events"],
+                  "text": {"achievements": True, "limits": True, "tasks": True,
+                           "proposals": False}},
+    "year_end": {"groups": list(CATALOGUE),
+                 "text": {"achievements": True, "limits": True, "lessons": False,
+                          "tasks": True, "proposals": False}},
+}
+
+
+def preset_values(kind: str, unit: Unit, year: int) -> dict:
+    """Ready-made values for a six-month (sơ kết) or year-end (tổng kết) template."""
+    preset = PRESETS.get(kind, PRESETS["year_end"])
+    if kind == "six_month":
+        title = _("Six-month review report %(year)s", year=year)
+        start, end, due = date(year, 1, 1), date(year, 6, 30), date(year, 7, 10)
+    else:
+        title = _("Year-end review report %(year)s", year=year)
+        start, end, due = date(year, 1, 1), date(year, 12, 31), date(year, 12, 15)
+    return {"kind": kind if kind in PRESETS else "year_end", "title": title,
+            "period_start": start, "period_end": end, "due_date": due,
+            "levels": ["district", "commune"] if unit.level == "province" else ["province"],
+            "groups": list(preset["groups"]), "text_sections": dict(preset["text"]),
+            "extra_sections": ""}
+
+
+def build_sections(groups: list[str], text_sections: dict[str, bool],
+                   extra_sections: str) -> list[dict]:
+    """Sections from the template form: figure tables in catalogue order, the standard text
+    sections (with their required flag), then extra optional sections (one title a line)."""
+    sections = [{"key": f"g.{g}", "kind": "figures", "group": g, "title": str(CATALOGUE[g].label)}
+                for g in CATALOGUE if g in groups]
+    sections += [{"key": key, "kind": "text", "title": str(label),
+                  "required": bool(text_sections[key])}
+                 for key, label in TEXT_SECTIONS.items() if key in text_sections]
+    titles = [clean(line)[:200] for line in (extra_sections or "").splitlines() if clean(line)]
+    sections += [{"key": f"x{n}", "kind": "text", "title": title, "required": False}
+                 for n, title in enumerate(titles[:10], start=1)]
+    return sections
+
+
+def _check_template(unit: Unit, values: dict) -> dict:
+    if unit.level not in TEMPLATE_LEVELS:
+        raise DomainError(_("Only a province or the national level defines report templates."))
+    title = clean(values.get("title"))[:200]
+    if not title:
+        raise DomainError(_("Give the report a title."), "title")
+    start, end, due = values["period_start"], values["period_end"], values["due_date"]
+    if start > end:
+        raise DomainError(_("The period must start before it ends."), "period_end")
+    if start.day != 1 or (end + timedelta(days=1)).day != 1:
+        raise DomainError(_("A report period covers whole months: from the first day of a month "
+                            "to the last day of a month."), "period_start")
+    if due < start:
+        raise DomainError(_("The due date cannot be before the period starts."), "due_date")
+    below = [lvl for lvl in REPORTING_LEVELS if LEVELS[lvl] > LEVELS[unit.level]]
+    levels = [lvl for lvl in below if lvl in (values.get("levels") or [])]
+    if not levels:
+        raise DomainError(_("Choose at least one level that reports."), "levels")
+    groups = [g for g in values.get("groups") or [] if g in CATALOGUE]
+    sections = build_sections(groups, values.get("text_sections") or {},
+                              values.get("extra_sections") or "")
+    if not sections:
+        raise DomainError(_("A report needs at least one section."), "groups")
+    kind = values.get("kind") if values.get("kind") in KIND_LABELS else "custom"
+    return {"kind": kind, "title": title, "period_start": start, "period_end": end,
+            "due_date": due, "levels": levels, "sections": sections}
+
+
+def create_template(actor: User | None, unit: Unit, **values) -> PeriodicTemplate:
+    data = _check_template(unit, values)
+    template = PeriodicTemplate(unit_id=unit.id, unit=unit, created_by_id=getattr(actor, "id", None),
+                                **data)
+    db.session.add(template)
+    db.session.flush()
+    audit.record(actor, "periodic.template_create", template,
+                 data={"title": template.title, "due_date": template.due_date})
+    return template
+
+
+def update_template(actor: User | None, template: PeriodicTemplate, **values) -> None:
+    data = _check_template(template.unit, values)
+    started = db.session.scalar(select(func.count()).select_from(PeriodicReport).where(
+        PeriodicReport.template_id == template.id))
+    if started and (data["period_start"], data["period_end"]) != (
+            template.period_start, template.period_end):
+        raise DomainError(_("Reports have been started for this period: the period can no longer "
+                            "change."), "period_start")
+    changed = audit.changes(template, {k: v for k, v in data.items() if k != "sections"})
+    if data["sections"] != template.sections:
+        changed["sections"] = [len(template.sections), len(data["sections"])]
+    for key, value in data.items():
+        setattr(template, key, value)
+    db.session.flush()
+    audit.record(actor, "periodic.template_edit", template, data=changed)
+
+
+def templates_for(unit: Unit) -> list[PeriodicTemplate]:
+    """Templates of the unit itself or of a unit above it that reach its level."""
+    rows = db.session.scalars(select(PeriodicTemplate).where(
+        PeriodicTemplate.unit_id.in_(unit.ancestor_ids)).order_by(
+        PeriodicTemplate.period_end.desc(), PeriodicTemplate.id.desc())).all()
+    return [t for t in rows if t.unit_id == unit.id or unit.level in (t.levels or [])]
+
+
+# ---------------------------------------------------------------------------------------------
+# Who reports to whom
+# ---------------------------------------------------------------------------------------------
+
+
+def participants(template: PeriodicTemplate) -> list[Unit]:
+    """The units that report under `template` (active at some point of the period)."""
+    top = template.unit
+    return list(db.session.scalars(select(Unit).where(
+        Unit.path.startswith(top.path, autoescape=True), Unit.id != top.id,
+        Unit.level.in_(template.levels or []),
+        Unit.valid_from <= template.period_end,
+        Unit.valid_to.is_(None) | (Unit.valid_to >= template.period_start),
+    ).order_by(Unit.path)))
+
+
+def takes_part(template: PeriodicTemplate, unit: Unit) -> bool:
+    """Whether `unit` has a report under `template` (a reporting unit or the template's own)."""
+    if unit.id == template.unit_id:
+        return True
+    return (unit.path.startswith(template.unit.path) and unit.level in (template.levels or [])
+            and unit.valid_from <= template.period_end
+            and (unit.valid_to is None or unit.valid_to >= template.period_start))
+
+
+def receiving_unit(template: PeriodicTemplate, unit: Unit) -> Unit | None:
+    """The nearest reporting unit above `unit`, or the template's unit (None for the latter)."""
+    if unit.id == template.unit_id:
+        return None
+    ids = unit.ancestor_ids[:-1]
+    above = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
+    for unit_id in reversed(ids):
+        candidate = above.get(unit_id)
+        if candidate is not None and (candidate.id == template.unit_id
+                                      or takes_part(template, candidate)):
+            return candidate
+    return template.unit
+
+
+def reporting_below(template: PeriodicTemplate, unit: Unit) -> list[Unit]:
+    """The reporting units whose reports `unit` receives."""
+    below = [u for u in participants(template) if u.path.startswith(unit.path) and u.id != unit.id]
+    paths = [u.path for u in below]
+    # keep only those with no reporting unit between them and `unit`
+    return sorted((u for u in below if not any(u.path != p and u.path.startswith(p)
+                                               for p in paths)), key=lambda u: u.name)
+
+
+def current_report(template: PeriodicTemplate, unit: Unit) -> PeriodicReport | None:
+    return db.session.scalars(select(PeriodicReport).where(
+        PeriodicReport.template_id == template.id, PeriodicReport.unit_id == unit.id)
+        .order_by(PeriodicReport.version.desc()).limit(1)).first()
+
+
+def accepted_reports(template: PeriodicTemplate, units: list[Unit]) -> dict[int, PeriodicReport]:
+    """{unit id: its latest accepted report} for `units`."""
+    if not units:
+        return {}
+    result: dict[int, PeriodicReport] = {}
+    for report in db.session.scalars(select(PeriodicReport).where(
+            PeriodicReport.template_id == template.id, PeriodicReport.status == "accepted",
+            PeriodicReport.unit_id.in_([u.id for u in units]))
+            .options(selectinload(PeriodicReport.figures))
+            .order_by(PeriodicReport.version)):
+        result[report.unit_id] = report
+    return result
+
+
+def is_late(template: PeriodicTemplate, report: PeriodicReport | None, on: date | None = None) -> bool:
+    on = on or today()
+    return on > template.due_date and (report is None or report.status in ("draft", "returned"))
+
+
+@dataclass
+class BoardRow:
+    unit: Unit
+    report: PeriodicReport | None
+    status: str
+    late: bool
+    chairs: list[dict] = field(default_factory=list)
+    has_below: bool = False
+
+
+def chairs_of(units: list[Unit]) -> dict[int, list[dict]]:
+    """{unit id: [{name, phone, email}]}: chair roles in the system, then chair posts."""
+    result: dict[int, list[dict]] = {u.id: [] for u in units}
+    if not units:
+        return result
+    ids = list(result)
+    on = today()
+    for assignment in db.session.scalars(select(RoleAssignment).where(
+            RoleAssignment.unit_id.in_(ids), RoleAssignment.role == "chair",
+            rep.active_on(RoleAssignment, on))):
+        user = assignment.user
+        result[assignment.unit_id].append({"name": user.full_name, "phone": user.phone,
+                                           "email": user.email})
+    for position in db.session.scalars(select(Position).where(
+            Position.unit_id.in_(ids), Position.title.in_(("chair", "branch_head", "board_head")),
+            Position.start_date <= on, Position.end_date.is_(None) | (Position.end_date >= on))):
+        names = {c["name"] for c in result[position.unit_id]}
+        if position.officer.full_name not in names:
+            result[position.unit_id].append({"name": position.officer.full_name,
+                                             "phone": position.officer.phone, "email": ""})
+    return result
+
+
+def board(template: PeriodicTemplate, unit: Unit) -> list[BoardRow]:
+    """The status of every reporting unit whose report `unit` receives."""
+    below = reporting_below(template, unit)
+    reports: dict[int, PeriodicReport] = {}
+    if below:
+        for report in db.session.scalars(select(PeriodicReport).where(
+                PeriodicReport.template_id == template.id,
+                PeriodicReport.unit_id.in_([u.id for u in below]))
+                .order_by(PeriodicReport.version)):
+            reports[report.unit_id] = report
+    chairs = chairs_of(below)
+    paths = [u.path for u in participants(template)]
+    rows = []
+    for u in below:
+        report = reports.get(u.id)
+        rows.append(BoardRow(u, report, report.status if report else "not_started",
+                             is_late(template, report), chairs.get(u.id, []),
+                             any(p != u.path and p.startswith(u.path) for p in paths)))
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Filling in
+# ---------------------------------------------------------------------------------------------
+
+
+def compute(template: PeriodicTemplate, unit: Unit) -> tuple[dict[str, int], list[dict], list[int]]:
+    """The prefilled figures of `unit`'s report: its own figures plus, for a receiving level,
+    the accepted reports below; with the reporting units whose accepted report is missing."""
+    below = reporting_below(template, unit)
+    values = own_figures(template, unit, below)
+    accepted = accepted_reports(template, below)
+    for report in accepted.values():
+        for figure in report.figures:
+            if figure.key in values:
+                values[figure.key] += figure.value
+    missing = [{"id": u.id, "name": u.name} for u in below if u.id not in accepted]
+    return values, missing, sorted(r.id for r in accepted.values())
+
+
+def _set_figures(report: PeriodicReport, values: dict[str, int]) -> None:
+    existing = {f.key: f for f in report.figures}
+    for position, row in enumerate(rows_of_template(report.template)):
+        figure = existing.get(row.key)
+        if figure is None:
+            figure = PeriodicFigure(key=row.key)
+            report.figures.append(figure)
+        figure.position = position
+        figure.computed = values.get(row.key, 0)
+
+
+def start_report(actor: User | None, template: PeriodicTemplate, unit: Unit) -> PeriodicReport:
+    if not takes_part(template, unit):
+        raise DomainError(_("%(unit)s does not report under this template.", unit=unit.name))
+    if current_report(template, unit) is not None:
+        raise DomainError(_("This report has already been started."))
+    values, missing, compiled_from = compute(template, unit)
+    parent = receiving_unit(template, unit)
+    report = PeriodicReport(
+        template=template, unit=unit, version=1, status="draft", revision=1,
+        place=_default_place(unit), signer=getattr(actor, "full_name", "") or "",
+        recipients="\n".join(filter(None, [parent.name if parent else "", _("Filed")])),
+        missing=missing, compiled_from=compiled_from, created_by_id=getattr(actor, "id", None),
+        texts={})
+    db.session.add(report)
+    _set_figures(report, values)
+    db.session.flush()
+    audit.record(actor, "periodic.start", report,
+                 data={"template": template.title, "missing": len(missing)})
+    return report
+
+
+def _default_place(unit: Unit) -> str:
+    parts = [p.strip() for p in (unit.address or "").split(",") if p.strip()]
+    return parts[-1] if parts else ""
+
+
+def _check_editable(report: PeriodicReport) -> None:
+    if not report.editable:
+        raise DomainError(_("This report is %(status)s and can no longer be changed.",
+                            status=str(STATUS_LABELS[report.status]).lower()))
+
+
+def _changed_meanwhile() -> str:
+    return _("The report was changed by someone else meanwhile: reload the page and try again.")
+
+
+def _bump(report: PeriodicReport, revision: int, message: str | None = None) -> None:
+    """Optimistic check: only the holder of the current revision may save (or decide)."""
+    done = db.session.execute(
+        update(PeriodicReport).where(PeriodicReport.id == report.id,
+                                     PeriodicReport.revision == revision)
+        .values(revision=PeriodicReport.revision + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        db.session.refresh(report)
+        raise DomainError(message or _("Someone else saved this report after you opened it. "
+                                       "Your text is still in the form below; compare it with "
+                                       "the saved version, then save again."), "revision")
+    db.session.refresh(report, ["revision", "updated_at"])
+
+
+def refresh_figures(actor: User | None, report: PeriodicReport, revision: int) -> None:
+    """Recompute the prefilled figures (corrections and their reasons are kept)."""
+    _check_editable(report)
+    _bump(report, revision)
+    values, missing, compiled_from = compute(report.template, report.unit)
+    _set_figures(report, values)
+    report.missing, report.compiled_from = missing, compiled_from
+    db.session.flush()
+    audit.record(actor, "periodic.refresh", report, data={"missing": len(missing)})
+
+
+@dataclass
+class FigureInput:
+    reported: str = ""
+    reason: str = ""
+
+
+def save_draft(actor: User | None, report: PeriodicReport, *, revision: int,
+               figures: dict[str, FigureInput], texts: dict[str, str], number: str = "",
+               place: str = "", signer: str = "", recipients: str = "") -> None:
+    """Save the form. A figure differing from the computed one needs a reason."""
+    _check_editable(report)
+    parsed: dict[str, tuple[int | None, str]] = {}
+    for figure in report.figures:
+        typed = figures.get(figure.key, FigureInput())
+        label = _figure_label(figure.key)
+        raw = clean(typed.reported)
+        reason = clean(typed.reason)[:500]
+        if raw == "":
+            value = None
+        else:
+            try:
+                value = parse_amount(raw)
+            except ValueError:
+                raise DomainError(_("%(row)s: type a whole number (for example 1.250.000).",
+                                    row=label), f"fig-{figure.key}") from None
+            if value > MAX_FIGURE:
+                raise DomainError(_("%(row)s: the number is too large.", row=label),
+                                  f"fig-{figure.key}")
+        if value is not None and value == figure.computed:
+            value = None
+        if value is not None and not reason:
+            raise DomainError(_("%(row)s: give the reason for changing the computed figure.",
+                                row=label), f"why-{figure.key}")
+        parsed[figure.key] = (value, reason if value is not None else "")
+    keys = {s["key"] for s in report.template.sections if s["kind"] == "text"}
+    new_texts = {}
+    for key in keys:
+        text = (texts.get(key) or "").replace("\r\n", "\n").strip()
+        if len(text) > MAX_TEXT:
+            raise DomainError(_("A section may hold at most %(n)s characters.", n=MAX_TEXT),
+                              f"text-{key}")
+        new_texts[key] = text
+    _bump(report, revision)
+    changed = {}
+    for figure in report.figures:
+        value, reason = parsed[figure.key]
+        if (value, reason) != (figure.reported, figure.reason):
+            changed[figure.key] = [figure.value, value if value is not None else figure.computed]
+        figure.reported, figure.reason = value, reason
+    if new_texts != (report.texts or {}):
+        changed["texts"] = sorted(k for k in new_texts if new_texts[k] != (report.texts or {}).get(k))
+    report.texts = new_texts
+    report.number = clean(number)[:40]
+    report.place = clean(place)[:120]
+    report.signer = clean(signer)[:120]
+    report.recipients = "\n".join(clean(line) for line in (recipients or "").splitlines()
+                                  if clean(line))[:500]
+    db.session.flush()
+    audit.record(actor, "periodic.save", report, data={"changed": changed})
+
+
+def _figure_label(key: str) -> str:
+    row = row_of(key)
+    return str(row.label).lstrip("– ") if row else key
+
+
+def submit(actor: User | None, report: PeriodicReport) -> None:
+    _check_editable(report)
+    empty = [s["title"] for s in report.template.sections
+             if s["kind"] == "text" and s.get("required")
+             and not (report.texts or {}).get(s["key"], "").strip()]
+    if empty:
+        raise DomainError(_("Write the required sections before submitting: %(names)s.",
+                            names="; ".join(empty)))
+    for figure in report.figures:
+        if figure.corrected and not figure.reason:
+            raise DomainError(_("%(row)s: give the reason for changing the computed figure.",
+                                row=_figure_label(figure.key)))
+    top = report.unit_id == report.template.unit_id
+    report.status = "accepted" if top else "submitted"
+    report.submitted_at = utcnow()
+    report.submitted_by_id = getattr(actor, "id", None)
+    report.review_comment = ""
+    _bump(report, report.revision, _changed_meanwhile())
+    db.session.flush()
+    audit.record(actor, "periodic.submit", report,
+                 data={"version": report.version, "figures": _snapshot(report)})
+
+
+def _snapshot(report: PeriodicReport) -> dict[str, int]:
+    return {f.key: f.value for f in report.figures}
+
+
+def return_report(actor: User | None, report: PeriodicReport, comment: str) -> None:
+    comment = (comment or "").strip()[:2000]
+    if report.status != "submitted":
+        raise DomainError(_("Only a submitted report can be returned."))
+    if not comment:
+        raise DomainError(_("Say what needs correcting: the comment goes back to the unit."),
+                          "comment")
+    report.status = "returned"
+    report.review_comment = comment
+    report.reviewed_at = utcnow()
+    report.reviewed_by_id = getattr(actor, "id", None)
+    _bump(report, report.revision, _changed_meanwhile())
+    db.session.flush()
+    audit.record(actor, "periodic.return", report, data={"comment": comment})
+
+
+def accept(actor: User | None, report: PeriodicReport, comment: str = "") -> None:
+    if report.status != "submitted":
+        raise DomainError(_("Only a submitted report can be accepted."))
+    report.status = "accepted"
+    report.review_comment = (comment or "").strip()[:2000]
+    report.reviewed_at = utcnow()
+    report.reviewed_by_id = getattr(actor, "id", None)
+    _bump(report, report.revision, _changed_meanwhile())
+    db.session.flush()
+    audit.record(actor, "periodic.accept", report,
+                 data={"version": report.version, "figures": _snapshot(report)})
+
+
+def new_version(actor: User | None, report: PeriodicReport) -> PeriodicReport:
+    """A correction of an accepted report: a new draft version; the accepted one stays as it
+    was (and counts upwards) until the new one is accepted."""
+    if report.status != "accepted":
+        raise DomainError(_("Only an accepted report is corrected through a new version."))
+    latest = current_report(report.template, report.unit)
+    if latest is not None and latest.id != report.id:
+        raise DomainError(_("A newer version of this report already exists."))
+    copy = PeriodicReport(
+        template=report.template, unit=report.unit, version=report.version + 1, status="draft",
+        revision=1, number=report.number, place=report.place, signer=report.signer,
+        recipients=report.recipients, texts=dict(report.texts or {}),
+        missing=list(report.missing or []), compiled_from=list(report.compiled_from or []),
+        created_by_id=getattr(actor, "id", None))
+    db.session.add(copy)
+    for f in report.figures:
+        copy.figures.append(PeriodicFigure(key=f.key, position=f.position, computed=f.computed,
+                                           reported=f.reported, reason=f.reason))
+    db.session.flush()
+    audit.record(actor, "periodic.new_version", copy, data={"version": copy.version})
+    return copy
+
+
+ACTION_LABELS = {
+    "periodic.start": _l("started the report"),
+    "periodic.save": _l("saved the draft"),
+    "periodic.refresh": _l("brought the computed figures up to date"),
+    "periodic.submit": _l("submitted the report"),
+    "periodic.return": _l("returned the report"),
+    "periodic.accept": _l("accepted the report"),
+    "periodic.new_version": _l("opened a new version for corrections"),
+    "periodic.attach": _l("attached a file"),
+    "periodic.detach": _l("removed a file"),
+    "periodic.export": _l("downloaded the report"),
+}
+
+
+def history_line(entry) -> str:
+    """One audit entry of a report as a sentence's details (no internal keys)."""
+    data = entry.data or {}
+    if entry.action == "periodic.save":
+        changed = data.get("changed") or {}
+        parts = [_("%(row)s: %(old)s → %(new)s", row=_figure_label(k), old=v[0], new=v[1])
+                 for k, v in changed.items() if k != "texts"]
+        if changed.get("texts"):
+            parts.append(_("text sections changed: %(n)s", n=len(changed["texts"])))
+        return "; ".join(parts)
+    if entry.action in ("periodic.return", "periodic.accept") and data.get("comment"):
+        return str(data["comment"])
+    if entry.action in ("periodic.attach", "periodic.detach"):
+        return str(data.get("file", ""))
+    if entry.action in ("periodic.submit", "periodic.accept", "periodic.new_version"):
+        return _("Version %(n)s", n=data.get("version", ""))
+    if entry.action == "periodic.export":
+        return str(data.get("format", "")).upper()
+    if entry.action in ("periodic.start", "periodic.refresh") and data.get("missing"):
+        return _("%(n)s units below not yet included", n=data["missing"])
+    return ""
+
+
+def versions(report: PeriodicReport) -> list[PeriodicReport]:
+    return list(db.session.scalars(select(PeriodicReport).where(
+        PeriodicReport.template_id == report.template_id,
+        PeriodicReport.unit_id == report.unit_id).order_by(PeriodicReport.version)))
+
+
+def compiled_table(report: PeriodicReport) -> tuple[list[FigureRow], list[tuple[str, dict]]]:
+    """The compiled table: one column per reporting unit below (its accepted figures), its own
+    figures and the total; `missing` units have empty columns."""
+    template, unit = report.template, report.unit
+    below = reporting_below(template, unit)
+    accepted = accepted_reports(template, below)
+    rows = rows_of_template(template)
+    columns = []
+    for u in below:
+        r = accepted.get(u.id)
+        columns.append((u.name, {f.key: f.value for f in r.figures} if r else None))
+    return rows, columns
+
+
+# ---------------------------------------------------------------------------------------------
+# Attachments
+# ---------------------------------------------------------------------------------------------
+
+
+def sniff(data: bytes) -> str | None:
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    return None
+
+
+def add_attachment(actor: User | None, report: PeriodicReport, *, filename: str, data: bytes,
+                   folder: Path, limit: int) -> PeriodicAttachment:
+    _check_editable(report)
+    if not data:
+        raise DomainError(_("Choose a file to attach."), "file")
+    if len(data) > limit:
+        raise DomainError(_("The file is larger than %(mb)s MB.", mb=limit // (1024 * 1024)),
+                          "file")
+    content_type = sniff(data)
+    if content_type is None:
+        raise DomainError(_("Only PDF files and images (PNG, JPEG) can be attached."), "file")
+    if len(report.attachments) >= MAX_ATTACHMENTS:
+        raise DomainError(_("A report holds at most %(n)s files.", n=MAX_ATTACHMENTS), "file")
+    name = clean(Path(filename or "").name).replace("/", "_").replace("\\", "_")[:150]
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    name = (stem or "tep-dinh-kem") + ALLOWED_TYPES[content_type]
+    stored = secrets.token_hex(16) + ALLOWED_TYPES[content_type]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / stored).write_bytes(data)
+    attachment = PeriodicAttachment(filename=name, stored_name=stored, content_type=content_type,
+                                    size=len(data), uploaded_by_id=getattr(actor, "id", None))
+    report.attachments.append(attachment)
+    db.session.flush()
+    audit.record(actor, "periodic.attach", report, data={"file": name, "size": len(data)})
+    return attachment
+
+
+def remove_attachment(actor: User | None, attachment: PeriodicAttachment) -> None:
+    report = attachment.report
+    _check_editable(report)
+    name = attachment.filename
+    report.attachments.remove(attachment)
+    db.session.flush()
+    audit.record(actor, "periodic.detach", report, data={"file": name})

@@ -1,0 +1,708 @@
+"""Reorganisation: merge, split, dissolve, move and rename units on an effective date, as the
+2025 reform did — losing no member, no đồng and no number.
+
+A plan is a list of operations applied in order, all or nothing: the caller commits after
+`apply_plan` returns, or rolls back (a dry run applies the plan, reads the summary and rolls
+back, so the preview is exactly what a real run would do).
+
+What an absorbed unit (merged into, or dissolved into, a successor) hands over:
+- its open sub-units move under the successor;
+- its active members move (a MemberTransfer each, and a line in each member's history);
+- each fund's cash and bank balances go over by a pair of vouchers: a payment voucher out of
+  the old book and a receipt into the successor's fund of the same code, both dated the
+  effective date (same amount, "Bàn giao quỹ do sáp nhập"), after which its books close;
+- the unit itself closes the day before the effective date;
+- officers' posts end that day; users' roles end that day and, if asked, start at the successor;
+- open work moves: open pledges (with their donors), planned events, officer records; draft
+  nominations and unlocked remuneration sheets are listed as items to settle by hand.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import case, func, insert, select, update
+
+from ..extensions import db
+from ..models import (
+    LEVELS,
+    AuditEntry,
+    Donor,
+    Event,
+    Fund,
+    Member,
+    MemberTransfer,
+    Nomination,
+    Officer,
+    Pledge,
+    Position,
+    RemunerationSheet,
+    ReorgPlan,
+    RoleAssignment,
+    Unit,
+    UnitChange,
+    User,
+    Voucher,
+    today,
+    utcnow,
+)
+from ..money import format_money
+from ..text import clean
+from . import DomainError, audit, tally, treasury, units
+
+PLAN_HEADER = ("action", "old_codes", "new_code", "new_name", "new_level", "new_parent_code")
+ACTIONS = ("merge", "dissolve", "move", "rename")
+HANDOVER_REASON = "Bàn giao quỹ do sáp nhập"
+
+
+class PlanError(DomainError):
+    """A plan that cannot be applied; `errors` lists (line, message), line 0 for the plan."""
+
+    def __init__(self, errors: list[tuple[int, str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{_('line')} {n}: {m}" if n else m for n, m in errors))
+
+
+@dataclass
+class Operation:
+    line: int
+    action: str
+    old_codes: list[str]
+    new_code: str = ""
+    new_name: str = ""
+    new_level: str = ""
+    new_parent_code: str = ""
+
+
+@dataclass
+class Handover:
+    """What one successor received: printed on its handover record (biên bản bàn giao)."""
+
+    successor: Unit
+    predecessors: list[Unit] = field(default_factory=list)
+    members: int = 0
+    # Plain data (names as they were, keys for what to label), rendered in the reader's
+    # language on screen and in Vietnamese on the printed record.
+    sub_units: list[str] = field(default_factory=list)
+    funds: list[dict] = field(default_factory=list)  # from, fund, method, amount, payment, receipt
+    moved_items: list[dict] = field(default_factory=list)  # what, count, from
+    open_items: list[dict] = field(default_factory=list)  # what (nominations|sheet|cash), …
+    posts_ended: list[dict] = field(default_factory=list)  # officer, title, title_text, unit
+    roles: list[dict] = field(default_factory=list)  # user, role, to (None: ended)
+
+    def as_dict(self) -> dict:
+        return {
+            "successor": {"id": self.successor.id, "code": self.successor.code,
+                          "name": self.successor.name},
+            "predecessors": [{"id": u.id, "code": u.code, "name": u.name}
+                             for u in self.predecessors],
+            "members": self.members, "sub_units": self.sub_units, "funds": self.funds,
+            "moved_items": self.moved_items, "open_items": self.open_items,
+            "posts_ended": self.posts_ended, "roles": self.roles,
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a plan
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_plan(data: str | bytes) -> list[Operation]:
+    """Operations of a PLAN.csv (header `action,old_codes,new_code,new_name,new_level,
+    new_parent_code`); every malformed line is reported, nothing is looked up yet."""
+    if isinstance(data, bytes):
+        data = data.decode("utf-8-sig")
+    reader = csv.reader(io.StringIO(data))
+    rows = list(reader)
+    if not rows or tuple(c.strip().lower() for c in rows[0]) != PLAN_HEADER:
+        raise PlanError([(1, _("The first line must be: %(h)s", h=",".join(PLAN_HEADER)))])
+    ops, errors = [], []
+    for n, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        row = [clean(c) for c in row] + [""] * (len(PLAN_HEADER) - len(row))
+        action, old, new_code, new_name, new_level, parent = row[: len(PLAN_HEADER)]
+        action = action.lower()
+        if action not in ACTIONS:
+            errors.append((n, _("Unknown action “%(a)s” (merge, dissolve, move, rename).",
+                                a=action)))
+            continue
+        codes = [c.strip().upper() for c in old.split(";") if c.strip()]
+        if not codes:
+            errors.append((n, _("Name the unit(s) in old_codes.")))
+            continue
+        ops.append(Operation(n, action, codes, new_code.upper().replace(" ", "-"), new_name,
+                             new_level.lower(), parent.upper()))
+    if errors:
+        raise PlanError(errors)
+    if not ops:
+        raise PlanError([(0, _("The plan has no operations."))])
+    return ops
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking a plan against the tree
+# ---------------------------------------------------------------------------------------------
+
+
+def _by_code(code: str) -> Unit | None:
+    return db.session.scalar(select(Unit).where(func.upper(Unit.code) == code.upper()))
+
+
+def _last_voucher_date(unit: Unit) -> date | None:
+    return db.session.scalar(select(func.max(Voucher.voucher_date))
+                             .where(Voucher.unit_id == unit.id))
+
+
+def check_plan(ops: list[Operation], effective: date) -> list[tuple[int, str]]:
+    """Every problem the plan has before anything is written: unknown codes, a unit in two
+    operations that conflict, closed successors, a date before an affected unit's last voucher
+    or inside its closed period."""
+    errors: list[tuple[int, str]] = []
+    if effective > today():
+        errors.append((0, _("The effective date cannot be in the future: apply a plan on or "
+                            "after the day it takes effect.")))
+    ended: dict[str, int] = {}  # code of a unit that ends → line that ends it
+    created: set[str] = set()
+    for op in ops:
+        olds = []
+        for code in op.old_codes:
+            unit = _by_code(code)
+            if unit is None and code not in created:
+                errors.append((op.line, _("Unknown unit code %(c)s.", c=code)))
+            elif code in ended:
+                errors.append((op.line, _("%(c)s already ends on line %(n)s.", c=code,
+                                          n=ended[code])))
+            elif unit is not None:
+                if not unit.is_active(effective - timedelta(days=1)):
+                    errors.append((op.line, _("%(c)s is closed.", c=code)))
+                olds.append(unit)
+        if op.action == "merge":
+            if len(op.old_codes) < 2 and op.new_code in op.old_codes:
+                errors.append((op.line, _("A merge needs at least two units.")))
+            if not op.new_code:
+                errors.append((op.line, _("A merge needs new_code (a new code or one of the "
+                                          "merged units).")))
+            target = _by_code(op.new_code) if op.new_code else None
+            if op.new_code and target is None and op.new_code not in created:
+                if not op.new_name or op.new_level not in LEVELS or not op.new_parent_code:
+                    errors.append((op.line, _("A new unit needs new_name, new_level (%(l)s) and "
+                                              "new_parent_code.", l=", ".join(LEVELS))))
+                elif _by_code(op.new_parent_code) is None and op.new_parent_code not in created:
+                    errors.append((op.line, _("Unknown unit code %(c)s.", c=op.new_parent_code)))
+                created.add(op.new_code)
+            elif target is not None and op.new_code in ended:
+                errors.append((op.line, _("The successor %(c)s is closed.", c=op.new_code)))
+            for code in op.old_codes:
+                if code != op.new_code:
+                    ended[code] = op.line
+        elif op.action == "dissolve":
+            if len(op.old_codes) != 1:
+                errors.append((op.line, _("Dissolve one unit per line.")))
+            if not op.new_code or not op.new_parent_code:
+                errors.append((op.line, _("A dissolution needs new_parent_code (where its "
+                                          "sub-units go) and new_code (who takes its members, "
+                                          "funds and open work).")))
+            for code in (op.new_code, op.new_parent_code):
+                if code and (code in ended or code in op.old_codes):
+                    errors.append((op.line, _("The successor %(c)s is closed.", c=code)))
+                elif code and _by_code(code) is None and code not in created:
+                    errors.append((op.line, _("Unknown unit code %(c)s.", c=code)))
+            ended.update({c: op.line for c in op.old_codes})
+        elif op.action == "move":
+            if len(op.old_codes) != 1 or not op.new_parent_code:
+                errors.append((op.line, _("Move one unit per line, under new_parent_code.")))
+            elif op.new_parent_code in ended:
+                errors.append((op.line, _("The successor %(c)s is closed.",
+                                          c=op.new_parent_code)))
+            elif _by_code(op.new_parent_code) is None and op.new_parent_code not in created:
+                errors.append((op.line, _("Unknown unit code %(c)s.", c=op.new_parent_code)))
+        elif op.action == "rename" and (len(op.old_codes) != 1
+                                        or not (op.new_name or op.new_code)):
+            errors.append((op.line, _("Rename one unit per line, giving new_name and/or "
+                                      "new_code.")))
+        for unit in olds:
+            if op.action in ("merge", "dissolve") and unit.code != op.new_code:
+                last = _last_voucher_date(unit)
+                if last is not None and last > effective:
+                    errors.append((op.line, _(
+                        "%(c)s has vouchers dated %(d)s, after the effective date.",
+                        c=unit.code, d=last.strftime("%d/%m/%Y"))))
+                closed = treasury.settings_for(unit).books_closed_through
+                if closed is not None and closed >= effective:
+                    errors.append((op.line, _(
+                        "The books of %(c)s are closed through %(d)s: the handover on the "
+                        "effective date cannot be written.",
+                        c=unit.code, d=closed.strftime("%d/%m/%Y"))))
+    return errors
+
+
+def touched_units(ops: list[Operation]) -> tuple[list[Unit], list[Unit]]:
+    """(units the plan moves or closes, units it renames or hands work to) that exist now —
+    what the access rule checks before a plan is previewed or applied."""
+    restructured, edited = {}, {}
+    for op in ops:
+        for code in op.old_codes:
+            unit = _by_code(code)
+            if unit is not None:
+                (edited if op.action == "rename" else restructured)[unit.id] = unit
+        for code in (op.new_code, op.new_parent_code):
+            unit = _by_code(code) if code else None
+            if unit is not None and unit.id not in restructured:
+                edited[unit.id] = unit
+    return list(restructured.values()), list(edited.values())
+
+
+def common_ancestor(units_: list[Unit]) -> Unit | None:
+    """The deepest unit whose sub-tree holds all of `units_`."""
+    if not units_:
+        return None
+    ids = units_[0].ancestor_ids
+    for unit in units_[1:]:
+        other = unit.ancestor_ids
+        n = 0
+        while n < min(len(ids), len(other)) and ids[n] == other[n]:
+            n += 1
+        ids = ids[:n]
+    return db.session.get(Unit, ids[-1]) if ids else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Applying a plan
+# ---------------------------------------------------------------------------------------------
+
+
+def apply_plan(actor: User | None, ops: list[Operation], effective: date, *,
+               carry_roles: bool = True, title: str = "") -> ReorgPlan:
+    """Apply the operations in order (flushes; the caller commits or rolls back)."""
+    errors = check_plan(ops, effective)
+    if errors:
+        raise PlanError(errors)
+    restructured, edited = touched_units(ops)
+    scope = common_ancestor(restructured + edited)
+    plan = ReorgPlan(effective=effective, title=clean(title), summary={}, status="applied",
+                     unit_id=scope.id if scope else None,
+                     created_by_id=getattr(actor, "id", None))
+    db.session.add(plan)
+    db.session.flush()
+    run = _Run(actor, plan, effective, carry_roles)
+    for op in ops:
+        try:
+            getattr(run, op.action)(op)
+        except PlanError:
+            raise
+        except DomainError as e:
+            raise PlanError([(op.line, str(e))]) from e
+    entry = audit.record(actor, "reorg.apply", plan, unit=scope,
+                         data={"effective": effective, "operations": len(ops),
+                               "successors": [h.successor.code for h in run.handovers.values()]})
+    plan.summary = {"handovers": [h.as_dict() for h in run.handovers.values()],
+                    "operations": len(ops), "undo": {**run.undo, "audit_mark": entry.id}}
+    db.session.flush()
+    return plan
+
+
+class _Run:
+    """The state of one plan being applied: the handover records it fills in."""
+
+    def __init__(self, actor, plan: ReorgPlan, effective: date, carry_roles: bool):
+        self.actor, self.plan, self.effective = actor, plan, effective
+        self.last_day = effective - timedelta(days=1)
+        self.carry_roles = carry_roles
+        self.handovers: dict[int, Handover] = {}
+        # What an undo on the same day needs to put back (kept in plan.summary["undo"]).
+        self.undo: dict[str, list] = {"created": [], "books": [], "posts": [], "roles": [],
+                                      "granted": [], "vouchers": [], "moved": []}
+
+    def unit(self, code: str) -> Unit:
+        unit = _by_code(code)
+        if unit is None:
+            raise DomainError(_("Unknown unit code %(c)s.", c=code))
+        return unit
+
+    def handover(self, successor: Unit) -> Handover:
+        return self.handovers.setdefault(successor.id, Handover(successor))
+
+    def note(self, unit: Unit, action: str, successor: Unit | None = None) -> None:
+        db.session.add(UnitChange(plan_id=self.plan.id, unit_id=unit.id, action=action,
+                                  effective=self.effective, old_name=unit.name,
+                                  old_code=unit.code, old_parent_id=unit.parent_id,
+                                  successor_id=successor.id if successor else None))
+
+    # -- operations ------------------------------------------------------------------------
+
+    def merge(self, op: Operation) -> None:
+        target = _by_code(op.new_code)
+        if target is None:
+            target = units.create_unit(
+                self.actor, parent=self.unit(op.new_parent_code), level=op.new_level,
+                code=op.new_code, name=op.new_name, valid_from=self.effective)
+            self.undo["created"].append(target.id)
+        elif op.new_name and op.new_name != target.name:
+            self.note(target, "rename")
+            units.update_unit(self.actor, target, name=op.new_name)
+        reason = _("Merged into %(u)s", u=target.name)
+        for code in op.old_codes:
+            old = self.unit(code)
+            if old.id != target.id:
+                self.note(old, "merge", target)
+                self.absorb(old, target, reason)
+
+    def dissolve(self, op: Operation) -> None:
+        old = self.unit(op.old_codes[0])
+        parent, successor = self.unit(op.new_parent_code), self.unit(op.new_code)
+        self.note(old, "dissolve", successor)
+        for child in _open_children(old, self.effective):
+            self.note(child, "move")
+            units.move_unit(self.actor, child, parent)
+            self.handover(parent).sub_units.append(child.name)
+        self.absorb(old, successor, _("Dissolved; work goes to %(u)s", u=successor.name))
+
+    def move(self, op: Operation) -> None:
+        unit, parent = self.unit(op.old_codes[0]), self.unit(op.new_parent_code)
+        self.note(unit, "move")
+        units.move_unit(self.actor, unit, parent)
+
+    def rename(self, op: Operation) -> None:
+        unit = self.unit(op.old_codes[0])
+        self.note(unit, "rename")
+        values = {}
+        if op.new_name:
+            values["name"] = op.new_name
+        if op.new_code:
+            values["code"] = op.new_code
+        units.update_unit(self.actor, unit, **values)
+
+    # -- what an absorbed unit hands over ---------------------------------------------------
+
+    def absorb(self, old: Unit, target: Unit, reason: str) -> None:
+        if target.path.startswith(old.path):
+            raise DomainError(_("%(a)s cannot go into its own sub-unit %(b)s.", a=old.code,
+                                b=target.code))
+        record = self.handover(target)
+        record.predecessors.append(old)
+        for child in _open_children(old, self.effective):
+            if child.id != target.id:
+                self.note(child, "move")
+                units.move_unit(self.actor, child, target)
+                record.sub_units.append(child.name)
+        record.members += self.move_members(old, target, reason)
+        self.hand_over_funds(old, target, record)
+        self.move_open_work(old, target, record)
+        self.end_posts_and_roles(old, target, record)
+        settings = treasury.settings_for(old)
+        self.undo["books"].append([old.id, _iso(settings.books_closed_through)])
+        settings.books_closed_through = self.effective
+        db.session.add(settings)
+        units.close_unit(self.actor, old, on=max(self.last_day, old.valid_from), reason=reason,
+                         successor=target)
+
+    def move_members(self, old: Unit, target: Unit, reason: str) -> int:
+        ids = db.session.scalars(select(Member.id).where(Member.unit_id == old.id,
+                                                         Member.status == "active")).all()
+        if not ids:
+            return 0
+        actor_id, now = getattr(self.actor, "id", None), utcnow()
+        text = _("Moved by the merger of %(a)s into %(b)s", a=old.name, b=target.name)
+        db.session.execute(insert(MemberTransfer), [
+            {"member_id": i, "unit_id": target.id, "from_unit_id": old.id, "on": self.effective,
+             "reason": text[:300], "plan_id": self.plan.id, "created_by_id": actor_id,
+             "created_at": now} for i in ids])
+        db.session.execute(insert(AuditEntry), [
+            {"at": now, "user_id": actor_id, "unit_id": target.id, "action": "member.transfer",
+             "object_type": "member", "object_id": i,
+             "data": {"from": old.code, "to": target.code, "on": self.effective.isoformat(),
+                      "reason": text, "plan": self.plan.id}} for i in ids])
+        for start in range(0, len(ids), 5000):
+            db.session.execute(update(Member).where(Member.id.in_(ids[start:start + 5000]))
+                               .values(unit_id=target.id)
+                               .execution_options(synchronize_session=False))
+        tally.touch(unit_ids=[old.id, target.id])
+        return len(ids)
+
+    def hand_over_funds(self, old: Unit, target: Unit, record: Handover) -> None:
+        for fund, method, balance in _handover_amounts(old, record):
+            into = _successor_fund(self.actor, fund, target)
+            out = treasury.issue_voucher(
+                self.actor, old, kind="payment", amount=balance, party_name=target.name,
+                reason=f"{HANDOVER_REASON} vào {target.name}", voucher_date=self.effective,
+                method=method, fund=fund, allow_overdraw=True)
+            into_voucher = treasury.issue_voucher(
+                self.actor, target, kind="receipt", amount=balance, party_name=old.name,
+                reason=f"{HANDOVER_REASON} từ {old.name}", voucher_date=self.effective,
+                method=method, fund=into)
+            self.undo["vouchers"] += [out.id, into_voucher.id]
+            record.funds.append({"from": old.code, "fund": fund.name, "into": into.name,
+                                 "method": method, "amount": balance,
+                                 "payment": out.display_number,
+                                 "receipt": into_voucher.display_number})
+
+    def move_open_work(self, old: Unit, target: Unit, record: Handover) -> None:
+        moved = {
+            "pledges": (Pledge, Pledge.status == "open"),
+            "events": (Event, Event.status == "planned"),
+            "donors": (Donor, True),
+            "officers": (Officer, True),
+        }
+        for what, (model, condition) in moved.items():
+            ids = db.session.scalars(select(model.id).where(model.unit_id == old.id,
+                                                            condition)).all()
+            if not ids:
+                continue
+            db.session.execute(update(model).where(model.id.in_(ids)).values(unit_id=target.id)
+                               .execution_options(synchronize_session=False))
+            self.undo["moved"].append([what, old.id, ids])
+            record.moved_items.append({"what": what, "count": len(ids), "from": old.name})
+        tally.touch(unit_ids=[old.id, target.id])
+        drafts = db.session.scalar(select(func.count()).select_from(Nomination).where(
+            Nomination.unit_id == old.id, Nomination.status == "draft"))
+        if drafts:
+            record.open_items.append({"what": "nominations", "count": drafts, "unit": old.name})
+        sheets = db.session.scalars(select(RemunerationSheet).where(
+            RemunerationSheet.unit_id == old.id, RemunerationSheet.status == "draft")).all()
+        for sheet in sheets:
+            record.open_items.append({"what": "sheet", "month": sheet.month, "year": sheet.year,
+                                      "unit": old.name})
+
+    def end_posts_and_roles(self, old: Unit, target: Unit, record: Handover) -> None:
+        for post in db.session.scalars(select(Position).where(
+                Position.unit_id == old.id, Position.end_date.is_(None)
+                | (Position.end_date > self.last_day))).all():
+            self.undo["posts"].append([post.id, _iso(post.start_date), _iso(post.end_date)])
+            # A post or role that had not started yet never starts (dates kept consistent).
+            post.start_date = min(post.start_date, self.last_day)
+            post.end_date = self.last_day
+            record.posts_ended.append({"post_id": post.id, "officer": post.officer.full_name,
+                                       "title": post.title, "title_text": post.title_text,
+                                       "unit": old.name})
+        for role in db.session.scalars(select(RoleAssignment).where(
+                RoleAssignment.unit_id == old.id, RoleAssignment.valid_to.is_(None)
+                | (RoleAssignment.valid_to > self.last_day))).all():
+            self.undo["roles"].append([role.id, _iso(role.valid_from), _iso(role.valid_to)])
+            role.valid_from = min(role.valid_from, self.last_day)
+            role.valid_to = self.last_day
+            audit.record(self.actor, "role.revoke", role, unit=old,
+                         data={"user": role.user.username, "role": role.role,
+                               "plan": self.plan.id})
+            # Roles carry over only to a unit of the same level (wards merging into a ward):
+            # a district approver must not become a city approver because the district ended.
+            held = db.session.scalar(select(RoleAssignment.id).where(
+                RoleAssignment.user_id == role.user_id, RoleAssignment.unit_id == target.id,
+                RoleAssignment.role == role.role, RoleAssignment.valid_to.is_(None)
+                | (RoleAssignment.valid_to >= self.effective)))
+            carried = self.carry_roles and target.level == old.level and held is None
+            if carried:
+                self.undo["granted"].append(units.grant_role(
+                    self.actor, role.user, target, role.role, valid_from=self.effective).id)
+            record.roles.append({"user": role.user.full_name, "role": role.role,
+                                 "to": target.name if carried else None})
+        db.session.flush()
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _open_children(unit: Unit, effective: date) -> list[Unit]:
+    return [c for c in db.session.scalars(select(Unit).where(Unit.parent_id == unit.id)).all()
+            if c.valid_to is None or c.valid_to >= effective]
+
+
+def _handover_amounts(unit: Unit, record: Handover) -> list[tuple[Fund, str, int]]:
+    """What to hand over of each fund, cash and bank apart. A method whose balance is negative
+    (old records: a cash payment funded by a transfer receipt) is netted against the fund's
+    other method and listed as an item to settle; a fund below zero in total stops the plan."""
+    by_fund: dict[int, dict[str, int]] = {}
+    funds: dict[int, Fund] = {}
+    for fund, method, balance in _balances_by_method(unit):
+        funds[fund.id] = fund
+        by_fund.setdefault(fund.id, {})[method] = balance
+    amounts = []
+    for fund_id, methods in by_fund.items():
+        fund, total = funds[fund_id], sum(methods.values())
+        if total < 0:
+            raise DomainError(_("%(f)s of %(u)s is below zero (%(b)s): correct its books "
+                                "before the handover.", f=fund.name, u=unit.code,
+                                b=format_money(total)))
+        shortfall = -sum(b for b in methods.values() if b < 0)
+        if shortfall:
+            record.open_items.append({"what": "negative", "fund": fund.name, "unit": unit.name,
+                                      "amount": shortfall})
+        for method, balance in sorted(methods.items()):
+            if balance <= 0:
+                continue
+            take = min(balance, shortfall)
+            balance, shortfall = balance - take, shortfall - take
+            if balance:
+                amounts.append((fund, method, balance))
+    return amounts
+
+
+def _balances_by_method(unit: Unit) -> list[tuple[Fund, str, int]]:
+    """(fund, method, balance) of every fund of the unit, cash and bank apart."""
+    signed = case((Voucher.kind == "receipt", Voucher.amount), else_=-Voucher.amount)
+    rows = db.session.execute(
+        select(Voucher.fund_id, Voucher.method, func.sum(signed))
+        .where(Voucher.unit_id == unit.id, Voucher.status == "valid")
+        .group_by(Voucher.fund_id, Voucher.method)
+        .order_by(Voucher.fund_id, Voucher.method)).all()
+    funds = {f.id: f for f in treasury.funds_of(unit)}
+    return [(funds[fund_id], method, int(total or 0)) for fund_id, method, total in rows]
+
+
+def _successor_fund(actor, fund: Fund, target: Unit) -> Fund:
+    """The successor's fund that takes `fund`'s money: its general fund for a general fund,
+    else its fund of the same code (created like the old one when it has none)."""
+    if fund.kind == "general":
+        return treasury.general_fund(target)
+    found = db.session.scalar(select(Fund).where(Fund.unit_id == target.id,
+                                                 Fund.code == fund.code))
+    if found is not None:
+        return found
+    return treasury.create_fund(actor, target, code=fund.code, name=fund.name,
+                                sponsor=fund.sponsor)
+
+
+def plan_for_unit(unit: Unit) -> dict[str, list[UnitChange]]:
+    """Predecessors (units whose work went to `unit`) and what happened to `unit` itself."""
+    return {
+        "predecessors": db.session.scalars(select(UnitChange).where(
+            UnitChange.successor_id == unit.id).order_by(UnitChange.effective)).all(),
+        "changes": db.session.scalars(select(UnitChange).where(
+            UnitChange.unit_id == unit.id).order_by(UnitChange.effective)).all(),
+    }
+
+
+def reappoint(actor: User | None, plan: ReorgPlan, successor: Unit, post_id: int) -> Position:
+    """One click after a merger: the officer takes the same post at the successor from the
+    effective date. Only a post this plan ended for this successor can be re-appointed."""
+    records = [h for h in plan.summary.get("handovers", []) if h["successor"]["id"] == successor.id]
+    if not any(p.get("post_id") == post_id for h in records for p in h["posts_ended"]):
+        raise DomainError(_("This post was not ended by this plan for this unit."))
+    post = db.session.get(Position, post_id)
+    if post is None:
+        raise DomainError(_("This post was not ended by this plan for this unit."))
+    from . import officers
+
+    return officers.add_position(actor, post.officer, unit=successor, title=post.title,
+                                 start_date=plan.effective, term=post.term,
+                                 full_time=post.full_time, title_text=post.title_text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Undo (the same day, while nothing new was written to the units the plan touched)
+# ---------------------------------------------------------------------------------------------
+
+UNDO_REASON = "Hủy phương án sắp xếp áp dụng nhầm"
+MOVABLE = {"pledges": Pledge, "events": Event, "donors": Donor, "officers": Officer}
+
+
+def _affected_unit_ids(plan: ReorgPlan) -> set[int]:
+    ids = {c.unit_id for c in plan.changes} | {c.successor_id for c in plan.changes
+                                               if c.successor_id}
+    ids |= set(plan.summary.get("undo", {}).get("created", []))
+    return ids
+
+
+def undo_blockers(plan: ReorgPlan) -> list[AuditEntry]:
+    """What stops an undo: later writes in the units the plan touched (every write is in the
+    audit log), or another day. An empty list means the plan can be undone."""
+    undo = plan.summary.get("undo")
+    if plan.status != "applied" or undo is None:
+        return []
+    return db.session.scalars(
+        select(AuditEntry).where(AuditEntry.id > undo["audit_mark"],
+                                 AuditEntry.unit_id.in_(_affected_unit_ids(plan)))
+        .order_by(AuditEntry.id).limit(20)).all()
+
+
+def can_undo(plan: ReorgPlan) -> bool:
+    from zoneinfo import ZoneInfo
+
+    made_on = plan.created_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date() \
+        if plan.created_at.tzinfo else plan.created_at.date()
+    return (plan.status == "applied" and "undo" in plan.summary and made_on == today()
+            and not undo_blockers(plan))
+
+
+def undo_plan(actor: User | None, plan: ReorgPlan) -> ReorgPlan:
+    """Put everything back as it was before the plan; the handover vouchers are voided (their
+    numbers stay), members and records go back, units reopen. Flushes; the caller commits."""
+    if plan.status != "applied" or "undo" not in plan.summary:
+        raise DomainError(_("This plan cannot be undone."))
+    blockers = undo_blockers(plan)
+    if blockers:
+        raise DomainError(_("Records were written after the plan in the units it changed "
+                            "(%(n)s or more), so it cannot be undone: reverse it with a new "
+                            "plan instead.", n=len(blockers)))
+    if not can_undo(plan):
+        raise DomainError(_("A plan can be undone only on the day it was applied."))
+    undo = plan.summary["undo"]
+    affected = _affected_unit_ids(plan)
+    for unit_id, closed in undo["books"]:
+        settings = treasury.settings_for(db.session.get(Unit, unit_id))
+        settings.books_closed_through = _day(closed)
+        db.session.add(settings)
+    db.session.flush()
+    for voucher in db.session.scalars(select(Voucher).where(Voucher.id.in_(undo["vouchers"]))):
+        treasury.void_voucher(actor, voucher, UNDO_REASON)
+    transfers = db.session.execute(select(MemberTransfer.member_id, MemberTransfer.from_unit_id)
+                                   .where(MemberTransfer.plan_id == plan.id)).all()
+    for from_unit, members in _group(transfers).items():
+        for start in range(0, len(members), 5000):
+            db.session.execute(update(Member).where(Member.id.in_(members[start:start + 5000]))
+                               .values(unit_id=from_unit)
+                               .execution_options(synchronize_session=False))
+    db.session.execute(MemberTransfer.__table__.delete().where(
+        MemberTransfer.plan_id == plan.id))
+    for what, old_id, ids in undo["moved"]:
+        model = MOVABLE[what]
+        db.session.execute(update(model).where(model.id.in_(ids)).values(unit_id=old_id)
+                           .execution_options(synchronize_session=False))
+    for post_id, start, end in undo["posts"]:
+        post = db.session.get(Position, post_id)
+        post.start_date, post.end_date = _day(start), _day(end)
+    for role_id, start, end in undo["roles"]:
+        role = db.session.get(RoleAssignment, role_id)
+        role.valid_from, role.valid_to = _day(start), _day(end)
+    for role in db.session.scalars(select(RoleAssignment).where(
+            RoleAssignment.id.in_(undo["granted"]))):
+        audit.record(actor, "role.revoke", role, unit=role.unit,
+                     data={"user": role.user.username, "role": role.role, "plan": plan.id})
+        db.session.delete(role)
+    db.session.flush()
+    changes = sorted(plan.changes, key=lambda c: c.id, reverse=True)
+    for change in changes:  # reopen first: sub-units move back under open units
+        if change.action in ("merge", "dissolve"):
+            unit = db.session.get(Unit, change.unit_id)
+            unit.valid_to, unit.closed_reason, unit.successor_id = None, "", None
+            audit.record(actor, "unit.reopen", unit, data={"plan": plan.id})
+    for change in changes:
+        unit = db.session.get(Unit, change.unit_id)
+        if change.action == "move" and change.old_parent_id:
+            units.move_unit(actor, unit, db.session.get(Unit, change.old_parent_id))
+        elif change.action == "rename":
+            units.update_unit(actor, unit, name=change.old_name, code=change.old_code)
+    for unit in db.session.scalars(select(Unit).where(Unit.id.in_(undo["created"]))):
+        # Vouchers are never deleted, so a unit the plan created stays, closed from day one.
+        unit.valid_to, unit.closed_reason = unit.valid_from, UNDO_REASON
+    tally.touch(unit_ids=affected)
+    plan.status = "undone"
+    db.session.flush()
+    audit.record(actor, "reorg.undo", plan, unit=plan.unit, data={"effective": plan.effective})
+    return plan
+
+
+def _group(pairs) -> dict[int, list[int]]:
+    grouped: dict[int, list[int]] = {}
+    for member_id, from_unit in pairs:
+        grouped.setdefault(from_unit, []).append(member_id)
+    return grouped

@@ -1,0 +1,70 @@
+"""The city administrator reorganises Quận 4 with the sample plan: preview, apply, handover
+record, and the old ward's page that points to its successor. Runs on its own copy of the
+demo, since the plan closes units other journeys use."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from werkzeug.serving import make_server
+
+from assoc import create_app
+from assoc.config import TestConfig
+from assoc.extensions import db
+
+SAMPLE = Path(__file__).resolve().parents[2] / "assoc" / "static" / "samples" / \
+    "reorganise-demo.csv"
+
+
+@pytest.fixture(scope="module")
+def reorg_url(tmp_path_factory):
+    config = TestConfig()
+    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path_factory.mktemp('reorg') / 'r.db'}"
+    config.WTF_CSRF_ENABLED = True
+    app = create_app(config)
+    with app.app_context():
+        from assoc.demo import seed_demo
+
+        db.create_all()
+        seed_demo()
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_city_admin_applies_the_sample_plan(page, reorg_url):
+    from assoc.demo import DEMO_PASSWORD
+
+    page.goto(f"{reorg_url}/login")
+    page.get_by_label("Tên đăng nhập").fill("admin")
+    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(f"{reorg_url}/home")
+    page.goto(f"{reorg_url}/units/1")
+    page.get_by_role("link", name="Sắp xếp, sáp nhập").click()
+
+    page.get_by_label("Phương án (mỗi dòng một thao tác)").fill(SAMPLE.read_text("utf-8"))
+    from assoc.models import today
+
+    page.get_by_label("Ngày hiệu lực").fill(today().strftime("%d/%m/%Y"))
+    page.get_by_role("button", name="Xem trước").click()
+    preview = page.get_by_test_id("preview")
+    expect(preview).to_contain_text("Hội Khuyến học Phường Khánh Hội (mới)")
+    expect(preview).to_contain_text("PC-")  # voucher numbers of the handover pairs
+
+    page.get_by_role("button", name="Thực hiện phương án").click()
+    expect(page.locator(".alert-success")).to_contain_text("Đã thực hiện phương án")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Sắp xếp tổ chức có hiệu lực")
+    href = page.get_by_role("link", name="Biên bản bàn giao (PDF)").first.get_attribute("href")
+    pdf = page.request.get(f"{reorg_url}{href}")
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+
+    page.get_by_role("link", name="Hội Khuyến học Phường Xóm Chiếu").first.click()
+    expect(page.get_by_test_id("unit-history")).to_contain_text(
+        "Hội Khuyến học Phường Khánh Hội (mới)")
