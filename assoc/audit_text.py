@@ -76,7 +76,7 @@ PAY_MODES = {"each": _l("One payment voucher per award"),
              "ceremony": _l("One payment voucher for the ceremony, with the signed list"),
              "group": _l("One receipt per class/group"),
              "event": _l("One receipt for the whole event")}
-EXPORT_FORMATS = {"xlsx": "Excel", "csv": "CSV"}
+EXPORT_FORMATS = {"xlsx": "Excel", "csv": "CSV", "pdf": "PDF", "docx": "Word"}
 
 
 def _level_labels():
@@ -95,6 +95,12 @@ def _title_labels():
     from .services.officers import TITLE_LABELS
 
     return TITLE_LABELS
+
+
+def _periodic_kinds():
+    from .services.periodic import KIND_LABELS
+
+    return KIND_LABELS
 
 
 def _nomination_statuses():
@@ -168,8 +174,25 @@ def moment(value, ctx=None):
 def choice(labels):
     def fmt(value, ctx=None):
         table = labels() if callable(labels) else labels
+        if isinstance(value, list):
+            return ", ".join(str(table.get(v, v)) for v in value) or "—"
         return str(table.get(value, value)) if value is not None else "—"
     return fmt
+
+
+def periodic_changes(value, ctx=None):
+    """{figure key: [old, new], "texts": [section keys]} of a saved periodic report."""
+    if not isinstance(value, dict):
+        return plain(value)
+    from .services.periodic import _figure_label
+
+    parts = []
+    for key, change in value.items():
+        if key == "texts":
+            parts.append(_("%(n)s text sections", n=len(change or [])))
+        elif isinstance(change, list) and len(change) == 2:
+            parts.append(f"{_figure_label(key)}: {plain(change[0])} → {plain(change[1])}")
+    return "; ".join(parts) or _("nothing")
 
 
 def coefficient(value, ctx=None):
@@ -441,6 +464,23 @@ KEYS: dict[str, tuple[Any, Callable]] = {
     "lines": (_l("Lines"), plain),
     "base_salary": (_l("Base salary"), money),
     "adjustment": (_l("Adjustment"), money),
+    # periodic reports and reorganisation
+    "period_start": (_l("Period from"), day),
+    "period_end": (_l("Period until"), day),
+    "due_date": (_l("Report due on"), day),
+    "levels": (_l("Levels that report"), choice(_level_labels)),
+    "sections": (_l("Sections"), plain),
+    "template": (_l("Report"), plain),
+    "missing": (_l("Figures still missing"), plain),
+    "changed": (_l("Changed"), lambda v, ctx=None: periodic_changes(v, ctx)),
+    "comment": (_l("Comment"), plain),
+    "version": (_l("Version"), plain),
+    "size": (_l("Size"), lambda v, ctx=None: f"{format_number(-(-int(v) // 1024))} KB"
+             if isinstance(v, int) else plain(v)),
+    "effective": (_l("Effective date"), day),
+    "operations": (_l("Operations"), plain),
+    "successors": (_l("Successor units"), lambda v, ctx=None: Markup(", ").join(
+        escape(unit_ref(c, ctx)) for c in v) if isinstance(v, list) else plain(v)),
 }
 
 # Keys whose meaning depends on the record: (action prefix, key) -> (label, formatter).
@@ -463,10 +503,13 @@ ACTION_KEYS: dict[tuple[str, str], tuple[Any, Callable]] = {
     ("member.export", "kind"): (_l("Kind"), choice(MEMBER_KINDS)),
     ("counting_sheet.receipt", "vouchers"): (_l("Receipts"), vouchers_ref),
     ("program.quotas", "*"): (None, quota),
+    ("periodic.", "kind"): (_l("Kind of report"), choice(_periodic_kinds)),
+    ("periodic.", "title"): (_l("Report title"), plain),
 }
 
 # Keys that are bookkeeping, never worth a line of their own.
-HIDDEN_KEYS = {"payment", "search_key", "given_name_key", "card_token", "updated_at"}
+HIDDEN_KEYS = {"payment", "search_key", "given_name_key", "card_token", "updated_at",
+               "figures", "plan"}
 
 
 def label_of(key: str, action: str = "") -> str:
@@ -569,6 +612,23 @@ ACTIONS: dict[str, Any] = {
     "remuneration_line.adjust": _l("Adjusted the remuneration of %(officer)s"),
     "remuneration_sheet.lock": _l("Locked the remuneration sheet for %(month)s, %(total)s"),
     "remuneration_sheet.pay": _l("Paid the remuneration sheet for %(month)s, %(total)s"),
+    # periodic reports
+    "periodic.template_create": _l("Created the report template %(title)s"),
+    "periodic.template_edit": _l("Changed a report template"),
+    "periodic.start": _l("Started the report %(template)s"),
+    "periodic.refresh": _l("Refreshed the figures of a report"),
+    "periodic.save": _l("Saved a report"),
+    "periodic.submit": _l("Submitted a report (version %(version)s)"),
+    "periodic.return": _l("Returned a report for corrections"),
+    "periodic.accept": _l("Accepted a report (version %(version)s)"),
+    "periodic.new_version": _l("Opened version %(version)s of a report"),
+    "periodic.attach": _l("Attached %(file)s to a report"),
+    "periodic.detach": _l("Removed the attachment %(file)s from a report"),
+    "periodic.export": _l("Exported a report"),
+    # reorganisation
+    "reorg.apply": _l("Applied a reorganisation, effective %(effective)s"),
+    "reorg.undo": _l("Undid a reorganisation, effective %(effective)s"),
+    "unit.reopen": _l("Reopened unit %(object)s"),
 }
 
 # Generic sentences by the action's last word, for actions nobody registered yet.
