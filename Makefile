@@ -8,7 +8,7 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 # pytest exits 5 when it collected nothing; that is not a failure of ours.
 PYTEST = set +e; $(BIN)/python -m pytest $(1); rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
 
-.PHONY: run test lint bench translations install system-deps test-sqlite test-pg test-e2e clean
+.PHONY: run test lint bench translations install system-deps test-sqlite test-pg test-e2e clean worker
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ run: install translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+# Job worker (imports, exports…) for when the web runs with REDIS_URL set; without REDIS_URL
+# jobs run in a thread of the web process and no worker is needed.
+worker: install translations
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(BIN)/rq worker --url $${REDIS_URL:-redis://127.0.0.1:6379/0} assoc
 
 lint: install
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from . import search_index
 from .config import Config
 from .extensions import babel, bootstrap, csrf, db, init_engine_events, login_manager, migrate
 
@@ -34,7 +35,7 @@ def create_app(config: object | dict | None = None) -> Flask:
     db.init_app(app)
     init_engine_events(app)
     migrate.init_app(app, db, directory=str(_root() / "migrations"), render_as_batch=True,
-                     compare_type=True)
+                     compare_type=True, include_name=search_index.include_name)
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Ho_Chi_Minh")

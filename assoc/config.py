@@ -40,6 +40,9 @@ class Config:
     PER_PAGE = 50
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
+    # Jobs (imports, exports…): RQ workers on this Redis when set (`make worker`), else a
+    # background thread of the web process.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
 
     def __init__(self):
         self.SECRET_KEY = _secret_key()
@@ -52,6 +55,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     SECRET_KEY = "test-secret"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    REDIS_URL = ""  # jobs in threads unless a test asks for RQ
 
     def __init__(self):
         pass

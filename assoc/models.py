@@ -212,6 +212,12 @@ MEMBER_KINDS = ("individual", "collective")
 MEMBER_STATUSES = ("active", "ended", "merged")
 
 
+def new_job_token() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(18)
+
+
 def new_card_token() -> str:
     import secrets
 
@@ -229,6 +235,10 @@ class Member(db.Model):
     __table_args__ = (
         Index("ix_member_sort", "given_name_key", "search_key"),
         Index("ix_member_unit_status", "unit_id", "status"),
+        # Big lists walk these in order (keyset pages) and test the unit from the index alone.
+        Index("ix_member_list_name", "status", "given_name_key", "search_key", "id", "unit_id"),
+        Index("ix_member_list_number", "status", "number", "unit_id"),
+        Index("ix_member_list_joined", "status", "joined_on", "number", "unit_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -1067,6 +1077,48 @@ class TalliedUnit(db.Model):
 
 
 # ---------------------------------------------------------------------------------------------
+# Jobs: long work (imports, exports, batch PDFs, roll-up rebuilds) with progress
+# ---------------------------------------------------------------------------------------------
+
+JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
+
+
+class Job(db.Model):
+    """A piece of long work run by a worker (RQ) or a background thread. Its page shows the
+    progress (`done` of `total` `unit_label`s) and offers the result file for 24 hours. Users
+    reach it by `token`, never by id; only the owner and those allowed at the unit see it."""
+
+    __tablename__ = "job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True, default=new_job_token)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str] = mapped_column(String(1000), default="")
+    result_path: Mapped[str] = mapped_column(String(500), default="")
+    result_name: Mapped[str] = mapped_column(String(200), default="")
+    result_mime: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    owner: Mapped[User | None] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed", "cancelled")
+
+
+# ---------------------------------------------------------------------------------------------
 # Periodic reports (báo cáo sơ kết / tổng kết that travel up the tree)
 # ---------------------------------------------------------------------------------------------
 
@@ -1239,3 +1291,12 @@ class UnitChange(db.Model):
     unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
     old_parent: Mapped[Unit | None] = relationship(foreign_keys=[old_parent_id])
     successor: Mapped[Unit | None] = relationship(foreign_keys=[successor_id])
+
+
+def _listen_search_index() -> None:
+    from .search_index import listen
+
+    listen(Member.__table__)
+
+
+_listen_search_index()

@@ -9,6 +9,7 @@ it is shown to users as-is.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -62,6 +63,7 @@ def clean(s: str | None) -> str:
     return " ".join(text.split())
 
 
+@functools.lru_cache(maxsize=65536)  # imports ask for the same names and words many times
 def search_key(s: str | None) -> str:
     """Lower-case, diacritic-free, whitespace-collapsed form used for searching.
 

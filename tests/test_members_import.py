@@ -14,7 +14,7 @@ from assoc.models import AuditEntry, Member
 from assoc.services import DomainError, imports
 from assoc.services import members as svc
 
-from .builders import build_member, build_unit, build_workbook
+from .builders import build_member, build_unit, build_user, build_workbook
 
 HEADER = ["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Điện thoại"]
 
@@ -54,7 +54,7 @@ def test_messy_sample_is_understood(khanh_hoi, db):
     assert errors[13][0][0] == "Năm sinh (Nữ)"
     assert "7" in preview.duplicate_rows[0].duplicate_of    # same CCCD as row 7
     assert preview.summary() == {"read": 10, "valid": 6, "imported": 0, "duplicates": 1,
-                                 "errors": 3}
+                                 "possible": 0, "errors": 3, "notices": 0}
 
 
 def test_with_errors_nothing_is_written_unless_valid_only(khanh_hoi, db):
@@ -66,7 +66,7 @@ def test_with_errors_nothing_is_written_unless_valid_only(khanh_hoi, db):
     assert count(db) == 0
     summary = imports.commit(None, ward, preview, valid_only=True)
     db.session.commit()
-    assert summary == {"read": 10, "valid": 6, "imported": 6, "duplicates": 1, "errors": 3}
+    assert summary == {"read": 10, "valid": 6, "imported": 6, "duplicates": 1, "possible": 0, "errors": 3, "notices": 0}
     members = {m.full_name: m for m in db.session.scalars(select(Member))}
     assert set(members) == {"Nguyễn Văn An", "Trần Thị Bích", "Lê Hoàng Nam", "Huỳnh Thị Hoa",
                             "Bùi Văn Khánh", "Dương Thị Lan"}
@@ -82,8 +82,15 @@ def test_with_errors_nothing_is_written_unless_valid_only(khanh_hoi, db):
     # Importing the same file again finds them all as duplicates of existing members.
     again = imports.parse(messy_member_workbook(), "ds.xlsx", ward)
     assert again.summary()["valid"] == 0
-    assert again.summary()["duplicates"] == 7
+    # Those with a CCCD are the same people; those without one are possible duplicates
+    # (same name and birth date), skipped unless chosen.
+    assert (again.summary()["duplicates"], again.summary()["possible"]) == (4, 3)
     assert "HV-00000" in again.rows[0].duplicate_of
+    assert again.to_import() == []
+    members_entries = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "member.imported")).all()
+    assert {e.object_id for e in members_entries} == {m.id for m in members.values()}
+    assert {e.data["file"] for e in members_entries} == {"ds.xlsx"}
 
 
 def test_rejected_rows_download_has_an_error_column(khanh_hoi):
@@ -154,21 +161,83 @@ def test_real_excel_dates_serials_and_numbers(tree):
     assert two.values["joined_on"] == date(2010, 2, 1)
 
 
-def test_duplicates_inside_file_by_phone_then_name_and_birth(tree, db):
-    build_member(tree.ward_b, "Võ Thị Sáu", birth="1950", phone="0988000111")
-    data = build_workbook([
+def identity_file():
+    return build_workbook([
         HEADER,
-        [1, "Nguyễn Văn Bảy", "01/01/1970", "Nam", "", "0911000222"],
-        [2, "Nguyễn V. Bảy", "", "Nam", "", "+84911000222"],        # same phone
-        [3, "Trần Văn Tám", "02/02/1972", "Nam", "", ""],
-        [4, "TRẦN VĂN TÁM", "02/02/1972", "Nam", "", ""],           # same name + birth
-        [5, "Võ Thị Sáu", "1950", "Nữ", "", ""],                  # existing member
+        [1, "Nguyễn Văn Bảy", "01/01/1970", "Nam", "079070000011", "0911000222"],
+        [2, "Nguyễn Văn Bảy", "01/01/1970", "Nam", "079070000012", "0911000222"],  # another CCCD
+        [3, "Nguyễn V. Bảy", "", "Nam", "", "+84911000222"],     # no name match: ok
+        [4, "NGUYỄN VĂN BẢY", "", "Nam", "", "0911 000 222"],      # phone + name, no CCCD
+        [5, "Trần Văn Tám", "02/02/1972", "Nam", "", ""],
+        [6, "TRẦN VĂN TÁM", "02/02/1972", "Nam", "", ""],          # name + birth, no CCCD
+        [7, "Võ Thị Sáu", "1950", "Nữ", "079150000001", ""],        # same CCCD as a member here
+        [8, "Võ Thị Sáu", "1950", "Nữ", "", ""],                    # name + birth, no CCCD
+        [9, "Lê Văn Mười", "1980", "Nam", "079080000002", ""],      # a member the user cannot see
+        [10, "Phạm Thị Chín", "1970", "Nữ", "079070000003", ""],    # same CCCD, other association
+        [11, "Đỗ Văn Mười Một", "1960", "Nam", "00057154629", ""],  # text CCCD, 11 digits
+        [12, "Đỗ Văn Mười Hai", "1960", "Nam", "0791 5000 0099", ""],
+        [13, "Đỗ Văn Mười Ba", "1960", "Nam", 79150000098, ""],     # a number cell lost its 0
     ])
-    rows = imports.parse(data, "x.xlsx", tree.ward_a).rows
-    assert [r.status for r in rows] == ["ok", "duplicate", "ok", "duplicate", "duplicate"]
-    assert "2" in rows[1].duplicate_of and "điện thoại" in rows[1].duplicate_of
-    assert "4" in rows[3].duplicate_of
-    assert "HV-000001" in rows[4].duplicate_of
+
+
+def test_import_identity_rules(tree, db):
+    """Issue 15's spec, one case per row."""
+    chair = build_user("chair", tree.ward_a)
+    sau = build_member(tree.ward_a, "Võ Thị Sáu", birth="1950", cccd="079150000001")
+    build_member(tree.ward_c, "Lê Văn Mười", birth="1980", cccd="079080000002")
+    other = build_unit("city_other")  # another association: never compared
+    build_member(other, "Phạm Thị Chín", birth="1970", cccd="079070000003")
+    preview = imports.parse(identity_file(), "x.xlsx", tree.ward_a, user=chair)
+    rows = {r.values["full_name"] if r.row_no != 4 else "row 4": r for r in preview.rows}
+    status = [r.status for r in preview.rows]
+    assert status == ["ok", "ok", "ok", "possible", "ok", "possible", "duplicate", "possible",
+                      "duplicate", "ok", "error", "ok", "ok"]
+    by_row = {r.row_no - 1: r for r in preview.rows}
+    assert "2" in by_row[4].possible_of and "CCCD" in by_row[4].possible_of   # row 2 of the sheet
+    assert "6" in by_row[6].possible_of
+    assert sau.display_number in by_row[7].duplicate_of
+    assert sau.display_number in by_row[8].possible_of
+    hidden = by_row[9].duplicate_of
+    assert "nơi khác" in hidden and "HV-" not in hidden and "Mười" not in hidden
+    assert tree.ward_c.name not in hidden
+    assert by_row[11].errors and by_row[11].errors[0][0] == "Số CCCD"
+    assert by_row[12].values["cccd"] == "079150000099"
+    assert by_row[13].values["cccd"] == "079150000098"
+    assert preview.summary() == {"read": 13, "valid": 7, "imported": 0, "duplicates": 2,
+                                 "possible": 3, "errors": 1, "notices": 3}
+    del rows
+    # The command line sees everything: the hidden member is named there.
+    assert "HV-" in imports.parse(identity_file(), "x.xlsx", tree.ward_a).rows[8].duplicate_of
+    # Import with one possible duplicate chosen: the choice is recorded.
+    summary = imports.commit(chair, tree.ward_a, preview, valid_only=True,
+                             possible={by_row[4].row_no})
+    db.session.commit()
+    assert summary["imported"] == 8
+    entry = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "member.import")).one()
+    assert entry.data["possible_imported"] == [5]
+    assert entry.data["possible_skipped"] == [7, 9]
+
+
+def test_duplicate_check_reads_only_the_files_keys(tree, db, monkeypatch):
+    build_member(tree.ward_a, "Võ Thị Sáu", birth="1950", cccd="079150000001")
+    for i in range(30):
+        build_member(tree.ward_b, f"Người Thứ {i}", cccd=f"0791500002{i:02d}")
+    statements = []
+    from sqlalchemy import event
+
+    def seen(conn, cursor, statement, params, context, many):
+        if "FROM member" in statement:
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        preview = imports.parse(identity_file(), "x.xlsx", tree.ward_a)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert preview.rows[6].status == "duplicate"
+    # Every member query is by the file's own keys (IN lists), never a read of the table.
+    assert statements and all(" IN (" in s for s in statements)
 
 
 @pytest.mark.parametrize("data, words", [
@@ -215,8 +284,9 @@ def test_export_imports_back_unchanged(tree, db):
     original = [({f: getattr(m, f) for f in fields}, m.unit_id) for m in members]
     for exporter in (imports.export_xlsx, imports.export_csv):
         preview = imports.parse(exporter(members, tree.ward_a), "export", tree.ward_a)
-        # The people exist already (same CCCD / name + birth); the organisation has neither.
-        assert [r.status for r in preview.rows] == ["duplicate", "duplicate", "ok"]
+        # The people exist already (same CCCD; same name + birth and no CCCD: possible); the
+        # organisation has neither.
+        assert [r.status for r in preview.rows] == ["possible", "duplicate", "ok"]
         back = [({f: r.values[f] for f in fields}, r.unit_id) for r in preview.rows]
         assert back == original
 

@@ -112,6 +112,10 @@ def test_register_through_the_form_and_bad_input(tree, client_as, db):
     ok = client.post(f"/members/unit/{tree.ward_a.id}/new", data={
         "kind": "individual", "full_name": "NGUYỄN VĂN Á", "cccd": "79058001234", "sex": "M",
         "unit_id": tree.branch_a.id, "birth": "12/03/1958", "phone": "+84912345678"})
+    assert ok.status_code == 400  # typed text is never padded: 12 digits are needed (issue 15)
+    ok = client.post(f"/members/unit/{tree.ward_a.id}/new", data={
+        "kind": "individual", "full_name": "NGUYỄN VĂN Á", "cccd": "0790 5800 1234", "sex": "M",
+        "unit_id": tree.branch_a.id, "birth": "12/03/1958", "phone": "+84912345678"})
     assert ok.status_code == 302
     m = db.session.scalars(select(Member)).one()
     assert (m.full_name, m.unit_id, m.cccd, m.phone) == ("Nguyễn Văn Á", tree.branch_a.id,

@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 
-from assoc import create_app
+from assoc import create_app, search_index
 from assoc.config import TestConfig
 from assoc.extensions import db
 
@@ -32,6 +32,6 @@ def test_migrations_match_models(empty_database):
         upgrade()
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn, opts={
-                "compare_type": True}), db.metadata)
+                "compare_type": True, "include_name": search_index.include_name}), db.metadata)
         db.engine.dispose()
     assert diff == []

@@ -16,6 +16,7 @@ BLUEPRINTS = [
     "reports",
     "scholarships",
     "members",
+    "jobs",
     "periodic",
     "reorg",
 ]

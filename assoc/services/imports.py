@@ -29,7 +29,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, text
 
 from ..extensions import db
-from ..models import Member, Unit, User, today, utcnow
+from ..models import AuditEntry, Member, Unit, User, today, utcnow
 from ..text import clean, search_key
 from . import DomainError, audit, tally
 from .members import _derived, normalise, take_numbers
@@ -105,13 +105,17 @@ class ImportRow:
     values: dict[str, Any] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)     # (column label, reason)
     warnings: list[tuple[str, str]] = field(default_factory=list)
-    duplicate_of: str = ""
+    duplicate_of: str = ""   # the same person (same CCCD): never imported again
+    possible_of: str = ""    # maybe the same person (one side has no CCCD): the user chooses
+    unknown_branch: str = ""  # the file names a branch the tree does not have
     unit_id: int | None = None
     unit_name: str = ""
 
     @property
     def status(self) -> str:
-        return "error" if self.errors else ("duplicate" if self.duplicate_of else "ok")
+        if self.errors:
+            return "error"
+        return "duplicate" if self.duplicate_of else ("possible" if self.possible_of else "ok")
 
 
 @dataclass
@@ -134,9 +138,37 @@ class ImportPreview:
     def duplicate_rows(self) -> list[ImportRow]:
         return [r for r in self.rows if r.status == "duplicate"]
 
+    @property
+    def possible_rows(self) -> list[ImportRow]:
+        return [r for r in self.rows if r.status == "possible"]
+
     def summary(self, imported: int = 0) -> dict[str, int]:
         return {"read": len(self.rows), "valid": len(self.ok_rows), "imported": imported,
-                "duplicates": len(self.duplicate_rows), "errors": len(self.error_rows)}
+                "duplicates": len(self.duplicate_rows), "possible": len(self.possible_rows),
+                "errors": len(self.error_rows),
+                "notices": sum(1 for r in self.rows if r.warnings and not r.errors)}
+
+    def notice_groups(self) -> list[dict[str, Any]]:
+        """Notices of the rows that will be imported, one line per distinct notice:
+        {"column", "message", "rows": [row numbers], "branch": unknown branch name or ""}."""
+        groups: dict[tuple[str, str], dict[str, Any]] = {}
+        for row in self.rows:
+            if row.errors:
+                continue
+            for column, message in row.warnings:
+                group = groups.setdefault((column, message), {
+                    "column": column, "message": message, "rows": [], "branch": ""})
+                group["rows"].append(row.row_no)
+                if row.unknown_branch and message.find(row.unknown_branch) >= 0:
+                    group["branch"] = row.unknown_branch
+        return sorted(groups.values(), key=lambda g: -len(g["rows"]))
+
+    def to_import(self, possible: Any = ()) -> list[ImportRow]:
+        """The rows an import writes: the ready ones, plus the possible duplicates chosen
+        (`possible` is True for all of them, or the chosen row numbers)."""
+        chosen = set() if possible is False else possible
+        return [r for r in self.rows if r.status == "ok" or (
+            r.status == "possible" and (chosen is True or r.row_no in chosen))]
 
     @property
     def recognised(self) -> list[tuple[str, str]]:
@@ -159,20 +191,60 @@ def read_grid(data: bytes, filename: str = "") -> list[list[Any]]:
     limit = current_app.config.get("IMPORT_MAX_BYTES", MAX_BYTES)
     if len(data) > limit:
         raise ImportFileError(_("The file is larger than %(mb)s MB.", mb=limit // (1024 * 1024)))
-    if data[:4] == b"PK\x03\x04":
-        grid = _read_xlsx(data)
-    elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise ImportFileError(_("Old .xls files cannot be read: open the file in Excel and save "
-                                "it as .xlsx."))
+    if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        grid = _read_sheet(data)  # .xlsx, .ods (zip) or the old .xls (OLE)
     else:
         grid = _read_csv(data)
-    grid = [row for row in grid]
     if not any(not _is_blank(v) for row in grid for v in row):
         raise ImportFileError(_("The file is empty."))
     return grid
 
 
+def _cell_value(value: Any) -> Any:
+    if value == "":
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)  # as openpyxl gives whole numbers (phones, CCCDs, years)
+    return value
+
+
+def _read_sheet(data: bytes) -> list[list[Any]]:
+    """The first sheet of an .xlsx, .xls or .ods file, read with python-calamine (Rust): about
+    ten times faster than openpyxl on big files. Merged cells take the value of their top-left
+    cell; rows keep the spreadsheet's numbering."""
+    import python_calamine
+
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = book.get_sheet_by_index(0)
+        if sheet.total_height > MAX_ROWS + HEADER_SCAN_ROWS:
+            raise ImportFileError(_("The file has more than %(n)s rows.", n=MAX_ROWS))
+        raw = sheet.to_python(skip_empty_area=False)
+        merged = sheet.merged_cell_ranges or []
+    except ImportFileError:
+        raise
+    except Exception as e:  # calamine raises its own errors for anything unreadable
+        raise ImportFileError(_("This file is not a spreadsheet (.xlsx, .xls, .ods or .csv)."
+                                )) from e
+    grid = [[_cell_value(v) for v in row] for row in raw]
+    if len(grid) > MAX_ROWS + HEADER_SCAN_ROWS:
+        raise ImportFileError(_("The file has more than %(n)s rows.", n=MAX_ROWS))
+    for (r0, c0), (r1, c1) in merged:
+        if r0 >= len(grid):
+            continue
+        top = grid[r0][c0] if c0 < len(grid[r0]) else None
+        for r in range(r0, min(r1 + 1, len(grid))):
+            row = grid[r]
+            if len(row) <= c1:
+                row.extend([None] * (c1 + 1 - len(row)))
+            for c in range(c0, c1 + 1):
+                row[c] = top
+    return grid
+
+
 def _read_xlsx(data: bytes) -> list[list[Any]]:
+    """openpyxl's reading of an .xlsx (kept for comparison in the bench; imports use
+    `_read_sheet`)."""
     from openpyxl import load_workbook
 
     # Small files are read fully so merged cells can be filled; big ones stream.
@@ -284,6 +356,9 @@ def _cell(row: list[Any], c: int) -> Any:
 def _first_text(row: list[Any]) -> str:
     for v in row:
         if not _is_blank(v):
+            # A row numbered in its first cell is a member row, not a footer: no key needed.
+            if isinstance(v, (int, float)) or (isinstance(v, str) and v.strip().isdigit()):
+                return ""
             return search_key(str(v))
     return ""
 
@@ -308,7 +383,11 @@ def _branch_index(unit: Unit) -> dict[str, Unit]:
     return index
 
 
-def parse(data: bytes, filename: str, unit: Unit, *, on: date | None = None) -> ImportPreview:
+def parse(data: bytes, filename: str, unit: Unit, *, on: date | None = None,
+          user: User | None = None, progress=None) -> ImportPreview:
+    """Read, normalise and check a file for `unit`. `user` (None from the command line, which
+    sees everything) decides which existing members a duplicate message may name.
+    `progress(done, total, "checking")` is called every thousand rows (jobs show it)."""
     on = on or today()
     grid = read_grid(data, filename)
     header_idx, columns, start = find_header(grid)
@@ -325,6 +404,8 @@ def parse(data: bytes, filename: str, unit: Unit, *, on: date | None = None) -> 
     section_unit: Unit | None = None
 
     for r in range(start, len(grid)):
+        if progress is not None and (r - start) % 1000 == 0:
+            progress(r - start, len(grid) - start, "checking")
         row = grid[r]
         non_empty = [v for v in row if not _is_blank(v)]
         if not non_empty:
@@ -377,6 +458,7 @@ def parse(data: bytes, filename: str, unit: Unit, *, on: date | None = None) -> 
         if branch is not None:
             found = branches.get(_unit_key(str(branch)))
             if found is None:
+                item.unknown_branch = clean(str(branch))[:200]
                 item.warnings.append((label_of("branch"), _(
                     "Unknown branch %(v)s: the member is put in %(unit)s.", v=clean(str(branch)),
                     unit=target.name)))
@@ -388,58 +470,153 @@ def parse(data: bytes, filename: str, unit: Unit, *, on: date | None = None) -> 
             raise ImportFileError(_("The file has more than %(n)s rows.", n=MAX_ROWS))
     if not rows:
         raise ImportFileError(_("No member rows were found under the header."))
-    _mark_duplicates(rows)
+    _mark_duplicates(rows, unit, user)
     return ImportPreview(filename=filename, header_row=header_idx + 1, labels=labels,
                          columns=columns, rows=rows)
 
 
-def _keys(values: dict[str, Any]) -> list[tuple]:
-    keys = []
-    if values.get("cccd"):
-        keys.append(("cccd", values["cccd"]))
-    if values.get("phone"):
-        keys.append(("phone", values["phone"]))
-    sk = values.get("search_key") or search_key(values.get("full_name"))
-    if sk and values.get("birth_date"):
-        keys.append(("name_birth", sk, values["birth_date"].isoformat()))
-    elif sk and values.get("birth_year"):
-        keys.append(("name_year", sk, values["birth_year"]))
-    return keys
+def _what(reason: str) -> str:
+    return {"cccd": _("CCCD"), "phone_name": _("phone number and name"),
+            "name_birth": _("name and birth date")}[reason]
 
 
-REASONS = {"cccd": "CCCD", "phone": "số điện thoại", "name_birth": "họ tên và ngày sinh",
-           "name_year": "họ tên và năm sinh"}
+@dataclass
+class _Person:
+    """What the identity rules compare, for a file row or an existing member."""
+
+    cccd: str | None
+    phone: str
+    name: str            # search key of the name
+    birth: Any           # birth date, else birth year, else None
+    ref: Any = None      # row number, or the existing member's row
+
+    @classmethod
+    def of(cls, v: dict[str, Any], ref: Any = None) -> _Person:
+        name = v.get("search_key") or search_key(v.get("full_name"))
+        return cls(v.get("cccd") or None, v.get("phone") or "", name,
+                   v.get("birth_date") or v.get("birth_year"), ref)
 
 
-def _mark_duplicates(rows: list[ImportRow]) -> None:
-    """Inside the file, then against existing members: by CCCD, then phone, then name + birth."""
-    existing: dict[tuple, int] = {}
-    result = db.session.execute(
-        select(Member.number, Member.cccd, Member.phone, Member.search_key, Member.birth_date,
-               Member.birth_year).where(Member.status != "merged")
-    )
-    for number, cccd, phone, sk, bd, by in result:
-        for key in _keys({"cccd": cccd, "phone": phone, "search_key": sk, "birth_date": bd,
-                          "birth_year": by}):
-            existing.setdefault(key, number)
-    seen: dict[tuple, int] = {}
+def _match(a: _Person, b: _Person) -> tuple[str, str] | None:
+    """("same" | "possible", reason) by the import's identity rules, or None.
+
+    Same normalised CCCD: the same person. Two different CCCDs: two people, whatever else they
+    share. Where one side has no CCCD: the same phone and name, or the same name and birth date,
+    is a possible duplicate for the user to decide."""
+    if a.cccd and b.cccd:
+        return ("same", "cccd") if a.cccd == b.cccd else None
+    if a.phone and a.phone == b.phone and a.name == b.name:
+        return "possible", "phone_name"
+    if a.birth and a.name == b.name and a.birth == b.birth:
+        return "possible", "name_birth"
+    return None
+
+
+class _Index:
+    """People by CCCD, by (phone, name) and by (name, birth), for the identity rules."""
+
+    def __init__(self):
+        self.by_cccd: dict[str, list[_Person]] = {}
+        self.by_phone: dict[tuple, list[_Person]] = {}
+        self.by_birth: dict[tuple, list[_Person]] = {}
+
+    def add(self, p: _Person) -> None:
+        if p.cccd:
+            self.by_cccd.setdefault(p.cccd, []).append(p)
+        if p.phone:
+            self.by_phone.setdefault((p.phone, p.name), []).append(p)
+        if p.birth:
+            self.by_birth.setdefault((p.name, p.birth), []).append(p)
+
+    def find(self, p: _Person) -> tuple[str, str, _Person] | None:
+        """The strongest match: a same-CCCD one first, then a possible one."""
+        candidates = list(self.by_cccd.get(p.cccd, [])) if p.cccd else []
+        candidates += self.by_phone.get((p.phone, p.name), []) if p.phone else []
+        candidates += self.by_birth.get((p.name, p.birth), []) if p.birth else []
+        best = None
+        for other in candidates:
+            found = _match(p, other)
+            if found and (best is None or (found[0] == "same" and best[0] != "same")):
+                best = (*found, other)
+        return best
+
+
+CHUNK = 500
+
+
+def _existing(people: list[_Person], unit: Unit) -> _Index:
+    """Members of the association tree `unit` belongs to who share a CCCD, a phone or a name
+    with someone in the file: only the file's own keys are looked up, never the whole table."""
+    from ..models import Member
+
+    root = f"/{unit.ancestor_ids[0]}/"
+    index = _Index()
+    seen: set[int] = set()
+    cols = (Member.id, Member.number, Member.full_name, Member.cccd, Member.phone,
+            Member.search_key, Member.birth_date, Member.birth_year, Unit.name, Unit.path)
+    for column, keys in ((Member.cccd, {p.cccd for p in people if p.cccd}),
+                         (Member.phone, {p.phone for p in people if p.phone}),
+                         (Member.search_key, {p.name for p in people if p.birth})):
+        keys = sorted(keys)
+        for i in range(0, len(keys), CHUNK):
+            rows = db.session.execute(
+                select(*cols).join(Unit, Member.unit_id == Unit.id)
+                .where(column.in_(keys[i:i + CHUNK]), Member.status != "merged",
+                       Unit.path.startswith(root, autoescape=True)))
+            for row in rows:
+                if row.id in seen:
+                    continue
+                seen.add(row.id)
+                index.add(_Person(row.cccd, row.phone or "", row.search_key,
+                                  row.birth_date or row.birth_year, row))
+    return index
+
+
+def _mark_duplicates(rows: list[ImportRow], unit: Unit, user: User | None) -> None:
+    """Inside the file, then against the members of the association tree (identity rules in
+    `_match`). A member the user may not see is "elsewhere in the association", unnamed."""
+    from ..models import format_member_number
+    from ..permissions import granting_paths
+
+    people = {row.row_no: _Person.of(row.values, row.row_no) for row in rows if not row.errors}
+    existing = _existing(list(people.values()), unit)
+    paths = None if user is None else granting_paths(user, "member.view")
+    in_file = _Index()
     for row in rows:
-        if row.errors:
+        person = people.get(row.row_no)
+        if person is None:
             continue
-        for key in _keys(row.values):
-            if key in existing:
-                from ..models import format_member_number
-
-                row.duplicate_of = _("Same %(what)s as member %(no)s", what=REASONS[key[0]],
-                                     no=format_member_number(existing[key]))
-                break
-            if key in seen:
-                row.duplicate_of = _("Same %(what)s as row %(row)s", what=REASONS[key[0]],
-                                     row=seen[key])
-                break
+        found = existing.find(person)
+        if found:
+            kind, reason, other = found
+            m = other.ref
+            if paths is None or any(m.path.startswith(p) for p in paths):
+                who = _("member %(no)s %(name)s (%(unit)s)", no=format_member_number(m.number),
+                        name=m.full_name, unit=m.name)
+                if kind == "same":
+                    row.duplicate_of = _("Same %(what)s as %(who)s", what=_what(reason), who=who)
+                else:
+                    row.possible_of = _("Possibly the same person as %(who)s: same %(what)s, "
+                                        "and one of them has no CCCD.", who=who,
+                                        what=_what(reason))
+            elif kind == "same":
+                row.duplicate_of = _("Already a member elsewhere in the association (same "
+                                     "%(what)s).", what=_what(reason))
+            else:
+                row.possible_of = _("Possibly already a member elsewhere in the association "
+                                    "(same %(what)s, and one of them has no CCCD).",
+                                    what=_what(reason))
+        if not row.duplicate_of and not row.possible_of and (found := in_file.find(person)):
+            kind, reason, other = found
+            if kind == "same":
+                row.duplicate_of = _("Same %(what)s as row %(row)s", what=_what(reason),
+                                     row=other.ref)
+            else:
+                row.possible_of = _("Possibly the same person as row %(row)s: same %(what)s, "
+                                    "and one of them has no CCCD.", row=other.ref,
+                                    what=_what(reason))
         if not row.duplicate_of:
-            for key in _keys(row.values):
-                seen.setdefault(key, row.row_no)
+            in_file.add(person)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -448,20 +625,22 @@ def _mark_duplicates(rows: list[ImportRow]) -> None:
 
 
 def commit(actor: User | None, unit: Unit, preview: ImportPreview, *,
-           valid_only: bool = False) -> dict[str, int]:
-    """Insert the valid, non-duplicate rows in one bulk INSERT. With any error row nothing is
-    written unless `valid_only`."""
+           valid_only: bool = False, possible: Any = (), progress=None) -> dict[str, int]:
+    """Insert the ready rows (and the possible duplicates chosen: True for all, or their row
+    numbers; the default skips them) in bulk INSERTs, with one history entry per member. With
+    any error row nothing is written unless `valid_only`. `progress(done, total)` is called
+    between chunks (jobs show it)."""
     if preview.error_rows and not valid_only:
         raise DomainError(_("%(n)s rows have errors: nothing was imported. Fix the file, or "
                             "choose to import the valid rows only.", n=len(preview.error_rows)),
                           "valid_only")
     if not unit.is_active():
         raise DomainError(_("The unit is closed."), "unit")
-    ok = preview.ok_rows
+    ok = preview.to_import(possible)
     if db.session.get_bind().dialect.name == "sqlite":
         # A bigger page cache keeps the member indexes in memory during the bulk insert.
         db.session.execute(text("PRAGMA cache_size=-131072"))
-    first = take_numbers(len(ok))
+    first = take_numbers(len(ok)) if ok else 0
     now = utcnow()
     # 18 random bytes per member: 24 base64 characters each, no padding (one call, not 100,000).
     tokens = base64.urlsafe_b64encode(os.urandom(18 * len(ok))).decode()
@@ -479,17 +658,37 @@ def commit(actor: User | None, unit: Unit, preview: ImportPreview, *,
             "end_reason": "", "card_token": tokens[i * 24:(i + 1) * 24], "created_at": now,
             "updated_at": now,
         })
-    if records:
-        table = Member.__table__
-        for chunk in range(0, len(records), 10_000):
-            db.session.execute(table.insert(), records[chunk:chunk + 10_000])
-        tally.touch(unit_ids={r["unit_id"] for r in records})  # the ORM did not see these
+    chosen = [r.row_no for r in ok if r.status == "possible"]
+    skipped = [r.row_no for r in preview.possible_rows if r.row_no not in set(chosen)]
     summary = preview.summary(imported=len(records))
-    db.session.flush()
-    audit.record(actor, "member.import", unit, data={
+    entry = audit.record(actor, "member.import", unit, data={
         "file": preview.filename, **summary,
         "numbers": [first, first + len(records) - 1] if records else [],
+        "possible_imported": chosen, "possible_skipped": skipped,
     })
+    if records:
+        step = 5_000
+        member_table, audit_table = Member.__table__, AuditEntry.__table__
+        user_id = getattr(actor, "id", None)
+        for start in range(0, len(records), step):
+            chunk = records[start:start + step]
+            db.session.execute(member_table.insert(), chunk)
+            ids = db.session.execute(select(Member.id, Member.number, Member.unit_id).where(
+                Member.number.between(chunk[0]["number"], chunk[-1]["number"]))).all()
+            rows_by_number = {first + i: ok[i] for i in range(start, start + len(chunk))}
+            # Each member's history shows the import it came from.
+            db.session.execute(audit_table.insert(), [{
+                "at": now, "user_id": user_id, "unit_id": unit_id, "action": "member.imported",
+                "object_type": "member", "object_id": member_id,
+                "data": {"file": preview.filename, "row": rows_by_number[number].row_no,
+                         "import": entry.id,
+                         **({"possible": True} if rows_by_number[number].status == "possible"
+                            else {})}}
+                for member_id, number, unit_id in ids])
+            if progress is not None:
+                progress(start + len(chunk), len(records), "writing")
+        tally.touch(unit_ids={r["unit_id"] for r in records})  # the ORM did not see these
+    db.session.flush()
     return summary
 
 
@@ -504,7 +703,8 @@ def rejected_xlsx(preview: ImportPreview) -> bytes:
     for row in preview.rows:
         if row.status == "ok":
             continue
-        reasons = [f"{col}: {msg}" for col, msg in row.errors] or [row.duplicate_of]
+        reasons = [f"{col}: {msg}" for col, msg in row.errors] or [
+            row.duplicate_of or row.possible_of]
         ws.append([row.row_no, *[_excel_safe(v) for v in row.raw], "; ".join(reasons)])
     out = io.BytesIO()
     wb.save(out)
@@ -569,10 +769,12 @@ def discard_upload(token: str) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def export_records(members: list[Member], unit: Unit) -> list[list[Any]]:
+def export_records(members: list[Member], unit: Unit, progress=None) -> list[list[Any]]:
     """One list per member, in EXPORT_HEADERS order, with Python values (dates as dates)."""
     rows = []
     for i, m in enumerate(members, start=1):
+        if progress is not None and i % 2000 == 0:
+            progress(i, len(members), "exporting")
         rows.append([
             i, m.display_number, m.full_name,
             m.birth_date or m.birth_year, {"M": "Nam", "F": "Nữ"}.get(m.sex, ""),
@@ -584,7 +786,7 @@ def export_records(members: list[Member], unit: Unit) -> list[list[Any]]:
     return rows
 
 
-def export_xlsx(members: list[Member], unit: Unit) -> bytes:
+def export_xlsx(members: list[Member], unit: Unit, progress=None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -594,7 +796,7 @@ def export_xlsx(members: list[Member], unit: Unit) -> bytes:
     ws.append([label for _f, label in EXPORT_HEADERS])
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for record in export_records(members, unit):
+    for record in export_records(members, unit, progress):
         ws.append(record)
         for col in (4, 11):
             cell = ws.cell(row=ws.max_row, column=col)
@@ -611,11 +813,11 @@ def export_xlsx(members: list[Member], unit: Unit) -> bytes:
     return out.getvalue()
 
 
-def export_csv(members: list[Member], unit: Unit) -> bytes:
+def export_csv(members: list[Member], unit: Unit, progress=None) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([label for _f, label in EXPORT_HEADERS])
-    for record in export_records(members, unit):
+    for record in export_records(members, unit, progress):
         writer.writerow([v.strftime("%d/%m/%Y") if isinstance(v, date) else
                          ("" if v is None else v) for v in record])
     return out.getvalue().encode("utf-8-sig")

@@ -3,13 +3,29 @@ filtered/sorted/searched member list shared by the list page, exports and cards.
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import (
+    and_,
+    column,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    tuple_,
+    update,
+)
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import (
@@ -124,7 +140,7 @@ def normalise(values: dict[str, Any], *, on: date | None = None) -> Normalised:
     cccd_raw = values.get("cccd")
     if cccd_raw not in (None, ""):
         try:
-            d["cccd"] = normalize_cccd(cccd_raw)
+            d["cccd"] = cccd_value(cccd_raw)
         except ValueError:
             out.errors.append(("cccd", _("Invalid CCCD %(v)s: it must have 12 digits.",
                                          v=_text(cccd_raw))))
@@ -167,6 +183,17 @@ def normalise(values: dict[str, Any], *, on: date | None = None) -> Normalised:
     if d["kind"] == "collective":
         d["representative"] = person_name(d["representative"])
     return out
+
+
+def cccd_value(value: Any) -> str:
+    """A CCCD as typed or read from a cell. Text is never padded: spaces are removed and exactly
+    12 digits must remain. Only a number cell (Excel dropped its leading zeros) is left-padded."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return normalize_cccd(value)
+    text = re.sub(r"\s+", "", clean(str(value))).lstrip("'")
+    if not re.fullmatch(r"\d{12}", text):
+        raise ValueError(f"CCCD {text!r} does not have exactly 12 digits.")
+    return text
 
 
 def _derived(data: dict[str, Any]) -> dict[str, Any]:
@@ -434,35 +461,79 @@ class ListFilters:
         return {k: v for k, v in args.items() if v}
 
 
+CARD_NUMBER_RE = re.compile(r"^hv[\s\-_.:#]*0*(\d{1,9})$", re.I)
+FTS_MIN = 3  # the trigram index answers terms of 3 characters or more
+
+
+def _fts_ids(match: str):
+    """select() of the member ids whose indexed columns match (SQLite FTS5 trigram)."""
+    from ..search_index import FTS_TABLE
+
+    fts = table(FTS_TABLE, column("rowid"))
+    return select(fts.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(match)).subquery(
+        ).c.rowid
+
+
+def _fts(match: str):
+    return Member.id.in_(select(_fts_ids(match)))
+
+
+def _contains(col, value: str, fts_columns: str):
+    """`col` contains `value`, through the search index where it can answer."""
+    from ..search_index import fts_phrase
+
+    if len(value) >= FTS_MIN and db.session.get_bind().dialect.name == "sqlite":
+        return _fts(f"{{{fts_columns}}} : {fts_phrase(value)}")
+    return col.contains(value, autoescape=True)  # PostgreSQL: pg_trgm GIN index
+
+
 def search_condition(term: str):
-    """Name (no case, no diacritics), phone in any format, or CCCD. Whole numbers use the
-    indexes (equality); partial ones fall back to a substring match."""
+    """Name (no case, no diacritics), phone in any format, CCCD, or the printed member number
+    ("HV-000043", "hv43", "000043"). Whole numbers use the indexes (equality); partial ones the
+    search index (SQLite FTS5 trigram / PostgreSQL pg_trgm)."""
     term = clean(term)
     if not term:
         return None
+    if m := CARD_NUMBER_RE.match(term.replace(" ", "")):
+        return Member.number == int(m.group(1))
     digits = re.sub(r"\D", "", term)
     if digits and not re.search(r"[^\d\s.+\-()]", term):
-        conditions = []
-        try:
-            conditions.append(Member.phone == normalize_phone(term))
-        except ValueError:
-            key = phone_search_key(term)
-            if len(key) >= 3:
-                conditions.append(Member.phone.contains(key, autoescape=True))
-        try:
-            conditions.append(Member.cccd == normalize_cccd(term))
-        except ValueError:
-            if len(digits) >= 3:
-                conditions.append(Member.cccd.contains(digits, autoescape=True))
-        return or_(*conditions) if conditions else None
-    return Member.search_key.contains(search_key(term), autoescape=True)
+        exact = []
+        for col, normalise_value in ((Member.phone, normalize_phone),
+                                     (Member.cccd, normalize_cccd)):
+            with contextlib.suppress(ValueError):
+                exact.append(col == normalise_value(term))
+        if len(digits) <= 9 and digits == term.strip():
+            exact.append(Member.number == int(digits))
+        if len(digits) >= 10 and exact or len(digits) < 3:
+            return or_(*exact) if exact else None  # a whole phone or CCCD: the plain indexes
+        partial = phone_search_key(term)
+        if db.session.get_bind().dialect.name == "sqlite":
+            from ..search_index import fts_phrase
+
+            ids = select(_fts_ids(f"{{phone cccd}} : {fts_phrase(partial)}"))
+            if exact:
+                ids = ids.union(select(Member.id).where(*exact))
+            return Member.id.in_(ids)
+        return or_(*exact, Member.phone.contains(partial, autoescape=True),
+                   Member.cccd.contains(digits, autoescape=True))
+    key = search_key(term)
+    if len(key) < FTS_MIN:  # "An", "Hà": a given name, or the start of a full name (indexes)
+        return or_(Member.given_name_key == key,
+                   and_(Member.search_key >= key, Member.search_key < key + "\uffff"))
+    return _contains(Member.search_key, key, "search_key")
 
 
-def member_query(user: User | None, unit: Unit, filters: ListFilters, *, action="member.view"):
+def member_query(user: User | None, unit: Unit, filters: ListFilters, *, action="member.view",
+                 plan: str = ""):
     """select(Member) of `unit` (and its sub-tree), limited to what `user` may see.
 
-    The units are picked first (a small table) and members filtered by `unit_id IN (...)`, so
-    counting and sorting run on the member indexes alone."""
+    The units are picked first (a small table) and members filtered by `unit_id IN (...)`.
+    SQLite has no statistics to choose between indexes, so a page tells it (`plan`):
+    "walk" (a big sub-tree, or a search matching many) walks the list index in the page's order
+    and tests the unit from that index, so a page reads about one page of rows whatever the
+    size of the sub-tree; "seek" (a small sub-tree) starts from the unit, "search" (a narrow
+    search) from the search's index, and both sort the few rows found."""
     units = select(Unit.id)
     if filters.subtree:
         units = units.where(Unit.path.startswith(unit.path, autoescape=True))
@@ -470,11 +541,13 @@ def member_query(user: User | None, unit: Unit, filters: ListFilters, *, action=
         units = units.where(Unit.id == unit.id)
     if user is not None:
         units = scope_query(units, user, action)
-    q = select(Member).where(Member.unit_id.in_(units.scalar_subquery()))
+    unit_col = Member.unit_id + 0 if plan in ("walk", "search") else Member.unit_id
+    status_col = Member.status + "" if plan in ("seek", "search") else Member.status
+    q = select(Member).where(unit_col.in_(units.scalar_subquery()))
     if filters.status in ("active", "ended"):
-        q = q.where(Member.status == filters.status)
+        q = q.where(status_col == filters.status)
     else:
-        q = q.where(Member.status != "merged")
+        q = q.where(status_col.in_(("active", "ended")))
     if filters.joined_year:
         q = q.where(Member.joined_on.between(date(filters.joined_year, 1, 1),
                                              date(filters.joined_year, 12, 31)))
@@ -491,12 +564,154 @@ def member_query(user: User | None, unit: Unit, filters: ListFilters, *, action=
         q = q.where(cond)
     if filters.sort == "unit":
         q = q.join(Unit, Member.unit_id == Unit.id)
-    order = {
-        "number": [Member.number],
-        "joined": [Member.joined_on.desc(), Member.number],
-        "unit": [Unit.path, Member.given_name_key, Member.search_key, Member.id],
-    }.get(filters.sort, [Member.given_name_key, Member.search_key, Member.id])
-    return q.order_by(*order)
+    return q.order_by(*_ordered(sort_keys(filters)))
+
+
+def _date_or_none(value):
+    return None if value is None else date.fromisoformat(value)
+
+
+def _ordered(keys, backwards: bool = False) -> list:
+    out = []
+    for col, desc, _decode in keys:
+        term = col.desc() if desc != backwards else col.asc()
+        if col is Member.joined_on:  # the same on both databases: no date after every date
+            term = term.nulls_last() if not backwards else term.nulls_first()
+        out.append(term)
+    return out
+
+
+def _beyond(keys, cursor: list, backwards: bool):
+    """Rows after the cursor in the list's order (before it when going back)."""
+    if keys[0][0] is Member.joined_on:
+        (joined, _, _), (number, _, _) = keys
+        day, no = cursor
+        if not backwards:
+            if day is None:
+                return and_(joined.is_(None), number < no)
+            return or_(joined < day, and_(joined == day, number < no), joined.is_(None))
+        if day is None:
+            return or_(joined.is_not(None), number > no)
+        return or_(joined > day, and_(joined == day, number > no))
+    cols = tuple_(*[c for c, _, _ in keys])
+    vals = tuple_(*[literal(v) for v in cursor])
+    return cols < vals if keys[0][1] != backwards else cols > vals
+
+
+def sort_keys(filters: ListFilters) -> list[tuple[Any, bool, Any]]:
+    """(column, descending, decoder) of the list's order; the last key is unique, so a row's
+    keys place it exactly (keyset pages)."""
+    if filters.sort == "number":
+        return [(Member.number, False, int)]
+    if filters.sort == "joined":  # newest first, no date last
+        return [(Member.joined_on, True, _date_or_none), (Member.number, True, int)]
+    name = [(Member.given_name_key, False, str), (Member.search_key, False, str),
+            (Member.id, False, int)]
+    if filters.sort == "unit":
+        return [(Unit.path, False, str), *name]
+    return name
+
+
+def _row_keys(member: Member, filters: ListFilters) -> list:
+    if filters.sort == "number":
+        return [member.number]
+    if filters.sort == "joined":
+        return [member.joined_on.isoformat() if member.joined_on else None, member.number]
+    name = [member.given_name_key, member.search_key, member.id]
+    return [member.unit.path, *name] if filters.sort == "unit" else name
+
+
+def encode_cursor(keys: list) -> str:
+    return base64.urlsafe_b64encode(json.dumps(keys, separators=(",", ":")).encode()).decode(
+        ).rstrip("=")
+
+
+def decode_cursor(cursor: str | None, filters: ListFilters) -> list | None:
+    if not cursor or len(cursor) > 800:
+        return None
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        keys = sort_keys(filters)
+        if not isinstance(raw, list) or len(raw) != len(keys):
+            return None
+        values = [decode(v) for v, (_, _, decode) in zip(raw, keys, strict=True)]
+        if any(v is None for v in values[1:]):
+            return None
+        return values
+    except (ValueError, TypeError):
+        return None
+
+
+@dataclass
+class MemberPage:
+    """One page of a member list, reached by "next"/"previous" links (keyset pagination):
+    page 2,000 costs what page 1 costs. `total` is known for the plain list (from the roll-ups),
+    never counted per request."""
+
+    items: list[Member]
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+    total: int | None = None
+
+
+BIG_LIST = 5000  # from this many members, walk the list index in order (see member_query)
+
+
+BROAD = 1000
+
+
+def _matches_many(cond) -> bool:
+    """Does a search match at least BROAD members anywhere? (Stops counting there.)"""
+    found = select(Member.id).where(cond).limit(BROAD).subquery()
+    return db.session.scalar(select(func.count()).select_from(found)) >= BROAD
+
+
+def subtree_members(unit: Unit) -> int:
+    """Active members of the sub-tree, from the roll-ups."""
+    from ..models import UnitTally
+
+    tally.ensure(unit)
+    return int(db.session.scalar(
+        select(func.coalesce(func.sum(UnitTally.members), 0)).where(UnitTally.unit_id.in_(
+            select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))
+            .scalar_subquery()))) or 0)
+
+
+def member_page(user: User | None, unit: Unit, filters: ListFilters, *, after: str | None = None,
+                before: str | None = None, per_page: int = 50) -> MemberPage:
+    plain = (filters.status == "active" and not filters.q and not filters.kind
+             and not filters.dues and not filters.joined_year and filters.subtree)
+    size = subtree_members(unit)
+    plan = ""
+    if db.session.get_bind().dialect.name == "sqlite":
+        cond = search_condition(filters.q)
+        plan = "seek" if cond is None else "search"
+        if size >= BIG_LIST and filters.sort in ("name", "number", "joined"):
+            plan = "walk" if cond is None or _matches_many(cond) else plan
+    q = member_query(user, unit, filters, plan=plan).options(selectinload(Member.unit))
+    keys = sort_keys(filters)
+    backwards = False
+    cursor = decode_cursor(after, filters)
+    if cursor is None and (cursor := decode_cursor(before, filters)) is not None:
+        backwards = True
+    if cursor is not None:
+        q = q.where(_beyond(keys, cursor, backwards))
+    if backwards:
+        q = q.order_by(None).order_by(*_ordered(keys, backwards=True))
+    rows = db.session.scalars(q.limit(per_page + 1)).all()
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    if backwards and not more:  # back at the start: show a full first page
+        return member_page(user, unit, filters, per_page=per_page)
+    if backwards:
+        rows.reverse()
+    page = MemberPage(rows, total=size if plain else None)
+    if rows:
+        if more or backwards:
+            page.next_cursor = encode_cursor(_row_keys(rows[-1], filters))
+        if cursor is not None and (more or not backwards):
+            page.prev_cursor = encode_cursor(_row_keys(rows[0], filters))
+    return page
 
 
 def paid_years(member_ids: list[int], year: int) -> set[int]:

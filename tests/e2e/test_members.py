@@ -29,10 +29,9 @@ def test_ward_chair_imports_a_messy_list(page, base_url, login_as, tmp_path):
     expect(page.get_by_test_id("ok-table")).to_contain_text("Nguyễn Văn An")   # ALL CAPS fixed
     expect(page.get_by_test_id("ok-table")).to_contain_text("0708123456")      # old 0120 prefix
 
-    # Confirming with errors and without choosing "valid rows only" writes nothing.
-    page.get_by_test_id("confirm-import").click()
-    expect(page.get_by_test_id("form-error")).to_contain_text("chưa nhập dòng nào")
-    page.get_by_label("Chỉ nhập các dòng hợp lệ").check()
+    # The button says what will happen: the 6 ready rows, the rows with errors left out.
+    expect(page.get_by_test_id("confirm-import")).to_contain_text("Nhập 6 hội viên")
+    expect(page.get_by_test_id("import-outcome")).to_contain_text("3 dòng lỗi")
     page.get_by_test_id("confirm-import").click()
     expect(page.locator(".alert-success")).to_contain_text("nhập 6 hội viên")
 

@@ -86,6 +86,18 @@ class ConfirmImportForm(FlaskForm):
     submit = SubmitField(_l("Import"))
 
 
+# The import's fields by their names in the interface language (the column-mapping badges).
+IMPORT_FIELD_LABELS = {
+    "stt": _l("Row number"), "full_name": _l("Full name"), "family": _l("Family name"),
+    "given": _l("Given name"), "birth": _l("Birth"), "birth_male": _l("Birth year (male)"),
+    "birth_female": _l("Birth year (female)"), "sex": _l("Sex"), "cccd": _l("CCCD"),
+    "phone": _l("Phone"), "address": _l("Address"), "occupation": _l("Occupation"),
+    "branch": _l("Branch"), "joined_on": _l("Joined on"), "kind": _l("Kind"),
+    "honorary": _l("Honorary"), "representative": _l("Representative"),
+    "contact": _l("Contact"), "notes": _l("Notes"), "number": _l("Member no."),
+}
+
+
 class MergeForm(FlaskForm):
     keep_id = HiddenField(validators=[DataRequired()])
     other_id = HiddenField(validators=[DataRequired()])

@@ -3,6 +3,7 @@ export, duplicates, and the public card check page."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from flask import (
@@ -20,14 +21,17 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ... import jobs
 from ...extensions import db
 from ...models import DuesPayment, Member, MemberTransfer, Unit, today
 from ...permissions import can, granting_paths, require, scope_query
-from ...services import DomainError, audit, imports
+from ...services import DomainError, audit, imports, tally
 from ...services import members as svc
+from ...text import clean as clean_text
 from ...views import attach_error, get_or_404, page_arg, safe_next, unit_ancestors
 from . import bp
 from .forms import (
+    IMPORT_FIELD_LABELS,
     KIND_LABELS,
     STATUS_LABELS,
     ConfirmImportForm,
@@ -92,9 +96,11 @@ def unit_list(unit_id: int):
     unit = get_or_404(Unit, unit_id)
     require(current_user, "member.view", unit)
     filters = svc.ListFilters.from_args(request.args)
-    q = _eager(svc.member_query(current_user, unit, filters))
-    per_page = current_app.config.get("PER_PAGE", 50)
-    page = db.paginate(q, page=page_arg(), per_page=per_page, error_out=False)
+    if tally.ensure(unit):
+        db.session.commit()  # roll-ups (the list's count) built: keep them, as dashboards do
+    page = svc.member_page(current_user, unit, filters, after=request.args.get("after"),
+                           before=request.args.get("before"),
+                           per_page=current_app.config.get("PER_PAGE", 50))
     year = filters.dues_year or today().year
     paid = svc.paid_years([m.id for m in page.items], year)
     return render_template("members/list.html", unit=unit, ancestors=unit_ancestors(unit),
@@ -110,6 +116,17 @@ def export(unit_id: int, fmt: str):
     if fmt not in ("xlsx", "csv"):
         abort(404)
     filters = svc.ListFilters.from_args(request.args)
+    limit = current_app.config.get("EXPORT_JOB_ROWS", JOB_EXPORT_ROWS)
+    found = db.session.scalar(select(db.func.count()).select_from(
+        svc.member_query(current_user, unit, filters).order_by(None).limit(limit).subquery()))
+    if found >= limit:
+        job = jobs.create(current_user, unit, "member_export",
+                          _("Export of the members of %(unit)s (%(fmt)s)", unit=unit.name,
+                            fmt=fmt.upper()),
+                          {"format": fmt, "filters": filters.as_args()})
+        db.session.commit()
+        jobs.launch(job)
+        return redirect(url_for("jobs.show", token=job.token))
     members = db.session.scalars(_eager(svc.member_query(current_user, unit, filters))).all()
     audit.record(current_user, "member.export", unit, data={"format": fmt, "rows": len(members),
                                                             **filters.as_args()})
@@ -463,22 +480,62 @@ def _load_import(token: str):
     return meta, data, unit
 
 
+SHOW_ROWS = 200  # problem rows shown at once; "show all" and the download give the rest
+JOB_ROWS = 2000  # from this many rows an import runs as a job with a progress page
+JOB_EXPORT_ROWS = 50_000  # from this many rows an export runs as a job
+
+
+def _possible_choice(preview) -> bool | set[int]:
+    """The user's choice for possible duplicates: all, none, or the rows ticked."""
+    choice = request.form.get("possible_all", "skip")
+    if choice == "import":
+        return True
+    if choice == "each":
+        return {int(v) for v in request.form.getlist("possible") if v.isdigit()}
+    return set()
+
+
+def _import_done_message(summary: dict) -> str:
+    return _("Import done: %(read)s rows read, %(imported)s members imported, "
+             "%(duplicates)s duplicates skipped, %(errors)s rows with errors.", **summary)
+
+
 @bp.route("/import/<token>", methods=["GET", "POST"])
 @login_required
 def import_preview(token: str):
     meta, data, unit = _load_import(token)
     form = ConfirmImportForm()
     try:
-        preview = imports.parse(data, meta["filename"], unit)
+        preview = imports.parse(data, meta["filename"], unit, user=current_user)
     except DomainError as e:
         imports.discard_upload(token)
         flash(str(e), "danger")
         return redirect(url_for(".import_upload", unit_id=unit.id))
     status = 200
-    if request.method == "POST" and form.validate_on_submit():
+    if request.method == "POST" and form.validate_on_submit() and (
+            len(preview.rows) >= current_app.config.get("IMPORT_JOB_ROWS", JOB_ROWS)):
+        # A big file: a job with a progress page (the user may leave and come back).
+        if preview.error_rows and not form.valid_only.data:
+            form.valid_only.errors.append(_(
+                "%(n)s rows have errors: nothing was imported. Fix the file, or choose to "
+                "import the valid rows only.", n=len(preview.error_rows)))
+            status = 409
+        else:
+            choice = _possible_choice(preview)
+            job = jobs.create(current_user, unit, "member_import",
+                              _("Import of %(file)s into %(unit)s", file=meta["filename"],
+                                unit=unit.name),
+                              {"upload": token, "valid_only": bool(form.valid_only.data),
+                               "possible": choice if choice is True else sorted(choice)},
+                              total=len(preview.rows))
+            db.session.commit()
+            jobs.launch(job)
+            return redirect(url_for("jobs.show", token=job.token))
+    elif request.method == "POST" and form.validate_on_submit():
         try:
             summary = imports.commit(current_user, unit, preview,
-                                     valid_only=bool(form.valid_only.data))
+                                     valid_only=bool(form.valid_only.data),
+                                     possible=_possible_choice(preview))
         except DomainError as e:
             db.session.rollback()
             attach_error(form, e)
@@ -486,16 +543,55 @@ def import_preview(token: str):
         else:
             db.session.commit()
             imports.discard_upload(token)
-            flash(_("Import done: %(read)s rows read, %(imported)s members imported, "
-                    "%(duplicates)s duplicates skipped, %(errors)s rows with errors.",
-                    **summary), "success")
+            flash(_import_done_message(summary), "success")
             return redirect(url_for(".unit_list", unit_id=unit.id, sort="number"))
-    # Rows to show: every problem row (capped), then a sample of good rows.
-    problems = [r for r in preview.rows if r.status != "ok" or r.warnings][:300]
-    good = preview.ok_rows[:100]
-    return render_template("members/import_preview.html", preview=preview, form=form, unit=unit,
-                           ancestors=unit_ancestors(unit), token=token, problems=problems,
-                           good=good, summary=preview.summary()), status
+    summary = preview.summary()
+    errors_only = request.args.get("show") == "errors"
+    show_all = request.args.get("all") == "1"
+    problems = [r for r in preview.rows if r.errors] + (
+        [] if errors_only else [r for r in preview.rows if r.status in ("duplicate", "possible")])
+    problem_total = len(problems)
+    if not show_all:
+        problems = problems[:SHOW_ROWS]
+    good = preview.ok_rows[:50]
+    return render_template(
+        "members/import_preview.html", preview=preview, form=form, unit=unit,
+        ancestors=unit_ancestors(unit), token=token, problems=problems,
+        problem_total=problem_total, errors_only=errors_only, show_all=show_all, good=good,
+        summary=summary, notices=[] if errors_only else preview.notice_groups(),
+        field_labels=IMPORT_FIELD_LABELS, can_create_branch=can(current_user, "unit.edit", unit),
+    ), status
+
+
+@bp.post("/import/<token>/branch")
+@login_required
+def import_create_branch(token: str):
+    """Create a branch the file names but the tree lacks, then back to the same preview."""
+    _meta, _data, unit = _load_import(token)
+    require(current_user, "unit.edit", unit)
+    form = ConfirmImportForm()
+    name = clean_text(request.form.get("name", ""))[:200]
+    if not form.validate_on_submit() or not name:
+        abort(400)
+    from ...services import units as unit_svc
+    from ...text import search_key
+
+    base = f"{unit.code}-{re.sub(r'[^A-Z0-9]+', '', search_key(name).upper())[:20] or 'CH'}"
+    code, n = base, 1
+    while db.session.scalar(select(Unit.id).where(Unit.code == code)) is not None:
+        n += 1
+        code = f"{base}-{n}"
+    try:
+        branch = unit_svc.create_unit(current_user, parent=unit, level="branch", code=code,
+                                      name=name)
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e), "danger")
+    else:
+        db.session.commit()
+        flash(_("Branch %(name)s created: its members now go there.", name=branch.name),
+              "success")
+    return redirect(url_for(".import_preview", token=token))
 
 
 @bp.get("/import/<token>/rejected.xlsx")
@@ -503,7 +599,7 @@ def import_preview(token: str):
 def import_rejected(token: str):
     meta, data, unit = _load_import(token)
     try:
-        preview = imports.parse(data, meta["filename"], unit)
+        preview = imports.parse(data, meta["filename"], unit, user=current_user)
     except DomainError:
         abort(404)
     return Response(imports.rejected_xlsx(preview),

@@ -1,0 +1,89 @@
+"""Indexes that find members by part of a name, phone or CCCD without reading the whole table.
+
+- SQLite: an FTS5 table with the trigram tokenizer over member(search_key, phone, cccd),
+  kept current by triggers on every insert, update and delete (bulk imports included).
+- PostgreSQL: pg_trgm GIN indexes on the same columns; `LIKE '%…%'` uses them directly.
+
+Neither is a model table, so they are created by `install()` from the migration and, for
+databases built by `create_all()` (tests, benches), right after the member table. Alembic's
+comparison skips them through `include_name`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import event, text
+
+FTS_TABLE = "member_fts"
+TRGM_INDEXES = {"ix_member_search_key_trgm": "search_key", "ix_member_phone_trgm": "phone",
+                "ix_member_cccd_trgm": "cccd"}
+
+SQLITE_DDL = [
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(search_key, phone, cccd, "
+    "content='member', content_rowid='id', tokenize='trigram')",
+    f"""CREATE TRIGGER IF NOT EXISTS member_fts_ai AFTER INSERT ON member BEGIN
+        INSERT INTO {FTS_TABLE}(rowid, search_key, phone, cccd)
+        VALUES (new.id, new.search_key, new.phone, new.cccd);
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS member_fts_ad AFTER DELETE ON member BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_key, phone, cccd)
+        VALUES ('delete', old.id, old.search_key, old.phone, old.cccd);
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS member_fts_au AFTER UPDATE OF search_key, phone, cccd
+        ON member BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_key, phone, cccd)
+        VALUES ('delete', old.id, old.search_key, old.phone, old.cccd);
+        INSERT INTO {FTS_TABLE}(rowid, search_key, phone, cccd)
+        VALUES (new.id, new.search_key, new.phone, new.cccd);
+    END""",
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')",
+]
+SQLITE_DROP = ["DROP TRIGGER IF EXISTS member_fts_ai", "DROP TRIGGER IF EXISTS member_fts_ad",
+               "DROP TRIGGER IF EXISTS member_fts_au", f"DROP TABLE IF EXISTS {FTS_TABLE}"]
+# The extension lives in `public` (shared by every schema of the database); its operator class
+# is named with the schema it is actually in.
+PG_EXTENSION = "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"
+PG_EXTENSION_SCHEMA = ("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
+                       "ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'")
+PG_INDEX = "CREATE INDEX IF NOT EXISTS {name} ON member USING gin ({column} \"{schema}\".gin_trgm_ops)"
+PG_DROP = [f"DROP INDEX IF EXISTS {name}" for name in TRGM_INDEXES]
+
+
+def install(connection) -> None:
+    """Create the search index of the connection's database (idempotent)."""
+    name = connection.dialect.name
+    if name == "sqlite":
+        for statement in SQLITE_DDL:
+            connection.execute(text(statement))
+    elif name == "postgresql":
+        connection.execute(text(PG_EXTENSION))
+        schema = connection.execute(text(PG_EXTENSION_SCHEMA)).scalar()
+        for index, column in TRGM_INDEXES.items():
+            connection.execute(text(PG_INDEX.format(name=index, column=column, schema=schema)))
+
+
+def uninstall(connection) -> None:
+    name = connection.dialect.name
+    for statement in SQLITE_DROP if name == "sqlite" else PG_DROP if name == "postgresql" else []:
+        connection.execute(text(statement))
+
+
+def uses_fts(session_or_connection) -> bool:
+    return session_or_connection.get_bind().dialect.name == "sqlite" if hasattr(
+        session_or_connection, "get_bind") else session_or_connection.dialect.name == "sqlite"
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """Alembic filter: the search index is not part of the models."""
+    if type_ == "table" and name and name.startswith(FTS_TABLE):
+        return False
+    return not (type_ == "index" and name in TRGM_INDEXES)
+
+
+def fts_phrase(term: str) -> str:
+    """A MATCH phrase for a literal substring (double quotes doubled)."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def listen(member_table) -> None:
+    event.listen(member_table, "after_create", lambda table, connection, **kw: install(connection))
+    event.listen(member_table, "before_drop", lambda table, connection, **kw: uninstall(connection))

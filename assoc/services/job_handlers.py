@@ -1,0 +1,59 @@
+"""The work of each kind of job (assoc.jobs): member import and member export."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..jobs import handler, job_dir
+from ..models import Job, Member, Unit, User, today
+from ..permissions import can
+from . import DomainError, audit, imports
+from . import members as svc
+
+
+def _owner_and_unit(job: Job, action: str) -> tuple[User, Unit]:
+    owner, unit = db.session.get(User, job.owner_id), db.session.get(Unit, job.unit_id)
+    if owner is None or unit is None or not can(owner, action, unit):
+        raise DomainError(_("You may no longer do this at %(unit)s.",
+                            unit=unit.name if unit else "?"))
+    return owner, unit
+
+
+@handler("member_import", "member.edit")
+def member_import(job: Job, progress) -> dict:
+    owner, unit = _owner_and_unit(job, "member.edit")
+    loaded = imports.load_upload(owner, job.params["upload"])
+    if loaded is None:
+        raise DomainError(_("The uploaded file is no longer here: upload it again."))
+    meta, data = loaded
+    preview = imports.parse(data, meta["filename"], unit, user=owner, progress=progress)
+    possible = job.params.get("possible", [])
+    summary = imports.commit(owner, unit, preview, valid_only=job.params.get("valid_only", False),
+                             possible=True if possible is True else set(possible),
+                             progress=progress)
+    db.session.commit()
+    imports.discard_upload(job.params["upload"])
+    return {"summary": summary, "total": summary["imported"]}
+
+
+@handler("member_export", "member.view")
+def member_export(job: Job, progress) -> dict:
+    owner, unit = _owner_and_unit(job, "member.view")
+    fmt = job.params["format"]
+    filters = svc.ListFilters.from_args(job.params.get("filters", {}))
+    members = db.session.scalars(svc.member_query(owner, unit, filters).options(
+        selectinload(Member.unit))).all()
+    body = (imports.export_xlsx if fmt == "xlsx" else imports.export_csv)(
+        members, unit, progress)
+    path = job_dir() / f"{job.token}.{fmt}"
+    path.write_bytes(body)
+    audit.record(owner, "member.export", unit, data={"format": fmt, "rows": len(members),
+                                                     **filters.as_args()})
+    db.session.commit()
+    mime = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
+            else "text/csv; charset=utf-8")
+    return {"summary": {"rows": len(members)}, "total": len(members), "result_path": str(path),
+            "result_name": f"hoi-vien-{unit.code.lower()}-{today():%Y%m%d}.{fmt}",
+            "result_mime": mime}
