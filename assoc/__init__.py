@@ -10,7 +10,16 @@ from werkzeug.exceptions import HTTPException
 
 from . import search_index
 from .config import Config
-from .extensions import babel, bootstrap, csrf, db, init_engine_events, login_manager, migrate
+from .extensions import (
+    babel,
+    bootstrap,
+    csrf,
+    db,
+    init_engine_events,
+    init_limiter,
+    login_manager,
+    migrate,
+)
 
 
 def select_locale() -> str:
@@ -40,11 +49,13 @@ def create_app(config: object | dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Ho_Chi_Minh")
     bootstrap.init_app(app)
+    init_limiter(app)
 
-    from . import auth_setup, filters
+    from . import auth_setup, filters, security
 
     auth_setup.init(app)
     filters.init(app)
+    security.init(app)
 
     from .blueprints import register_blueprints
     from .services import tally  # noqa: F401  (its session hooks keep the roll-ups current)
@@ -55,6 +66,7 @@ def create_app(config: object | dict | None = None) -> Flask:
 
     register_cli(app)
     _register_errors(app)
+    auth_setup.init_password_change(app)
     return app
 
 
@@ -117,7 +129,7 @@ def _register_errors(app: Flask) -> None:
     app.register_error_handler(CSRFError, error_page(
         400, lambda: _("The form has expired"),
         lambda: _("Nothing was saved. Go back, reload the page and submit again."),
-        back="javascript:history.back()"))
+        back="#back"))
 
     @app.before_request
     def forget_request_caches():

@@ -320,7 +320,26 @@ def fields_filled(value, ctx=None):
 # Keys: label + formatter. Labels are the form labels of the same fields.
 # ---------------------------------------------------------------------------------------------
 
+def _learning_models():
+    from .services.learning import MODEL_LABELS
+
+    return MODEL_LABELS
+
+
 KEYS: dict[str, tuple[Any, Callable]] = {
+    # exports, learning models
+    "model": (_l("Learning model"), choice(_learning_models)),
+    "evidence": (_l("Evidence"), plain),
+    "entries": (_l("Entries"), plain),
+    "below_threshold": (_l("Recognised below the threshold"), plain),
+    "threshold": (_l("Recognition threshold"), plain),
+    "from_year": (_l("In force from"), plain),
+    "items": (_l("Items"), plain),
+    "registered_on": (_l("Registered on"), day),
+    "before": (_l("Previous total"), plain),
+    "signer": (_l("Signed by"), plain),
+    "decided_on": (_l("Decided on"), day),
+    "what": (_l("Export"), plain),
     # people and members
     "name": (_l("Name"), plain),
     "full_name": (_l("Full name"), plain),
@@ -485,6 +504,8 @@ KEYS: dict[str, tuple[Any, Callable]] = {
 
 # Keys whose meaning depends on the record: (action prefix, key) -> (label, formatter).
 ACTION_KEYS: dict[tuple[str, str], tuple[Any, Callable]] = {
+    ("auth.", "address"): (_l("Client address"), plain),
+    ("export", "address"): (_l("Client address"), plain),
     ("event.", "kind"): (_l("Type"), choice(EVENT_KINDS)),
     ("event.", "status"): (_l("Status"), choice(EVENT_STATUSES)),
     ("donor.", "kind"): (_l("Donor is a"), choice(DONOR_KINDS)),
@@ -629,6 +650,28 @@ ACTIONS: dict[str, Any] = {
     "reorg.apply": _l("Applied a reorganisation, effective %(effective)s"),
     "reorg.undo": _l("Undid a reorganisation, effective %(effective)s"),
     "unit.reopen": _l("Reopened unit %(object)s"),
+    "unit.export": _l("Downloaded the data of %(object)s"),
+    "export": _l("Downloaded an export (%(file)s)"),
+    # sign-in and accounts
+    "auth.login": _l("Signed in from %(address)s"),
+    "auth.logout": _l("Signed out from %(address)s"),
+    "auth.login_failed": _l("Failed sign-in as %(username)s from %(address)s"),
+    "auth.login_throttled": _l("Sign-in as %(username)s refused (too many attempts) from "
+                               "%(address)s"),
+    "user.end_sessions": _l("Ended every session of %(username)s"),
+    "user.force_password_change": _l("Required %(username)s to change the password"),
+    "user.force_password_change_cancelled": _l("No longer requires %(username)s to change "
+                                               "the password"),
+    # learning models
+    "learning.register": _l("Registered %(name)s for %(year)s"),
+    "learning.update": _l("Changed the registration of %(object)s"),
+    "learning.criteria_create": _l("Created the criteria set %(name)s"),
+    "learning.criteria_update": _l("Changed the criteria set %(object)s"),
+    "learning.score": _l("Scored %(object)s for %(year)s: %(total)s points"),
+    "learning.recognise": _l("Recorded recognition decision %(number)s for %(year)s"),
+    "learning.denominators": _l("Recorded the totals and targets for %(year)s"),
+    "learning.export": _l("Exported a learning-model register"),
+    "learning.export_rates": _l("Exported the learning-model rates"),
 }
 
 # Generic sentences by the action's last word, for actions nobody registered yet.

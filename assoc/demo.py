@@ -102,4 +102,5 @@ from . import demo_members  # noqa: E402,F401,I001
 from . import demo_officers  # noqa: E402,F401,I001
 from . import demo_events  # noqa: E402,F401,I001
 from . import demo_scholarships  # noqa: E402,F401,I001
+from . import demo_learning  # noqa: E402,F401,I001
 from . import demo_periodic  # noqa: E402,F401,I001

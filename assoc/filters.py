@@ -38,13 +38,15 @@ def fmt_datetime(value: datetime | None) -> str:
 
 def url_with(**changes) -> str:
     """The current URL with some query arguments replaced (pagination, sorting, filters)."""
-    args = request.args.to_dict()
-    for key, value in changes.items():
-        if value is None:
-            args.pop(key, None)
-        else:
-            args[key] = value
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    from .views import query_args
+
+    # Path parameters come from the route, never from the query string (a "?unit_id=" or
+    # "?endpoint=" in the URL used to give url_for the same keyword twice: a 500).
+    view_args = dict(request.view_args or {})
+    for key in list(changes):
+        if key in view_args:
+            view_args[key] = changes.pop(key)
+    return url_for(request.endpoint, **view_args, **query_args(**changes))
 
 
 def init(app: Flask) -> None:
@@ -54,6 +56,14 @@ def init(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = fmt_datetime
     app.jinja_env.filters["relabel"] = _relabel
     app.jinja_env.globals["url_with"] = url_with
+    from .views import query_args
+
+    app.jinja_env.globals["query_args"] = query_args
+    from .services.audit import label as audit_label
+    from .services.audit import value_text as audit_value
+
+    app.jinja_env.filters["audit_label"] = audit_label
+    app.jinja_env.globals["audit_value"] = audit_value
     app.jinja_env.globals["get_locale"] = get_locale
 
     # Globals rather than a context processor, so that imported macros can use them too.
@@ -61,6 +71,7 @@ def init(app: Flask) -> None:
         can=lambda action, unit=None: permissions.can(current_user, action, unit),
         can_somewhere=lambda action: permissions.can_somewhere(current_user, action),
         can_restructure=lambda unit: permissions.can_restructure(current_user, unit),
+        can_collect_dues=lambda member: permissions.can_collect_dues(current_user, member),
         languages=app.config["LANGUAGES"],
         describe_audit=_describe_audit,
     )

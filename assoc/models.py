@@ -31,6 +31,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def new_session_token() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(32)
+
+
 def today() -> date:
     # The association works on Vietnamese calendar days, not UTC ones.
     from zoneinfo import ZoneInfo
@@ -130,6 +136,10 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Part of every session and remember cookie (Flask-Login's alternative id): replacing it
+    # ends every session of the user at once (logout, password change, an admin's order).
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    must_change_password: Mapped[bool] = mapped_column(default=False)
 
     assignments: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", foreign_keys="RoleAssignment.user_id"
@@ -138,6 +148,16 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """What the session and the remember cookie carry: id and the current session token."""
+        if not self.session_token:
+            self.session_token = new_session_token()
+        return f"{self.id}:{self.session_token}"
+
+    def end_all_sessions(self) -> None:
+        """Every session and remember cookie issued so far stops working."""
+        self.session_token = new_session_token()
 
     def set_password(self, password: str) -> None:
         from flask import current_app
@@ -1074,6 +1094,203 @@ class TalliedUnit(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True,
                                          autoincrement=False)
     built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# ---------------------------------------------------------------------------------------------
+# Learning models (Gia đình / Dòng họ / Cộng đồng / Đơn vị / Công dân học tập)
+# ---------------------------------------------------------------------------------------------
+
+# The five titles a household, clan, community, organisation or citizen can be recognised for.
+LEARNING_MODELS = ("family", "clan", "community", "organisation", "citizen")
+
+
+def new_learning_token() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(16)
+
+
+class LearningCriteriaSet(db.Model):
+    """One version of the criteria (bộ tiêu chí) of one model, in force from `from_year` until
+    a newer version of the same model starts. Kept as data: the association edits it."""
+
+    __tablename__ = "learning_criteria_set"
+    __table_args__ = (UniqueConstraint("model", "from_year", name="uq_learning_criteria_set_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    from_year: Mapped[int] = mapped_column(Integer)
+    # Points needed to be proposed for recognition (on the set's total).
+    threshold: Mapped[int] = mapped_column(Integer)
+    # Optional grade bands, highest first: [{"name": "Xuất sắc", "min": 90}, ...].
+    grade_bands: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Shipped with the demo as editable sample data, not the association's official text.
+    sample: Mapped[bool] = mapped_column(default=False)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    items: Mapped[list[LearningCriterion]] = relationship(
+        back_populates="criteria_set", cascade="all, delete-orphan",
+        order_by="LearningCriterion.position",
+    )
+
+    @property
+    def max_total(self) -> int:
+        return sum(i.max_points for i in self.items)
+
+    def groups(self) -> list[tuple[str, list[LearningCriterion]]]:
+        out: list[tuple[str, list[LearningCriterion]]] = []
+        for item in self.items:
+            if not out or out[-1][0] != item.group_name:
+                out.append((item.group_name, []))
+            out[-1][1].append(item)
+        return out
+
+    def grade_for(self, total: int | None) -> str:
+        if total is None:
+            return ""
+        for band in sorted(self.grade_bands or [], key=lambda b: -int(b.get("min", 0))):
+            if total >= int(band.get("min", 0)):
+                return str(band.get("name", ""))
+        return ""
+
+
+class LearningCriterion(db.Model):
+    """One item of a criteria set, inside a named group, with its maximum points."""
+
+    __tablename__ = "learning_criterion"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("learning_criteria_set.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    group_name: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(String(500))
+    max_points: Mapped[int] = mapped_column(Integer)
+    guidance: Mapped[str] = mapped_column(Text, default="")
+
+    criteria_set: Mapped[LearningCriteriaSet] = relationship(back_populates="items")
+
+
+class LearningRecognition(db.Model):
+    """A recognition decision (quyết định công nhận) of a unit for one model and year; the
+    entries it covers point to it."""
+
+    __tablename__ = "learning_recognition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    model: Mapped[str] = mapped_column(String(20))
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(60))
+    decided_on: Mapped[date] = mapped_column(Date)
+    signer: Mapped[str] = mapped_column(String(200))
+    issuing_body: Mapped[str] = mapped_column(String(200))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    entries: Mapped[list[LearningEntry]] = relationship(back_populates="recognition",
+                                                        order_by="LearningEntry.id")
+
+
+class LearningEntry(db.Model):
+    """One household, clan, community, organisation or citizen registered (đăng ký) at a unit
+    for one year, then assessed and perhaps recognised. The same household next year is a new
+    entry with the same `identity_key`, which is how "N years running" is counted."""
+
+    __tablename__ = "learning_entry"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "model", "year", "identity_key",
+                         name="uq_learning_entry_identity"),
+        # Covers the rates' grouped count (no table reads): year, unit, model, scored, recognised.
+        Index("ix_learning_entry_year_unit", "year", "unit_id", "model", "total_score",
+              "recognition_id"),
+        Index("ix_learning_entry_identity", "model", "identity_key", "year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    model: Mapped[str] = mapped_column(String(20))
+    year: Mapped[int] = mapped_column(Integer)
+    # Head of household, clan name, community / organisation name, or the citizen's name.
+    name: Mapped[str] = mapped_column(String(200))
+    search_key: Mapped[str] = mapped_column(String(200), default="", index=True)
+    identity_key: Mapped[str] = mapped_column(String(420), default="")
+    head: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    people: Mapped[int | None] = mapped_column(Integer)       # members of the household
+    households: Mapped[int | None] = mapped_column(Integer)   # households of the clan
+    description: Mapped[str] = mapped_column(String(500), default="")
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True)
+    registered_on: Mapped[date] = mapped_column(Date, default=today)
+    commitment: Mapped[str] = mapped_column(Text, default="")
+    # Assessment (year end)
+    criteria_set_id: Mapped[int | None] = mapped_column(ForeignKey("learning_criteria_set.id"))
+    total_score: Mapped[int | None] = mapped_column(Integer)
+    evidence_count: Mapped[int] = mapped_column(Integer, default=0)
+    assessment_notes: Mapped[str] = mapped_column(Text, default="")
+    assessed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Recognition
+    recognition_id: Mapped[int | None] = mapped_column(ForeignKey("learning_recognition.id"),
+                                                       index=True)
+    below_threshold_reason: Mapped[str] = mapped_column(Text, default="")
+    public_token: Mapped[str] = mapped_column(String(32), unique=True, default=new_learning_token)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    member: Mapped[Member | None] = relationship()
+    criteria_set: Mapped[LearningCriteriaSet | None] = relationship()
+    recognition: Mapped[LearningRecognition | None] = relationship(back_populates="entries")
+    assessed_by: Mapped[User | None] = relationship(foreign_keys=[assessed_by_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    scores: Mapped[list[LearningScore]] = relationship(back_populates="entry",
+                                                       cascade="all, delete-orphan")
+
+    @property
+    def is_assessed(self) -> bool:
+        return self.total_score is not None
+
+    @property
+    def is_recognised(self) -> bool:
+        return self.recognition_id is not None
+
+
+class LearningScore(db.Model):
+    """Points given to one entry for one criteria item."""
+
+    __tablename__ = "learning_score"
+    __table_args__ = (UniqueConstraint("entry_id", "criterion_id", name="uq_learning_score_item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("learning_entry.id"), index=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("learning_criterion.id"), index=True)
+    points: Mapped[int] = mapped_column(Integer)
+
+    entry: Mapped[LearningEntry] = relationship(back_populates="scores")
+    criterion: Mapped[LearningCriterion] = relationship()
+
+
+class LearningDenominator(db.Model):
+    """What a unit records for a year and model: how many households (clans, communities,
+    organisations…) it has in all, and the share it aims to recognise."""
+
+    __tablename__ = "learning_denominator"
+    __table_args__ = (UniqueConstraint("unit_id", "year", "model",
+                                       name="uq_learning_denominator_unit_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    model: Mapped[str] = mapped_column(String(20))
+    total: Mapped[int | None] = mapped_column(Integer)
+    target_percent: Mapped[int | None] = mapped_column(Integer)
+
+    unit: Mapped[Unit] = relationship()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ Special rules (e.g. nobody decides on nominations from a unit where they nominat
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, g, has_request_context
 from sqlalchemy import false, or_
 
@@ -27,10 +29,12 @@ VIEW_ACTIONS = frozenset(
         "event.view",
         "officer.view",
         "report.view",
+        "learning.view",
         "periodic.view",
     }
 )
-CLERK_ACTIONS = VIEW_ACTIONS | {"member.edit", "event.edit", "nomination.edit", "donation.edit"}
+CLERK_ACTIONS = VIEW_ACTIONS | {"member.edit", "event.edit", "nomination.edit", "donation.edit",
+                                "learning.edit"}
 TREASURER_ACTIONS = VIEW_ACTIONS | {
     "voucher.issue",
     "voucher.void",
@@ -46,9 +50,10 @@ CHAIR_ACTIONS = (
     | TREASURER_ACTIONS
     | APPROVER_ACTIONS
     | {"unit.edit", "role.manage", "officer.edit", "fund.overdraw", "member.merge",
-       "periodic.submit", "periodic.template"}
+       "learning.recognise", "periodic.submit", "periodic.template", "unit.export"}
 )
-ADMIN_ACTIONS = CHAIR_ACTIONS | {"role.grant_admin", "user.manage", "salary.edit"}
+ADMIN_ACTIONS = CHAIR_ACTIONS | {"role.grant_admin", "user.manage", "salary.edit",
+                                 "learning.criteria"}
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "viewer": VIEW_ACTIONS,
@@ -125,6 +130,41 @@ def scope_query(query, user: User, action: str, path_column=Unit.path):
     return query.filter(or_(*(path_column.startswith(p, autoescape=True) for p in prefixes)))
 
 
+# ---------------------------------------------------------------------------------------------
+# Every id is a door: one checking loader
+# ---------------------------------------------------------------------------------------------
+
+
+def unit_of(obj) -> Unit | None:
+    """The unit a record belongs to, for access decisions (the one place that knows)."""
+    if isinstance(obj, Unit):
+        return obj
+    from .models import RemunerationLine
+
+    if isinstance(obj, RemunerationLine):
+        return obj.sheet.unit
+    return getattr(obj, "unit", None)
+
+
+def load(model, ident, action: str, user: User | None = None):
+    """The record `model` with id `ident`, or 404; 403 unless the user may `action` at the
+    record's unit. Use it for every id a request names: path, query string and form fields
+    (pre-fill parameters, hidden ids, choices)."""
+    from flask_login import current_user
+
+    from .extensions import db
+
+    try:
+        ident = int(ident) if ident is not None and ident != "" else None
+    except (TypeError, ValueError):
+        ident = None
+    obj = db.session.get(model, ident) if ident is not None and 0 < ident < 2**63 else None
+    if obj is None:
+        abort(404)
+    require(user if user is not None else current_user, action, unit_of(obj))
+    return obj
+
+
 def assignable_roles(user: User, unit: Unit) -> list[str]:
     """Roles the user may hand out at `unit`: only an admin makes admins."""
     if not can(user, "role.manage", unit):
@@ -197,17 +237,67 @@ def nominates_in(user: User, program) -> bool:
     )
 
 
+def _nominating_paths_since(user: User, program) -> list[str]:
+    """Units where the user held a nominating role at any time since the program opened
+    (ended assignments included: role history is kept with dates, never deleted)."""
+    opened = program.window_start
+    if program.created_at is not None:
+        opened = min(opened, program.created_at.date())
+    opened -= timedelta(days=1)  # a role revoked today ends "yesterday" but was held today
+    return [
+        a.unit.path for a in user.assignments
+        if "nomination.edit" in ROLE_ACTIONS.get(a.role, ())
+        and (a.valid_to is None or a.valid_to >= opened)
+    ]
+
+
+def _submitted_by(user: User, nomination) -> bool:
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import AuditEntry
+
+    return db.session.scalar(
+        select(AuditEntry.id).where(
+            AuditEntry.object_type == "nomination", AuditEntry.object_id == nomination.id,
+            AuditEntry.action.in_(("nomination.create", "nomination.submit")),
+            AuditEntry.user_id == user.id,
+        ).limit(1)
+    ) is not None
+
+
 def can_decide(user: User, nomination) -> bool:
+    """nomination.decide at the program's unit, and the user never had a hand on the nomination's
+    side: not its creator or submitter, and no nominating role (now or at any time since the
+    program opened) at a unit below the program's unit that contains the nomination's unit or
+    lies inside it. Ending one's ward role for a day does not open the door."""
     program = nomination.program
     if not can(user, "nomination.decide", program.unit):
         return False
     if nomination.created_by_id is not None and nomination.created_by_id == user.id:
         return False
     below_program = [
-        p for p in granting_paths(user, "nomination.edit")
+        p for p in _nominating_paths_since(user, program)
         if p.startswith(program.unit.path) and p != program.unit.path
     ]
-    return not any(nomination.unit.path.startswith(p) for p in below_program)
+    unit_path = nomination.unit.path
+    if any(unit_path.startswith(p) or p.startswith(unit_path) for p in below_program):
+        return False
+    return not _submitted_by(user, nomination)
+
+
+def can_write_book(user: User, book_unit: Unit) -> bool:
+    """Anything that writes money into a unit's books (a receipt or a payment voucher, whichever
+    feature writes it: dues, donations, counting sheets, awards, remuneration) takes the right
+    to issue that unit's vouchers, i.e. a role held at the book's own unit."""
+    return can(user, "voucher.issue", book_unit)
+
+
+def can_collect_dues(user: User, member) -> bool:
+    """Dues are receipted in the book of the member's collecting unit (a branch's parent)."""
+    from .services.members import collecting_unit
+
+    return can(user, "dues.collect", member.unit) and can_write_book(user, collecting_unit(member))
 
 
 def can_pay_awards(user: User, program) -> bool:
@@ -234,6 +324,28 @@ def scope_programs(query, user: User, program_model, unit_model=Unit):
             select(ScholarshipQuota.program_id).where(ScholarshipQuota.unit_id.in_(ancestor_ids))
         ))
     return query.filter(or_(*conditions)) if conditions else query.filter(false())
+
+
+# ---------------------------------------------------------------------------------------------
+# Learning models: special rules
+# ---------------------------------------------------------------------------------------------
+# Registering and scoring (learning.edit) need a clerk role or above at the entry's unit.
+# Recognising (learning.recognise) needs a chair role at the recognising unit, which must be a
+# commune or higher (a branch or board does not issue decisions); the entries lie below it.
+# Criteria sets belong to the whole association: only an administrator at province or national
+# level edits them.
+
+RECOGNISING_LEVELS = frozenset({"national", "province", "district", "commune"})
+CRITERIA_LEVELS = frozenset({"national", "province"})
+
+
+def can_recognise(user: User, unit: Unit) -> bool:
+    return unit.level in RECOGNISING_LEVELS and can(user, "learning.recognise", unit)
+
+
+def can_edit_criteria(user: User) -> bool:
+    return any(a.unit.level in CRITERIA_LEVELS and "learning.criteria" in ROLE_ACTIONS[a.role]
+               for a in _assignments(user))
 
 
 # ---------------------------------------------------------------------------------------------

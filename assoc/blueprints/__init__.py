@@ -19,6 +19,7 @@ BLUEPRINTS = [
     "jobs",
     "periodic",
     "reorg",
+    "learning",
 ]
 
 

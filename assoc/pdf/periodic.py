@@ -407,6 +407,6 @@ def report_xlsx(doc: ReportDocument) -> bytes:
                 else:
                     sheet.cell(row=i, column=col, value=int(value)).number_format = "#,##0"
         sheet.column_dimensions["A"].width = 45
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    from ..exports import workbook_bytes
+
+    return workbook_bytes(wb)

@@ -330,6 +330,17 @@ def _check_event(unit: Unit, event: Event | None) -> None:
         raise DomainError(_("This event is closed: it takes no more donations."), "event_id")
 
 
+def _check_donor(unit: Unit, donor: Donor | None) -> None:
+    """A donor of the unit's own line: its register, one above it or one below it."""
+    if donor is not None and not (donor.unit.is_within(unit) or unit.is_within(donor.unit)):
+        raise DomainError(_("Choose a donor from this unit's register."), "donor_name")
+
+
+def _check_fund(unit: Unit, fund) -> None:
+    if fund is not None and fund.unit_id != unit.id:
+        raise DomainError(_("The fund belongs to another unit."), "fund_id")
+
+
 def donor_label(donation: Donation) -> str:
     if donation.anonymous or donation.donor is None:
         return _("Anonymous donor")
@@ -359,6 +370,8 @@ def record_donation(actor: User | None, unit: Unit, *, method: str, donor: Donor
         event = event or pledge.event
     if donor is None and not anonymous:
         raise DomainError(_("Enter the donor's name, or tick anonymous."), "donor_name")
+    _check_donor(unit, donor)
+    _check_fund(unit, fund)
     received_on = received_on or today()
     if received_on > today():
         raise DomainError(_("The date cannot be in the future."), "received_on")
@@ -441,6 +454,7 @@ def create_pledge(actor: User | None, unit: Unit, *, donor: Donor, amount: int,
     _check_event(unit, event)
     if donor is None:
         raise DomainError(_("Enter the donor's name."), "donor_name")
+    _check_donor(unit, donor)
     amount = _amount(amount, "amount", allow_zero=False)
     pledge = Pledge(unit_id=unit.id, unit=unit, event_id=event.id if event else None,
                     event=event, donor_id=donor.id, donor=donor, amount=amount, due_on=due_on,

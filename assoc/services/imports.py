@@ -28,6 +28,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, text
 
+from ..exports import csv_bytes, workbook_bytes
 from ..extensions import db
 from ..models import AuditEntry, Member, Unit, User, today, utcnow
 from ..text import clean, search_key
@@ -706,9 +707,7 @@ def rejected_xlsx(preview: ImportPreview) -> bytes:
         reasons = [f"{col}: {msg}" for col, msg in row.errors] or [
             row.duplicate_of or row.possible_of]
         ws.append([row.row_no, *[_excel_safe(v) for v in row.raw], "; ".join(reasons)])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)
 
 
 def _excel_safe(value: Any) -> Any:
@@ -808,16 +807,9 @@ def export_xlsx(members: list[Member], unit: Unit, progress=None) -> bytes:
                                                   7, 20, 16, 20), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)
 
 
 def export_csv(members: list[Member], unit: Unit, progress=None) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([label for _f, label in EXPORT_HEADERS])
-    for record in export_records(members, unit, progress):
-        writer.writerow([v.strftime("%d/%m/%Y") if isinstance(v, date) else
-                         ("" if v is None else v) for v in record])
-    return out.getvalue().encode("utf-8-sig")
+    return csv_bytes([[label for _f, label in EXPORT_HEADERS],
+                      *export_records(members, unit, progress)])

@@ -46,6 +46,7 @@ STATUS_LABELS = {
     "paid": _l("Paid"),
 }
 AWARDED = ("approved", "paid")
+NOT_REJECTED = ("draft", "submitted", "approved", "paid")
 assert set(PRIORITY_LABELS) == set(PRIORITY_GROUPS)
 
 
@@ -304,7 +305,9 @@ class ProgramUsage:
     awarded: Totals
     max_awards: int | None
     budget: int | None
+    nominated: Totals = field(default_factory=Totals)
 
+    # Room left for approvals (what the decision check uses) …
     @property
     def remaining_count(self) -> int | None:
         return _remaining(self.max_awards, self.awarded.count)
@@ -313,9 +316,20 @@ class ProgramUsage:
     def remaining_amount(self) -> int | None:
         return _remaining(self.budget, self.awarded.amount)
 
+    # … and what is still open to nominate: every nomination not rejected takes a place (the
+    # "remaining" a program page shows, so it never offers places already nominated).
+    @property
+    def open_count(self) -> int | None:
+        return _remaining(self.max_awards, self.nominated.count)
+
+    @property
+    def open_amount(self) -> int | None:
+        return _remaining(self.budget, self.nominated.amount)
+
 
 def program_usage(program: ScholarshipProgram) -> ProgramUsage:
-    return ProgramUsage(awarded_totals(program), program.max_awards, program.budget)
+    return ProgramUsage(awarded_totals(program), program.max_awards, program.budget,
+                        _totals(program, NOT_REJECTED))
 
 
 def planned_cost(program: ScholarshipProgram) -> int | None:

@@ -3,7 +3,7 @@ month (as the events summary does); forget the old roll-ups so the first dashboa
 `flask rebuild-rollups`) builds them again. No schema change.
 
 Revision ID: 0012_screens
-Revises: 0013_scale
+Revises: 0011_security
 Create Date: 2026-11-29 12:55:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0012_screens'
-down_revision = '0013_scale'
+down_revision = '0011_security'
 branch_labels = None
 depends_on = None
 

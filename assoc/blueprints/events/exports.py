@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -70,6 +68,6 @@ def event_report_xlsx(*, event, totals, donations, sheets, vouchers, receipted) 
             for cell in row:
                 if hasattr(cell.value, "year") and not isinstance(cell.value, str):
                     cell.number_format = "DD/MM/YYYY"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    from ...exports import workbook_bytes
+
+    return workbook_bytes(wb)

@@ -11,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ...forms import DateField, DateTimeField, Form
+from ...forms import DateField, DateTimeField, Form, MaxLines
 from ...models import DENOMINATIONS
 from ...money import format_number, parse_amount
 
@@ -104,7 +104,7 @@ class DonorFieldsMixin:
 
 
 class DonationForm(DonorFieldsMixin, Form):
-    token = HiddenField()
+    token = HiddenField(validators=[Length(max=40)])  # a one-time uuid hex
     pledge_id = HiddenField()
     event_id = SelectField(_l("Event"), coerce=int, choices=[], validate_choice=False)
     anonymous = BooleanField(_l("Anonymous (name not shown in reports)"))
@@ -128,10 +128,10 @@ class PledgeForm(DonorFieldsMixin, Form):
 
 
 class QuickEntryForm(Form):
-    token = HiddenField()
+    token = HiddenField(validators=[Length(max=40)])  # a one-time uuid hex
     lines = TextAreaField(
         _l("One donation per line: name; amount; method (tm = cash, ck = transfer)"),
-        validators=[DataRequired()], render_kw={"rows": 10})
+        validators=[DataRequired(), Length(max=60_000), MaxLines(500)], render_kw={"rows": 10})
     submit = SubmitField(_l("Record all"))
 
 
@@ -159,7 +159,7 @@ for _key, _value, _coin in DENOMINATIONS:
 
 
 class SheetReceiptForm(Form):
-    token = HiddenField()
+    token = HiddenField(validators=[Length(max=40)])  # a one-time uuid hex
     mode = RadioField(_l("Receipts"), choices=[("group", _l("One receipt per class/group")),
                                                ("event", _l("One receipt for the whole event"))],
                       default="group", validators=[DataRequired()])

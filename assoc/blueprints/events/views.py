@@ -31,11 +31,18 @@ from ...models import (
 )
 from ...models import CountingSheet as Sheet
 from ...money import parse_amount
-from ...permissions import can, require, scope_query
+from ...permissions import can, load, require, scope_query
 from ...services import DomainError, audit
 from ...services import events as svc
 from ...text import search_key
-from ...views import attach_error, form_page, get_or_404, page_arg, safe_next, unit_ancestors
+from ...views import (
+    attach_error,
+    form_page,
+    int_arg,
+    page_arg,
+    safe_next,
+    unit_ancestors,
+)
 from . import bp
 from .forms import (
     DONOR_KIND_LABELS,
@@ -123,8 +130,7 @@ def index():
 @bp.get("/unit/<int:unit_id>")
 @login_required
 def unit_events(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "event.view", unit)
+    unit = load(Unit, unit_id, "event.view")
     subtree = request.args.get("scope") != "unit"
     q = scope_query(svc.events_query(unit, subtree=subtree), current_user, "event.view")
     kind, status = request.args.get("kind", ""), request.args.get("status", "")
@@ -170,8 +176,7 @@ def _calendar(unit: Unit, q, subtree: bool):
 @bp.route("/unit/<int:unit_id>/new", methods=["GET", "POST"])
 @login_required
 def new_event(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "event.edit", unit)
+    unit = load(Unit, unit_id, "event.edit")
     form = EventForm()
     if request.method == "GET":
         form.organiser.data = unit.name
@@ -195,8 +200,7 @@ def _event_data(form: EventForm) -> dict:
 @bp.get("/<int:event_id>")
 @login_required
 def show(event_id: int):
-    event = get_or_404(Event, event_id)
-    require(current_user, "event.view", event.unit)
+    event = load(Event, event_id, "event.view")
     totals = svc.event_totals(event)
     donations = svc.event_donations(event)
     sheets = svc.event_sheets(event)
@@ -221,8 +225,7 @@ def show(event_id: int):
 @bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(event_id: int):
-    event = get_or_404(Event, event_id)
-    require(current_user, "event.edit", event.unit)
+    event = load(Event, event_id, "event.edit")
     form = EventForm(obj=event)
     if request.method == "GET":
         form.starts_at.data = local_dt(event.starts_at)
@@ -237,8 +240,7 @@ def edit(event_id: int):
 @bp.post("/<int:event_id>/status")
 @login_required
 def change_status(event_id: int):
-    event = get_or_404(Event, event_id)
-    require(current_user, "event.edit", event.unit)
+    event = load(Event, event_id, "event.edit")
     try:
         svc.set_status(current_user, event, request.form.get("status", ""))
     except DomainError as e:
@@ -254,8 +256,7 @@ def change_status(event_id: int):
 @bp.route("/<int:event_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(event_id: int):
-    event = get_or_404(Event, event_id)
-    require(current_user, "event.edit", event.unit)
+    event = load(Event, event_id, "event.edit")
     form = CancelForm()
     if form.validate_on_submit():
         try:
@@ -275,8 +276,7 @@ def cancel(event_id: int):
 @bp.post("/<int:event_id>/delete")
 @login_required
 def delete(event_id: int):
-    event = get_or_404(Event, event_id)
-    require(current_user, "event.edit", event.unit)
+    event = load(Event, event_id, "event.edit")
     unit_id = event.unit_id
     try:
         svc.delete_event(current_user, event)
@@ -292,8 +292,7 @@ def delete(event_id: int):
 @bp.route("/<int:event_id>/participation", methods=["GET", "POST"])
 @login_required
 def participation(event_id: int):
-    event = get_or_404(Event, event_id)
-    require(current_user, "event.edit", event.unit)
+    event = load(Event, event_id, "event.edit")
     form = ParticipationForm(obj=event)
     if form.validate_on_submit():
         try:
@@ -320,6 +319,13 @@ def participation(event_id: int):
 # ---------------------------------------------------------------------------------------------
 
 
+def _donor_usable(donor: Donor, unit: Unit) -> bool:
+    """A donor of the unit's own line (its register or one above/below it) that the user may
+    see: the same rule for a pre-filled ?donor_id= as for the hidden field of the form."""
+    return ((donor.unit.is_within(unit) or unit.is_within(donor.unit))
+            and can(current_user, "donation.edit", donor.unit))
+
+
 def _donor_from_form(unit: Unit, form) -> Donor | None:
     """The picked donor (hidden donor_id), a returning one matched by tax code / phone / name,
     or a new entry in the register. None for an anonymous gift without a name."""
@@ -328,7 +334,7 @@ def _donor_from_form(unit: Unit, form) -> Donor | None:
             donor = db.session.get(Donor, int(form.donor_id.data))
         except ValueError:
             donor = None
-        if donor is None or not (donor.unit.is_within(unit) or unit.is_within(donor.unit)):
+        if donor is None or not _donor_usable(donor, unit):
             raise DomainError(_("Choose a donor from this unit's register."), "donor_name")
         return donor
     if not (form.donor_name.data or "").strip():
@@ -342,29 +348,30 @@ def _donor_from_form(unit: Unit, form) -> Donor | None:
 @bp.route("/unit/<int:unit_id>/donations/new", methods=["GET", "POST"])
 @login_required
 def new_donation(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "donation.edit", unit)
+    unit = load(Unit, unit_id, "donation.edit")
     form = DonationForm()
     form.event_id.choices = _open_event_choices(unit)
     form.fund_id.choices = _fund_choices(unit)
     pledge = None
     pledge_id = request.values.get("pledge_id", type=int)
     if pledge_id:
-        pledge = get_or_404(Pledge, pledge_id)
+        pledge = load(Pledge, pledge_id, "donation.edit")
         if pledge.unit_id != unit.id:
             abort(404)
     if request.method == "GET":
         form.token.data = uuid.uuid4().hex
         form.received_on.data = today()
-        form.event_id.data = request.args.get("event_id", 0, type=int)
-        donor_id = request.args.get("donor_id", type=int)
+        form.event_id.data = int_arg("event_id", 0, min=1)
+        donor_id = int_arg("donor_id", min=1)
         if pledge is not None:
             form.pledge_id.data = str(pledge.id)
             donor_id = pledge.donor_id
             form.event_id.data = pledge.event_id or 0
             form.amount.data = pledge.outstanding
         if donor_id:
-            donor = get_or_404(Donor, donor_id)
+            donor = load(Donor, donor_id, "donation.edit")
+            if not _donor_usable(donor, unit):
+                abort(404)
             form.donor_id.data = str(donor.id)
             form.donor_name.data, form.donor_phone.data = donor.name, donor.phone
             form.donor_kind.data, form.donor_tax_code.data = donor.kind, donor.tax_code
@@ -374,7 +381,7 @@ def new_donation(unit_id: int):
             require(current_user, "voucher.issue", unit)
         event = None
         if form.event_id.data:
-            event = get_or_404(Event, form.event_id.data)
+            event = load(Event, form.event_id.data, "event.view")
         try:
             donor = _donor_from_form(unit, form)
             donation = svc.record_donation(
@@ -403,8 +410,7 @@ def new_donation(unit_id: int):
 @login_required
 def quick_entry(event_id: int):
     """Many cash/transfer donations at once, one per line: "name; amount; tm|ck"."""
-    event = get_or_404(Event, event_id)
-    require(current_user, "donation.edit", event.unit)
+    event = load(Event, event_id, "donation.edit")
     require(current_user, "voucher.issue", event.unit)
     form = QuickEntryForm()
     if request.method == "GET":
@@ -463,8 +469,7 @@ def _parse_quick_lines(text: str) -> list[tuple[str, int, str]]:
 @bp.get("/donations/<int:donation_id>")
 @login_required
 def donation(donation_id: int):
-    d = get_or_404(Donation, donation_id)
-    require(current_user, "event.view", d.unit)
+    d = load(Donation, donation_id, "event.view")
     voucher = None
     if d.voucher_id:
         voucher = db.session.get(Voucher, d.voucher_id)
@@ -475,8 +480,7 @@ def donation(donation_id: int):
 @bp.get("/donations/<int:donation_id>/acknowledgement.pdf")
 @login_required
 def acknowledgement_pdf(donation_id: int):
-    d = get_or_404(Donation, donation_id)
-    require(current_user, "event.view", d.unit)
+    d = load(Donation, donation_id, "event.view")
     if d.method != "in_kind":
         abort(404)
     from ...pdf.events import acknowledgement_pdf as render
@@ -487,8 +491,7 @@ def acknowledgement_pdf(donation_id: int):
 @bp.get("/donations/<int:donation_id>/thank-you.pdf")
 @login_required
 def thank_you_pdf(donation_id: int):
-    d = get_or_404(Donation, donation_id)
-    require(current_user, "event.view", d.unit)
+    d = load(Donation, donation_id, "event.view")
     if d.anonymous or d.donor is None:
         abort(404)
     from ...pdf.events import thank_you_pdf as render
@@ -499,8 +502,7 @@ def thank_you_pdf(donation_id: int):
 @bp.get("/unit/<int:unit_id>/donors")
 @login_required
 def donors(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "donation.edit", unit)
+    unit = load(Unit, unit_id, "donation.edit")
     term = request.args.get("q", "")
     if term.strip():
         found = [d for d in svc.find_donors(unit, term, limit=50)
@@ -514,17 +516,19 @@ def donors(unit_id: int):
         found = page.items
     return render_template("events/donors.html", unit=unit, ancestors=unit_ancestors(unit),
                            donors=found, page=page, term=term,
-                           event_id=request.args.get("event_id", type=int))
+                           event_id=int_arg("event_id", min=1))
 
 
 @bp.get("/donors/<int:donor_id>")
 @login_required
 def donor(donor_id: int):
-    d = get_or_404(Donor, donor_id)
-    require(current_user, "donation.edit", d.unit)
-    history = svc.donor_history(d)
-    pledges = db.session.scalars(select(Pledge).where(Pledge.donor_id == d.id)
-                                 .order_by(Pledge.id.desc())).all()
+    d = load(Donor, donor_id, "donation.edit")
+    # Gifts recorded by units the viewer does not see (a district above the ward that keeps
+    # the donor) stay out of the page.
+    history = [x for x in svc.donor_history(d) if can(current_user, "event.view", x.unit)]
+    pledges = [p for p in db.session.scalars(select(Pledge).where(Pledge.donor_id == d.id)
+                                             .order_by(Pledge.id.desc()))
+               if can(current_user, "event.view", p.unit)]
     return render_template("events/donor.html", donor=d, unit=d.unit, history=history,
                            pledges=pledges, ancestors=unit_ancestors(d.unit),
                            total=sum(x.value for x in history))
@@ -533,8 +537,7 @@ def donor(donor_id: int):
 @bp.get("/unit/<int:unit_id>/pledges")
 @login_required
 def pledges(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "event.view", unit)
+    unit = load(Unit, unit_id, "event.view")
     q = scope_query(svc.open_pledges_query(unit), current_user, "event.view")
     items = db.session.scalars(q).all()
     return render_template("events/pledges.html", unit=unit, ancestors=unit_ancestors(unit),
@@ -545,14 +548,13 @@ def pledges(unit_id: int):
 @bp.route("/unit/<int:unit_id>/pledges/new", methods=["GET", "POST"])
 @login_required
 def new_pledge(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "donation.edit", unit)
+    unit = load(Unit, unit_id, "donation.edit")
     form = PledgeForm()
     form.event_id.choices = _open_event_choices(unit)
     if request.method == "GET":
-        form.event_id.data = request.args.get("event_id", 0, type=int)
+        form.event_id.data = int_arg("event_id", 0, min=1)
     if form.validate_on_submit():
-        event = get_or_404(Event, form.event_id.data) if form.event_id.data else None
+        event = load(Event, form.event_id.data, "event.view") if form.event_id.data else None
         try:
             donor = _donor_from_form(unit, form)
             if donor is None:
@@ -576,8 +578,7 @@ def new_pledge(unit_id: int):
 @bp.route("/pledges/<int:pledge_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_pledge(pledge_id: int):
-    pledge = get_or_404(Pledge, pledge_id)
-    require(current_user, "donation.edit", pledge.unit)
+    pledge = load(Pledge, pledge_id, "donation.edit")
     form = PledgeCancelForm()
     if form.validate_on_submit():
         try:
@@ -602,8 +603,7 @@ def cancel_pledge(pledge_id: int):
 @bp.route("/<int:event_id>/sheets/new", methods=["GET", "POST"])
 @login_required
 def new_sheet(event_id: int):
-    event = get_or_404(Event, event_id)
-    require(current_user, "donation.edit", event.unit)
+    event = load(Event, event_id, "donation.edit")
     if event.kind != "piggy_bank":
         abort(404)
     form = CountingSheetForm()
@@ -635,8 +635,7 @@ def new_sheet(event_id: int):
 @bp.get("/sheets/<int:sheet_id>.pdf")
 @login_required
 def sheet_pdf(sheet_id: int):
-    sheet = get_or_404(Sheet, sheet_id)
-    require(current_user, "event.view", sheet.unit)
+    sheet = load(Sheet, sheet_id, "event.view")
     from ...pdf.events import counting_sheets_pdf
 
     return _pdf(counting_sheets_pdf([sheet]), f"bien-ban-kiem-dem-{sheet.id}.pdf")
@@ -645,8 +644,7 @@ def sheet_pdf(sheet_id: int):
 @bp.get("/<int:event_id>/sheets.pdf")
 @login_required
 def sheets_pdf(event_id: int):
-    event = get_or_404(Event, event_id)
-    require(current_user, "event.view", event.unit)
+    event = load(Event, event_id, "event.view")
     sheets = svc.event_sheets(event)
     if not sheets:
         abort(404)
@@ -658,8 +656,7 @@ def sheets_pdf(event_id: int):
 @bp.post("/sheets/<int:sheet_id>/delete")
 @login_required
 def delete_sheet(sheet_id: int):
-    sheet = get_or_404(Sheet, sheet_id)
-    require(current_user, "donation.edit", sheet.unit)
+    sheet = load(Sheet, sheet_id, "donation.edit")
     event_id = sheet.event_id
     try:
         svc.delete_counting_sheet(current_user, sheet)
@@ -675,8 +672,7 @@ def delete_sheet(sheet_id: int):
 @bp.post("/<int:event_id>/sheets/receipt")
 @login_required
 def receipt_sheets(event_id: int):
-    event = get_or_404(Event, event_id)
-    require(current_user, "voucher.issue", event.unit)
+    event = load(Event, event_id, "voucher.issue")
     form = SheetReceiptForm()
     form.fund_id.choices = _fund_choices(event.unit)
     if not form.validate_on_submit():
@@ -712,8 +708,7 @@ def _report_data(event: Event) -> dict:
 @bp.get("/<int:event_id>/report")
 @login_required
 def report(event_id: int):
-    event = get_or_404(Event, event_id)
-    require(current_user, "event.view", event.unit)
+    event = load(Event, event_id, "event.view")
     return render_template("events/report.html", unit=event.unit, ancestors=unit_ancestors(event.unit),
                            donor_label=svc.donor_label, **_report_data(event))
 
@@ -721,8 +716,7 @@ def report(event_id: int):
 @bp.get("/<int:event_id>/report.pdf")
 @login_required
 def report_pdf(event_id: int):
-    event = get_or_404(Event, event_id)
-    require(current_user, "event.view", event.unit)
+    event = load(Event, event_id, "event.view")
     from ...pdf.events import event_report_pdf
 
     return _pdf(event_report_pdf(**_report_data(event)), f"bao-cao-su-kien-{event.id}.pdf")
@@ -731,8 +725,7 @@ def report_pdf(event_id: int):
 @bp.get("/<int:event_id>/report.xlsx")
 @login_required
 def report_xlsx(event_id: int):
-    event = get_or_404(Event, event_id)
-    require(current_user, "event.view", event.unit)
+    event = load(Event, event_id, "event.view")
     from .exports import event_report_xlsx
 
     return send_file(io.BytesIO(event_report_xlsx(**_report_data(event))),
@@ -754,8 +747,7 @@ def _period() -> tuple[date, date]:
 @login_required
 def summary(unit_id: int):
     """Events and totals by sub-unit (e.g. by ward of a district) for a period, with bars."""
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "event.view", unit)
+    unit = load(Unit, unit_id, "event.view")
     date_from, date_to = _period()
     start, end = svc.local_date_range(date_from, date_to)
     q = scope_query(svc.events_query(unit), current_user, "event.view")

@@ -24,11 +24,11 @@ from sqlalchemy.orm import selectinload
 from ... import jobs
 from ...extensions import db
 from ...models import DuesPayment, Member, MemberTransfer, Unit, today
-from ...permissions import can, granting_paths, require, scope_query
+from ...permissions import can, can_collect_dues, granting_paths, load, require, scope_query
 from ...services import DomainError, audit, imports, tally
 from ...services import members as svc
 from ...text import clean as clean_text
-from ...views import attach_error, get_or_404, page_arg, safe_next, unit_ancestors
+from ...views import attach_error, page_arg, safe_next, unit_ancestors, year_arg
 from . import bp
 from .forms import (
     IMPORT_FIELD_LABELS,
@@ -93,8 +93,7 @@ def index():
 @bp.get("/unit/<int:unit_id>")
 @login_required
 def unit_list(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "member.view", unit)
+    unit = load(Unit, unit_id, "member.view")
     filters = svc.ListFilters.from_args(request.args)
     if tally.ensure(unit):
         db.session.commit()  # roll-ups (the list's count) built: keep them, as dashboards do
@@ -111,8 +110,7 @@ def unit_list(unit_id: int):
 @bp.get("/unit/<int:unit_id>/export.<fmt>")
 @login_required
 def export(unit_id: int, fmt: str):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "member.view", unit)
+    unit = load(Unit, unit_id, "member.view")
     if fmt not in ("xlsx", "csv"):
         abort(404)
     filters = svc.ListFilters.from_args(request.args)
@@ -142,11 +140,8 @@ def export(unit_id: int, fmt: str):
 
 
 def _card_years() -> tuple[int, int]:
-    try:
-        start = int(request.args.get("from") or today().year)
-        end = int(request.args.get("to") or start + 4)
-    except ValueError:
-        start, end = today().year, today().year + 4
+    start = year_arg("from", today().year)
+    end = year_arg("to", start + 4)
     if not (2000 <= start <= end <= start + 10):
         start, end = today().year, today().year + 4
     return start, end
@@ -167,8 +162,7 @@ def _cards_response(members: list[Member], filename: str) -> Response:
 @bp.get("/unit/<int:unit_id>/cards.pdf")
 @login_required
 def cards(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "member.view", unit)
+    unit = load(Unit, unit_id, "member.view")
     filters = svc.ListFilters.from_args(request.args)
     members = db.session.scalars(
         _eager(svc.member_query(current_user, unit, filters)).limit(MAX_CARDS + 1)).all()
@@ -182,8 +176,7 @@ def cards(unit_id: int):
 @bp.get("/<int:member_id>/card.pdf")
 @login_required
 def card(member_id: int):
-    member = get_or_404(Member, member_id)
-    require(current_user, "member.view", member.unit)
+    member = load(Member, member_id, "member.view")
     return _cards_response([member], f"the-{member.display_number}.pdf")
 
 
@@ -211,13 +204,11 @@ def _member_form(unit: Unit, member: Member | None = None) -> MemberForm:
 @bp.route("/unit/<int:unit_id>/new", methods=["GET", "POST"])
 @login_required
 def create(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "member.edit", unit)
+    unit = load(Unit, unit_id, "member.edit")
     form = _member_form(unit)
     similar = []
     if form.validate_on_submit():
-        target = get_or_404(Unit, form.unit_id.data)
-        require(current_user, "member.edit", target)
+        target = load(Unit, form.unit_id.data, "member.edit")
         if request.form.get("same_person_checked") != "1":
             similar = svc.similar_members(form.service_values())
         if similar:
@@ -241,8 +232,7 @@ def create(unit_id: int):
 @bp.get("/<int:member_id>")
 @login_required
 def show(member_id: int):
-    member = get_or_404(Member, member_id)
-    require(current_user, "member.view", member.unit)
+    member = load(Member, member_id, "member.view")
     payments = db.session.scalars(select(DuesPayment).where(DuesPayment.member_id == member.id)
                                   .options(selectinload(DuesPayment.voucher))
                                   .order_by(DuesPayment.year.desc())).all()
@@ -269,8 +259,7 @@ def show(member_id: int):
 @bp.route("/<int:member_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(member_id: int):
-    member = get_or_404(Member, member_id)
-    require(current_user, "member.edit", member.unit)
+    member = load(Member, member_id, "member.edit")
     form = _member_form(member.unit, member)
     if form.validate_on_submit():
         try:
@@ -289,14 +278,12 @@ def edit(member_id: int):
 @bp.route("/<int:member_id>/transfer", methods=["GET", "POST"])
 @login_required
 def transfer(member_id: int):
-    member = get_or_404(Member, member_id)
-    require(current_user, "member.edit", member.unit)
+    member = load(Member, member_id, "member.edit")
     form = TransferForm()
     form.unit_id.choices = _unit_choices(
         [u for u in _units_for("member.edit") if u.id != member.unit_id])
     if form.validate_on_submit():
-        target = get_or_404(Unit, form.unit_id.data)
-        require(current_user, "member.edit", target)
+        target = load(Unit, form.unit_id.data, "member.edit")
         try:
             svc.transfer_member(current_user, member, target, on=form.on.data,
                                 reason=form.reason.data or "")
@@ -316,8 +303,7 @@ def transfer(member_id: int):
 @bp.post("/<int:member_id>/end")
 @login_required
 def end(member_id: int):
-    member = get_or_404(Member, member_id)
-    require(current_user, "member.edit", member.unit)
+    member = load(Member, member_id, "member.edit")
     form = EndForm()
     if form.validate_on_submit():
         try:
@@ -335,8 +321,7 @@ def end(member_id: int):
 @bp.post("/<int:member_id>/reinstate")
 @login_required
 def reinstate(member_id: int):
-    member = get_or_404(Member, member_id)
-    require(current_user, "member.edit", member.unit)
+    member = load(Member, member_id, "member.edit")
     try:
         svc.reinstate(current_user, member)
     except DomainError as e:
@@ -350,8 +335,7 @@ def reinstate(member_id: int):
 @bp.post("/<int:member_id>/delete")
 @login_required
 def delete(member_id: int):
-    member = get_or_404(Member, member_id)
-    require(current_user, "member.edit", member.unit)
+    member = load(Member, member_id, "member.edit")
     unit_id = member.unit_id
     try:
         svc.delete_member(current_user, member)
@@ -372,8 +356,9 @@ def delete(member_id: int):
 @bp.post("/<int:member_id>/dues")
 @login_required
 def pay(member_id: int):
-    member = get_or_404(Member, member_id)
-    require(current_user, "dues.collect", member.unit)
+    member = load(Member, member_id, "dues.collect")
+    if not can_collect_dues(current_user, member):  # the receipt goes into the ward's own book
+        abort(403)
     form = DuesPayForm()
     back = safe_next(request.form.get("next"), url_for(".show", member_id=member.id))
     if not form.validate_on_submit():
@@ -411,12 +396,8 @@ def _money(amount: int) -> str:
 @login_required
 def dues(unit_id: int):
     """The yearly amount of the unit and who has not paid yet."""
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "member.view", unit)
-    try:
-        year = int(request.args.get("year") or today().year)
-    except ValueError:
-        year = today().year
+    unit = load(Unit, unit_id, "member.view")
+    year = year_arg("year", today().year)
     form = DuesRateForm(year=year) if request.method == "GET" else DuesRateForm()
     status = 200
     if request.method == "POST":
@@ -452,8 +433,7 @@ def dues(unit_id: int):
 @bp.route("/unit/<int:unit_id>/import", methods=["GET", "POST"])
 @login_required
 def import_upload(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "member.edit", unit)
+    unit = load(Unit, unit_id, "member.edit")
     form = ImportForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -475,8 +455,7 @@ def _load_import(token: str):
     if loaded is None:
         abort(404)
     meta, data = loaded
-    unit = get_or_404(Unit, meta["unit_id"])
-    require(current_user, "member.edit", unit)
+    unit = load(Unit, meta["unit_id"], "member.edit")
     return meta, data, unit
 
 
@@ -615,8 +594,7 @@ def import_rejected(token: str):
 @bp.get("/unit/<int:unit_id>/duplicates")
 @login_required
 def duplicates(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "member.view", unit)
+    unit = load(Unit, unit_id, "member.view")
     groups = svc.duplicate_groups(current_user, unit)
     return render_template("members/duplicates.html", unit=unit, ancestors=unit_ancestors(unit),
                            groups=groups, form=MergeForm(formdata=None))
@@ -628,13 +606,8 @@ def merge():
     form = MergeForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        keep = get_or_404(Member, int(form.keep_id.data))
-        other = get_or_404(Member, int(form.other_id.data))
-    except ValueError:
-        abort(400)
-    require(current_user, "member.merge", keep.unit)
-    require(current_user, "member.merge", other.unit)
+    keep = load(Member, form.keep_id.data, "member.merge")
+    other = load(Member, form.other_id.data, "member.merge")
     try:
         svc.merge_members(current_user, keep, other)
     except DomainError as e:

@@ -3,7 +3,6 @@ monthly remuneration sheets (PDF, Excel) and yearly reports."""
 
 from __future__ import annotations
 
-import io
 import uuid
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -22,10 +21,10 @@ from ...models import (
     today,
 )
 from ...money import parse_amount
-from ...permissions import can, can_somewhere, granting_paths, require, scope_query
+from ...permissions import can, can_somewhere, granting_paths, load, require, scope_query
 from ...services import DomainError, audit
 from ...services import officers as svc
-from ...views import attach_error, get_or_404, page_arg, unit_ancestors
+from ...views import attach_error, page_arg, unit_ancestors, year_arg
 from . import bp
 from .forms import (
     ActionForm,
@@ -89,23 +88,27 @@ def index():
 @bp.get("/units/<int:unit_id>")
 @login_required
 def unit_officers(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "officer.view", unit)
+    unit = load(Unit, unit_id, "officer.view")
     term = request.args.get("q", "")
     found = svc.sorted_officers(db.session.scalars(svc.officers_query(unit, term)).all())
     per_page, page = 50, page_arg()
     shown = found[(page - 1) * per_page: page * per_page]
     on = today()
+    # An officer kept elsewhere may hold posts in units the viewer does not see (a sibling
+    # ward): list only the posts the viewer may see, and the phone only to those who may open
+    # the officer's own record.
+    posts = {o.id: [p for p in o.active_positions(on) if can(current_user, "officer.view", p.unit)]
+             for o in shown}
+    phones = {o.id for o in shown if can(current_user, "officer.view", o.unit)}
     return render_template("officers/list.html", unit=unit, ancestors=unit_ancestors(unit),
-                           officers=shown, total=len(found), page=page,
+                           officers=shown, total=len(found), page=page, posts=posts, phones=phones,
                            pages=max(1, -(-len(found) // per_page)), term=term, on=on)
 
 
 @bp.route("/units/<int:unit_id>/new", methods=["GET", "POST"])
 @login_required
 def create(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "officer.edit", unit)
+    unit = load(Unit, unit_id, "officer.edit")
     form = OfficerForm()
     if form.validate_on_submit():
         try:
@@ -151,8 +154,7 @@ def _officer_page(officer: Officer, form: PositionForm, status: int = 200):
 @bp.get("/<int:officer_id>")
 @login_required
 def show(officer_id: int):
-    officer = get_or_404(Officer, officer_id)
-    require(current_user, "officer.view", officer.unit)
+    officer = load(Officer, officer_id, "officer.view")
     form = _position_form(officer)
     form.start_date.data = today()
     return _officer_page(officer, form)
@@ -161,14 +163,12 @@ def show(officer_id: int):
 @bp.post("/<int:officer_id>/positions")
 @login_required
 def add_position(officer_id: int):
-    officer = get_or_404(Officer, officer_id)
-    require(current_user, "officer.view", officer.unit)
+    officer = load(Officer, officer_id, "officer.view")
     form = _position_form(officer)
     if not form.unit.choices:
         abort(403)
     if form.validate_on_submit():
-        unit = get_or_404(Unit, form.unit.data)
-        require(current_user, "officer.edit", unit)
+        unit = load(Unit, form.unit.data, "officer.edit")
         try:
             svc.add_position(current_user, officer, unit=unit, title=form.title.data,
                              start_date=form.start_date.data, end_date=form.end_date.data,
@@ -186,8 +186,7 @@ def add_position(officer_id: int):
 @bp.route("/<int:officer_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(officer_id: int):
-    officer = get_or_404(Officer, officer_id)
-    require(current_user, "officer.edit", officer.unit)
+    officer = load(Officer, officer_id, "officer.edit")
     form = OfficerForm(obj=officer)
     if form.validate_on_submit():
         try:
@@ -208,8 +207,7 @@ def edit(officer_id: int):
 @bp.route("/positions/<int:position_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_position(position_id: int):
-    position = get_or_404(Position, position_id)
-    require(current_user, "officer.edit", position.unit)
+    position = load(Position, position_id, "officer.edit")
     form = _position_form(position.officer, obj=position)
     form.unit.choices = [(position.unit_id, position.unit.name)]
     form.unit.data = position.unit_id
@@ -237,8 +235,7 @@ def edit_position(position_id: int):
 @bp.get("/units/<int:unit_id>/workload")
 @login_required
 def workload(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "officer.view", unit)
+    unit = load(Unit, unit_id, "officer.view")
     on = day_or(request.args.get("on"), today())
     rows, vacancies, limit = svc.workload(unit, on)
     return render_template("officers/workload.html", unit=unit, ancestors=unit_ancestors(unit),
@@ -279,8 +276,7 @@ def base_salaries():
 @bp.route("/units/<int:unit_id>/rules", methods=["GET", "POST"])
 @login_required
 def rules(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "officer.view", unit)
+    unit = load(Unit, unit_id, "officer.view")
     editable = can(current_user, "officer.edit", unit)
     settings = svc.settings_for(unit)
     rule_form = RuleForm(prefix="rule")
@@ -356,8 +352,7 @@ def _save_settings(unit: Unit, form: SettingsForm):
 @bp.route("/units/<int:unit_id>/sheets", methods=["GET", "POST"])
 @login_required
 def sheets(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "officer.view", unit)
+    unit = load(Unit, unit_id, "officer.view")
     form = SheetForm()
     if request.method == "GET":
         form.month.data, form.year.data = today().month, today().year
@@ -418,19 +413,17 @@ def _sheet_page(sheet: RemunerationSheet, adjust_forms=None, status: int = 200,
 @bp.get("/sheets/<int:sheet_id>")
 @login_required
 def sheet(sheet_id: int):
-    sheet = get_or_404(RemunerationSheet, sheet_id)
-    require(current_user, "officer.view", sheet.unit)
+    sheet = load(RemunerationSheet, sheet_id, "officer.view")
     return _sheet_page(sheet)
 
 
 @bp.post("/sheets/<int:sheet_id>/lines/<int:line_id>")
 @login_required
 def adjust(sheet_id: int, line_id: int):
-    sheet = get_or_404(RemunerationSheet, sheet_id)
-    line = get_or_404(RemunerationLine, line_id)
+    sheet = load(RemunerationSheet, sheet_id, "remuneration.edit")
+    line = load(RemunerationLine, line_id, "remuneration.edit")
     if line.sheet_id != sheet.id:
         abort(404)
-    require(current_user, "remuneration.edit", sheet.unit)
     if not sheet.is_draft:
         return _locked(sheet)
     form = AdjustForm(prefix=f"l{line.id}")
@@ -456,8 +449,7 @@ def _locked(sheet: RemunerationSheet):
 
 def _sheet_action(sheet_id: int, operation, done_message: str):
     """A button on the sheet page: load → check → service → commit once → back to the sheet."""
-    sheet = get_or_404(RemunerationSheet, sheet_id)
-    require(current_user, "remuneration.edit", sheet.unit)
+    sheet = load(RemunerationSheet, sheet_id, "remuneration.edit")
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -489,8 +481,7 @@ def lock(sheet_id: int):
 @login_required
 def pay(sheet_id: int):
     """Pay the sheet through the treasury: payment vouchers in the unit's book."""
-    sheet = get_or_404(RemunerationSheet, sheet_id)
-    require(current_user, "remuneration.edit", sheet.unit)
+    sheet = load(RemunerationSheet, sheet_id, "remuneration.edit")
     require(current_user, "voucher.issue", sheet.unit)
     form = PayForm()
     if form.validate_on_submit():
@@ -521,8 +512,7 @@ def _sheet_filename(sheet: RemunerationSheet, ext: str) -> str:
 @bp.get("/sheets/<int:sheet_id>.pdf")
 @login_required
 def sheet_pdf(sheet_id: int):
-    sheet = get_or_404(RemunerationSheet, sheet_id)
-    require(current_user, "officer.view", sheet.unit)
+    sheet = load(RemunerationSheet, sheet_id, "officer.view")
     from ...pdf.remuneration import sheet_pdf as render
 
     return Response(render(sheet), mimetype="application/pdf", headers={
@@ -532,18 +522,17 @@ def sheet_pdf(sheet_id: int):
 @bp.get("/sheets/<int:sheet_id>.xlsx")
 @login_required
 def sheet_xlsx(sheet_id: int):
-    sheet = get_or_404(RemunerationSheet, sheet_id)
-    require(current_user, "officer.view", sheet.unit)
+    sheet = load(RemunerationSheet, sheet_id, "officer.view")
     from .exports import sheet_workbook
 
     return _xlsx(sheet_workbook(sheet), _sheet_filename(sheet, "xlsx"))
 
 
 def _xlsx(workbook, filename: str) -> Response:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
+    from ...exports import workbook_bytes
+
     return Response(
-        buffer.getvalue(),
+        workbook_bytes(workbook),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -554,18 +543,14 @@ def _xlsx(workbook, filename: str) -> Response:
 
 
 def _report_year() -> int:
-    try:
-        year = int(request.args.get("year", today().year))
-    except ValueError:
-        year = today().year
+    year = year_arg("year", today().year)
     return year if 2000 <= year <= 2100 else today().year
 
 
 @bp.get("/units/<int:unit_id>/reports")
 @login_required
 def reports(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "officer.view", unit)
+    unit = load(Unit, unit_id, "officer.view")
     year = _report_year()
     return render_template(
         "officers/reports.html", unit=unit, ancestors=unit_ancestors(unit), year=year,
@@ -576,8 +561,7 @@ def reports(unit_id: int):
 @bp.get("/units/<int:unit_id>/reports.xlsx")
 @login_required
 def reports_xlsx(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "officer.view", unit)
+    unit = load(Unit, unit_id, "officer.view")
     year = _report_year()
     from .exports import reports_workbook
 

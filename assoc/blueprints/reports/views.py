@@ -12,9 +12,10 @@ from flask_login import current_user, login_required
 from ...extensions import db
 from ...forms import day_or
 from ...models import Unit, today
-from ...permissions import granting_paths, require, scope_query
+from ...permissions import granting_paths, load, scope_query
 from ...services import reports as svc
-from ...views import get_or_404, unit_ancestors
+from ...services.learning import dashboard_figures as learning_figures
+from ...views import unit_ancestors, year_arg
 from . import bp
 
 # Columns of the period report, in order (the same for the page, the PDF and the .xlsx).
@@ -36,8 +37,7 @@ MONEY_COLUMNS = {"dues", "money_in", "money_out", "award_amount", "raised"}
 
 def _report_unit(unit_id: int) -> Unit:
     """Load the unit, check the reader may report on it, and make its roll-ups current."""
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "report.view", unit)
+    unit = load(Unit, unit_id, "report.view")
     if svc.prepare(unit):
         # Roll-ups built for the first time (say, after an upgrade): keep them for the next
         # reader. This is the only write a report page makes.
@@ -46,10 +46,7 @@ def _report_unit(unit_id: int) -> Unit:
 
 
 def _year_arg() -> int:
-    try:
-        year = int(request.args.get("year", ""))
-    except ValueError:
-        return today().year
+    year = year_arg("year", today().year)
     return year if 2000 <= year <= today().year + 1 else today().year
 
 
@@ -95,6 +92,7 @@ def dashboard(unit_id: int):
         coverage=svc.coverage(unit) if scope.subtree else None,
         rows=rows, totals=totals, member_bars=member_bars, columns=COLUMN_LABELS,
         to_mark_held=_held_but_planned(unit, scope),
+        learning=learning_figures(unit, year),
     )
 
 

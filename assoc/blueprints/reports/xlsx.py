@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
-
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from ...exports import workbook_bytes
 from ...filters import fmt_date
 
 
@@ -36,7 +35,5 @@ def period_report_xlsx(unit, period, rows, totals, columns, money_columns) -> by
     for letter in "BCDEFGHIJ":
         ws.column_dimensions[letter].width = 15
     ws["A1"].font = Font(bold=True, size=13)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(wb)
 

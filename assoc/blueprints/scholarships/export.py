@@ -48,7 +48,6 @@ def recipients_workbook(program, nominations, ceremony_date: date | None) -> io.
         ws.column_dimensions[col].width = width
     for row in ws.iter_rows(min_row=header_row + 1, max_row=total_row - 1):
         row[1].alignment = Alignment(wrap_text=True)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    buffer.seek(0)
-    return buffer
+    from ...exports import workbook_bytes
+
+    return io.BytesIO(workbook_bytes(wb))

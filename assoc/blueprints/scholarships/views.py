@@ -20,6 +20,7 @@ from ...permissions import (
     can_pay_awards,
     can_somewhere,
     can_view_program,
+    load,
     nominates_in,
     require,
     scope_programs,
@@ -27,7 +28,7 @@ from ...permissions import (
 )
 from ...services import DomainError, scholarships, treasury
 from ...services.scholarships import PRIORITY_LABELS, STATUS_LABELS
-from ...views import attach_error, get_or_404, unit_ancestors
+from ...views import attach_error, get_or_404, int_arg, query_args, unit_ancestors, year_arg
 from . import bp
 from .forms import ConfirmForm, DecisionForm, NominationForm, PayForm, ProgramForm, QuotaForm
 
@@ -77,8 +78,7 @@ def index():
 @login_required
 def unit_programs(unit_id: int):
     """The unit's tab: programs it runs and programs in which it (or a parent) has a quota."""
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "unit.view", unit)
+    unit = load(Unit, unit_id, "unit.view")
     from ...models import ScholarshipQuota
 
     quota_programs = select(ScholarshipQuota.program_id).where(
@@ -107,8 +107,7 @@ def _program_form_page(form, unit, program=None):
 @bp.route("/units/<int:unit_id>/programs/new", methods=["GET", "POST"])
 @login_required
 def new_program(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "program.edit", unit)
+    unit = load(Unit, unit_id, "program.edit")
     form = ProgramForm()
     _fund_choices(form, unit)
     if request.method == "GET":
@@ -130,8 +129,7 @@ def new_program(unit_id: int):
 @bp.route("/programs/<int:program_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_program(program_id: int):
-    program = get_or_404(ScholarshipProgram, program_id)
-    require(current_user, "program.edit", program.unit)
+    program = load(ScholarshipProgram, program_id, "program.edit")
     form = ProgramForm(obj=program)
     _fund_choices(form, program.unit)
     if form.validate_on_submit():
@@ -150,8 +148,7 @@ def edit_program(program_id: int):
 @bp.route("/programs/<int:program_id>/quotas", methods=["GET", "POST"])
 @login_required
 def quotas(program_id: int):
-    program = get_or_404(ScholarshipProgram, program_id)
-    require(current_user, "program.edit", program.unit)
+    program = load(ScholarshipProgram, program_id, "program.edit")
     units = scholarships.quota_candidates(program)
     current = {q.unit_id: q for q in program.quotas}
     form = QuotaForm.for_units(units, current)()
@@ -170,13 +167,20 @@ def quotas(program_id: int):
 
 def _filters():
     return {
-        "quota_id": request.args.get("quota", type=int),
+        "quota_id": int_arg("quota", min=1),
         "school": request.args.get("school", ""),
         "group": request.args.get("group", "") if request.args.get("group") in PRIORITY_LABELS
         else "",
         "status": request.args.get("status", "") if request.args.get("status") in STATUS_LABELS
         else "",
     }
+
+
+def _visible_usage(program):
+    """Quota usage of the units the user may see: a ward nominating in a district program sees
+    its own quota, not the other wards' counts."""
+    return [u for u in scholarships.quota_usage(program)
+            if can(current_user, "nomination.view", u.quota.unit)]
 
 
 def _scoped_nominations(program, **filters) -> list[Nomination]:
@@ -200,8 +204,9 @@ def program(program_id: int):
     pay_form.voucher_date.data = today()
     return render_template(
         "scholarships/program.html", program=program, unit=program.unit,
-        ancestors=unit_ancestors(program.unit), usage=scholarships.quota_usage(program),
-        totals=scholarships.program_usage(program), nominations=nominations,
+        ancestors=unit_ancestors(program.unit), usage=_visible_usage(program),
+        totals=scholarships.program_usage(program) if can(
+            current_user, "program.view", program.unit) else None, nominations=nominations,
         filters=filters, decidable=decidable, decision_form=DecisionForm(),
         payable=payable, pay_form=pay_form,
         fund_balance=treasury.fund_balance(program.fund) if can(
@@ -268,8 +273,7 @@ def nominate(program_id: int):
 @bp.get("/nominations/<int:nomination_id>")
 @login_required
 def nomination(nomination_id: int):
-    n = get_or_404(Nomination, nomination_id)
-    require(current_user, "nomination.view", n.unit)
+    n = load(Nomination, nomination_id, "nomination.view")
     history_q = scope_query(scholarships.history_query(n.student_name, n.birth_date),
                             current_user, "nomination.view")
     history = [h for h in db.session.scalars(history_q) if h.id != n.id]
@@ -282,8 +286,7 @@ def nomination(nomination_id: int):
 @bp.route("/nominations/<int:nomination_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_nomination(nomination_id: int):
-    n = get_or_404(Nomination, nomination_id)
-    require(current_user, "nomination.edit", n.unit)
+    n = load(Nomination, nomination_id, "nomination.edit")
     form = NominationForm(obj=n)
     del form.unit
     form.amount.choices = _amount_choices(n.program)
@@ -303,8 +306,7 @@ def edit_nomination(nomination_id: int):
 @bp.post("/nominations/<int:nomination_id>/submit")
 @login_required
 def submit_nomination(nomination_id: int):
-    n = get_or_404(Nomination, nomination_id)
-    require(current_user, "nomination.edit", n.unit)
+    n = load(Nomination, nomination_id, "nomination.edit")
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -361,13 +363,13 @@ def decide_many(program_id: int):
     except DomainError as e:
         db.session.rollback()
         flash(str(e), "danger")
-        return redirect(url_for(".program", program_id=program.id, **request.args))
+        return redirect(url_for(".program", program_id=program.id, **query_args()))
     db.session.commit()
     if form.decision.data == "approve":
         flash(_("%(n)d nominations approved.", n=len(chosen)), "success")
     else:
         flash(_("%(n)d nominations rejected.", n=len(chosen)), "success")
-    return redirect(url_for(".program", program_id=program.id, **request.args))
+    return redirect(url_for(".program", program_id=program.id, **query_args()))
 
 
 @bp.post("/programs/<int:program_id>/pay")
@@ -382,7 +384,7 @@ def pay(program_id: int):
     ids = request.form.getlist("nomination", type=int)
     chosen = db.session.scalars(select(Nomination).where(Nomination.id.in_(ids))).all() \
         if ids else []
-    back = redirect(url_for(".program", program_id=program.id, **request.args))
+    back = redirect(url_for(".program", program_id=program.id, **query_args()))
     if not form.validate_on_submit():
         flash(_("Choose how to pay."), "danger")
         return back
@@ -411,7 +413,7 @@ def pay(program_id: int):
 
 
 def _recipients(program):
-    quota_id = request.args.get("quota", type=int)
+    quota_id = int_arg("quota", min=1)
     return scholarships.recipients(_scoped_nominations(program, quota_id=quota_id))
 
 
@@ -491,12 +493,8 @@ def unit_awards(unit_id: int):
     from ...services.reports import Period, within
     from ...views import page_arg
 
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "nomination.view", unit)
-    try:
-        year = int(request.args.get("year", today().year))
-    except ValueError:
-        year = today().year
+    unit = load(Unit, unit_id, "nomination.view")
+    year = year_arg("year", today().year)
     subtree = request.args.get("sub", "1") != "0"
     q = (select(Nomination).join(Unit, Nomination.unit_id == Unit.id)
          .where(Nomination.status.in_(scholarships.AWARDED),

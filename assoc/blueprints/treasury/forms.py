@@ -47,7 +47,7 @@ class AmountField(StringField):
 
 
 class VoucherForm(Form):
-    token = HiddenField()
+    token = HiddenField(validators=[Length(max=40)])  # a one-time uuid hex
     voucher_date = DateField(_l("Date"), validators=[DataRequired(message=REQUIRED)])
     party_name = StringField(_l("Name"), validators=[DataRequired(message=REQUIRED), Length(max=200)])
     party_address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])

@@ -3,7 +3,6 @@ book (screen, PDF, Excel), settings, and the public verification page."""
 
 from __future__ import annotations
 
-import io
 import uuid
 from datetime import date
 
@@ -18,11 +17,11 @@ from ...extensions import db
 from ...forms import day_or
 from ...models import Fund, Unit, Voucher, today
 from ...pdf import vouchers as voucher_pdf_module
-from ...permissions import can, require, scope_query
+from ...permissions import can, load, scope_query
 from ...services import DomainError, audit
 from ...services import treasury as svc
 from ...text import search_key
-from ...views import attach_error, get_or_404, page_arg, unit_ancestors
+from ...views import attach_error, int_arg, page_arg, query_args, unit_ancestors
 from . import bp
 from .forms import (
     FUND_KIND_LABELS,
@@ -69,8 +68,8 @@ def _filtered_vouchers(base):
         base = base.where(Voucher.voucher_date >= d)
     if d := _date_arg("date_to", None):
         base = base.where(Voucher.voucher_date <= d)
-    if args.get("fund", "").isdigit():
-        base = base.where(Voucher.fund_id == int(args["fund"]))
+    if (fund_id := int_arg("fund", min=1)) is not None:
+        base = base.where(Voucher.fund_id == fund_id)
     if term := search_key(args.get("q", "")):
         base = base.where(Voucher.search_key.contains(term, autoescape=True)
                           | func.lower(Voucher.reason).contains(term, autoescape=True))
@@ -80,8 +79,8 @@ def _filtered_vouchers(base):
 def _scoped_vouchers():
     q = select(Voucher).join(Unit, Voucher.unit_id == Unit.id)
     q = scope_query(q, current_user, "voucher.view")
-    if request.args.get("unit", "").isdigit():
-        under = db.session.get(Unit, int(request.args["unit"]))
+    if (under_id := int_arg("unit", min=1)) is not None:
+        under = db.session.get(Unit, under_id)
         if under is not None:
             q = q.where(Unit.path.startswith(under.path, autoescape=True))
     return _filtered_vouchers(q)
@@ -94,8 +93,7 @@ def _ordered(q):
 @bp.get("/units/<int:unit_id>/treasury")
 @login_required
 def unit_index(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "voucher.view", unit)
+    unit = load(Unit, unit_id, "voucher.view")
     funds = svc.funds_of(unit)
     db.session.commit()  # the general fund may just have been created
     balances = svc.balances([f.id for f in funds])
@@ -139,11 +137,11 @@ def batch_pdf():
         joinedload(Voucher.unit), joinedload(Voucher.fund))).unique().all()
     if not found:
         flash(_("No voucher matches the filter."), "warning")
-        return redirect(url_for(".vouchers", **request.args))
+        return redirect(url_for(".vouchers", **query_args()))
     if len(found) > BATCH_LIMIT:
         flash(_("At most %(n)s vouchers can be printed at once: narrow the filter.",
                 n=BATCH_LIMIT), "warning")
-        return redirect(url_for(".vouchers", **request.args))
+        return redirect(url_for(".vouchers", **query_args()))
     data = _render_vouchers(found, copies=2 if request.args.get("copies") == "2" else 1)
     db.session.commit()
     return _pdf_response(data, "phieu.pdf")
@@ -161,10 +159,9 @@ def _fund_choices(unit: Unit) -> list[tuple[int, str]]:
 @bp.route("/units/<int:unit_id>/vouchers/new/<kind>", methods=["GET", "POST"])
 @login_required
 def issue(unit_id: int, kind: str):
-    unit = get_or_404(Unit, unit_id)
+    unit = load(Unit, unit_id, "voucher.issue")
     if kind not in KIND_LABELS:
         abort(404)
-    require(current_user, "voucher.issue", unit)
     if request.method == "POST":
         # A double-submitted form: show the voucher the first submission issued.
         existing = svc.find_by_token(request.form.get("token"))
@@ -224,8 +221,7 @@ def issue(unit_id: int, kind: str):
 @bp.route("/vouchers/<int:voucher_id>", methods=["GET"])
 @login_required
 def voucher(voucher_id: int, void_form=None, status: int = 200):
-    v = get_or_404(Voucher, voucher_id)
-    require(current_user, "voucher.view", v.unit)
+    v = load(Voucher, voucher_id, "voucher.view")
     if void_form is None and can(current_user, "voucher.void", v.unit) and not v.is_void:
         void_form = VoidForm()
     history = db.session.scalars(audit.history_query("voucher", v.id).limit(50)).all()
@@ -237,8 +233,7 @@ def voucher(voucher_id: int, void_form=None, status: int = 200):
 @bp.post("/vouchers/<int:voucher_id>/void")
 @login_required
 def void(voucher_id: int):
-    v = get_or_404(Voucher, voucher_id)
-    require(current_user, "voucher.void", v.unit)
+    v = load(Voucher, voucher_id, "voucher.void")
     form = VoidForm()
     if form.validate_on_submit():
         try:
@@ -283,8 +278,7 @@ def _pdf_response(data: bytes, filename: str):
 @bp.get("/vouchers/<int:voucher_id>/pdf")
 @login_required
 def voucher_pdf(voucher_id: int):
-    v = get_or_404(Voucher, voucher_id)
-    require(current_user, "voucher.view", v.unit)
+    v = load(Voucher, voucher_id, "voucher.view")
     data = _render_vouchers([v], copies=2 if request.args.get("copies") == "2" else 1)
     db.session.commit()
     return _pdf_response(data, f"{v.book.code}-{v.number:04d}.pdf")
@@ -307,8 +301,7 @@ def verify(token: str):
 @bp.post("/units/<int:unit_id>/funds")
 @login_required
 def create_fund(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "fund.edit", unit)
+    unit = load(Unit, unit_id, "fund.edit")
     form = FundForm(prefix="fund")
     if form.validate_on_submit():
         try:
@@ -332,8 +325,7 @@ def create_fund(unit_id: int):
 @bp.post("/funds/<int:fund_id>/active")
 @login_required
 def fund_active(fund_id: int):
-    fund = get_or_404(Fund, fund_id)
-    require(current_user, "fund.edit", fund.unit)
+    fund = load(Fund, fund_id, "fund.edit")
     try:
         svc.set_fund_active(current_user, fund, request.form.get("active") == "1")
     except DomainError as e:
@@ -348,8 +340,7 @@ def fund_active(fund_id: int):
 @bp.get("/funds/<int:fund_id>/cashbook")
 @login_required
 def cash_book(fund_id: int):
-    fund = get_or_404(Fund, fund_id)
-    require(current_user, "fund.view", fund.unit)
+    fund = load(Fund, fund_id, "fund.view")
     t = today()
     date_from = _date_arg("date_from", date(t.year, 1, 1))
     date_to = _date_arg("date_to", t)
@@ -385,11 +376,11 @@ def _cash_book_xlsx(book) -> bytes:
     bold = Font(bold=True)
 
     def cells(values, strong=False):
-        from openpyxl.cell import WriteOnlyCell
+        from ...exports import xlsx_cell
 
         out = []
         for value in values:
-            cell = WriteOnlyCell(ws, value=value)
+            cell = xlsx_cell(ws, value)
             if strong:
                 cell.font = bold
             if isinstance(value, int) and not isinstance(value, bool):
@@ -401,7 +392,7 @@ def _cash_book_xlsx(book) -> bytes:
 
     ws.append(cells([book.unit.name], strong=True))
     ws.append(cells([f"SỔ QUỸ TIỀN MẶT — {book.fund.name}"], strong=True))
-    ws.append([f"Từ ngày {book.date_from:%d/%m/%Y} đến ngày {book.date_to:%d/%m/%Y}"])
+    ws.append(cells([f"Từ ngày {book.date_from:%d/%m/%Y} đến ngày {book.date_to:%d/%m/%Y}"]))
     ws.append(cells(["Ngày ghi sổ", "Ngày chứng từ", "Số phiếu thu", "Số phiếu chi", "Diễn giải",
                      "Thu", "Chi", "Tồn", "Ghi chú"], strong=True))
     ws.append(cells(["", "", "", "", "Số dư đầu kỳ", None, None, book.opening, ""], strong=True))
@@ -415,16 +406,15 @@ def _cash_book_xlsx(book) -> bytes:
     ws.append(cells(["", "", "", "", "Cộng phát sinh trong kỳ", book.total_in, book.total_out,
                      None, ""], strong=True))
     ws.append(cells(["", "", "", "", "Số dư cuối kỳ", None, None, book.closing, ""], strong=True))
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    from ...exports import workbook_bytes
+
+    return workbook_bytes(wb)
 
 
 @bp.route("/units/<int:unit_id>/treasury/settings", methods=["GET", "POST"])
 @login_required
 def settings(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "unit.edit", unit)
+    unit = load(Unit, unit_id, "unit.edit")
     current = svc.settings_for(unit)
     form = SettingsForm(obj=current)
     if form.validate_on_submit():

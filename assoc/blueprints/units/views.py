@@ -11,6 +11,7 @@ from ...permissions import (
     assignable_roles,
     can,
     can_restructure,
+    load,
     require,
     scope_query,
 )
@@ -66,8 +67,7 @@ def tree():
 @bp.get("/<int:unit_id>")
 @login_required
 def show(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "unit.view", unit)
+    unit = load(Unit, unit_id, "unit.view")
     ancestors = unit_ancestors(unit)
     children = sorted(unit.children, key=lambda u: (u.valid_to is not None, u.name))
     counts = dict(
@@ -86,13 +86,29 @@ def show(unit_id: int):
                            counts=counts, roles=active_roles, history=reorg.plan_for_unit(unit))
 
 
+@bp.get("/<int:unit_id>/data.zip")
+@login_required
+def data_zip(unit_id: int):
+    """The chair's copy of the sub-tree's data: members, vouchers, funds, events (.xlsx each)."""
+    from flask import Response
+
+    from ...services.unit_export import subtree_zip
+
+    unit = load(Unit, unit_id, "unit.export")
+    body, counts = subtree_zip(current_user, unit)
+    audit.record(current_user, "unit.export", unit, data={"format": "zip", **counts})
+    db.session.commit()  # the one write a GET may make: who downloaded what
+    name = f"du-lieu-{unit.code.lower()}-{today():%Y%m%d}.zip"
+    return Response(body, mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 
 
 @bp.route("/<int:unit_id>/new", methods=["GET", "POST"])
 @login_required
 def create_child(unit_id: int):
-    parent = get_or_404(Unit, unit_id)
-    require(current_user, "unit.edit", parent)
+    parent = load(Unit, unit_id, "unit.edit")
     form = UnitForm()
     form.level.choices = _level_choices(parent)
     if form.validate_on_submit():
@@ -116,8 +132,7 @@ def create_child(unit_id: int):
 @bp.route("/<int:unit_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "unit.edit", unit)
+    unit = load(Unit, unit_id, "unit.edit")
     form = UnitForm(obj=unit)
     form.level.choices = _level_choices(unit.parent)
     del form.valid_from
@@ -151,8 +166,7 @@ def move(unit_id: int):
     if request.method == "GET" and unit.parent_id:
         form.parent.data = unit.parent_id
     if form.validate_on_submit():
-        new_parent = get_or_404(Unit, form.parent.data)
-        require(current_user, "unit.edit", new_parent)
+        new_parent = load(Unit, form.parent.data, "unit.edit")
         try:
             units.move_unit(current_user, unit, new_parent)
         except DomainError as e:
@@ -178,9 +192,7 @@ def close(unit_id: int):
     if request.method == "GET":
         form.on.data = today()
     if form.validate_on_submit():
-        successor = get_or_404(Unit, form.successor.data) if form.successor.data else None
-        if successor is not None:
-            require(current_user, "unit.edit", successor)
+        successor = load(Unit, form.successor.data, "unit.edit") if form.successor.data else None
         try:
             units.close_unit(current_user, unit, on=form.on.data, reason=form.reason.data,
                              successor=successor)
@@ -198,8 +210,7 @@ def close(unit_id: int):
 @bp.route("/<int:unit_id>/roles", methods=["GET", "POST"])
 @login_required
 def roles(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "unit.view", unit)
+    unit = load(Unit, unit_id, "unit.view")
     manage = can(current_user, "role.manage", unit)
     grant_form, new_form = GrantRoleForm(prefix="grant"), NewUserRoleForm(prefix="new")
     choices = [(r, ROLE_LABELS[r]) for r in assignable_roles(current_user, unit)]
@@ -245,8 +256,7 @@ def roles(unit_id: int):
 @bp.post("/roles/<int:assignment_id>/end")
 @login_required
 def end_role(assignment_id: int):
-    assignment = get_or_404(RoleAssignment, assignment_id)
-    require(current_user, "role.manage", assignment.unit)
+    assignment = load(RoleAssignment, assignment_id, "role.manage")
     if assignment.role == "admin":
         require(current_user, "role.grant_admin", assignment.unit)
     try:
@@ -263,8 +273,7 @@ def end_role(assignment_id: int):
 @login_required
 def activity(unit_id: int):
     """The audit log of a unit and everything below it (or of the unit object alone)."""
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "audit.view", unit)
+    unit = load(Unit, unit_id, "audit.view")
     only_unit = request.args.get("only") == "unit"
     q = (audit.history_query("unit", unit.id) if only_unit
          else audit.unit_activity_query(unit))

@@ -1,0 +1,125 @@
+"""Forms of the learning-models area. Dates are typed as people write them (15/01/2026)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    Field,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import TextInput
+
+from ...forms import Form
+from ...models import today
+from ...services.learning import MODEL_LABELS
+from ...text import parse_date_loose
+
+
+class DateTextField(Field):
+    """A date typed as 15/01/2026, 15-01-2026, 15.01.2026 or 2026-01-15."""
+
+    widget = TextInput()
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime("%d/%m/%Y") if self.data else ""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        text = (valuelist[0] if valuelist else "").strip()
+        if not text:
+            return
+        try:
+            day, _year = parse_date_loose(text)
+        except ValueError:
+            day = None
+        if day is None:
+            raise ValueError(_l("Enter a date as day/month/year, e.g. 15/01/2026."))
+        self.data = day
+
+
+def model_choices():
+    return [(k, v) for k, v in MODEL_LABELS.items()]
+
+
+class EntryForm(Form):
+    unit_id = SelectField(_l("Branch / board"), coerce=int, choices=[])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    head = StringField(_l("Head of the clan"), validators=[Optional(), Length(max=200)])
+    member_number = StringField(_l("Member number (if a member)"),
+                                validators=[Optional(), Length(max=20)],
+                                description=_l("e.g. HV-000123; the name and address are "
+                                               "taken from the member when left empty."))
+    address = StringField(_l("Address / where"), validators=[Optional(), Length(max=300)])
+    people = IntegerField(_l("Number of people"), validators=[Optional(), NumberRange(1, 1000)])
+    households = IntegerField(_l("Number of households"),
+                              validators=[Optional(), NumberRange(1, 100_000)])
+    description = StringField(_l("Description (school, agency, enterprise…)"),
+                              validators=[Optional(), Length(max=500)])
+    registered_on = DateTextField(_l("Registered on"), validators=[DataRequired()],
+                                  default=today)
+    commitment = TextAreaField(_l("Commitment"), validators=[Optional(), Length(max=3000)],
+                               description=_l("What the household, clan or unit commits to "
+                                              "this year."))
+    submit = SubmitField(_l("Register"))
+
+    COMMON = ("name", "address", "registered_on", "commitment")
+
+    def values(self) -> dict:
+        return {k: self[k].data for k in ("name", "head", "member_number", "address", "people",
+                                          "households", "description", "registered_on",
+                                          "commitment")}
+
+
+class ScoreForm(Form):
+    """The score sheet: one points field per item (named p-<item id>), added by the view."""
+
+    year = IntegerField(validators=[DataRequired()])
+    evidence_count = IntegerField(_l("Evidence documents"), default=0,
+                                  validators=[Optional(), NumberRange(0, 10_000)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=3000)])
+    submit = SubmitField(_l("Save the score sheet"))
+
+
+class RecognitionForm(Form):
+    number = StringField(_l("Decision number"), validators=[DataRequired(), Length(max=60)],
+                         description=_l("e.g. 25/QĐ-KH"))
+    decided_on = DateTextField(_l("Decision date"), validators=[DataRequired()], default=today)
+    signer = StringField(_l("Signed by"), validators=[DataRequired(), Length(max=200)])
+    issuing_body = StringField(_l("Issuing body"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Recognise the ticked entries"))
+
+
+class CriteriaSetForm(Form):
+    model = SelectField(_l("Learning model"), choices=model_choices())
+    name = StringField(_l("Name of the set"), validators=[DataRequired(), Length(max=200)],
+                       description=_l("e.g. Bộ tiêu chí 2026"))
+    from_year = IntegerField(_l("In force from the year"),
+                             validators=[DataRequired(), NumberRange(2000, 2100)])
+    threshold = IntegerField(_l("Points needed for recognition"),
+                             validators=[DataRequired(), NumberRange(1, 100_000)])
+    items = TextAreaField(
+        _l("Groups and items"), validators=[DataRequired()], render_kw={"rows": 14},
+        description=_l("One line '# group name' per group, then one line per item: "
+                       "'item | maximum points | guidance'."))
+    grade_bands = TextAreaField(_l("Grade bands (optional)"), render_kw={"rows": 3},
+                                description=_l("One line per grade: 'grade | lowest points', "
+                                               "e.g. 'Xuất sắc | 90'."))
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=3000)])
+    sample = BooleanField(_l("Sample data (to be replaced by the official text)"))
+    submit = SubmitField(_l("Save"))
+
+    def values(self) -> dict:
+        return {k: self[k].data for k in ("name", "from_year", "threshold", "items",
+                                          "grade_bands", "notes", "sample")}
+
+
+class ConfirmForm(Form):
+    """A bare POST with CSRF (the grid and denominators build their own fields)."""
