@@ -6,10 +6,20 @@ from flask import Flask, g, has_request_context, render_template, session, url_f
 from flask_babel import refresh
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from . import search_index
 from .config import Config
-from .extensions import babel, bootstrap, csrf, db, init_engine_events, login_manager, migrate
+from .extensions import (
+    babel,
+    bootstrap,
+    csrf,
+    db,
+    init_engine_events,
+    init_limiter,
+    login_manager,
+    migrate,
+)
 
 
 def select_locale() -> str:
@@ -31,12 +41,6 @@ def create_app(config: object | dict | None = None) -> Flask:
     else:
         app.config.from_object(config)
 
-    if proxies := int(app.config.get("TRUSTED_PROXIES") or 0):
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
-                                x_prefix=proxies)
-
     db.init_app(app)
     init_engine_events(app)
     migrate.init_app(app, db, directory=str(_root() / "migrations"), render_as_batch=True,
@@ -45,11 +49,13 @@ def create_app(config: object | dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Ho_Chi_Minh")
     bootstrap.init_app(app)
+    init_limiter(app)
 
-    from . import auth_setup, filters
+    from . import auth_setup, filters, security
 
     auth_setup.init(app)
     filters.init(app)
+    security.init(app)
 
     from .blueprints import register_blueprints
     from .services import tally  # noqa: F401  (its session hooks keep the roll-ups current)
@@ -60,6 +66,7 @@ def create_app(config: object | dict | None = None) -> Flask:
 
     register_cli(app)
     _register_errors(app)
+    auth_setup.init_password_change(app)
     return app
 
 
@@ -95,10 +102,34 @@ def _register_errors(app: Flask) -> None:
         500, lambda: "500 · " + _("Something went wrong"),
         lambda: _("Nothing was saved. Please try again; if it happens again, tell the "
                   "administrator.")))
+    messages = {
+        400: (lambda: _("Bad request"),
+              lambda: _("The page could not understand what was sent. Nothing was saved.")),
+        405: (lambda: _("Not possible this way"),
+              lambda: _("This address does not accept that kind of request.")),
+        413: (lambda: _("The file is too large"),
+              lambda: _("Nothing was saved. Choose a smaller file (split a long list into "
+                        "several files) and try again.")),
+        429: (lambda: _("Too many attempts"),
+              lambda: _("Please wait a minute and try again.")),
+    }
+
+    def any_http_error(error):
+        # Every other HTTP error too: in the app's layout and language, never a bare page.
+        code = getattr(error, "code", None) or 500
+        if code < 400:
+            return error
+        heading, message = messages.get(code, (
+            lambda: _("Something went wrong"),
+            lambda: _("Nothing was saved. Please try again; if it happens again, tell the "
+                      "administrator.")))
+        return error_page(code, lambda: f"{code} · {heading()}", message)(error)
+
+    app.register_error_handler(HTTPException, any_http_error)
     app.register_error_handler(CSRFError, error_page(
         400, lambda: _("The form has expired"),
         lambda: _("Nothing was saved. Go back, reload the page and submit again."),
-        back="javascript:history.back()"))
+        back="#back"))
 
     @app.before_request
     def forget_request_caches():

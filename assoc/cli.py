@@ -18,6 +18,41 @@ def register_cli(app: Flask) -> None:
     register_members(app)
     register_reorg(app)
 
+    @app.cli.command("backup")
+    @click.argument("directory", default="instance/backups")
+    @click.option("--keep", default=14, show_default=True, type=click.IntRange(min=1),
+                  help="How many snapshots to keep in DIRECTORY (the oldest go).")
+    def backup_command(directory, keep):
+        """Write a consistent snapshot of the database into DIRECTORY while the app runs."""
+        from . import backup
+
+        try:
+            path = backup.backup(directory, keep)
+        except backup.BackupError as e:
+            raise click.ClickException(str(e)) from None
+        click.echo(f"Backup written: {path} ({path.stat().st_size:,} bytes); "
+                   f"{len(backup.backups(directory))} kept in {directory}.")
+
+    @app.cli.command("restore")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation (scripts).")
+    def restore_command(file, yes):
+        """Restore a snapshot made by `flask backup` into an EMPTY database
+        (run `flask db upgrade` afterwards when the code is newer than the backup)."""
+        from . import backup
+
+        if not backup.database_is_empty():
+            raise click.ClickException(
+                "The database is not empty; restore only into an empty database.")
+        if not yes:
+            click.confirm(f"Restore {file} into {db.engine.url.render_as_string()}?",
+                          abort=True)
+        try:
+            backup.restore(file)
+        except backup.BackupError as e:
+            raise click.ClickException(str(e)) from None
+        click.echo(f"Restored {file}.")
+
     @app.cli.command("create-admin")
     @click.option("--username", prompt=True)
     @click.option("--full-name", prompt=True)

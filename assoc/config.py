@@ -20,6 +20,10 @@ def _secret_key() -> str:
     return key_file.read_text().strip()
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE / 'assoc.db'}"
@@ -33,25 +37,45 @@ class Config:
     BOOTSTRAP_SERVE_LOCAL = True
     BOOTSTRAP_BTN_SIZE = "md"
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Idle timeout: a session not used for this long ends (the signed cookie carries its age
+    # and the server refuses an older one). "Remember me" is the only way to outlast it.
+    PERMANENT_SESSION_LIFETIME = 60 * int(os.environ.get("SESSION_IDLE_MINUTES", "120"))
+    # ASSOC_PRODUCTION=1 (served over HTTPS) switches on Secure cookies and HSTS (__init__).
+    PRODUCTION = False
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    HSTS_SECONDS = 0
+    # Behind a reverse proxy, the number of proxies whose X-Forwarded-For is trusted (0: none).
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    # Jobs (imports, exports…): RQ workers on this Redis when set (`make worker`), else a
+    # background thread of the web process. Login throttling counts live there too.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_KEY_PREFIX = "assoc"
+    # Login throttling: attempts per client address, failed attempts per account, and an
+    # exponential delay per account and client after LOGIN_DELAY_AFTER failures in a row.
+    LOGIN_THROTTLE = True
+    LOGIN_LIMIT_PER_CLIENT = "30 per minute; 300 per hour"
+    LOGIN_LIMIT_PER_ACCOUNT = "60 per hour"
+    LOGIN_DELAY_AFTER = 3
+    LOGIN_DELAY_MAX_SECONDS = 300
     WTF_CSRF_TIME_LIMIT = None  # forms left open for a long meeting must still submit
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     PER_PAGE = 50
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCK_MINUTES = 15
     # The address printed in QR codes (vouchers, member cards): the site as the public reaches
     # it. Never taken from the request's Host header.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
-    # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted
-    # (werkzeug ProxyFix); 0 = none, the default: the headers are ignored.
-    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0") or 0)
-    # Jobs (imports, exports…): RQ workers on this Redis when set (`make worker`), else a
-    # background thread of the web process.
-    REDIS_URL = os.environ.get("REDIS_URL", "")
 
     def __init__(self):
         self.SECRET_KEY = _secret_key()
+        if _flag("ASSOC_PRODUCTION"):
+            self.PRODUCTION = True
+            self.SESSION_COOKIE_SECURE = self.REMEMBER_COOKIE_SECURE = True
+            self.HSTS_SECONDS = 60 * 60 * 24 * 365
 
 
 class TestConfig(Config):
@@ -62,7 +86,8 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     PUBLIC_BASE_URL = "https://khuyenhoc.test"
-    TRUSTED_PROXIES = 0
+    LOGIN_THROTTLE = False  # tests of throttling switch it on for themselves
+    RATELIMIT_STORAGE_URI = "memory://"
     REDIS_URL = ""  # jobs in threads unless a test asks for RQ
 
     def __init__(self):

@@ -2,6 +2,8 @@
 
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -29,6 +31,15 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
+
+
+def init_limiter(app) -> Limiter:
+    """One Flask-Limiter per app (its storage belongs to the app's configuration): memory by
+    default, Redis when REDIS_URL is set (RATELIMIT_STORAGE_URI). No default limits: the login
+    form asks it for its own per-client and per-account counts (assoc/throttle.py)."""
+    limiter = Limiter(key_func=get_remote_address, app=app)
+    app.extensions["assoc_limiter"] = limiter
+    return limiter
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

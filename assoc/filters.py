@@ -38,13 +38,15 @@ def fmt_datetime(value: datetime | None) -> str:
 
 def url_with(**changes) -> str:
     """The current URL with some query arguments replaced (pagination, sorting, filters)."""
-    args = request.args.to_dict()
-    for key, value in changes.items():
-        if value is None:
-            args.pop(key, None)
-        else:
-            args[key] = value
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    from .views import query_args
+
+    # Path parameters come from the route, never from the query string (a "?unit_id=" or
+    # "?endpoint=" in the URL used to give url_for the same keyword twice: a 500).
+    view_args = dict(request.view_args or {})
+    for key in list(changes):
+        if key in view_args:
+            view_args[key] = changes.pop(key)
+    return url_for(request.endpoint, **view_args, **query_args(**changes))
 
 
 def init(app: Flask) -> None:
@@ -52,7 +54,16 @@ def init(app: Flask) -> None:
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["date"] = fmt_date
     app.jinja_env.filters["datetime"] = fmt_datetime
+    app.jinja_env.filters["relabel"] = _relabel
     app.jinja_env.globals["url_with"] = url_with
+    from .views import query_args
+
+    app.jinja_env.globals["query_args"] = query_args
+    from .services.audit import label as audit_label
+    from .services.audit import value_text as audit_value
+
+    app.jinja_env.filters["audit_label"] = audit_label
+    app.jinja_env.globals["audit_value"] = audit_value
     app.jinja_env.globals["get_locale"] = get_locale
 
     # Globals rather than a context processor, so that imported macros can use them too.
@@ -62,4 +73,17 @@ def init(app: Flask) -> None:
         can_restructure=lambda unit: permissions.can_restructure(current_user, unit),
         can_collect_dues=lambda member: permissions.can_collect_dues(current_user, member),
         languages=app.config["LANGUAGES"],
+        describe_audit=_describe_audit,
     )
+
+
+def _relabel(text):
+    from .relabel import relabel
+
+    return relabel(text)
+
+
+def _describe_audit(entry):
+    from .audit_text import describe
+
+    return describe(entry, current_user if current_user.is_authenticated else None)

@@ -31,6 +31,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def new_session_token() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(32)
+
+
 def today() -> date:
     # The association works on Vietnamese calendar days, not UTC ones.
     from zoneinfo import ZoneInfo
@@ -130,6 +136,10 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Part of every session and remember cookie (Flask-Login's alternative id): replacing it
+    # ends every session of the user at once (logout, password change, an admin's order).
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    must_change_password: Mapped[bool] = mapped_column(default=False)
 
     assignments: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", foreign_keys="RoleAssignment.user_id"
@@ -138,6 +148,16 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """What the session and the remember cookie carry: id and the current session token."""
+        if not self.session_token:
+            self.session_token = new_session_token()
+        return f"{self.id}:{self.session_token}"
+
+    def end_all_sessions(self) -> None:
+        """Every session and remember cookie issued so far stops working."""
+        self.session_token = new_session_token()
 
     def set_password(self, password: str) -> None:
         from flask import current_app

@@ -52,12 +52,28 @@ def _to_text(s: object) -> str:
     return s if isinstance(s, str) else str(s)
 
 
+# NUL and the other C0/C1 control characters, DEL, and the bidirectional overrides that can
+# make text display differently from what it is. Tab, CR and LF are handled separately.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_input(s: str | None, *, multiline: bool = False) -> str:
+    """What every typed or imported text goes through first: NFC, no control characters.
+    A single line loses its line breaks and tabs (they become spaces); multi-line text keeps
+    its line breaks (as LF). Spaces are otherwise kept as typed (see `clean` for collapsing)."""
+    text = unicodedata.normalize("NFC", _to_text(s))
+    text = _CONTROL_RE.sub("", text)
+    if multiline:
+        return text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ").replace("\t", " ")
+
+
 def clean(s: str | None) -> str:
-    """NFC-normalise, drop zero-width characters, and collapse/strip whitespace.
+    """NFC-normalise, drop control and zero-width characters, and collapse/strip whitespace.
 
     ``None`` becomes ``""``. Non-breaking and other Unicode spaces count as whitespace.
     """
-    text = unicodedata.normalize("NFC", _to_text(s)).translate(_ZERO_WIDTH)
+    text = clean_input(s).translate(_ZERO_WIDTH)
     # str.split() with no argument splits on every Unicode whitespace (NBSP, U+2009,
     # U+3000, tabs, newlines...), so joining on " " both replaces and collapses them.
     return " ".join(text.split())

@@ -12,6 +12,9 @@ from .services import DomainError
 
 
 def get_or_404(model, object_id: int):
+    # An id no integer column can hold (a crafted URL) is simply not found, on every database.
+    if not isinstance(object_id, int) or not 0 < object_id <= INT_ARG_MAX:
+        abort(404)
     obj = db.session.get(model, object_id)
     if obj is None:
         abort(404)
@@ -30,8 +33,10 @@ def attach_error(form: FlaskForm, error: DomainError) -> None:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only follow `next` to a path on this site (no open redirect)."""
-    if not target:
+    """Only follow `next` to a path on this site (no open redirect, no header splitting)."""
+    if not target or len(target) > 2000:
+        return default
+    if any(ch in target for ch in "\r\n\t\x00\\") or any(ord(ch) < 32 for ch in target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -39,11 +44,50 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
+# The largest number any integer query parameter may carry (ids, years, pages): beyond it a
+# value is treated as absent, so no query string can overflow a database integer.
+INT_ARG_MAX = 2**31 - 1
+
+
+def int_arg(name: str, default: int | None = None, *, min: int = 0,  # noqa: A002
+            max: int = INT_ARG_MAX) -> int | None:  # noqa: A002
+    """THE way to read an integer from the query string: the first value of `name` if it is a
+    plain decimal number within [min, max], else `default` (never an exception, never a 500).
+    Years: min=1900, max=2200; pages: min=1; ids: min=1."""
+    raw = request.args.get(name, "")
+    raw = raw.strip() if isinstance(raw, str) else ""
+    if not raw or len(raw) > 12 or not (raw.isascii() and raw.lstrip("-").isdigit()):
+        return default
+    value = int(raw)
+    return value if min <= value <= max else default
+
+
+def year_arg(name: str = "year", default: int | None = None) -> int | None:
+    return int_arg(name, default, min=1900, max=2200)
+
+
 def page_arg() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    return int_arg("page", 1, min=1, max=100_000)
+
+
+# Keys that url_for treats as its own arguments: never pass them through from a query string.
+_URL_FOR_RESERVED = {"endpoint", "_external", "_anchor", "_method", "_scheme", "values"}
+
+
+def query_args(*, drop: tuple[str, ...] = (), **changes) -> dict:
+    """The current query string as url_for keyword arguments, without the path parameters of
+    the current route (which url_for gets separately) or url_for's own names, first value of
+    each key, with `changes` applied (None removes a key)."""
+    view_args = request.view_args or {}
+    args = {k: v for k, v in request.args.items()
+            if k not in view_args and k not in _URL_FOR_RESERVED and not k.startswith("_")
+            and k not in drop}
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return args
 
 
 def unit_ancestors(unit):
@@ -57,3 +101,28 @@ def unit_ancestors(unit):
         return []
     by_id = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
     return [by_id[i] for i in ids if i in by_id]
+
+
+def form_page(form, template: str, *, save, done, flash_ok=None, status_conflict: int = 409,
+              **context):
+    """The house shape of a form page: GET shows the form; a valid POST calls `save(form)`
+    (a service call), commits once, flashes and redirects to `done(result)`; a DomainError
+    rolls back and goes next to its field (409); invalid input re-renders with 400."""
+    from flask import flash, redirect, render_template
+
+    status = 200
+    if form.validate_on_submit():
+        try:
+            result = save(form)
+        except DomainError as e:
+            db.session.rollback()
+            attach_error(form, e)
+            status = status_conflict
+        else:
+            db.session.commit()
+            if flash_ok:
+                flash(flash_ok(result) if callable(flash_ok) else flash_ok, "success")
+            return redirect(done(result))
+    elif form.is_submitted():
+        status = 400
+    return render_template(template, form=form, **context), status

@@ -89,7 +89,7 @@ def main() -> None:
 
         client = app.test_client()
         with client.session_transaction() as s:
-            s["_user_id"] = str(user.id)
+            s["_user_id"] = user.get_id()
             s["_fresh"] = True
 
         def page(url):

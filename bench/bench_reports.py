@@ -35,6 +35,7 @@ from assoc.models import (  # noqa: E402
     ScholarshipProgram,
     ScholarshipQuota,
     Unit,
+    User,
     Voucher,
     VoucherBook,
 )
@@ -211,7 +212,7 @@ def main() -> None:
                 from assoc.services import users
 
                 user = users.create_user(None, username="bench", full_name="Bench",
-                                         password="x" * 8)
+                                         password="bench password 1")
                 db.session.add(RoleAssignment(user_id=user.id, unit_id=city.id, role="viewer"))
                 db.session.commit()
             else:
@@ -220,9 +221,10 @@ def main() -> None:
             city_id = db.session.scalar(select(Unit.id).where(Unit.code == "CITY"))
             user_id = db.session.scalar(select(RoleAssignment.user_id)
                                         .where(RoleAssignment.unit_id == city_id))
+            session_id = db.session.get(User, user_id).get_id()
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
+            session["_user_id"] = session_id
         queries: list[float] = []
         slow: dict[str, float] = {}
 

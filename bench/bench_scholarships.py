@@ -58,7 +58,7 @@ def main() -> None:
 
         client = app.test_client()
         with client.session_transaction() as s:
-            s["_user_id"] = str(approver.id)
+            s["_user_id"] = approver.get_id()
             s["_fresh"] = True
         for label, url in [
             ("program page (1,200 rows)", f"/scholarships/programs/{program.id}"),

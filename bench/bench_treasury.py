@@ -198,6 +198,7 @@ def main() -> None:
                                  accountant_name="Lê Thị Hoa", cashier_name="Trần Văn Bình")
         db.session.commit()
         unit_id, fund_id, user_id = unit.id, fund.id, user.id
+        session_id = user.get_id()
         first_day = start
         ids = db.session.scalars(select(Voucher.id).where(Voucher.kind == "receipt")
                                  .order_by(Voucher.id).limit(N_PDF)).all()
@@ -205,7 +206,7 @@ def main() -> None:
 
     client = app.test_client()
     with client.session_transaction() as s:
-        s["_user_id"] = str(user_id)
+        s["_user_id"] = session_id
         s["_fresh"] = True
 
     # --- 1. batch PDF -------------------------------------------------------------------------

@@ -73,7 +73,7 @@ def login(client):
 
     def _login(user):
         with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()
             session["_fresh"] = True
         return client
 
@@ -88,7 +88,7 @@ def client_as(app, db):
         user = builders.build_user(role=role, at=at)
         c = app.test_client()
         with c.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()
             session["_fresh"] = True
         c.user = user
         return c

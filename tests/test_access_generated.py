@@ -31,7 +31,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
 
 from assoc.extensions import db as _db
-from assoc.models import ReorgPlan, RoleAssignment, Unit, Voucher, today
+from assoc.models import ReorgPlan, RoleAssignment, Unit, User, Voucher, today
 from assoc.services import events as ev
 from assoc.services import imports, treasury
 
@@ -480,13 +480,15 @@ def db(world):
 
 def _client(app, role, unit_id, user_id=None):
     c = app.test_client()
+    user = None
     if role:
         user = build_user(role, _db.session.get(Unit, unit_id))
         c.own_units = {a.unit_id for a in user.assignments}
-        user_id = user.id
-    if user_id is not None:
+    elif user_id is not None:
+        user = _db.session.get(User, user_id)
+    if user is not None:
         with c.session_transaction() as session:
-            session["_user_id"] = str(user_id)
+            session["_user_id"] = user.get_id()  # the session token: logging in for real
             session["_fresh"] = True
     return c
 

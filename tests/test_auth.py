@@ -1,8 +1,6 @@
 """Logging in and out, lock-out, remember me, own password, language, expired sessions."""
 
-from datetime import timedelta
-
-from assoc.models import User, utcnow
+from assoc.models import User
 
 from .builders import PASSWORD, build_user
 
@@ -29,18 +27,12 @@ def test_wrong_password_is_refused_without_saying_why(client, tree):
         assert "Sai tên đăng nhập hoặc mật khẩu." in response.get_data(as_text=True)
 
 
-def test_five_wrong_passwords_lock_the_account(client, tree, db):
-    user = build_user("chair", tree.ward_a, username="chair.a")
-    for _ in range(5):
+def test_wrong_passwords_do_not_lock_the_account(client, tree, db):
+    # The old 5-tries lock let anyone lock anyone out; throttling (tests/test_security_auth.py)
+    # slows the guesser's client instead.
+    build_user("chair", tree.ward_a, username="chair.a")
+    for _ in range(6):
         post_login(client, "chair.a", "wrong password")
-    response = post_login(client, "chair.a", PASSWORD)  # right password, but locked
-    assert response.status_code == 401
-    assert "tạm khóa" in response.get_data(as_text=True)
-    db.session.refresh(user)
-    assert user.locked_until is not None
-    # once the lock expires the right password works again
-    user.locked_until = utcnow() - timedelta(minutes=1)
-    db.session.commit()
     assert post_login(client, "chair.a", PASSWORD).status_code == 302
 
 

@@ -97,7 +97,7 @@ def test_every_get_route_changes_nothing(app, db, client):
     db.session.commit()
     admin = db.session.scalar(select(User).where(User.username == "admin"))
     with client.session_transaction() as session:
-        session["_user_id"] = str(admin.id)
+        session["_user_id"] = admin.get_id()
         session["_fresh"] = True
 
     urls = []

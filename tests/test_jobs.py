@@ -124,7 +124,7 @@ def tree_user(db, client):
     from assoc.models import User
 
     with client.session_transaction() as session:
-        return db.session.get(User, int(session["_user_id"]))
+        return db.session.get(User, int(session["_user_id"].split(":")[0]))
 
 
 def test_a_big_export_is_a_download_for_24_hours(tree, client_as, db, app):

@@ -170,7 +170,7 @@ def test_every_document_type_prints_cleanly(app, db, client):
     db.session.commit()
     admin = db.session.scalar(select(User).where(User.username == "admin"))
     with client.session_transaction() as session:
-        session["_user_id"] = str(admin.id)
+        session["_user_id"] = admin.get_id()
         session["_fresh"] = True
     v = db.session.scalar(select(Voucher).where(Voucher.unit_id == ward.id).order_by(Voucher.id))
     member = db.session.scalar(select(Member).where(Member.unit_id == ward.id))

@@ -200,7 +200,7 @@ def test_create_program_then_quotas(tree, client_as, db):
     ({"max_awards": "", "budget": ""}, "số suất"),
     ({"window_end": "2020-01-01"}, "trước ngày bắt đầu"),
     ({"priority_groups": ["vip"]}, ""),
-    ({"fund_id": "999999"}, "Not a valid choice"),
+    ({"fund_id": "999999"}, "Lựa chọn không hợp lệ"),
 ])
 def test_program_form_bad_input(tree, client_as, db, changes, message):
     client = client_as("approver", at=tree.district_a)
@@ -257,10 +257,10 @@ def test_nominate_submit_and_lock(tree, client_as, db):
 
 
 @pytest.mark.parametrize("changes, message", [
-    ({"student_name": ""}, "This field is required"),
-    ({"birth_date": "12/04/2013"}, "Not a valid date value"),
+    ({"student_name": ""}, "is-invalid"),  # the required-field message, in Vietnamese
+    ({"birth_date": "31/02/2013"}, "31/02/2013 không phải là một ngày có thật"),
     ({"guardian_phone": "123"}, "không phải số điện thoại"),
-    ({"amount": "5000000"}, "Not a valid choice"),
+    ({"amount": "5000000"}, "Lựa chọn không hợp lệ"),
 ])
 def test_nomination_form_bad_input(tree, client_as, db, changes, message):
     program = build_program(tree.district_a, quotas={tree.ward_a: 2})

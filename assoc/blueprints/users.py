@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 from sqlalchemy import func, or_, select
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
@@ -13,6 +13,7 @@ from ..forms import Form
 from ..models import User
 from ..permissions import is_admin
 from ..services import DomainError, audit, users
+from ..text import clean
 from ..views import attach_error, get_or_404, page_arg
 
 bp = Blueprint("users", __name__, url_prefix="/users")
@@ -23,12 +24,13 @@ class UserForm(Form):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     email = StringField(_l("Email"), validators=[Optional(), Length(max=120)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])
-    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=8)])
+    password = PasswordField(_l("Initial password"),
+                             validators=[DataRequired(), Length(min=10, max=200)])
     submit = SubmitField(_l("Create the account"))
 
 
 class ResetPasswordForm(Form):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10, max=200)])
     submit = SubmitField(_l("Set the password"))
 
 
@@ -54,7 +56,7 @@ def index():
             flash(_("Account %(u)s created. Give it a role on a unit's Roles page.",
                     u=user.username), "success")
             return redirect(url_for(".show", user_id=user.id))
-    term = request.args.get("q", "").strip().lower()
+    term = clean(request.args.get("q", ""))[:100].lower()
     q = select(User).order_by(User.username)
     if term:
         q = q.where(or_(func.lower(User.username).contains(term, autoescape=True),
@@ -77,8 +79,31 @@ def show(user_id: int):
             db.session.commit()
             flash(_("Password set."), "success")
             return redirect(url_for(".show", user_id=user.id))
-    history = db.session.scalars(audit.history_query("user", user.id).limit(50)).all()
+    history = db.session.scalars(audit.user_history_query(user).limit(100)).all()
     return render_template("users/show.html", user=user, form=form, history=history)
+
+
+@bp.post("/<int:user_id>/sessions/end")
+def end_sessions(user_id: int):
+    user = get_or_404(User, user_id)
+    users.end_sessions(current_user, user)
+    db.session.commit()
+    if user.id == current_user.id:
+        login_user(user)  # the administrator's own other sessions end, this one goes on
+    flash(_("Every session of %(u)s has ended; they must log in again.", u=user.username),
+          "success")
+    return redirect(url_for(".show", user_id=user.id))
+
+
+@bp.post("/<int:user_id>/password/require-change")
+def require_password_change(user_id: int):
+    user = get_or_404(User, user_id)
+    users.require_password_change(current_user, user, not user.must_change_password)
+    db.session.commit()
+    flash(_("%(u)s must choose a new password at the next login.", u=user.username)
+          if user.must_change_password else _("The password change is no longer required."),
+          "success")
+    return redirect(url_for(".show", user_id=user.id))
 
 
 @bp.post("/<int:user_id>/active")

@@ -65,9 +65,99 @@ def history_query(object_type: str, object_id: int):
     )
 
 
+def user_history_query(user: User):
+    """An account's history: logins, logouts, password events and its role grants/ends."""
+    from sqlalchemy import and_, or_
+
+    from ..models import RoleAssignment
+
+    role_ids = select(RoleAssignment.id).where(RoleAssignment.user_id == user.id)
+    return (
+        select(AuditEntry)
+        .where(or_(
+            and_(AuditEntry.object_type == "user", AuditEntry.object_id == user.id),
+            and_(AuditEntry.object_type == "roleassignment",
+                 AuditEntry.object_id.in_(role_ids)),
+        ))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    )
+
+
 def unit_activity_query(unit: Unit, *, subtree: bool = True):
     q = select(AuditEntry).join(Unit, AuditEntry.unit_id == Unit.id)
     q = q.where(Unit.path.startswith(unit.path, autoescape=True)) if subtree else q.where(
         AuditEntry.unit_id == unit.id
     )
     return q.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+
+
+def audit_export(actor: User | None, what: str, *, unit: Unit | None = None,
+                 filename: str = "", rows: int | None = None, address: str = "") -> AuditEntry:
+    """Record who downloaded an export (.xlsx, .csv, PDF): the one write a GET may do.
+    `what` names the export ("members", "cash_book" …), `filename` the file handed out."""
+    if not address:
+        from flask import has_request_context, request
+
+        address = request.remote_addr or "" if has_request_context() else ""
+    data: dict[str, Any] = {"what": what, "file": filename, "address": address}
+    if rows is not None:
+        data["rows"] = rows
+    return record(actor, "export", None, unit=unit, data=data)
+
+
+# Readable names for the actions of the security area (others fall back to the code).
+def _labels() -> dict[str, Any]:
+    from flask_babel import lazy_gettext as _l
+
+    return {
+        "auth.login": _l("Logged in"),
+        "auth.login_failed": _l("Failed login"),
+        "auth.login_throttled": _l("Login refused (too many attempts)"),
+        "auth.logout": _l("Logged out"),
+        "user.create": _l("Account created"),
+        "user.password": _l("Changed own password"),
+        "user.password_reset": _l("Password set by an administrator"),
+        "user.end_sessions": _l("All sessions ended"),
+        "user.force_password_change": _l("Password change required"),
+        "user.force_password_change_cancelled": _l("Password change no longer required"),
+        "user.activate": _l("Account enabled"),
+        "user.deactivate": _l("Account disabled"),
+        "role.grant": _l("Role granted"),
+        "role.revoke": _l("Role ended"),
+        "export": _l("Export downloaded"),
+        "address": _l("client address"),
+        "username": _l("username"),
+        "file": _l("file"),
+        "rows": _l("rows"),
+        "user": _l("account"),
+        "role": _l("role"),
+        "from": _l("from"),
+        "to": _l("to"),
+        "what": _l("export"),
+    }
+
+
+def label(code: str) -> str:
+    """A readable label for an action or data key of the audit log, else the code itself."""
+    found = _labels().get(code)
+    return str(found) if found is not None else code
+
+
+def value_text(key: str, value: Any) -> str:
+    """An audit data value as a person reads it: no None/True/False, dates as dd/mm/yyyy,
+    role codes by their names."""
+    import re
+
+    from flask_babel import gettext as _
+
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return f"{value[8:10]}/{value[5:7]}/{value[0:4]}"
+    if key == "role" and isinstance(value, str):
+        from ..blueprints.units.forms import ROLE_LABELS
+
+        return str(ROLE_LABELS.get(value, value))
+    return str(value)

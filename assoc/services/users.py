@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
 
 from ..extensions import db
 from ..models import User, utcnow
@@ -15,14 +15,37 @@ from ..text import clean
 from . import DomainError, audit
 
 USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,60}$")
-MIN_PASSWORD = 8
+MIN_PASSWORD = 10
 
 
-def check_password_strength(password: str) -> None:
+def _common_passwords() -> frozenset[str]:
+    global _COMMON
+    if _COMMON is None:
+        path = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
+        _COMMON = frozenset(
+            line.strip().lower() for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        )
+    return _COMMON
+
+
+_COMMON: frozenset[str] | None = None
+
+
+def check_password_strength(password: str, username: str = "", field: str = "password") -> None:
+    """At least MIN_PASSWORD characters, not one of the common passwords, not containing the
+    username (ASVS 2.1)."""
     if len(password) < MIN_PASSWORD:
         raise DomainError(
-            _("The password must have at least %(n)d characters.", n=MIN_PASSWORD), "password"
+            _("The password must have at least %(n)d characters.", n=MIN_PASSWORD), field
         )
+    lowered = password.lower()
+    if lowered in _common_passwords() or lowered.strip("0123456789!@#.") in _common_passwords():
+        raise DomainError(
+            _("This password is one of the most common ones; choose another."), field
+        )
+    if username and len(username) >= 3 and username.lower() in lowered:
+        raise DomainError(_("The password must not contain the username."), field)
 
 
 def find_by_username(username: str) -> User | None:
@@ -46,7 +69,7 @@ def create_user(
     full_name = clean(full_name)
     if not full_name:
         raise DomainError(_("A full name is required."), "full_name")
-    check_password_strength(password)
+    check_password_strength(password, username)
     user = User(username=username, full_name=full_name, email=clean(email), phone=clean(phone))
     user.set_password(password)
     db.session.add(user)
@@ -55,66 +78,94 @@ def create_user(
     return user
 
 
-def _aware(dt: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; they were stored as UTC.
-    if dt is not None and dt.tzinfo is None:
-        return dt.replace(tzinfo=UTC)
-    return dt
+# Checked when the username is unknown, so that the answer takes as long as a real check.
+_DUMMY_HASH = "pbkdf2:sha256:600000$assoc$" + "0" * 64
 
 
-def is_locked(user: User) -> bool:
-    locked_until = _aware(user.locked_until)
-    return locked_until is not None and locked_until > utcnow()
-
-
-def authenticate(username: str, password: str) -> tuple[User | None, str | None]:
-    """Returns (user, None) on success, (None, message) otherwise. Five failures lock the
-    account for a while; the message never says whether the username exists."""
+def authenticate(username: str, password: str, address: str = "") -> tuple[User | None, str | None]:
+    """Returns (user, None) on success, (None, message) otherwise. The message is the same for
+    an unknown username, a wrong password and a disabled account's wrong password, so that it
+    never says whether the username exists. Failures and successes are audited with the
+    client address."""
     user = find_by_username(username)
     generic = _("Wrong username or password.")
     if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        audit.record(None, "auth.login_failed", None,
+                     data={"username": clean(username)[:60], "address": address})
         return None, generic
-    if is_locked(user):
-        return None, _(
-            "Too many wrong passwords. The account is locked; try again in %(m)d minutes.",
-            m=current_app.config["LOGIN_LOCK_MINUTES"],
-        )
     if not user.check_password(password):
         user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = utcnow() + timedelta(
-                minutes=current_app.config["LOGIN_LOCK_MINUTES"]
-            )
-            user.failed_logins = 0
-            audit.record(None, "user.lock", user, data={"username": user.username})
         db.session.flush()
+        audit.record(None, "auth.login_failed", user,
+                     data={"username": user.username, "address": address})
         return None, generic
     if not user.active:
+        audit.record(None, "auth.login_failed", user,
+                     data={"username": user.username, "address": address})
         return None, _("This account is disabled.")
     user.failed_logins = 0
-    user.locked_until = None
     user.last_login_at = utcnow()
     db.session.flush()
+    audit.record(user, "auth.login", user, data={"address": address})
     return user, None
+
+
+def refused_login(username: str, address: str) -> str:
+    """A throttled attempt: audited, answered like a wrong password."""
+    user = find_by_username(username)
+    audit.record(None, "auth.login_throttled", user,
+                 data={"username": clean(username)[:60], "address": address})
+    return _("Wrong username or password.")
+
+
+def logged_out(user: User, address: str = "") -> None:
+    """Logging out ends every session and remember cookie of the user."""
+    user.end_all_sessions()
+    db.session.flush()
+    audit.record(user, "auth.logout", user, data={"address": address})
+
+
+def end_sessions(actor: User, user: User) -> None:
+    """An administrator ends every session of `user` (a lost phone, a departed officer)."""
+    user.end_all_sessions()
+    db.session.flush()
+    audit.record(actor, "user.end_sessions", user, data={"username": user.username})
 
 
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
         raise DomainError(_("The current password is wrong."), "current_password")
-    check_password_strength(new)
+    if new == current:
+        raise DomainError(_("Choose a password different from the current one."), "new_password")
+    check_password_strength(new, user.username, "new_password")
     user.set_password(new)
+    user.must_change_password = False
+    user.end_all_sessions()  # the caller logs the current browser in again
     db.session.flush()
     audit.record(user, "user.password", user, data={})
 
 
 def set_password(actor: User, user: User, new: str) -> None:
-    """An administrator resets someone's password (and unlocks the account)."""
-    check_password_strength(new)
+    """An administrator sets someone's password; every session of that user ends and the user
+    must choose their own password at the next login."""
+    check_password_strength(new, user.username)
     user.set_password(new)
-    user.locked_until = None
     user.failed_logins = 0
+    user.must_change_password = True
+    user.end_all_sessions()
     db.session.flush()
     audit.record(actor, "user.password_reset", user, data={"username": user.username})
+
+
+def require_password_change(actor: User, user: User, required: bool = True) -> None:
+    if user.must_change_password == required:
+        return
+    user.must_change_password = required
+    db.session.flush()
+    audit.record(actor, "user.force_password_change" if required
+                 else "user.force_password_change_cancelled", user,
+                 data={"username": user.username})
 
 
 def set_active(actor: User, user: User, active: bool) -> None:

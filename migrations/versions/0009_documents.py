@@ -1,7 +1,7 @@
 """documents: the legal-basis line a unit prints under its voucher form code
 
 Revision ID: 0009_documents
-Revises: 0014_learning
+Revises: 0012_screens
 Create Date: 2026-11-29 12:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009_documents'
-down_revision = '0014_learning'
+down_revision = '0012_screens'
 branch_labels = None
 depends_on = None
 

@@ -65,3 +65,17 @@ def login_as(page, base_url):
         return page
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request):
+    """Every browser test also checks that the Content-Security-Policy blocked nothing."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    violations: list[str] = []
+    page.on("console", lambda msg: violations.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text else None)
+    yield
+    assert violations == []

@@ -2,6 +2,7 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ... import throttle
 from ...extensions import db
 from ...services import DomainError, users
 from ...views import attach_error, safe_next
@@ -17,11 +18,19 @@ def login():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        user, error = users.authenticate(form.username.data, form.password.data)
-        db.session.commit()  # failures are counted even when the login is refused
+        username, address = form.username.data, throttle.client_address()
+        if throttle.refused(username):
+            error = users.refused_login(username, address)
+            user = None
+        else:
+            user, error = users.authenticate(username, form.password.data, address)
+            (throttle.failed if user is None else throttle.succeeded)(username)
+        db.session.commit()  # failures are recorded even when the login is refused
         if user is None:
             form.form_errors.append(error)
             return render_template("auth/login.html", form=form), 401
+        session.clear()  # nothing from before the login carries over (session fixation)
+        session.permanent = True  # PERMANENT_SESSION_LIFETIME is the idle timeout
         login_user(user, remember=form.remember.data)
         session["lang"] = user.language
         flash(_("Welcome, %(name)s.", name=user.full_name), "success")
@@ -32,9 +41,13 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
+    users.logged_out(current_user, throttle.client_address())
+    db.session.commit()
     lang = session.get("lang")
     session.clear()
+    # After the clear: logout_user() marks the remember cookie for deletion in the session,
+    # which Flask-Login acts on when the response goes out.
+    logout_user()
     if lang:
         session["lang"] = lang
     flash(_("You have logged out."), "info")
@@ -52,6 +65,8 @@ def change_password():
             attach_error(form, e)
             return render_template("auth/password.html", form=form), 400
         db.session.commit()
+        # Every other session has ended; this browser continues with the new token.
+        login_user(current_user._get_current_object(), remember="remember_token" in request.cookies)
         flash(_("Your password has been changed."), "success")
         return redirect(url_for("main.home"))
     return render_template("auth/password.html", form=form), 400 if form.errors else 200

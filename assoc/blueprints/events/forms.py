@@ -1,8 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -13,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ...forms import Form
+from ...forms import DateField, DateTimeField, Form, MaxLines
 from ...models import DENOMINATIONS
 from ...money import format_number, parse_amount
 
@@ -67,8 +65,7 @@ def count_label(value: int, coin: bool):
 class EventForm(Form):
     kind = SelectField(_l("Type"), choices=list(KIND_LABELS.items()), validators=[DataRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    starts_at = DateTimeLocalField(_l("Date and time"), format="%Y-%m-%dT%H:%M",
-                                   validators=[DataRequired()])
+    starts_at = DateTimeField(_l("Date and time"), validators=[DataRequired()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=300)])
     organiser = StringField(_l("Organiser"), validators=[Optional(), Length(max=200)])
     partners = StringField(_l("Partner organisations"), validators=[Optional(), Length(max=500)])
@@ -107,7 +104,7 @@ class DonorFieldsMixin:
 
 
 class DonationForm(DonorFieldsMixin, Form):
-    token = HiddenField()
+    token = HiddenField(validators=[Length(max=40)])  # a one-time uuid hex
     pledge_id = HiddenField()
     event_id = SelectField(_l("Event"), coerce=int, choices=[], validate_choice=False)
     anonymous = BooleanField(_l("Anonymous (name not shown in reports)"))
@@ -131,10 +128,10 @@ class PledgeForm(DonorFieldsMixin, Form):
 
 
 class QuickEntryForm(Form):
-    token = HiddenField()
+    token = HiddenField(validators=[Length(max=40)])  # a one-time uuid hex
     lines = TextAreaField(
         _l("One donation per line: name; amount; method (tm = cash, ck = transfer)"),
-        validators=[DataRequired()], render_kw={"rows": 10})
+        validators=[DataRequired(), Length(max=60_000), MaxLines(500)], render_kw={"rows": 10})
     submit = SubmitField(_l("Record all"))
 
 
@@ -149,6 +146,11 @@ class CountingSheetForm(Form):
     def count_fields(self):
         return [(self[key], value, coin) for key, value, coin in DENOMINATIONS]
 
+    def count_total(self) -> int:
+        """The money counted so far (shown under the table; counting.js keeps it current)."""
+        return sum(value * f.data for f, value, _coin in self.count_fields()
+                   if isinstance(f.data, int) and f.data > 0)
+
 
 for _key, _value, _coin in DENOMINATIONS:
     setattr(CountingSheetForm, _key,
@@ -157,7 +159,7 @@ for _key, _value, _coin in DENOMINATIONS:
 
 
 class SheetReceiptForm(Form):
-    token = HiddenField()
+    token = HiddenField(validators=[Length(max=40)])  # a one-time uuid hex
     mode = RadioField(_l("Receipts"), choices=[("group", _l("One receipt per class/group")),
                                                ("event", _l("One receipt for the whole event"))],
                       default="group", validators=[DataRequired()])

@@ -1,9 +1,7 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -13,12 +11,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ...forms import DateField, Form
+
 SEX_CHOICES = [("", "—"), ("M", _l("Male")), ("F", _l("Female"))]
 KIND_LABELS = {"individual": _l("Individual"), "collective": _l("Collective")}
 STATUS_LABELS = {"active": _l("Active"), "ended": _l("Ended"), "merged": _l("Merged")}
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()), default="individual")
     full_name = StringField(_l("Full name / organisation name"),
                             validators=[DataRequired(), Length(max=200)])
@@ -45,41 +45,42 @@ class MemberForm(FlaskForm):
             "occupation", "joined_on", "representative", "contact", "notes")}
 
 
-class TransferForm(FlaskForm):
+class TransferForm(Form):
     unit_id = SelectField(_l("New unit"), coerce=int, choices=[], validators=[DataRequired()])
     on = DateField(_l("Transferred on"), validators=[Optional()])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
     submit = SubmitField(_l("Transfer"))
 
 
-class EndForm(FlaskForm):
+class EndForm(Form):
     on = DateField(_l("Ended on"), validators=[Optional()])
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)],
                          description=_l("e.g. moved away, deceased, resigned"))
     submit = SubmitField(_l("End the membership"))
 
 
-class DuesPayForm(FlaskForm):
+class DuesPayForm(Form):
     year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(2000, 2100)])
     amount = IntegerField(_l("Amount (đ)"), validators=[Optional(), NumberRange(1, 10**12)],
                           description=_l("Leave empty to use the unit's yearly amount"))
-    token = HiddenField()
+    token = HiddenField(validators=[Length(max=40)])  # a one-time uuid hex
     submit = SubmitField(_l("Mark dues paid"))
 
 
-class DuesRateForm(FlaskForm):
-    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(2000, 2100)])
+class DuesRateForm(Form):
+    year = IntegerField(_l("Year the amount applies to"),
+                        validators=[DataRequired(), NumberRange(2000, 2100)])
     amount = IntegerField(_l("Yearly dues (đ)"), validators=[DataRequired(),
                                                              NumberRange(1, 10**12)])
     submit = SubmitField(_l("Save the amount"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("Excel (.xlsx) or CSV file"), validators=[FileRequired()])
     submit = SubmitField(_l("Upload and preview"))
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(Form):
     valid_only = BooleanField(_l("Import the valid rows only"))
     submit = SubmitField(_l("Import"))
 
@@ -96,7 +97,7 @@ IMPORT_FIELD_LABELS = {
 }
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     keep_id = HiddenField(validators=[DataRequired()])
     other_id = HiddenField(validators=[DataRequired()])
     submit = SubmitField(_l("Merge"))

@@ -29,7 +29,7 @@ from ...services import DomainError, audit, imports, tally
 from ...services import members as svc
 from ...text import clean as clean_text
 from ...urls import public_url
-from ...views import attach_error, page_arg, safe_next, unit_ancestors
+from ...views import attach_error, page_arg, safe_next, unit_ancestors, year_arg
 from . import bp
 from .forms import (
     IMPORT_FIELD_LABELS,
@@ -141,11 +141,8 @@ def export(unit_id: int, fmt: str):
 
 
 def _card_years() -> tuple[int, int]:
-    try:
-        start = int(request.args.get("from") or today().year)
-        end = int(request.args.get("to") or start + 4)
-    except ValueError:
-        start, end = today().year, today().year + 4
+    start = year_arg("from", today().year)
+    end = year_arg("to", start + 4)
     if not (2000 <= start <= end <= start + 10):
         start, end = today().year, today().year + 4
     return start, end
@@ -210,8 +207,15 @@ def _member_form(unit: Unit, member: Member | None = None) -> MemberForm:
 def create(unit_id: int):
     unit = load(Unit, unit_id, "member.edit")
     form = _member_form(unit)
+    similar = []
     if form.validate_on_submit():
         target = load(Unit, form.unit_id.data, "member.edit")
+        if request.form.get("same_person_checked") != "1":
+            similar = svc.similar_members(form.service_values())
+        if similar:
+            # A warning, not a refusal: show who looks the same; "Save anyway" goes on.
+            return render_template("members/form.html", form=form, unit=unit, member=None,
+                                   ancestors=unit_ancestors(unit), similar=similar), 200
         try:
             member = svc.create_member(current_user, target, **form.service_values())
         except DomainError as e:
@@ -361,6 +365,14 @@ def pay(member_id: int):
     if not form.validate_on_submit():
         flash(_("Check the year and the amount."), "danger")
         return redirect(back)
+    if request.form.get("confirm") != "1":
+        # A numbered receipt cannot be taken back (only voided): say what will be issued and
+        # ask once more. This first POST changes nothing.
+        amount = form.amount.data or svc.dues_rate(member.unit, form.year.data)
+        return render_template("members/dues_confirm.html", member=member, form=form,
+                               amount=amount, back=back, unit=member.unit,
+                               ancestors=unit_ancestors(member.unit),
+                               collector=svc.collecting_unit(member))
     try:
         payment = svc.pay_dues(current_user, member, year=form.year.data,
                                amount=form.amount.data, token=form.token.data or None)
@@ -386,10 +398,7 @@ def _money(amount: int) -> str:
 def dues(unit_id: int):
     """The yearly amount of the unit and who has not paid yet."""
     unit = load(Unit, unit_id, "member.view")
-    try:
-        year = int(request.args.get("year") or today().year)
-    except ValueError:
-        year = today().year
+    year = year_arg("year", today().year)
     form = DuesRateForm(year=year) if request.method == "GET" else DuesRateForm()
     status = 200
     if request.method == "POST":

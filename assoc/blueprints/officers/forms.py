@@ -1,8 +1,6 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -13,6 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ...forms import DateField, Form
 from ...models import OFFICER_TITLES
 from ...services.officers import TITLE_LABELS
 
@@ -21,7 +20,7 @@ def title_choices():
     return [(t, TITLE_LABELS[t]) for t in OFFICER_TITLES]
 
 
-class OfficerForm(FlaskForm):
+class OfficerForm(Form):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])
     birth_year = IntegerField(_l("Birth year"), validators=[Optional()])
@@ -33,7 +32,7 @@ class OfficerForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class PositionForm(FlaskForm):
+class PositionForm(Form):
     unit = SelectField(_l("Unit"), coerce=int, choices=[], validators=[DataRequired()])
     title = SelectField(_l("Post"), choices=[], validators=[DataRequired()])
     title_text = StringField(_l("Title as written (optional)"),
@@ -46,7 +45,7 @@ class PositionForm(FlaskForm):
     submit = SubmitField(_l("Save the post"))
 
 
-class BaseSalaryForm(FlaskForm):
+class BaseSalaryForm(Form):
     effective_from = DateField(_l("In force from"), validators=[DataRequired()])
     amount = StringField(_l("Base salary (đồng)"), validators=[DataRequired(), Length(max=20)])
     legal_basis = StringField(_l("Legal basis"), validators=[Optional(), Length(max=200)],
@@ -54,7 +53,7 @@ class BaseSalaryForm(FlaskForm):
     submit = SubmitField(_l("Add"))
 
 
-class RuleForm(FlaskForm):
+class RuleForm(Form):
     title = SelectField(_l("Post"), choices=[], validators=[DataRequired()])
     kind = RadioField(_l("Paid as"), choices=[("coefficient", _l("Coefficient × base salary")),
                                               ("fixed", _l("Fixed monthly amount"))],
@@ -67,7 +66,7 @@ class RuleForm(FlaskForm):
     submit = SubmitField(_l("Add the rate"))
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     combine = SelectField(_l("An officer with several posts gets"),
                           choices=[("sum", _l("the sum of the allowances")),
                                    ("max", _l("the highest allowance"))])
@@ -79,27 +78,27 @@ class SettingsForm(FlaskForm):
     submit = SubmitField(_l("Save the settings"))
 
 
-class SheetForm(FlaskForm):
+class SheetForm(Form):
     month = SelectField(_l("Month"), coerce=int, choices=[(m, str(m)) for m in range(1, 13)])
     year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
     submit = SubmitField(_l("Make the sheet"))
 
 
-class AdjustForm(FlaskForm):
+class AdjustForm(Form):
     adjustment = StringField(_l("Adjustment (đồng, − to deduct)"),
                              validators=[Optional(), Length(max=20)])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
     submit = SubmitField(_l("Save"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that POSTs (lock, recompute) with CSRF protection."""
 
     submit = SubmitField(_l("Confirm"))
 
 
-class PayForm(FlaskForm):
-    token = HiddenField()
+class PayForm(Form):
+    token = HiddenField(validators=[Length(max=40)])  # a one-time uuid hex
     mode = RadioField(_l("Payment vouchers"), choices=[
         ("sheet", _l("One voucher for the whole sheet")),
         ("per_officer", _l("One voucher per officer"))], default="sheet",

@@ -1,7 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     Field,
     HiddenField,
     IntegerField,
@@ -15,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
+from ...forms import DateField, Form
 from ...money import format_number, parse_amount, validate_amount
 from ...services.scholarships import PRIORITY_LABELS
 
@@ -70,7 +69,7 @@ def priority_choices():
     return [(k, v) for k, v in PRIORITY_LABELS.items()]
 
 
-class ProgramForm(FlaskForm):
+class ProgramForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
                        description=_l("e.g. Học bổng Nguyễn Hữu Thọ 2026"))
     sponsor = StringField(_l("Sponsor"), validators=[Optional(), Length(max=200)])
@@ -103,7 +102,7 @@ class ProgramForm(FlaskForm):
         }
 
 
-class QuotaForm(FlaskForm):
+class QuotaForm(Form):
     """One count and one budget field per sub-unit, named count-<id> / budget-<id>; built by
     the view with `for_units`."""
 
@@ -131,7 +130,7 @@ class QuotaForm(FlaskForm):
 SEX_CHOICES = [("F", _l("Female")), ("M", _l("Male"))]
 
 
-class NominationForm(FlaskForm):
+class NominationForm(Form):
     unit = SelectField(_l("Nominating unit"), coerce=int, choices=[])
     student_name = StringField(_l("Student's full name"),
                                validators=[DataRequired(), Length(max=120)])
@@ -166,7 +165,7 @@ class NominationForm(FlaskForm):
         return data
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     decision = HiddenField(validators=[DataRequired()])
     reason = TextAreaField(_l("Reason (required to reject)"),
                            validators=[Optional(), Length(max=1000)])
@@ -176,7 +175,7 @@ class DecisionForm(FlaskForm):
             raise ValidationError(_l("Unknown decision."))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A bare POST with CSRF (submit a nomination)."""
 
 
@@ -185,8 +184,8 @@ PAY_MODES = [("each", _l("One payment voucher per award")),
 METHODS = [("cash", _l("Cash")), ("transfer", _l("Bank transfer"))]
 
 
-class PayForm(FlaskForm):
+class PayForm(Form):
     mode = SelectField(_l("How to pay"), choices=PAY_MODES, validators=[DataRequired()])
     voucher_date = DateField(_l("Voucher date"), validators=[Optional()])
     method = SelectField(_l("Method"), choices=METHODS, validators=[DataRequired()])
-    token = HiddenField()
+    token = HiddenField(validators=[Length(max=40)])  # a one-time uuid hex

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ...extensions import db
+from ...forms import DateError, day_or, parse_day
 from ...models import Fund, Nomination, ScholarshipProgram, Unit, today
 from ...permissions import (
     can,
@@ -27,7 +28,7 @@ from ...permissions import (
 )
 from ...services import DomainError, scholarships, treasury
 from ...services.scholarships import PRIORITY_LABELS, STATUS_LABELS
-from ...views import attach_error, get_or_404, unit_ancestors
+from ...views import attach_error, get_or_404, int_arg, query_args, unit_ancestors, year_arg
 from . import bp
 from .forms import ConfirmForm, DecisionForm, NominationForm, PayForm, ProgramForm, QuotaForm
 
@@ -166,7 +167,7 @@ def quotas(program_id: int):
 
 def _filters():
     return {
-        "quota_id": request.args.get("quota", type=int),
+        "quota_id": int_arg("quota", min=1),
         "school": request.args.get("school", ""),
         "group": request.args.get("group", "") if request.args.get("group") in PRIORITY_LABELS
         else "",
@@ -210,6 +211,7 @@ def program(program_id: int):
         payable=payable, pay_form=pay_form,
         fund_balance=treasury.fund_balance(program.fund) if can(
             current_user, "fund.view", program.unit) else None,
+        still_to_pay=scholarships.still_to_pay(program),
         may_nominate=nominates_in(current_user, program) and program.window_open(),
     )
 
@@ -361,13 +363,13 @@ def decide_many(program_id: int):
     except DomainError as e:
         db.session.rollback()
         flash(str(e), "danger")
-        return redirect(url_for(".program", program_id=program.id, **request.args))
+        return redirect(url_for(".program", program_id=program.id, **query_args()))
     db.session.commit()
     if form.decision.data == "approve":
         flash(_("%(n)d nominations approved.", n=len(chosen)), "success")
     else:
         flash(_("%(n)d nominations rejected.", n=len(chosen)), "success")
-    return redirect(url_for(".program", program_id=program.id, **request.args))
+    return redirect(url_for(".program", program_id=program.id, **query_args()))
 
 
 @bp.post("/programs/<int:program_id>/pay")
@@ -382,7 +384,7 @@ def pay(program_id: int):
     ids = request.form.getlist("nomination", type=int)
     chosen = db.session.scalars(select(Nomination).where(Nomination.id.in_(ids))).all() \
         if ids else []
-    back = redirect(url_for(".program", program_id=program.id, **request.args))
+    back = redirect(url_for(".program", program_id=program.id, **query_args()))
     if not form.validate_on_submit():
         flash(_("Choose how to pay."), "danger")
         return back
@@ -411,16 +413,13 @@ def pay(program_id: int):
 
 
 def _recipients(program):
-    quota_id = request.args.get("quota", type=int)
+    quota_id = int_arg("quota", min=1)
     return scholarships.recipients(_scoped_nominations(program, quota_id=quota_id))
 
 
 def _ceremony_date(program) -> date | None:
     raw = request.args.get("date", "")
-    try:
-        return date.fromisoformat(raw) if raw else program.ceremony_date
-    except ValueError:
-        return program.ceremony_date
+    return day_or(raw, program.ceremony_date)
 
 
 @bp.get("/programs/<int:program_id>/recipients.pdf")
@@ -467,8 +466,8 @@ def students():
     born, error = None, None
     if raw_born:
         try:
-            born = date.fromisoformat(raw_born)
-        except ValueError:
+            born = parse_day(raw_born)
+        except DateError:
             error = _("Enter the date of birth as dd/mm/yyyy.")
     found = []
     if name and not error:
@@ -495,10 +494,7 @@ def unit_awards(unit_id: int):
     from ...views import page_arg
 
     unit = load(Unit, unit_id, "nomination.view")
-    try:
-        year = int(request.args.get("year", today().year))
-    except ValueError:
-        year = today().year
+    year = year_arg("year", today().year)
     subtree = request.args.get("sub", "1") != "0"
     q = (select(Nomination).join(Unit, Nomination.unit_id == Unit.id)
          .where(Nomination.status.in_(scholarships.AWARDED),

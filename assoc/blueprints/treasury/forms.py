@@ -1,7 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -18,7 +17,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ...forms import Form
+from ...forms import DateField, Form
 from ...money import MAX_AMOUNT, parse_amount
 
 REQUIRED = _l("This field is required.")
@@ -55,7 +54,7 @@ class AmountField(StringField):
 
 
 class VoucherForm(Form):
-    token = HiddenField()
+    token = HiddenField(validators=[Length(max=40)])  # a one-time uuid hex
     voucher_date = DateField(_l("Date"), validators=[DataRequired(message=REQUIRED)])
     party_name = StringField(_l("Name"), validators=[DataRequired(message=REQUIRED), Length(max=200)])
     party_address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
+from ...forms import day_or
 from ...models import Fund, Unit, Voucher, today
 from ...pdf import vouchers as voucher_pdf_module
 from ...permissions import can, load, scope_query
@@ -21,7 +22,7 @@ from ...services import DomainError, audit, voucher_links
 from ...services import treasury as svc
 from ...text import search_key
 from ...urls import public_url
-from ...views import attach_error, page_arg, unit_ancestors
+from ...views import attach_error, int_arg, page_arg, unit_ancestors
 from . import bp
 from .forms import (
     FUND_KIND_LABELS,
@@ -49,7 +50,7 @@ def treasury_labels():
 
 def _date_arg(name: str, default: date | None) -> date | None:
     value = request.args.get(name)
-    return svc.parse_iso(value, default) if value else default
+    return day_or(value, default)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -68,8 +69,8 @@ def _filtered_vouchers(base):
         base = base.where(Voucher.voucher_date >= d)
     if d := _date_arg("date_to", None):
         base = base.where(Voucher.voucher_date <= d)
-    if args.get("fund", "").isdigit():
-        base = base.where(Voucher.fund_id == int(args["fund"]))
+    if (fund_id := int_arg("fund", min=1)) is not None:
+        base = base.where(Voucher.fund_id == fund_id)
     if term := search_key(args.get("q", "")):
         base = base.where(Voucher.search_key.contains(term, autoescape=True)
                           | func.lower(Voucher.reason).contains(term, autoescape=True))
@@ -79,8 +80,8 @@ def _filtered_vouchers(base):
 def _scoped_vouchers():
     q = select(Voucher).join(Unit, Voucher.unit_id == Unit.id)
     q = scope_query(q, current_user, "voucher.view")
-    if request.args.get("unit", "").isdigit():
-        under = db.session.get(Unit, int(request.args["unit"]))
+    if (under_id := int_arg("unit", min=1)) is not None:
+        under = db.session.get(Unit, under_id)
         if under is not None:
             q = q.where(Unit.path.startswith(under.path, autoescape=True))
     return _filtered_vouchers(q)

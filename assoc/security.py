@@ -1,0 +1,63 @@
+"""Security headers on every response, and the client address behind a proxy.
+
+CSP: scripts and styles only from this site (no inline <script>, no onclick=…: the little
+JavaScript there is lives in assoc/static/app.js); inline style *attributes* are allowed
+(style-src-attr) because a few templates size bars and indents per row. Framing is refused.
+ASSOC_PRODUCTION=1 adds HSTS (and, in config, Secure cookies)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "style-src-attr 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+def init(app: Flask) -> None:
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0)
+
+    @app.before_request
+    def refuse_nul_in_query_string():
+        # NUL is never part of a legitimate query; PostgreSQL refuses it in any string.
+        from flask import abort, request
+
+        if "\x00" in request.query_string.decode("latin-1") or any(
+                "\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
+            abort(400)
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        from flask import render_template, url_for
+        from flask_babel import gettext as _
+
+        return render_template(
+            "errors/page.html", heading="400 · " + _("Bad request"),
+            message=_("The address contains something this site does not accept."),
+            back_url=url_for("main.index"), back_label=_("Back to the home page")), 400
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config.get("HSTS_SECONDS"):
+            headers.setdefault("Strict-Transport-Security",
+                               f"max-age={int(app.config['HSTS_SECONDS'])}; includeSubDomains")
+        return response

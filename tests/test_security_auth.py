@@ -1,0 +1,363 @@
+"""Sessions that end, login throttling without lock-outs, password rules, login audit."""
+
+import socket
+
+import pytest
+from sqlalchemy import select
+
+from assoc.models import AuditEntry, User
+from assoc.throttle import limiter
+
+from .builders import PASSWORD, build_user
+
+
+def post_login(client, username, password, **extra):
+    return client.post("/login", data={"username": username, "password": password, **extra})
+
+
+def copy_cookies(app, source, *names):
+    """A second browser holding copies of some of `source`'s cookies (a thief's)."""
+    thief = app.test_client()
+    for name in names:
+        cookie = source.get_cookie(name)
+        assert cookie is not None, name
+        thief.set_cookie(name, cookie.value)
+    return thief
+
+
+def logged_in(client) -> bool:
+    return client.get("/home").status_code == 200
+
+
+@pytest.fixture
+def chair(tree):
+    return build_user("chair", tree.ward_a, username="chair.a")
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+def test_copied_session_and_remember_cookies_stop_working_after_logout(app, client, chair):
+    post_login(client, "chair.a", PASSWORD, remember="y")
+    session_copy = copy_cookies(app, client, "session")
+    remember_copy = copy_cookies(app, client, "remember_token")
+    assert logged_in(session_copy) and logged_in(remember_copy)
+    response = client.post("/logout")
+    assert "remember_token=;" in " ".join(response.headers.getlist("Set-Cookie"))
+    assert client.get_cookie("remember_token") is None
+    assert not logged_in(client)
+    assert not logged_in(session_copy)
+    assert not logged_in(remember_copy)
+
+
+def test_password_change_ends_every_other_session(app, client, chair, db):
+    post_login(client, "chair.a", PASSWORD, remember="y")
+    other_browser = app.test_client()
+    post_login(other_browser, "chair.a", PASSWORD)
+    session_copy = copy_cookies(app, client, "session")
+    remember_copy = copy_cookies(app, client, "remember_token")
+    response = client.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": "a new long secret",
+        "confirm": "a new long secret"})
+    assert response.status_code == 302
+    assert logged_in(client)  # the browser that changed it goes on
+    assert not logged_in(other_browser)
+    assert not logged_in(session_copy)
+    assert not logged_in(remember_copy)
+
+
+def test_admin_ends_all_sessions_of_a_user(app, client, chair, tree, db):
+    post_login(client, "chair.a", PASSWORD, remember="y")
+    remember_copy = copy_cookies(app, client, "remember_token")
+    admin = build_user("admin", tree.city, username="root.admin")
+    admin_client = app.test_client()
+    post_login(admin_client, "root.admin", PASSWORD)
+    page = admin_client.get(f"/users/{chair.id}").get_data(as_text=True)
+    assert 'data-testid="end-sessions"' in page
+    assert admin_client.get(f"/users/{chair.id}/sessions/end").status_code == 405  # POST only
+    assert admin_client.post(f"/users/{chair.id}/sessions/end").status_code == 302
+    assert not logged_in(client) and not logged_in(remember_copy)
+    assert logged_in(admin_client)
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.end_sessions"))
+    assert entry.user_id == admin.id and entry.object_id == chair.id
+    # only administrators
+    assert client.post(f"/users/{chair.id}/sessions/end").status_code in (302, 403)
+    post_login(client, "chair.a", PASSWORD)
+    assert client.post(f"/users/{admin.id}/sessions/end").status_code == 403
+    assert logged_in(admin_client)
+
+
+def test_a_bare_user_id_in_a_forged_session_is_refused(app, chair):
+    forged = app.test_client()
+    with forged.session_transaction() as session:
+        session["_user_id"] = str(chair.id)
+    assert not logged_in(forged)
+
+
+def test_idle_timeout_is_a_setting(app, client, chair):
+    assert app.permanent_session_lifetime.total_seconds() == 120 * 60
+    post_login(client, "chair.a", PASSWORD)
+    set_cookie = client.get("/home").headers.get("Set-Cookie", "")
+    assert "session=" in set_cookie and "Expires=" in set_cookie
+
+
+def test_forced_password_change_at_next_login(app, client, chair, tree, db):
+    build_user("admin", tree.city, username="root.admin")
+    admin_client = app.test_client()
+    post_login(admin_client, "root.admin", PASSWORD)
+    admin_client.post(f"/users/{chair.id}/password/require-change")
+    db.session.expire_all()
+    assert db.session.get(User, chair.id).must_change_password
+    response = post_login(client, "chair.a", PASSWORD)
+    assert client.get("/home").location.endswith("/account/password")
+    assert client.get(f"/units/{tree.ward_a.id}").location.endswith("/account/password")
+    page = client.get("/account/password").get_data(as_text=True)
+    assert 'data-testid="password-change-required"' in page
+    response = client.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": "my own passphrase",
+        "confirm": "my own passphrase"})
+    assert response.status_code == 302
+    assert logged_in(client)
+    db.session.expire_all()
+    assert not db.session.get(User, chair.id).must_change_password
+
+
+def test_an_admin_set_password_must_be_changed(app, client, chair, tree, db):
+    build_user("admin", tree.city, username="root.admin")
+    admin_client = app.test_client()
+    post_login(admin_client, "root.admin", PASSWORD)
+    assert admin_client.post(f"/users/{chair.id}", data={"password": "temporary pass 7"}
+                             ).status_code == 302
+    post_login(client, "chair.a", "temporary pass 7")
+    assert client.get("/home").location.endswith("/account/password")
+
+
+# --- passwords --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("password, complaint", [
+    ("short1!", "từ 10 đến"),
+    ("password123", "phổ biến"),
+    ("1234567890", "phổ biến"),
+    ("qwertyuiop", "phổ biến"),
+    ("my chair.a pass", "tên đăng nhập"),
+])
+def test_weak_passwords_are_refused(client, chair, login, password, complaint):
+    login(chair)
+    response = client.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": password, "confirm": password})
+    assert response.status_code == 400
+    assert complaint in response.get_data(as_text=True)
+
+
+def test_demo_password_is_still_good_enough():
+    from assoc.demo import DEMO_PASSWORD
+    from assoc.services.users import check_password_strength
+
+    check_password_strength(DEMO_PASSWORD, "chutich.khanhhoi")  # raises if refused
+
+
+# --- throttling -------------------------------------------------------------------------------
+
+@pytest.fixture
+def throttled(app):
+    app.config["LOGIN_THROTTLE"] = True
+    limiter().storage.reset()
+    yield app
+    app.config["LOGIN_THROTTLE"] = False
+    limiter().storage.reset()
+
+
+def test_the_same_answer_for_unknown_wrong_and_throttled(client, chair, throttled):
+    unknown = post_login(client, "nobody.here", "whatever it is")
+    wrong = post_login(client, "chair.a", "not the password")
+    for _ in range(3):
+        post_login(client, "chair.a", "not the password")
+    throttled_answer = post_login(client, "chair.a", PASSWORD)  # right password, but waiting
+    bodies = set()
+    for response in (unknown, wrong, throttled_answer):
+        assert response.status_code == 401
+        body = response.get_data(as_text=True)
+        assert "Sai tên đăng nhập hoặc mật khẩu." in body
+        bodies.add(body.replace("nobody.here", "chair.a"))
+    assert len(bodies) == 1
+    assert "khóa" not in throttled_answer.get_data(as_text=True)
+
+
+def test_delay_grows_per_account_and_client_and_spares_other_clients(app, client, chair,
+                                                                    throttled):
+    from assoc import throttle
+
+    for _ in range(3):
+        post_login(client, "chair.a", "not the password")
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+        fail_key, wait_key = throttle._keys("chair.a")
+        assert limiter().storage.get(fail_key) == 3
+        assert limiter().storage.get(wait_key) == 1
+        assert throttle.refused("chair.a")
+    # the owner on another address is not delayed by the guesser
+    owner = app.test_client()
+    response = owner.post("/login", data={"username": "chair.a", "password": PASSWORD},
+                          environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    assert response.status_code == 302
+    # the delay is exponential: 1, 2, 4, 8 … seconds, capped
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+        limiter().storage.clear(wait_key)
+        throttle.failed("chair.a")
+        assert limiter().storage.get(fail_key) == 4
+    expiry = limiter().storage.get_expiry(wait_key)
+    import time
+
+    assert 1 < expiry - time.time() <= 2
+
+
+def test_per_client_limit_spans_accounts(app, client, tree, throttled):
+    app.config["LOGIN_LIMIT_PER_CLIENT"] = "5 per minute"
+    try:
+        for i in range(6):
+            build_user("viewer", tree.ward_a, username=f"user.{i}")
+        answers = [post_login(client, f"user.{i}", "not the password").status_code
+                   for i in range(5)]
+        assert answers == [401] * 5
+        assert post_login(client, "user.5", PASSWORD).status_code == 401  # refused unheard
+        other = app.test_client()
+        assert other.post("/login", data={"username": "user.5", "password": PASSWORD},
+                          environ_base={"REMOTE_ADDR": "10.0.0.2"}).status_code == 302
+    finally:
+        app.config["LOGIN_LIMIT_PER_CLIENT"] = "30 per minute; 300 per hour"
+
+
+def _redis_up() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+def test_throttle_counts_live_in_redis_when_redis_url_is_set(test_database, tree):
+    import redis
+
+    from assoc import create_app
+    from assoc.config import TestConfig
+
+    build_user(username="someone.r")
+    config = TestConfig()
+    for key, value in test_database.config().items():
+        setattr(config, key, value)
+    config.LOGIN_THROTTLE = True
+    config.RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/15"
+    config.LOGIN_LIMIT_PER_CLIENT = "2 per minute"
+    redis_app = create_app(config)
+    storage = redis_app.extensions["assoc_limiter"].storage
+    assert type(storage).__name__ == "RedisStorage"
+    storage.reset()
+    try:
+        c = redis_app.test_client()
+        assert post_login(c, "someone.r", "nope nope nope").status_code == 401
+        assert post_login(c, "someone.r", "nope nope nope").status_code == 401
+        assert post_login(c, "someone.r", PASSWORD).status_code == 401  # third: over the limit
+        assert redis.Redis.from_url(config.RATELIMIT_STORAGE_URI).keys("*login*")
+    finally:
+        storage.reset()
+        with redis_app.app_context():
+            from assoc.extensions import db as redis_db
+
+            redis_db.engine.dispose()
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+def test_logins_failures_and_logouts_are_audited_with_the_client_address(app, client, chair,
+                                                                         tree, db):
+    client.post("/login", data={"username": "chair.a", "password": "not it at all"},
+                environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    client.post("/login", data={"username": "ghost", "password": "not it at all"},
+                environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    client.post("/login", data={"username": "chair.a", "password": PASSWORD},
+                environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    client.post("/logout", environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action.startswith("auth."))
+                                 .order_by(AuditEntry.id)).all()
+    assert [(e.action, e.object_id, e.data.get("address")) for e in entries] == [
+        ("auth.login_failed", chair.id, "203.0.113.9"),
+        ("auth.login_failed", None, "203.0.113.9"),
+        ("auth.login", chair.id, "203.0.113.9"),
+        ("auth.logout", chair.id, "203.0.113.9"),
+    ]
+    assert entries[1].data["username"] == "ghost"
+    # shown readably on the account's page, with its role grants
+    build_user("admin", tree.city, username="root.admin")
+    admin_client = app.test_client()
+    post_login(admin_client, "root.admin", PASSWORD)
+    page = admin_client.get(f"/users/{chair.id}").get_data(as_text=True)
+    for text in ("Đăng nhập thất bại", "Đăng xuất", "203.0.113.9", "địa chỉ máy khách",
+                 "Cấp vai trò"):
+        assert text in page
+    assert "auth.login" not in page
+
+
+def test_client_address_honours_the_proxy_only_when_configured(test_database, chair, db):
+    from assoc import create_app
+    from assoc.config import TestConfig
+    from assoc.extensions import db as shared_db
+
+    seen = []
+    for proxies in (0, 1):
+        config = TestConfig()
+        for key, value in test_database.config().items():
+            setattr(config, key, value)
+        config.PROXY_COUNT = proxies
+        proxied = create_app(config)
+        proxied.test_client().post(
+            "/login", data={"username": "chair.a", "password": PASSWORD},
+            environ_base={"REMOTE_ADDR": "10.0.0.1"},
+            headers={"X-Forwarded-For": "198.51.100.7"})
+        with proxied.app_context():
+            shared_db.engine.dispose()
+    seen = db.session.scalars(select(AuditEntry.data).where(AuditEntry.action == "auth.login")
+                              .order_by(AuditEntry.id)).all()
+    assert [d["address"] for d in seen] == ["10.0.0.1", "198.51.100.7"]
+
+
+def test_audit_export_records_who_downloaded_what(tree, db):
+    from assoc.services import audit
+
+    user = build_user("chair", tree.ward_a, username="chair.a")
+    entry = audit.audit_export(user, "members", unit=tree.ward_a, filename="hoi-vien.xlsx",
+                               rows=12, address="198.51.100.1")
+    assert entry.action == "export" and entry.unit_id == tree.ward_a.id
+    assert entry.data == {"what": "members", "file": "hoi-vien.xlsx",
+                          "address": "198.51.100.1", "rows": 12}
+    assert audit.label("export") != "export"
+
+
+def test_logins_still_work_when_the_throttle_storage_is_down(test_database, tree):
+    from assoc import create_app
+    from assoc.config import TestConfig
+    from assoc.extensions import db as shared_db
+
+    build_user(username="someone.d")
+    config = TestConfig()
+    for key, value in test_database.config().items():
+        setattr(config, key, value)
+    config.LOGIN_THROTTLE = True
+    config.RATELIMIT_STORAGE_URI = "redis://127.0.0.1:1/0"  # nothing listens there
+    down = create_app(config)
+    down.logger.disabled = True
+    try:
+        c = down.test_client()
+        assert post_login(c, "someone.d", "nope nope nope").status_code == 401
+        assert post_login(c, "someone.d", PASSWORD).status_code == 302
+    finally:
+        with down.app_context():
+            shared_db.engine.dispose()
+
+
+def test_audit_values_read_as_sentences(app):
+    from assoc.services.audit import value_text
+
+    with app.test_request_context():
+        assert value_text("to", None) == "—"
+        assert value_text("from", "2025-01-01") == "01/01/2025"
+        assert value_text("role", "chair") == "Chủ tịch"
+        assert value_text("honorary", True) == "có"
