@@ -6,6 +6,7 @@ from flask import Flask, g, has_request_context, render_template, session, url_f
 from flask_babel import refresh
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from . import search_index
 from .config import Config
@@ -101,6 +102,30 @@ def _register_errors(app: Flask) -> None:
         500, lambda: "500 · " + _("Something went wrong"),
         lambda: _("Nothing was saved. Please try again; if it happens again, tell the "
                   "administrator.")))
+    messages = {
+        400: (lambda: _("Bad request"),
+              lambda: _("The page could not understand what was sent. Nothing was saved.")),
+        405: (lambda: _("Not possible this way"),
+              lambda: _("This address does not accept that kind of request.")),
+        413: (lambda: _("The file is too large"),
+              lambda: _("Nothing was saved. Choose a smaller file (split a long list into "
+                        "several files) and try again.")),
+        429: (lambda: _("Too many attempts"),
+              lambda: _("Please wait a minute and try again.")),
+    }
+
+    def any_http_error(error):
+        # Every other HTTP error too: in the app's layout and language, never a bare page.
+        code = getattr(error, "code", None) or 500
+        if code < 400:
+            return error
+        heading, message = messages.get(code, (
+            lambda: _("Something went wrong"),
+            lambda: _("Nothing was saved. Please try again; if it happens again, tell the "
+                      "administrator.")))
+        return error_page(code, lambda: f"{code} · {heading()}", message)(error)
+
+    app.register_error_handler(HTTPException, any_http_error)
     app.register_error_handler(CSRFError, error_page(
         400, lambda: _("The form has expired"),
         lambda: _("Nothing was saved. Go back, reload the page and submit again."),

@@ -66,6 +66,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # forms left open for a long meeting must still submit
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     PER_PAGE = 50
+    # The address printed in QR codes (vouchers, member cards): the site as the public reaches
+    # it. Never taken from the request's Host header.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
     def __init__(self):
         self.SECRET_KEY = _secret_key()
@@ -82,6 +85,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     SECRET_KEY = "test-secret"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    PUBLIC_BASE_URL = "https://khuyenhoc.test"
     LOGIN_THROTTLE = False  # tests of throttling switch it on for themselves
     RATELIMIT_STORAGE_URI = "memory://"
     REDIS_URL = ""  # jobs in threads unless a test asks for RQ

@@ -97,7 +97,7 @@ def seed_scholarships(by_code: dict[str, Unit], by_username: dict[str, User]) ->
             scholarships.submit_nomination(nominators.get(code), n)
         if status == "approved":
             scholarships.decide(approver, program, [n], "approve")
-            scholarships.pay_awards(cashier, program, [n], mode="each")
+            scholarships.pay_awards(cashier, program, [n], mode="each", method="transfer")
 
 
 STEPS.append(seed_scholarships)

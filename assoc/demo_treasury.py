@@ -27,7 +27,7 @@ VOUCHERS = [
      "Ủng hộ từ ngày hội khui heo đất", "cash", 1),
     (180, "payment", "HB-NP", 6_000_000, "Ban Khuyến học Trường THCS Khánh Hội A",
      "Bến Vân Đồn, Phường Khánh Hội", "Chi 6 suất học bổng Nguyễn Phước (1.000.000 đ/suất)",
-     "cash", 1),
+     "transfer", 1),
     (150, "receipt", "KH", 2_000_000, "Ông Lê Văn Sáu", "12 Hoàng Diệu, Phường Khánh Hội",
      "Ủng hộ quỹ khuyến học", "cash", 0),
     (120, "payment", "KH", 850_000, "Trần Văn Bình", "Phường Khánh Hội",

@@ -54,6 +54,7 @@ def init(app: Flask) -> None:
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["date"] = fmt_date
     app.jinja_env.filters["datetime"] = fmt_datetime
+    app.jinja_env.filters["relabel"] = _relabel
     app.jinja_env.globals["url_with"] = url_with
     from .views import query_args
 
@@ -72,4 +73,17 @@ def init(app: Flask) -> None:
         can_restructure=lambda unit: permissions.can_restructure(current_user, unit),
         can_collect_dues=lambda member: permissions.can_collect_dues(current_user, member),
         languages=app.config["LANGUAGES"],
+        describe_audit=_describe_audit,
     )
+
+
+def _relabel(text):
+    from .relabel import relabel
+
+    return relabel(text)
+
+
+def _describe_audit(entry):
+    from .audit_text import describe
+
+    return describe(entry, current_user if current_user.is_authenticated else None)

@@ -521,6 +521,8 @@ class TreasurySetting(db.Model):
     head_name: Mapped[str] = mapped_column(String(120), default="")
     accountant_name: Mapped[str] = mapped_column(String(120), default="")
     cashier_name: Mapped[str] = mapped_column(String(120), default="")
+    # The legal-basis line under the form code; empty: the regime's default for the date.
+    legal_basis: Mapped[str] = mapped_column(String(300), default="", server_default="")
     # Vouchers dated on or before this day can no longer be issued or voided.
     books_closed_through: Mapped[date | None] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,

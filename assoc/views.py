@@ -101,3 +101,28 @@ def unit_ancestors(unit):
         return []
     by_id = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
     return [by_id[i] for i in ids if i in by_id]
+
+
+def form_page(form, template: str, *, save, done, flash_ok=None, status_conflict: int = 409,
+              **context):
+    """The house shape of a form page: GET shows the form; a valid POST calls `save(form)`
+    (a service call), commits once, flashes and redirects to `done(result)`; a DomainError
+    rolls back and goes next to its field (409); invalid input re-renders with 400."""
+    from flask import flash, redirect, render_template
+
+    status = 200
+    if form.validate_on_submit():
+        try:
+            result = save(form)
+        except DomainError as e:
+            db.session.rollback()
+            attach_error(form, e)
+            status = status_conflict
+        else:
+            db.session.commit()
+            if flash_ok:
+                flash(flash_ok(result) if callable(flash_ok) else flash_ok, "success")
+            return redirect(done(result))
+    elif form.is_submitted():
+        status = 400
+    return render_template(template, form=form, **context), status

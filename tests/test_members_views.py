@@ -226,8 +226,14 @@ def test_dues_rate_unpaid_list_and_paying(tree, client_as, db):
     treasurer = client_as("treasurer", at=tree.ward_a)
     page = treasurer.get(f"/members/unit/{tree.ward_a.id}/dues?year=2026").get_data(as_text=True)
     assert "Nguyễn Văn Á" in page and "Trần Văn Bê" in page and "60.000 đ" in page
+    # The dues button first asks: nothing is issued until the receipt is confirmed.
+    ask = treasurer.post(f"/members/{a.id}/dues", data={"year": "2026", "token": "abc"})
+    assert ask.status_code == 200 and 'data-testid="dues-confirm"' in ask.get_data(as_text=True)
+    assert "60.000 đ" in ask.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Voucher.id))) == 0
     for _ in range(2):   # a double click records one payment
-        treasurer.post(f"/members/{a.id}/dues", data={"year": "2026", "token": "abc"})
+        treasurer.post(f"/members/{a.id}/dues",
+                       data={"year": "2026", "token": "abc", "confirm": "1"})
     payments = db.session.scalars(select(DuesPayment)).all()
     assert [(p.member_id, p.year, p.amount) for p in payments] == [(a.id, 2026, 60_000)]
     assert db.session.scalar(select(func.count(Voucher.id))) == 1

@@ -237,7 +237,7 @@ def test_a_negative_cash_line_is_netted_and_listed_to_settle(world):
     fund = next(f for f in treasury.funds_of(tree.ward_b) if f.code == "HB")
     build_voucher(tree.ward_b, amount=1_000_000, method="transfer", fund=fund,
                   voucher_date=today() - timedelta(days=2))
-    build_voucher(tree.ward_b, "payment", amount=7_600_000, fund=fund,
+    build_voucher(tree.ward_b, "payment", amount=7_600_000, fund=fund, allow_overdraw=True,
                   voucher_date=today() - timedelta(days=2))  # cash 7.0M - 7.6M = -0.6M
     money_before = all_balances()
     result = apply(f"merge,{tree.ward_a.code};{tree.ward_b.code},{tree.ward_a.code},,,")

@@ -258,7 +258,7 @@ def test_nominate_submit_and_lock(tree, client_as, db):
 
 @pytest.mark.parametrize("changes, message", [
     ({"student_name": ""}, "is-invalid"),  # the required-field message, in Vietnamese
-    ({"birth_date": "12/04/2013"}, "Ngày không hợp lệ"),
+    ({"birth_date": "31/02/2013"}, "31/02/2013 không phải là một ngày có thật"),
     ({"guardian_phone": "123"}, "không phải số điện thoại"),
     ({"amount": "5000000"}, "Lựa chọn không hợp lệ"),
 ])

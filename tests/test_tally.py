@@ -92,7 +92,8 @@ def test_every_kind_of_write_keeps_the_roll_ups_current(tree, db):
     assert sum(r["award_paid"] for (u, _), r in stored(db).items() if u == ward.id) == \
         award.amount
 
-    walk = build_event(ward, status="held", starts_at=datetime(PAST, 5, 1, 1, tzinfo=UTC))
+    walk = build_event(ward, kind="piggy_bank", status="held",
+                       starts_at=datetime(PAST, 5, 1, 1, tzinfo=UTC))
     events.record_donation(None, ward, method="cash", event=walk, amount=1_500_000,
                            anonymous=True)
     events.record_donation(None, ward, method="in_kind", event=walk, items="Vở", anonymous=True,
@@ -100,6 +101,21 @@ def test_every_kind_of_write_keeps_the_roll_ups_current(tree, db):
     assert_current(db)
     events.cancel_event(None, build_event(ward, status="planned"), "Mưa bão")
     assert_current(db)
+    # Piggy banks: counting sheets count at the event's month with its donations.
+    sheet = events.record_counting_sheet(None, walk, group_name="Lớp 5A", counts={"n500000": 3},
+                                         counter_1="Cô Lan", counter_2="Thầy Hùng")
+    assert_current(db)
+    assert stored(db)[ward.id, PAST * 100 + 5]["raised"] == 1_500_000 + 1_500_000
+    assert stored(db)[ward.id, PAST * 100 + 5]["in_kind"] == 800_000
+    events.delete_counting_sheet(None, sheet)
+    assert_current(db)
+    late = build_event(ward, status="planned", starts_at=datetime(PAST, 8, 1, 1, tzinfo=UTC))
+    events.record_donation(None, ward, method="transfer", event=late, amount=300_000,
+                           anonymous=True)
+    assert_current(db)
+    events.cancel_event(None, late, "Hoãn")  # a cancelled event raises nothing
+    assert_current(db)
+    assert stored(db).get((ward.id, PAST * 100 + 8), {}).get("raised", 0) == 0
 
     book = build_workbook([["Họ và tên", "Ngày vào hội"],
                            ["Phạm Thị Dung", f"01/02/{PAST}"],
@@ -153,6 +169,8 @@ def test_an_upgraded_database_builds_roll_ups_on_the_first_dashboard(tree, db, c
 
 
 def report_world(tree):
+    from assoc.extensions import db
+
     """Records on both sides of month boundaries, so a range that cuts months is tested."""
     for unit, joined in [(tree.ward_a, date(PAST, 1, 1)), (tree.branch_a, date(PAST, 1, 20)),
                          (tree.ward_b, date(PAST, 6, 10)), (tree.ward_c, date(PAST - 2, 6, 1)),
@@ -165,7 +183,13 @@ def report_world(tree):
         build_voucher(unit, "receipt", amount, voucher_date=day)
     program = build_program(tree.district_a, quotas={tree.ward_a: 3, tree.ward_b: 3})
     build_nomination(program, tree.branch_a, status="approved")
-    build_event(tree.ward_b, status="held", starts_at=datetime(PAST, 1, 31, 18, tzinfo=UTC))
+    fair = build_event(tree.ward_b, kind="piggy_bank", status="held",
+                       starts_at=datetime(PAST, 1, 31, 18, tzinfo=UTC))
+    events.record_donation(None, tree.ward_b, method="cash", event=fair, amount=400_000,
+                           anonymous=True)
+    events.record_counting_sheet(None, fair, group_name="Lớp 3B", counts={"n200000": 2},
+                                 counter_1="Cô Lan", counter_2="Thầy Hùng")
+    db.session.commit()
 
 
 def report_values(report):

@@ -9,7 +9,7 @@ from assoc.extensions import db as _db
 from assoc.models import AuditEntry, Fund, Voucher, VoucherBook, today
 from assoc.services import DomainError, treasury
 
-from .builders import build_fund, build_user, build_voucher
+from .builders import build_event, build_fund, build_user, build_voucher
 
 
 def test_numbers_are_consecutive_per_book_and_kind(tree):
@@ -140,8 +140,9 @@ def test_largest_amount_is_accepted(tree):
     ("reason", {"reason": ""}),
     ("method", {"method": "cheque"}),
     ("attachments", {"attachments": -1}),
-    ("link_type", {"link_type": "lottery", "link_id": 1}),
-    ("link_id", {"link_type": "dues"}),
+    ("link", {"link_type": "lottery", "link_id": 1}),
+    ("link", {"link_type": "dues"}),
+    ("link", {"link_type": "event", "link_id": 10**9}),
     ("kind", {"kind": "transfer"}),
 ])
 def test_bad_fields_are_refused(tree, db, field, kw):
@@ -233,11 +234,29 @@ def _count_funds():
 
 
 def test_vouchers_for_a_link(tree):
-    a = build_voucher(tree.ward_a, "receipt", 200_000, link_type="dues", link_id=42)
-    build_voucher(tree.ward_a, "receipt", 300_000, link_type="dues", link_id=43)
-    b = build_voucher(tree.ward_a, "receipt", 100_000, link_type="dues", link_id=42)
-    assert [v.id for v in treasury.vouchers_for("dues", 42)] == [a.id, b.id]
-    assert treasury.vouchers_for("award", 42) == []
+    walk, day = build_event(tree.ward_a), build_event(tree.ward_a, title="Ngày hội đọc sách")
+    a = build_voucher(tree.ward_a, "receipt", 200_000, link_type="event", link_id=walk.id)
+    build_voucher(tree.ward_a, "receipt", 300_000, link_type="event", link_id=day.id)
+    b = build_voucher(tree.ward_a, "receipt", 100_000, link_type="event", link_id=walk.id)
+    assert [v.id for v in treasury.vouchers_for("event", walk.id)] == [a.id, b.id]
+    assert treasury.vouchers_for("award", walk.id) == []
+
+
+def test_a_voucher_links_only_to_its_own_units_records(tree, db):
+    """Issue 19: a unit cannot attach its voucher to another unit's event (nor to one of its
+    sub-units'); the link, by name, is in the voucher's audit data."""
+    theirs = build_event(tree.ward_b, title="Đi bộ của phường B")
+    child = build_event(tree.branch_a, title="Đi bộ của chi hội")
+    for other in (theirs, child):
+        with pytest.raises(DomainError) as err:
+            build_voucher(tree.ward_a, "receipt", link_type="event", link_id=other.id)
+        assert err.value.field == "link"
+    db.session.rollback()
+    ours = build_event(tree.ward_a, title="Đi bộ gây quỹ 2026")
+    v = build_voucher(tree.ward_a, "receipt", link_type="event", link_id=ours.id)
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "voucher.issue",
+                                                       AuditEntry.object_id == v.id))
+    assert entry.data["link"] == {"type": "event", "id": ours.id, "name": "Đi bộ gây quỹ 2026"}
 
 
 def test_print_count_and_copies(tree, db):
@@ -281,3 +300,55 @@ def test_text_is_cleaned_and_searchable(tree):
     v = build_voucher(tree.ward_a, party_name=" Nguye\u0302\u0303n  Thị   Á ", reason="Ủng hộ")
     assert v.party_name == "Nguyễn Thị Á"
     assert v.search_key == "nguyen thi a"
+
+
+# ---------------------------------------------------------------------------------------------
+# Cash and bank apart; numbers follow dates (issue 13)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_cash_payment_cannot_spend_bank_money(tree, db):
+    build_voucher(tree.ward_a, "receipt", 1_000_000, method="transfer")
+    with pytest.raises(DomainError) as err:
+        build_voucher(tree.ward_a, "payment", 400_000, method="cash")
+    assert err.value.field == "amount" and "tiền mặt" in str(err.value)
+    db.session.rollback()
+    build_voucher(tree.ward_a, "payment", 400_000, method="transfer")
+    fund = treasury.general_fund(tree.ward_a)
+    assert treasury.method_balances([fund.id])[fund.id] == {"cash": 0, "transfer": 600_000}
+
+
+def test_a_cash_payment_cannot_take_a_later_day_below_zero(tree, db):
+    """Cash 500.000 received ten days ago, 400.000 paid five days ago: a payment dated seven
+    days ago of 200.000 fits that day's cash but would leave the later day at -100.000."""
+    t = today()
+    build_voucher(tree.ward_a, "receipt", 500_000, voucher_date=t - timedelta(days=10))
+    build_voucher(tree.ward_a, "payment", 400_000, voucher_date=t - timedelta(days=9))
+    build_voucher(tree.ward_a, "receipt", 300_000, voucher_date=t - timedelta(days=8))
+    # cash: 500k (d-10), 100k (d-9), 400k (d-8); a payment on d-9 may spend at most 100k
+    with pytest.raises(DomainError):
+        build_voucher(tree.ward_a, "payment", 150_000, voucher_date=t - timedelta(days=9))
+    db.session.rollback()
+    build_voucher(tree.ward_a, "payment", 100_000, voucher_date=t - timedelta(days=9))
+
+
+def test_the_chairs_override_is_logged(tree, db):
+    chair = build_user("chair", tree.ward_a)
+    v = build_voucher(tree.ward_a, "payment", 50_000, actor=chair, allow_overdraw=True)
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.object_id == v.id,
+                                                       AuditEntry.action == "voucher.issue"))
+    assert entry.data["overdraw_allowed"] is True and entry.user_id == chair.id
+
+
+def test_a_voucher_cannot_be_dated_before_the_last_of_its_book(tree, db):
+    t = today()
+    build_voucher(tree.ward_a, "receipt", voucher_date=t - timedelta(days=2))
+    with pytest.raises(DomainError) as err:
+        build_voucher(tree.ward_a, "receipt", voucher_date=t - timedelta(days=3))
+    assert err.value.field == "voucher_date"
+    assert (t - timedelta(days=2)).strftime("%d/%m/%Y") in str(err.value)  # names the dates
+    db.session.rollback()
+    # the same day, and the other book (payments), are fine
+    build_voucher(tree.ward_a, "receipt", voucher_date=t - timedelta(days=2))
+    build_voucher(tree.ward_a, "payment", 1_000, voucher_date=t - timedelta(days=3),
+                  allow_overdraw=True)

@@ -8,6 +8,7 @@ import unicodedata
 from functools import cache
 from pathlib import Path
 
+from reportlab import rl_config
 from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
@@ -37,6 +38,12 @@ def register_fonts() -> None:
     addMapping(FONT, 1, 0, FONT_BOLD)
     addMapping(FONT, 0, 1, FONT_ITALIC)
     addMapping(FONT, 1, 1, FONT_BOLD_ITALIC)
+    # Every canvas starts in the bundled font and every table cell defaults to it, so no page
+    # references a non-embedded Helvetica (an empty plain-string cell still sets its font).
+    rl_config.canvas_basefontname = FONT
+    from reportlab.platypus.tables import CellStyle
+
+    CellStyle.fontname = FONT
 
 
 def nfc(text: object) -> str:

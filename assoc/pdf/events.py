@@ -25,7 +25,8 @@ from reportlab.platypus import (
 from ..filters import fmt_date, local_dt
 from ..models import Donation, Event
 from ..money import amount_in_words, format_money, format_number
-from . import FONT, FONT_BOLD, FONT_ITALIC, nfc, register_fonts
+from . import FONT, FONT_BOLD, FONT_ITALIC, layout, nfc, register_fonts
+from .layout import esc
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -47,9 +48,7 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def P(text: object, style: ParagraphStyle) -> Paragraph:
-    from xml.sax.saxutils import escape
-
-    return Paragraph(escape(nfc(text)).replace("\n", "<br/>"), style)
+    return Paragraph(esc(text), style)
 
 
 def _header(unit, st) -> Table:
@@ -107,7 +106,7 @@ def _build(story, title: str) -> bytes:
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=17 * mm,
                             topMargin=15 * mm, bottomMargin=15 * mm, title=nfc(title),
                             author="assoc")
-    doc.build(story)
+    layout.build(doc, story)
     return buffer.getvalue()
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable
 
+from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from ..models import Member
-from . import FONT, FONT_BOLD, FONT_SEMIBOLD, draw_qr, nfc, register_fonts
+from . import FONT, FONT_BOLD, FONT_SEMIBOLD, draw_qr, layout, nfc, register_fonts
 
 CARD_W, CARD_H = 85.6 * mm, 54 * mm
 COLS, ROWS = 2, 5
@@ -19,28 +20,34 @@ GAP_X, GAP_Y = 6 * mm, 2 * mm
 GREEN = (0.09, 0.46, 0.27)
 
 
-def _fit(canvas: Canvas, text: str, font: str, size: float, width: float, min_size=5.5) -> float:
-    while size > min_size and canvas.stringWidth(text, font, size) > width:
-        size -= 0.25
-    return size
-
-
-def _draw_text(canvas: Canvas, text: str, x: float, y: float, font: str, size: float,
-               width: float) -> None:
-    text = nfc(text)
-    size = _fit(canvas, text, font, size, width)
-    canvas.setFont(font, size)
-    canvas.drawString(x, y, text)
+def _block(parts: list[tuple[str, str, float]], width: float, height: float,
+           color=None) -> tuple[list, float]:
+    """Paragraphs for (text, font, size) that wrap within `width`; when they need more than
+    `height`, every size steps down (the card is a fixed-size object) — nothing is cut."""
+    scale = 1.0
+    while True:
+        flow = []
+        for text, font, size in parts:
+            kw = {"textColor": color} if color is not None else {}
+            flow.append(layout.para(text, layout.style(size * scale, font, **kw)))
+        need = layout.stack_height(flow, width)
+        if need <= height or scale <= 0.55:
+            return flow, need
+        scale -= 0.05
 
 
 def draw_card(canvas: Canvas, member: Member, x: float, y: float, *, check_url: str,
               valid_from: int, valid_to: int, unit_name: str) -> None:
+    inner = CARD_W - 6 * mm
+    white = colors.white
+    head, head_h = _block([(unit_name.upper(), FONT_BOLD, 7.5), ("THẺ HỘI VIÊN", FONT_SEMIBOLD, 9)],
+                          inner, 20 * mm, color=white)
+    band = max(13 * mm, head_h + 4 * mm)
     canvas.saveState()
     canvas.setStrokeColorRGB(0.6, 0.6, 0.6)
     canvas.setLineWidth(0.4)
     canvas.roundRect(x, y, CARD_W, CARD_H, 3 * mm, stroke=1, fill=0)
     # Header band: unit name and title.
-    band = 13 * mm
     canvas.setFillColorRGB(*GREEN)
     path = canvas.beginPath()
     path.roundRect(x, y + CARD_H - band, CARD_W, band, 3 * mm)
@@ -49,19 +56,13 @@ def draw_card(canvas: Canvas, member: Member, x: float, y: float, *, check_url: 
     canvas.saveState()
     canvas.setFillColorRGB(*GREEN)
     canvas.rect(x, y + CARD_H - band, CARD_W, band - 3 * mm, stroke=0, fill=1)
-    canvas.setFillColorRGB(1, 1, 1)
-    inner = CARD_W - 6 * mm
-    _draw_text(canvas, unit_name.upper(), x + 3 * mm, y + CARD_H - 5.5 * mm, FONT_BOLD, 7.5,
-               inner)
-    _draw_text(canvas, "THẺ HỘI VIÊN", x + 3 * mm, y + CARD_H - 10.5 * mm, FONT_SEMIBOLD, 9,
-               inner)
-    # Body.
+    layout.draw_stack(canvas, head, x + 3 * mm, y + CARD_H - 2 * mm, inner)
+    # Body: name and details beside the QR code, wrapping; the footer line under them.
     canvas.setFillColorRGB(0, 0, 0)
     qr = 24 * mm
     text_w = CARD_W - qr - 9 * mm
     left = x + 3 * mm
-    top = y + CARD_H - band - 6.5 * mm
-    _draw_text(canvas, member.full_name, left, top, FONT_BOLD, 11, text_w)
+    top = y + CARD_H - band - 2 * mm
     lines = []
     if member.is_collective:
         lines.append("Hội viên tập thể")
@@ -73,10 +74,9 @@ def draw_card(canvas: Canvas, member: Member, x: float, y: float, *, check_url: 
         lines.append("Hội viên danh dự")
     lines.append(f"Số thẻ: {member.display_number}")
     lines.append(f"Giá trị: {valid_from} – {valid_to}")
-    line_y = top - 5.2 * mm
-    for line in lines[:5]:
-        _draw_text(canvas, line, left, line_y, FONT, 8, text_w)
-        line_y -= 4.3 * mm
+    body, _h = _block([(member.full_name, FONT_BOLD, 11)] + [(t, FONT, 8) for t in lines],
+                      text_w, top - (y + 7 * mm))
+    layout.draw_stack(canvas, body, left, top, text_w)
     draw_qr(canvas, check_url, x + CARD_W - qr - 3 * mm, y + 4 * mm, qr)
     canvas.setFont(FONT, 5.5)
     canvas.setFillColorRGB(0.35, 0.35, 0.35)
@@ -88,7 +88,7 @@ def member_cards_pdf(members: Iterable[Member], *, check_url: Callable[[Member],
                      valid_from: int, valid_to: int, title: str = "Thẻ hội viên") -> bytes:
     register_fonts()
     out = io.BytesIO()
-    canvas = Canvas(out, pagesize=A4, pageCompression=1)
+    canvas = Canvas(out, pagesize=A4, pageCompression=1, initialFontName=FONT)
     canvas.setTitle(nfc(title))
     page_w, page_h = A4
     grid_w = COLS * CARD_W + (COLS - 1) * GAP_X

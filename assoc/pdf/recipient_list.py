@@ -17,7 +17,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ..money import amount_in_words, format_number
-from . import FONT, FONT_BOLD, FONT_ITALIC, nfc, register_fonts
+from . import FONT, FONT_BOLD, FONT_ITALIC, layout, nfc, register_fonts
+from .layout import esc
 
 
 def _styles():
@@ -37,9 +38,7 @@ def _styles():
 
 
 def _p(text, style) -> Paragraph:
-    from xml.sax.saxutils import escape
-
-    return Paragraph(escape(nfc(text)).replace("\n", "<br/>"), style)
+    return Paragraph(esc(text), style)
 
 
 def recipient_list_pdf(program, nominations, *, ceremony_date: date | None = None,
@@ -134,13 +133,17 @@ def recipient_list_pdf(program, nominations, *, ceremony_date: date | None = Non
     sig.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story.append(KeepTogether(sig))
 
+    foot_style = ParagraphStyle("foot", fontName=FONT, fontSize=7, leading=8.5)
+
     def footer(canvas, doc_):
         canvas.saveState()
         canvas.setFont(FONT, 8)
         canvas.drawRightString(A4[0] - 15 * mm, 8 * mm, nfc(f"Trang {doc_.page}"))
-        canvas.drawString(15 * mm, 8 * mm, nfc(program.name))
+        # The program's name wraps within the left part of the bottom margin.
+        layout.draw_stack(canvas, [_p(program.name, foot_style)], 15 * mm, 12.5 * mm,
+                          A4[0] - 55 * mm)
         canvas.restoreState()
 
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    layout.build(doc, story, under=footer)
     buffer.seek(0)
     return buffer

@@ -15,7 +15,8 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from ..models import RemunerationSheet
 from ..money import amount_in_words, format_number
-from . import FONT, FONT_BOLD, FONT_ITALIC, draw_stamp, nfc, register_fonts
+from . import FONT, FONT_BOLD, FONT_ITALIC, draw_stamp, layout, nfc, register_fonts
+from .layout import esc
 
 
 def _styles():
@@ -38,9 +39,7 @@ def _styles():
 
 
 def _p(text, style) -> Paragraph:
-    from xml.sax.saxutils import escape
-
-    return Paragraph(escape(nfc(text)), style)
+    return Paragraph(esc(text), style)
 
 
 def sheet_pdf(sheet: RemunerationSheet) -> bytes:
@@ -81,13 +80,14 @@ def sheet_pdf(sheet: RemunerationSheet) -> bytes:
             _p(line.position_no, st["center"]), _p(line.full_name, st["cell"]),
             _p(line.posts, st["cell"]), _p(line.rates, st["cell"]),
             _p(line.days, st["center"]), _p(format_number(line.computed), st["right"]),
-            Paragraph(nfc(adjustment).replace("\n", "<br/>"), st["right"]),
+            _p(adjustment, st["right"]),
             _p(format_number(line.amount), st["right"]), "",
         ])
     data.append(["", _p(_("Total"), st["bold_center"]), "", "", "",
                  _p(format_number(sum(x.computed for x in sheet.lines)), st["right"]),
                  _p(format_number(adj) if (adj := sum(x.adjustment for x in sheet.lines)) else "", st["right"]),
-                 Paragraph(f"<b>{format_number(sheet.total)}</b>", st["right"]), ""])
+                 _p(format_number(sheet.total), ParagraphStyle(
+                     "tb", parent=st["right"], fontName=FONT_BOLD)), ""])
     fractions = [0.045, 0.16, 0.15, 0.19, 0.05, 0.09, 0.1, 0.1, 0.115]
     table = Table(data, colWidths=[width * f for f in fractions], repeatRows=1)
     table.setStyle(TableStyle([
@@ -100,8 +100,8 @@ def sheet_pdf(sheet: RemunerationSheet) -> bytes:
         ("TOPPADDING", (0, 1), (-1, -2), 9),
     ]))
     story += [table, Spacer(1, 4 * mm)]
-    story.append(Paragraph(nfc(_("Total amount (in words): %(words)s",
-                                 words=f"<i>{amount_in_words(sheet.total)}</i>")), st["base"]))
+    story.append(Paragraph(esc(_("Total amount (in words): %(words)s", words="\x00")).replace(
+        "\x00", f"<i>{esc(amount_in_words(sheet.total))}</i>"), st["base"]))
     story.append(Spacer(1, 5 * mm))
     story.append(_p(_("Date ........ month ........ year ........"), st["italic_right"]))
     story.append(Spacer(1, 2 * mm))
@@ -122,9 +122,16 @@ def sheet_pdf(sheet: RemunerationSheet) -> bytes:
         canvas.drawRightString(page[0] - 14 * mm, 7 * mm,
                                nfc(_("Page %(n)s", n=doc_.page)))
         canvas.restoreState()
+
+    def watermark(canvas, doc_):
+        # Drawn after the page's content, so the table's white rows cannot hide it.
         if draft:
+            canvas.saveState()
+            canvas.setFillAlpha(0.55)
+            canvas.setStrokeAlpha(0.55)
             draw_stamp(canvas, _("DRAFT"), page[0] / 2, page[1] / 2, size=48,
                        color=(0.85, 0.3, 0.3))
+            canvas.restoreState()
 
-    doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
+    layout.build(doc, story, under=decorate, over=watermark)
     return buffer.getvalue()

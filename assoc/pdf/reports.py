@@ -15,7 +15,8 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from ..filters import fmt_date
 from ..models import today
 from ..money import format_number
-from . import FONT, FONT_BOLD, nfc, register_fonts
+from . import FONT, FONT_BOLD, layout, nfc, register_fonts
+from .layout import para
 
 
 def period_report_pdf(unit, period, rows, totals, columns, money_columns) -> bytes:
@@ -30,7 +31,7 @@ def period_report_pdf(unit, period, rows, totals, columns, money_columns) -> byt
     cell = ParagraphStyle("cell", fontName=FONT, fontSize=8.5, leading=10)
 
     story = [
-        Paragraph(nfc(unit.name.upper()), normal),
+        para(unit.name.upper(), normal),
         Spacer(1, 4 * mm),
         Paragraph(nfc(_("Period report")).upper(), title),
         Paragraph(nfc(_("From %(a)s to %(b)s", a=fmt_date(period.start), b=fmt_date(period.end))),
@@ -41,7 +42,7 @@ def period_report_pdf(unit, period, rows, totals, columns, money_columns) -> byt
              *(Paragraph(nfc(str(label)), head) for label in columns.values())]]
     for n, row in enumerate(rows, start=1):
         name = row.unit.name if row.unit else _("%(u)s itself", u=unit.name)
-        data.append([str(n), Paragraph(nfc(name), cell),
+        data.append([str(n), para(name, cell),
                      *(format_number(row.values[key]) for key in columns)])
     data.append(["", Paragraph(nfc(_("Total")), head),
                  *(format_number(totals[key]) for key in columns)])
@@ -69,5 +70,5 @@ def period_report_pdf(unit, period, rows, totals, columns, money_columns) -> byt
     ], colWidths=[130 * mm, 130 * mm])
     sign.setStyle(TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER")]))
     story.append(sign)
-    doc.build(story)
+    layout.build(doc, story)
     return buffer.getvalue()

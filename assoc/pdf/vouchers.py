@@ -11,10 +11,11 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from reportlab.lib.pagesizes import A4, A5, landscape
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen import canvas as rl_canvas
+from reportlab.platypus.flowables import Flowable
 
 from ..money import amount_in_words, format_money, format_number
 from . import (
@@ -24,6 +25,7 @@ from . import (
     FONT_ITALIC,
     draw_qr_modules,
     draw_stamp,
+    layout,
     nfc,
     qr_modules,
     register_fonts,
@@ -31,21 +33,48 @@ from . import (
 
 HALF_W, HALF_H = A4[0], A4[1] / 2
 MARGIN = 28
+WIDTH = HALF_W - 2 * MARGIN
 
-# Form code, legal basis and signature titles of each series (unit setting `form_series`).
+# The regimes a unit may print under (unit setting `form_series`): form codes, signature titles
+# and the default legal-basis line. The circular cited is data: a unit may store its own line
+# (setting `legal_basis`); otherwise the default in force on the voucher's date applies.
 SERIES = {
     "tt": {
         "receipt": "01-TT", "payment": "02-TT",
-        "basis": ("(Ban hành kèm theo Thông tư số 99/2025/TT-BTC", "của Bộ trưởng Bộ Tài chính)"),
         "head": "Chủ tịch", "accountant": "Kế toán", "maker": "Người lập phiếu",
     },
     "bb": {
         "receipt": "C40-BB", "payment": "C41-BB",
-        "basis": ("(Ban hành kèm theo Thông tư số 107/2017/TT-BTC", "của Bộ trưởng Bộ Tài chính)"),
         "head": "Thủ trưởng đơn vị", "accountant": "Kế toán trưởng", "maker": "Người lập",
     },
 }
+# (in force from, legal basis) per regime, newest last.
+LEGAL_BASIS = {
+    "tt": [
+        (date(2015, 1, 1), "Ban hành kèm theo Thông tư số 200/2014/TT-BTC ngày 22/12/2014 "
+                           "của Bộ Tài chính"),
+        (date(2026, 1, 1), "Ban hành kèm theo Thông tư số 99/2025/TT-BTC "
+                           "của Bộ trưởng Bộ Tài chính"),
+    ],
+    "bb": [
+        (date(2018, 1, 1), "Ban hành kèm theo Thông tư số 107/2017/TT-BTC ngày 10/10/2017 "
+                           "của Bộ Tài chính"),
+    ],
+}
 METHOD_WORDS = {"cash": "Tiền mặt", "transfer": "Chuyển khoản"}
+
+
+def legal_basis(settings, on: date) -> str:
+    """The legal-basis line printed under the form code: the unit's own when it set one, else
+    the regime's default in force on `on`."""
+    own = (getattr(settings, "legal_basis", "") or "").strip()
+    if own:
+        return own
+    found = LEGAL_BASIS["tt"][0][1]
+    for since, text in LEGAL_BASIS.get(settings.form_series, LEGAL_BASIS["tt"]):
+        if since <= on:
+            found = text
+    return found
 
 
 def date_in_words(d) -> str:
@@ -54,13 +83,16 @@ def date_in_words(d) -> str:
 
 @dataclass
 class VoucherPage:
-    """Everything printed on one voucher, as plain strings (prepared once, drawn per copy)."""
+    """Everything printed on one voucher, as plain strings (prepared once, drawn per copy).
+
+    `mark` is the print state: "preview" (XEM TRƯỚC, before the first official print),
+    "original" (the official first print: no stamp on any liên), "copy" (BẢN SAO)."""
 
     kind: str
     unit_name: str
     unit_address: str
     form_code: str
-    basis: tuple[str, str]
+    basis: str
     title: str
     date_words: str
     book_code: str
@@ -81,11 +113,15 @@ class VoucherPage:
     qr: list[list[bool]]
     void: bool
     void_reason: str
-    copy: bool
+    mark: str
     print_no: int
 
+    @property
+    def copy(self) -> bool:
+        return self.mark == "copy"
 
-def prepare(voucher, settings, verify_url: str, *, copy: bool, print_no: int,
+
+def prepare(voucher, settings, verify_url: str, *, mark: str, print_no: int,
             maker_name: str = "") -> VoucherPage:
     series = SERIES.get(settings.form_series, SERIES["tt"])
     receipt = voucher.kind == "receipt"
@@ -102,10 +138,11 @@ def prepare(voucher, settings, verify_url: str, *, copy: bool, print_no: int,
     return VoucherPage(
         kind=voucher.kind,
         unit_name=unit.name, unit_address=unit.address or "",
-        form_code=f"Mẫu số {series[voucher.kind]}", basis=series["basis"],
+        form_code=f"Mẫu số {series[voucher.kind]}",
+        basis=legal_basis(settings, voucher.voucher_date),
         title="PHIẾU THU" if receipt else "PHIẾU CHI",
         date_words=date_in_words(voucher.voucher_date),
-        book_code=voucher.book.code, number=str(voucher.number),
+        book_code=voucher.book.code, number=voucher.display_number,
         debit=account if receipt else "", credit="" if receipt else account,
         party_label="Họ và tên người nộp tiền:" if receipt else "Họ và tên người nhận tiền:",
         party_name=voucher.party_name, party_address=voucher.party_address,
@@ -117,322 +154,294 @@ def prepare(voucher, settings, verify_url: str, *, copy: bool, print_no: int,
         method_fund=f"{METHOD_WORDS.get(voucher.method, voucher.method)} — {voucher.fund.name}",
         signatures=signatures, verify_url=verify_url, qr=qr_modules(verify_url),
         void=voucher.status == "void", void_reason=voucher.void_reason or "",
-        copy=copy, print_no=print_no,
+        mark=mark, print_no=print_no,
     )
 
 
-def _fit(c, text: str, font: str, size: float, width: float, min_size: float = 6) -> float:
-    """The largest font size <= size at which `text` fits in `width`."""
-    w = c.stringWidth(text, font, size)
-    if w <= width:
-        return size
-    return max(min_size, size * width / w)
+class _QR(Flowable):
+    """A QR code with its caption under it."""
+
+    def __init__(self, modules, size: float = 62):
+        super().__init__()
+        self.modules, self.size = modules, size
+
+    def wrap(self, aw, ah):
+        return self.size, self.size + 9
+
+    def draw(self):
+        draw_qr_modules(self.canv, self.modules, 0, 9, self.size)
+        self.canv.setFont(FONT_ITALIC, 6)
+        self.canv.drawCentredString(self.size / 2, 1, "Quét để kiểm tra")
 
 
-def _labelled(c, x, y, label, value, width, *, value_font=FONT, size=9.5, max_lines=2,
-              leading=15.5) -> float:
-    """`label` then `value` on a dotted line, wrapping onto more dotted lines. Returns the y
-    below the last line."""
-    label, value = nfc(label), nfc(value)
-    c.setFont(FONT, size)
-    c.drawString(x, y, label)
-    lw = c.stringWidth(label + " ", FONT, size)
-    lines = simpleSplit(value, value_font, size, width - lw) or [""]
-    if len(lines) > 1:
-        rest = simpleSplit(" ".join(lines[1:]), value_font, size, width)
-        lines = [lines[0], *rest][:max_lines]
-    c.setFont(value_font, size)
-    for i, line in enumerate(lines):
-        lx = x + lw if i == 0 else x
-        c.drawString(lx, y, line)
-        c.line(lx, y - 2.5, x + width, y - 2.5)
-        y -= leading
-    return y
-
-
-def draw_voucher(c, p: VoucherPage, x0: float, y0: float, liên: int | None = None) -> None:
-    """Draw one voucher in the half-A4 box whose lower-left corner is (x0, y0)."""
-    left, right = x0 + MARGIN, x0 + HALF_W - MARGIN
-    width = right - left
-    top = y0 + HALF_H - MARGIN - 4
-    c.setLineWidth(0.4)
-    c.setDash(0.6, 1.8)
-
-    # Header: unit (left), form code and legal basis (right).
-    unit_line = nfc(f"Đơn vị: {p.unit_name}")
-    c.setFont(FONT_BOLD, _fit(c, unit_line, FONT_BOLD, 9, 300))
-    c.drawString(left, top, unit_line)
-    addr = nfc(f"Địa chỉ: {p.unit_address}")
-    c.setFont(FONT, _fit(c, addr, FONT, 8.5, 300))
-    c.drawString(left, top - 12, addr)
-    cx = right - 95
-    c.setFont(FONT_BOLD, 9.5)
-    c.drawCentredString(cx, top, nfc(p.form_code))
-    c.setFont(FONT_ITALIC, 7)
-    c.drawCentredString(cx, top - 10, nfc(p.basis[0]))
-    c.drawCentredString(cx, top - 19, nfc(p.basis[1]))
-
-    # QR (left), title and date (centre), book / number / debit / credit (right).
-    draw_qr_modules(c, p.qr, left, top - 98, 64)
-    c.setFont(FONT_ITALIC, 6)
-    c.drawCentredString(left + 32, top - 105, "Quét để kiểm tra")
-    mid = x0 + HALF_W / 2
-    c.setFont(FONT_BOLD, 17)
-    c.drawCentredString(mid, top - 50, nfc(p.title))
-    c.setFont(FONT_ITALIC, 9.5)
-    c.drawCentredString(mid, top - 64, nfc(p.date_words))
-    bx = right - 120
-    c.setFont(FONT, 9)
-    for i, (label, value) in enumerate(
-            (("Quyển số:", p.book_code), ("Số:", p.number), ("Nợ:", p.debit),
-             ("Có:", p.credit))):
-        y = top - 40 - i * 13
-        c.drawString(bx, y, nfc(label))
-        c.setFont(FONT_BOLD, 9)
-        c.drawString(bx + 48, y, nfc(value))
-        c.setFont(FONT, 9)
-        c.line(bx + 46, y - 2.5, right, y - 2.5)
-
-    # Body.
-    y = top - 124
-    y = _labelled(c, left, y, p.party_label, p.party_name, width, value_font=FONT_BOLD,
-                  max_lines=1)
-    y = _labelled(c, left, y, "Địa chỉ:", p.party_address, width, max_lines=1)
-    y = _labelled(c, left, y, p.reason_label, p.reason, width, max_lines=2)
-    c.setFont(FONT, 9.5)
-    c.drawString(left, y, nfc("Số tiền:"))
-    c.setFont(FONT_BOLD, 9.5)
-    c.drawString(left + 40, y, nfc(p.amount_figures))
-    c.line(left + 38, y - 2.5, left + 150, y - 2.5)
-    y = _labelled(c, left + 160, y, "(Viết bằng chữ):", p.amount_words, width - 160,
-                  value_font=FONT_BOLD_ITALIC, max_lines=1)
-    c.setFont(FONT, 9.5)
-    c.drawString(left, y, nfc(f"Kèm theo: {p.attachments} chứng từ gốc."))
-    hint = nfc(f"Hình thức: {p.method_fund}")
-    c.setFont(FONT, _fit(c, hint, FONT, 9.5, width - 170))
-    c.drawString(left + 170, y, hint)
-    y -= 22
-
-    # Signatures.
-    c.setFont(FONT_ITALIC, 9)
-    c.drawCentredString(right - width / 10, y, nfc(p.date_words))
-    y -= 13
-    col = width / 5
-    for i, (title, hint, name) in enumerate(p.signatures):
-        sx = left + col * i + col / 2
-        c.setFont(FONT_BOLD, 8.5)
-        c.drawCentredString(sx, y, nfc(title))
-        c.setFont(FONT_ITALIC, 7)
-        c.drawCentredString(sx, y - 10, nfc(hint))
-        if name:
-            name = nfc(name)
-            c.setFont(FONT_BOLD, _fit(c, name, FONT_BOLD, 8.5, col - 4))
-            c.drawCentredString(sx, y - 66, name)
-    y -= 88
-    c.setFont(FONT, 9)
-    received = nfc("Đã nhận đủ số tiền (viết bằng chữ):")
-    c.drawString(left, y, received)
-    c.line(left + c.stringWidth(received, FONT, 9) + 3, y - 2.5, right, y - 2.5)
-    c.setDash()
-
-    # Footer: liên, print number, verification address.
-    c.setFont(FONT_ITALIC, 6.5)
+def _flowables(p: VoucherPage, liên: int | None) -> list:
+    """The voucher, top to bottom, as flowables of width WIDTH."""
+    W = WIDTH
+    right_w = 200
+    header = layout.table([[
+        [layout.labelled("Đơn vị:", p.unit_name, W - right_w - 6, size=9),
+         layout.labelled("Địa chỉ:", p.unit_address, W - right_w - 6, size=8.5,
+                         value_font=FONT)],
+        [layout.para(p.form_code, layout.style(9.5, FONT_BOLD, "c")),
+         layout.para(f"({p.basis})", layout.style(7, FONT_ITALIC, "c", leading=8.6))],
+    ]], [W - right_w, right_w], grid=False, extra=[
+        ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)])
+    box_w = 150
+    numbers = [layout.labelled(label, value, box_w, size=9) for label, value in (
+        ("Quyển số:", p.book_code), ("Số:", p.number), ("Nợ:", p.debit or " "),
+        ("Có:", p.credit or " "))]
+    title = layout.table([[
+        _QR(p.qr),
+        [layout.para(p.title, layout.style(17, FONT_BOLD, "c")),
+         layout.para(p.date_words, layout.style(9.5, FONT_ITALIC, "c"))],
+        numbers,
+    ]], [80, W - 80 - box_w, box_w], grid=False, extra=[
+        ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ("VALIGN", (1, 0), (1, 0), "MIDDLE"), ("TOPPADDING", (0, 0), (-1, -1), 4)])
+    body = [
+        layout.labelled(p.party_label, p.party_name, W),
+        layout.labelled("Địa chỉ:", p.party_address, W, value_font=FONT),
+        layout.labelled(p.reason_label, p.reason, W, value_font=FONT),
+        layout.labelled("Số tiền:", p.amount_figures, W),
+        layout.labelled("(Viết bằng chữ):", p.amount_words, W, value_font=FONT_BOLD_ITALIC),
+        layout.table([[layout.para(f"Kèm theo: {p.attachments} chứng từ gốc."),
+                       layout.labelled("Hình thức:", p.method_fund, W - 170, value_font=FONT)]],
+                     [170, W - 170], grid=False, extra=[
+                         ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                         ("RIGHTPADDING", (0, 0), (-1, -1), 0)]),
+    ]
+    for f in body:
+        f.spaceAfter = 3
+    col = W / 5
+    sign_rows = [
+        [layout.para(t, layout.style(8.5, FONT_BOLD, "c")) for t, _h, _n in p.signatures],
+        [layout.para(h, layout.style(7, FONT_ITALIC, "c")) for _t, h, _n in p.signatures],
+        ["" for _s in p.signatures],
+        [layout.fitted(n, col - 6, size=8.5, font=FONT_BOLD, align="c") for _t, _h, n in
+         p.signatures],
+    ]
+    signatures = layout.table(sign_rows, [col] * 5, grid=False, heights=[None, None, 42, None],
+                              extra=[("LEFTPADDING", (0, 0), (-1, -1), 3),
+                                     ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                                     ("TOPPADDING", (0, 0), (-1, -1), 0),
+                                     ("BOTTOMPADDING", (0, 0), (-1, -1), 1)])
     foot = f"Liên {liên}" if liên else ""
-    foot += f"{' · ' if foot else ''}In lần {p.print_no} · {p.verify_url}"
-    c.drawString(left, y0 + 12, nfc(foot))
+    if p.mark == "preview":
+        foot += f"{' · ' if foot else ''}Bản xem trước, chưa in chính thức"
+    else:
+        foot += f"{' · ' if foot else ''}In lần {p.print_no}"
+    foot += f" · {p.verify_url}"
+    return [
+        header, title, *body,
+        layout.para(p.date_words, layout.style(9, FONT_ITALIC, "r", spaceBefore=4)),
+        signatures,
+        layout.labelled("Đã nhận đủ số tiền (viết bằng chữ):",
+                        "................................................................", W,
+                        size=9, value_font=FONT),
+        layout.para(foot, layout.style(6.5, FONT_ITALIC, spaceBefore=4)),
+    ]
 
+
+def voucher_height(p: VoucherPage, liên: int | None = None) -> float:
+    return layout.stack_height(_flowables(p, liên), WIDTH) + 2 * MARGIN
+
+
+def draw_voucher(c, p: VoucherPage, x0: float, y0: float, liên: int | None = None,
+                 height: float = HALF_H) -> None:
+    """Draw one voucher in the box of width HALF_W and `height` whose lower-left corner is
+    (x0, y0); stamps go over the text."""
+    top = y0 + height - MARGIN
+    layout.draw_stack(c, _flowables(p, liên), x0 + MARGIN, top, WIDTH)
+    mid = x0 + HALF_W / 2
     if p.void:
-        draw_stamp(c, "ĐÃ HỦY", mid, top - 150, size=34)
+        draw_stamp(c, "ĐÃ HỦY", mid, y0 + height * 0.6, size=34)
+        c.saveState()
         c.setFillColorRGB(0.8, 0, 0)
+        layout.draw_stack(c, [layout.para(f"Lý do hủy: {p.void_reason}",
+                                          layout.style(8, FONT_BOLD, "c",
+                                                       textColor=(0.8, 0, 0)))],
+                          x0 + MARGIN + 60, y0 + height * 0.6 - 22, WIDTH - 120)
+        c.restoreState()
+    if p.mark == "copy":
+        draw_stamp(c, "BẢN SAO", x0 + HALF_W - MARGIN - 60, top - 112, size=18,
+                   color=(0.1, 0.25, 0.6), angle=-12)
+    elif p.mark == "preview":
+        draw_stamp(c, "XEM TRƯỚC", mid, y0 + height * 0.3, size=30, color=(0.55, 0.55, 0.55),
+                   angle=15)
+        c.saveState()  # the caption is part of the stamp: same slant, over the text
+        c.translate(mid, y0 + height * 0.3)
+        c.rotate(15)
+        c.setFillColorRGB(0.45, 0.45, 0.45)
         c.setFont(FONT_BOLD, 8)
-        c.drawCentredString(mid, top - 90, nfc(f"Lý do hủy: {p.void_reason}")[:120])
-        c.setFillColorRGB(0, 0, 0)
-    if p.copy:
-        draw_stamp(c, "BẢN SAO", right - 60, top - 112, size=18, color=(0.1, 0.25, 0.6),
-                   angle=-12)
+        c.drawCentredString(0, -22, nfc("Không có giá trị thanh toán"))
+        c.restoreState()
 
 
 def _new_canvas(buffer, pagesize, title: str):
     register_fonts()
-    c = rl_canvas.Canvas(buffer, pagesize=pagesize, pageCompression=0)
+    c = rl_canvas.Canvas(buffer, pagesize=pagesize, pageCompression=0, initialFontName=FONT)
     c.setTitle(nfc(title))
     c.setAuthor("assoc")
     return c
 
 
 def vouchers_pdf(pages: Iterable[VoucherPage], *, copies: int = 1, title: str = "Phiếu") -> bytes:
-    """One voucher per A5-landscape page, or (copies=2) liên 1 and liên 2 on one A4 page."""
+    """One voucher per A5-landscape page, or (copies=2) liên 1 and liên 2 on one A4 page.
+    A voucher whose text needs more room gets a taller page (one liên per A4 page when two
+    would not fit on one)."""
     buffer = io.BytesIO()
     two = copies == 2
     c = _new_canvas(buffer, A4 if two else landscape(A5), title)
     for p in pages:
         if two:
-            draw_voucher(c, p, 0, HALF_H, liên=1)
-            c.setDash(4, 3)
-            c.setLineWidth(0.3)
-            c.line(14, HALF_H, HALF_W - 14, HALF_H)
-            c.setDash()
-            draw_voucher(c, p, 0, 0, liên=2)
+            need = max(voucher_height(p, 1), voucher_height(p, 2))
+            if need <= HALF_H:
+                c.setPageSize(A4)
+                draw_voucher(c, p, 0, HALF_H, liên=1)
+                c.saveState()
+                c.setDash(4, 3)
+                c.setLineWidth(0.3)
+                c.line(14, HALF_H, HALF_W - 14, HALF_H)
+                c.restoreState()
+                draw_voucher(c, p, 0, 0, liên=2)
+                c.showPage()
+            else:
+                h = max(A4[1], need)
+                for liên in (1, 2):
+                    c.setPageSize((HALF_W, h))
+                    draw_voucher(c, p, 0, 0, liên=liên, height=h)
+                    c.showPage()
         else:
-            draw_voucher(c, p, 0, 0)
-        c.showPage()
+            h = max(HALF_H, voucher_height(p))
+            c.setPageSize((HALF_W, h))
+            draw_voucher(c, p, 0, 0, height=h)
+            c.showPage()
     c.save()
     return buffer.getvalue()
 
 
 # ---------------------------------------------------------------------------------------------
-# Cash book (sổ quỹ tiền mặt)
+# Cash book (sổ quỹ tiền mặt) and bank book (sổ tiền gửi ngân hàng)
 # ---------------------------------------------------------------------------------------------
 
 # (header, sub-header letter, width in points, alignment)
 CASH_COLUMNS = [
-    ("Ngày ghi sổ", "A", 52, "c"),
-    ("Ngày chứng từ", "B", 52, "c"),
-    ("Số phiếu thu", "C", 70, "c"),
-    ("Số phiếu chi", "D", 70, "c"),
-    ("Diễn giải", "E", 262, "l"),
+    ("Ngày ghi sổ", "A", 58, "c"),
+    ("Ngày chứng từ", "B", 58, "c"),
+    ("Số phiếu thu", "C", 74, "c"),
+    ("Số phiếu chi", "D", 74, "c"),
+    ("Diễn giải", "E", 212, "l"),
     ("Thu", "1", 82, "r"),
     ("Chi", "2", 82, "r"),
     ("Tồn", "3", 88, "r"),
-    ("Ghi chú", "G", 50, "l"),
+    ("Ghi chú", "G", 74, "l"),
 ]
-ROW_H = 13
+BOOK_TITLES = {
+    "cash": ("SỔ QUỸ TIỀN MẶT", "Mẫu số S07-DN"),
+    "transfer": ("SỔ TIỀN GỬI NGÂN HÀNG", "Mẫu số S08-DN"),
+    None: ("SỔ THU, CHI QUỸ (TIỀN MẶT VÀ TIỀN GỬI)", ""),
+}
 
 
-def _count_pages(n_rows: int, ph: float) -> int:
-    """Pages the cash book will take: the same steps as the drawing below, without drawing
-    (the first page says how many pages the book has)."""
-    y, pages = ph - 140 - ROW_H, 1  # after the header and the opening-balance row
-    for _ in range(n_rows + 3):  # voucher rows, totals, closing, the page-count line
-        if y - ROW_H < 40:
-            pages, y = pages + 1, ph - 54
-        y -= ROW_H
-    y += ROW_H - 30  # the page-count line takes 30 points, not a row
-    return pages + (1 if y < 110 else 0)
+def book_title(method: str | None) -> tuple[str, str]:
+    return BOOK_TITLES.get(method, BOOK_TITLES[None])
+
+
+def _cash_book_story(book, settings, pages: int | None) -> list:
+    from reportlab.platypus import Spacer
+
+    unit = book.unit
+    title, form = book_title(book.method)
+    width = sum(w for _h, _l, w, _a in CASH_COLUMNS)
+    head = layout.table([[
+        [layout.labelled("Đơn vị:", unit.name, width - 200, size=9),
+         layout.labelled("Địa chỉ:", unit.address or "", width - 200, size=8.5, value_font=FONT)],
+        layout.para(form, layout.style(9, FONT_BOLD, "r")),
+    ]], [width - 200, 200], grid=False)
+    story = [
+        head, Spacer(1, 8),
+        layout.para(title, layout.style(15, FONT_BOLD, "c")),
+        layout.para(f"Quỹ: {book.fund.name}", layout.style(9.5, FONT, "c")),
+        layout.para(f"Từ ngày {book.date_from:%d/%m/%Y} đến ngày {book.date_to:%d/%m/%Y}",
+                    layout.style(9, FONT_ITALIC, "c")),
+        layout.para("Đơn vị tính: đồng", layout.style(9, FONT_ITALIC, "r")),
+    ]
+    rows = [[layout.para(h, layout.style(8, FONT_BOLD, "c")) for h, _l, _w, _a in CASH_COLUMNS],
+            [layout.para(x, layout.style(7, FONT_ITALIC, "c")) for _h, x, _w, _a in CASH_COLUMNS]]
+
+    def row(values, bold=False):
+        font = FONT_BOLD if bold else FONT
+        return [layout.cell(v, size=7.5, font=font, align=a)
+                for (_h, _l, _w, a), v in zip(CASH_COLUMNS, values, strict=True)]
+
+    rows.append(row(["", "", "", "", "Số dư đầu kỳ", "", "", format_number(book.opening), ""],
+                    bold=True))
+    for r in book.rows:
+        d = f"{r.voucher_date:%d/%m/%Y}"
+        amount = r.amount_in or r.amount_out
+        note = (f"ĐÃ HỦY ({format_number(amount)} đ không ghi sổ): {r.note}" if r.void else "")
+        rows.append(row([d, d, r.number if r.kind == "receipt" else "",
+                         r.number if r.kind == "payment" else "", r.description,
+                         "" if r.void else (format_number(r.amount_in) if r.amount_in else ""),
+                         "" if r.void else (format_number(r.amount_out) if r.amount_out else ""),
+                         format_number(r.balance), note]))
+    rows.append(row(["", "", "", "", "Cộng phát sinh trong kỳ", format_number(book.total_in),
+                     format_number(book.total_out), "", ""], bold=True))
+    rows.append(row(["", "", "", "", "Số dư cuối kỳ", "", "", format_number(book.closing), ""],
+                    bold=True))
+    story.append(layout.table(rows, [w for _h, _l, w, _a in CASH_COLUMNS], repeat=2, extra=[
+        ("LEFTPADDING", (0, 0), (-1, -1), 2.5), ("RIGHTPADDING", (0, 0), (-1, -1), 2.5)]))
+    n = f"{pages:02d}" if pages else "…"
+    story += [
+        Spacer(1, 6),
+        layout.para(f"Sổ này có {n} trang, đánh số từ trang 01 đến trang {n}. "
+                    f"Ngày mở sổ: {book.date_from:%d/%m/%Y}.", layout.style(8.5, FONT_ITALIC)),
+        Spacer(1, 6),
+        layout.para("Ngày ..... tháng ..... năm ..........", layout.style(9, FONT_ITALIC, "r")),
+    ]
+    series = SERIES.get(settings.form_series, SERIES["tt"])
+    signers = (("Người ghi sổ", "(Ký, họ tên)", settings.cashier_name),
+               (series["accountant"], "(Ký, họ tên)", settings.accountant_name),
+               (series["head"], "(Ký, họ tên, đóng dấu)", settings.head_name))
+    col = width / 3
+    sign = layout.table([
+        [layout.para(t, layout.style(9, FONT_BOLD, "c")) for t, _h, _n in signers],
+        [layout.para(h, layout.style(7.5, FONT_ITALIC, "c")) for _t, h, _n in signers],
+        ["", "", ""],
+        [layout.fitted(n, col - 8, size=9, font=FONT_BOLD, align="c") for _t, _h, n in signers],
+    ], [col] * 3, grid=False, heights=[None, None, 40, None])
+    from reportlab.platypus import KeepTogether
+
+    story.append(KeepTogether([sign]))
+    return story
 
 
 def cash_book_pdf(book, settings) -> bytes:
+    from reportlab.platypus import SimpleDocTemplate
+
     register_fonts()
-    buffer = io.BytesIO()
     pw, ph = landscape(A4)
-    c = _new_canvas(buffer, (pw, ph), f"Sổ quỹ {book.fund.name}")
-    left = (pw - sum(w for _h, _l, w, _a in CASH_COLUMNS)) / 2
-    pages = _count_pages(len(book.rows), ph)
-    page = 1
+    title, _form = book_title(book.method)
 
-    def header(y):
-        c.setFont(FONT_BOLD, 8)
-        x = left
-        for head, letter, w, _a in CASH_COLUMNS:
-            c.rect(x, y - 24, w, 24, stroke=1, fill=0)
-            c.setFont(FONT_BOLD, _fit(c, nfc(head), FONT_BOLD, 8, w - 4))
-            c.drawCentredString(x + w / 2, y - 11, nfc(head))
+    def footer(total):
+        def draw(c, doc):
+            c.saveState()
             c.setFont(FONT_ITALIC, 7)
-            c.drawCentredString(x + w / 2, y - 21, letter)
-            c.setFont(FONT_BOLD, 8)
-            x += w
-        return y - 24
+            c.drawRightString(pw - 30, 18, nfc(f"Trang {doc.page:02d}/{total or doc.page:02d}"))
+            c.restoreState()
+        return draw
 
-    def footer():
-        c.setFont(FONT_ITALIC, 7)
-        c.drawRightString(pw - 30, 18, nfc(f"Trang {page:02d}/{pages:02d}"))
+    def render(pages):
+        buffer = io.BytesIO()
+        doc = SimpleDocTemplate(buffer, pagesize=(pw, ph), leftMargin=20, rightMargin=20,
+                                topMargin=26, bottomMargin=34,
+                                title=nfc(f"{title.capitalize()} {book.fund.name}"),
+                                author="assoc")
+        layout.build(doc, _cash_book_story(book, settings, pages), under=footer(pages))
+        return buffer.getvalue(), doc.page
 
-    def row(y, values, *, bold=False, strike=False):
-        x = left
-        font = FONT_BOLD if bold else FONT
-        for (_h, letter, w, align), value in zip(CASH_COLUMNS, values, strict=True):
-            c.rect(x, y - ROW_H, w, ROW_H, stroke=1, fill=0)
-            if value:
-                text = nfc(value)
-                size = 7.5
-                if c.stringWidth(text, font, size) > w - 4:
-                    while len(text) > 3 and c.stringWidth(text + "…", font, size) > w - 4:
-                        text = text[:-1]
-                    text += "…"
-                c.setFont(font, size)
-                ty = y - ROW_H + 3.5
-                if align == "r":
-                    c.drawRightString(x + w - 2, ty, text)
-                elif align == "c":
-                    c.drawCentredString(x + w / 2, ty, text)
-                else:
-                    c.drawString(x + 2, ty, text)
-                if strike and letter != "G":
-                    tw = c.stringWidth(text, font, size)
-                    sx = {"r": x + w - 2 - tw, "c": x + w / 2 - tw / 2}.get(align, x + 2)
-                    c.line(sx, ty + 2.5, sx + tw, ty + 2.5)
-            x += w
-        return y - ROW_H
-
-    unit = book.unit
-    c.setLineWidth(0.4)
-    c.setFont(FONT_BOLD, 9)
-    c.drawString(30, ph - 30, nfc(f"Đơn vị: {unit.name}"))
-    c.setFont(FONT, 8.5)
-    c.drawString(30, ph - 42, nfc(f"Địa chỉ: {unit.address or ''}"))
-    c.setFont(FONT_BOLD, 9)
-    c.drawRightString(pw - 30, ph - 30, "Mẫu số S07-DN")
-    c.setFont(FONT_BOLD, 15)
-    c.drawCentredString(pw / 2, ph - 68, nfc("SỔ QUỸ TIỀN MẶT"))
-    c.setFont(FONT, 9.5)
-    c.drawCentredString(pw / 2, ph - 83, nfc(f"Quỹ: {book.fund.name}"))
-    c.setFont(FONT_ITALIC, 9)
-    c.drawCentredString(pw / 2, ph - 96, nfc(
-        f"Từ ngày {book.date_from:%d/%m/%Y} đến ngày {book.date_to:%d/%m/%Y}"))
-    c.drawRightString(pw - 30, ph - 110, nfc("Đơn vị tính: đồng"))
-    y = header(ph - 116)
-
-    def room():
-        nonlocal y, page
-        if y - ROW_H < 40:
-            footer()
-            c.showPage()
-            page += 1
-            c.setLineWidth(0.4)
-            y = header(ph - 30)
-
-    y = row(y, ["", "", "", "", "Số dư đầu kỳ", "", "", format_number(book.opening), ""],
-            bold=True)
-    for r in book.rows:
-        room()
-        d = f"{r.voucher_date:%d/%m/%Y}"
-        y = row(y, [d, d, r.number if r.kind == "receipt" else "",
-                    r.number if r.kind == "payment" else "", r.description,
-                    format_number(r.amount_in) if r.amount_in else "",
-                    format_number(r.amount_out) if r.amount_out else "",
-                    "" if r.void else format_number(r.balance),
-                    "ĐÃ HỦY" if r.void else ""], strike=r.void)
-    room()
-    y = row(y, ["", "", "", "", "Cộng phát sinh trong kỳ", format_number(book.total_in),
-                format_number(book.total_out), "", ""], bold=True)
-    room()
-    y = row(y, ["", "", "", "", "Số dư cuối kỳ", "", "", format_number(book.closing), ""],
-            bold=True)
-    room()
-    c.setFont(FONT_ITALIC, 8.5)
-    c.drawString(left, y - 14, nfc(
-        f"Sổ này có {pages:02d} trang, đánh số từ trang 01 đến trang {pages:02d}. "
-        f"Ngày mở sổ: {book.date_from:%d/%m/%Y}."))
-    y -= 30
-    if y < 110:
-        footer()
-        c.showPage()
-        page += 1
-        y = ph - 40
-    series = SERIES.get(settings.form_series, SERIES["tt"])
-    col = (pw - 60) / 3
-    for i, (title, name) in enumerate((("Người ghi sổ", settings.cashier_name),
-                                        (series["accountant"], settings.accountant_name),
-                                        (series["head"], settings.head_name))):
-        sx = 30 + col * i + col / 2
-        c.setFont(FONT_BOLD, 9)
-        c.drawCentredString(sx, y, nfc(title))
-        c.setFont(FONT_ITALIC, 7.5)
-        c.drawCentredString(sx, y - 11, nfc("(Ký, họ tên, đóng dấu)" if i == 2 else "(Ký, họ tên)"))
-        if name:
-            c.setFont(FONT_BOLD, 9)
-            c.drawCentredString(sx, y - 60, nfc(name))
-    footer()
-    c.showPage()
-    c.save()
-    return buffer.getvalue()
+    _data, pages = render(None)
+    data, again = render(pages)
+    if again != pages:  # the page count line changed the layout: one more pass settles it
+        data, _again = render(again)
+    return data

@@ -135,6 +135,28 @@ def cancel_event(actor: User | None, event: Event, reason: str) -> Event:
     return event
 
 
+def _receipted(event_id_column):
+    donation = select(Donation.id).where(Donation.event_id == event_id_column,
+                                         Donation.voucher_id.is_not(None)).exists()
+    sheet = select(CountingSheet.id).where(CountingSheet.event_id == event_id_column,
+                                           CountingSheet.voucher_id.is_not(None)).exists()
+    return or_(donation, sheet)
+
+
+def held_but_planned(query, *, limit: int = 20) -> list[Event]:
+    """Events of `query` whose date has passed, that have receipts, but are still planned:
+    they most likely took place, and count as held only once someone says so."""
+    return list(db.session.scalars(
+        query.where(Event.status == "planned", Event.starts_at < datetime.now(UTC),
+                    _receipted(Event.id))
+        .order_by(Event.starts_at.desc()).limit(limit)))
+
+
+def should_be_held(event: Event) -> bool:
+    starts = event.starts_at if event.starts_at.tzinfo else event.starts_at.replace(tzinfo=UTC)
+    return event.status == "planned" and starts < datetime.now(UTC) and has_receipts(event)
+
+
 def has_receipts(event: Event) -> bool:
     donation = db.session.scalar(select(Donation.id).where(
         Donation.event_id == event.id, Donation.voucher_id.is_not(None)).limit(1))

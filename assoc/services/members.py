@@ -797,3 +797,27 @@ def merge_members(actor: User | None, keep: Member, other: Member) -> Member:
 
 
 __all__ = ["FIELDS", "ListFilters", "Normalised", "format_member_number", "normalise"]
+
+
+def similar_members(values: dict[str, Any], *, exclude_id: int | None = None,
+                    limit: int = 5) -> list[tuple[Member, str]]:
+    """Active members anywhere in the association that a new record may duplicate: the same
+    CCCD, or the same name with the same birth date (or, without one, birth year).
+    Returns [(member, "cccd" | "name_birth")]. A warning for the user, never a refusal: two
+    people may share a name and a birthday, and the caller decides what the user may see."""
+    result = normalise(values)
+    data = result.data
+    found: dict[int, tuple[Member, str]] = {}
+    active = [Member.status == "active"] + ([Member.id != exclude_id] if exclude_id else [])
+    if data.get("cccd"):
+        for m in db.session.scalars(select(Member).where(Member.cccd == data["cccd"], *active)
+                                    .limit(limit)):
+            found.setdefault(m.id, (m, "cccd"))
+    name = data.get("full_name")
+    if name and (data.get("birth_date") or data.get("birth_year")):
+        same_birth = (Member.birth_date == data["birth_date"]) if data.get("birth_date") else (
+            Member.birth_year == data["birth_year"])
+        for m in db.session.scalars(select(Member).where(
+                Member.search_key == search_key(name), same_birth, *active).limit(limit)):
+            found.setdefault(m.id, (m, "name_birth"))
+    return list(found.values())[:limit]

@@ -279,6 +279,36 @@ def _coverage(scope, period):
     return {"coverage.units": figures.total, "coverage.with_chair": figures.with_chair}
 
 
+def _learning_rows() -> list[FigureRow]:
+    from .learning import MODEL_LABELS
+
+    rows = []
+    for model, label in MODEL_LABELS.items():
+        rows += [FigureRow(f"learning.{model}.registered",
+                           _l("%(model)s: registered", model=label)),
+                 FigureRow(f"learning.{model}.recognised",
+                           _l("%(model)s: recognised", model=label),
+                           percent_of=f"learning.{model}.registered")]
+    return rows
+
+
+@figure_group("learning", _l("Learning models"), _learning_rows())
+def _learning(scope, period):
+    """Entries registered and recognised for the period's last year, per model (the same
+    records the learning-model rates count)."""
+    from ..models import LEARNING_MODELS, LearningEntry
+
+    values = {f"learning.{m}.{k}": 0 for m in LEARNING_MODELS
+              for k in ("registered", "recognised")}
+    for model, registered, recognised in db.session.execute(
+            select(LearningEntry.model, func.count(), func.count(LearningEntry.recognition_id))
+            .where(LearningEntry.year == period.end.year, scope.covers(LearningEntry.unit_id))
+            .group_by(LearningEntry.model)):
+        values[f"learning.{model}.registered"] = int(registered)
+        values[f"learning.{model}.recognised"] = int(recognised)
+    return values
+
+
 def percent_note(row: FigureRow, report: PeriodicReport) -> str:
     """" (48%)" for a row shown as a share of another row of the same report, else ""."""
     if not row.percent_of:

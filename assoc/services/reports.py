@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import (
     KEY_TITLES,
     LEVELS,
+    CountingSheet,
     Donation,
     DuesPayment,
     Event,
@@ -299,7 +300,7 @@ class ReportRow:
 
 
 def _by_child(parent: Unit, child_of: dict[int, int], unit_column, values, *where,
-              by_date: bool = False):
+              by_date: bool = False, join=None):
     """{direct sub-unit id (or the parent's own id): (values…)}.
 
     One query groups the rows by their unit over the parent's sub-tree; the (few hundred) unit
@@ -308,9 +309,11 @@ def _by_child(parent: Unit, child_of: dict[int, int], unit_column, values, *wher
     index instead of every record of the sub-tree, and units outside it are dropped here."""
     in_subtree = unit_column.in_(select(Unit.id).where(
         Unit.path.startswith(parent.path, autoescape=True)))
+    query = select(unit_column, *values)
+    if join is not None:
+        query = query.join(*join)
     rows = db.session.execute(
-        select(unit_column, *values).where(*(() if by_date else (in_subtree,)), *where)
-        .group_by(unit_column))
+        query.where(*(() if by_date else (in_subtree,)), *where).group_by(unit_column))
     result: dict[int, list[int]] = {}
     for unit_id, *numbers in rows:
         if by_date and unit_id != parent.id and unit_id not in child_of:
@@ -409,8 +412,13 @@ def _put_direct(unit: Unit, child_of: dict[int, int], period: Period, put) -> No
         "awards", "award_amount")
     put(dated(Event.unit_id, (func.count(),), Event.status.in_(HELD),
                   within(Event.starts_at, period)), "events")
-    put(dated(Donation.unit_id, (func.sum(Donation.amount),),
-                  Donation.method != "in_kind",
-                  Donation.received_on.between(period.start, period.end)), "raised")
+    # Raised at events: at the event's unit and date, as the roll-ups count it.
+    at_event = and_(Event.status.in_(tally.RAISED_AT), within(Event.starts_at, period))
+    put(_by_child(unit, child_of, Event.unit_id, (func.sum(Donation.amount),),
+                  at_event, Donation.method != "in_kind", by_date=True,
+                  join=(Donation, Donation.event_id == Event.id)), "raised")
+    put(_by_child(unit, child_of, Event.unit_id, (func.sum(CountingSheet.total),),
+                  at_event, by_date=True,
+                  join=(CountingSheet, CountingSheet.event_id == Event.id)), "raised")
 
 

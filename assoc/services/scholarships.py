@@ -46,6 +46,7 @@ STATUS_LABELS = {
     "paid": _l("Paid"),
 }
 AWARDED = ("approved", "paid")
+NOT_REJECTED = ("draft", "submitted", "approved", "paid")
 assert set(PRIORITY_LABELS) == set(PRIORITY_GROUPS)
 
 
@@ -268,13 +269,15 @@ class QuotaUsage:
     nominated: Totals
     awarded: Totals
 
+    # What a unit may still nominate: every nomination not rejected (drafts included) takes a
+    # place, as the quota check does (`_check_quota`).
     @property
     def remaining_count(self) -> int | None:
-        return _remaining(self.quota.max_awards, self.awarded.count)
+        return _remaining(self.quota.max_awards, self.nominated.count)
 
     @property
     def remaining_amount(self) -> int | None:
-        return _remaining(self.quota.budget, self.awarded.amount)
+        return _remaining(self.quota.budget, self.nominated.amount)
 
 
 def quota_usage(program: ScholarshipProgram) -> list[QuotaUsage]:
@@ -302,7 +305,9 @@ class ProgramUsage:
     awarded: Totals
     max_awards: int | None
     budget: int | None
+    nominated: Totals = field(default_factory=Totals)
 
+    # Room left for approvals (what the decision check uses) …
     @property
     def remaining_count(self) -> int | None:
         return _remaining(self.max_awards, self.awarded.count)
@@ -311,9 +316,39 @@ class ProgramUsage:
     def remaining_amount(self) -> int | None:
         return _remaining(self.budget, self.awarded.amount)
 
+    # … and what is still open to nominate: every nomination not rejected takes a place (the
+    # "remaining" a program page shows, so it never offers places already nominated).
+    @property
+    def open_count(self) -> int | None:
+        return _remaining(self.max_awards, self.nominated.count)
+
+    @property
+    def open_amount(self) -> int | None:
+        return _remaining(self.budget, self.nominated.amount)
+
 
 def program_usage(program: ScholarshipProgram) -> ProgramUsage:
-    return ProgramUsage(awarded_totals(program), program.max_awards, program.budget)
+    return ProgramUsage(awarded_totals(program), program.max_awards, program.budget,
+                        _totals(program, NOT_REJECTED))
+
+
+def planned_cost(program: ScholarshipProgram) -> int | None:
+    """The most the program may pay out: its budget, or its number of awards times the highest
+    amount an award may have; None when it sets neither limit."""
+    if program.budget is not None:
+        return program.budget
+    if program.max_awards is not None:
+        return program.max_awards * max(program.amounts)
+    return None
+
+
+def still_to_pay(program: ScholarshipProgram) -> int | None:
+    """What the program may still pay from its fund: the planned cost less awards paid."""
+    cost = planned_cost(program)
+    if cost is None:
+        return None
+    paid = _totals(program, ("paid",)).amount
+    return max(cost - paid, 0)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import (
+    CountingSheet,
     Donation,
     DuesPayment,
     Event,
@@ -52,8 +53,13 @@ RELEVANT = {
     Voucher: ("unit_id", "status", "kind", "amount", "voucher_date"),
     Nomination: ("unit_id", "status", "amount", "decided_at"),
     Event: ("unit_id", "status", "starts_at", "target_amount"),
-    Donation: ("unit_id", "method", "amount", "estimated_value", "received_on"),
+    Donation: ("unit_id", "event_id", "method", "amount", "estimated_value", "received_on"),
+    CountingSheet: ("unit_id", "event_id", "total"),
 }
+# Money raised at events counts at the event's unit, in the event's month, for every event that
+# is not cancelled: donations (cash, transfers, pledges fulfilled), counting sheets (piggy
+# banks) and gifts in kind: the same rule as the events summary the dashboard links to.
+RAISED_AT = ("planned", "held", "closed")
 
 
 def month_of(day: date) -> int:
@@ -74,7 +80,7 @@ def vn_month(moment: datetime) -> int:
 
 def _pending(session: Session) -> dict[str, set[int]]:
     return session.info.setdefault(PENDING, {"units": set(), "members": set(),
-                                             "vouchers": set()})
+                                             "vouchers": set(), "events": set()})
 
 
 def touch(unit_ids: Iterable[int] = (), member_ids: Iterable[int] = (),
@@ -113,6 +119,10 @@ def _note_changes(session: Session, flush_context) -> None:
             # Dues paid counts by the member's own unit, which may not be the collecting one.
             pending["members"].add(obj.member_id)
             pending["members"].update(inspect(obj).attrs.member_id.history.deleted)
+        elif isinstance(obj, (Donation, CountingSheet)):
+            # Counted at the event's unit: note the event (old and new) too.
+            pending["events"].update(e for e in (obj.event_id, *inspect(obj).attrs.event_id
+                                                  .history.deleted) if e is not None)
         elif isinstance(obj, Voucher) and obj not in session.new:
             # Voiding a dues receipt un-pays its members.
             pending["vouchers"].add(obj.id)
@@ -144,6 +154,8 @@ def refresh(session: Session | None = None) -> None:
         units.update(session.scalars(
             select(Member.unit_id).join(DuesPayment, DuesPayment.member_id == Member.id)
             .where(DuesPayment.voucher_id.in_(ids))))
+    for ids in _chunks(pending.get("events", ())):
+        units.update(session.scalars(select(Event.unit_id).where(Event.id.in_(ids))))
     rebuild(units, session)
 
 
@@ -236,15 +248,22 @@ def compute(unit_ids: list[int], session: Session) -> dict[tuple[int, int], dict
             select(Event.unit_id, Event.starts_at, Event.target_amount)
             .where(Event.unit_id.in_(unit_ids), Event.status.in_(HELD))):
         add(unit_id, vn_month(starts_at), events=1, event_target=target)
-    for unit_id, day, method, amount, value in session.execute(
-            select(Donation.unit_id, Donation.received_on, Donation.method,
+    for unit_id, starts_at, method, amount, value in session.execute(
+            select(Event.unit_id, Event.starts_at, Donation.method,
                    func.sum(Donation.amount), func.sum(Donation.estimated_value))
-            .where(Donation.unit_id.in_(unit_ids))
-            .group_by(Donation.unit_id, Donation.received_on, Donation.method)):
+            .join(Donation, Donation.event_id == Event.id)
+            .where(Event.unit_id.in_(unit_ids), Event.status.in_(RAISED_AT))
+            .group_by(Event.unit_id, Event.starts_at, Donation.method)):
         if method == "in_kind":
-            add(unit_id, month_of(day), in_kind=value)
+            add(unit_id, vn_month(starts_at), in_kind=value)
         else:
-            add(unit_id, month_of(day), raised=amount)
+            add(unit_id, vn_month(starts_at), raised=amount)
+    for unit_id, starts_at, total in session.execute(
+            select(Event.unit_id, Event.starts_at, func.sum(CountingSheet.total))
+            .join(CountingSheet, CountingSheet.event_id == Event.id)
+            .where(Event.unit_id.in_(unit_ids), Event.status.in_(RAISED_AT))
+            .group_by(Event.unit_id, Event.starts_at)):
+        add(unit_id, vn_month(starts_at), raised=total)
     return rows
 
 

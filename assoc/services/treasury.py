@@ -9,6 +9,8 @@ they are the sum of non-void receipts minus non-void payments of a fund.
 from __future__ import annotations
 
 import secrets
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -21,7 +23,6 @@ from ..models import (
     FUND_KINDS,
     PAYMENT_METHODS,
     VOUCHER_KINDS,
-    VOUCHER_LINKS,
     Fund,
     TreasurySetting,
     Unit,
@@ -34,7 +35,10 @@ from ..models import (
 from ..money import MAX_AMOUNT, WORD_STYLES
 from ..text import clean, search_key
 from . import DomainError, audit, insert_or_find
+from .voucher_links import check_link
 
+# Set only while the demo loads a history (see loading_history): the books it touched.
+_LOADING: ContextVar[set[int] | None] = ContextVar("loading_history", default=None)
 GENERAL_FUND_CODE = "KH"
 GENERAL_FUND_NAME = "Quỹ khuyến học"
 MAX_ATTACHMENTS = 999
@@ -51,13 +55,14 @@ def settings_for(unit: Unit) -> TreasurySetting:
         return found
     return TreasurySetting(unit_id=unit.id, form_series="tt", word_style="standard", chan=False,
                            head_name="", accountant_name="", cashier_name="",
-                           books_closed_through=None)
+                           legal_basis="", books_closed_through=None)
 
 
 def update_settings(actor: User | None, unit: Unit, *, form_series: str = "tt",
                     word_style: str = "standard", chan: bool = False, head_name: str = "",
                     accountant_name: str = "", cashier_name: str = "",
-                    books_closed_through: date | None = None) -> TreasurySetting:
+                    books_closed_through: date | None = None,
+                    legal_basis: str = "") -> TreasurySetting:
     if form_series not in ("tt", "bb"):
         raise DomainError(_("Unknown form series."), "form_series")
     if word_style not in WORD_STYLES:
@@ -70,7 +75,10 @@ def update_settings(actor: User | None, unit: Unit, *, form_series: str = "tt",
         "form_series": form_series, "word_style": word_style, "chan": bool(chan),
         "head_name": clean(head_name), "accountant_name": clean(accountant_name),
         "cashier_name": clean(cashier_name), "books_closed_through": books_closed_through,
+        "legal_basis": clean(legal_basis),
     }
+    if len(new["legal_basis"]) > 300:
+        raise DomainError(_("The text is too long."), "legal_basis")
     changed = audit.changes(setting, new) if setting.id else new
     for key, value in new.items():
         setattr(setting, key, value)
@@ -86,7 +94,9 @@ def check_period_open(unit: Unit, on: date, field: str = "voucher_date") -> None
     if closed is not None and on <= closed:
         raise DomainError(
             _("The books of this unit are closed through %(d)s: no voucher may be dated or "
-              "changed on or before that day.", d=closed.strftime("%d/%m/%Y")), field)
+              "changed on or before that day; use a date from %(next)s on.",
+              d=closed.strftime("%d/%m/%Y"),
+              next=date.fromordinal(closed.toordinal() + 1).strftime("%d/%m/%Y")), field)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -145,11 +155,27 @@ def set_fund_active(actor: User | None, fund: Fund, active: bool) -> Fund:
 
 
 def funds_of(unit: Unit, *, active_only: bool = False) -> list[Fund]:
-    general_fund(unit)
+    """The unit's funds (reads only: a general fund not opened yet is not listed; the first
+    voucher or program that needs it creates it)."""
     q = select(Fund).where(Fund.unit_id == unit.id)
     if active_only:
         q = q.where(Fund.active.is_(True))
     return list(db.session.scalars(q.order_by(Fund.kind.desc(), Fund.name)))
+
+
+def fund_choices(unit: Unit) -> list[tuple[int, str]]:
+    """(id, name) of the unit's open funds for a form; the general fund not opened yet is
+    offered as 0 and created by the service when chosen."""
+    funds = funds_of(unit, active_only=True)
+    choices = [(f.id, f.name) for f in funds]
+    if not any(f.kind == "general" for f in funds):
+        choices.insert(0, (0, GENERAL_FUND_NAME))
+    return choices
+
+
+def has_general_fund(unit: Unit) -> bool:
+    return db.session.scalar(
+        select(Fund.id).where(Fund.unit_id == unit.id, Fund.kind == "general")) is not None
 
 
 def _signed_sum():
@@ -166,6 +192,42 @@ def fund_balance(fund: Fund, as_of: date | None = None) -> int:
     if as_of is not None:
         q = q.where(Voucher.voucher_date <= as_of)
     return int(db.session.scalar(q) or 0)
+
+
+def method_balances(fund_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Cash on hand and bank balance of each fund, in one query."""
+    out = {fid: {m: 0 for m in PAYMENT_METHODS} for fid in fund_ids}
+    if not fund_ids:
+        return out
+    rows = db.session.execute(
+        select(Voucher.fund_id, Voucher.method, _signed_sum())
+        .where(Voucher.fund_id.in_(fund_ids)).group_by(Voucher.fund_id, Voucher.method)).all()
+    for fid, method, total in rows:
+        out[fid][method] = int(total)
+    return out
+
+
+def lowest_balance_from(fund: Fund, method: str | None, on: date) -> int:
+    """The lowest end-of-day balance of the fund's `method` money (cash on hand, bank; None:
+    both) on `on` and every later day that has a voucher. A payment dated `on` lowers all."""
+    only = (Voucher.method == method,) if method else ()
+    base = select(_signed_sum()).where(Voucher.fund_id == fund.id, *only,
+                                       Voucher.voucher_date <= on)
+    running = int(db.session.scalar(base) or 0)
+    lowest = running
+    later = db.session.execute(
+        select(Voucher.voucher_date, _signed_sum())
+        .where(Voucher.fund_id == fund.id, *only, Voucher.voucher_date > on)
+        .group_by(Voucher.voucher_date).order_by(Voucher.voucher_date)).all()
+    for _d, moved in later:
+        running += int(moved)
+        lowest = min(lowest, running)
+    return lowest
+
+
+def last_voucher_date(book: VoucherBook) -> date | None:
+    return db.session.scalar(select(func.max(Voucher.voucher_date))
+                             .where(Voucher.book_id == book.id))
 
 
 def balances(fund_ids: list[int]) -> dict[int, int]:
@@ -262,13 +324,11 @@ def issue_voucher(actor: User | None, unit: Unit, *, kind: str, amount: int, par
     if not isinstance(attachments, int) or not 0 <= attachments <= MAX_ATTACHMENTS:
         raise DomainError(_("The number of attached documents must be between 0 and 999."),
                           "attachments")
-    if link_type is not None and link_type not in VOUCHER_LINKS:
-        raise DomainError(_("Unknown kind of link."), "link_type")
-    if (link_type is None) != (link_id is None):
-        raise DomainError(_("A link needs both its kind and its number."), "link_id")
+    link_label = check_link(unit, link_type, link_id)
     voucher_date = voucher_date or today()
     if voucher_date > today():
-        raise DomainError(_("A voucher cannot be dated in the future."), "voucher_date")
+        raise DomainError(_("A voucher cannot be dated in the future: use today (%(d)s) or an "
+                            "earlier day.", d=today().strftime("%d/%m/%Y")), "voucher_date")
     if not unit.is_active(voucher_date):
         raise DomainError(_("The unit was not active on that day."), "voucher_date")
     check_period_open(unit, voucher_date)
@@ -286,12 +346,27 @@ def issue_voucher(actor: User | None, unit: Unit, *, kind: str, amount: int, par
     # Under the lock: a concurrent request with the same token may have committed meanwhile.
     if existing := find_by_token(token):
         return existing
+    # Numbers follow dates, as auditors check: no voucher before the book's last one.
+    last = last_voucher_date(book)
+    if (loading := _LOADING.get()) is not None:
+        loading.add(book.id)
+    elif last is not None and voucher_date < last:
+        raise DomainError(
+            _("Book %(book)s already has a voucher dated %(last)s: date this one from %(last)s "
+              "to today (%(today)s).", book=book.code, last=last.strftime("%d/%m/%Y"),
+              today=today().strftime("%d/%m/%Y")), "voucher_date")
     if kind == "payment" and not allow_overdraw:
-        balance = fund_balance(fund)
-        if amount > balance:
+        # Cash on hand and the bank account are apart: a cash payment is checked against the
+        # cash alone (a transfer against the whole fund), on its date and on every later day
+        # that already has vouchers.
+        lowest = lowest_balance_from(fund, "cash" if method == "cash" else None, voucher_date)
+        if amount > lowest:
+            where = _("cash on hand") if method == "cash" else _("the balance")
             raise DomainError(
-                _("This payment would take %(fund)s below zero (balance %(balance)s).",
-                  fund=fund.name, balance=f"{balance:,}".replace(",", ".") + " đ"), "amount")
+                _("This payment would take %(where)s of %(fund)s below zero: at most "
+                  "%(balance)s can be paid on %(d)s.", where=where, fund=fund.name,
+                  balance=f"{max(lowest, 0):,}".replace(",", ".") + " đ",
+                  d=voucher_date.strftime("%d/%m/%Y")), "amount")
     voucher = Voucher(
         book_id=book.id, number=_take_number(book), unit_id=unit.id, fund_id=fund.id, kind=kind,
         voucher_date=voucher_date, party_name=party_name, search_key=search_key(party_name),
@@ -303,11 +378,51 @@ def issue_voucher(actor: User | None, unit: Unit, *, kind: str, amount: int, par
     db.session.add(voucher)
     db.session.flush()
     data = {"number": voucher.display_number, "amount": amount, "fund": fund.code,
-            "date": voucher_date, "party": party_name}
+            "date": voucher_date, "party": party_name, "method": method}
+    if link_type:
+        data["link"] = {"type": link_type, "id": link_id, "name": link_label}
     if kind == "payment" and allow_overdraw:
         data["overdraw_allowed"] = True
     audit.record(actor, "voucher.issue", voucher, unit=unit, data=data)
     return voucher
+
+
+@contextmanager
+def loading_history():
+    """For the demo only: a history written step by step out of date order. Yields the set of
+    book ids written; `renumber_by_date` then puts their numbers in date order."""
+    books: set[int] = set()
+    token = _LOADING.set(books)
+    try:
+        yield books
+    finally:
+        _LOADING.reset(token)
+
+
+def renumber_by_date(book_ids: set[int]) -> None:
+    """Number the vouchers of freshly loaded books 1, 2, … in date order (never for books
+    with a printed voucher), keeping the numbers in their issue entries in step."""
+    from ..models import AuditEntry
+
+    for book_id in sorted(book_ids):
+        vouchers = list(db.session.scalars(select(Voucher).where(Voucher.book_id == book_id)
+                                           .order_by(Voucher.voucher_date, Voucher.id)))
+        if any(v.print_count for v in vouchers):
+            continue
+        if [v.number for v in vouchers] == list(range(1, len(vouchers) + 1)):
+            continue
+        for v in vouchers:
+            v.number = -v.number
+        db.session.flush()
+        for n, v in enumerate(vouchers, start=1):
+            v.number = n
+        db.session.flush()
+        by_id = {v.id: v for v in vouchers}
+        for entry in db.session.scalars(select(AuditEntry).where(
+                AuditEntry.object_type == "voucher", AuditEntry.object_id.in_(list(by_id)))):
+            if isinstance(entry.data, dict) and "number" in entry.data:
+                entry.data = {**entry.data, "number": by_id[entry.object_id].display_number}
+        db.session.flush()
 
 
 def void_voucher(actor: User | None, voucher: Voucher, reason: str) -> Voucher:
@@ -329,8 +444,15 @@ def void_voucher(actor: User | None, voucher: Voucher, reason: str) -> Voucher:
     return voucher
 
 
+def preview_marks(vouchers: list[Voucher]) -> list[str]:
+    """What a preview (a GET, counting nothing) stamps on each voucher: "XEM TRƯỚC" before the
+    first official print, "BẢN SAO" after it."""
+    return ["copy" if v.print_count > 0 else "preview" for v in vouchers]
+
+
 def record_print(actor: User | None, vouchers: list[Voucher]) -> list[bool]:
-    """Count a print of each voucher; returns, for each, whether this print is a copy."""
+    """Count an official print of each voucher; returns, for each, whether this print is a
+    copy (the first official print is the original)."""
     copies = []
     for v in vouchers:
         copies.append(v.print_count > 0)
@@ -385,6 +507,7 @@ class CashBook:
     date_from: date
     date_to: date
     opening: int
+    method: str | None = "cash"
     rows: list[CashBookRow] = field(default_factory=list)
     total_in: int = 0
     total_out: int = 0
@@ -405,7 +528,7 @@ def cash_book(fund: Fund, date_from: date, date_to: date, *, method: str | None 
         q = q.where(Voucher.method == method)
     opening = int(db.session.scalar(q) or 0)
     book = CashBook(unit=fund.unit, fund=fund, date_from=date_from, date_to=date_to,
-                    opening=opening)
+                    opening=opening, method=method)
     q = (select(Voucher.id, Voucher.voucher_date, Voucher.kind, VoucherBook.code, Voucher.number,
                 Voucher.reason, Voucher.party_name, Voucher.amount, Voucher.status,
                 Voucher.void_reason)

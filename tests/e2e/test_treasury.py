@@ -24,12 +24,18 @@ def test_treasurer_issues_prints_and_voids_a_receipt(page, base_url, login_as):
     title = page.get_by_test_id("voucher-title").inner_text()
     assert re.search(r"PT-\d{4}/\d{4}", title)
 
-    # The PDF opens in a new tab; fetch it with the browser's session and check it is a PDF.
+    # The preview opens in a new tab and counts nothing; fetch it with the browser's session.
     href = page.get_by_test_id("voucher-pdf").get_attribute("href")
     response = page.request.get(f"{base_url}{href}")
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.body().startswith(b"%PDF")
+    page.reload()
+    expect(page.get_by_test_id("print-count")).to_have_text("0")
+    # The official print is one explicit action (two liên on A4), in a new tab.
+    page.get_by_label("Hai liên (liên 1, liên 2) trên khổ A4").check()
+    with page.expect_popup():
+        page.get_by_test_id("print-official").click()
     page.reload()
     expect(page.get_by_test_id("print-count")).to_have_text("1")
 
@@ -39,7 +45,8 @@ def test_treasurer_issues_prints_and_voids_a_receipt(page, base_url, login_as):
     expect(page.get_by_test_id("void-info")).to_contain_text("Ghi sai tên người nộp")
 
     # A reprint of the void voucher still works and is counted (stamped BẢN SAO and ĐÃ HỦY).
-    assert page.request.get(f"{base_url}{href}").status == 200
+    with page.expect_popup():
+        page.get_by_test_id("print-official").click()
     page.reload()
     expect(page.get_by_test_id("print-count")).to_have_text("2")
 

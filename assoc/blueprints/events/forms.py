@@ -1,8 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -13,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ...forms import Form, MaxLines
+from ...forms import DateField, DateTimeField, Form, MaxLines
 from ...models import DENOMINATIONS
 from ...money import format_number, parse_amount
 
@@ -67,8 +65,7 @@ def count_label(value: int, coin: bool):
 class EventForm(Form):
     kind = SelectField(_l("Type"), choices=list(KIND_LABELS.items()), validators=[DataRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    starts_at = DateTimeLocalField(_l("Date and time"), format="%Y-%m-%dT%H:%M",
-                                   validators=[DataRequired()])
+    starts_at = DateTimeField(_l("Date and time"), validators=[DataRequired()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=300)])
     organiser = StringField(_l("Organiser"), validators=[Optional(), Length(max=200)])
     partners = StringField(_l("Partner organisations"), validators=[Optional(), Length(max=500)])
@@ -148,6 +145,11 @@ class CountingSheetForm(Form):
 
     def count_fields(self):
         return [(self[key], value, coin) for key, value, coin in DENOMINATIONS]
+
+    def count_total(self) -> int:
+        """The money counted so far (shown under the table; counting.js keeps it current)."""
+        return sum(value * f.data for f, value, _coin in self.count_fields()
+                   if isinstance(f.data, int) and f.data > 0)
 
 
 for _key, _value, _coin in DENOMINATIONS:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...filters import local_dt
+from ...forms import day_or
 from ...models import (
     EVENT_KINDS,
     EVENT_STATUSES,
@@ -34,7 +35,14 @@ from ...permissions import can, load, require, scope_query
 from ...services import DomainError, audit
 from ...services import events as svc
 from ...text import search_key
-from ...views import attach_error, int_arg, page_arg, unit_ancestors
+from ...views import (
+    attach_error,
+    form_page,
+    int_arg,
+    page_arg,
+    safe_next,
+    unit_ancestors,
+)
 from . import bp
 from .forms import (
     DONOR_KIND_LABELS,
@@ -173,18 +181,12 @@ def new_event(unit_id: int):
     if request.method == "GET":
         form.organiser.data = unit.name
         form.kind.data = request.args.get("kind", "walk")
-    if form.validate_on_submit():
-        try:
-            event = svc.create_event(current_user, unit, **_event_data(form))
-        except DomainError as e:
-            db.session.rollback()
-            attach_error(form, e)
-        else:
-            db.session.commit()
-            flash(_("Event %(title)s created.", title=event.title), "success")
-            return redirect(url_for(".show", event_id=event.id))
-    return render_template("events/form.html", form=form, unit=unit, event=None,
-                           ancestors=unit_ancestors(unit)), _status(form)
+    return form_page(
+        form, "events/form.html", unit=unit, event=None, ancestors=unit_ancestors(unit),
+        save=lambda f: svc.create_event(current_user, unit, **_event_data(f)),
+        done=lambda event: url_for(".show", event_id=event.id),
+        flash_ok=lambda event: _("Event %(title)s created.", title=event.title),
+        status_conflict=400)
 
 
 def _event_data(form: EventForm) -> dict:
@@ -216,7 +218,8 @@ def show(event_id: int):
                            sheets=sheets, pledges=pledges, vouchers=vouchers,
                            receipted=sum(v.amount for v in vouchers.values() if not v.is_void),
                            receipt_form=receipt_form, has_receipts=svc.has_receipts(event),
-                           next_status=svc.NEXT_STATUS.get(event.status, ()))
+                           next_status=svc.NEXT_STATUS.get(event.status, ()),
+                           should_be_held=svc.should_be_held(event))
 
 
 @bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
@@ -225,19 +228,13 @@ def edit(event_id: int):
     event = load(Event, event_id, "event.edit")
     form = EventForm(obj=event)
     if request.method == "GET":
-        form.starts_at.data = local_dt(event.starts_at).replace(tzinfo=None)
-    if form.validate_on_submit():
-        try:
-            svc.update_event(current_user, event, **_event_data(form))
-        except DomainError as e:
-            db.session.rollback()
-            attach_error(form, e)
-        else:
-            db.session.commit()
-            flash(_("Changes saved."), "success")
-            return redirect(url_for(".show", event_id=event.id))
-    return render_template("events/form.html", form=form, unit=event.unit, event=event,
-                           ancestors=unit_ancestors(event.unit)), _status(form)
+        form.starts_at.data = local_dt(event.starts_at)
+    return form_page(
+        form, "events/form.html", unit=event.unit, event=event,
+        ancestors=unit_ancestors(event.unit),
+        save=lambda f: svc.update_event(current_user, event, **_event_data(f)),
+        done=lambda _result: url_for(".show", event_id=event.id),
+        flash_ok=_("Changes saved."), status_conflict=400)
 
 
 @bp.post("/<int:event_id>/status")
@@ -252,7 +249,8 @@ def change_status(event_id: int):
     else:
         db.session.commit()
         flash(_("The event is now %(status)s.", status=STATUS_LABELS[event.status]), "success")
-    return redirect(url_for(".show", event_id=event.id))
+    back = url_for(".show", event_id=event.id)
+    return redirect(safe_next(request.form.get("next"), back))
 
 
 @bp.route("/<int:event_id>/cancel", methods=["GET", "POST"])
@@ -623,8 +621,13 @@ def new_sheet(event_id: int):
             db.session.commit()
             flash(_("Counting sheet of %(group)s saved.", group=sheet.group_name), "success")
             if request.form.get("again"):
-                return redirect(url_for(".new_sheet", event_id=event.id))
+                # The same two people count the next piggy bank: keep their names.
+                return redirect(url_for(".new_sheet", event_id=event.id,
+                                        c1=sheet.counter_1, c2=sheet.counter_2))
             return redirect(url_for(".show", event_id=event.id))
+    if request.method == "GET":
+        form.counter_1.data = request.args.get("c1", "")[:120]
+        form.counter_2.data = request.args.get("c2", "")[:120]
     return render_template("events/sheet_form.html", form=form, event=event, unit=event.unit,
                            ancestors=unit_ancestors(event.unit)), _status(form)
 
@@ -732,10 +735,7 @@ def report_xlsx(event_id: int):
 
 def _period() -> tuple[date, date]:
     def parse(name: str, default: date) -> date:
-        try:
-            return date.fromisoformat(request.args.get(name, ""))
-        except ValueError:
-            return default
+        return day_or(request.args.get(name), default)
 
     this_year = today().year
     start = parse("from", date(this_year, 1, 1))

@@ -2,7 +2,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -12,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ...forms import Form
+from ...forms import DateField, Form
 
 SEX_CHOICES = [("", "—"), ("M", _l("Male")), ("F", _l("Female"))]
 KIND_LABELS = {"individual": _l("Individual"), "collective": _l("Collective")}
@@ -69,7 +68,8 @@ class DuesPayForm(Form):
 
 
 class DuesRateForm(Form):
-    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(2000, 2100)])
+    year = IntegerField(_l("Year the amount applies to"),
+                        validators=[DataRequired(), NumberRange(2000, 2100)])
     amount = IntegerField(_l("Yearly dues (đ)"), validators=[DataRequired(),
                                                              NumberRange(1, 10**12)])
     submit = SubmitField(_l("Save the amount"))

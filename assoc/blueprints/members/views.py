@@ -28,6 +28,7 @@ from ...permissions import can, can_collect_dues, granting_paths, load, require,
 from ...services import DomainError, audit, imports, tally
 from ...services import members as svc
 from ...text import clean as clean_text
+from ...urls import public_url
 from ...views import attach_error, page_arg, safe_next, unit_ancestors, year_arg
 from . import bp
 from .forms import (
@@ -153,7 +154,7 @@ def _cards_response(members: list[Member], filename: str) -> Response:
     start, end = _card_years()
     body = member_cards_pdf(
         members, valid_from=start, valid_to=end,
-        check_url=lambda m: url_for("members.check", token=m.card_token, _external=True),
+        check_url=lambda m: public_url("members.check", token=m.card_token),
     )
     return Response(body, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{filename}"'})
@@ -206,8 +207,15 @@ def _member_form(unit: Unit, member: Member | None = None) -> MemberForm:
 def create(unit_id: int):
     unit = load(Unit, unit_id, "member.edit")
     form = _member_form(unit)
+    similar = []
     if form.validate_on_submit():
         target = load(Unit, form.unit_id.data, "member.edit")
+        if request.form.get("same_person_checked") != "1":
+            similar = svc.similar_members(form.service_values())
+        if similar:
+            # A warning, not a refusal: show who looks the same; "Save anyway" goes on.
+            return render_template("members/form.html", form=form, unit=unit, member=None,
+                                   ancestors=unit_ancestors(unit), similar=similar), 200
         try:
             member = svc.create_member(current_user, target, **form.service_values())
         except DomainError as e:
@@ -357,6 +365,14 @@ def pay(member_id: int):
     if not form.validate_on_submit():
         flash(_("Check the year and the amount."), "danger")
         return redirect(back)
+    if request.form.get("confirm") != "1":
+        # A numbered receipt cannot be taken back (only voided): say what will be issued and
+        # ask once more. This first POST changes nothing.
+        amount = form.amount.data or svc.dues_rate(member.unit, form.year.data)
+        return render_template("members/dues_confirm.html", member=member, form=form,
+                               amount=amount, back=back, unit=member.unit,
+                               ancestors=unit_ancestors(member.unit),
+                               collector=svc.collecting_unit(member))
     try:
         payment = svc.pay_dues(current_user, member, year=form.year.data,
                                amount=form.amount.data, token=form.token.data or None)

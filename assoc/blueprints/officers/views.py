@@ -4,7 +4,6 @@ monthly remuneration sheets (PDF, Excel) and yearly reports."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,6 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ...extensions import db
+from ...forms import day_or
 from ...models import (
     Officer,
     Position,
@@ -236,10 +236,7 @@ def edit_position(position_id: int):
 @login_required
 def workload(unit_id: int):
     unit = load(Unit, unit_id, "officer.view")
-    try:
-        on = date.fromisoformat(request.args["on"]) if request.args.get("on") else today()
-    except ValueError:
-        on = today()
+    on = day_or(request.args.get("on"), today())
     rows, vacancies, limit = svc.workload(unit, on)
     return render_template("officers/workload.html", unit=unit, ancestors=unit_ancestors(unit),
                            rows=rows, vacancies=vacancies, limit=limit, on=on)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    Field,
     FileField,
     HiddenField,
     SelectField,
@@ -16,12 +15,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget, TextInput
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from ...filters import fmt_date
-from ...forms import Form
+from ...forms import DateField, Form
 from ...services.periodic import CATALOGUE, KIND_LABELS, REPORTING_LEVELS, TEXT_SECTIONS
-from ...text import parse_date_loose
 
 LEVEL_LABELS = {
     "province": _l("Province / city"),
@@ -32,25 +29,8 @@ LEVEL_LABELS = {
 }
 
 
-class VnDateField(Field):
-    """A date typed as people write it: 15/12/2026, 15-12-2026, 15.12.2026 or 2026-12-15."""
-
-    widget = TextInput()
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return fmt_date(self.data) if self.data else ""
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        text = (valuelist[0] if valuelist else "").strip()
-        if not text:
-            return
-        parsed, _year = parse_date_loose(text)
-        if parsed is None:
-            raise ValueError(_l("Type a date as dd/mm/yyyy, e.g. 15/12/2026."))
-        self.data = parsed
+# Dates go through the application's one date field (dd/mm/yyyy and the usual variants).
+VnDateField = DateField
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -10,8 +10,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ...extensions import db
+from ...forms import day_or
 from ...models import Unit, today
-from ...permissions import granting_paths, load
+from ...permissions import granting_paths, load, scope_query
 from ...services import reports as svc
 from ...services.learning import dashboard_figures as learning_figures
 from ...views import unit_ancestors, year_arg
@@ -52,10 +53,7 @@ def _year_arg() -> int:
 def _period_args() -> svc.Period:
     """?from=YYYY-MM-DD&to=YYYY-MM-DD, defaulting to the current year; swapped if reversed."""
     def parse(name: str, default: date) -> date:
-        try:
-            return date.fromisoformat(request.args.get(name, ""))
-        except ValueError:
-            return default
+        return day_or(request.args.get(name), default)
 
     year = today().year
     start, end = parse("from", date(year, 1, 1)), parse("to", date(year, 12, 31))
@@ -93,8 +91,18 @@ def dashboard(unit_id: int):
         officers=svc.officer_figures(scope),
         coverage=svc.coverage(unit) if scope.subtree else None,
         rows=rows, totals=totals, member_bars=member_bars, columns=COLUMN_LABELS,
+        to_mark_held=_held_but_planned(unit, scope),
         learning=learning_figures(unit, year),
     )
+
+
+def _held_but_planned(unit, scope):
+    """Past events with receipts that are still "planned", which the user may mark as held."""
+    from ...services import events as event_svc
+
+    query = scope_query(event_svc.events_query(unit, subtree=scope.subtree), current_user,
+                        "event.edit")
+    return event_svc.held_but_planned(query, limit=10)
 
 
 @bp.get("/units/<int:unit_id>/report")

@@ -1,6 +1,5 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    DateField,
     Field,
     HiddenField,
     IntegerField,
@@ -14,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
-from ...forms import Form
+from ...forms import DateField, Form
 from ...money import format_number, parse_amount, validate_amount
 from ...services.scholarships import PRIORITY_LABELS
 

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ...extensions import db
+from ...forms import DateError, day_or, parse_day
 from ...models import Fund, Nomination, ScholarshipProgram, Unit, today
 from ...permissions import (
     can,
@@ -210,6 +211,7 @@ def program(program_id: int):
         payable=payable, pay_form=pay_form,
         fund_balance=treasury.fund_balance(program.fund) if can(
             current_user, "fund.view", program.unit) else None,
+        still_to_pay=scholarships.still_to_pay(program),
         may_nominate=nominates_in(current_user, program) and program.window_open(),
     )
 
@@ -417,10 +419,7 @@ def _recipients(program):
 
 def _ceremony_date(program) -> date | None:
     raw = request.args.get("date", "")
-    try:
-        return date.fromisoformat(raw) if raw else program.ceremony_date
-    except ValueError:
-        return program.ceremony_date
+    return day_or(raw, program.ceremony_date)
 
 
 @bp.get("/programs/<int:program_id>/recipients.pdf")
@@ -467,8 +466,8 @@ def students():
     born, error = None, None
     if raw_born:
         try:
-            born = date.fromisoformat(raw_born)
-        except ValueError:
+            born = parse_day(raw_born)
+        except DateError:
             error = _("Enter the date of birth as dd/mm/yyyy.")
     found = []
     if name and not error:

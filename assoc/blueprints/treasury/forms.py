@@ -1,7 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -9,9 +8,16 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
-from ...forms import Form
+from ...forms import DateField, Form
 from ...money import MAX_AMOUNT, parse_amount
 
 REQUIRED = _l("This field is required.")
@@ -57,18 +63,17 @@ class VoucherForm(Form):
                          render_kw={"inputmode": "numeric", "autocomplete": "off"})
     method = SelectField(_l("Method"), choices=list(METHOD_LABELS.items()),
                          validators=[DataRequired(message=REQUIRED)])
-    fund = SelectField(_l("Fund"), coerce=int, choices=[], validators=[DataRequired(message=REQUIRED)])
+    # 0 is the general fund before it is opened: the service opens it with the first voucher.
+    fund = SelectField(_l("Fund"), coerce=int, choices=[], validators=[InputRequired(message=REQUIRED)])
     attachments = IntegerField(_l("Attached source documents"), default=0,
                                validators=[Optional(), NumberRange(
                                    min=0, max=999, message=_l(
                                        "The number of attached documents must be between 0 and "
                                        "999."))])
-    link_type = SelectField(_l("Pays for / comes from"),
-                            choices=[("", "—"), *LINK_LABELS.items()],
-                            validators=[Optional()])
-    link_id = IntegerField(_l("Number of the linked record"),
-                           validators=[Optional(), NumberRange(
-                               min=1, message=_l("Enter a positive number."))])
+    # "type:id" of one of the unit's own records (choices filled by the view); checked again by
+    # the service, which refuses another unit's record.
+    link = SelectField(_l("Pays for / comes from"), choices=[], validate_choice=False,
+                       validators=[Optional()])
     allow_overdraw = BooleanField(_l("Allow this payment to take the fund below zero"))
     submit = SubmitField(_l("Issue"))
 
@@ -101,6 +106,11 @@ class SettingsForm(Form):
     accountant_name = StringField(_l("Name of the accountant"),
                                   validators=[Optional(), Length(max=120)])
     cashier_name = StringField(_l("Name of the cashier"), validators=[Optional(), Length(max=120)])
+    legal_basis = StringField(
+        _l("Legal basis printed under the form code"), validators=[Optional(), Length(max=300)],
+        description=_l("Leave empty for the circular in force on the voucher's date (Thông tư "
+                       "99/2025/TT-BTC from 01/01/2026 for 01-TT/02-TT; Thông tư 107/2017/TT-BTC "
+                       "for C40-BB/C41-BB)."))
     books_closed_through = DateField(
         _l("Books closed through"), validators=[Optional()],
         description=_l("No voucher may be issued or voided on or before this day."))

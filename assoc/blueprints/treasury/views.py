@@ -14,13 +14,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
+from ...forms import day_or
 from ...models import Fund, Unit, Voucher, today
 from ...pdf import vouchers as voucher_pdf_module
 from ...permissions import can, load, scope_query
-from ...services import DomainError, audit
+from ...services import DomainError, audit, voucher_links
 from ...services import treasury as svc
 from ...text import search_key
-from ...views import attach_error, int_arg, page_arg, query_args, unit_ancestors
+from ...urls import public_url
+from ...views import attach_error, int_arg, page_arg, unit_ancestors
 from . import bp
 from .forms import (
     FUND_KIND_LABELS,
@@ -48,7 +50,7 @@ def treasury_labels():
 
 def _date_arg(name: str, default: date | None) -> date | None:
     value = request.args.get(name)
-    return svc.parse_iso(value, default) if value else default
+    return day_or(value, default)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -93,16 +95,22 @@ def _ordered(q):
 @login_required
 def unit_index(unit_id: int):
     unit = load(Unit, unit_id, "voucher.view")
-    funds = svc.funds_of(unit)
-    db.session.commit()  # the general fund may just have been created
-    balances = svc.balances([f.id for f in funds])
     q = _filtered_vouchers(select(Voucher).where(Voucher.unit_id == unit.id))
     page = db.paginate(_ordered(q).options(joinedload(Voucher.fund)), page=page_arg(),
                        per_page=50, error_out=False)
     fund_form = FundForm(prefix="fund") if can(current_user, "fund.edit", unit) else None
+    return _unit_page(unit, page, fund_form, request.args)
+
+
+def _unit_page(unit: Unit, page, fund_form, filters, status: int = 200):
+    funds = svc.funds_of(unit)
+    ids = [f.id for f in funds]
     return render_template("treasury/unit.html", unit=unit, ancestors=unit_ancestors(unit),
-                           funds=funds, balances=balances, page=page, fund_form=fund_form,
-                           filters=request.args)
+                           funds=funds, balances=svc.balances(ids),
+                           by_method=svc.method_balances(ids),
+                           general_missing=not svc.has_general_fund(unit),
+                           general_name=svc.GENERAL_FUND_NAME, page=page,
+                           fund_form=fund_form, filters=filters), status
 
 
 @bp.get("/treasury/")
@@ -113,8 +121,12 @@ def overview():
                     "fund.view")
     rows = db.session.execute(q.order_by(Unit.path, Fund.kind.desc(), Fund.name)).all()
     balances = svc.balances([f.id for f, _u in rows])
+    by_method = svc.method_balances([f.id for f, _u in rows])
     total = sum(balances.values())
-    return render_template("treasury/overview.html", rows=rows, balances=balances, total=total)
+    return render_template("treasury/overview.html", rows=rows, balances=balances, total=total,
+                           by_method=by_method,
+                           total_cash=sum(b["cash"] for b in by_method.values()),
+                           total_bank=sum(b["transfer"] for b in by_method.values()))
 
 
 @bp.get("/treasury/vouchers")
@@ -124,24 +136,66 @@ def vouchers():
     page = db.paginate(q, page=page_arg(), per_page=50, error_out=False)
     units = db.session.scalars(
         scope_query(select(Unit), current_user, "voucher.view").order_by(Unit.path)).all()
-    return render_template("treasury/list.html", page=page, units=units, filters=request.args)
+    return render_template("treasury/list.html", page=page, units=units, filters=request.args,
+                           list_args=_list_args())
+
+
+def _list_args() -> dict:
+    """The list filters of the query string (only the known ones), to rebuild a list URL."""
+    keys = ("kind", "status", "date_from", "date_to", "fund", "q", "unit")
+    return {k: request.args[k] for k in keys if request.args.get(k)}
+
+
+def _batch(q):
+    q = q.order_by(Voucher.voucher_date, Voucher.kind, Voucher.number)
+    found = db.session.scalars(q.limit(BATCH_LIMIT + 1).options(
+        joinedload(Voucher.unit), joinedload(Voucher.fund))).unique().all()
+    if not found:
+        flash(_("No voucher matches the filter."), "warning")
+        return None
+    if len(found) > BATCH_LIMIT:
+        flash(_("At most %(n)s vouchers can be printed at once: narrow the filter.",
+                n=BATCH_LIMIT), "warning")
+        return None
+    return found
 
 
 @bp.get("/treasury/vouchers.pdf")
 @login_required
 def batch_pdf():
-    """All vouchers of the filtered list (e.g. one day) in one PDF, oldest first."""
-    q = _scoped_vouchers().order_by(Voucher.voucher_date, Voucher.kind, Voucher.number)
-    found = db.session.scalars(q.limit(BATCH_LIMIT + 1).options(
-        joinedload(Voucher.unit), joinedload(Voucher.fund))).unique().all()
-    if not found:
-        flash(_("No voucher matches the filter."), "warning")
-        return redirect(url_for(".vouchers", **query_args()))
-    if len(found) > BATCH_LIMIT:
-        flash(_("At most %(n)s vouchers can be printed at once: narrow the filter.",
-                n=BATCH_LIMIT), "warning")
-        return redirect(url_for(".vouchers", **query_args()))
-    data = _render_vouchers(found, copies=2 if request.args.get("copies") == "2" else 1)
+    """Preview of all vouchers of the filtered list (e.g. one day), oldest first: counts
+    nothing; vouchers not printed yet are stamped "XEM TRƯỚC", printed ones "BẢN SAO"."""
+    found = _batch(_scoped_vouchers())
+    if found is None:
+        return redirect(url_for(".vouchers", **_list_args()))
+    data = _render_vouchers(found, svc.preview_marks(found), _copies(request.args))
+    return _pdf_response(data, "phieu-xem-truoc.pdf")
+
+
+@bp.post("/treasury/vouchers/print")
+@login_required
+def batch_print():
+    """The treasurer confirms the batch print: each voucher's print is counted (the first is the
+    original, later ones are copies). Only vouchers of books the user may issue in."""
+    if not request.form.get("confirm"):
+        flash(_("Tick the box to confirm the print: it counts for every voucher printed."),
+              "warning")
+        return redirect(url_for(".vouchers", **_list_args()))
+    found = _batch(_scoped_vouchers())
+    if found is not None:
+        may: dict[int, bool] = {}
+        for v in found:
+            if v.unit_id not in may:
+                may[v.unit_id] = can(current_user, "voucher.issue", v.unit)
+        found = [v for v in found if may[v.unit_id]]
+        if not found:
+            flash(_("None of these vouchers is in a book you may issue in."), "warning")
+            found = None
+    if found is None:
+        return redirect(url_for(".vouchers", **_list_args()))
+    copies = svc.record_print(current_user, found)
+    data = _render_vouchers(found, ["copy" if c else "original" for c in copies],
+                            _copies(request.form))
     db.session.commit()
     return _pdf_response(data, "phieu.pdf")
 
@@ -152,7 +206,11 @@ def batch_pdf():
 
 
 def _fund_choices(unit: Unit) -> list[tuple[int, str]]:
-    return [(f.id, f.name) for f in svc.funds_of(unit, active_only=True)]
+    return svc.fund_choices(unit)
+
+
+def _link_choices(unit: Unit, kind: str) -> list[tuple[str, str]]:
+    return [("", "—"), *voucher_links.link_choices(unit, kind)]
 
 
 @bp.route("/units/<int:unit_id>/vouchers/new/<kind>", methods=["GET", "POST"])
@@ -170,6 +228,7 @@ def issue(unit_id: int, kind: str):
             return redirect(url_for(".voucher", voucher_id=existing.id))
     form = VoucherForm()
     form.fund.choices = _fund_choices(unit)
+    form.link.choices = _link_choices(unit, kind)
     form.party_name.label.text = _("Payer's name") if kind == "receipt" else _("Payee's name")
     form.reason.label.text = _("Reason for receipt") if kind == "receipt" else _(
         "Reason for payment")
@@ -181,17 +240,19 @@ def issue(unit_id: int, kind: str):
         form.voucher_date.data = today()
         form.fund.data = form.fund.choices[0][0] if form.fund.choices else None
     if form.validate_on_submit():
-        fund = db.session.get(Fund, form.fund.data)
+        fund = db.session.get(Fund, form.fund.data) if form.fund.data else None
         try:
             if not form.token.data:
                 raise DomainError(_("The form has expired: please fill it in again."))
+            if form.fund.data and (fund is None or fund.unit_id != unit.id):
+                raise DomainError(_("Choose one of this unit's funds."), "fund")
+            link_type, link_id = voucher_links.parse_choice(form.link.data)
             voucher = svc.issue_voucher(
                 current_user, unit, kind=kind, amount=form.amount.amount,
                 party_name=form.party_name.data, reason=form.reason.data,
                 voucher_date=form.voucher_date.data, party_address=form.party_address.data or "",
                 method=form.method.data, fund=fund, attachments=form.attachments.data or 0,
-                link_type=form.link_type.data or None,
-                link_id=form.link_id.data if form.link_type.data else None,
+                link_type=link_type, link_id=link_id,
                 token=form.token.data,
                 allow_overdraw=bool(may_overdraw and form.allow_overdraw.data),
             )
@@ -199,6 +260,7 @@ def issue(unit_id: int, kind: str):
         except DomainError as e:
             db.session.rollback()
             form.fund.choices = _fund_choices(unit)
+            form.link.choices = _link_choices(unit, kind)
             attach_error(form, e)
         except IntegrityError:
             # Two submissions of the same form raced; the other one won.
@@ -226,7 +288,8 @@ def voucher(voucher_id: int, void_form=None, status: int = 200):
     history = db.session.scalars(audit.history_query("voucher", v.id).limit(50)).all()
     return render_template("treasury/voucher.html", v=v, unit=v.unit,
                            ancestors=unit_ancestors(v.unit), void_form=void_form,
-                           history=history), status
+                           history=history, linked=voucher_links.describe(v),
+                           may_print=can(current_user, "voucher.issue", v.unit)), status
 
 
 @bp.post("/vouchers/<int:voucher_id>/void")
@@ -248,20 +311,23 @@ def void(voucher_id: int):
 
 
 def _verify_url(v: Voucher) -> str:
-    return url_for("treasury.verify", token=v.public_token, _external=True)
+    return public_url("treasury.verify", token=v.public_token)
 
 
-def _render_vouchers(found: list[Voucher], copies: int) -> bytes:
-    """Count the print of each voucher and draw them all; copies after the first are stamped."""
-    is_copy = svc.record_print(current_user, found)
+def _copies(args) -> int:
+    return 2 if args.get("copies") == "2" else 1
+
+
+def _render_vouchers(found: list[Voucher], marks: list[str], copies: int) -> bytes:
+    """Draw the vouchers, each with its mark (preview / original / copy)."""
     settings: dict[int, object] = {}
     pages = []
-    for v, copy in zip(found, is_copy, strict=True):
+    for v, mark in zip(found, marks, strict=True):
         if v.unit_id not in settings:
             settings[v.unit_id] = svc.settings_for(v.unit)
         maker = v.created_by.full_name if v.created_by else ""
         pages.append(voucher_pdf_module.prepare(v, settings[v.unit_id], _verify_url(v),
-                                                copy=copy, print_no=v.print_count,
+                                                mark=mark, print_no=v.print_count,
                                                 maker_name=maker))
     return voucher_pdf_module.vouchers_pdf(pages, copies=copies)
 
@@ -277,8 +343,21 @@ def _pdf_response(data: bytes, filename: str):
 @bp.get("/vouchers/<int:voucher_id>/pdf")
 @login_required
 def voucher_pdf(voucher_id: int):
+    """A preview: changes nothing. Stamped "XEM TRƯỚC" before the first official print,
+    "BẢN SAO" after it."""
     v = load(Voucher, voucher_id, "voucher.view")
-    data = _render_vouchers([v], copies=2 if request.args.get("copies") == "2" else 1)
+    data = _render_vouchers([v], svc.preview_marks([v]), _copies(request.args))
+    return _pdf_response(data, f"{v.book.code}-{v.number:04d}-xem-truoc.pdf")
+
+
+@bp.post("/vouchers/<int:voucher_id>/print")
+@login_required
+def print_voucher(voucher_id: int):
+    """The official print, by someone who may issue in this voucher's book: the first is the
+    original (no stamp on any liên), every later one "BẢN SAO" with its number."""
+    v = load(Voucher, voucher_id, "voucher.issue")
+    (copy,) = svc.record_print(current_user, [v])
+    data = _render_vouchers([v], ["copy" if copy else "original"], _copies(request.form))
     db.session.commit()
     return _pdf_response(data, f"{v.book.code}-{v.number:04d}.pdf")
 
@@ -313,12 +392,9 @@ def create_fund(unit_id: int):
             db.session.commit()
             flash(_("Fund %(name)s created.", name=fund.name), "success")
             return redirect(url_for(".unit_index", unit_id=unit.id))
-    funds = svc.funds_of(unit)
     q = select(Voucher).where(Voucher.unit_id == unit.id)
     page = db.paginate(_ordered(q), page=1, per_page=50, error_out=False)
-    return render_template("treasury/unit.html", unit=unit, ancestors=unit_ancestors(unit),
-                           funds=funds, balances=svc.balances([f.id for f in funds]), page=page,
-                           fund_form=form, filters={}), 400
+    return _unit_page(unit, page, form, {}, 400)
 
 
 @bp.post("/funds/<int:fund_id>/active")
@@ -345,13 +421,15 @@ def cash_book(fund_id: int):
     date_to = _date_arg("date_to", t)
     method = request.args.get("method", "cash")
     method = method if method in METHOD_LABELS else None
+    title, _form_code = voucher_pdf_module.book_title(method)
     try:
         book = svc.cash_book(fund, date_from, date_to, method=method)
     except DomainError as e:
         flash(str(e), "danger")
         book = svc.cash_book(fund, date_from, date_from, method=method)
     fmt = request.args.get("format")
-    slug = f"so-quy-{fund.code}-{date_from:%Y%m%d}-{date_to:%Y%m%d}"
+    kind_slug = {"cash": "so-quy", "transfer": "so-tien-gui"}.get(method, "so-thu-chi")
+    slug = f"{kind_slug}-{fund.code}-{date_from:%Y%m%d}-{date_to:%Y%m%d}"
     if fmt == "pdf":
         data = voucher_pdf_module.cash_book_pdf(book, svc.settings_for(fund.unit))
         return _pdf_response(data, f"{slug}.pdf")
@@ -362,7 +440,8 @@ def cash_book(fund_id: int):
         response.headers["Content-Disposition"] = f'attachment; filename="{slug}.xlsx"'
         return response
     return render_template("treasury/cashbook.html", book=book, fund=fund, unit=fund.unit,
-                           ancestors=unit_ancestors(fund.unit), method=method or "all")
+                           ancestors=unit_ancestors(fund.unit), method=method or "all",
+                           book_title=title)
 
 
 def _cash_book_xlsx(book) -> bytes:
@@ -390,21 +469,35 @@ def _cash_book_xlsx(book) -> bytes:
         return out
 
     ws.append(cells([book.unit.name], strong=True))
-    ws.append(cells([f"SỔ QUỸ TIỀN MẶT — {book.fund.name}"], strong=True))
+    title, _form_code = voucher_pdf_module.book_title(book.method)
+    ws.append(cells([f"{title} — {book.fund.name}"], strong=True))
     ws.append(cells([f"Từ ngày {book.date_from:%d/%m/%Y} đến ngày {book.date_to:%d/%m/%Y}"]))
     ws.append(cells(["Ngày ghi sổ", "Ngày chứng từ", "Số phiếu thu", "Số phiếu chi", "Diễn giải",
                      "Thu", "Chi", "Tồn", "Ghi chú"], strong=True))
     ws.append(cells(["", "", "", "", "Số dư đầu kỳ", None, None, book.opening, ""], strong=True))
     for r in book.rows:
+        # A void voucher moves nothing: its amount stays out of the Thu/Chi columns (so their
+        # SUM equals the stated totals) and is named in the notes.
+        amount = r.amount_in or r.amount_out
         ws.append(cells([r.voucher_date, r.voucher_date,
                          r.number if r.kind == "receipt" else "",
                          r.number if r.kind == "payment" else "", r.description,
-                         r.amount_in or None, r.amount_out or None,
-                         None if r.void else r.balance,
-                         f"ĐÃ HỦY: {r.note}" if r.void else ""]))
+                         None if r.void else (r.amount_in or None),
+                         None if r.void else (r.amount_out or None),
+                         r.balance,
+                         (f"ĐÃ HỦY ({amount:,} đ không ghi sổ): {r.note}".replace(",", ".")
+                          if r.void else "")]))
     ws.append(cells(["", "", "", "", "Cộng phát sinh trong kỳ", book.total_in, book.total_out,
                      None, ""], strong=True))
     ws.append(cells(["", "", "", "", "Số dư cuối kỳ", None, None, book.closing, ""], strong=True))
+    ws.append([])
+    ws.append(cells(["", "", "", "", "", "", "Ngày ..... tháng ..... năm .........."]))
+    settings = svc.settings_for(book.unit)
+    series = voucher_pdf_module.SERIES.get(settings.form_series, voucher_pdf_module.SERIES["tt"])
+    ws.append(cells(["", "Người ghi sổ", "", "", series["accountant"], "", series["head"]],
+                    strong=True))
+    ws.append(cells(["", settings.cashier_name, "", "", settings.accountant_name, "",
+                     settings.head_name]))
     from ...exports import workbook_bytes
 
     return workbook_bytes(wb)
@@ -423,7 +516,8 @@ def settings(unit_id: int):
                 word_style=form.word_style.data, chan=form.chan.data,
                 head_name=form.head_name.data or "", accountant_name=form.accountant_name.data or "",
                 cashier_name=form.cashier_name.data or "",
-                books_closed_through=form.books_closed_through.data)
+                books_closed_through=form.books_closed_through.data,
+                legal_basis=form.legal_basis.data or "")
         except DomainError as e:
             db.session.rollback()
             attach_error(form, e)

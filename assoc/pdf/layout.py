@@ -1,0 +1,136 @@
+"""The one small layout layer every printed document uses.
+
+- `esc(text)`: the one escaping helper. Every piece of user text (names, addresses, reasons, unit
+  names) goes through it before it meets Paragraph markup, so "<b>" or "<a href=…>" in a unit name
+  prints literally and never becomes markup or a live link.
+- `para(...)`, `labelled(...)`, `cell(...)`: Paragraphs that wrap onto as many lines as they need
+  (reportlab does the measuring). A one-line field may first shrink its font, never below
+  `MIN_SIZE` (8 pt), before it wraps. Nothing is ever truncated.
+- `table(...)`: a Table whose cells are wrapped Paragraphs and whose default font is the bundled
+  one (so no PDF ever references a non-embedded Helvetica).
+- `stack_height` / `draw_stack`: place flowables top to bottom on a canvas page, for documents
+  drawn on a canvas (vouchers, cards) rather than flowed by a DocTemplate.
+- `build(doc, story, under=, over=)`: build a DocTemplate with a page decoration drawn under the
+  content (headers, footers) and one drawn over it (watermarks such as "BẢN NHÁP").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Table, TableStyle
+from reportlab.platypus.flowables import Flowable
+
+from . import FONT, FONT_BOLD, nfc, register_fonts
+
+MIN_SIZE = 8.0
+ALIGN = {"l": TA_LEFT, "c": TA_CENTER, "r": TA_RIGHT}
+
+
+def esc(text: object) -> str:
+    """User text made safe for Paragraph markup: NFC, &, < and > escaped, newlines kept."""
+    return escape(nfc(text)).replace("\n", "<br/>")
+
+
+def style(size: float = 9.5, font: str = FONT, align: str = "l", leading: float | None = None,
+          **kw) -> ParagraphStyle:
+    register_fonts()
+    return ParagraphStyle(f"s{font}{size}{align}", fontName=font, fontSize=size,
+                          leading=leading or round(size * 1.25, 2), alignment=ALIGN[align], **kw)
+
+
+def para(text: object, st: ParagraphStyle | None = None, *, markup: bool = False) -> Paragraph:
+    """A wrapping paragraph of user text (escaped) — or of our own `markup` when asked."""
+    return Paragraph(nfc(text) if markup else esc(text), st or style())
+
+
+def _one_line_size(plain: str, font: str, size: float, width: float) -> float | None:
+    """The largest size in [MIN_SIZE, size] at which `plain` fits on one line, else None."""
+    register_fonts()
+    w = stringWidth(plain, font, size)
+    if w <= width:
+        return size
+    shrunk = size * width / w
+    return shrunk if shrunk >= MIN_SIZE else None
+
+
+def fitted(text: object, width: float, *, size: float = 9.5, font: str = FONT,
+           align: str = "l") -> Paragraph:
+    """One line if the text fits at a size down to 8 pt; otherwise it wraps at `size`."""
+    plain = nfc(text)
+    s = _one_line_size(plain, font, size, width) or size
+    return Paragraph(esc(plain), style(s, font, align))
+
+
+def labelled(label: str, value: object, width: float, *, size: float = 9.5,
+             value_font: str = FONT_BOLD, label_font: str = FONT) -> Paragraph:
+    """"Label: value" where the value wraps onto as many lines as it needs (after trying a
+    shrink to 8 pt to keep it on one line)."""
+    label, value = nfc(label), nfc(value)
+    s = _one_line_size(f"{label} {value}", value_font, size, width) or size
+    return Paragraph(f'<font name="{label_font}">{esc(label)}</font> '
+                     f'<font name="{value_font}">{esc(value)}</font>',
+                     style(s, label_font))
+
+
+def cell(text: object, *, size: float = 8.5, font: str = FONT, align: str = "l") -> Paragraph:
+    return Paragraph(esc(text), style(size, font, align))
+
+
+def table(rows: Sequence[Sequence[object]], widths: Sequence[float], *,
+          extra: Iterable[tuple] = (), grid: bool = True, size: float = 8.5,
+          repeat: int = 0, heights: Sequence[float | None] | None = None) -> Table:
+    """A table; plain strings in `rows` become wrapped Paragraph cells in the bundled font."""
+    data = [[c if isinstance(c, Flowable | list | tuple) else cell(c, size=size) for c in row]
+            for row in rows]
+    t = Table(data, colWidths=list(widths), rowHeights=heights, repeatRows=repeat)
+    commands = [("FONT", (0, 0), (-1, -1), FONT, size), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+    if grid:
+        commands.append(("GRID", (0, 0), (-1, -1), 0.4, colors.grey))
+    t.setStyle(TableStyle([*commands, *extra]))
+    return t
+
+
+def stack_height(flowables: Iterable[Flowable], width: float) -> float:
+    total = 0.0
+    for f in flowables:
+        _w, h = f.wrap(width, 10_000)
+        total += h + f.getSpaceBefore() + f.getSpaceAfter()
+    return total
+
+
+def draw_stack(c, flowables: Iterable[Flowable], x: float, top: float, width: float) -> float:
+    """Draw flowables one under the other from `top`; returns the y below the last one."""
+    y = top
+    for f in flowables:
+        _w, h = f.wrap(width, 10_000)
+        y -= f.getSpaceBefore() + h
+        f.drawOn(c, x, y)
+        y -= f.getSpaceAfter()
+    return y
+
+
+def _noop(canvas, doc) -> None:
+    return None
+
+
+def build(doc: BaseDocTemplate, story: list, *, under: Callable | None = None,
+          over: Callable | None = None) -> None:
+    """Build `doc` with one page template: `under` is drawn before the page's content, `over`
+    after it (on top). Every page's initial font is the bundled one."""
+    register_fonts()
+    # "First" and "Later": the names a SimpleDocTemplate switches between.
+    doc.pageTemplates = []
+    doc.addPageTemplates([
+        PageTemplate(id=name, pagesize=doc.pagesize, onPage=under or _noop,
+                     onPageEnd=over or _noop,
+                     frames=[Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height,
+                                   id="body")])
+        for name in ("First", "Later")])
+    doc.initialFontName = FONT
+    BaseDocTemplate.build(doc, story)

@@ -1,0 +1,136 @@
+"""GET changes nothing, anywhere in the app (issue 13).
+
+The demo world is built, then every GET route of the app (app.url_map) is opened by the city
+administrator with real ids in its path, and every table is hashed before and after. The one
+write allowed is the audit entry that records who downloaded an export."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from sqlalchemy import select
+
+from assoc.demo import seed_demo
+from assoc.models import (
+    AuditEntry,
+    Donation,
+    Donor,
+    Event,
+    Fund,
+    Member,
+    Nomination,
+    Officer,
+    Pledge,
+    Position,
+    RemunerationSheet,
+    ScholarshipProgram,
+    Unit,
+    User,
+    Voucher,
+)
+
+SKIP = {"static", "bootstrap.static", "auth.set_language"}
+ALLOWED_AUDIT = re.compile(r"\.export(_\w+)?$|download")
+
+# path parameter -> how to find a real value (model, column), per endpoint prefix when the same
+# name means different things.
+PARAMS = {
+    "unit_id": (Unit, "id"), "voucher_id": (Voucher, "id"), "fund_id": (Fund, "id"),
+    "member_id": (Member, "id"), "event_id": (Event, "id"), "donation_id": (Donation, "id"),
+    "donor_id": (Donor, "id"), "pledge_id": (Pledge, "id"), "officer_id": (Officer, "id"),
+    "position_id": (Position, "id"), "program_id": (ScholarshipProgram, "id"),
+    "nomination_id": (Nomination, "id"), "user_id": (User, "id"),
+}
+# Parameters of areas added later, by model class name (looked up when present).
+LATER_PARAMS = {"template_id": "PeriodicTemplate", "report_id": "PeriodicReport",
+                "attachment_id": "PeriodicAttachment", "plan_id": "ReorgPlan"}
+
+
+def _table_hashes(db) -> dict[str, str]:
+    out = {}
+    with db.engine.connect() as conn:
+        for table in db.metadata.sorted_tables:
+            pk = list(table.primary_key.columns) or list(table.columns)
+            h = hashlib.sha256()
+            for row in conn.execute(table.select().order_by(*pk)):
+                h.update(repr(tuple(row)).encode())
+            out[table.name] = h.hexdigest()
+    return out
+
+
+def _value(db, endpoint: str, name: str, kind: str):
+    if name == "sheet_id":
+        from assoc.models import CountingSheet
+
+        model = CountingSheet if endpoint.startswith("events.") else RemunerationSheet
+        return db.session.scalar(select(model.id).order_by(model.id))
+    if name == "token":
+        if endpoint == "treasury.verify":
+            return db.session.scalar(select(Voucher.public_token))
+        if endpoint == "members.check":
+            return db.session.scalar(select(Member.card_token).where(
+                Member.card_token.is_not(None)))
+        return "no-such-token"
+    if name == "kind":
+        return "receipt"
+    if name in ("fmt",):
+        return "xlsx"
+    if name == "index":
+        return 0
+    if name in LATER_PARAMS:
+        import assoc.models as models
+
+        model = getattr(models, LATER_PARAMS[name], None)
+        return db.session.scalar(select(model.id).order_by(model.id)) if model else None
+    if name in PARAMS:
+        model, column = PARAMS[name]
+        # A unit with vouchers and members gives the richest pages.
+        if model is Unit:
+            return db.session.scalar(select(Voucher.unit_id).order_by(Voucher.id))
+        return db.session.scalar(select(getattr(model, column)).order_by(model.id))
+    return None  # a parameter this test does not know yet: the route is left out (see count)
+
+
+def test_every_get_route_changes_nothing(app, db, client):
+    seed_demo()
+    db.session.commit()
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    with client.session_transaction() as session:
+        session["_user_id"] = admin.get_id()
+        session["_fresh"] = True
+
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in SKIP:
+            continue
+        values = {name: _value(db, rule.endpoint, name, str(conv))
+                  for name, conv in rule._converters.items()}
+        if any(v is None for v in values.values()):
+            continue
+        with app.test_request_context():
+            from flask import url_for
+
+            urls.append((rule.endpoint, url_for(rule.endpoint, **values)))
+    urls += [("treasury.cash_book.all", f"{u}?method=all&format=xlsx") for e, u in urls
+             if e == "treasury.cash_book"]
+    assert len(urls) > 80
+
+    db.session.remove()
+    before = _table_hashes(db)
+    last_audit = db.session.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc())) or 0
+    statuses = {}
+    for _endpoint, url in urls:
+        statuses[url] = client.get(url).status_code
+        db.session.remove()
+    errors = {u: s for u, s in statuses.items() if s >= 500}
+    assert not errors
+    assert sum(1 for s in statuses.values() if s == 200) > 70, statuses
+
+    new_audit = db.session.scalars(select(AuditEntry).where(AuditEntry.id > last_audit)).all()
+    assert all(ALLOWED_AUDIT.search(a.action) for a in new_audit), [a.action for a in new_audit]
+    after = _table_hashes(db)
+    changed = {t for t in before if before[t] != after[t]}
+    if new_audit:
+        changed.discard("audit_entry")
+    assert not changed, f"GET changed tables: {changed}"

@@ -1,0 +1,211 @@
+"""Printed papers read back (issue 13): every word on the paper, nothing overlapping, every font
+embedded — for vouchers of any amount up to 10^12 đ with the longest texts the form accepts, and
+for every other document the system prints."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, timedelta
+
+import pdfplumber
+import pytest
+from sqlalchemy import select
+
+from assoc.demo import seed_demo
+from assoc.models import (
+    CountingSheet,
+    Donation,
+    Member,
+    RemunerationSheet,
+    ScholarshipProgram,
+    Unit,
+    User,
+    Voucher,
+    today,
+)
+from assoc.money import amount_in_words, format_money
+from assoc.pdf import vouchers as voucher_pdf
+from assoc.services import treasury
+
+from .builders import build_voucher
+
+AMOUNTS = sorted({1, 15, 21, 105, 1_000, 10_005, 121_021_000, 123_456_789, 987_654_321_987,
+                  10**12, *(int("9" * k) for k in range(1, 13)),
+                  *(10**k + 7 * 10 ** (k // 2) for k in range(2, 12))})
+NAME = ("Nguyễn Thị Hồng Nhung " * 10)[:200].strip()
+ADDRESS = ("Số 12 đường Hoàng Diệu, Khu phố 3, Phường Khánh Hội, TP. Hồ Chí Minh; " * 5)[:300]
+REASON = ("Chi học bổng cho học sinh có hoàn cảnh khó khăn vượt khó học giỏi năm học "
+          "2025–2026 theo danh sách ký nhận đính kèm; ") * 5
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def pages_of(data: bytes):
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            level = page.filter(lambda o: o.get("object_type") != "char" or not _rotated(o))
+            yield level.extract_text() or "", level.extract_words(use_text_flow=True)
+
+
+def _rotated(char) -> bool:
+    return abs(char["matrix"][1]) > 1e-6
+
+
+def stamps(data: bytes) -> str:
+    """The rotated text of a PDF (stamps such as XEM TRƯỚC, BẢN SAO, ĐÃ HỦY), which lies over
+    the page on purpose and is left out of the overlap checks."""
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        return "".join(c["text"] for page in pdf.pages for c in page.chars if _rotated(c))
+
+
+def overlaps(words) -> list[tuple[str, str]]:
+    """Pairs of words whose boxes intersect (1 pt of slack)."""
+    found = []
+    boxes = sorted(words, key=lambda w: (w["top"], w["x0"]))
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            if b["top"] >= a["bottom"] - 1:
+                break
+            if a["x0"] < b["x1"] - 1 and b["x0"] < a["x1"] - 1 \
+                    and a["top"] < b["bottom"] - 1 and b["top"] < a["bottom"] - 1:
+                found.append((a["text"], b["text"]))
+    return found
+
+
+def fonts_embedded(data: bytes, name: str = "") -> None:
+    assert b"Helvetica" not in data and b"Times-Roman" not in data, name
+    fonts = set(re.findall(rb"/BaseFont /([A-Za-z0-9+_-]+)", data))
+    assert fonts, "no font at all?"
+    # TrueType subsets carry their font program (FontFile2) with every descriptor.
+    assert data.count(b"/FontFile2") >= len({f for f in fonts if b"+" in f}), fonts
+    assert all(b"+" in f for f in fonts), fonts  # every font is an embedded subset
+
+
+def _page(voucher, mark="original", series="tt", maker=NAME):
+    settings = treasury.settings_for(voucher.unit)
+    settings.form_series = series
+    return voucher_pdf.prepare(voucher, settings, "https://khuyenhoc.test/verify/x" * 2,
+                               mark=mark, print_no=1, maker_name=maker)
+
+
+@pytest.mark.parametrize("copies", [1, 2])
+@pytest.mark.parametrize("kind", ["receipt", "payment"])
+def test_every_amount_and_the_longest_texts_print_in_full(tree, db, kind, copies):
+    """Amounts across every magnitude with 200-character names, 300-character addresses and
+    500-character reasons: the full amount in words and the full name are on the paper, and no
+    two words overlap anywhere (body, signature row)."""
+    unit = db.session.get(Unit, tree.ward_a.id)
+    unit.name = ("Hội Khuyến học Phường Khánh Hội <b>Quận 4</b> " * 4)[:200]
+    unit.address = ADDRESS
+    pages = []
+    for amount in AMOUNTS:
+        extra = {"allow_overdraw": True} if kind == "payment" else {}
+        v = build_voucher(tree.ward_a, kind, amount, party_name=NAME, party_address=ADDRESS,
+                          reason=REASON[:500], **extra)
+        pages.append((amount, _page(v, series="bb" if amount % 2 else "tt")))
+    data = voucher_pdf.vouchers_pdf([p for _a, p in pages], copies=copies)
+    fonts_embedded(data)
+    texts = []
+    for text, words in pages_of(data):
+        assert not overlaps(words), overlaps(words)[:5]
+        texts.append(flat(text))
+    per_voucher = 2 if copies == 2 else 1
+    # With such long texts each liên takes a page of its own; every one carries everything.
+    assert len(texts) == len(pages) * per_voucher
+    for i, (amount, page) in enumerate(pages):
+        for text in texts[i * per_voucher:(i + 1) * per_voucher]:
+            assert flat(amount_in_words(amount)) in text, amount
+            assert format_money(amount) in text
+            assert text.count(NAME) >= 2  # the name line and the signature box
+            assert flat(ADDRESS) in text and flat(REASON[:500]) in text
+            assert page.number in text and "<b>Quận 4</b>" in text
+
+
+def test_a_short_voucher_keeps_two_liens_on_one_a4_page(tree, db):
+    v = build_voucher(tree.ward_a, "payment", 1, party_name="Học sinh nhận học bổng (theo "
+                      "danh sách ký nhận, 2 em)", allow_overdraw=True)
+    data = voucher_pdf.vouchers_pdf([_page(v, maker="Trần Văn Bình")], copies=2)
+    [(text, words)] = list(pages_of(data))
+    assert "Liên 1" in text and "Liên 2" in text and not overlaps(words)
+
+
+def test_preview_original_and_copy_marks(tree, db):
+    v = build_voucher(tree.ward_a)
+    preview = voucher_pdf.vouchers_pdf([_page(v, "preview")])
+    original = voucher_pdf.vouchers_pdf([_page(v, "original")], copies=2)
+    copy = voucher_pdf.vouchers_pdf([_page(v, "copy")])
+    assert "XEM TRƯỚC" in stamps(preview)
+    assert "Không có giá trị thanh toán" in stamps(preview)
+    assert stamps(original) == ""
+    assert "BẢN SAO" in stamps(copy) and "In lần 1" in flat(next(pages_of(copy))[0])
+
+
+def test_legal_basis_is_data_with_a_dated_default(tree, db):
+    settings = treasury.settings_for(tree.ward_a)
+    assert "99/2025/TT-BTC" in voucher_pdf.legal_basis(settings, date(2026, 1, 1))
+    assert "200/2014/TT-BTC" in voucher_pdf.legal_basis(settings, date(2025, 12, 31))
+    settings.form_series = "bb"
+    assert "107/2017/TT-BTC" in voucher_pdf.legal_basis(settings, date(2026, 5, 1))
+    treasury.update_settings(None, tree.ward_a, form_series="bb",
+                             legal_basis="Ban hành theo Thông tư số 24/2024/TT-BTC")
+    db.session.commit()
+    v = build_voucher(tree.ward_a)
+    text = flat(next(pages_of(voucher_pdf.vouchers_pdf([_page(v, series="bb")])))[0])
+    assert "Thông tư số 24/2024/TT-BTC" in text and "C40-BB" in text
+    assert "Kế toán trưởng" in text and "Thủ trưởng đơn vị" in text
+
+
+# ---------------------------------------------------------------------------------------------
+# Every document the system prints, from the demo world
+# ---------------------------------------------------------------------------------------------
+
+
+def test_every_document_type_prints_cleanly(app, db, client):
+    seed_demo()
+    ward = db.session.scalar(select(Unit).where(Unit.code == "HCM-Q4-KH"))
+    ward.name = "Hội Khuyến học <b>Phường</b> Khánh Hội <a href='http://x.test'>link</a>"
+    db.session.commit()
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    with client.session_transaction() as session:
+        session["_user_id"] = admin.get_id()
+        session["_fresh"] = True
+    v = db.session.scalar(select(Voucher).where(Voucher.unit_id == ward.id).order_by(Voucher.id))
+    member = db.session.scalar(select(Member).where(Member.unit_id == ward.id))
+    donation = db.session.scalar(select(Donation).where(Donation.method == "in_kind"))
+    sheet = db.session.scalar(select(CountingSheet))
+    pay_sheet = db.session.scalar(select(RemunerationSheet))
+    program = db.session.scalar(select(ScholarshipProgram))
+    fund = treasury.general_fund(ward)
+    start = (today() - timedelta(days=365)).isoformat()
+    gets = {
+        "voucher preview": f"/vouchers/{v.id}/pdf",
+        "voucher preview two liên": f"/vouchers/{v.id}/pdf?copies=2",
+        "batch preview": f"/treasury/vouchers.pdf?unit={ward.id}",
+        "cash book": f"/funds/{fund.id}/cashbook?format=pdf&date_from={start}",
+        "bank book": f"/funds/{fund.id}/cashbook?format=pdf&method=transfer&date_from={start}",
+        "member card": f"/members/{member.id}/card.pdf",
+        "member cards": f"/members/unit/{ward.id}/cards.pdf",
+        "counting sheet": f"/events/sheets/{sheet.id}.pdf",
+        "in-kind acknowledgement": f"/events/donations/{donation.id}/acknowledgement.pdf",
+        "thank-you letter": f"/events/donations/{donation.id}/thank-you.pdf",
+        "event report": f"/events/{sheet.event_id}/report.pdf",
+        "recipient list": f"/scholarships/programs/{program.id}/recipients.pdf",
+        "remuneration sheet": f"/officers/sheets/{pay_sheet.id}.pdf",
+        "period report": f"/units/{ward.parent_id}/report.pdf",
+    }
+    documents = {name: client.get(url) for name, url in gets.items()}
+    documents["official print"] = client.post(f"/vouchers/{v.id}/print", data={"copies": "2"})
+    for name, response in documents.items():
+        assert response.status_code == 200, (name, response.status_code)
+        assert response.data.startswith(b"%PDF"), name
+        fonts_embedded(response.data, name)
+        for _text, words in pages_of(response.data):
+            assert not overlaps(words), (name, overlaps(words)[:5])
+    report = flat("".join(t for t, _w in pages_of(documents["period report"].data)))
+    assert "<b>Phường</b>" in report.replace("PHƯỜNG", "Phường") or "<B>PHƯỜNG</B>" in report
+    assert b"/URI" not in documents["period report"].data  # the <a href> is text, not a link
+    voucher_text = flat(next(pages_of(documents["voucher preview"].data))[0])
+    assert v.display_number in voucher_text and "<a href='http://x.test'>link</a>" in voucher_text
