@@ -116,8 +116,9 @@ def test_dues_need_a_role_at_the_books_own_unit(client_as, tree, db, role, at, m
     member = build_member(getattr(tree, member_in))
     client = client_as(role, getattr(tree, at))
     page = client.get(f"/members/{member.id}")
-    response = client.post(f"/members/{member.id}/dues", data={
-        "year": date.today().year, "amount": "150000", "token": f"tok-{role}-{at}"})
+    response = client.post(f"/members/{member.id}/dues", data={  # the confirmed step
+        "year": date.today().year, "amount": "150000", "token": f"tok-{role}-{at}",
+        "confirm": "1"})
     vouchers = db.session.scalars(select(Voucher)).all()
     if allowed:
         assert response.status_code == 302 and len(vouchers) == 1

@@ -60,9 +60,9 @@ def test_repeated_notices_are_one_line_and_errors_come_first(tree, client_as, db
 
 
 def test_errors_only_filter_and_nothing_capped_silently(tree, client_as, db, monkeypatch):
-    from assoc.blueprints.members import views
+    from assoc.blueprints.members import importing
 
-    monkeypatch.setattr(views, "SHOW_ROWS", 3)
+    monkeypatch.setattr(importing, "SHOW_ROWS", 3)
     client = client_as("chair", at=tree.ward_a)
     rows = [[i, f"Người Lỗi {i}", "32/01/1970", "", ""] for i in range(1, 6)]
     rows += [[9, "Võ Thị Sáu", "1950", "079150000001", ""]]

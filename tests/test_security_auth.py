@@ -290,8 +290,8 @@ def test_logins_failures_and_logouts_are_audited_with_the_client_address(app, cl
     admin_client = app.test_client()
     post_login(admin_client, "root.admin", PASSWORD)
     page = admin_client.get(f"/users/{chair.id}").get_data(as_text=True)
-    for text in ("Đăng nhập thất bại", "Đăng xuất", "203.0.113.9", "địa chỉ máy khách",
-                 "Cấp vai trò"):
+    for text in ("Đăng nhập không thành công", "Đăng xuất từ 203.0.113.9", "203.0.113.9",
+                 "Đăng nhập từ", "vai trò"):
         assert text in page
     assert "auth.login" not in page
 

@@ -39,7 +39,7 @@ def record(
         user_id=getattr(actor, "id", None),
         unit_id=unit.id if unit is not None else None,
         action=action,
-        object_type=type(obj).__name__.lower() if obj is not None else "system",
+        object_type=obj.__class__.__name__.lower() if obj is not None else "system",  # proxies too
         object_id=getattr(obj, "id", None),
         data=_jsonable(data or {}),
     )

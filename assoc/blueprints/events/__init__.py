@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
-from . import views  # noqa: E402,F401
+from . import counting, donations, reports, views  # noqa: E402,F401

@@ -3,7 +3,6 @@ export, duplicates, and the public card check page."""
 
 from __future__ import annotations
 
-import re
 import uuid
 
 from flask import (
@@ -24,24 +23,18 @@ from sqlalchemy.orm import selectinload
 from ... import jobs
 from ...extensions import db
 from ...models import DuesPayment, Member, MemberTransfer, Unit, today
-from ...permissions import can, can_collect_dues, granting_paths, load, require, scope_query
+from ...permissions import can, granting_paths, load, scope_query
 from ...services import DomainError, audit, imports, tally
 from ...services import members as svc
-from ...text import clean as clean_text
 from ...urls import public_url
-from ...views import attach_error, page_arg, safe_next, unit_ancestors, year_arg
+from ...views import attach_error, unit_ancestors, year_arg
 from . import bp
 from .forms import (
-    IMPORT_FIELD_LABELS,
     KIND_LABELS,
     STATUS_LABELS,
-    ConfirmImportForm,
     DuesPayForm,
-    DuesRateForm,
     EndForm,
-    ImportForm,
     MemberForm,
-    MergeForm,
     TransferForm,
 )
 
@@ -70,6 +63,10 @@ def _unit_choices(units: list[Unit]) -> list[tuple[int, str]]:
 def _eager(q):
     """Members with their units, without one query per row."""
     return q.options(selectinload(Member.unit))
+
+
+JOB_ROWS = 2000  # from this many rows an import runs as a job with a progress page
+JOB_EXPORT_ROWS = 50_000  # from this many rows an export runs as a job
 
 
 # ---------------------------------------------------------------------------------------------
@@ -347,294 +344,3 @@ def delete(member_id: int):
     db.session.commit()
     flash(_("The record was deleted."), "success")
     return redirect(url_for(".unit_list", unit_id=unit_id))
-
-
-# ---------------------------------------------------------------------------------------------
-# Dues
-# ---------------------------------------------------------------------------------------------
-
-
-@bp.post("/<int:member_id>/dues")
-@login_required
-def pay(member_id: int):
-    member = load(Member, member_id, "dues.collect")
-    if not can_collect_dues(current_user, member):  # the receipt goes into the ward's own book
-        abort(403)
-    form = DuesPayForm()
-    back = safe_next(request.form.get("next"), url_for(".show", member_id=member.id))
-    if not form.validate_on_submit():
-        flash(_("Check the year and the amount."), "danger")
-        return redirect(back)
-    if request.form.get("confirm") != "1":
-        # A numbered receipt cannot be taken back (only voided): say what will be issued and
-        # ask once more. This first POST changes nothing.
-        amount = form.amount.data or svc.dues_rate(member.unit, form.year.data)
-        return render_template("members/dues_confirm.html", member=member, form=form,
-                               amount=amount, back=back, unit=member.unit,
-                               ancestors=unit_ancestors(member.unit),
-                               collector=svc.collecting_unit(member))
-    try:
-        payment = svc.pay_dues(current_user, member, year=form.year.data,
-                               amount=form.amount.data, token=form.token.data or None)
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e), "danger")
-        return redirect(back)
-    db.session.commit()
-    flash(_("Dues %(year)s of %(name)s recorded: %(amount)s, receipt %(no)s.", year=payment.year,
-            name=member.full_name, amount=_money(payment.amount),
-            no=payment.voucher.display_number if payment.voucher else "—"), "success")
-    return redirect(back)
-
-
-def _money(amount: int) -> str:
-    from ...money import format_money
-
-    return format_money(amount)
-
-
-@bp.route("/unit/<int:unit_id>/dues", methods=["GET", "POST"])
-@login_required
-def dues(unit_id: int):
-    """The yearly amount of the unit and who has not paid yet."""
-    unit = load(Unit, unit_id, "member.view")
-    year = year_arg("year", today().year)
-    form = DuesRateForm(year=year) if request.method == "GET" else DuesRateForm()
-    status = 200
-    if request.method == "POST":
-        require(current_user, "unit.edit", unit)
-        if form.validate_on_submit():
-            try:
-                svc.set_dues_rate(current_user, unit, year=form.year.data,
-                                  amount=form.amount.data)
-            except DomainError as e:
-                attach_error(form, e)
-            else:
-                db.session.commit()
-                flash(_("Dues for %(year)s set.", year=form.year.data), "success")
-                return redirect(url_for(".dues", unit_id=unit.id, year=form.year.data))
-        status = 400
-    filters = svc.ListFilters(dues_year=year, dues="unpaid", q=request.args.get("q", ""))
-    q = _eager(svc.member_query(current_user, unit, filters))
-    page = db.paginate(q, page=page_arg(), per_page=50, error_out=False)
-    paid_count = db.session.scalar(
-        select(db.func.count()).select_from(
-            svc.member_query(current_user, unit, svc.ListFilters(dues_year=year, dues="paid"))
-            .order_by(None).subquery()))
-    return render_template("members/dues.html", unit=unit, ancestors=unit_ancestors(unit), form=form,
-                           year=year, rate=svc.dues_rate(unit, year), page=page,
-                           paid_count=paid_count, token=uuid.uuid4().hex), status
-
-
-# ---------------------------------------------------------------------------------------------
-# Import
-# ---------------------------------------------------------------------------------------------
-
-
-@bp.route("/unit/<int:unit_id>/import", methods=["GET", "POST"])
-@login_required
-def import_upload(unit_id: int):
-    unit = load(Unit, unit_id, "member.edit")
-    form = ImportForm()
-    if form.validate_on_submit():
-        upload = form.file.data
-        data = upload.read()
-        try:
-            imports.find_header(imports.read_grid(data, upload.filename or ""))
-        except DomainError as e:
-            attach_error(form, e)
-        else:
-            token = imports.save_upload(current_user, unit, data, upload.filename or "")
-            return redirect(url_for(".import_preview", token=token))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("members/import_upload.html", form=form, unit=unit,
-                           ancestors=unit_ancestors(unit)), status
-
-
-def _load_import(token: str):
-    loaded = imports.load_upload(current_user, token)
-    if loaded is None:
-        abort(404)
-    meta, data = loaded
-    unit = load(Unit, meta["unit_id"], "member.edit")
-    return meta, data, unit
-
-
-SHOW_ROWS = 200  # problem rows shown at once; "show all" and the download give the rest
-JOB_ROWS = 2000  # from this many rows an import runs as a job with a progress page
-JOB_EXPORT_ROWS = 50_000  # from this many rows an export runs as a job
-
-
-def _possible_choice(preview) -> bool | set[int]:
-    """The user's choice for possible duplicates: all, none, or the rows ticked."""
-    choice = request.form.get("possible_all", "skip")
-    if choice == "import":
-        return True
-    if choice == "each":
-        return {int(v) for v in request.form.getlist("possible") if v.isdigit()}
-    return set()
-
-
-def _import_done_message(summary: dict) -> str:
-    return _("Import done: %(read)s rows read, %(imported)s members imported, "
-             "%(duplicates)s duplicates skipped, %(errors)s rows with errors.", **summary)
-
-
-@bp.route("/import/<token>", methods=["GET", "POST"])
-@login_required
-def import_preview(token: str):
-    meta, data, unit = _load_import(token)
-    form = ConfirmImportForm()
-    try:
-        preview = imports.parse(data, meta["filename"], unit, user=current_user)
-    except DomainError as e:
-        imports.discard_upload(token)
-        flash(str(e), "danger")
-        return redirect(url_for(".import_upload", unit_id=unit.id))
-    status = 200
-    if request.method == "POST" and form.validate_on_submit() and (
-            len(preview.rows) >= current_app.config.get("IMPORT_JOB_ROWS", JOB_ROWS)):
-        # A big file: a job with a progress page (the user may leave and come back).
-        if preview.error_rows and not form.valid_only.data:
-            form.valid_only.errors.append(_(
-                "%(n)s rows have errors: nothing was imported. Fix the file, or choose to "
-                "import the valid rows only.", n=len(preview.error_rows)))
-            status = 409
-        else:
-            choice = _possible_choice(preview)
-            job = jobs.create(current_user, unit, "member_import",
-                              _("Import of %(file)s into %(unit)s", file=meta["filename"],
-                                unit=unit.name),
-                              {"upload": token, "valid_only": bool(form.valid_only.data),
-                               "possible": choice if choice is True else sorted(choice)},
-                              total=len(preview.rows))
-            db.session.commit()
-            jobs.launch(job)
-            return redirect(url_for("jobs.show", token=job.token))
-    elif request.method == "POST" and form.validate_on_submit():
-        try:
-            summary = imports.commit(current_user, unit, preview,
-                                     valid_only=bool(form.valid_only.data),
-                                     possible=_possible_choice(preview))
-        except DomainError as e:
-            db.session.rollback()
-            attach_error(form, e)
-            status = 409
-        else:
-            db.session.commit()
-            imports.discard_upload(token)
-            flash(_import_done_message(summary), "success")
-            return redirect(url_for(".unit_list", unit_id=unit.id, sort="number"))
-    summary = preview.summary()
-    errors_only = request.args.get("show") == "errors"
-    show_all = request.args.get("all") == "1"
-    problems = [r for r in preview.rows if r.errors] + (
-        [] if errors_only else [r for r in preview.rows if r.status in ("duplicate", "possible")])
-    problem_total = len(problems)
-    if not show_all:
-        problems = problems[:SHOW_ROWS]
-    good = preview.ok_rows[:50]
-    return render_template(
-        "members/import_preview.html", preview=preview, form=form, unit=unit,
-        ancestors=unit_ancestors(unit), token=token, problems=problems,
-        problem_total=problem_total, errors_only=errors_only, show_all=show_all, good=good,
-        summary=summary, notices=[] if errors_only else preview.notice_groups(),
-        field_labels=IMPORT_FIELD_LABELS, can_create_branch=can(current_user, "unit.edit", unit),
-    ), status
-
-
-@bp.post("/import/<token>/branch")
-@login_required
-def import_create_branch(token: str):
-    """Create a branch the file names but the tree lacks, then back to the same preview."""
-    _meta, _data, unit = _load_import(token)
-    require(current_user, "unit.edit", unit)
-    form = ConfirmImportForm()
-    name = clean_text(request.form.get("name", ""))[:200]
-    if not form.validate_on_submit() or not name:
-        abort(400)
-    from ...services import units as unit_svc
-    from ...text import search_key
-
-    base = f"{unit.code}-{re.sub(r'[^A-Z0-9]+', '', search_key(name).upper())[:20] or 'CH'}"
-    code, n = base, 1
-    while db.session.scalar(select(Unit.id).where(Unit.code == code)) is not None:
-        n += 1
-        code = f"{base}-{n}"
-    try:
-        branch = unit_svc.create_unit(current_user, parent=unit, level="branch", code=code,
-                                      name=name)
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e), "danger")
-    else:
-        db.session.commit()
-        flash(_("Branch %(name)s created: its members now go there.", name=branch.name),
-              "success")
-    return redirect(url_for(".import_preview", token=token))
-
-
-@bp.get("/import/<token>/rejected.xlsx")
-@login_required
-def import_rejected(token: str):
-    meta, data, unit = _load_import(token)
-    try:
-        preview = imports.parse(data, meta["filename"], unit, user=current_user)
-    except DomainError:
-        abort(404)
-    return Response(imports.rejected_xlsx(preview),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": 'attachment; filename="dong-bi-loai.xlsx"'})
-
-
-# ---------------------------------------------------------------------------------------------
-# Duplicates
-# ---------------------------------------------------------------------------------------------
-
-
-@bp.get("/unit/<int:unit_id>/duplicates")
-@login_required
-def duplicates(unit_id: int):
-    unit = load(Unit, unit_id, "member.view")
-    groups = svc.duplicate_groups(current_user, unit)
-    return render_template("members/duplicates.html", unit=unit, ancestors=unit_ancestors(unit),
-                           groups=groups, form=MergeForm(formdata=None))
-
-
-@bp.post("/merge")
-@login_required
-def merge():
-    form = MergeForm()
-    if not form.validate_on_submit():
-        abort(400)
-    keep = load(Member, form.keep_id.data, "member.merge")
-    other = load(Member, form.other_id.data, "member.merge")
-    try:
-        svc.merge_members(current_user, keep, other)
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e), "danger")
-        return redirect(url_for(".show", member_id=keep.id))
-    db.session.commit()
-    flash(_("%(other)s merged into %(keep)s.", other=other.display_number,
-            keep=keep.display_number), "success")
-    return redirect(url_for(".show", member_id=keep.id))
-
-
-# ---------------------------------------------------------------------------------------------
-# Public card check (QR on the card): initials, unit, validity — nothing private
-# ---------------------------------------------------------------------------------------------
-
-
-@bp.get("/check/<token>")
-def check(token: str):
-    member = db.session.scalar(select(Member).where(Member.card_token == token))
-    if member is None or len(token) > 32:
-        abort(404)
-    if member.status == "merged" and member.merged_into is not None:
-        member = member.merged_into
-    initials = ". ".join(w[0].upper() for w in member.full_name.split() if w) + "."
-    if member.is_collective:
-        initials = member.full_name
-    return render_template("members/check.html", member=member, initials=initials,
-                           valid=member.status == "active" and member.unit.is_active())

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("officers", __name__, url_prefix="/officers")
 
-from . import views  # noqa: E402,F401
+from . import remuneration, views  # noqa: E402,F401

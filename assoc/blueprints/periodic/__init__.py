@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("periodic", __name__, url_prefix="/periodic")
 
-from . import views  # noqa: E402,F401
+from . import attachments, reports, views  # noqa: E402,F401

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("scholarships", __name__, url_prefix="/scholarships")
 
-from . import views  # noqa: E402,F401
+from . import nominations, reports, views  # noqa: E402,F401

@@ -8,10 +8,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from .demo import DEMO_PASSWORD, STEPS
-from .extensions import db
-from .models import ScholarshipProgram, Unit, User, today
-from .services import scholarships, treasury, units, users
+from ..demo import DEMO_PASSWORD, STEPS
+from ..extensions import db
+from ..models import ScholarshipProgram, Unit, User, today
+from ..services import scholarships, treasury, units, users
 
 PROGRAM_NAME = "Học bổng Nguyễn Hữu Thọ 2026"
 

@@ -11,10 +11,10 @@ from datetime import date
 
 from sqlalchemy import select
 
-from .demo import STEPS
-from .extensions import db
-from .models import LearningCriteriaSet, Unit, User, today
-from .services import learning
+from ..demo import STEPS
+from ..extensions import db
+from ..models import LearningCriteriaSet, Unit, User, today
+from ..services import learning
 
 SAMPLE_NOTE = ("Dữ liệu mẫu kèm bản trình diễn, có thể sửa: nội dung chính thức do Hội Khuyến "
                "học ban hành (ví dụ Quyết định 448/QĐ-KHVN năm 2015 và các văn bản sau).")

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from .extensions import db
-from .services import reorg
+from ..extensions import db
+from ..services import reorg
 
 
 def _money(amount: int) -> str:
@@ -17,7 +17,7 @@ def _money(amount: int) -> str:
 
 
 def print_summary(plan) -> None:
-    from .blueprints.reorg.describe import describe
+    from ..blueprints.reorg.describe import describe
 
     for h in map(describe, plan.summary["handovers"]):
         s = h["successor"]

@@ -11,9 +11,9 @@ from datetime import date
 
 from sqlalchemy import select
 
-from .extensions import db
-from .models import Unit, User
-from .services import units, users
+from ..extensions import db
+from ..models import Unit, User
+from ..services import units, users
 
 DEMO_PASSWORD = "khuyenhoc2026"
 
@@ -92,21 +92,21 @@ def seed_demo() -> list[tuple[str, str, str]]:
             by_username[username] = user
             units.grant_role(None, user, by_code[unit_code], role,
                              valid_from=date(2025, 1, 1))
-    from .services import treasury
+    from ..services import treasury as books_service
 
     # Each step writes its own past months, so the vouchers arrive out of date order; they are
     # numbered by date afterwards, as a book kept day by day would be.
-    with treasury.loading_history() as books:
+    with books_service.loading_history() as books:
         for step in STEPS:
             step(by_code, by_username)
         db.session.flush()
-        treasury.renumber_by_date(books)
+        books_service.renumber_by_date(books)
     return [(u, DEMO_PASSWORD, what) for u, _n, _r, _c, what in USERS]
 # Each module registers its step; steps run in import order (money before what uses it).
-from . import demo_treasury  # noqa: E402,F401,I001
-from . import demo_members  # noqa: E402,F401,I001
-from . import demo_officers  # noqa: E402,F401,I001
-from . import demo_events  # noqa: E402,F401,I001
-from . import demo_scholarships  # noqa: E402,F401,I001
-from . import demo_learning  # noqa: E402,F401,I001
-from . import demo_periodic  # noqa: E402,F401,I001
+from . import treasury  # noqa: E402,F401,I001
+from . import members  # noqa: E402,F401,I001
+from . import officers  # noqa: E402,F401,I001
+from . import events  # noqa: E402,F401,I001
+from . import scholarships  # noqa: E402,F401,I001
+from . import learning  # noqa: E402,F401,I001
+from . import periodic  # noqa: E402,F401,I001

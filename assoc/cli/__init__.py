@@ -6,14 +6,14 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
-from .extensions import db
-from .models import Unit, User
-from .services import DomainError, units, users
+from ..extensions import db
+from ..models import Unit, User
+from ..services import DomainError, units, users
 
 
 def register_cli(app: Flask) -> None:
-    from .members_cli import register as register_members
-    from .reorg_cli import register as register_reorg
+    from .members import register as register_members
+    from .reorg import register as register_reorg
 
     register_members(app)
     register_reorg(app)
@@ -24,7 +24,7 @@ def register_cli(app: Flask) -> None:
                   help="How many snapshots to keep in DIRECTORY (the oldest go).")
     def backup_command(directory, keep):
         """Write a consistent snapshot of the database into DIRECTORY while the app runs."""
-        from . import backup
+        from .. import backup
 
         try:
             path = backup.backup(directory, keep)
@@ -39,7 +39,7 @@ def register_cli(app: Flask) -> None:
     def restore_command(file, yes):
         """Restore a snapshot made by `flask backup` into an EMPTY database
         (run `flask db upgrade` afterwards when the code is newer than the backup)."""
-        from . import backup
+        from .. import backup
 
         if not backup.database_is_empty():
             raise click.ClickException(
@@ -81,7 +81,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database has users.")
     def seed_demo_command(if_empty):
         """Load the demo association tree and users (safe to run again)."""
-        from .demo import seed_demo
+        from ..demo import seed_demo
 
         if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
             click.echo("Database already has data; demo not loaded.")
@@ -99,7 +99,7 @@ def register_cli(app: Flask) -> None:
         SQL behind the application's back; normal use keeps them current by itself)."""
         import time
 
-        from .services import tally
+        from ..services import tally
 
         query = select(Unit.id)
         if unit_code:

@@ -9,10 +9,10 @@ from datetime import date
 
 from sqlalchemy import select
 
-from .demo import DEMO_PASSWORD, STEPS
-from .extensions import db
-from .models import PeriodicTemplate, Unit, User, today
-from .services import periodic, units, users
+from ..demo import DEMO_PASSWORD, STEPS
+from ..extensions import db
+from ..models import PeriodicTemplate, Unit, User, today
+from ..services import periodic, units, users
 
 TEXTS = {
     "achievements": "Kết nạp thêm hội viên mới ở các khu phố; tổ chức Ngày hội khuyến học và "

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from .demo import STEPS
-from .extensions import db
-from .models import Unit, User, Voucher, today
-from .services import treasury
+from ..demo import STEPS
+from ..extensions import db
+from ..models import Unit, User, Voucher, today
+from ..services import treasury
 
 # (days ago, kind, fund code, amount, party, address, reason, method, attachments)
 VOUCHERS = [

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from .demo import STEPS
-from .extensions import db
-from .models import Event, Unit, User, today
-from .services import events as svc
+from ..demo import STEPS
+from ..extensions import db
+from ..models import Event, Unit, User, today
+from ..services import events as svc
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -7,9 +7,9 @@ from datetime import date
 
 from sqlalchemy import select
 
-from .extensions import db
-from .models import Officer, RemunerationSheet, Unit, User
-from .services import officers
+from ..extensions import db
+from ..models import Officer, RemunerationSheet, Unit, User
+from ..services import officers
 
 # unit code -> [(full name, birth year, phone, outside posts, [(title, unit code or None, start)])]
 OFFICERS = {
@@ -82,6 +82,6 @@ def seed_officers(by_code: dict[str, Unit], by_username: dict[str, User]) -> Non
         officers.lock_sheet(treasurer, sheet)
 
 
-from .demo import STEPS  # noqa: E402
+from ..demo import STEPS  # noqa: E402
 
 STEPS.append(seed_officers)

@@ -7,10 +7,10 @@ from datetime import date
 
 from sqlalchemy import select
 
-from .demo import STEPS
-from .extensions import db
-from .models import Member, Unit, User
-from .services import members as svc
+from ..demo import STEPS
+from ..extensions import db
+from ..models import Member, Unit, User
+from ..services import members as svc
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Hoàng", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ",
           "Ngô", "Dương", "Lý"]

@@ -9,11 +9,11 @@ import click
 from flask import Flask
 from sqlalchemy import func, select
 
-from .extensions import db
-from .models import Unit
-from .services import DomainError, imports
+from ..extensions import db
+from ..models import Unit
+from ..services import DomainError, imports
 
-SAMPLE = Path(__file__).resolve().parent / "static" / "samples" / "danh-sach-hoi-vien-mau.xlsx"
+SAMPLE = Path(__file__).resolve().parent.parent / "static" / "samples" / "danh-sach-hoi-vien-mau.xlsx"
 
 
 def register(app: Flask) -> None:
@@ -52,7 +52,7 @@ def register(app: Flask) -> None:
     @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
     def members_sample_file(path: Path | None):
         """Write the messy sample member list (.xlsx) that the demo offers for import."""
-        from .member_samples import messy_member_workbook
+        from ..member_samples import messy_member_workbook
 
         path = path or SAMPLE
         path.parent.mkdir(parents=True, exist_ok=True)
