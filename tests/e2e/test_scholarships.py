@@ -57,6 +57,8 @@ def test_nominate_approve_pay_and_download_the_recipient_list(page, base_url, lo
     row = page.get_by_test_id("nomination-row").filter(has_text=STUDENT)
     row.get_by_role("checkbox").check()
     page.get_by_label("Cách chi").select_option("each")
+    # the sponsor's money is in the bank: paid by transfer (cash on hand would go below zero)
+    page.get_by_label("Hình thức").select_option("transfer")
     page.get_by_test_id("pay-selected").click()
     expect(page.locator(".alert-success")).to_contain_text("Đã chi 1 suất học bổng: PC-")
     row = page.get_by_test_id("nomination-row").filter(has_text=STUDENT)
