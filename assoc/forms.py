@@ -211,7 +211,7 @@ class _TypedDateBase(StringField):
         return self._format(self.data) if self.data else ""
 
 
-class DateField(_TypedDateBase):
+class DayField(_TypedDateBase):
     """A calendar date typed as dd/mm/yyyy (and the usual variants); `data` is a `date`."""
 
     kind = "date"
@@ -224,7 +224,7 @@ class DateField(_TypedDateBase):
         return value.strftime("%d/%m/%Y")
 
 
-class DateTimeField(_TypedDateBase):
+class DayTimeField(_TypedDateBase):
     """A date and time typed as "dd/mm/yyyy HH:MM" in Vietnam time; `data` is an aware
     datetime in Asia/Ho_Chi_Minh (a naive value set by code is taken as Vietnam time)."""
 

@@ -228,7 +228,7 @@ def run(job_id: int) -> None:
 
 
 def _load_handlers() -> None:
-    from .services import job_handlers  # noqa: F401  (registers the handlers)
+    from . import job_handlers  # noqa: F401  (registers the handlers)
 
 
 def result_available(job: Job) -> bool:

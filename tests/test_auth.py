@@ -106,3 +106,15 @@ def test_production_hash_is_scrypt(app):
     from assoc.config import Config
 
     assert getattr(Config, "PASSWORD_HASH_METHOD", "scrypt") == "scrypt"
+
+
+def test_the_menu_switch_keeps_the_language_on_the_account_a_link_only_in_the_session(
+        client, tree, login, db):
+    user = build_user("chair", tree.ward_a, username="chair.b")
+    login(user)
+    client.get("/lang/en?next=/home")  # a GET writes nothing
+    db.session.expire_all()
+    assert db.session.get(User, user.id).language != "en"
+    assert client.post("/lang/en?next=/home").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, user.id).language == "en"

@@ -14,10 +14,10 @@ def test_ward_chair_journey(page, base_url, login_as):
     # breadcrumbs show the path from the city down
     expect(page.locator(".breadcrumb")).to_contain_text("Hội Khuyến học Quận 4")
 
-    page.get_by_test_id("lang-switch").get_by_role("link", name="EN").click()
+    page.get_by_test_id("lang-switch").get_by_role("button", name="EN").click()
     expect(page.get_by_test_id("unit-tabs")).to_contain_text("Overview")
     expect(page.get_by_test_id("unit-name")).to_have_text("Hội Khuyến học Phường Khánh Hội")
-    page.get_by_test_id("lang-switch").get_by_role("link", name="VI").click()
+    page.get_by_test_id("lang-switch").get_by_role("button", name="VI").click()
     expect(page.get_by_test_id("unit-tabs")).to_contain_text("Tổng quan")
 
     page.get_by_test_id("user-menu").click()

@@ -72,12 +72,14 @@ def change_password():
     return render_template("auth/password.html", form=form), 400 if form.errors else 200
 
 
-@bp.route("/lang/<code>")
+@bp.route("/lang/<code>", methods=["GET", "POST"])
 def set_language(code: str):
+    """The switch in the menu POSTs: the language is kept on the account too. A plain link
+    (GET) changes only this browser's session, since a GET writes nothing."""
     if code not in ("vi", "en"):
         abort(404)
     session["lang"] = code
-    if current_user.is_authenticated:
+    if request.method == "POST" and current_user.is_authenticated:
         users.set_language(current_user, code)
         db.session.commit()
     return redirect(safe_next(request.args.get("next"), url_for("main.home")))

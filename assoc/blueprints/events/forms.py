@@ -11,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ...forms import DateField, DateTimeField, Form, MaxLines
+from ...forms import DayField, DayTimeField, Form, MaxLines
 from ...models import DENOMINATIONS
 from ...money import format_number, parse_amount
 
@@ -65,7 +65,7 @@ def count_label(value: int, coin: bool):
 class EventForm(Form):
     kind = SelectField(_l("Type"), choices=list(KIND_LABELS.items()), validators=[DataRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    starts_at = DateTimeField(_l("Date and time"), validators=[DataRequired()])
+    starts_at = DayTimeField(_l("Date and time"), validators=[DataRequired()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=300)])
     organiser = StringField(_l("Organiser"), validators=[Optional(), Length(max=200)])
     partners = StringField(_l("Partner organisations"), validators=[Optional(), Length(max=500)])
@@ -114,7 +114,7 @@ class DonationForm(DonorFieldsMixin, Form):
     quantity = IntegerField(_l("Quantity"), validators=[Optional(), NumberRange(min=1)])
     estimated_value = MoneyField(_l("Estimated value (đ)"), validators=[Optional()])
     fund_id = SelectField(_l("Fund"), coerce=int, choices=[], validate_choice=False)
-    received_on = DateField(_l("Received on"), validators=[DataRequired()])
+    received_on = DayField(_l("Received on"), validators=[DataRequired()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
     submit = SubmitField(_l("Record the donation"))
 
@@ -122,7 +122,7 @@ class DonationForm(DonorFieldsMixin, Form):
 class PledgeForm(DonorFieldsMixin, Form):
     event_id = SelectField(_l("Event"), coerce=int, choices=[], validate_choice=False)
     amount = MoneyField(_l("Pledged amount (đ)"), validators=[DataRequired()])
-    due_on = DateField(_l("Due on"), validators=[Optional()])
+    due_on = DayField(_l("Due on"), validators=[Optional()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
     submit = SubmitField(_l("Record the pledge"))
 

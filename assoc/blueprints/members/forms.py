@@ -11,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ...forms import DateField, Form
+from ...forms import DayField, Form
 
 SEX_CHOICES = [("", "—"), ("M", _l("Male")), ("F", _l("Female"))]
 KIND_LABELS = {"individual": _l("Individual"), "collective": _l("Collective")}
@@ -31,7 +31,7 @@ class MemberForm(Form):
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
     occupation = StringField(_l("Occupation"), validators=[Optional(), Length(max=120)])
     unit_id = SelectField(_l("Branch / board"), coerce=int, choices=[])
-    joined_on = DateField(_l("Joined on"), validators=[Optional()])
+    joined_on = DayField(_l("Joined on"), validators=[Optional()])
     representative = StringField(_l("Representative (collective member)"),
                                  validators=[Optional(), Length(max=200)])
     contact = StringField(_l("Contact (collective member)"),
@@ -47,13 +47,13 @@ class MemberForm(Form):
 
 class TransferForm(Form):
     unit_id = SelectField(_l("New unit"), coerce=int, choices=[], validators=[DataRequired()])
-    on = DateField(_l("Transferred on"), validators=[Optional()])
+    on = DayField(_l("Transferred on"), validators=[Optional()])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
     submit = SubmitField(_l("Transfer"))
 
 
 class EndForm(Form):
-    on = DateField(_l("Ended on"), validators=[Optional()])
+    on = DayField(_l("Ended on"), validators=[Optional()])
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)],
                          description=_l("e.g. moved away, deceased, resigned"))
     submit = SubmitField(_l("End the membership"))

@@ -93,8 +93,7 @@ def index():
 def unit_list(unit_id: int):
     unit = load(Unit, unit_id, "member.view")
     filters = svc.ListFilters.from_args(request.args)
-    if tally.ensure(unit):
-        db.session.commit()  # roll-ups (the list's count) built: keep them, as dashboards do
+    tally.ensure(unit)  # the list's count; built roll-ups are kept by the next write (GET writes nothing)
     page = svc.member_page(current_user, unit, filters, after=request.args.get("after"),
                            before=request.args.get("before"),
                            per_page=current_app.config.get("PER_PAGE", 50))

@@ -11,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ...forms import DateField, Form
+from ...forms import DayField, Form
 from ...models import OFFICER_TITLES
 from ...services.officers import TITLE_LABELS
 
@@ -39,14 +39,14 @@ class PositionForm(Form):
                              validators=[Optional(), Length(max=120)])
     term = StringField(_l("Term"), validators=[Optional(), Length(max=20)],
                        description=_l("e.g. 2025–2030"))
-    start_date = DateField(_l("From"), validators=[DataRequired()])
-    end_date = DateField(_l("Until"), validators=[Optional()])
+    start_date = DayField(_l("From"), validators=[DataRequired()])
+    end_date = DayField(_l("Until"), validators=[Optional()])
     full_time = BooleanField(_l("Full-time"))
     submit = SubmitField(_l("Save the post"))
 
 
 class BaseSalaryForm(Form):
-    effective_from = DateField(_l("In force from"), validators=[DataRequired()])
+    effective_from = DayField(_l("In force from"), validators=[DataRequired()])
     amount = StringField(_l("Base salary (đồng)"), validators=[DataRequired(), Length(max=20)])
     legal_basis = StringField(_l("Legal basis"), validators=[Optional(), Length(max=200)],
                               description=_l("e.g. Decree 73/2024/NĐ-CP"))
@@ -61,8 +61,8 @@ class RuleForm(Form):
     coefficient = StringField(_l("Coefficient"), validators=[Optional(), Length(max=10)],
                               description=_l("e.g. 1,5"))
     amount = StringField(_l("Monthly amount (đồng)"), validators=[Optional(), Length(max=20)])
-    valid_from = DateField(_l("From"), validators=[DataRequired()])
-    valid_to = DateField(_l("Until"), validators=[Optional()])
+    valid_from = DayField(_l("From"), validators=[DataRequired()])
+    valid_to = DayField(_l("Until"), validators=[Optional()])
     submit = SubmitField(_l("Add the rate"))
 
 
@@ -103,7 +103,7 @@ class PayForm(Form):
         ("sheet", _l("One voucher for the whole sheet")),
         ("per_officer", _l("One voucher per officer"))], default="sheet",
         validators=[DataRequired()])
-    voucher_date = DateField(_l("Voucher date"), validators=[DataRequired()])
+    voucher_date = DayField(_l("Voucher date"), validators=[DataRequired()])
     method = SelectField(_l("Method"), choices=[("cash", _l("Cash")),
                                                 ("transfer", _l("Bank transfer"))])
     submit = SubmitField(_l("Pay the sheet"))

@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ...forms import DateField, Form
+from ...forms import DayField, Form
 from ...services.periodic import CATALOGUE, KIND_LABELS, REPORTING_LEVELS, TEXT_SECTIONS
 
 LEVEL_LABELS = {
@@ -30,7 +30,7 @@ LEVEL_LABELS = {
 
 
 # Dates go through the application's one date field (dd/mm/yyyy and the usual variants).
-VnDateField = DateField
+VnDateField = DayField
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -3,7 +3,7 @@ from flask_wtf.file import FileAllowed, FileField
 from wtforms import BooleanField, HiddenField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ...forms import DateField, Form
+from ...forms import DayField, Form
 
 MAX_PLAN_CHARS = 200_000
 
@@ -15,7 +15,7 @@ class PlanForm(Form):
                        "Actions: merge (old codes joined by ;), dissolve, move, rename."))
     plan_file = FileField(_l("…or a plan file (.csv)"),
                           validators=[Optional(), FileAllowed(["csv", "txt"], _l("A .csv file"))])
-    effective = DateField(_l("Effective date"), validators=[DataRequired()])
+    effective = DayField(_l("Effective date"), validators=[DataRequired()])
     carry_roles = BooleanField(_l("Carry users' roles over to successor units of the same "
                                   "level (other roles end)"), default=True)
     submit = SubmitField(_l("Preview"))

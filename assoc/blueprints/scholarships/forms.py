@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
-from ...forms import DateField, Form
+from ...forms import DayField, Form
 from ...money import format_number, parse_amount, validate_amount
 from ...services.scholarships import PRIORITY_LABELS
 
@@ -80,9 +80,9 @@ class ProgramForm(Form):
     budget = MoneyField(_l("Total budget"), validators=[Optional()])
     fund_id = SelectField(_l("Paid from the fund"), coerce=int, choices=[],
                           validators=[DataRequired()])
-    window_start = DateField(_l("Nominations open on"), validators=[InputRequired()])
-    window_end = DateField(_l("Nominations close on"), validators=[InputRequired()])
-    ceremony_date = DateField(_l("Award ceremony on"), validators=[Optional()])
+    window_start = DayField(_l("Nominations open on"), validators=[InputRequired()])
+    window_end = DayField(_l("Nominations close on"), validators=[InputRequired()])
+    ceremony_date = DayField(_l("Award ceremony on"), validators=[Optional()])
     criteria = TextAreaField(_l("Criteria"), validators=[Optional(), Length(max=5000)])
     priority_groups = MultiCheckboxField(_l("Priority groups"), choices=priority_choices(),
                                          validate_choice=True)
@@ -134,7 +134,7 @@ class NominationForm(Form):
     unit = SelectField(_l("Nominating unit"), coerce=int, choices=[])
     student_name = StringField(_l("Student's full name"),
                                validators=[DataRequired(), Length(max=120)])
-    birth_date = DateField(_l("Date of birth"), validators=[InputRequired()])
+    birth_date = DayField(_l("Date of birth"), validators=[InputRequired()])
     sex = SelectField(_l("Sex"), choices=SEX_CHOICES, validators=[DataRequired()])
     school = StringField(_l("School"), validators=[DataRequired(), Length(max=200)])
     grade = StringField(_l("Grade"), validators=[Optional(), Length(max=20)])
@@ -186,6 +186,6 @@ METHODS = [("cash", _l("Cash")), ("transfer", _l("Bank transfer"))]
 
 class PayForm(Form):
     mode = SelectField(_l("How to pay"), choices=PAY_MODES, validators=[DataRequired()])
-    voucher_date = DateField(_l("Voucher date"), validators=[Optional()])
+    voucher_date = DayField(_l("Voucher date"), validators=[Optional()])
     method = SelectField(_l("Method"), choices=METHODS, validators=[DataRequired()])
     token = HiddenField(validators=[Length(max=40)])  # a one-time uuid hex

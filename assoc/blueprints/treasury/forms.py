@@ -17,7 +17,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ...forms import DateField, Form
+from ...forms import DayField, Form
 from ...money import MAX_AMOUNT, parse_amount
 
 REQUIRED = _l("This field is required.")
@@ -55,7 +55,7 @@ class AmountField(StringField):
 
 class VoucherForm(Form):
     token = HiddenField(validators=[Length(max=40)])  # a one-time uuid hex
-    voucher_date = DateField(_l("Date"), validators=[DataRequired(message=REQUIRED)])
+    voucher_date = DayField(_l("Date"), validators=[DataRequired(message=REQUIRED)])
     party_name = StringField(_l("Name"), validators=[DataRequired(message=REQUIRED), Length(max=200)])
     party_address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(message=REQUIRED), Length(max=500)])
@@ -111,7 +111,7 @@ class SettingsForm(Form):
         description=_l("Leave empty for the circular in force on the voucher's date (Thông tư "
                        "99/2025/TT-BTC from 01/01/2026 for 01-TT/02-TT; Thông tư 107/2017/TT-BTC "
                        "for C40-BB/C41-BB)."))
-    books_closed_through = DateField(
+    books_closed_through = DayField(
         _l("Books closed through"), validators=[Optional()],
         description=_l("No voucher may be issued or voided on or before this day."))
     submit = SubmitField(_l("Save"))

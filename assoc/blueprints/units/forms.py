@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from ...forms import DateField, Form
+from ...forms import DayField, Form
 
 LEVEL_LABELS = {
     "national": _l("National"),
@@ -31,7 +31,7 @@ class UnitForm(Form):
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])
     email = StringField(_l("Email"), validators=[Optional(), Email(), Length(max=120)])
-    valid_from = DateField(_l("Founded on"), validators=[Optional()])
+    valid_from = DayField(_l("Founded on"), validators=[Optional()])
     submit = SubmitField(_l("Save"))
 
 
@@ -42,7 +42,7 @@ class MoveForm(Form):
 
 
 class CloseForm(Form):
-    on = DateField(_l("Closed on"), validators=[DataRequired()])
+    on = DayField(_l("Closed on"), validators=[DataRequired()])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
     successor = SelectField(_l("Successor unit (after a merger)"), coerce=int, choices=[])
     submit = SubmitField(_l("Close the unit"))
@@ -51,8 +51,8 @@ class CloseForm(Form):
 class GrantRoleForm(Form):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=60)])
     role = SelectField(_l("Role"), choices=[], validators=[DataRequired()])
-    valid_from = DateField(_l("From"), validators=[Optional()])
-    valid_to = DateField(_l("Until"), validators=[Optional()])
+    valid_from = DayField(_l("From"), validators=[Optional()])
+    valid_to = DayField(_l("Until"), validators=[Optional()])
     submit = SubmitField(_l("Give the role"))
 
 

@@ -1,16 +1,17 @@
-"""The work of each kind of job (assoc.jobs): member import and member export."""
+"""The work of each kind of job (assoc.jobs): member import and member export. Like a view or
+a CLI command, a handler calls the services and commits its own work once."""
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..jobs import handler, job_dir
-from ..models import Job, Member, Unit, User, today
-from ..permissions import can
-from . import DomainError, audit, imports
-from . import members as svc
+from .extensions import db
+from .jobs import handler, job_dir
+from .models import Job, Member, Unit, User, today
+from .permissions import can
+from .services import DomainError, audit, imports
+from .services import members as svc
 
 
 def _owner_and_unit(job: Job, action: str) -> tuple[User, Unit]:
