@@ -56,7 +56,7 @@ def login(page, base_url, username="chutich.khanhhoi"):
     page.goto(f"{base_url}/login")
     page.locator("#username").fill(username)
     page.locator("#password").fill(DEMO_PASSWORD)
-    page.locator("button[type=submit]").click()
+    page.locator("main button[type=submit]").click()
     page.wait_for_url(f"{base_url}/home")
 
 
