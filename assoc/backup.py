@@ -125,6 +125,14 @@ def restore(path: str | Path) -> None:
     else:
         if path.suffix != ".dump":
             raise BackupError("This is not a PostgreSQL backup (.dump).")
+        # Extensions live in `public`, outside the dumped schema: the member search indexes
+        # need pg_trgm in the target database before they can be created.
+        from sqlalchemy import text
+
+        from .search_index import PG_EXTENSION
+
+        with _engine().begin() as connection:
+            connection.execute(text(PG_EXTENSION))
         command = [_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
                    f"--dbname={_libpq_url()}", str(path)]
         result = subprocess.run(command, capture_output=True, text=True, check=False)

@@ -291,7 +291,8 @@ def test_pdf_first_print_then_copies(tree, client_as, db):
     db.session.expire_all()
     assert db.session.get(Voucher, v.id).print_count == 2
     prints = db.session.scalars(select(AuditEntry.data).where(
-        AuditEntry.action == "voucher.print", AuditEntry.object_id == v.id)).all()
+        AuditEntry.action == "voucher.print", AuditEntry.object_id == v.id)
+        .order_by(AuditEntry.id)).all()
     assert [p["copy"] for p in prints] == [False, True]
 
 
