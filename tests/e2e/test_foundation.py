@@ -38,6 +38,9 @@ def test_phone_width_layout(page, base_url, login_as):
     page.set_viewport_size({"width": 360, "height": 740})
     login_as("chutich.khanhhoi")
     page.get_by_test_id("my-unit").first.click()
+    # the click navigates: wait for the unit page before measuring it
+    expect(page.get_by_test_id("unit-name")).to_be_visible()
+    page.wait_for_load_state()
     # nothing wider than the screen
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360
