@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -34,10 +35,12 @@ from ..models import (
     Donor,
     Event,
     Fund,
+    LearningEntry,
     Member,
     MemberTransfer,
     Nomination,
     Officer,
+    PeriodicReport,
     Pledge,
     Position,
     RemunerationSheet,
@@ -50,13 +53,17 @@ from ..models import (
     today,
     utcnow,
 )
-from ..money import format_money
+from ..money import format_money, parse_amount
 from ..text import clean
 from . import DomainError, audit, tally, treasury, units
 
 PLAN_HEADER = ("action", "old_codes", "new_code", "new_name", "new_level", "new_parent_code")
-ACTIONS = ("merge", "dissolve", "move", "rename")
+ACTIONS = ("merge", "dissolve", "move", "rename", "split")
 HANDOVER_REASON = "Bàn giao quỹ do sáp nhập"
+SPLIT_REASON = "Bàn giao quỹ do chia tách"
+# `assign` lines are not operations: each gives a split's successor its share (sub-units,
+# members of the split unit itself by number, fund amounts as CODE=amount).
+ASSIGN = "assign"
 
 
 class PlanError(DomainError):
@@ -76,6 +83,8 @@ class Operation:
     new_name: str = ""
     new_level: str = ""
     new_parent_code: str = ""
+    # split only: (line, items, successor code) of the plan's `assign` lines for this split.
+    assignments: list[tuple[int, list[str], str]] = field(default_factory=list)
 
 
 @dataclass
@@ -93,6 +102,7 @@ class Handover:
     open_items: list[dict] = field(default_factory=list)  # what (nominations|sheet|cash), …
     posts_ended: list[dict] = field(default_factory=list)  # officer, title, title_text, unit
     roles: list[dict] = field(default_factory=list)  # user, role, to (None: ended)
+    splits: list[dict] = field(default_factory=list)  # code, name, successors (names)
 
     def as_dict(self) -> dict:
         return {
@@ -102,7 +112,7 @@ class Handover:
                              for u in self.predecessors],
             "members": self.members, "sub_units": self.sub_units, "funds": self.funds,
             "moved_items": self.moved_items, "open_items": self.open_items,
-            "posts_ended": self.posts_ended, "roles": self.roles,
+            "posts_ended": self.posts_ended, "roles": self.roles, "splits": self.splits,
         }
 
 
@@ -121,27 +131,83 @@ def parse_plan(data: str | bytes) -> list[Operation]:
     if not rows or tuple(c.strip().lower() for c in rows[0]) != PLAN_HEADER:
         raise PlanError([(1, _("The first line must be: %(h)s", h=",".join(PLAN_HEADER)))])
     ops, errors = [], []
+    assigns: list[tuple[int, list[str], str]] = []
     for n, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
             continue
         row = [clean(c) for c in row] + [""] * (len(PLAN_HEADER) - len(row))
         action, old, new_code, new_name, new_level, parent = row[: len(PLAN_HEADER)]
         action = action.lower()
+        if action == ASSIGN:
+            items = [c.strip() for c in old.split(";") if c.strip()]
+            target = new_code.strip().upper().replace(" ", "-")
+            if not items or not target or ";" in target:
+                errors.append((n, _("An assign line names what goes (sub-unit codes, member "
+                                    "numbers, FUND=amount) in old_codes and one successor in "
+                                    "new_code.")))
+            else:
+                assigns.append((n, items, target))
+            continue
         if action not in ACTIONS:
-            errors.append((n, _("Unknown action “%(a)s” (merge, dissolve, move, rename).",
-                                a=action)))
+            errors.append((n, _("Unknown action “%(a)s” (merge, split, dissolve, move, rename, "
+                                "assign).", a=action)))
             continue
         codes = [c.strip().upper() for c in old.split(";") if c.strip()]
         if not codes:
             errors.append((n, _("Name the unit(s) in old_codes.")))
             continue
+        if action == "split":
+            # Several successors: codes, names (and levels, parents) joined by ";".
+            new_code, new_level, parent = (
+                ";".join(p.strip().upper().replace(" ", "-") for p in text.split(";"))
+                for text in (new_code, new_level, parent))
+            ops.append(Operation(n, action, codes, new_code, new_name, new_level.lower(),
+                                 parent))
+            continue
         ops.append(Operation(n, action, codes, new_code.upper().replace(" ", "-"), new_name,
                              new_level.lower(), parent.upper()))
+    for line, items, target in assigns:
+        owners = [op for op in ops if op.action == "split" and target in _parts(op.new_code)]
+        if not owners:
+            errors.append((line, _("%(c)s is not a successor named on a split line.",
+                                   c=target)))
+        else:
+            owners[0].assignments.append((line, items, target))
     if errors:
-        raise PlanError(errors)
+        raise PlanError(sorted(errors))
     if not ops:
         raise PlanError([(0, _("The plan has no operations."))])
     return ops
+
+
+def _parts(text: str) -> list[str]:
+    """The `;`-separated parts of a split line's cell, blanks kept in place (positional)."""
+    return [p.strip() for p in text.split(";")] if text else []
+
+
+@dataclass
+class Successor:
+    """One successor of a split line: an existing unit, or a new one with name, level, parent."""
+
+    code: str
+    name: str = ""
+    level: str = ""
+    parent_code: str = ""
+
+
+def split_successors(op: Operation) -> list[Successor]:
+    """The split line's successors; a single level or parent applies to all of them."""
+    codes = [c for c in _parts(op.new_code)]
+    names, levels, parents = (_parts(op.new_name), _parts(op.new_level),
+                              _parts(op.new_parent_code))
+
+    def nth(values: list[str], i: int) -> str:
+        if len(values) == 1:
+            return values[0]
+        return values[i] if i < len(values) else ""
+
+    return [Successor(code, names[i] if i < len(names) else "", nth(levels, i), nth(parents, i))
+            for i, code in enumerate(codes)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,12 +287,14 @@ def check_plan(ops: list[Operation], effective: date) -> list[tuple[int, str]]:
                                           c=op.new_parent_code)))
             elif _by_code(op.new_parent_code) is None and op.new_parent_code not in created:
                 errors.append((op.line, _("Unknown unit code %(c)s.", c=op.new_parent_code)))
+        elif op.action == "split":
+            errors += _check_split(op, ended, created, effective)
         elif op.action == "rename" and (len(op.old_codes) != 1
                                         or not (op.new_name or op.new_code)):
             errors.append((op.line, _("Rename one unit per line, giving new_name and/or "
                                       "new_code.")))
         for unit in olds:
-            if op.action in ("merge", "dissolve") and unit.code != op.new_code:
+            if op.action in ("merge", "dissolve", "split") and unit.code != op.new_code:
                 last = _last_voucher_date(unit)
                 if last is not None and last > effective:
                     errors.append((op.line, _(
@@ -241,6 +309,46 @@ def check_plan(ops: list[Operation], effective: date) -> list[tuple[int, str]]:
     return errors
 
 
+def _check_split(op: Operation, ended: dict[str, int], created: set[str], effective: date
+                 ) -> list[tuple[int, str]]:
+    """A split line's own checks: one unit, at least two distinct open or new successors."""
+    errors: list[tuple[int, str]] = []
+    successors = split_successors(op)
+    codes = [s.code for s in successors]
+    if len(op.old_codes) != 1:
+        errors.append((op.line, _("Split one unit per line.")))
+    if len(successors) < 2 or not all(codes):
+        errors.append((op.line, _("A split needs at least two successor codes in new_code, "
+                                  "joined by ;.")))
+    elif len(set(codes)) != len(codes):
+        errors.append((op.line, _("A successor is named twice.")))
+    old = _by_code(op.old_codes[0]) if op.old_codes else None
+    for s in successors:
+        if not s.code:
+            continue
+        if s.code in op.old_codes:
+            errors.append((op.line, _("%(c)s cannot be its own successor.", c=s.code)))
+            continue
+        unit = _by_code(s.code)
+        if s.code in ended or (unit is not None and not unit.is_active(effective)):
+            errors.append((op.line, _("The successor %(c)s is closed.", c=s.code)))
+        elif unit is not None:
+            if old is not None and unit.path.startswith(old.path):
+                errors.append((op.line, _("%(a)s cannot go into its own sub-unit %(b)s.",
+                                          a=old.code, b=unit.code)))
+        elif s.code not in created:
+            if not s.name or s.level not in LEVELS or not s.parent_code:
+                errors.append((op.line, _("A new unit needs new_name, new_level (%(l)s) and "
+                                          "new_parent_code.", l=", ".join(LEVELS))))
+            elif s.parent_code in ended or s.parent_code in op.old_codes:
+                errors.append((op.line, _("The successor %(c)s is closed.", c=s.parent_code)))
+            elif _by_code(s.parent_code) is None and s.parent_code not in created:
+                errors.append((op.line, _("Unknown unit code %(c)s.", c=s.parent_code)))
+            created.add(s.code)
+    ended.update({c: op.line for c in op.old_codes})
+    return errors
+
+
 def touched_units(ops: list[Operation]) -> tuple[list[Unit], list[Unit]]:
     """(units the plan moves or closes, units it renames or hands work to) that exist now —
     what the access rule checks before a plan is previewed or applied."""
@@ -250,7 +358,10 @@ def touched_units(ops: list[Operation]) -> tuple[list[Unit], list[Unit]]:
             unit = _by_code(code)
             if unit is not None:
                 (edited if op.action == "rename" else restructured)[unit.id] = unit
-        for code in (op.new_code, op.new_parent_code):
+        targets = [op.new_code, op.new_parent_code]
+        if op.action == "split":
+            targets = [*_parts(op.new_code), *_parts(op.new_parent_code)]
+        for code in targets:
             unit = _by_code(code) if code else None
             if unit is not None and unit.id not in restructured:
                 edited[unit.id] = unit
@@ -277,8 +388,10 @@ def common_ancestor(units_: list[Unit]) -> Unit | None:
 
 
 def apply_plan(actor: User | None, ops: list[Operation], effective: date, *,
-               carry_roles: bool = True, title: str = "") -> ReorgPlan:
-    """Apply the operations in order (flushes; the caller commits or rolls back)."""
+               carry_roles: bool = True, title: str = "",
+               progress: Callable[[int, int, str], None] | None = None) -> ReorgPlan:
+    """Apply the operations in order (flushes; the caller commits or rolls back). A job passes
+    `progress(done, total, phase)`, called after each operation."""
     errors = check_plan(ops, effective)
     if errors:
         raise PlanError(errors)
@@ -290,13 +403,15 @@ def apply_plan(actor: User | None, ops: list[Operation], effective: date, *,
     db.session.add(plan)
     db.session.flush()
     run = _Run(actor, plan, effective, carry_roles)
-    for op in ops:
+    for done, op in enumerate(ops, start=1):
         try:
             getattr(run, op.action)(op)
         except PlanError:
             raise
         except DomainError as e:
             raise PlanError([(op.line, str(e))]) from e
+        if progress is not None:
+            progress(done, len(ops), "reorganising")
     entry = audit.record(actor, "reorg.apply", plan, unit=scope,
                          data={"effective": effective, "operations": len(ops),
                                "successors": [h.successor.code for h in run.handovers.values()]})
@@ -362,6 +477,143 @@ class _Run:
             self.handover(parent).sub_units.append(child.name)
         self.absorb(old, successor, _("Dissolved; work goes to %(u)s", u=successor.name))
 
+    def split(self, op: Operation) -> None:
+        """One unit into several: each successor takes the sub-units, own members and fund
+        amounts its `assign` lines give it; open work, learning entries and draft reports go
+        to the first successor; posts end and roles carry over to every successor."""
+        old = self.unit(op.old_codes[0])
+        successors: list[Unit] = []
+        for spec in split_successors(op):
+            unit = _by_code(spec.code)
+            if unit is None:
+                unit = units.create_unit(
+                    self.actor, parent=self.unit(spec.parent_code), level=spec.level,
+                    code=spec.code, name=spec.name, valid_from=self.effective)
+                self.undo["created"].append(unit.id)
+            elif spec.name and spec.name != unit.name:
+                self.note(unit, "rename")
+                units.update_unit(self.actor, unit, name=spec.name)
+            successors.append(unit)
+        first = self.handover(successors[0])
+        amounts = _handover_amounts(old, first)
+        shares = self.split_shares(op, old, successors, amounts)
+        names = [u.name for u in successors]
+        for unit in successors:
+            self.note(old, "split", unit)
+            record = self.handover(unit)
+            record.predecessors.append(old)
+            record.splits.append({"code": old.code, "name": old.name, "successors": names})
+        for unit in successors:
+            record, share = self.handover(unit), shares[unit.id]
+            for child in share.sub_units:
+                self.note(child, "move")
+                units.move_unit(self.actor, child, unit)
+                record.sub_units.append(child.name)
+            record.members += self.move_members(
+                old, unit, "", ids=share.members,
+                text=_("Moved by the split of %(a)s into %(b)s", a=old.name, b=unit.name))
+        # Each successor's amount of a fund comes out of cash first, then the bank, never more
+        # than a method holds: no book goes below zero.
+        left: dict[int, list[list]] = {}
+        for fund, method, balance in amounts:
+            left.setdefault(fund.id, []).append([method, balance])
+        for unit in successors:
+            for fund, amount in shares[unit.id].funds:
+                for part in left.get(fund.id, []):
+                    take = min(amount, part[1])
+                    if take > 0:
+                        self.voucher_pair(old, unit, fund, part[0], take, self.handover(unit),
+                                          SPLIT_REASON)
+                        part[1] -= take
+                        amount -= take
+        self.move_open_work(old, successors[0], first)
+        self.end_posts_and_roles(old, successors[0], first, also=successors[1:])
+        settings = treasury.settings_for(old)
+        self.undo["books"].append([old.id, _iso(settings.books_closed_through)])
+        settings.books_closed_through = self.effective
+        db.session.add(settings)
+        units.close_unit(self.actor, old, on=max(self.last_day, old.valid_from),
+                         reason=_("Split into %(u)s", u=", ".join(names)),
+                         successor=successors[0])
+
+    def split_shares(self, op: Operation, old: Unit, successors: list[Unit],
+                     amounts: list[tuple[Fund, str, int]]) -> dict[int, _Share]:
+        """What each successor takes, from the `assign` lines; every problem is listed with
+        its line: unknown items, items given twice, sub-units or own members nobody takes,
+        fund amounts that do not add up to the balance."""
+        by_code = {spec.code: unit for spec, unit in zip(split_successors(op), successors,
+                                                          strict=True)}
+        children = {c.code.upper(): c for c in _open_children(old, self.effective)}
+        own = dict(db.session.execute(select(Member.number, Member.id).where(
+            Member.unit_id == old.id, Member.status == "active")).all())
+        funds = {f.code.upper(): f for f in treasury.funds_of(old)}
+        shares = {u.id: _Share() for u in successors}
+        errors: list[tuple[int, str]] = []
+        seen: dict[tuple, int] = {}
+
+        def once(key: tuple, line: int, item: str) -> bool:
+            if key in seen:
+                errors.append((line, _("%(i)s is assigned twice (also on line %(n)s).", i=item,
+                                       n=seen[key])))
+                return False
+            seen[key] = line
+            return True
+
+        for line, items, target in op.assignments:
+            share = shares[by_code[target].id]
+            for item in items:
+                if "=" in item:
+                    code, _eq, text = item.partition("=")
+                    fund = funds.get(code.strip().upper())
+                    try:
+                        amount = parse_amount(text)
+                    except ValueError:
+                        errors.append((line, _("“%(i)s”: write a fund's share as CODE=amount in "
+                                               "đồng, such as KH=2500000.", i=item)))
+                        continue
+                    if fund is None:
+                        errors.append((line, _("%(u)s has no fund with code %(c)s.", u=old.code,
+                                               c=code.strip().upper())))
+                    elif once(("fund", fund.id, target), line, item):
+                        share.funds.append((fund, amount))
+                    continue
+                code = item.upper().replace(" ", "-")
+                number = _member_number(item)
+                if code in children:
+                    if once(("unit", code), line, item):
+                        share.sub_units.append(children[code])
+                elif number is not None and number in own:
+                    if once(("member", number), line, item):
+                        share.members.append(own[number])
+                else:
+                    errors.append((line, _("%(i)s is neither an open sub-unit of %(u)s nor the "
+                                           "number of one of its own members.", i=item,
+                                           u=old.code)))
+        left = [c.code for key, c in children.items() if ("unit", key) not in seen]
+        if left:
+            errors.append((op.line, _("Sub-units of %(u)s that no successor takes: %(list)s.",
+                                      u=old.code, list=", ".join(left))))
+        nobody = sorted(n for n in own if ("member", n) not in seen)
+        if nobody:
+            listed = ", ".join(f"HV-{n:06d}" for n in nobody[:10])
+            errors.append((op.line, _(
+                "%(n)s members of %(u)s itself are not assigned to a successor (%(list)s): "
+                "assign them by number, or move them into a branch that is assigned.",
+                n=len(nobody), u=old.code, list=listed + (", …" if len(nobody) > 10 else ""))))
+        balances: dict[int, int] = {}
+        for fund, _method, balance in amounts:
+            balances[fund.id] = balances.get(fund.id, 0) + balance
+        for fund in funds.values():
+            given = sum(a for share in shares.values() for f, a in share.funds if f.id == fund.id)
+            if given != balances.get(fund.id, 0):
+                errors.append((op.line, _(
+                    "%(f)s of %(u)s: the amounts assigned add up to %(a)s, but its balance to "
+                    "hand over is %(b)s.", f=fund.name, u=old.code, a=format_money(given),
+                    b=format_money(balances.get(fund.id, 0)))))
+        if errors:
+            raise PlanError(sorted(errors))
+        return shares
+
     def move(self, op: Operation) -> None:
         unit, parent = self.unit(op.old_codes[0]), self.unit(op.new_parent_code)
         self.note(unit, "move")
@@ -401,13 +653,15 @@ class _Run:
         units.close_unit(self.actor, old, on=max(self.last_day, old.valid_from), reason=reason,
                          successor=target)
 
-    def move_members(self, old: Unit, target: Unit, reason: str) -> int:
-        ids = db.session.scalars(select(Member.id).where(Member.unit_id == old.id,
-                                                         Member.status == "active")).all()
+    def move_members(self, old: Unit, target: Unit, reason: str, *,
+                     ids: list[int] | None = None, text: str = "") -> int:
+        if ids is None:
+            ids = db.session.scalars(select(Member.id).where(Member.unit_id == old.id,
+                                                             Member.status == "active")).all()
         if not ids:
             return 0
         actor_id, now = getattr(self.actor, "id", None), utcnow()
-        text = _("Moved by the merger of %(a)s into %(b)s", a=old.name, b=target.name)
+        text = text or _("Moved by the merger of %(a)s into %(b)s", a=old.name, b=target.name)
         db.session.execute(insert(MemberTransfer), [
             {"member_id": i, "unit_id": target.id, "from_unit_id": old.id, "on": self.effective,
              "reason": text[:300], "plan_id": self.plan.id, "created_by_id": actor_id,
@@ -426,20 +680,25 @@ class _Run:
 
     def hand_over_funds(self, old: Unit, target: Unit, record: Handover) -> None:
         for fund, method, balance in _handover_amounts(old, record):
-            into = _successor_fund(self.actor, fund, target)
-            out = treasury.issue_voucher(
-                self.actor, old, kind="payment", amount=balance, party_name=target.name,
-                reason=f"{HANDOVER_REASON} vào {target.name}", voucher_date=self.effective,
-                method=method, fund=fund, allow_overdraw=True)
-            into_voucher = treasury.issue_voucher(
-                self.actor, target, kind="receipt", amount=balance, party_name=old.name,
-                reason=f"{HANDOVER_REASON} từ {old.name}", voucher_date=self.effective,
-                method=method, fund=into)
-            self.undo["vouchers"] += [out.id, into_voucher.id]
-            record.funds.append({"from": old.code, "fund": fund.name, "into": into.name,
-                                 "method": method, "amount": balance,
-                                 "payment": out.display_number,
-                                 "receipt": into_voucher.display_number})
+            self.voucher_pair(old, target, fund, method, balance, record, HANDOVER_REASON)
+
+    def voucher_pair(self, old: Unit, target: Unit, fund: Fund, method: str, amount: int,
+                     record: Handover, reason: str) -> None:
+        """A payment voucher out of `old`'s fund and a receipt into `target`'s, same amount."""
+        into = _successor_fund(self.actor, fund, target)
+        out = treasury.issue_voucher(
+            self.actor, old, kind="payment", amount=amount, party_name=target.name,
+            reason=f"{reason} vào {target.name}", voucher_date=self.effective,
+            method=method, fund=fund, allow_overdraw=True)
+        into_voucher = treasury.issue_voucher(
+            self.actor, target, kind="receipt", amount=amount, party_name=old.name,
+            reason=f"{reason} từ {old.name}", voucher_date=self.effective,
+            method=method, fund=into)
+        self.undo["vouchers"] += [out.id, into_voucher.id]
+        record.funds.append({"from": old.code, "fund": fund.name, "into": into.name,
+                             "method": method, "amount": amount,
+                             "payment": out.display_number,
+                             "receipt": into_voucher.display_number})
 
     def move_open_work(self, old: Unit, target: Unit, record: Handover) -> None:
         moved = {
@@ -467,8 +726,74 @@ class _Run:
         for sheet in sheets:
             record.open_items.append({"what": "sheet", "month": sheet.month, "year": sheet.year,
                                       "unit": old.name})
+        self.carry_learning(old, target, record)
+        self.carry_reports(old, target, record)
 
-    def end_posts_and_roles(self, old: Unit, target: Unit, record: Handover) -> None:
+    def carry_learning(self, old: Unit, target: Unit, record: Handover) -> None:
+        """Open learning-model entries (this year or later, not recognised) go to the
+        successor; recognised ones and earlier years stay with the old unit's history. An
+        entry the successor already has (same household, model and year) stays, listed."""
+        entries = db.session.execute(select(
+            LearningEntry.id, LearningEntry.model, LearningEntry.year,
+            LearningEntry.identity_key).where(
+            LearningEntry.unit_id == old.id, LearningEntry.year >= self.effective.year,
+            LearningEntry.recognition_id.is_(None))).all()
+        if not entries:
+            return
+        taken = set(db.session.execute(select(
+            LearningEntry.model, LearningEntry.year, LearningEntry.identity_key).where(
+            LearningEntry.unit_id == target.id,
+            LearningEntry.year >= self.effective.year)).all())
+        ids, clashes = [], 0
+        for entry_id, model, year, key in entries:
+            if (model, year, key) in taken:
+                clashes += 1
+            else:
+                ids.append(entry_id)
+                taken.add((model, year, key))
+        if ids:
+            db.session.execute(update(LearningEntry).where(LearningEntry.id.in_(ids))
+                               .values(unit_id=target.id)
+                               .execution_options(synchronize_session=False))
+            self.undo["moved"].append(["learning", old.id, ids])
+            record.moved_items.append({"what": "learning", "count": len(ids), "from": old.name})
+        if clashes:
+            record.open_items.append({"what": "learning", "count": clashes, "unit": old.name,
+                                      "to": target.name})
+
+    def carry_reports(self, old: Unit, target: Unit, record: Handover) -> None:
+        """Periodic reports: submitted and accepted ones stay (history). A draft (or returned)
+        report for a period that starts on or after the effective date goes to the successor
+        when it takes part and has no report of its own yet; any other draft stays with the
+        old unit, listed to be submitted for the time before the change."""
+        from . import periodic
+
+        moved = []
+        for report in db.session.scalars(select(PeriodicReport).where(
+                PeriodicReport.unit_id == old.id,
+                PeriodicReport.status.in_(("draft", "returned")))
+                .order_by(PeriodicReport.id)).all():
+            template = report.template
+            if (template.period_start >= self.effective and report.version == 1
+                    and periodic.takes_part(template, target)
+                    and periodic.current_report(template, target) is None):
+                report.unit_id = target.id
+                db.session.flush()
+                moved.append(report.id)
+                continue
+            record.open_items.append({"what": "report", "title": template.title,
+                                      "unit": old.name, "status": report.status})
+        if moved:
+            self.undo["moved"].append(["reports", old.id, moved])
+            record.moved_items.append({"what": "reports", "count": len(moved),
+                                       "from": old.name})
+
+    def end_posts_and_roles(self, old: Unit, target: Unit, record: Handover,
+                            also: list[Unit] | tuple = ()) -> None:
+        """Posts end the day before (listed on every successor's record, for re-appointment
+        there); roles end and carry over to each successor of the same level (`target` and,
+        for a split, the other successors `also`)."""
+        records = [record, *(self.handover(u) for u in also)]
         for post in db.session.scalars(select(Position).where(
                 Position.unit_id == old.id, Position.end_date.is_(None)
                 | (Position.end_date > self.last_day))).all():
@@ -476,9 +801,10 @@ class _Run:
             # A post or role that had not started yet never starts (dates kept consistent).
             post.start_date = min(post.start_date, self.last_day)
             post.end_date = self.last_day
-            record.posts_ended.append({"post_id": post.id, "officer": post.officer.full_name,
-                                       "title": post.title, "title_text": post.title_text,
-                                       "unit": old.name})
+            for each in records:
+                each.posts_ended.append({"post_id": post.id, "officer": post.officer.full_name,
+                                         "title": post.title, "title_text": post.title_text,
+                                         "unit": old.name})
         for role in db.session.scalars(select(RoleAssignment).where(
                 RoleAssignment.unit_id == old.id, RoleAssignment.valid_to.is_(None)
                 | (RoleAssignment.valid_to > self.last_day))).all():
@@ -490,17 +816,33 @@ class _Run:
                                "plan": self.plan.id})
             # Roles carry over only to a unit of the same level (wards merging into a ward):
             # a district approver must not become a city approver because the district ended.
-            held = db.session.scalar(select(RoleAssignment.id).where(
-                RoleAssignment.user_id == role.user_id, RoleAssignment.unit_id == target.id,
-                RoleAssignment.role == role.role, RoleAssignment.valid_to.is_(None)
-                | (RoleAssignment.valid_to >= self.effective)))
-            carried = self.carry_roles and target.level == old.level and held is None
-            if carried:
-                self.undo["granted"].append(units.grant_role(
-                    self.actor, role.user, target, role.role, valid_from=self.effective).id)
-            record.roles.append({"user": role.user.full_name, "role": role.role,
-                                 "to": target.name if carried else None})
+            for to, each in zip([target, *also], records, strict=True):
+                held = db.session.scalar(select(RoleAssignment.id).where(
+                    RoleAssignment.user_id == role.user_id, RoleAssignment.unit_id == to.id,
+                    RoleAssignment.role == role.role, RoleAssignment.valid_to.is_(None)
+                    | (RoleAssignment.valid_to >= self.effective)))
+                carried = self.carry_roles and to.level == old.level and held is None
+                if carried:
+                    self.undo["granted"].append(units.grant_role(
+                        self.actor, role.user, to, role.role, valid_from=self.effective).id)
+                each.roles.append({"user": role.user.full_name, "role": role.role,
+                                   "to": to.name if carried else None})
         db.session.flush()
+
+
+@dataclass
+class _Share:
+    """What one successor of a split takes."""
+
+    sub_units: list[Unit] = field(default_factory=list)
+    members: list[int] = field(default_factory=list)
+    funds: list[tuple[Fund, int]] = field(default_factory=list)
+
+
+def _member_number(text: str) -> int | None:
+    """123 from "HV-000123", "hv123" or "123"; None when it is not a member number."""
+    digits = text.strip().upper().removeprefix("HV-").removeprefix("HV")
+    return int(digits) if digits.isdigit() and len(digits) < 10 else None
 
 
 def _iso(day: date | None) -> str | None:
@@ -602,7 +944,8 @@ def reappoint(actor: User | None, plan: ReorgPlan, successor: Unit, post_id: int
 # ---------------------------------------------------------------------------------------------
 
 UNDO_REASON = "Hủy phương án sắp xếp áp dụng nhầm"
-MOVABLE = {"pledges": Pledge, "events": Event, "donors": Donor, "officers": Officer}
+MOVABLE = {"pledges": Pledge, "events": Event, "donors": Donor, "officers": Officer,
+           "learning": LearningEntry, "reports": PeriodicReport}
 
 
 def _affected_unit_ids(plan: ReorgPlan) -> set[int]:
@@ -681,8 +1024,10 @@ def undo_plan(actor: User | None, plan: ReorgPlan) -> ReorgPlan:
     db.session.flush()
     changes = sorted(plan.changes, key=lambda c: c.id, reverse=True)
     for change in changes:  # reopen first: sub-units move back under open units
-        if change.action in ("merge", "dissolve"):
+        if change.action in ("merge", "dissolve", "split"):
             unit = db.session.get(Unit, change.unit_id)
+            if unit.valid_to is None:
+                continue  # a split unit has one change per successor
             unit.valid_to, unit.closed_reason, unit.successor_id = None, "", None
             audit.record(actor, "unit.reopen", unit, data={"plan": plan.id})
     for change in changes:
