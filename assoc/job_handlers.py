@@ -1,7 +1,10 @@
-"""The work of each kind of job (assoc.jobs): member import and member export. Like a view or
-a CLI command, a handler calls the services and commits its own work once."""
+"""The work of each kind of job (assoc.jobs): member import, member export and a big
+reorganisation plan. Like a view or a CLI command, a handler calls the services and commits its
+own work once."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
@@ -9,8 +12,8 @@ from sqlalchemy.orm import selectinload
 from .extensions import db
 from .jobs import handler, job_dir
 from .models import Job, Member, Unit, User, today
-from .permissions import can
-from .services import DomainError, audit, imports
+from .permissions import can, can_reorganise
+from .services import DomainError, audit, imports, reorg
 from .services import members as svc
 
 
@@ -58,3 +61,23 @@ def member_export(job: Job, progress) -> dict:
     return {"summary": {"rows": len(members)}, "total": len(members), "result_path": str(path),
             "result_name": f"hoi-vien-{unit.code.lower()}-{today():%Y%m%d}.{fmt}",
             "result_mime": mime}
+
+
+@handler("reorg_apply", "unit.edit")
+def reorg_apply(job: Job, progress) -> dict:
+    """A big reorganisation plan, all or nothing: one commit at the end; a failure or a
+    cancel rolls everything back."""
+    owner, unit = _owner_and_unit(job, "unit.edit")
+    ops = reorg.parse_plan(job.params["plan_text"])
+    restructured, edited = reorg.touched_units(ops)
+    if not can_reorganise(owner, unit, restructured, edited):
+        raise DomainError(_("You may no longer do this at %(unit)s.", unit=unit.name))
+    plan = reorg.apply_plan(owner, ops, date.fromisoformat(job.params["effective"]),
+                            carry_roles=bool(job.params.get("carry_roles")),
+                            title=job.params.get("title", ""), progress=progress)
+    db.session.commit()
+    handovers = plan.summary["handovers"]
+    return {"summary": {"plan_id": plan.id, "operations": len(ops),
+                        "successors": len(handovers),
+                        "members": sum(h["members"] for h in handovers)},
+            "total": len(ops)}

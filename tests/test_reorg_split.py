@@ -43,6 +43,10 @@ def plan(*lines: str) -> list[reorg.Operation]:
 
 @pytest.fixture
 def world():
+    return build_split_world()
+
+
+def build_split_world():
     """ward_a (branch_a, board_a) with two own members, one in branch_a; its general fund holds
     2.500.000 đ cash and 2.000.000 đ in the bank, its scholarship fund 1.000.000 đ cash."""
     tree = build_tree()

@@ -24,6 +24,8 @@ def print_summary(plan) -> None:
         click.echo(f"{s['code']} {s['name']}")
         if h["predecessors"]:
             click.echo("  from: " + ", ".join(p["code"] for p in h["predecessors"]))
+        for split in h.get("splits", []):
+            click.echo(f"  split from: {split['code']} (into {', '.join(split['successors'])})")
         click.echo(f"  members moved: {h['members']}")
         if h["sub_units"]:
             click.echo(f"  sub-units moved: {len(h['sub_units'])} ({', '.join(h['sub_units'])})")
@@ -49,7 +51,28 @@ def register(app: Flask) -> None:
     @click.option("--end-roles", is_flag=True,
                   help="End users' roles at closed units instead of carrying them over.")
     def reorganise(plan_file: Path, effective, dry_run: bool, end_roles: bool):
-        """Apply a reorganisation plan (merge, dissolve, move, rename), all or nothing."""
+        """Apply a reorganisation plan (merge, split, dissolve, move, rename), all or nothing.
+
+        PLAN_FILE is a CSV (UTF-8) with the header
+        action,old_codes,new_code,new_name,new_level,new_parent_code and one line per
+        operation; lists inside a cell are joined by ";".
+
+        
+        merge    old_codes: the units -> new_code (new, or one of them), new_name,
+                 new_level, new_parent_code (for a new unit)
+        split    old_codes: one unit -> new_code: the successors' codes joined by ";",
+                 new_name: their names joined by ";" (blank for an existing unit),
+                 new_level, new_parent_code: one for all, or one per successor
+        assign   (after a split) old_codes: what one successor takes, joined by ";":
+                 sub-unit codes, numbers of the split unit's own members
+                 (HV-000123), fund amounts as CODE=amount (KH=2500000);
+                 new_code: that successor. Every sub-unit and own member must be
+                 assigned, and each fund's amounts must add up to its balance.
+        dissolve old_codes: one unit; sub-units go under new_parent_code, members,
+                 funds and open work to new_code
+        move     old_codes: one unit -> under new_parent_code
+        rename   old_codes: one unit -> new_name and/or new_code
+        """
         on: date = effective.date()
         try:
             ops = reorg.parse_plan(plan_file.read_bytes())

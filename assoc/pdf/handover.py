@@ -73,9 +73,12 @@ def handover_pdf(plan, record: dict) -> io.BytesIO:
               style=[("VALIGN", (0, 0), (-1, -1), "TOP")]),
         _p(f"ngày {d.day:02d} tháng {d.month:02d} năm {d.year}", s["right"]),
         _p("BIÊN BẢN BÀN GIAO", s["title"]),
-        _p("(Do sắp xếp, sáp nhập tổ chức Hội Khuyến học, có hiệu lực từ ngày "
-           f"{d:%d/%m/%Y})", s["italic_center"]),
+        _p(("(Do sắp xếp, chia tách tổ chức Hội Khuyến học, có hiệu lực từ ngày "
+            if record.get("splits") and len(record["splits"]) == len(record["predecessors"])
+            else "(Do sắp xếp, sáp nhập tổ chức Hội Khuyến học, có hiệu lực từ ngày ")
+           + f"{d:%d/%m/%Y})", s["italic_center"]),
         Spacer(1, 4 * mm),
+        *[_p(f"{line}.", s["base"]) for line in record.get("split_lines", [])],
         _p("Bên giao: " + "; ".join(p["name"] for p in record["predecessors"])
            if record["predecessors"] else "Bên giao: các đơn vị trực thuộc chuyển về", s["base"]),
         _p(f"Bên nhận: {successor['name']} (mã {successor['code']})", s["base"]),

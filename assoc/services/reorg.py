@@ -210,6 +210,37 @@ def split_successors(op: Operation) -> list[Successor]:
             for i, code in enumerate(codes)]
 
 
+def assign_lines(data: bytes, filename: str = "") -> str:
+    """`assign` lines from an uploaded list of members (.csv/.xlsx: member number, successor
+    code; a header row is skipped), one line per successor, to add to a plan with a split."""
+    from .imports import read_grid
+
+    try:
+        grid = read_grid(data, filename)
+    except DomainError as e:
+        raise PlanError([(0, _("Member list: %(e)s", e=str(e)))]) from e
+    by_successor: dict[str, list[str]] = {}
+    errors: list[tuple[int, str]] = []
+    for n, row in enumerate(grid, start=1):
+        cells = [clean(str(c)) if c is not None else "" for c in row[:2]] + ["", ""]
+        number, target = _member_number(cells[0]), cells[1].upper().replace(" ", "-")
+        if not cells[0] and not target:
+            continue
+        if number is None or not target:
+            if n == 1:
+                continue  # the header
+            errors.append((0, _("Member list, row %(n)s: give a member number (HV-000123) and "
+                                "the successor's code.", n=n)))
+            continue
+        by_successor.setdefault(target, []).append(f"HV-{number:06d}")
+    if errors:
+        raise PlanError(errors[:20])
+    if not by_successor:
+        raise PlanError([(0, _("Member list: no rows with a member number and a successor."))])
+    return "".join(f"assign,{';'.join(numbers)},{target},,,\n"
+                   for target, numbers in by_successor.items())
+
+
 # ---------------------------------------------------------------------------------------------
 # Checking a plan against the tree
 # ---------------------------------------------------------------------------------------------
@@ -380,6 +411,32 @@ def common_ancestor(units_: list[Unit]) -> Unit | None:
             n += 1
         ids = ids[:n]
     return db.session.get(Unit, ids[-1]) if ids else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Big plans run as a job (assoc.jobs) with a progress page
+# ---------------------------------------------------------------------------------------------
+
+# A plan with more operations than this, or moving more members, is applied by a job; the
+# settings REORG_JOB_OPERATIONS and REORG_JOB_MEMBERS override them.
+JOB_OPERATIONS = 20
+JOB_MEMBERS = 2000
+
+
+def plan_size(ops: list[Operation]) -> tuple[int, int]:
+    """(operations, members the plan moves): the members of every unit it closes."""
+    closing = {code for op in ops if op.action in ("merge", "dissolve", "split")
+               for code in op.old_codes if code != op.new_code}
+    ids = [u.id for u in map(_by_code, closing) if u is not None]
+    members = db.session.scalar(select(func.count()).select_from(Member).where(
+        Member.unit_id.in_(ids), Member.status == "active")) if ids else 0
+    return len(ops), int(members or 0)
+
+
+def is_big(ops: list[Operation], max_operations: int = JOB_OPERATIONS,
+           max_members: int = JOB_MEMBERS) -> bool:
+    operations, members = plan_size(ops)
+    return operations > max_operations or members > max_members
 
 
 # ---------------------------------------------------------------------------------------------

@@ -22,6 +22,12 @@ def _moved(item: dict) -> str:
                            u=unit),
         "officers": ngettext("%(num)d officer record of %(u)s",
                              "%(num)d officer records of %(u)s", n, u=unit),
+        "learning": ngettext("%(num)d open learning-model entry of %(u)s (not yet recognised)",
+                             "%(num)d open learning-model entries of %(u)s (not yet recognised)",
+                             n, u=unit),
+        "reports": ngettext("%(num)d draft periodic report of %(u)s (refresh its figures)",
+                            "%(num)d draft periodic reports of %(u)s (refresh their figures)",
+                            n, u=unit),
     }[item["what"]]
 
 
@@ -30,6 +36,15 @@ def _open(item: dict) -> str:
         return ngettext("%(num)d draft scholarship nomination of %(u)s",
                         "%(num)d draft scholarship nominations of %(u)s", item["count"],
                         u=item["unit"])
+    if item["what"] == "learning":
+        return ngettext("%(num)d open learning-model entry of %(u)s stays there: %(to)s has the "
+                        "same entry for the year; settle it by hand",
+                        "%(num)d open learning-model entries of %(u)s stay there: %(to)s has the "
+                        "same entries for the year; settle them by hand", item["count"],
+                        u=item["unit"], to=item["to"])
+    if item["what"] == "report":
+        return _("Periodic report “%(t)s” of %(u)s is not submitted yet: submit it for the time "
+                 "before the change, or leave it unfinished", t=item["title"], u=item["unit"])
     if item["what"] == "sheet":
         return _("Draft remuneration sheet %(m)s/%(y)s of %(u)s", m=item["month"],
                  y=item["year"], u=item["unit"])
@@ -51,9 +66,14 @@ def _role(item: dict) -> str:
     return _("%(who)s: %(role)s, ended", who=item["user"], role=role)
 
 
+def _split(item: dict) -> str:
+    return _("%(u)s is split into %(list)s", u=item["name"], list=", ".join(item["successors"]))
+
+
 def describe(record: dict) -> dict:
-    """The record with its lists as sentences: moved, open, posts, roles."""
+    """The record with its lists as sentences: moved, open, posts, roles, splits."""
     return {**record,
+            "split_lines": [_split(i) for i in record.get("splits", [])],
             "moved": [_moved(i) for i in record["moved_items"]],
             "open": [_open(i) for i in record["open_items"]],
             "posts": [_post(i) for i in record["posts_ended"]],

@@ -6,13 +6,23 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ... import jobs
 from ...extensions import db
 from ...models import ReorgPlan, Unit
 from ...pdf.handover import handover_pdf
@@ -23,6 +33,7 @@ from . import bp
 from .describe import describe
 from .forms import MAX_PLAN_CHARS, ConfirmForm, PlanForm
 
+MEMBER_LIST_BYTES = 5 * 1024 * 1024
 REORG_LABELS = {"merge": _l("Merged"), "dissolve": _l("Dissolved"), "move": _l("Moved"),
                 "rename": _l("Renamed"), "split": _l("Split")}
 
@@ -73,6 +84,14 @@ def plan_form(unit_id: int):
             form.plan_file.errors.append(_("Save the plan as CSV UTF-8."))
             return _render(unit, form, 400)
         form.plan_text.data = text
+    if form.member_list.data:
+        try:
+            text = text.rstrip("\n") + "\n" + reorg.assign_lines(
+                form.member_list.data.read(MEMBER_LIST_BYTES),
+                form.member_list.data.filename or "")
+        except reorg.PlanError as e:
+            return _render(unit, form, 400, errors=e.errors)
+        form.plan_text.data = text
     try:
         ops = _checked_plan(unit, text)
         plan = reorg.apply_plan(current_user, ops, form.effective.data,
@@ -105,6 +124,17 @@ def apply(unit_id: int):
     form.effective.data = effective
     try:
         ops = _checked_plan(unit, confirm.plan_text.data)
+        if reorg.is_big(ops, current_app.config.get("REORG_JOB_OPERATIONS", reorg.JOB_OPERATIONS),
+                        current_app.config.get("REORG_JOB_MEMBERS", reorg.JOB_MEMBERS)):
+            # A big plan: a job with a progress page, still all or nothing.
+            job = jobs.create(current_user, unit, "reorg_apply", _(
+                "Reorganisation of %(unit)s with effect from %(d)s", unit=unit.name,
+                d=effective.strftime("%d/%m/%Y")), {
+                "plan_text": confirm.plan_text.data, "effective": effective.isoformat(),
+                "carry_roles": bool(confirm.carry_roles.data)}, total=len(ops))
+            db.session.commit()
+            jobs.launch(job)
+            return redirect(url_for("jobs.show", token=job.token))
         plan = reorg.apply_plan(current_user, ops, effective,
                                 carry_roles=bool(confirm.carry_roles.data))
     except reorg.PlanError as e:
