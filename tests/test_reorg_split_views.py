@@ -108,7 +108,7 @@ def test_a_bad_member_list_is_refused(world, client_as):
     response = preview(client, world.district_a, text,
                        member_list=(io.BytesIO(b"STT,Don vi\nabc,NEW-A1\n12,\n"), "ds.csv"))
     page = response.get_data(as_text=True)
-    assert response.status_code == 400 and "row 2" in page and "row 3" in page
+    assert response.status_code == 400 and "dòng 2:" in page and "dòng 3:" in page
 
 
 def test_a_big_plan_runs_as_a_job_with_progress(world, client_as, app):
