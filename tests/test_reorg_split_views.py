@@ -15,6 +15,7 @@ from assoc.extensions import db
 from assoc.models import Job, Member, ReorgPlan, Unit, Voucher, today
 from assoc.services import reorg
 
+from .test_jobs import rq_mode, work_off
 from .test_reorg_split import build_split_world, split_lines
 
 HEADER = ",".join(reorg.PLAN_HEADER)
@@ -24,8 +25,9 @@ HEADER = ",".join(reorg.PLAN_HEADER)
 def job_config(app, tmp_path):
     app.config.update(JOB_DIR=str(tmp_path / "jobs"))
     yield
-    for key in ("JOB_DIR", "REORG_JOB_OPERATIONS", "REORG_JOB_MEMBERS"):
+    for key in ("JOB_DIR", "REORG_JOB_OPERATIONS", "REORG_JOB_MEMBERS", "JOB_QUEUE"):
         app.config.pop(key, None)
+    app.config["REDIS_URL"] = ""
 
 
 @pytest.fixture
@@ -111,7 +113,10 @@ def test_a_bad_member_list_is_refused(world, client_as):
     assert response.status_code == 400 and "dòng 2:" in page and "dòng 3:" in page
 
 
-def test_a_big_plan_runs_as_a_job_with_progress(world, client_as, app):
+@pytest.mark.parametrize("mode", ["thread", "rq"])
+def test_a_big_plan_runs_as_a_job_with_progress(world, client_as, app, mode):
+    if mode == "rq":
+        rq_mode(app)
     app.config["REORG_JOB_OPERATIONS"] = 1
     tree = world
     client = client_as("chair", tree.city)
@@ -121,7 +126,7 @@ def test_a_big_plan_runs_as_a_job_with_progress(world, client_as, app):
     assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
     job_url = response.headers["Location"]
     assert client.get(job_url).status_code == 200
-    jobs.wait_for_threads()
+    work_off(app)
     db.session.expire_all()
     job = db.session.scalars(select(Job)).one()
     plan = db.session.scalar(select(ReorgPlan))
@@ -161,3 +166,29 @@ def test_a_small_plan_stays_synchronous(world, client_as, app):
     response = apply(client, world.district_a, "\n".join([HEADER, *split_lines(world)]) + "\n")
     assert "/reorganisation/plans/" in response.headers["Location"]
     assert db.session.scalar(select(func.count()).select_from(Job)) == 0
+
+
+def test_a_cancel_in_the_middle_of_a_plan_keeps_nothing(world, client_as, app, monkeypatch):
+    """The split is done, then the user cancels during the move: the split is rolled back."""
+    app.config["REORG_JOB_OPERATIONS"] = 1
+    tree = world
+    client = client_as("chair", tree.city)
+    text = "\n".join([HEADER, *split_lines(tree),
+                      f"move,{tree.ward_b.code},,,,{tree.city.code}"]) + "\n"
+    before = counts()
+    with monkeypatch.context() as m:
+        m.setattr(jobs, "launch", lambda job: None)  # run it here, below
+        location = apply(client, tree.city, text).headers["Location"]
+    job = db.session.scalars(select(Job)).one()
+    move = reorg._Run.move
+
+    def move_then_cancel(run, op):
+        move(run, op)
+        jobs.request_cancel(job)
+
+    monkeypatch.setattr(reorg._Run, "move", move_then_cancel)
+    jobs.run(job.id)
+    db.session.expire_all()
+    assert db.session.get(Job, job.id).status == "cancelled"
+    assert counts() == before
+    assert "Đã hủy" in client.get(location).get_data(as_text=True)
