@@ -14,7 +14,18 @@ What an absorbed unit (merged into, or dissolved into, a successor) hands over:
 - the unit itself closes the day before the effective date;
 - officers' posts end that day; users' roles end that day and, if asked, start at the successor;
 - open work moves: open pledges (with their donors), planned events, officer records; draft
-  nominations and unlocked remuneration sheets are listed as items to settle by hand.
+  nominations and unlocked remuneration sheets are listed as items to settle by hand;
+- newer records: open learning-model entries (this year or later, not recognised) move, and
+  draft periodic reports for a period starting on or after the effective date move when the
+  successor has none; recognised entries, submitted reports and drafts of periods under way
+  stay with the old unit (listed when something is left to do).
+
+A split unit hands over the same way to several successors: `assign` lines give each its
+sub-units, the unit's own members (by number) and an amount of each fund (the amounts add up
+to the balance; each goes over cash first, then bank); open work goes to the first successor.
+
+A big plan (JOB_OPERATIONS / JOB_MEMBERS) is applied by a job (job_handlers.reorg_apply) with
+the same function, reporting progress after each operation.
 """
 
 from __future__ import annotations
