@@ -15,6 +15,7 @@ from .extensions import (
     bootstrap,
     csrf,
     db,
+    fragments,
     init_engine_events,
     init_limiter,
     login_manager,
@@ -49,6 +50,7 @@ def create_app(config: object | dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Ho_Chi_Minh")
     bootstrap.init_app(app)
+    fragments.init_app(app)
     init_limiter(app)
 
     from . import auth_setup, filters, security
@@ -137,4 +139,5 @@ def _register_errors(app: Flask) -> None:
         # requests, so drop what earlier requests cached about the user.
         g.pop("_login_user", None)
         g.pop("_assignments", None)
+        g.pop("_role_key", None)
         refresh()  # Flask-Babel caches the locale on the context too

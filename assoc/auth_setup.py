@@ -9,7 +9,7 @@ import hmac
 from flask import Flask, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from .extensions import db, login_manager
 from .models import RoleAssignment, User
@@ -31,11 +31,12 @@ def init(app: Flask) -> None:
         user_id, _, token = (session_id or "").partition(":")
         if not user_id.isdigit() or not token or len(user_id) > 18:
             return None
-        user = db.session.scalar(
+        # One query for the user, the roles and their units: every page needs all three.
+        user = db.session.execute(
             db.select(User)
             .where(User.id == int(user_id))
-            .options(selectinload(User.assignments).joinedload(RoleAssignment.unit))
-        )
+            .options(joinedload(User.assignments).joinedload(RoleAssignment.unit))
+        ).unique().scalar_one_or_none()
         if user is None or not hmac.compare_digest(user.session_token.encode(), token.encode()):
             return None
         return user

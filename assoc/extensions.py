@@ -2,6 +2,7 @@
 
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -31,6 +32,10 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
+# Rendered menus and unit tabs, per process: `{% cache %}` fragments keyed by everything they
+# depend on (language, the user's roles, the unit), so a stale fragment cannot be served.
+fragments = Cache(config={"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600,
+                          "CACHE_THRESHOLD": 5000})
 
 
 def init_limiter(app) -> Limiter:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, request, url_for
-from flask_babel import get_locale
+from flask import Flask, g, request, url_for
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
 from . import permissions
@@ -49,7 +49,36 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **view_args, **query_args(**changes))
 
 
+def _translations():
+    """This request's catalogue, found once per language: templates translate dozens of strings
+    a page, and Flask-Babel's own lookup (context, locale, domain, cache key) costs more than the
+    page's database work. A `force_locale` block sets a new locale object, so it misses here."""
+    ctx = g.get("_flask_babel") if g else None
+    locale = getattr(ctx, "babel_locale", None)
+    cached = getattr(ctx, "assoc_translations", None)
+    if locale is not None and cached is not None and cached[0] is locale:
+        return cached[1]
+    translations = get_translations()
+    if ctx is not None and (locale := getattr(ctx, "babel_locale", None)) is not None:
+        ctx.assoc_translations = (locale, translations)
+    return translations
+
+
+def fragment_key(*parts) -> str:
+    """Key of a cached template fragment (menu, unit tabs): the language, the site's root, the
+    roles the user holds and where, plus whatever the fragment names (unit, active tab)."""
+    return "|".join([str(get_locale()), request.script_root,
+                     permissions.role_key(current_user), *map(str, parts)])
+
+
 def init(app: Flask) -> None:
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True)
+    app.jinja_env.globals["fragment_key"] = fragment_key
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["date"] = fmt_date

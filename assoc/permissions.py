@@ -81,6 +81,19 @@ def _assignments(user: User):
     return user.active_assignments()
 
 
+def role_key(user: User) -> str:
+    """The roles the user holds now and where: all that menus and tabs depend on, so it keys
+    their cached fragments (a role granted or ended changes it at once)."""
+    if has_request_context():
+        key = g.get("_role_key")
+        if key is not None and key[0] == getattr(user, "id", None):
+            return key[1]
+    value = ";".join(sorted(f"{a.role}@{a.unit.path}" for a in _assignments(user)))
+    if has_request_context():
+        g._role_key = (getattr(user, "id", None), value)
+    return value
+
+
 def granting_paths(user: User, action: str) -> list[str]:
     """Paths of the units at which the user holds a role that includes `action`."""
     if action not in ALL_ACTIONS:

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 MEMBERS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 SECONDS = int(sys.argv[2]) if len(sys.argv) > 2 else 6
 BIN = Path(sys.executable).parent
-PASSWORD = "bench-password-1"
+PASSWORD = "hoa-sen-no-2026"
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Hoàng", "Võ", "Đặng", "Bùi", "Đỗ"]
 MIDDLE = ["Văn", "Thị", "Minh", "Ngọc", "Hữu", "Thu", "Đức", "Kim"]
 GIVEN = ["An", "Bình", "Cường", "Dung", "Giang", "Hà", "Hùng", "Lan", "Mai", "Nam", "Phúc",

@@ -212,7 +212,7 @@ def main() -> None:
                 from assoc.services import users
 
                 user = users.create_user(None, username="bench", full_name="Bench",
-                                         password="bench password 1")
+                                         password="hoa-sen-no-2026")
                 db.session.add(RoleAssignment(user_id=user.id, unit_id=city.id, role="viewer"))
                 db.session.commit()
             else:

@@ -9,7 +9,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import (
@@ -25,7 +25,6 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import (
@@ -525,7 +524,7 @@ def search_condition(term: str):
 
 
 def member_query(user: User | None, unit: Unit, filters: ListFilters, *, action="member.view",
-                 plan: str = ""):
+                 plan: str = "", search=None):
     """select(Member) of `unit` (and its sub-tree), limited to what `user` may see.
 
     The units are picked first (a small table) and members filtered by `unit_id IN (...)`.
@@ -533,7 +532,8 @@ def member_query(user: User | None, unit: Unit, filters: ListFilters, *, action=
     "walk" (a big sub-tree, or a search matching many) walks the list index in the page's order
     and tests the unit from that index, so a page reads about one page of rows whatever the
     size of the sub-tree; "seek" (a small sub-tree) starts from the unit, "search" (a narrow
-    search) from the search's index, and both sort the few rows found."""
+    search) from the search's index, and both sort the few rows found. `search`, when given,
+    replaces the search condition of `filters.q` (the ids a narrow search already found)."""
     units = select(Unit.id)
     if filters.subtree:
         units = units.where(Unit.path.startswith(unit.path, autoescape=True))
@@ -560,7 +560,7 @@ def member_query(user: User | None, unit: Unit, filters: ListFilters, *, action=
         paid = exists().where(DuesPayment.member_id == Member.id, DuesPayment.year == year,
                               payment_counts())
         q = q.where(paid if filters.dues == "paid" else ~paid)
-    if (cond := search_condition(filters.q)) is not None:
+    if (cond := search if search is not None else search_condition(filters.q)) is not None:
         q = q.where(cond)
     if filters.sort == "unit":
         q = q.join(Unit, Member.unit_id == Unit.id)
@@ -612,7 +612,7 @@ def sort_keys(filters: ListFilters) -> list[tuple[Any, bool, Any]]:
     return name
 
 
-def _row_keys(member: Member, filters: ListFilters) -> list:
+def _row_keys(member: MemberRow, filters: ListFilters) -> list:
     if filters.sort == "number":
         return [member.number]
     if filters.sort == "joined":
@@ -648,10 +648,52 @@ class MemberPage:
     page 2,000 costs what page 1 costs. `total` is known for the plain list (from the roll-ups),
     never counted per request."""
 
-    items: list[Member]
+    items: list[MemberRow]
     next_cursor: str | None = None
     prev_cursor: str | None = None
     total: int | None = None
+
+
+class UnitRef(NamedTuple):
+    id: int
+    name: str
+    path: str
+
+
+class MemberRow(NamedTuple):
+    """What a list row shows of a member, read as plain columns: building full ORM objects
+    cost more than the rest of the page's work together."""
+
+    id: int
+    number: int | None
+    full_name: str
+    kind: str
+    honorary: bool
+    status: str
+    birth_date: date | None
+    birth_year: int | None
+    phone: str
+    given_name_key: str
+    search_key: str
+    joined_on: date | None
+    unit_id: int
+    unit: UnitRef | None = None
+
+    @property
+    def display_number(self) -> str:
+        return format_member_number(self.number)
+
+
+ROW_COLUMNS = [Member.id, Member.number, Member.full_name, Member.kind, Member.honorary,
+               Member.status, Member.birth_date, Member.birth_year, Member.phone,
+               Member.given_name_key, Member.search_key, Member.joined_on, Member.unit_id]
+
+
+def _member_rows(q) -> list[MemberRow]:
+    rows = db.session.execute(q.with_only_columns(*ROW_COLUMNS, maintain_column_froms=True)).all()
+    units = {u.id: u for u in (UnitRef(*r) for r in db.session.execute(
+        select(Unit.id, Unit.name, Unit.path).where(Unit.id.in_({r.unit_id for r in rows}))))}
+    return [MemberRow(*r, units.get(r.unit_id)) for r in rows]
 
 
 BIG_LIST = 5000  # from this many members, walk the list index in order (see member_query)
@@ -660,10 +702,11 @@ BIG_LIST = 5000  # from this many members, walk the list index in order (see mem
 BROAD = 1000
 
 
-def _matches_many(cond) -> bool:
-    """Does a search match at least BROAD members anywhere? (Stops counting there.)"""
-    found = select(Member.id).where(cond).limit(BROAD).subquery()
-    return db.session.scalar(select(func.count()).select_from(found)) >= BROAD
+def _few_matches(cond) -> list[int] | None:
+    """The ids a search matches anywhere, or None when it matches BROAD or more (stops there).
+    A narrow search's page then reads these rows instead of asking the search index again."""
+    found = db.session.scalars(select(Member.id).where(cond).limit(BROAD)).all()
+    return None if len(found) >= BROAD else found
 
 
 def subtree_members(unit: Unit) -> int:
@@ -682,13 +725,17 @@ def member_page(user: User | None, unit: Unit, filters: ListFilters, *, after: s
     plain = (filters.status == "active" and not filters.q and not filters.kind
              and not filters.dues and not filters.joined_year and filters.subtree)
     size = subtree_members(unit)
-    plan = ""
+    plan, search = "", None
     if db.session.get_bind().dialect.name == "sqlite":
         cond = search_condition(filters.q)
         plan = "seek" if cond is None else "search"
         if size >= BIG_LIST and filters.sort in ("name", "number", "joined"):
-            plan = "walk" if cond is None or _matches_many(cond) else plan
-    q = member_query(user, unit, filters, plan=plan).options(selectinload(Member.unit))
+            found = None if cond is None else _few_matches(cond)
+            if found is None:
+                plan = "walk"
+            else:
+                search = Member.id.in_(found)
+    q = member_query(user, unit, filters, plan=plan, search=search)
     keys = sort_keys(filters)
     backwards = False
     cursor = decode_cursor(after, filters)
@@ -698,7 +745,7 @@ def member_page(user: User | None, unit: Unit, filters: ListFilters, *, after: s
         q = q.where(_beyond(keys, cursor, backwards))
     if backwards:
         q = q.order_by(None).order_by(*_ordered(keys, backwards=True))
-    rows = db.session.scalars(q.limit(per_page + 1)).all()
+    rows = _member_rows(q.limit(per_page + 1))
     more = len(rows) > per_page
     rows = rows[:per_page]
     if backwards and not more:  # back at the start: show a full first page

@@ -24,7 +24,7 @@ from ... import jobs
 from ...extensions import db
 from ...models import DuesPayment, Member, MemberTransfer, Unit, today
 from ...permissions import can, granting_paths, load, scope_query
-from ...services import DomainError, audit, imports, tally
+from ...services import DomainError, audit, imports
 from ...services import members as svc
 from ...urls import public_url
 from ...views import attach_error, unit_ancestors, year_arg
@@ -93,7 +93,8 @@ def index():
 def unit_list(unit_id: int):
     unit = load(Unit, unit_id, "member.view")
     filters = svc.ListFilters.from_args(request.args)
-    tally.ensure(unit)  # the list's count; built roll-ups are kept by the next write (GET writes nothing)
+    # The list's count comes from the roll-ups (member_page builds missing ones in the session;
+    # GET commits nothing, the next write keeps them).
     page = svc.member_page(current_user, unit, filters, after=request.args.get("after"),
                            before=request.args.get("before"),
                            per_page=current_app.config.get("PER_PAGE", 50))
