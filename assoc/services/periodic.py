@@ -119,21 +119,27 @@ class OwnScope(rep.Scope):
 
     excluded: tuple[Unit, ...] = ()
     own_ids: tuple[int, ...] = ()
+    predecessors: tuple[Unit, ...] = ()
 
     def covers(self, unit_id_column):
-        if not self.excluded:
+        if not self.excluded and not self.predecessors:
             return super().covers(unit_id_column)
         return unit_id_column.in_(self.own_ids)
 
 
-def own_scope(unit: Unit, below: list[Unit]) -> OwnScope:
-    if not below:
+def own_scope(unit: Unit, below: list[Unit], predecessors: list[Unit] = ()) -> OwnScope:
+    """`unit`'s sub-tree without the sub-trees of `below`, plus the sub-trees of the units
+    closed during the period whose successor `unit` is (`predecessors`, from elsewhere)."""
+    if not below and not predecessors:
         return OwnScope(unit, True)
     paths = [u.path for u in below]
-    ids = tuple(unit_id for unit_id, path in db.session.execute(
+    ids = [unit_id for unit_id, path in db.session.execute(
         select(Unit.id, Unit.path).where(Unit.path.startswith(unit.path, autoescape=True)))
-        if not any(path.startswith(p) for p in paths))
-    return OwnScope(unit, True, tuple(below), ids)
+        if not any(path.startswith(p) for p in paths)]
+    for p in predecessors:
+        ids += db.session.scalars(select(Unit.id).where(
+            Unit.path.startswith(p.path, autoescape=True))).all()
+    return OwnScope(unit, True, tuple(below), tuple(dict.fromkeys(ids)), tuple(predecessors))
 
 
 @figure_group("members", _l("Members"), [
@@ -271,7 +277,7 @@ def _coverage(scope, period):
     """Units below with an association, and with a chair. The reporting units below count the
     units under them in their own reports; here they count as units themselves."""
     on = min(period.end, today())
-    if scope.excluded:
+    if scope.excluded or scope.predecessors:
         below = {u.id for u in scope.excluded}
         figures = rep.coverage(scope.unit, on, only=set(scope.own_ids) | below)
     else:
@@ -325,14 +331,21 @@ def rows_of_template(template: PeriodicTemplate) -> list[FigureRow]:
             for row in CATALOGUE[section["group"]].rows if section["group"] in CATALOGUE]
 
 
-def own_figures(template: PeriodicTemplate, unit: Unit, below: list[Unit]) -> dict[str, int]:
-    scope = own_scope(unit, below)
+def own_figures(template: PeriodicTemplate, unit: Unit, below: list[Unit],
+                predecessors: list[Unit] = (), progress=None, total: int = 0
+                ) -> dict[str, int]:
+    scope = own_scope(unit, below, predecessors)
     period = rep.Period(template.period_start, template.period_end)
     rep.prepare(unit)
+    for p in predecessors:
+        rep.prepare(p)
     values: dict[str, int] = {}
-    for section in template.sections:
-        if section["kind"] == "figures" and section["group"] in CATALOGUE:
-            values.update(CATALOGUE[section["group"]].compute(scope, period))
+    groups = [s["group"] for s in template.sections
+              if s["kind"] == "figures" and s["group"] in CATALOGUE]
+    for done, group in enumerate(groups, start=1):
+        values.update(CATALOGUE[group].compute(scope, period))
+        if progress is not None:
+            progress(done, total or len(groups), "compiling")
     return values
 
 
@@ -500,6 +513,63 @@ def reporting_below(template: PeriodicTemplate, unit: Unit) -> list[Unit]:
                                                for p in paths)), key=lambda u: u.name)
 
 
+# Units closed (valid_to) during or before a period. One closed before the period starts does
+# not take part at all (participants). One closed during the period still has months to
+# account for: what an association does after a merger is that the successor's report covers
+# its predecessors' part of the period (the handover moved members, funds and records to it),
+# so when the successor reports under the same template the closed unit is "covered": its
+# figures are counted in the successor's report and it is not expected, nor listed as missing.
+# A unit closed during the period without such a successor (dissolved) is still expected: a
+# chair above it may file its report, and until one is accepted it is listed as missing.
+
+
+def closed_during(template: PeriodicTemplate, unit: Unit) -> bool:
+    return unit.valid_to is not None and (
+        template.period_start <= unit.valid_to < template.period_end)
+
+
+def covering_successor(template: PeriodicTemplate, unit: Unit) -> Unit | None:
+    """The unit whose report covers `unit` closed during the period: its successor, followed
+    along a chain of successors, when that one reports under the template (or defined it)."""
+    if not closed_during(template, unit):
+        return None
+    seen = {unit.id}
+    successor = unit.successor
+    while successor is not None and successor.id not in seen:
+        if successor.id == template.unit_id or takes_part(template, successor):
+            return successor
+        seen.add(successor.id)
+        successor = successor.successor
+    return None
+
+
+def predecessors_covered(template: PeriodicTemplate, unit: Unit) -> list[Unit]:
+    """The units closed during the period whose report `unit` makes (see covering_successor)."""
+    closed = db.session.scalars(select(Unit).where(
+        Unit.path.startswith(template.unit.path, autoescape=True),
+        Unit.valid_to.is_not(None), Unit.valid_to >= template.period_start,
+        Unit.valid_to < template.period_end, Unit.successor_id.is_not(None))).all()
+    found = []
+    for u in closed:
+        successor = covering_successor(template, u)
+        if successor is not None and successor.id == unit.id:
+            found.append(u)
+    return sorted(found, key=lambda u: u.path)
+
+
+@dataclass
+class ClosedUnit:
+    unit: Unit
+    closed_on: date
+    covered_by: Unit | None  # None: dissolved, still expected to report
+
+
+def closed_below(template: PeriodicTemplate, unit: Unit) -> list[ClosedUnit]:
+    """The reporting units below `unit` that closed during the period, and who covers them."""
+    return [ClosedUnit(u, u.valid_to, covering_successor(template, u))
+            for u in reporting_below(template, unit) if closed_during(template, u)]
+
+
 def current_report(template: PeriodicTemplate, unit: Unit) -> PeriodicReport | None:
     return db.session.scalars(select(PeriodicReport).where(
         PeriodicReport.template_id == template.id, PeriodicReport.unit_id == unit.id)
@@ -533,6 +603,8 @@ class BoardRow:
     late: bool
     chairs: list[dict] = field(default_factory=list)
     has_below: bool = False
+    closed_on: date | None = None   # closed during the period
+    covered_by: Unit | None = None  # the successor whose report covers it (not expected)
 
 
 def chairs_of(units: list[Unit]) -> dict[int, list[dict]]:
@@ -573,9 +645,12 @@ def board(template: PeriodicTemplate, unit: Unit) -> list[BoardRow]:
     rows = []
     for u in below:
         report = reports.get(u.id)
+        covered_by = covering_successor(template, u)
         rows.append(BoardRow(u, report, report.status if report else "not_started",
-                             is_late(template, report), chairs.get(u.id, []),
-                             any(p != u.path and p.startswith(u.path) for p in paths)))
+                             is_late(template, report) and covered_by is None,
+                             chairs.get(u.id, []),
+                             any(p != u.path and p.startswith(u.path) for p in paths),
+                             u.valid_to if closed_during(template, u) else None, covered_by))
     return rows
 
 
@@ -584,17 +659,37 @@ def board(template: PeriodicTemplate, unit: Unit) -> list[BoardRow]:
 # ---------------------------------------------------------------------------------------------
 
 
-def compute(template: PeriodicTemplate, unit: Unit) -> tuple[dict[str, int], list[dict], list[int]]:
-    """The prefilled figures of `unit`'s report: its own figures plus, for a receiving level,
-    the accepted reports below; with the reporting units whose accepted report is missing."""
+def compute(template: PeriodicTemplate, unit: Unit, progress=None
+            ) -> tuple[dict[str, int], list[dict], list[int]]:
+    """The prefilled figures of `unit`'s report: its own figures (with those of the units
+    closed during the period that it succeeds) plus, for a receiving level, the accepted
+    reports below; with the reporting units whose accepted report is missing. A unit below
+    closed during the period and covered by its successor's report is not expected: its
+    figures come through that report (or this unit's own, when this unit is the successor).
+    `progress(done, total, "compiling")` is called as the work goes (jobs show it)."""
     below = reporting_below(template, unit)
-    values = own_figures(template, unit, below)
-    accepted = accepted_reports(template, below)
-    for report in accepted.values():
+    covered = {u.id: s for u in below if (s := covering_successor(template, u)) is not None}
+    expected = [u for u in below if u.id not in covered]
+    # A covered unit whose successor is `unit` itself is part of `unit`'s own figures.
+    excluded = [u for u in below if u.id not in covered or covered[u.id].id != unit.id]
+    predecessors = [p for p in predecessors_covered(template, unit)
+                    if not p.path.startswith(unit.path)]
+    groups = sum(1 for s in template.sections
+                 if s["kind"] == "figures" and s["group"] in CATALOGUE)
+    total = groups + len(expected)
+    values = own_figures(template, unit, excluded, predecessors, progress, total)
+    accepted = accepted_reports(template, expected)
+    for done, report in enumerate(accepted.values(), start=1):
         for figure in report.figures:
             if figure.key in values:
                 values[figure.key] += figure.value
-    missing = [{"id": u.id, "name": u.name} for u in below if u.id not in accepted]
+        if progress is not None and done % 10 == 0:
+            progress(groups + done, total, "compiling")
+    missing = [{"id": u.id, "name": u.name,
+                **({"closed_on": u.valid_to.isoformat()} if u.valid_to else {})}
+               for u in expected if u.id not in accepted]
+    if progress is not None:
+        progress(total, total, "compiling")
     return values, missing, sorted(r.id for r in accepted.values())
 
 
@@ -609,12 +704,17 @@ def _set_figures(report: PeriodicReport, values: dict[str, int]) -> None:
         figure.computed = values.get(row.key, 0)
 
 
-def start_report(actor: User | None, template: PeriodicTemplate, unit: Unit) -> PeriodicReport:
+def check_startable(template: PeriodicTemplate, unit: Unit) -> None:
     if not takes_part(template, unit):
         raise DomainError(_("%(unit)s does not report under this template.", unit=unit.name))
     if current_report(template, unit) is not None:
         raise DomainError(_("This report has already been started."))
-    values, missing, compiled_from = compute(template, unit)
+
+
+def start_report(actor: User | None, template: PeriodicTemplate, unit: Unit,
+                 progress=None) -> PeriodicReport:
+    check_startable(template, unit)
+    values, missing, compiled_from = compute(template, unit, progress)
     parent = receiving_unit(template, unit)
     report = PeriodicReport(
         template=template, unit=unit, version=1, status="draft", revision=1,
@@ -635,7 +735,7 @@ def _default_place(unit: Unit) -> str:
     return parts[-1] if parts else ""
 
 
-def _check_editable(report: PeriodicReport) -> None:
+def check_editable(report: PeriodicReport) -> None:
     if not report.editable:
         raise DomainError(_("This report is %(status)s and can no longer be changed.",
                             status=str(STATUS_LABELS[report.status]).lower()))
@@ -660,11 +760,12 @@ def _bump(report: PeriodicReport, revision: int, message: str | None = None) -> 
     db.session.refresh(report, ["revision", "updated_at"])
 
 
-def refresh_figures(actor: User | None, report: PeriodicReport, revision: int) -> None:
+def refresh_figures(actor: User | None, report: PeriodicReport, revision: int,
+                    progress=None) -> None:
     """Recompute the prefilled figures (corrections and their reasons are kept)."""
-    _check_editable(report)
+    check_editable(report)
     _bump(report, revision)
-    values, missing, compiled_from = compute(report.template, report.unit)
+    values, missing, compiled_from = compute(report.template, report.unit, progress)
     _set_figures(report, values)
     report.missing, report.compiled_from = missing, compiled_from
     db.session.flush()
@@ -681,7 +782,7 @@ def save_draft(actor: User | None, report: PeriodicReport, *, revision: int,
                figures: dict[str, FigureInput], texts: dict[str, str], number: str = "",
                place: str = "", signer: str = "", recipients: str = "") -> None:
     """Save the form. A figure differing from the computed one needs a reason."""
-    _check_editable(report)
+    check_editable(report)
     parsed: dict[str, tuple[int | None, str]] = {}
     for figure in report.figures:
         typed = figures.get(figure.key, FigureInput())
@@ -738,7 +839,7 @@ def _figure_label(key: str) -> str:
 
 
 def submit(actor: User | None, report: PeriodicReport) -> None:
-    _check_editable(report)
+    check_editable(report)
     empty = [s["title"] for s in report.template.sections
              if s["kind"] == "text" and s.get("required")
              and not (report.texts or {}).get(s["key"], "").strip()]
@@ -868,6 +969,12 @@ def compiled_table(report: PeriodicReport) -> tuple[list[FigureRow], list[tuple[
     rows = rows_of_template(template)
     columns = []
     for u in below:
+        successor = covering_successor(template, u)
+        if successor is not None:  # its figures are in its successor's column (or own)
+            columns.append((_("%(unit)s (closed on %(day)s, in the report of %(successor)s)",
+                              unit=u.name, day=u.valid_to.strftime("%d/%m/%Y"),
+                              successor=successor.name), None))
+            continue
         r = accepted.get(u.id)
         columns.append((u.name, {f.key: f.value for f in r.figures} if r else None))
     return rows, columns
@@ -890,7 +997,7 @@ def sniff(data: bytes) -> str | None:
 
 def add_attachment(actor: User | None, report: PeriodicReport, *, filename: str, data: bytes,
                    folder: Path, limit: int) -> PeriodicAttachment:
-    _check_editable(report)
+    check_editable(report)
     if not data:
         raise DomainError(_("Choose a file to attach."), "file")
     if len(data) > limit:
@@ -917,7 +1024,7 @@ def add_attachment(actor: User | None, report: PeriodicReport, *, filename: str,
 
 def remove_attachment(actor: User | None, attachment: PeriodicAttachment) -> None:
     report = attachment.report
-    _check_editable(report)
+    check_editable(report)
     name = attachment.filename
     report.attachments.remove(attachment)
     db.session.flush()
