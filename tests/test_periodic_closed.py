@@ -5,7 +5,10 @@ left out), else it is still expected and listed as missing; the status page show
 
 from datetime import date, timedelta
 
+import pytest
+
 from assoc.models import today
+from assoc.services import DomainError
 from assoc.services import periodic as svc
 
 from .builders import build_periodic_template, build_user, build_voucher
@@ -73,6 +76,9 @@ def test_a_merged_unit_is_covered_by_its_successors_report(tree, db):
     _rows, columns = svc.compiled_table(compiled)
     assert columns[0][0] == tree.ward_a.name and columns[0][1]["money.in"] == 500_000
     assert "30/06" in columns[1][0] and tree.ward_a.name in columns[1][0]
+    # nobody files a separate report for the merged ward
+    with pytest.raises(DomainError, match="30/06"):
+        svc.start_report(reviewer, template, tree.ward_b)
 
 
 def test_a_successor_in_another_district_takes_the_figures_with_it(tree, db):

@@ -709,6 +709,10 @@ def check_startable(template: PeriodicTemplate, unit: Unit) -> None:
         raise DomainError(_("%(unit)s does not report under this template.", unit=unit.name))
     if current_report(template, unit) is not None:
         raise DomainError(_("This report has already been started."))
+    if (successor := covering_successor(template, unit)) is not None:
+        raise DomainError(_("%(unit)s closed on %(day)s: its figures are in the report of "
+                            "%(successor)s.", unit=unit.name,
+                            day=unit.valid_to.strftime("%d/%m/%Y"), successor=successor.name))
 
 
 def start_report(actor: User | None, template: PeriodicTemplate, unit: Unit,
