@@ -134,3 +134,40 @@ def test_the_status_page_and_the_report_show_closed_units(tree, db, client_as):
     assert 'data-testid="closed-units"' in page and "31/03/" in page
     pdf = client.get(f"/periodic/reports/{compiled.id}.pdf")
     assert pdf.status_code == 200
+
+
+def test_the_2025_reform_no_figure_is_left_out_or_counted_twice(tree, db):
+    """A district dissolved mid-year (its successor is the city that asks for the report), its
+    two wards merged into a new ward directly under the city: the new ward's report holds the
+    old wards' months, the city's own figures hold the district's own, nothing twice."""
+    from .builders import build_unit
+
+    for unit, amount in ((tree.district_a, 100_000), (tree.ward_a, 200_000),
+                         (tree.ward_b, 300_000), (tree.branch_a, 10_000)):
+        build_voucher(unit, "receipt", amount)
+    reform = date(YEAR, 6, 30)
+    new_ward = build_unit("ward_n", tree.city, level="commune", valid_from=reform
+                          + timedelta(days=1))
+    db.session.commit()
+    build_voucher(new_ward, "receipt", 50_000)
+    close(db, tree.ward_a, reform, successor=new_ward)
+    close(db, tree.ward_b, reform, successor=new_ward)
+    close(db, tree.district_a, reform, successor=tree.city)
+    template = template_for(tree)
+    assert {u.id for u in svc.participants(template)} == {
+        tree.district_b.id, tree.ward_c.id, new_ward.id}
+    assert svc.receiving_unit(template, new_ward) == tree.city
+    city_chair = build_user("chair", tree.city)
+    ward_chair = build_user("chair", new_ward)
+    report = svc.start_report(ward_chair, template, new_ward)
+    assert figures(report)["money.in"] == 50_000 + 200_000 + 300_000 + 10_000
+    submit_and_accept(report, ward_chair, city_chair, db)
+    compiled = svc.start_report(city_chair, template, tree.city)
+    assert figures(compiled)["money.in"] == 560_000 + 100_000  # + the district's own months
+    assert [m["id"] for m in compiled.missing] == [tree.district_b.id]
+    board = {r.unit.id: r for r in svc.board(template, tree.city)}
+    assert board[tree.district_a.id].covered_by == tree.city
+    # the old wards reported to the district, which is gone: the city's board shows them
+    assert board[tree.ward_a.id].covered_by == new_ward and new_ward.id in board
+    assert {c.unit.id for c in svc.closed_below(template, tree.city)} == {
+        tree.district_a.id, tree.ward_a.id, tree.ward_b.id}

@@ -127,9 +127,11 @@ class OwnScope(rep.Scope):
         return unit_id_column.in_(self.own_ids)
 
 
-def own_scope(unit: Unit, below: list[Unit], predecessors: list[Unit] = ()) -> OwnScope:
+def own_scope(unit: Unit, below: list[Unit], predecessors: list[Unit] = (),
+              cut: list[str] = ()) -> OwnScope:
     """`unit`'s sub-tree without the sub-trees of `below`, plus the sub-trees of the units
-    closed during the period whose successor `unit` is (`predecessors`, from elsewhere)."""
+    closed during the period whose successor `unit` is (`predecessors`, from elsewhere),
+    without the sub-trees inside them whose paths are in `cut`."""
     if not below and not predecessors:
         return OwnScope(unit, True)
     paths = [u.path for u in below]
@@ -137,8 +139,10 @@ def own_scope(unit: Unit, below: list[Unit], predecessors: list[Unit] = ()) -> O
         select(Unit.id, Unit.path).where(Unit.path.startswith(unit.path, autoescape=True)))
         if not any(path.startswith(p) for p in paths)]
     for p in predecessors:
-        ids += db.session.scalars(select(Unit.id).where(
-            Unit.path.startswith(p.path, autoescape=True))).all()
+        inner = [c for c in cut if c != p.path and c.startswith(p.path)]
+        ids += [unit_id for unit_id, path in db.session.execute(
+            select(Unit.id, Unit.path).where(Unit.path.startswith(p.path, autoescape=True)))
+            if not any(path.startswith(c) for c in inner)]
     return OwnScope(unit, True, tuple(below), tuple(dict.fromkeys(ids)), tuple(predecessors))
 
 
@@ -334,7 +338,11 @@ def rows_of_template(template: PeriodicTemplate) -> list[FigureRow]:
 def own_figures(template: PeriodicTemplate, unit: Unit, below: list[Unit],
                 predecessors: list[Unit] = (), progress=None, total: int = 0
                 ) -> dict[str, int]:
-    scope = own_scope(unit, below, predecessors)
+    cut = []
+    if predecessors:  # inside a predecessor, what reports for itself or is covered elsewhere
+        cut = [u.path for u in participants(template)] + [
+            u.path for u, s in _covered_in(template, template.unit.path) if s.id != unit.id]
+    scope = own_scope(unit, below, predecessors, cut)
     period = rep.Period(template.period_start, template.period_end)
     rep.prepare(unit)
     for p in predecessors:
@@ -470,24 +478,65 @@ def templates_for(unit: Unit) -> list[PeriodicTemplate]:
 # ---------------------------------------------------------------------------------------------
 
 
+# Units closed (valid_to) during or before a period. One closed before the period starts does
+# not take part at all. One closed during the period still has months to account for: what an
+# association does after a merger is that the successor's report covers its predecessors' part
+# of the period (the handover moved members, funds and records to it). So when a successor
+# (followed along a chain of successors) reports under the same template, or is the template's
+# own unit, the closed unit is "covered": it leaves the reporting structure (the units that
+# reported to it report to the next reporting unit above), its own part of the figures is
+# counted in the successor's report, and it is neither expected nor listed as missing. A unit
+# closed during the period without such a successor (dissolved) is still expected: a chair
+# above it may file its report, and until one is accepted it is listed as missing.
+
+
+def _in_template(template: PeriodicTemplate, unit: Unit) -> bool:
+    """Of a reporting level below the template's unit, and open at some point of the period."""
+    return (unit.id != template.unit_id and unit.path.startswith(template.unit.path)
+            and unit.level in (template.levels or []) and unit.valid_from <= template.period_end
+            and (unit.valid_to is None or unit.valid_to >= template.period_start))
+
+
+def closed_during(template: PeriodicTemplate, unit: Unit) -> bool:
+    return unit.valid_to is not None and (
+        template.period_start <= unit.valid_to < template.period_end)
+
+
+def covering_successor(template: PeriodicTemplate, unit: Unit,
+                       _seen: frozenset = frozenset()) -> Unit | None:
+    """The unit whose report covers `unit`, closed during the period: its successor, followed
+    along the chain of successors, that reports under the template (or defined it)."""
+    if not closed_during(template, unit) or unit.successor_id is None:
+        return None
+    seen = _seen | {unit.id}
+    successor = unit.successor
+    while successor is not None and successor.id not in seen:
+        if successor.id == template.unit_id:
+            return successor
+        if _in_template(template, successor):
+            return covering_successor(template, successor, seen) or successor
+        seen |= {successor.id}
+        successor = successor.successor
+    return None
+
+
 def participants(template: PeriodicTemplate) -> list[Unit]:
-    """The units that report under `template` (active at some point of the period)."""
+    """The units that report under `template`: open at some point of the period, and not
+    covered by a successor's report."""
     top = template.unit
-    return list(db.session.scalars(select(Unit).where(
+    return [u for u in db.session.scalars(select(Unit).where(
         Unit.path.startswith(top.path, autoescape=True), Unit.id != top.id,
         Unit.level.in_(template.levels or []),
         Unit.valid_from <= template.period_end,
         Unit.valid_to.is_(None) | (Unit.valid_to >= template.period_start),
-    ).order_by(Unit.path)))
+    ).order_by(Unit.path)) if covering_successor(template, u) is None]
 
 
 def takes_part(template: PeriodicTemplate, unit: Unit) -> bool:
     """Whether `unit` has a report under `template` (a reporting unit or the template's own)."""
     if unit.id == template.unit_id:
         return True
-    return (unit.path.startswith(template.unit.path) and unit.level in (template.levels or [])
-            and unit.valid_from <= template.period_end
-            and (unit.valid_to is None or unit.valid_to >= template.period_start))
+    return _in_template(template, unit) and covering_successor(template, unit) is None
 
 
 def receiving_unit(template: PeriodicTemplate, unit: Unit) -> Unit | None:
@@ -513,48 +562,19 @@ def reporting_below(template: PeriodicTemplate, unit: Unit) -> list[Unit]:
                                                for p in paths)), key=lambda u: u.name)
 
 
-# Units closed (valid_to) during or before a period. One closed before the period starts does
-# not take part at all (participants). One closed during the period still has months to
-# account for: what an association does after a merger is that the successor's report covers
-# its predecessors' part of the period (the handover moved members, funds and records to it),
-# so when the successor reports under the same template the closed unit is "covered": its
-# figures are counted in the successor's report and it is not expected, nor listed as missing.
-# A unit closed during the period without such a successor (dissolved) is still expected: a
-# chair above it may file its report, and until one is accepted it is listed as missing.
-
-
-def closed_during(template: PeriodicTemplate, unit: Unit) -> bool:
-    return unit.valid_to is not None and (
-        template.period_start <= unit.valid_to < template.period_end)
-
-
-def covering_successor(template: PeriodicTemplate, unit: Unit) -> Unit | None:
-    """The unit whose report covers `unit` closed during the period: its successor, followed
-    along a chain of successors, when that one reports under the template (or defined it)."""
-    if not closed_during(template, unit):
-        return None
-    seen = {unit.id}
-    successor = unit.successor
-    while successor is not None and successor.id not in seen:
-        if successor.id == template.unit_id or takes_part(template, successor):
-            return successor
-        seen.add(successor.id)
-        successor = successor.successor
-    return None
+def _covered_in(template: PeriodicTemplate, path: str) -> list[tuple[Unit, Unit]]:
+    """(closed unit, the unit covering it) for the covered units under `path`."""
+    closed = db.session.scalars(select(Unit).where(
+        Unit.path.startswith(path, autoescape=True),
+        Unit.level.in_(template.levels or []), Unit.successor_id.is_not(None),
+        Unit.valid_to.is_not(None), Unit.valid_to >= template.period_start,
+        Unit.valid_to < template.period_end).order_by(Unit.path)).all()
+    return [(u, s) for u in closed if (s := covering_successor(template, u)) is not None]
 
 
 def predecessors_covered(template: PeriodicTemplate, unit: Unit) -> list[Unit]:
-    """The units closed during the period whose report `unit` makes (see covering_successor)."""
-    closed = db.session.scalars(select(Unit).where(
-        Unit.path.startswith(template.unit.path, autoescape=True),
-        Unit.valid_to.is_not(None), Unit.valid_to >= template.period_start,
-        Unit.valid_to < template.period_end, Unit.successor_id.is_not(None))).all()
-    found = []
-    for u in closed:
-        successor = covering_successor(template, u)
-        if successor is not None and successor.id == unit.id:
-            found.append(u)
-    return sorted(found, key=lambda u: u.path)
+    """The units closed during the period whose part of the figures `unit`'s report holds."""
+    return [u for u, s in _covered_in(template, template.unit.path) if s.id == unit.id]
 
 
 @dataclass
@@ -565,9 +585,13 @@ class ClosedUnit:
 
 
 def closed_below(template: PeriodicTemplate, unit: Unit) -> list[ClosedUnit]:
-    """The reporting units below `unit` that closed during the period, and who covers them."""
-    return [ClosedUnit(u, u.valid_to, covering_successor(template, u))
-            for u in reporting_below(template, unit) if closed_during(template, u)]
+    """The units below `unit` closed during the period that would report to it: the covered
+    ones (and who covers them) and the reporting ones still expected."""
+    found = [ClosedUnit(u, u.valid_to, None) for u in reporting_below(template, unit)
+             if closed_during(template, u)]
+    found += [ClosedUnit(u, u.valid_to, s) for u, s in _covered_in(template, unit.path)
+              if u.id != unit.id and receiving_unit(template, u) == unit]
+    return sorted(found, key=lambda c: c.unit.name)
 
 
 def current_report(template: PeriodicTemplate, unit: Unit) -> PeriodicReport | None:
@@ -645,12 +669,15 @@ def board(template: PeriodicTemplate, unit: Unit) -> list[BoardRow]:
     rows = []
     for u in below:
         report = reports.get(u.id)
-        covered_by = covering_successor(template, u)
         rows.append(BoardRow(u, report, report.status if report else "not_started",
-                             is_late(template, report) and covered_by is None,
-                             chairs.get(u.id, []),
+                             is_late(template, report), chairs.get(u.id, []),
                              any(p != u.path and p.startswith(u.path) for p in paths),
-                             u.valid_to if closed_during(template, u) else None, covered_by))
+                             u.valid_to if closed_during(template, u) else None))
+    # the units closed during the period whose successor's report covers them, last
+    for c in closed_below(template, unit):
+        if c.covered_by is not None:
+            rows.append(BoardRow(c.unit, None, "not_started", False, closed_on=c.closed_on,
+                                 covered_by=c.covered_by))
     return rows
 
 
@@ -668,17 +695,16 @@ def compute(template: PeriodicTemplate, unit: Unit, progress=None
     figures come through that report (or this unit's own, when this unit is the successor).
     `progress(done, total, "compiling")` is called as the work goes (jobs show it)."""
     below = reporting_below(template, unit)
-    covered = {u.id: s for u in below if (s := covering_successor(template, u)) is not None}
-    expected = [u for u in below if u.id not in covered]
-    # A covered unit whose successor is `unit` itself is part of `unit`'s own figures.
-    excluded = [u for u in below if u.id not in covered or covered[u.id].id != unit.id]
+    # Covered units in the sub-tree: their part goes to their successor's report ("away"),
+    # unless `unit` is that successor (then it stays in `unit`'s own figures).
+    away = [u for u, s in _covered_in(template, unit.path) if u.id != unit.id and s.id != unit.id]
     predecessors = [p for p in predecessors_covered(template, unit)
                     if not p.path.startswith(unit.path)]
     groups = sum(1 for s in template.sections
                  if s["kind"] == "figures" and s["group"] in CATALOGUE)
-    total = groups + len(expected)
-    values = own_figures(template, unit, excluded, predecessors, progress, total)
-    accepted = accepted_reports(template, expected)
+    total = groups + len(below)
+    values = own_figures(template, unit, below + away, predecessors, progress, total)
+    accepted = accepted_reports(template, below)
     for done, report in enumerate(accepted.values(), start=1):
         for figure in report.figures:
             if figure.key in values:
@@ -686,8 +712,9 @@ def compute(template: PeriodicTemplate, unit: Unit, progress=None
         if progress is not None and done % 10 == 0:
             progress(groups + done, total, "compiling")
     missing = [{"id": u.id, "name": u.name,
-                **({"closed_on": u.valid_to.isoformat()} if u.valid_to else {})}
-               for u in expected if u.id not in accepted]
+                **({"closed_on": u.valid_to.isoformat()} if closed_during(template, u)
+                   else {})}
+               for u in below if u.id not in accepted]
     if progress is not None:
         progress(total, total, "compiling")
     return values, missing, sorted(r.id for r in accepted.values())
@@ -705,14 +732,14 @@ def _set_figures(report: PeriodicReport, values: dict[str, int]) -> None:
 
 
 def check_startable(template: PeriodicTemplate, unit: Unit) -> None:
-    if not takes_part(template, unit):
-        raise DomainError(_("%(unit)s does not report under this template.", unit=unit.name))
-    if current_report(template, unit) is not None:
-        raise DomainError(_("This report has already been started."))
     if (successor := covering_successor(template, unit)) is not None:
         raise DomainError(_("%(unit)s closed on %(day)s: its figures are in the report of "
                             "%(successor)s.", unit=unit.name,
                             day=unit.valid_to.strftime("%d/%m/%Y"), successor=successor.name))
+    if not takes_part(template, unit):
+        raise DomainError(_("%(unit)s does not report under this template.", unit=unit.name))
+    if current_report(template, unit) is not None:
+        raise DomainError(_("This report has already been started."))
 
 
 def start_report(actor: User | None, template: PeriodicTemplate, unit: Unit,
@@ -973,14 +1000,13 @@ def compiled_table(report: PeriodicReport) -> tuple[list[FigureRow], list[tuple[
     rows = rows_of_template(template)
     columns = []
     for u in below:
-        successor = covering_successor(template, u)
-        if successor is not None:  # its figures are in its successor's column (or own)
-            columns.append((_("%(unit)s (closed on %(day)s, in the report of %(successor)s)",
-                              unit=u.name, day=u.valid_to.strftime("%d/%m/%Y"),
-                              successor=successor.name), None))
-            continue
         r = accepted.get(u.id)
         columns.append((u.name, {f.key: f.value for f in r.figures} if r else None))
+    for c in closed_below(template, unit):  # their figures are in their successor's report
+        if c.covered_by is not None:
+            columns.append((_("%(unit)s (closed on %(day)s, in the report of %(successor)s)",
+                              unit=c.unit.name, day=c.closed_on.strftime("%d/%m/%Y"),
+                              successor=c.covered_by.name), None))
     return rows, columns
 
 
