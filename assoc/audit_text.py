@@ -531,7 +531,7 @@ ACTION_KEYS: dict[tuple[str, str], tuple[Any, Callable]] = {
 
 # Keys that are bookkeeping, never worth a line of their own.
 HIDDEN_KEYS = {"payment", "search_key", "given_name_key", "card_token", "updated_at",
-               "figures", "plan"}
+               "figures", "plan", "import"}  # import: the id of the import's own entry
 
 
 def label_of(key: str, action: str = "") -> str:
@@ -672,6 +672,9 @@ ACTIONS: dict[str, Any] = {
     "learning.recognise": _l("Recorded recognition decision %(number)s for %(year)s"),
     "learning.denominators": _l("Recorded the totals and targets for %(year)s"),
     "learning.export": _l("Exported a learning-model register"),
+    "learning.import": _l("Imported %(imported)s learning-model registrations for %(year)s "
+                          "from %(file)s"),
+    "learning.imported": _l("Registered %(object)s for %(year)s from row %(row)s of %(file)s"),
     "learning.export_rates": _l("Exported the learning-model rates"),
 }
 

@@ -23,9 +23,12 @@ def local_dt(value: datetime | None) -> datetime | None:
     return value.astimezone(VN)
 
 
-def fmt_date(value: date | datetime | None) -> str:
-    if value is None:
+def fmt_date(value: date | datetime | str | None) -> str:
+    """dd/mm/yyyy; also for a date kept as ISO text in a JSON column."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
     if isinstance(value, datetime):
         value = local_dt(value)
     return value.strftime("%d/%m/%Y")

@@ -1,6 +1,7 @@
-"""The work of each kind of job (assoc.jobs): member import, member export and a big
-reorganisation plan. Like a view or a CLI command, a handler calls the services and commits its
-own work once."""
+"""The work of each kind of job (assoc.jobs): member import and export, a big
+reorganisation plan, and the compilation of a receiving level's periodic report over many
+units. Like a view or a CLI command, a handler calls the services and commits its own work
+once."""
 
 from __future__ import annotations
 
@@ -81,3 +82,39 @@ def reorg_apply(job: Job, progress) -> dict:
                         "successors": len(handovers),
                         "members": sum(h["members"] for h in handovers)},
             "total": len(ops)}
+
+
+@handler("periodic_compile", "periodic.submit")
+def periodic_compile(job: Job, progress) -> dict:
+    """Start (or bring up to date) the compiled report of a unit with many reporting units
+    below: its own figures plus every accepted report below, naming the missing ones."""
+    from sqlalchemy.exc import IntegrityError
+
+    from .models import PeriodicReport, PeriodicTemplate
+    from .services import periodic
+
+    owner, unit = _owner_and_unit(job, "periodic.submit")
+    template = db.session.get(PeriodicTemplate, job.params["template_id"])
+    if template is None:
+        raise DomainError(_("This report template no longer exists."))
+    steps = {"total": 0}
+
+    def step(done: int, total: int, phase: str = "") -> None:
+        steps["total"] = total
+        progress(done, total, phase)
+
+    report_id = job.params.get("report_id")
+    try:
+        if report_id:
+            report = db.session.get(PeriodicReport, report_id)
+            if report is None or (report.unit_id, report.template_id) != (unit.id, template.id):
+                raise DomainError(_("This report no longer exists."))
+            periodic.refresh_figures(owner, report, job.params["revision"], progress=step)
+        else:
+            report = periodic.start_report(owner, template, unit, progress=step)
+        db.session.commit()
+    except IntegrityError as e:  # started twice at once: the other one stands
+        raise DomainError(_("This report has already been started.")) from e
+    return {"summary": {"report_id": report.id, "included": len(report.compiled_from or []),
+                        "missing": len(report.missing or [])},
+            "total": steps["total"]}

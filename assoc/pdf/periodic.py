@@ -34,6 +34,16 @@ class FigureLine:
     percent: str = ""
 
 
+def _missing_line(m: dict) -> str:
+    """A unit missing from a compiled report; one closed during the period says so."""
+    if not m.get("closed_on"):
+        return m["name"]
+    from ..filters import fmt_date
+
+    return _("%(unit)s (closed on %(day)s, still expected for the months it was open)",
+             unit=m["name"], day=fmt_date(m["closed_on"]))
+
+
 @dataclass
 class ReportDocument:
     superior: str
@@ -81,7 +91,7 @@ class ReportDocument:
             period=_("Period from %(a)s to %(b)s", a=fmt_date(template.period_start),
                      b=fmt_date(template.period_end)),
             status=str(svc.STATUS_LABELS[report.status]), tables=tables, texts=texts,
-            missing=[m["name"] for m in report.missing or []] if below else [],
+            missing=[_missing_line(m) for m in report.missing or []] if below else [],
             recipients=[line for line in (report.recipients or "").splitlines() if line.strip()],
             signer=report.signer, compiled=compiled)
 

@@ -297,11 +297,18 @@ def _read_csv(data: bytes) -> list[list[Any]]:
 # ---------------------------------------------------------------------------------------------
 
 
-def header_field(text: Any) -> str | None:
+def header_key(text: Any) -> str | None:
+    """A header cell as the header tables spell it (no case, diacritics or punctuation), or
+    None when it cannot be a header (not text, empty, a sentence)."""
     if not isinstance(text, str) or not clean(text):
         return None
     key = " ".join(re.sub(r"[^a-z0-9 ]", " ", search_key(text)).split())
-    if not key or len(key) > 60:
+    return key if key and len(key) <= 60 else None
+
+
+def header_field(text: Any) -> str | None:
+    key = header_key(text)
+    if key is None:
         return None
     if key in HEADER_EXACT:
         return HEADER_EXACT[key]
@@ -729,7 +736,10 @@ def _upload_dir() -> Path:
     return path
 
 
-def save_upload(user: User, unit: Unit, data: bytes, filename: str) -> str:
+def save_upload(user: User, unit: Unit, data: bytes, filename: str, *, kind: str = "member",
+                extra: dict | None = None) -> str:
+    """Keep an upload between its preview and its confirmation. `kind` says which import it
+    is for (a member list, a learning-model register); `extra` holds that import's choices."""
     folder = _upload_dir()
     cutoff = time.time() - 2 * 86400
     for old in folder.glob("*.json"):
@@ -739,12 +749,13 @@ def save_upload(user: User, unit: Unit, data: bytes, filename: str) -> str:
     token = uuid.uuid4().hex
     (folder / f"{token}.data").write_bytes(data)
     (folder / f"{token}.json").write_text(json.dumps(
-        {"user_id": user.id, "unit_id": unit.id, "filename": filename[:200],
-         "at": utcnow().isoformat()}))
+        {"user_id": user.id, "unit_id": unit.id, "filename": filename[:200], "kind": kind,
+         "at": utcnow().isoformat(), **(extra or {})}))
     return token
 
 
-def load_upload(user: User, token: str) -> tuple[dict, bytes] | None:
+def load_upload(user: User, token: str, kind: str = "member") -> tuple[dict, bytes] | None:
+    """The user's own upload of this kind, or None."""
     if not re.fullmatch(r"[0-9a-f]{32}", token or ""):
         return None
     folder = _upload_dir()
@@ -752,7 +763,7 @@ def load_upload(user: User, token: str) -> tuple[dict, bytes] | None:
     if not meta_path.exists():
         return None
     meta = json.loads(meta_path.read_text())
-    if meta.get("user_id") != user.id:
+    if meta.get("user_id") != user.id or meta.get("kind", "member") != kind:
         return None
     return meta, (folder / f"{token}.data").read_bytes()
 

@@ -87,6 +87,8 @@ ACTION_LABELS = {
     "learning.criteria_create": _l("created the criteria set"),
     "learning.criteria_update": _l("changed the criteria set"),
     "learning.export": _l("exported the register"),
+    "learning.import": _l("imported a register from a file"),
+    "learning.imported": _l("registered it from an imported file"),
     "learning.export_rates": _l("exported the rates table"),
 }
 

@@ -119,21 +119,31 @@ class OwnScope(rep.Scope):
 
     excluded: tuple[Unit, ...] = ()
     own_ids: tuple[int, ...] = ()
+    predecessors: tuple[Unit, ...] = ()
 
     def covers(self, unit_id_column):
-        if not self.excluded:
+        if not self.excluded and not self.predecessors:
             return super().covers(unit_id_column)
         return unit_id_column.in_(self.own_ids)
 
 
-def own_scope(unit: Unit, below: list[Unit]) -> OwnScope:
-    if not below:
+def own_scope(unit: Unit, below: list[Unit], predecessors: list[Unit] = (),
+              cut: list[str] = ()) -> OwnScope:
+    """`unit`'s sub-tree without the sub-trees of `below`, plus the sub-trees of the units
+    closed during the period whose successor `unit` is (`predecessors`, from elsewhere),
+    without the sub-trees inside them whose paths are in `cut`."""
+    if not below and not predecessors:
         return OwnScope(unit, True)
     paths = [u.path for u in below]
-    ids = tuple(unit_id for unit_id, path in db.session.execute(
+    ids = [unit_id for unit_id, path in db.session.execute(
         select(Unit.id, Unit.path).where(Unit.path.startswith(unit.path, autoescape=True)))
-        if not any(path.startswith(p) for p in paths))
-    return OwnScope(unit, True, tuple(below), ids)
+        if not any(path.startswith(p) for p in paths)]
+    for p in predecessors:
+        inner = [c for c in cut if c != p.path and c.startswith(p.path)]
+        ids += [unit_id for unit_id, path in db.session.execute(
+            select(Unit.id, Unit.path).where(Unit.path.startswith(p.path, autoescape=True)))
+            if not any(path.startswith(c) for c in inner)]
+    return OwnScope(unit, True, tuple(below), tuple(dict.fromkeys(ids)), tuple(predecessors))
 
 
 @figure_group("members", _l("Members"), [
@@ -271,7 +281,7 @@ def _coverage(scope, period):
     """Units below with an association, and with a chair. The reporting units below count the
     units under them in their own reports; here they count as units themselves."""
     on = min(period.end, today())
-    if scope.excluded:
+    if scope.excluded or scope.predecessors:
         below = {u.id for u in scope.excluded}
         figures = rep.coverage(scope.unit, on, only=set(scope.own_ids) | below)
     else:
@@ -325,14 +335,25 @@ def rows_of_template(template: PeriodicTemplate) -> list[FigureRow]:
             for row in CATALOGUE[section["group"]].rows if section["group"] in CATALOGUE]
 
 
-def own_figures(template: PeriodicTemplate, unit: Unit, below: list[Unit]) -> dict[str, int]:
-    scope = own_scope(unit, below)
+def own_figures(template: PeriodicTemplate, unit: Unit, below: list[Unit],
+                predecessors: list[Unit] = (), progress=None, total: int = 0
+                ) -> dict[str, int]:
+    cut = []
+    if predecessors:  # inside a predecessor, what reports for itself or is covered elsewhere
+        cut = [u.path for u in participants(template)] + [
+            u.path for u, s in _covered_in(template, template.unit.path) if s.id != unit.id]
+    scope = own_scope(unit, below, predecessors, cut)
     period = rep.Period(template.period_start, template.period_end)
     rep.prepare(unit)
+    for p in predecessors:
+        rep.prepare(p)
     values: dict[str, int] = {}
-    for section in template.sections:
-        if section["kind"] == "figures" and section["group"] in CATALOGUE:
-            values.update(CATALOGUE[section["group"]].compute(scope, period))
+    groups = [s["group"] for s in template.sections
+              if s["kind"] == "figures" and s["group"] in CATALOGUE]
+    for done, group in enumerate(groups, start=1):
+        values.update(CATALOGUE[group].compute(scope, period))
+        if progress is not None:
+            progress(done, total or len(groups), "compiling")
     return values
 
 
@@ -457,24 +478,65 @@ def templates_for(unit: Unit) -> list[PeriodicTemplate]:
 # ---------------------------------------------------------------------------------------------
 
 
+# Units closed (valid_to) during or before a period. One closed before the period starts does
+# not take part at all. One closed during the period still has months to account for: what an
+# association does after a merger is that the successor's report covers its predecessors' part
+# of the period (the handover moved members, funds and records to it). So when a successor
+# (followed along a chain of successors) reports under the same template, or is the template's
+# own unit, the closed unit is "covered": it leaves the reporting structure (the units that
+# reported to it report to the next reporting unit above), its own part of the figures is
+# counted in the successor's report, and it is neither expected nor listed as missing. A unit
+# closed during the period without such a successor (dissolved) is still expected: a chair
+# above it may file its report, and until one is accepted it is listed as missing.
+
+
+def _in_template(template: PeriodicTemplate, unit: Unit) -> bool:
+    """Of a reporting level below the template's unit, and open at some point of the period."""
+    return (unit.id != template.unit_id and unit.path.startswith(template.unit.path)
+            and unit.level in (template.levels or []) and unit.valid_from <= template.period_end
+            and (unit.valid_to is None or unit.valid_to >= template.period_start))
+
+
+def closed_during(template: PeriodicTemplate, unit: Unit) -> bool:
+    return unit.valid_to is not None and (
+        template.period_start <= unit.valid_to < template.period_end)
+
+
+def covering_successor(template: PeriodicTemplate, unit: Unit,
+                       _seen: frozenset = frozenset()) -> Unit | None:
+    """The unit whose report covers `unit`, closed during the period: its successor, followed
+    along the chain of successors, that reports under the template (or defined it)."""
+    if not closed_during(template, unit) or unit.successor_id is None:
+        return None
+    seen = _seen | {unit.id}
+    successor = unit.successor
+    while successor is not None and successor.id not in seen:
+        if successor.id == template.unit_id:
+            return successor
+        if _in_template(template, successor):
+            return covering_successor(template, successor, seen) or successor
+        seen |= {successor.id}
+        successor = successor.successor
+    return None
+
+
 def participants(template: PeriodicTemplate) -> list[Unit]:
-    """The units that report under `template` (active at some point of the period)."""
+    """The units that report under `template`: open at some point of the period, and not
+    covered by a successor's report."""
     top = template.unit
-    return list(db.session.scalars(select(Unit).where(
+    return [u for u in db.session.scalars(select(Unit).where(
         Unit.path.startswith(top.path, autoescape=True), Unit.id != top.id,
         Unit.level.in_(template.levels or []),
         Unit.valid_from <= template.period_end,
         Unit.valid_to.is_(None) | (Unit.valid_to >= template.period_start),
-    ).order_by(Unit.path)))
+    ).order_by(Unit.path)) if covering_successor(template, u) is None]
 
 
 def takes_part(template: PeriodicTemplate, unit: Unit) -> bool:
     """Whether `unit` has a report under `template` (a reporting unit or the template's own)."""
     if unit.id == template.unit_id:
         return True
-    return (unit.path.startswith(template.unit.path) and unit.level in (template.levels or [])
-            and unit.valid_from <= template.period_end
-            and (unit.valid_to is None or unit.valid_to >= template.period_start))
+    return _in_template(template, unit) and covering_successor(template, unit) is None
 
 
 def receiving_unit(template: PeriodicTemplate, unit: Unit) -> Unit | None:
@@ -498,6 +560,38 @@ def reporting_below(template: PeriodicTemplate, unit: Unit) -> list[Unit]:
     # keep only those with no reporting unit between them and `unit`
     return sorted((u for u in below if not any(u.path != p and u.path.startswith(p)
                                                for p in paths)), key=lambda u: u.name)
+
+
+def _covered_in(template: PeriodicTemplate, path: str) -> list[tuple[Unit, Unit]]:
+    """(closed unit, the unit covering it) for the covered units under `path`."""
+    closed = db.session.scalars(select(Unit).where(
+        Unit.path.startswith(path, autoescape=True),
+        Unit.level.in_(template.levels or []), Unit.successor_id.is_not(None),
+        Unit.valid_to.is_not(None), Unit.valid_to >= template.period_start,
+        Unit.valid_to < template.period_end).order_by(Unit.path)).all()
+    return [(u, s) for u in closed if (s := covering_successor(template, u)) is not None]
+
+
+def predecessors_covered(template: PeriodicTemplate, unit: Unit) -> list[Unit]:
+    """The units closed during the period whose part of the figures `unit`'s report holds."""
+    return [u for u, s in _covered_in(template, template.unit.path) if s.id == unit.id]
+
+
+@dataclass
+class ClosedUnit:
+    unit: Unit
+    closed_on: date
+    covered_by: Unit | None  # None: dissolved, still expected to report
+
+
+def closed_below(template: PeriodicTemplate, unit: Unit) -> list[ClosedUnit]:
+    """The units below `unit` closed during the period that would report to it: the covered
+    ones (and who covers them) and the reporting ones still expected."""
+    found = [ClosedUnit(u, u.valid_to, None) for u in reporting_below(template, unit)
+             if closed_during(template, u)]
+    found += [ClosedUnit(u, u.valid_to, s) for u, s in _covered_in(template, unit.path)
+              if u.id != unit.id and receiving_unit(template, u) == unit]
+    return sorted(found, key=lambda c: c.unit.name)
 
 
 def current_report(template: PeriodicTemplate, unit: Unit) -> PeriodicReport | None:
@@ -533,6 +627,8 @@ class BoardRow:
     late: bool
     chairs: list[dict] = field(default_factory=list)
     has_below: bool = False
+    closed_on: date | None = None   # closed during the period
+    covered_by: Unit | None = None  # the successor whose report covers it (not expected)
 
 
 def chairs_of(units: list[Unit]) -> dict[int, list[dict]]:
@@ -575,7 +671,13 @@ def board(template: PeriodicTemplate, unit: Unit) -> list[BoardRow]:
         report = reports.get(u.id)
         rows.append(BoardRow(u, report, report.status if report else "not_started",
                              is_late(template, report), chairs.get(u.id, []),
-                             any(p != u.path and p.startswith(u.path) for p in paths)))
+                             any(p != u.path and p.startswith(u.path) for p in paths),
+                             u.valid_to if closed_during(template, u) else None))
+    # the units closed during the period whose successor's report covers them, last
+    for c in closed_below(template, unit):
+        if c.covered_by is not None:
+            rows.append(BoardRow(c.unit, None, "not_started", False, closed_on=c.closed_on,
+                                 covered_by=c.covered_by))
     return rows
 
 
@@ -584,17 +686,37 @@ def board(template: PeriodicTemplate, unit: Unit) -> list[BoardRow]:
 # ---------------------------------------------------------------------------------------------
 
 
-def compute(template: PeriodicTemplate, unit: Unit) -> tuple[dict[str, int], list[dict], list[int]]:
-    """The prefilled figures of `unit`'s report: its own figures plus, for a receiving level,
-    the accepted reports below; with the reporting units whose accepted report is missing."""
+def compute(template: PeriodicTemplate, unit: Unit, progress=None
+            ) -> tuple[dict[str, int], list[dict], list[int]]:
+    """The prefilled figures of `unit`'s report: its own figures (with those of the units
+    closed during the period that it succeeds) plus, for a receiving level, the accepted
+    reports below; with the reporting units whose accepted report is missing. A unit below
+    closed during the period and covered by its successor's report is not expected: its
+    figures come through that report (or this unit's own, when this unit is the successor).
+    `progress(done, total, "compiling")` is called as the work goes (jobs show it)."""
     below = reporting_below(template, unit)
-    values = own_figures(template, unit, below)
+    # Covered units in the sub-tree: their part goes to their successor's report ("away"),
+    # unless `unit` is that successor (then it stays in `unit`'s own figures).
+    away = [u for u, s in _covered_in(template, unit.path) if u.id != unit.id and s.id != unit.id]
+    predecessors = [p for p in predecessors_covered(template, unit)
+                    if not p.path.startswith(unit.path)]
+    groups = sum(1 for s in template.sections
+                 if s["kind"] == "figures" and s["group"] in CATALOGUE)
+    total = groups + len(below)
+    values = own_figures(template, unit, below + away, predecessors, progress, total)
     accepted = accepted_reports(template, below)
-    for report in accepted.values():
+    for done, report in enumerate(accepted.values(), start=1):
         for figure in report.figures:
             if figure.key in values:
                 values[figure.key] += figure.value
-    missing = [{"id": u.id, "name": u.name} for u in below if u.id not in accepted]
+        if progress is not None and done % 10 == 0:
+            progress(groups + done, total, "compiling")
+    missing = [{"id": u.id, "name": u.name,
+                **({"closed_on": u.valid_to.isoformat()} if closed_during(template, u)
+                   else {})}
+               for u in below if u.id not in accepted]
+    if progress is not None:
+        progress(total, total, "compiling")
     return values, missing, sorted(r.id for r in accepted.values())
 
 
@@ -609,12 +731,21 @@ def _set_figures(report: PeriodicReport, values: dict[str, int]) -> None:
         figure.computed = values.get(row.key, 0)
 
 
-def start_report(actor: User | None, template: PeriodicTemplate, unit: Unit) -> PeriodicReport:
+def check_startable(template: PeriodicTemplate, unit: Unit) -> None:
+    if (successor := covering_successor(template, unit)) is not None:
+        raise DomainError(_("%(unit)s closed on %(day)s: its figures are in the report of "
+                            "%(successor)s.", unit=unit.name,
+                            day=unit.valid_to.strftime("%d/%m/%Y"), successor=successor.name))
     if not takes_part(template, unit):
         raise DomainError(_("%(unit)s does not report under this template.", unit=unit.name))
     if current_report(template, unit) is not None:
         raise DomainError(_("This report has already been started."))
-    values, missing, compiled_from = compute(template, unit)
+
+
+def start_report(actor: User | None, template: PeriodicTemplate, unit: Unit,
+                 progress=None) -> PeriodicReport:
+    check_startable(template, unit)
+    values, missing, compiled_from = compute(template, unit, progress)
     parent = receiving_unit(template, unit)
     report = PeriodicReport(
         template=template, unit=unit, version=1, status="draft", revision=1,
@@ -635,7 +766,7 @@ def _default_place(unit: Unit) -> str:
     return parts[-1] if parts else ""
 
 
-def _check_editable(report: PeriodicReport) -> None:
+def check_editable(report: PeriodicReport) -> None:
     if not report.editable:
         raise DomainError(_("This report is %(status)s and can no longer be changed.",
                             status=str(STATUS_LABELS[report.status]).lower()))
@@ -660,11 +791,12 @@ def _bump(report: PeriodicReport, revision: int, message: str | None = None) -> 
     db.session.refresh(report, ["revision", "updated_at"])
 
 
-def refresh_figures(actor: User | None, report: PeriodicReport, revision: int) -> None:
+def refresh_figures(actor: User | None, report: PeriodicReport, revision: int,
+                    progress=None) -> None:
     """Recompute the prefilled figures (corrections and their reasons are kept)."""
-    _check_editable(report)
+    check_editable(report)
     _bump(report, revision)
-    values, missing, compiled_from = compute(report.template, report.unit)
+    values, missing, compiled_from = compute(report.template, report.unit, progress)
     _set_figures(report, values)
     report.missing, report.compiled_from = missing, compiled_from
     db.session.flush()
@@ -681,7 +813,7 @@ def save_draft(actor: User | None, report: PeriodicReport, *, revision: int,
                figures: dict[str, FigureInput], texts: dict[str, str], number: str = "",
                place: str = "", signer: str = "", recipients: str = "") -> None:
     """Save the form. A figure differing from the computed one needs a reason."""
-    _check_editable(report)
+    check_editable(report)
     parsed: dict[str, tuple[int | None, str]] = {}
     for figure in report.figures:
         typed = figures.get(figure.key, FigureInput())
@@ -738,7 +870,7 @@ def _figure_label(key: str) -> str:
 
 
 def submit(actor: User | None, report: PeriodicReport) -> None:
-    _check_editable(report)
+    check_editable(report)
     empty = [s["title"] for s in report.template.sections
              if s["kind"] == "text" and s.get("required")
              and not (report.texts or {}).get(s["key"], "").strip()]
@@ -870,6 +1002,11 @@ def compiled_table(report: PeriodicReport) -> tuple[list[FigureRow], list[tuple[
     for u in below:
         r = accepted.get(u.id)
         columns.append((u.name, {f.key: f.value for f in r.figures} if r else None))
+    for c in closed_below(template, unit):  # their figures are in their successor's report
+        if c.covered_by is not None:
+            columns.append((_("%(unit)s (closed on %(day)s, in the report of %(successor)s)",
+                              unit=c.unit.name, day=c.closed_on.strftime("%d/%m/%Y"),
+                              successor=c.covered_by.name), None))
     return rows, columns
 
 
@@ -890,7 +1027,7 @@ def sniff(data: bytes) -> str | None:
 
 def add_attachment(actor: User | None, report: PeriodicReport, *, filename: str, data: bytes,
                    folder: Path, limit: int) -> PeriodicAttachment:
-    _check_editable(report)
+    check_editable(report)
     if not data:
         raise DomainError(_("Choose a file to attach."), "file")
     if len(data) > limit:
@@ -917,7 +1054,7 @@ def add_attachment(actor: User | None, report: PeriodicReport, *, filename: str,
 
 def remove_attachment(actor: User | None, attachment: PeriodicAttachment) -> None:
     report = attachment.report
-    _check_editable(report)
+    check_editable(report)
     name = attachment.filename
     report.attachments.remove(attachment)
     db.session.flush()

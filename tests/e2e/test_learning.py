@@ -73,3 +73,57 @@ def test_register_score_recognise_print_and_see_the_rate(page, base_url, login_a
         expect(card.get_by_test_id("fig-learning-family-rate")).to_have_text("(24.3%)")
     card.get_by_role("link", name="Gia đình học tập").click()
     expect(page.get_by_test_id("entry-row")).not_to_have_count(0)
+
+
+def _register_file(rows) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["DANH SÁCH ĐĂNG KÝ GIA ĐÌNH HỌC TẬP"])
+    ws.append(["STT", "Họ và tên chủ hộ", "Địa chỉ", "Số nhân khẩu", "Ngày đăng ký"])
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_a_register_imported_from_excel(page, base_url, login_as):
+    """The ward chair uploads the ward's list: a bad cell is shown by row and column and nothing
+    can be confirmed; the corrected file is previewed and registered."""
+    year = today().year
+    names = [f"Hộ Nhập Từ Tệp {n}" for n in (1, 2, 3)]
+    rows = [[n, name, f"{n} Hoàng Diệu", 4, f"10/01/{year}"] for n, name in enumerate(names, 1)]
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    login_as("chutich.khanhhoi")
+    page.get_by_test_id("nav-learning").click()
+    page.get_by_test_id("import-register").click()
+    sample = page.get_by_test_id("sample-family").get_attribute("href")
+    assert page.request.get(f"{base_url}{sample}").body()[:2] == b"PK"
+
+    bad = [list(r) for r in rows]
+    bad[1][3] = "bốn"
+    page.get_by_label("Mô hình học tập").select_option("family")
+    page.get_by_label("Tệp Excel (.xlsx, .xls, .ods) hoặc CSV").set_input_files(
+        {"name": "ds.xlsx", "mimeType": xlsx, "buffer": _register_file(bad)})
+    page.get_by_test_id("upload").click()
+    expect(page.get_by_test_id("errors-block")).to_be_visible()
+    expect(page.get_by_test_id("error-row")).to_contain_text("Số nhân khẩu")
+    expect(page.get_by_test_id("confirm-import")).to_have_count(0)
+
+    page.get_by_role("link", name="Tải tệp khác").click()
+    page.get_by_label("Mô hình học tập").select_option("family")
+    page.get_by_label("Tệp Excel (.xlsx, .xls, .ods) hoặc CSV").set_input_files(
+        {"name": "ds.xlsx", "mimeType": xlsx, "buffer": _register_file(rows)})
+    page.get_by_test_id("upload").click()
+    expect(page.get_by_test_id("count-valid")).to_have_text("3")
+    expect(page.get_by_test_id("ok-row")).to_have_count(3)
+    page.get_by_test_id("confirm-import").click()
+    expect(page.locator(".alert-success")).to_contain_text("3 mục được đăng ký")
+    page.goto(page.url + "&q=nhap+tu+tep")
+    expect(page.get_by_test_id("entry-row")).to_have_count(3)
+    for name in names:
+        expect(page.get_by_test_id("entries")).to_contain_text(name)

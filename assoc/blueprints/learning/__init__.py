@@ -2,4 +2,12 @@ from flask import Blueprint
 
 bp = Blueprint("learning", __name__, url_prefix="/learning")
 
-from . import views  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    assessment,
+    common,
+    criteria,
+    importing,
+    recognition,
+    registers,
+    reports,
+)

@@ -9,6 +9,7 @@ from openpyxl.styles import Alignment, Font
 from ...exports import workbook_bytes
 from ...models import LEARNING_MODELS
 from ...services.learning import MODEL_TITLES
+from ...services.learning_import import COLUMN_TITLES, columns_for
 
 
 def entries_workbook(unit, filters, entries, outstanding) -> bytes:
@@ -18,23 +19,26 @@ def entries_workbook(unit, filters, entries, outstanding) -> bytes:
     ws.append([unit.name])
     ws.append([f"Danh sách đăng ký xây dựng mô hình học tập năm {filters.year}"])
     ws.append([])
-    header = ["STT", "Mô hình", "Tên / chủ hộ", "Người đứng đầu", "Địa chỉ / nơi ở", "Số người",
-              "Số hộ", "Mô tả", "Đơn vị", "Ngày đăng ký", "Cam kết", "Điểm", "Minh chứng",
-              "Công nhận (số QĐ)", "Tiêu biểu (số năm liền)"]
+    # The register's own columns carry the importer's titles (services/learning_import.py), so
+    # the file imports back into another year or unit; the assessment columns are not read.
+    header = [COLUMN_TITLES[c] for c in columns_for(None)] + [
+        "Điểm", "Minh chứng", "Công nhận (số QĐ)", "Tiêu biểu (số năm liền)"]
     ws.append(header)
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for n, e in enumerate(entries, start=1):
         ws.append([n, MODEL_TITLES[e.model], e.name, e.head, e.address,
-                   e.people, e.households, e.description, e.unit.name,
+                   e.people, e.households, e.description,
+                   e.member.display_number if e.member else "",
+                   e.unit.name if e.unit_id != unit.id else "",  # the unit itself: blank
                    e.registered_on, e.commitment, e.total_score,
                    e.evidence_count if e.is_assessed else None,
                    e.recognition.number if e.recognition else "",
                    outstanding.get(e.id)])
-        ws.cell(ws.max_row, 10).number_format = "DD/MM/YYYY"
-    for col, width in zip("ABCDEFGHIJKLMNO", (6, 20, 28, 22, 32, 9, 8, 24, 30, 12, 36, 8, 10,
-                                              16, 12), strict=True):
+        ws.cell(ws.max_row, 11).number_format = "DD/MM/YYYY"
+    for col, width in zip("ABCDEFGHIJKLMNOP", (6, 20, 28, 22, 32, 9, 8, 24, 12, 30, 12, 36, 8,
+                                               10, 16, 12), strict=True):
         ws.column_dimensions[col].width = width
     ws["A1"].font = Font(bold=True, size=13)
     return workbook_bytes(wb)

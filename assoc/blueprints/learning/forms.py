@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     Field,
@@ -15,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import TextInput
 
-from ...forms import Form
+from ...forms import DayField, Form
 from ...models import today
 from ...services.learning import MODEL_LABELS
 from ...text import parse_date_loose
@@ -123,3 +124,23 @@ class CriteriaSetForm(Form):
 
 class ConfirmForm(Form):
     """A bare POST with CSRF (the grid and denominators build their own fields)."""
+
+
+class RegisterImportForm(Form):
+    """Upload a register kept in Excel: which model, which year, and the date for the rows
+    that have none (or for every row, when last year's list is registered again)."""
+
+    model = SelectField(_l("Learning model"), choices=[])
+    year = IntegerField(_l("Register for the year"),
+                        validators=[DataRequired(), NumberRange(2000, 2100)])
+    registered_on = DayField(_l("Date of registration for the rows without one"),
+                             validators=[Optional()])
+    same_date = BooleanField(_l("Use this date for every row (the file's dates are ignored)"),
+                             description=_l("For last year's list registered again this year."))
+    file = FileField(_l("Excel (.xlsx, .xls, .ods) or CSV file"), validators=[FileRequired()])
+    submit = SubmitField(_l("Upload and preview"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.model.choices = [("", _l("As the file's \"Mô hình\" column says")),
+                              *model_choices()]

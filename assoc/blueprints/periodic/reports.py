@@ -25,7 +25,7 @@ from ...services import periodic as svc
 from ...views import unit_ancestors
 from . import bp
 from .forms import AttachForm, ConfirmForm, FillForm, ReviewForm
-from .views import _attachment_limit, _load_report
+from .views import _attachment_limit, _load_report, compile_as_job, launch_compile
 
 # ---------------------------------------------------------------------------------------------
 # One report
@@ -62,7 +62,8 @@ def show(report_id: int):
         late=svc.is_late(template, report) and receiving is not None,
         form=ConfirmForm(revision=report.revision), review_form=ReviewForm(),
         attach_form=AttachForm(), limit_mb=_attachment_limit() // (1024 * 1024),
-        below=svc.reporting_below(template, report.unit))
+        below=svc.reporting_below(template, report.unit),
+        closed=svc.closed_below(template, report.unit))
 
 
 def _posted_figures(report: PeriodicReport) -> dict[str, svc.FigureInput]:
@@ -150,6 +151,15 @@ def refresh(report_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
+    if compile_as_job(report.template, report.unit):
+        try:
+            svc.check_editable(report)
+            revision = int(form.revision.data or 0)
+        except (DomainError, ValueError) as e:
+            flash(str(e), "danger")
+            return redirect(url_for(".show", report_id=report_id))
+        return launch_compile(report.template, report.unit, report_id=report.id,
+                              revision=revision)
     try:
         svc.refresh_figures(current_user, report, int(form.revision.data or 0))
     except (DomainError, ValueError) as e:

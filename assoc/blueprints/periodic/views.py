@@ -19,8 +19,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
+from ... import jobs
 from ...extensions import db
-from ...models import PeriodicReport, PeriodicTemplate, Unit, today
+from ...models import Job, PeriodicReport, PeriodicTemplate, Unit, today
 from ...permissions import (
     can,
     can_edit_periodic_templates,
@@ -196,18 +197,57 @@ def board(template_id: int, unit_id: int):
     report = svc.current_report(template, unit)
     rows = svc.board(template, unit)
     counts = {key: 0 for key in svc.STATUS_LABELS}
+    covered = 0
     for row in rows:
-        counts[row.status] += 1
+        if row.covered_by is not None:
+            covered += 1  # not expected: its successor's report covers it
+        else:
+            counts[row.status] += 1
     late = [row for row in rows if row.late]
     receiving = svc.receiving_unit(template, unit)
     return render_template(
         "periodic/board.html", template=template, unit=unit, ancestors=unit_ancestors(unit),
-        report=report, rows=rows, counts=counts, late=late, receiving=receiving,
+        report=report, rows=rows, counts=counts, covered=covered, late=late,
+        receiving=receiving,
         own_late=svc.is_late(template, report) and receiving is not None,
         can_submit=can(current_user, "periodic.submit", unit),
         can_review=can(current_user, "periodic.review", unit),
         can_edit_template=can_edit_periodic_templates(current_user, template.unit),
-        form=ConfirmForm())
+        form=ConfirmForm(), running=running_compile(template, unit))
+
+
+JOB_UNITS = 40  # above this many reporting units below, a compilation runs as a job
+
+
+def compile_as_job(template: PeriodicTemplate, unit: Unit) -> bool:
+    limit = current_app.config.get("PERIODIC_JOB_UNITS", JOB_UNITS)
+    return len(svc.reporting_below(template, unit)) > limit
+
+
+def running_compile(template: PeriodicTemplate, unit: Unit) -> Job | None:
+    """The compilation job of this report still queued or running, if any."""
+    for job in db.session.scalars(select(Job).where(
+            Job.kind == "periodic_compile", Job.unit_id == unit.id,
+            Job.status.in_(("queued", "running"))).order_by(Job.id.desc())):
+        if (job.params or {}).get("template_id") == template.id:
+            return job
+    return None
+
+
+def launch_compile(template: PeriodicTemplate, unit: Unit, **params):
+    """The compilation as a job with a progress page (leave it and come back); a second click
+    while one runs opens the running one."""
+    running = running_compile(template, unit)
+    if running is not None:
+        return redirect(url_for("jobs.show", token=running.token))
+    job = jobs.create(current_user, unit, "periodic_compile",
+                      _("Compiling %(title)s for %(unit)s", title=template.title,
+                        unit=unit.name),
+                      {"template_id": template.id, "unit_id": unit.id, **params},
+                      total=len(svc.reporting_below(template, unit)))
+    db.session.commit()
+    jobs.launch(job)
+    return redirect(url_for("jobs.show", token=job.token))
 
 
 @bp.post("/templates/<int:template_id>/units/<int:unit_id>/start")
@@ -218,6 +258,13 @@ def start(template_id: int, unit_id: int):
     require(current_user, "periodic.submit", unit)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if compile_as_job(template, unit):
+        try:
+            svc.check_startable(template, unit)
+        except DomainError as e:
+            flash(e.message, "danger")
+            return redirect(url_for(".board", template_id=template.id, unit_id=unit.id))
+        return launch_compile(template, unit)
     try:
         report = svc.start_report(current_user, template, unit)
         db.session.commit()
