@@ -833,7 +833,8 @@ class _Run:
         """Periodic reports: submitted and accepted ones stay (history). A draft (or returned)
         report for a period that starts on or after the effective date goes to the successor
         when it takes part and has no report of its own yet; any other draft stays with the
-        old unit, listed to be submitted for the time before the change."""
+        old unit and is listed (the successor's report of that period covers the old unit's
+        figures; see periodic.py on closed units)."""
         from . import periodic
 
         moved = []

@@ -43,8 +43,9 @@ def _open(item: dict) -> str:
                         "same entries for the year; settle them by hand", item["count"],
                         u=item["unit"], to=item["to"])
     if item["what"] == "report":
-        return _("Periodic report “%(t)s” of %(u)s is not submitted yet: submit it for the time "
-                 "before the change, or leave it unfinished", t=item["title"], u=item["unit"])
+        return _("Periodic report “%(t)s” of %(u)s is not submitted yet and stays there: where "
+                 "its successor reports in that period, the successor's report covers its "
+                 "figures; otherwise a chair above may submit it", t=item["title"], u=item["unit"])
     if item["what"] == "sheet":
         return _("Draft remuneration sheet %(m)s/%(y)s of %(u)s", m=item["month"],
                  y=item["year"], u=item["unit"])
