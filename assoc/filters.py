@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, g, request, url_for
-from flask_babel import get_locale, get_translations
+from flask_babel import Domain, get_locale
 from flask_login import current_user
 
 from . import permissions
@@ -52,19 +52,22 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **view_args, **query_args(**changes))
 
 
-def _translations():
-    """This request's catalogue, found once per language: templates translate dozens of strings
-    a page, and Flask-Babel's own lookup (context, locale, domain, cache key) costs more than the
-    page's database work. A `force_locale` block sets a new locale object, so it misses here."""
-    ctx = g.get("_flask_babel") if g else None
-    locale = getattr(ctx, "babel_locale", None)
-    cached = getattr(ctx, "assoc_translations", None)
-    if locale is not None and cached is not None and cached[0] is locale:
-        return cached[1]
-    translations = get_translations()
-    if ctx is not None and (locale := getattr(ctx, "babel_locale", None)) is not None:
-        ctx.assoc_translations = (locale, translations)
-    return translations
+class RequestDomain(Domain):
+    """Flask-Babel's message domain, with this request's catalogue found once per language: a
+    page translates dozens of strings (templates, labels), and Flask-Babel's own lookup
+    (context, locale, cache key) on each cost more than the page's database work. A
+    `force_locale` block sets a new locale object, so it misses this cache."""
+
+    def get_translations(self):
+        ctx = g.get("_flask_babel") if g else None
+        locale = getattr(ctx, "babel_locale", None)
+        cached = getattr(ctx, "assoc_translations", None)
+        if locale is not None and cached is not None and cached[0] is locale:
+            return cached[1]
+        translations = super().get_translations()
+        if ctx is not None and (locale := getattr(ctx, "babel_locale", None)) is not None:
+            ctx.assoc_translations = (locale, translations)
+        return translations
 
 
 def fragment_key(*parts) -> str:
@@ -75,11 +78,12 @@ def fragment_key(*parts) -> str:
 
 
 def init(app: Flask) -> None:
+    domain = app.extensions["babel"].domain_instance = RequestDomain()
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
-        pgettext=lambda c, s: _translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        gettext=lambda s: domain.get_translations().ugettext(s),
+        ngettext=lambda s, p, n: domain.get_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: domain.get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: domain.get_translations().unpgettext(c, s, p, n),
         newstyle=True)
     app.jinja_env.globals["fragment_key"] = fragment_key
     app.jinja_env.filters["money"] = format_money
