@@ -1,4 +1,5 @@
-"""The work of each kind of job (assoc.jobs): member import and export, a big
+"""The work of each kind of job (assoc.jobs): member import and export, a learning-model
+register import, a big
 reorganisation plan, and the compilation of a receiving level's periodic report over many
 units. Like a view or a CLI command, a handler calls the services and commits its own work
 once."""
@@ -41,6 +42,28 @@ def member_import(job: Job, progress) -> dict:
     db.session.commit()
     imports.discard_upload(job.params["upload"])
     return {"summary": summary, "total": summary["imported"]}
+
+
+@handler("learning_import", "learning.edit")
+def learning_import(job: Job, progress) -> dict:
+    """A big learning-model register: parsed again from the upload, registered all or nothing
+    (a row with an error, or a cancel, keeps nothing)."""
+    from .services import learning_import as importer
+
+    owner, unit = _owner_and_unit(job, "learning.edit")
+    loaded = imports.load_upload(owner, job.params["upload"], "learning")
+    if loaded is None:
+        raise DomainError(_("The uploaded file is no longer here: upload it again."))
+    meta, data = loaded
+    on = meta.get("registered_on")
+    preview = importer.parse(data, meta["filename"], unit, model=meta.get("model"),
+                             year=meta["year"], default_on=date.fromisoformat(on) if on else None,
+                             same_date=bool(meta.get("same_date")))
+    summary = importer.commit(owner, unit, preview, year=meta["year"], progress=progress)
+    db.session.commit()
+    imports.discard_upload(job.params["upload"])
+    return {"summary": {**summary, "year": meta["year"], "model": meta.get("model") or ""},
+            "total": summary["imported"]}
 
 
 @handler("member_export", "member.view")

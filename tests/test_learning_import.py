@@ -327,3 +327,58 @@ def test_a_closed_unit_imports_nothing(tree, db, client_as):
     assert count_entries() == 0
     with pytest.raises(DomainError, match="đã đóng"):  # the service says so on its own too
         li.commit(None, tree.ward_a, parse(tree.ward_b, family_file(good_rows())), year=YEAR)
+
+
+# --- a big register: a job with a progress page --------------------------------------------
+
+def many_rows(n):
+    return [[i, f"Hộ gia đình số {i}", f"{i} Đoàn Văn Bơ", 4, "", f"15/01/{YEAR}", ""]
+            for i in range(1, n + 1)]
+
+
+@pytest.mark.parametrize("mode", ["thread", "rq"])
+def test_a_big_register_is_imported_by_a_job(tree, db, client_as, app, tmp_path, mode):
+    from assoc.models import Job
+
+    from .test_jobs import rq_mode, work_off
+
+    app.config.update(IMPORT_JOB_ROWS=5, JOB_DIR=str(tmp_path / "jobs"))
+    if mode == "rq":
+        rq_mode(app)
+    try:
+        client = client_as("clerk", at=tree.ward_a)
+        preview_url = upload(client, tree.ward_a, family_file(many_rows(12))).headers["Location"]
+        started = client.post(preview_url, data={})
+        assert started.status_code == 302 and "/jobs/" in started.headers["Location"]
+        job_url = started.headers["Location"]
+        assert 'data-testid="job-bar"' in client.get(job_url).get_data(as_text=True)
+        work_off(app)
+        db.session.expire_all()
+        job = db.session.scalars(select(Job)).one()
+        assert (job.status, job.kind, job.summary["imported"]) == ("done", "learning_import", 12)
+        assert count_entries() == 12
+        html = client.get(job_url).get_data(as_text=True)
+        assert f"12 mục được đăng ký năm {YEAR}" in html and 'data-testid="job-entries"' in html
+        assert client.get(preview_url).status_code == 404  # the upload is used up
+    finally:
+        for key in ("IMPORT_JOB_ROWS", "JOB_DIR", "JOB_QUEUE"):
+            app.config.pop(key, None)
+        app.config["REDIS_URL"] = ""
+
+
+def test_a_big_register_with_an_error_starts_no_job(tree, db, client_as, app, tmp_path):
+    from assoc.models import Job
+
+    app.config.update(IMPORT_JOB_ROWS=5, JOB_DIR=str(tmp_path / "jobs"))
+    try:
+        client = client_as("clerk", at=tree.ward_a)
+        rows = many_rows(12)
+        rows[3][3] = "bốn"  # not a number of people
+        preview_url = upload(client, tree.ward_a, family_file(rows)).headers["Location"]
+        response = client.post(preview_url, data={})
+        assert response.status_code == 409
+        assert db.session.scalar(select(func.count()).select_from(Job)) == 0
+        assert count_entries() == 0
+    finally:
+        for key in ("IMPORT_JOB_ROWS", "JOB_DIR"):
+            app.config.pop(key, None)

@@ -49,6 +49,7 @@ from .learning import (
     identity_key,
 )
 
+CHUNK = 500  # entries written between two progress reports
 MAX_ROWS = 10_000  # a ward's register is a few hundred rows; a province-wide list is not one
 
 # Header text (search key, punctuation removed) → field. Exact names first, then fragments.
@@ -372,10 +373,11 @@ def _mark_duplicates(rows: list[ImportRow], unit: Unit, year: int) -> None:
             seen[k] = r.row_no
 
 
-def commit(actor: User | None, unit: Unit, preview: ImportPreview, *, year: int
-           ) -> dict[str, int]:
+def commit(actor: User | None, unit: Unit, preview: ImportPreview, *, year: int,
+           progress=None) -> dict[str, int]:
     """Register the ready rows (duplicates are left out). With any error row nothing is
-    written. One history entry for the import, one per entry saying which row it came from."""
+    written. One history entry for the import, one per entry saying which row it came from.
+    `progress(done, total, phase)` is told as the entries are written (a job's progress bar)."""
     if preview.error_rows:
         raise DomainError(_("%(n)s rows have errors: nothing was imported. Fix the file and "
                             "upload it again.", n=len(preview.error_rows)), "file")
@@ -405,8 +407,11 @@ def commit(actor: User | None, unit: Unit, preview: ImportPreview, *, year: int
 
     try:
         with db.session.begin_nested():
-            db.session.add_all(entries)
-            db.session.flush()
+            for start in range(0, len(entries), CHUNK):
+                db.session.add_all(entries[start:start + CHUNK])
+                db.session.flush()
+                if progress is not None:
+                    progress(min(start + CHUNK, len(entries)), len(entries), "registering")
     except IntegrityError as e:  # registered by someone else between preview and confirm
         raise DomainError(_("Some of these entries were registered meanwhile: upload the file "
                             "again to see them."), "file") from e

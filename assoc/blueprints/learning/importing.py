@@ -7,11 +7,21 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ... import jobs
 from ...extensions import db
 from ...models import LEARNING_MODELS, Unit
 from ...services import DomainError, imports
@@ -23,6 +33,7 @@ from .common import XLSX, form_status, load_unit, model_or_404, year_arg
 from .forms import ConfirmForm, RegisterImportForm
 
 KIND = "learning"
+JOB_ROWS = 2000  # as for members (IMPORT_JOB_ROWS): a bigger file is registered by a job
 SHOW_ROWS = 200  # rows with problems shown at once; the download gives them all
 # The importer's fields by their names in the interface language (the column badges).
 FIELD_LABELS = {
@@ -109,6 +120,16 @@ def import_preview(token: str):
         return redirect(url_for(".import_upload", unit_id=unit.id, year=meta["year"]))
     form = ConfirmForm()
     status = 200
+    big = len(preview.rows) >= current_app.config.get("IMPORT_JOB_ROWS", JOB_ROWS)
+    if form.validate_on_submit() and big and not preview.error_rows and preview.ok_rows:
+        # A big file: registered by a job with a progress page (the user may leave and come back).
+        job = jobs.create(current_user, unit, "learning_import",
+                          _("Import of %(file)s into %(unit)s", file=meta["filename"],
+                            unit=unit.name),
+                          {"upload": token}, total=len(preview.ok_rows))
+        db.session.commit()
+        jobs.launch(job)
+        return redirect(url_for("jobs.show", token=job.token))
     if form.validate_on_submit():
         try:
             summary = importer.commit(current_user, unit, preview, year=meta["year"])
