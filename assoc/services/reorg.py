@@ -984,12 +984,11 @@ def _successor_fund(actor, fund: Fund, target: Unit) -> Fund:
 
 def plan_for_unit(unit: Unit) -> dict[str, list[UnitChange]]:
     """Predecessors (units whose work went to `unit`) and what happened to `unit` itself."""
-    return {
-        "predecessors": db.session.scalars(select(UnitChange).where(
-            UnitChange.successor_id == unit.id).order_by(UnitChange.effective)).all(),
-        "changes": db.session.scalars(select(UnitChange).where(
-            UnitChange.unit_id == unit.id).order_by(UnitChange.effective)).all(),
-    }
+    rows = db.session.scalars(select(UnitChange).where(
+        (UnitChange.successor_id == unit.id) | (UnitChange.unit_id == unit.id))
+        .order_by(UnitChange.effective, UnitChange.id)).all()  # one query: on every unit page
+    return {"predecessors": [c for c in rows if c.successor_id == unit.id],
+            "changes": [c for c in rows if c.unit_id == unit.id]}
 
 
 def reappoint(actor: User | None, plan: ReorgPlan, successor: Unit, post_id: int) -> Position:

@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import LEVELS, RoleAssignment, Unit, today
@@ -80,6 +81,7 @@ def show(unit_id: int):
     )
     roles = db.session.scalars(
         select(RoleAssignment).where(RoleAssignment.unit_id == unit.id)
+        .options(joinedload(RoleAssignment.user))  # the page names each holder
     ).all()
     active_roles = [r for r in roles if r.is_active()]
     return render_template("units/show.html", unit=unit, ancestors=ancestors, children=children,
