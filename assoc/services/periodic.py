@@ -126,14 +126,23 @@ class OwnScope(rep.Scope):
         return unit_id_column.in_(self.own_ids)
 
 
-def own_scope(unit: Unit, below: list[Unit]) -> OwnScope:
+def own_scope(unit: Unit, below: list[Unit], on=None) -> OwnScope:
+    """`on`: the tree as it stood that day (the period's last day), see reports.Tree."""
     if not below:
-        return OwnScope(unit, True)
+        return OwnScope(unit, True, on)
+    if on is not None:
+        tree = rep.Tree(on)
+        inside = tree.below(unit)
+        if inside.historic:
+            cut = [tree.below(u) for u in below]
+            ids = tuple(u for u in (unit.id, *inside.child_of)
+                        if not any(b.contains(u) for b in cut))
+            return OwnScope(unit, True, on, tuple(below), ids)
     paths = [u.path for u in below]
     ids = tuple(unit_id for unit_id, path in db.session.execute(
         select(Unit.id, Unit.path).where(Unit.path.startswith(unit.path, autoescape=True)))
         if not any(path.startswith(p) for p in paths))
-    return OwnScope(unit, True, tuple(below), ids)
+    return OwnScope(unit, True, on, tuple(below), ids)
 
 
 @figure_group("members", _l("Members"), [
@@ -326,8 +335,8 @@ def rows_of_template(template: PeriodicTemplate) -> list[FigureRow]:
 
 
 def own_figures(template: PeriodicTemplate, unit: Unit, below: list[Unit]) -> dict[str, int]:
-    scope = own_scope(unit, below)
     period = rep.Period(template.period_start, template.period_end)
+    scope = own_scope(unit, below, on=period.end)
     rep.prepare(unit)
     values: dict[str, int] = {}
     for section in template.sections:
