@@ -203,3 +203,52 @@ def test_a_transferred_member_counts_where_they_were(db):
     rows, _ = table(tree.city, year_before)
     assert rows[tree.district_a.name]["members"] == 1
     assert rows.get(tree.district_b.name, {}).get("members", 0) == 0
+
+
+def agree(unit: Unit, period: Period) -> None:
+    """A dashboard's cards and its table count the same records for the same period."""
+    _, totals = table(unit, period)
+    members, money, awards, events = card(unit, period)
+    assert (members.total, members.new, members.dues, money.money_in, money.money_out,
+            awards.count, awards.amount, events.held, events.raised) == (
+        totals["members"], totals["new_members"], totals["dues"], totals["money_in"],
+        totals["money_out"], totals["awards"], totals["award_amount"], totals["events"],
+        totals["raised"]), unit.code
+    assert sum(i for _, i, _ in money.by_month) == money.money_in
+
+
+@pytest.mark.parametrize("which", ["year", "months_before"])
+def test_cards_and_tables_agree_before_and_across_the_date(demo, which):
+    period = Period.year(EFFECTIVE.year) if which == "year" else MONTHS_BEFORE
+    for code in ("HCM", "HCM-Q4", "HCM-Q4-KH", "HCM-Q4-VH", "HCM-KHXC"):
+        agree(by_code(code), period)
+
+
+def test_a_plan_on_the_first_of_a_month_splits_the_year_by_months(db):
+    """The reform took effect on 1 July: the year's roll-ups split at a month boundary, and
+    each unit's cards count its records before the date in the old tree, after it in the
+    new one."""
+    tree = build_tree()
+    first = EFFECTIVE.replace(day=1)
+    early = first - timedelta(days=10)
+    build_voucher(tree.ward_a, amount=1_000_000, voucher_date=early)
+    build_voucher(tree.ward_b, amount=2_000_000, voucher_date=early)
+    build_member(tree.ward_b, "Trần Thị Trước", joined_on=early)
+    db.session.commit()
+    reorg.apply_plan(None, reorg.parse_plan(
+        ",".join(reorg.PLAN_HEADER) + f"\nmove,{tree.ward_b.code},,,,{tree.district_b.code}"),
+        first)
+    db.session.commit()
+    build_voucher(tree.ward_b, amount=4_000_000, voucher_date=EFFECTIVE)
+    db.session.commit()
+    year = Period.year(EFFECTIVE.year)
+    district_a, district_b = card(tree.district_a, year), card(tree.district_b, year)
+    if early.year == EFFECTIVE.year:
+        assert district_a[1].money_in == 3_000_000 and district_b[1].money_in == 4_000_000
+        assert district_a[0].new == 1 and district_b[0].new == 0
+    assert district_a[0].total == 0 and district_b[0].total == 1  # members at the year's end
+    for unit in (tree.city, tree.district_a, tree.district_b, tree.ward_b):
+        agree(unit, year)
+    rows, totals = table(tree.city, year)
+    assert totals["money_in"] == 7_000_000
+    assert_current(db)

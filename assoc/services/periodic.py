@@ -39,7 +39,6 @@ from ..models import (
     RemunerationSheet,
     RoleAssignment,
     Unit,
-    UnitTally,
     User,
     today,
     utcnow,
@@ -125,6 +124,20 @@ class OwnScope(rep.Scope):
             return super().covers(unit_id_column)
         return unit_id_column.in_(self.own_ids)
 
+    def keys(self, tree: rep.Tree) -> rep.Keys:
+        """In the tree of a piece of the period: the unit's sub-tree then, without the
+        sub-trees the reporting units below had then."""
+        if not self.excluded:
+            return super().keys(tree)
+        inside = tree.below(self.unit)
+        cut = [tree.below(u) for u in self.excluded]
+
+        def key(unit_id: int) -> int | None:
+            own = inside.contains(unit_id) and not any(b.contains(unit_id) for b in cut)
+            return 0 if own else None
+
+        return rep.Keys(key, inside.condition, inside.extra)
+
 
 def own_scope(unit: Unit, below: list[Unit], on=None) -> OwnScope:
     """`on`: the tree as it stood that day (the period's last day), see reports.Tree."""
@@ -154,9 +167,8 @@ def own_scope(unit: Unit, below: list[Unit], on=None) -> OwnScope:
 ])
 def _members(scope, period):
     figures = rep.member_figures(scope, period)
-    (dues,) = rep._tally(scope, rep._sum(UnitTally.dues, rep._months(period)))
     return {"members.total": figures.total, "members.new": figures.new,
-            "members.dues_paid": figures.dues_paid, "members.dues": int(dues)}
+            "members.dues_paid": figures.dues_paid, "members.dues": figures.dues}
 
 
 @figure_group("money", _l("Money"), [

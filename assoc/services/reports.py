@@ -6,6 +6,7 @@ A dashboard therefore costs a fixed number of queries whatever the size of the t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
@@ -92,6 +93,14 @@ class Scope:
     def at(self, day: date) -> Scope:
         """The same scope read on `day` (kept if it already names its day)."""
         return self if self.on is not None else replace(self, on=day)
+
+    def keys(self, tree: Tree) -> Keys:
+        """The scope in `tree` as keys for the dated figures: 0 for every unit it covers."""
+        unit_id = self.unit.id
+        if not self.subtree:
+            return Keys(lambda u: 0 if u == unit_id else None, lambda c: c == unit_id)
+        below = tree.below(self.unit)
+        return Keys(lambda u: 0 if below.contains(u) else None, below.condition, below.extra)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,6 +292,81 @@ def _scope_key(scope: Scope):
     return key
 
 
+@dataclass
+class Keys:
+    """Where a unit's records count: `key(unit id)` names the row (None: not counted);
+    `condition(unit id column)` is SQL that keeps at least the counted units."""
+
+    key: Callable[[int], int | None]
+    condition: Callable
+    extra: tuple[int, ...] = ()  # units whose roll-ups may lie outside the scope's sub-tree
+
+
+# The dated figures, each from its roll-up column (`members` of a month: those who joined).
+FLOW_TALLY = {"new_members": "members", "dues": "dues", "money_in": "money_in",
+              "money_out": "money_out", "awards": "awards", "award_amount": "award_amount",
+              "award_paid": "award_paid", "events": "events", "event_target": "event_target",
+              "raised": "raised", "in_kind": "in_kind"}
+
+
+def _flows(parts: list[tuple[Period, Tree]], keys_of, *, by_month: bool = False) -> dict:
+    """{key: {figure: value}} of the dated figures of the pieces of a period, each piece
+    counted with the tree of its days (`keys_of(tree)` → Keys): whole months from the
+    roll-ups, the days of a month a piece cuts straight from the records, and members who
+    joined in a piece counted where they were at its end. With `by_month`, money in and out
+    also by month of the year, under ("in", month) and ("out", month)."""
+    result: dict = {}
+
+    def put(found: dict, *names) -> None:
+        for key, values in found.items():
+            figures = result.setdefault(key, {})
+            for name, value in zip(names, values, strict=True):
+                figures[name] = figures.get(name, 0) + int(value or 0)
+
+    for part, tree in parts:
+        keys = keys_of(tree)
+        if keys.extra:
+            _ensure_ids(keys.extra)
+        months, edges = split_months(part)
+        if months:
+            in_months = _months(months)
+            put(_by_child(None, keys, UnitTally.unit_id, tuple(
+                _sum(getattr(UnitTally, c)) for c in FLOW_TALLY.values()), in_months),
+                *FLOW_TALLY)
+            if by_month:
+                for unit_id, month, money_in, money_out in db.session.execute(
+                        select(UnitTally.unit_id, UnitTally.month, _sum(UnitTally.money_in),
+                               _sum(UnitTally.money_out))
+                        .where(keys.condition(UnitTally.unit_id), in_months)
+                        .group_by(UnitTally.unit_id, UnitTally.month)):
+                    key = keys.key(unit_id)
+                    if key is not None and month % 100:
+                        put({key: (money_in, money_out)}, ("in", month % 100),
+                            ("out", month % 100))
+        for edge in edges:
+            found = _direct(keys, edge)
+            for names, values in found:
+                put(values, *names)
+            if by_month:
+                for names, values in found:
+                    if names == ("money_in", "money_out"):
+                        put(values, ("in", edge.start.month), ("out", edge.start.month))
+        if part.end < today():
+            put({k: (n,) for k, n in member_shift(part.end, keys.key, Member.joined_on.between(
+                part.start, part.end)).items()}, "new_members")
+    return result
+
+
+def _scope_flows(scope: Scope, period: Period) -> dict | None:
+    """The scope's dated figures when a plan took effect inside the period (each piece of the
+    period read with the tree of its days); None otherwise, when one aggregate query over the
+    scope of the period's last day gives each figure."""
+    parts = pieces(period)
+    if len(parts) == 1:
+        return None
+    return _flows(parts, scope.keys, by_month=True).get(0, {})
+
+
 def active_on(table, on: date, start="valid_from", end="valid_to"):
     return and_(getattr(table, start) <= on,
                 getattr(table, end).is_(None) | (getattr(table, end) >= on))
@@ -347,6 +431,7 @@ class MemberFigures:
     total: int = 0
     new: int = 0
     dues_paid: int = 0
+    dues: int = 0  # dues collected in the period
 
     @property
     def dues_percent(self) -> int:
@@ -358,15 +443,21 @@ def member_figures(scope: Scope, period: Period) -> MemberFigures:
     and those who paid dues for the period's last year — each counted at the unit they
     belonged to at the end of the period (a merger or a transfer since does not move them)."""
     scope = scope.at(period.end)
-    row = _tally(scope, _sum(UnitTally.members), _sum(UnitTally.members, _months(period)),
-                 _sum(UnitTally.dues_paid, UnitTally.month == period.end.year * 100))
+    months = _months(period)
+    row = _tally(scope, _sum(UnitTally.members), _sum(UnitTally.members, months),
+                 _sum(UnitTally.dues_paid, UnitTally.month == period.end.year * 100),
+                 _sum(UnitTally.dues, months))
     figures = MemberFigures(*map(int, row))
+    flows = _scope_flows(scope, period)
+    if flows is not None:
+        figures.new, figures.dues = flows.get("new_members", 0), flows.get("dues", 0)
     if period.end < today():
         key = _scope_key(scope)
         figures.total += member_shift(period.end, key).get(0, 0)
-        figures.new += member_shift(period.end, key, Member.joined_on.between(
-            period.start, period.end)).get(0, 0)
         figures.dues_paid += member_shift(period.end, key, paid_dues(period.end.year)).get(0, 0)
+        if flows is None:
+            figures.new += member_shift(period.end, key, Member.joined_on.between(
+                period.start, period.end)).get(0, 0)
     return figures
 
 
@@ -400,10 +491,16 @@ def money_figures(scope: Scope, period: Period) -> MoneyFigures:
     row = _tally(scope, _sum(UnitTally.money_in, months), _sum(UnitTally.money_out, months),
                  _sum(UnitTally.money_in - UnitTally.money_out,
                       UnitTally.month <= tally.month_of(period.end)))
-    month = UnitTally.month % 100
-    by_month = {int(m): (int(i), int(o)) for m, i, o in db.session.execute(
-        select(month, _sum(UnitTally.money_in), _sum(UnitTally.money_out))
-        .where(scope.covers(UnitTally.unit_id), months, month != 0).group_by(month))}
+    flows = _scope_flows(scope, period)
+    if flows is not None:
+        row = (flows.get("money_in", 0), flows.get("money_out", 0), row[2])
+        by_month = {m: (flows.get(("in", m), 0), flows.get(("out", m), 0))
+                    for m in range(1, 13) if ("in", m) in flows}
+    else:
+        month = UnitTally.month % 100
+        by_month = {int(m): (int(i), int(o)) for m, i, o in db.session.execute(
+            select(month, _sum(UnitTally.money_in), _sum(UnitTally.money_out))
+            .where(scope.covers(UnitTally.unit_id), months, month != 0).group_by(month))}
     return MoneyFigures(
         int(row[0]), int(row[1]), int(row[2]),
         [(m, *by_month.get(m, (0, 0))) for m in range(1, 13)
@@ -421,6 +518,9 @@ class AwardFigures:
 def award_figures(scope: Scope, period: Period) -> AwardFigures:
     """Awards approved or paid, by the month they were decided."""
     scope = scope.at(period.end)
+    flows = _scope_flows(scope, period)
+    if flows is not None:
+        return AwardFigures(*(flows.get(n, 0) for n in ("awards", "award_amount", "award_paid")))
     row = _tally(scope, _sum(UnitTally.awards), _sum(UnitTally.award_amount),
                  _sum(UnitTally.award_paid), months=_months(period))
     return AwardFigures(*map(int, row))
@@ -436,6 +536,10 @@ class EventFigures:
 
 def event_figures(scope: Scope, period: Period) -> EventFigures:
     scope = scope.at(period.end)
+    flows = _scope_flows(scope, period)
+    if flows is not None:
+        return EventFigures(*(flows.get(n, 0) for n in ("events", "raised", "in_kind",
+                                                        "event_target")))
     row = _tally(scope, _sum(UnitTally.events), _sum(UnitTally.raised), _sum(UnitTally.in_kind),
                  _sum(UnitTally.event_target), months=_months(period))
     return EventFigures(*map(int, row))
@@ -550,7 +654,7 @@ class ReportRow:
             self.name = self.unit.name
 
 
-def _by_child(parent: Unit, below: Below, unit_column, values, *where,
+def _by_child(parent: Unit | None, below: Below | Keys, unit_column, values, *where,
               by_date: bool = False, join=None):
     """{direct sub-unit id (or the parent's own id): (values…)}, the sub-units being those of
     `below` (the parent's sub-tree now, or on a past day).
@@ -603,26 +707,9 @@ def period_report(unit: Unit, period: Period) -> tuple[list[ReportRow], dict[str
 
     parts = pieces(period)
     for part, tree in parts:
-        below = tree.below(unit)
-        if below.extra:
-            _ensure_ids(below.extra)
-        _list_children(unit, part, tree, below, listed, rows)
-        # Whole months from the roll-ups; the days of a month the piece cuts, straight from
-        # the records.
-        months, edges = split_months(part)
-        if months:
-            in_months = _months(months)
-            put(_by_child(unit, below, UnitTally.unit_id, (
-                _sum(UnitTally.members, in_months), _sum(UnitTally.dues, in_months),
-                _sum(UnitTally.money_in, in_months), _sum(UnitTally.money_out, in_months),
-                _sum(UnitTally.awards, in_months), _sum(UnitTally.award_amount, in_months),
-                _sum(UnitTally.events, in_months), _sum(UnitTally.raised, in_months)),
-                in_months), *FLOWS)
-        for edge in edges:
-            _put_direct(unit, below, edge, put)
-        if part.end < today():
-            put({k: (n,) for k, n in member_shift(part.end, below.key, Member.joined_on.between(
-                part.start, part.end)).items()}, "new_members")
+        _list_children(unit, part, tree, tree.below(unit), listed, rows)
+    for key, figures in _flows(parts, lambda tree: tree.below(unit)).items():
+        put({key: tuple(figures.get(name, 0) for name in FLOWS)}, *FLOWS)
     last = parts[-1][1]
     below = last.below(unit)
     put(_by_child(unit, below, UnitTally.unit_id, (func.sum(UnitTally.members),)), "members")
@@ -675,36 +762,39 @@ def split_months(period: Period) -> tuple[Period | None, list[Period]]:
     return Period(first, last), edges
 
 
-def _put_direct(unit: Unit, below: Below, period: Period, put) -> None:
-    """The period report's dated figures straight from the records (for days the roll-ups'
-    whole months do not cover); a few days' records, found through the date indexes."""
+def _direct(keys, period: Period) -> list[tuple[tuple[str, ...], dict]]:
+    """The dated figures straight from the records, for the days the roll-ups' whole months
+    do not cover (a few days' records, found through the date indexes), counted as the
+    roll-ups count them: [(figure names, {key: values})]."""
 
-    def dated(unit_column, values, *where):
-        return _by_child(unit, below, unit_column, values, *where, by_date=True)
+    def dated(unit_column, values, *where, join=None):
+        return _by_child(None, keys, unit_column, values, *where, by_date=True, join=join)
 
-    put(dated(Member.unit_id, (func.count(),), Member.status == "active",
-                  Member.joined_on.between(period.start, period.end)), "new_members")
-    put(dated(DuesPayment.unit_id, (func.sum(DuesPayment.amount),),
-                  DuesPayment.paid_on.between(period.start, period.end), payment_counts()),
-        "dues")
-    put(dated(Voucher.unit_id, (
-        func.sum(case((Voucher.kind == "receipt", Voucher.amount), else_=0)),
-        func.sum(case((Voucher.kind == "payment", Voucher.amount), else_=0)),
-    ), Voucher.status == "valid", Voucher.voucher_date.between(period.start, period.end)),
-        "money_in", "money_out")
-    put(dated(Nomination.unit_id, (func.count(), func.sum(Nomination.amount)),
-                  Nomination.status.in_(AWARDED),
-                  within(Nomination.decided_at, period)),
-        "awards", "award_amount")
-    put(dated(Event.unit_id, (func.count(),), Event.status.in_(HELD),
-                  within(Event.starts_at, period)), "events")
     # Raised at events: at the event's unit and date, as the roll-ups count it.
     at_event = and_(Event.status.in_(tally.RAISED_AT), within(Event.starts_at, period))
-    put(_by_child(unit, below, Event.unit_id, (func.sum(Donation.amount),),
-                  at_event, Donation.method != "in_kind", by_date=True,
-                  join=(Donation, Donation.event_id == Event.id)), "raised")
-    put(_by_child(unit, below, Event.unit_id, (func.sum(CountingSheet.total),),
-                  at_event, by_date=True,
-                  join=(CountingSheet, CountingSheet.event_id == Event.id)), "raised")
-
-
+    return [
+        (("new_members",), dated(Member.unit_id, (func.count(),), Member.status == "active",
+                                 Member.joined_on.between(period.start, period.end))),
+        (("dues",), dated(DuesPayment.unit_id, (func.sum(DuesPayment.amount),),
+                          DuesPayment.paid_on.between(period.start, period.end),
+                          payment_counts())),
+        (("money_in", "money_out"), dated(Voucher.unit_id, (
+            func.sum(case((Voucher.kind == "receipt", Voucher.amount), else_=0)),
+            func.sum(case((Voucher.kind == "payment", Voucher.amount), else_=0)),
+        ), Voucher.status == "valid", Voucher.voucher_date.between(period.start, period.end))),
+        (("awards", "award_amount", "award_paid"), dated(Nomination.unit_id, (
+            func.count(), func.sum(Nomination.amount),
+            func.sum(case((Nomination.status == "paid", Nomination.amount), else_=0))),
+            Nomination.status.in_(AWARDED), within(Nomination.decided_at, period))),
+        (("events", "event_target"), dated(Event.unit_id, (
+            func.count(), func.sum(Event.target_amount)),
+            Event.status.in_(HELD), within(Event.starts_at, period))),
+        (("raised",), dated(Event.unit_id, (func.sum(Donation.amount),), at_event,
+                            Donation.method != "in_kind",
+                            join=(Donation, Donation.event_id == Event.id))),
+        (("in_kind",), dated(Event.unit_id, (func.sum(Donation.estimated_value),), at_event,
+                             Donation.method == "in_kind",
+                             join=(Donation, Donation.event_id == Event.id))),
+        (("raised",), dated(Event.unit_id, (func.sum(CountingSheet.total),), at_event,
+                            join=(CountingSheet, CountingSheet.event_id == Event.id))),
+    ]
