@@ -62,7 +62,8 @@ class Scope:
 
     With `on`, the sub-tree is the one the unit had that day (see `Tree`): a district dissolved
     since still covers the wards it had, a ward merged since covers itself only. The figure
-    functions below read every scope on the last day of their period."""
+    functions below read every scope on the last day of their period, and cut a period at
+    each effective date inside it (each piece read with the tree of its days)."""
 
     unit: Unit
     subtree: bool = True
@@ -88,7 +89,12 @@ class Scope:
 
     @cached_property
     def below(self) -> Below | None:
-        return Tree(self.on).below(self.unit) if self.on is not None and self.subtree else None
+        """The sub-tree on `on` when it differs from today's (None when nothing moved since:
+        the path condition alone is right, and nothing is read)."""
+        if self.on is None or not self.subtree:
+            return None
+        tree = Tree(self.on)
+        return tree.below(self.unit) if tree.moved else None
 
     def at(self, day: date) -> Scope:
         """The same scope read on `day` (kept if it already names its day)."""
