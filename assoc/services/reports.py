@@ -203,8 +203,10 @@ class Tree:
                     Unit.path.startswith(unit.path, autoescape=True), Unit.id != unit.id))})
         # The units that may have been below `unit` then: those below it now and those below
         # a moved unit; each one's chain of parents then decides.
-        roots = [unit.path] + [path for _, path in self.moved.values()
-                               if not path.startswith(unit.path)]
+        roots: list[str] = []
+        for path in sorted({unit.path, *(path for _, path in self.moved.values())}):
+            if not any(path.startswith(r) for r in roots[-1:]):  # sorted: parents first
+                roots.append(path)
         parent: dict[int, int | None] = {}
         now: set[int] = set()
         for unit_id, parent_id, path in db.session.execute(
