@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, case, event, exists, false, func, literal, or_, select, union_all
+from sqlalchemy.orm import Session, aliased
 
 from ..extensions import db
 from ..models import (
@@ -150,6 +150,34 @@ class Below:
         return or_(now, unit_id_column.in_(self.extra)) if self.extra else now
 
 
+LATEST = "reorg_latest_change"
+
+
+def latest_change() -> date | None:
+    """The last day an applied plan took effect (read once a transaction): reports for days
+    from then on read the tree as it is, without looking further."""
+    info = db.session.info
+    if LATEST not in info:
+        info[LATEST] = db.session.scalar(
+            select(func.max(UnitChange.effective))
+            .join(ReorgPlan, ReorgPlan.id == UnitChange.plan_id)
+            .where(ReorgPlan.status == "applied"))
+    return info[LATEST]
+
+
+@event.listens_for(Session, "after_flush")
+def _plans_written(session: Session, flush_context) -> None:
+    if any(isinstance(obj, (ReorgPlan, UnitChange))
+           for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(LATEST, None)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_latest(session: Session) -> None:
+    session.info.pop(LATEST, None)  # another transaction may have applied a plan since
+
+
 class Tree:
     """The unit tree as it stood on `on` (None: as it is now), from the applied plans' records
     of what they changed after that day."""
@@ -157,7 +185,8 @@ class Tree:
     def __init__(self, on: date | None):
         self.on = on
         self.was: dict[int, Was] = {}
-        if on is not None:
+        latest = latest_change() if on is not None else None
+        if latest is not None and latest > on:
             for unit_id, parent_id, name, code_ in db.session.execute(
                     select(UnitChange.unit_id, UnitChange.old_parent_id, UnitChange.old_name,
                            UnitChange.old_code)
@@ -251,6 +280,9 @@ class Tree:
 
 def change_days(period: Period) -> list[date]:
     """The days inside the period (after its first) on which an applied plan took effect."""
+    latest = latest_change()
+    if latest is None or latest <= period.start:
+        return []
     return sorted(db.session.scalars(
         select(UnitChange.effective).distinct()
         .join(ReorgPlan, ReorgPlan.id == UnitChange.plan_id)
@@ -317,12 +349,14 @@ FLOW_TALLY = {"new_members": "members", "dues": "dues", "money_in": "money_in",
               "raised": "raised", "in_kind": "in_kind"}
 
 
-def _flows(parts: list[tuple[Period, Tree]], keys_of, *, by_month: bool = False) -> dict:
+def _flows(parts: list[tuple[Period, Tree]], keys_of, *, by_month: bool = False,
+           members_now: bool = False) -> dict:
     """{key: {figure: value}} of the dated figures of the pieces of a period, each piece
     counted with the tree of its days (`keys_of(tree)` → Keys): whole months from the
     roll-ups, the days of a month a piece cuts straight from the records, and members who
     joined in a piece counted where they were at its end. With `by_month`, money in and out
-    also by month of the year, under ("in", month) and ("out", month)."""
+    also by month of the year, under ("in", month) and ("out", month). With `members_now`,
+    the members now (in the tree of the last piece, as they are today) under "members"."""
     result: dict = {}
 
     def put(found: dict, *names) -> None:
@@ -331,26 +365,30 @@ def _flows(parts: list[tuple[Period, Tree]], keys_of, *, by_month: bool = False)
             for name, value in zip(names, values, strict=True):
                 figures[name] = figures.get(name, 0) + int(value or 0)
 
-    for part, tree in parts:
+    for n, (part, tree) in enumerate(parts, start=1):
         keys = keys_of(tree)
         if keys.extra:
             _ensure_ids(keys.extra)
         months, edges = split_months(part)
-        if months:
+        if members_now and n == len(parts):  # one query: this piece's months and the members
+            in_months = _months(months) if months else false()
+            put(_by_child(None, keys, UnitTally.unit_id, (func.sum(UnitTally.members), *(
+                _sum(getattr(UnitTally, c), in_months) for c in FLOW_TALLY.values()))),
+                "members", *FLOW_TALLY)
+        elif months:
             in_months = _months(months)
             put(_by_child(None, keys, UnitTally.unit_id, tuple(
                 _sum(getattr(UnitTally, c)) for c in FLOW_TALLY.values()), in_months),
                 *FLOW_TALLY)
-            if by_month:
-                for unit_id, month, money_in, money_out in db.session.execute(
-                        select(UnitTally.unit_id, UnitTally.month, _sum(UnitTally.money_in),
-                               _sum(UnitTally.money_out))
-                        .where(keys.condition(UnitTally.unit_id), in_months)
-                        .group_by(UnitTally.unit_id, UnitTally.month)):
-                    key = keys.key(unit_id)
-                    if key is not None and month % 100:
-                        put({key: (money_in, money_out)}, ("in", month % 100),
-                            ("out", month % 100))
+        if months and by_month:
+            for unit_id, month, money_in, money_out in db.session.execute(
+                    select(UnitTally.unit_id, UnitTally.month, _sum(UnitTally.money_in),
+                           _sum(UnitTally.money_out))
+                    .where(keys.condition(UnitTally.unit_id), _months(months))
+                    .group_by(UnitTally.unit_id, UnitTally.month)):
+                key = keys.key(unit_id)
+                if key is not None and month % 100:
+                    put({key: (money_in, money_out)}, ("in", month % 100), ("out", month % 100))
         for edge in edges:
             found = _direct(keys, edge)
             for names, values in found:
@@ -424,10 +462,15 @@ def _sum(column, when=None):
     return func.coalesce(func.sum(column if when is None else case((when, column), else_=0)), 0)
 
 
-def _tally(scope: Scope, *columns, months=None):
+def _ready(scope: Scope) -> None:
+    """The roll-ups the scope reads are current (a past tree may reach outside its sub-tree)."""
     tally.ensure(scope.unit)
     if scope.below is not None and scope.below.extra:
         _ensure_ids(scope.below.extra)
+
+
+def _tally(scope: Scope, *columns, months=None):
+    _ready(scope)
     where = [scope.covers(UnitTally.unit_id)]
     if months is not None:
         where.append(months)
@@ -496,21 +539,26 @@ class MoneyFigures:
 def money_figures(scope: Scope, period: Period) -> MoneyFigures:
     scope = scope.at(period.end)
     months = _months(period)
-    row = _tally(scope, _sum(UnitTally.money_in, months), _sum(UnitTally.money_out, months),
-                 _sum(UnitTally.money_in - UnitTally.money_out,
-                      UnitTally.month <= tally.month_of(period.end)))
+    up_to_end = UnitTally.month <= tally.month_of(period.end)
     flows = _scope_flows(scope, period)
     if flows is not None:
-        row = (flows.get("money_in", 0), flows.get("money_out", 0), row[2])
+        (balance,) = _tally(scope, _sum(UnitTally.money_in - UnitTally.money_out, up_to_end))
+        money_in, money_out = flows.get("money_in", 0), flows.get("money_out", 0)
         by_month = {m: (flows.get(("in", m), 0), flows.get(("out", m), 0))
                     for m in range(1, 13) if ("in", m) in flows}
     else:
+        # One query: the period's money by month of the year, and the balance at its end.
+        _ready(scope)
         month = UnitTally.month % 100
-        by_month = {int(m): (int(i), int(o)) for m, i, o in db.session.execute(
-            select(month, _sum(UnitTally.money_in), _sum(UnitTally.money_out))
-            .where(scope.covers(UnitTally.unit_id), months, month != 0).group_by(month))}
+        rows = db.session.execute(
+            select(month, _sum(UnitTally.money_in, months), _sum(UnitTally.money_out, months),
+                   _sum(UnitTally.money_in - UnitTally.money_out), _sum(literal(1), months))
+            .where(scope.covers(UnitTally.unit_id), up_to_end).group_by(month)).all()
+        balance = sum(int(r[3]) for r in rows)
+        money_in, money_out = sum(int(r[1]) for r in rows), sum(int(r[2]) for r in rows)
+        by_month = {int(m): (int(i), int(o)) for m, i, o, _, n in rows if m and n}
     return MoneyFigures(
-        int(row[0]), int(row[1]), int(row[2]),
+        int(money_in), int(money_out), int(balance),
         [(m, *by_month.get(m, (0, 0))) for m in range(1, 13)
          if date(period.start.year, m, 1) <= period.end or m in by_month],
     )
@@ -694,9 +742,6 @@ def _child_map(parent: Unit, on: date | None = None) -> dict[int, int]:
     return Tree(on).below(parent).child_of
 
 
-FLOWS = COLUMNS[1:]  # every column but the members now, which is counted once, at the end
-
-
 def period_report(unit: Unit, period: Period) -> tuple[list[ReportRow], dict[str, int]]:
     """One row per direct sub-unit, and the unit's own records. A reorganisation inside the
     period cuts it in pieces: each piece's records go to the sub-units of the tree of its
@@ -716,11 +761,10 @@ def period_report(unit: Unit, period: Period) -> tuple[list[ReportRow], dict[str
     parts = pieces(period)
     for part, tree in parts:
         _list_children(unit, part, tree, tree.below(unit), listed, rows)
-    for key, figures in _flows(parts, lambda tree: tree.below(unit)).items():
-        put({key: tuple(figures.get(name, 0) for name in FLOWS)}, *FLOWS)
+    for key, figures in _flows(parts, lambda tree: tree.below(unit), members_now=True).items():
+        put({key: tuple(figures.get(name, 0) for name in COLUMNS)}, *COLUMNS)
     last = parts[-1][1]
     below = last.below(unit)
-    put(_by_child(unit, below, UnitTally.unit_id, (func.sum(UnitTally.members),)), "members")
     if period.end < today():
         put({k: (n,) for k, n in member_shift(period.end, below.key).items()}, "members")
     for key, row in rows.items():
