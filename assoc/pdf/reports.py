@@ -41,7 +41,7 @@ def period_report_pdf(unit, period, rows, totals, columns, money_columns) -> byt
     data = [[Paragraph(nfc(_("No.")), head), Paragraph(nfc(_("Unit")), head),
              *(Paragraph(nfc(str(label)), head) for label in columns.values())]]
     for n, row in enumerate(rows, start=1):
-        name = row.unit.name if row.unit else _("%(u)s itself", u=unit.name)
+        name = row.name if row.unit else _("%(u)s itself", u=unit.name)
         data.append([str(n), para(name, cell),
                      *(format_number(row.values[key]) for key in columns)])
     data.append(["", Paragraph(nfc(_("Total")), head),

@@ -39,7 +39,6 @@ from ..models import (
     RemunerationSheet,
     RoleAssignment,
     Unit,
-    UnitTally,
     User,
     today,
     utcnow,
@@ -115,7 +114,9 @@ def row_of(key: str) -> FigureRow | None:
 class OwnScope(rep.Scope):
     """A unit's sub-tree without the sub-trees of the reporting units below it (those report
     for themselves). Works with every figure function of services.reports that takes a Scope.
-    `own_ids` holds the units left when some are excluded (read once, see own_scope)."""
+    `own_ids` holds the units left when some are excluded (read once, see own_scope), and the
+    sub-trees of the units closed during the period that the unit's report covers
+    (`predecessors`)."""
 
     excluded: tuple[Unit, ...] = ()
     own_ids: tuple[int, ...] = ()
@@ -126,14 +127,42 @@ class OwnScope(rep.Scope):
             return super().covers(unit_id_column)
         return unit_id_column.in_(self.own_ids)
 
+    def keys(self, tree: rep.Tree) -> rep.Keys:
+        """In the tree of a piece of the period: the unit's sub-tree then, without the
+        sub-trees the reporting units below had then. A report covering closed units counts
+        their records all period long, wherever they lay (`own_ids`)."""
+        if self.predecessors:
+            ids = frozenset(self.own_ids)
+            return rep.Keys(lambda u: 0 if u in ids else None,
+                            lambda c: c.in_(self.own_ids))
+        if not self.excluded:
+            return super().keys(tree)
+        inside = tree.below(self.unit)
+        cut = [tree.below(u) for u in self.excluded]
+
+        def key(unit_id: int) -> int | None:
+            own = inside.contains(unit_id) and not any(b.contains(unit_id) for b in cut)
+            return 0 if own else None
+
+        return rep.Keys(key, inside.condition, inside.extra)
+
 
 def own_scope(unit: Unit, below: list[Unit], predecessors: list[Unit] = (),
-              cut: list[str] = ()) -> OwnScope:
+              cut: list[str] = (), on=None) -> OwnScope:
     """`unit`'s sub-tree without the sub-trees of `below`, plus the sub-trees of the units
     closed during the period whose successor `unit` is (`predecessors`, from elsewhere),
-    without the sub-trees inside them whose paths are in `cut`."""
+    without the sub-trees inside them whose paths are in `cut`. `on`: the tree as it stood
+    that day (the period's last day), see reports.Tree."""
     if not below and not predecessors:
-        return OwnScope(unit, True)
+        return OwnScope(unit, True, on)
+    if on is not None and not predecessors:
+        tree = rep.Tree(on)
+        inside = tree.below(unit)
+        if inside.historic:
+            cuts = [tree.below(u) for u in below]
+            ids = tuple(u for u in (unit.id, *inside.child_of)
+                        if not any(b.contains(u) for b in cuts))
+            return OwnScope(unit, True, on, tuple(below), ids)
     paths = [u.path for u in below]
     ids = [unit_id for unit_id, path in db.session.execute(
         select(Unit.id, Unit.path).where(Unit.path.startswith(unit.path, autoescape=True)))
@@ -143,7 +172,7 @@ def own_scope(unit: Unit, below: list[Unit], predecessors: list[Unit] = (),
         ids += [unit_id for unit_id, path in db.session.execute(
             select(Unit.id, Unit.path).where(Unit.path.startswith(p.path, autoescape=True)))
             if not any(path.startswith(c) for c in inner)]
-    return OwnScope(unit, True, tuple(below), tuple(dict.fromkeys(ids)), tuple(predecessors))
+    return OwnScope(unit, True, on, tuple(below), tuple(dict.fromkeys(ids)), tuple(predecessors))
 
 
 @figure_group("members", _l("Members"), [
@@ -155,9 +184,8 @@ def own_scope(unit: Unit, below: list[Unit], predecessors: list[Unit] = (),
 ])
 def _members(scope, period):
     figures = rep.member_figures(scope, period)
-    (dues,) = rep._tally(scope, rep._sum(UnitTally.dues, rep._months(period)))
     return {"members.total": figures.total, "members.new": figures.new,
-            "members.dues_paid": figures.dues_paid, "members.dues": int(dues)}
+            "members.dues_paid": figures.dues_paid, "members.dues": figures.dues}
 
 
 @figure_group("money", _l("Money"), [
@@ -342,8 +370,8 @@ def own_figures(template: PeriodicTemplate, unit: Unit, below: list[Unit],
     if predecessors:  # inside a predecessor, what reports for itself or is covered elsewhere
         cut = [u.path for u in participants(template)] + [
             u.path for u, s in _covered_in(template, template.unit.path) if s.id != unit.id]
-    scope = own_scope(unit, below, predecessors, cut)
     period = rep.Period(template.period_start, template.period_end)
+    scope = own_scope(unit, below, predecessors, cut, on=period.end)
     rep.prepare(unit)
     for p in predecessors:
         rep.prepare(p)

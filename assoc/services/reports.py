@@ -6,11 +6,14 @@ A dashboard therefore costs a fixed number of queries whatever the size of the t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, false, func, literal, select, union_all
+from sqlalchemy import and_, case, event, exists, false, func, literal, or_, select, union_all
+from sqlalchemy.orm import Session, aliased
 
 from ..extensions import db
 from ..models import (
@@ -21,10 +24,14 @@ from ..models import (
     DuesPayment,
     Event,
     Member,
+    MemberTransfer,
     Nomination,
     Position,
+    ReorgPlan,
     RoleAssignment,
+    TalliedUnit,
     Unit,
+    UnitChange,
     UnitTally,
     Voucher,
     today,
@@ -51,10 +58,16 @@ class Period:
 
 @dataclass(frozen=True)
 class Scope:
-    """The unit alone or its whole sub-tree, as a reusable SQL condition on a unit id column."""
+    """The unit alone or its whole sub-tree, as a reusable SQL condition on a unit id column.
+
+    With `on`, the sub-tree is the one the unit had that day (see `Tree`): a district dissolved
+    since still covers the wards it had, a ward merged since covers itself only. The figure
+    functions below read every scope on the last day of their period, and cut a period at
+    each effective date inside it (each piece read with the tree of its days)."""
 
     unit: Unit
     subtree: bool = True
+    on: date | None = None
 
     def ids(self):
         if not self.subtree:
@@ -64,7 +77,340 @@ class Scope:
     def covers(self, unit_id_column):
         if not self.subtree:
             return unit_id_column == self.unit.id
-        return unit_id_column.in_(self.ids())
+        condition = unit_id_column.in_(self.ids())
+        below = self.below
+        if below is None or not below.historic:
+            return condition
+        if below.removed:
+            condition = and_(condition, unit_id_column.not_in(below.removed))
+        if below.extra:
+            condition = or_(condition, unit_id_column.in_(below.extra))
+        return condition
+
+    @cached_property
+    def below(self) -> Below | None:
+        """The sub-tree on `on` when it differs from today's (None when nothing moved since:
+        the path condition alone is right, and nothing is read)."""
+        if self.on is None or not self.subtree:
+            return None
+        tree = Tree(self.on)
+        return tree.below(self.unit) if tree.moved else None
+
+    def at(self, day: date) -> Scope:
+        """The same scope read on `day` (kept if it already names its day)."""
+        return self if self.on is not None else replace(self, on=day)
+
+    def keys(self, tree: Tree) -> Keys:
+        """The scope in `tree` as keys for the dated figures: 0 for every unit it covers."""
+        unit_id = self.unit.id
+        if not self.subtree:
+            return Keys(lambda u: 0 if u == unit_id else None, lambda c: c == unit_id)
+        below = tree.below(self.unit)
+        return Keys(lambda u: 0 if below.contains(u) else None, below.condition, below.extra)
+
+
+# ---------------------------------------------------------------------------------------------
+# History: the tree as it stood on a day. A reorganisation records, for every unit it changed,
+# the unit's parent, name and code just before (UnitChange); the earliest change after a day
+# therefore holds the unit as it was that day. Records never move (a voucher keeps the unit
+# that issued it), so reading them against the tree of their day puts them where they were;
+# members do move, and their transfers (MemberTransfer) say where each one was.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Was:
+    parent_id: int | None
+    name: str
+    code: str
+
+
+@dataclass
+class Below:
+    """A unit's sub-tree on a day: {unit id: the direct sub-unit it lay under} (the unit
+    itself not included), and how that differs from the sub-tree now."""
+
+    unit: Unit
+    child_of: dict[int, int]
+    historic: bool = False
+    extra: tuple[int, ...] = ()    # below the unit then, elsewhere now
+    removed: tuple[int, ...] = ()  # below the unit now, not then
+
+    def key(self, unit_id: int) -> int | None:
+        """The row a unit's records go to: the unit's own, a direct sub-unit's, or none."""
+        return unit_id if unit_id == self.unit.id else self.child_of.get(unit_id)
+
+    def contains(self, unit_id: int) -> bool:
+        return unit_id == self.unit.id or unit_id in self.child_of
+
+    def condition(self, unit_id_column):
+        """SQL that keeps (at least) the sub-tree's units; `key` drops the rest."""
+        now = unit_id_column.in_(select(Unit.id).where(
+            Unit.path.startswith(self.unit.path, autoescape=True)))
+        return or_(now, unit_id_column.in_(self.extra)) if self.extra else now
+
+
+LATEST = "reorg_latest_change"
+
+
+def latest_change() -> date | None:
+    """The last day an applied plan took effect (read once a transaction): reports for days
+    from then on read the tree as it is, without looking further."""
+    info = db.session.info
+    if LATEST not in info:
+        info[LATEST] = db.session.scalar(
+            select(func.max(UnitChange.effective))
+            .join(ReorgPlan, ReorgPlan.id == UnitChange.plan_id)
+            .where(ReorgPlan.status == "applied"))
+    return info[LATEST]
+
+
+@event.listens_for(Session, "after_flush")
+def _plans_written(session: Session, flush_context) -> None:
+    if any(isinstance(obj, (ReorgPlan, UnitChange))
+           for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(LATEST, None)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_latest(session: Session) -> None:
+    session.info.pop(LATEST, None)  # another transaction may have applied a plan since
+
+
+class Tree:
+    """The unit tree as it stood on `on` (None: as it is now), from the applied plans' records
+    of what they changed after that day."""
+
+    def __init__(self, on: date | None):
+        self.on = on
+        self.was: dict[int, Was] = {}
+        latest = latest_change() if on is not None else None
+        if latest is not None and latest > on:
+            for unit_id, parent_id, name, code_ in db.session.execute(
+                    select(UnitChange.unit_id, UnitChange.old_parent_id, UnitChange.old_name,
+                           UnitChange.old_code)
+                    .join(ReorgPlan, ReorgPlan.id == UnitChange.plan_id)
+                    .where(ReorgPlan.status == "applied", UnitChange.effective > on)
+                    .order_by(UnitChange.effective, UnitChange.id)):
+                self.was.setdefault(unit_id, Was(parent_id, name, code_))
+        self._moved: dict[int, tuple[int | None, str]] | None = None
+        self._below: dict[int, Below] = {}
+
+    def name(self, unit: Unit) -> str:
+        was = self.was.get(unit.id)
+        return was.name if was and was.name else unit.name
+
+    def code(self, unit: Unit) -> str:
+        was = self.was.get(unit.id)
+        return was.code if was and was.code else unit.code
+
+    @property
+    def moved(self) -> dict[int, tuple[int | None, str]]:
+        """{unit id: (parent then, path now)} of the units whose parent has changed since."""
+        if self._moved is None:
+            self._moved = {}
+            if self.was:
+                for unit_id, parent_id, path in db.session.execute(
+                        select(Unit.id, Unit.parent_id, Unit.path)
+                        .where(Unit.id.in_(list(self.was)))):
+                    if self.was[unit_id].parent_id != parent_id:
+                        self._moved[unit_id] = (self.was[unit_id].parent_id, path)
+        return self._moved
+
+    def below(self, unit: Unit) -> Below:
+        if unit.id not in self._below:
+            self._below[unit.id] = self._read_below(unit)
+        return self._below[unit.id]
+
+    def _read_below(self, unit: Unit) -> Below:
+        depth = len(unit.ancestor_ids)
+        if not self.moved:
+            return Below(unit, {
+                unit_id: int(path.strip("/").split("/")[depth])
+                for unit_id, path in db.session.execute(select(Unit.id, Unit.path).where(
+                    Unit.path.startswith(unit.path, autoescape=True), Unit.id != unit.id))})
+        # The units that may have been below `unit` then: those below it now and those below
+        # a moved unit; each one's chain of parents then decides.
+        roots: list[str] = []
+        for path in sorted({unit.path, *(path for _, path in self.moved.values())}):
+            if not any(path.startswith(r) for r in roots[-1:]):  # sorted: parents first
+                roots.append(path)
+        parent: dict[int, int | None] = {}
+        now: set[int] = set()
+        for unit_id, parent_id, path in db.session.execute(
+                select(Unit.id, Unit.parent_id, Unit.path).where(
+                    or_(*(Unit.path.startswith(r, autoescape=True) for r in roots)))):
+            parent[unit_id] = parent_id
+            if path.startswith(unit.path):
+                now.add(unit_id)
+        for unit_id, (parent_then, _) in self.moved.items():
+            if unit_id in parent:
+                parent[unit_id] = parent_then
+        child_of: dict[int, int | None] = {unit.id: None}
+
+        def child(unit_id: int) -> int | None:
+            chain = []
+            while unit_id not in child_of:
+                chain.append(unit_id)
+                up = parent.get(unit_id)
+                if up is None:  # a root, or outside the units read: not below `unit`
+                    found = None
+                    break
+                if up == unit.id:
+                    child_of[unit_id] = unit_id
+                    chain.pop()
+                    found = unit_id
+                    break
+                unit_id = up
+            else:
+                found = child_of[unit_id]
+            for u in chain:
+                child_of[u] = found
+            return found
+
+        for unit_id in parent:
+            if unit_id != unit.id:
+                child(unit_id)
+        kept = {u: c for u, c in child_of.items() if c is not None and u != unit.id}
+        return Below(unit, kept, historic=True,
+                     extra=tuple(sorted(set(kept) - now)),
+                     removed=tuple(sorted(now - set(kept) - {unit.id})))
+
+
+def change_days(period: Period) -> list[date]:
+    """The days inside the period (after its first) on which an applied plan took effect."""
+    latest = latest_change()
+    if latest is None or latest <= period.start:
+        return []
+    return sorted(db.session.scalars(
+        select(UnitChange.effective).distinct()
+        .join(ReorgPlan, ReorgPlan.id == UnitChange.plan_id)
+        .where(ReorgPlan.status == "applied", UnitChange.effective > period.start,
+               UnitChange.effective <= period.end)))
+
+
+def pieces(period: Period) -> list[tuple[Period, Tree]]:
+    """The period cut at each day a plan took effect, each piece with the tree it had."""
+    starts = [period.start, *change_days(period)]
+    ends = [d - timedelta(days=1) for d in starts[1:]] + [period.end]
+    return [(Period(a, b), Tree(b)) for a, b in zip(starts, ends, strict=True)]
+
+
+def member_shift(on: date, key, *where) -> dict[int, int]:
+    """Active members whose unit has changed since `on` (a merger or a transfer moved them),
+    counted back where they were: {key: +n for the unit then, −n for the unit now}, where
+    `key(unit id)` names the row a unit counts in (None: not counted). `where` narrows the
+    members (joined in a period…)."""
+    later = aliased(MemberTransfer)
+    first = ~exists().where(later.member_id == MemberTransfer.member_id, later.on > on,
+                            or_(later.on < MemberTransfer.on,
+                                and_(later.on == MemberTransfer.on,
+                                     later.id < MemberTransfer.id)))
+    shift: dict[int, int] = {}
+    for now, then, n in db.session.execute(
+            select(Member.unit_id, MemberTransfer.from_unit_id, func.count())
+            .join(Member, Member.id == MemberTransfer.member_id)
+            .where(MemberTransfer.on > on, first, Member.status == "active", *where)
+            .group_by(Member.unit_id, MemberTransfer.from_unit_id)):
+        for unit_id, sign in ((then, 1), (now, -1)):
+            k = key(unit_id)
+            if k is not None:
+                shift[k] = shift.get(k, 0) + sign * int(n)
+    return {k: v for k, v in shift.items() if v}
+
+
+def _scope_key(scope: Scope):
+    """`key` for member_shift: 0 for the units the scope covers (read from the database)."""
+    def key(unit_id: int) -> int | None:
+        if unit_id not in known:
+            known[unit_id] = db.session.scalar(
+                select(func.count()).where(Unit.id == unit_id, scope.covers(Unit.id))) > 0
+        return 0 if known[unit_id] else None
+
+    known: dict[int, bool] = {}
+    return key
+
+
+@dataclass
+class Keys:
+    """Where a unit's records count: `key(unit id)` names the row (None: not counted);
+    `condition(unit id column)` is SQL that keeps at least the counted units."""
+
+    key: Callable[[int], int | None]
+    condition: Callable
+    extra: tuple[int, ...] = ()  # units whose roll-ups may lie outside the scope's sub-tree
+
+
+# The dated figures, each from its roll-up column (`members` of a month: those who joined).
+FLOW_TALLY = {"new_members": "members", "dues": "dues", "money_in": "money_in",
+              "money_out": "money_out", "awards": "awards", "award_amount": "award_amount",
+              "award_paid": "award_paid", "events": "events", "event_target": "event_target",
+              "raised": "raised", "in_kind": "in_kind"}
+
+
+def _flows(parts: list[tuple[Period, Tree]], keys_of, *, by_month: bool = False,
+           members_now: bool = False) -> dict:
+    """{key: {figure: value}} of the dated figures of the pieces of a period, each piece
+    counted with the tree of its days (`keys_of(tree)` → Keys): whole months from the
+    roll-ups, the days of a month a piece cuts straight from the records, and members who
+    joined in a piece counted where they were at its end. With `by_month`, money in and out
+    also by month of the year, under ("in", month) and ("out", month). With `members_now`,
+    the members now (in the tree of the last piece, as they are today) under "members"."""
+    result: dict = {}
+
+    def put(found: dict, *names) -> None:
+        for key, values in found.items():
+            figures = result.setdefault(key, {})
+            for name, value in zip(names, values, strict=True):
+                figures[name] = figures.get(name, 0) + int(value or 0)
+
+    for n, (part, tree) in enumerate(parts, start=1):
+        keys = keys_of(tree)
+        if keys.extra:
+            _ensure_ids(keys.extra)
+        months, edges = split_months(part)
+        if members_now and n == len(parts):  # one query: this piece's months and the members
+            in_months = _months(months) if months else false()
+            put(_by_child(None, keys, UnitTally.unit_id, (func.sum(UnitTally.members), *(
+                _sum(getattr(UnitTally, c), in_months) for c in FLOW_TALLY.values()))),
+                "members", *FLOW_TALLY)
+        elif months:
+            in_months = _months(months)
+            put(_by_child(None, keys, UnitTally.unit_id, tuple(
+                _sum(getattr(UnitTally, c)) for c in FLOW_TALLY.values()), in_months),
+                *FLOW_TALLY)
+        if months and by_month:
+            for unit_id, month, money_in, money_out in db.session.execute(
+                    select(UnitTally.unit_id, UnitTally.month, _sum(UnitTally.money_in),
+                           _sum(UnitTally.money_out))
+                    .where(keys.condition(UnitTally.unit_id), _months(months))
+                    .group_by(UnitTally.unit_id, UnitTally.month)):
+                key = keys.key(unit_id)
+                if key is not None and month % 100:
+                    put({key: (money_in, money_out)}, ("in", month % 100), ("out", month % 100))
+        for edge in edges:
+            found = _direct(keys, edge)
+            for names, values in found:
+                put(values, *names)
+            if by_month:
+                for names, values in found:
+                    if names == ("money_in", "money_out"):
+                        put(values, ("in", edge.start.month), ("out", edge.start.month))
+        if part.end < today():
+            put({k: (n,) for k, n in member_shift(part.end, keys.key, Member.joined_on.between(
+                part.start, part.end)).items()}, "new_members")
+    return result
+
+
+def _scope_flows(scope: Scope, period: Period) -> dict | None:
+    """The scope's dated figures when a plan took effect inside the period (each piece of the
+    period read with the tree of its days); None otherwise, when one aggregate query over the
+    scope of the period's last day gives each figure."""
+    parts = pieces(period)
+    if len(parts) == 1:
+        return None
+    return _flows(parts, scope.keys, by_month=True).get(0, {})
 
 
 def active_on(table, on: date, start="valid_from", end="valid_to"):
@@ -116,8 +462,15 @@ def _sum(column, when=None):
     return func.coalesce(func.sum(column if when is None else case((when, column), else_=0)), 0)
 
 
-def _tally(scope: Scope, *columns, months=None):
+def _ready(scope: Scope) -> None:
+    """The roll-ups the scope reads are current (a past tree may reach outside its sub-tree)."""
     tally.ensure(scope.unit)
+    if scope.below is not None and scope.below.extra:
+        _ensure_ids(scope.below.extra)
+
+
+def _tally(scope: Scope, *columns, months=None):
+    _ready(scope)
     where = [scope.covers(UnitTally.unit_id)]
     if months is not None:
         where.append(months)
@@ -129,6 +482,7 @@ class MemberFigures:
     total: int = 0
     new: int = 0
     dues_paid: int = 0
+    dues: int = 0  # dues collected in the period
 
     @property
     def dues_percent(self) -> int:
@@ -137,10 +491,41 @@ class MemberFigures:
 
 def member_figures(scope: Scope, period: Period) -> MemberFigures:
     """Active members now (as the member list counts them), those who joined in the period,
-    and those who paid dues for the period's last year."""
-    row = _tally(scope, _sum(UnitTally.members), _sum(UnitTally.members, _months(period)),
-                 _sum(UnitTally.dues_paid, UnitTally.month == period.end.year * 100))
-    return MemberFigures(*map(int, row))
+    and those who paid dues for the period's last year — each counted at the unit they
+    belonged to at the end of the period (a merger or a transfer since does not move them)."""
+    scope = scope.at(period.end)
+    months = _months(period)
+    row = _tally(scope, _sum(UnitTally.members), _sum(UnitTally.members, months),
+                 _sum(UnitTally.dues_paid, UnitTally.month == period.end.year * 100),
+                 _sum(UnitTally.dues, months))
+    figures = MemberFigures(*map(int, row))
+    flows = _scope_flows(scope, period)
+    if flows is not None:
+        figures.new, figures.dues = flows.get("new_members", 0), flows.get("dues", 0)
+    if period.end < today():
+        key = _scope_key(scope)
+        figures.total += member_shift(period.end, key).get(0, 0)
+        figures.dues_paid += member_shift(period.end, key, paid_dues(period.end.year)).get(0, 0)
+        if flows is None:
+            figures.new += member_shift(period.end, key, Member.joined_on.between(
+                period.start, period.end)).get(0, 0)
+    return figures
+
+
+def paid_dues(year: int):
+    """Members with a (not voided) dues payment for `year`, as the roll-ups count them."""
+    return exists().where(DuesPayment.member_id == Member.id, DuesPayment.year == year,
+                          ~exists().where(Voucher.id == DuesPayment.voucher_id,
+                                          Voucher.status == "void"))
+
+
+def _ensure_ids(unit_ids) -> None:
+    """Build the roll-ups of these units if they have none yet (units outside the sub-tree
+    `tally.ensure` reads, which a past tree puts inside)."""
+    missing = set(unit_ids) - set(db.session.scalars(
+        select(TalliedUnit.unit_id).where(TalliedUnit.unit_id.in_(list(unit_ids)))))
+    if missing:
+        tally.rebuild(missing)
 
 
 @dataclass
@@ -152,16 +537,28 @@ class MoneyFigures:
 
 
 def money_figures(scope: Scope, period: Period) -> MoneyFigures:
+    scope = scope.at(period.end)
     months = _months(period)
-    row = _tally(scope, _sum(UnitTally.money_in, months), _sum(UnitTally.money_out, months),
-                 _sum(UnitTally.money_in - UnitTally.money_out,
-                      UnitTally.month <= tally.month_of(period.end)))
-    month = UnitTally.month % 100
-    by_month = {int(m): (int(i), int(o)) for m, i, o in db.session.execute(
-        select(month, _sum(UnitTally.money_in), _sum(UnitTally.money_out))
-        .where(scope.covers(UnitTally.unit_id), months, month != 0).group_by(month))}
+    up_to_end = UnitTally.month <= tally.month_of(period.end)
+    flows = _scope_flows(scope, period)
+    if flows is not None:
+        (balance,) = _tally(scope, _sum(UnitTally.money_in - UnitTally.money_out, up_to_end))
+        money_in, money_out = flows.get("money_in", 0), flows.get("money_out", 0)
+        by_month = {m: (flows.get(("in", m), 0), flows.get(("out", m), 0))
+                    for m in range(1, 13) if ("in", m) in flows}
+    else:
+        # One query: the period's money by month of the year, and the balance at its end.
+        _ready(scope)
+        month = UnitTally.month % 100
+        rows = db.session.execute(
+            select(month, _sum(UnitTally.money_in, months), _sum(UnitTally.money_out, months),
+                   _sum(UnitTally.money_in - UnitTally.money_out), _sum(literal(1), months))
+            .where(scope.covers(UnitTally.unit_id), up_to_end).group_by(month)).all()
+        balance = sum(int(r[3]) for r in rows)
+        money_in, money_out = sum(int(r[1]) for r in rows), sum(int(r[2]) for r in rows)
+        by_month = {int(m): (int(i), int(o)) for m, i, o, _, n in rows if m and n}
     return MoneyFigures(
-        int(row[0]), int(row[1]), int(row[2]),
+        int(money_in), int(money_out), int(balance),
         [(m, *by_month.get(m, (0, 0))) for m in range(1, 13)
          if date(period.start.year, m, 1) <= period.end or m in by_month],
     )
@@ -176,6 +573,10 @@ class AwardFigures:
 
 def award_figures(scope: Scope, period: Period) -> AwardFigures:
     """Awards approved or paid, by the month they were decided."""
+    scope = scope.at(period.end)
+    flows = _scope_flows(scope, period)
+    if flows is not None:
+        return AwardFigures(*(flows.get(n, 0) for n in ("awards", "award_amount", "award_paid")))
     row = _tally(scope, _sum(UnitTally.awards), _sum(UnitTally.award_amount),
                  _sum(UnitTally.award_paid), months=_months(period))
     return AwardFigures(*map(int, row))
@@ -190,6 +591,11 @@ class EventFigures:
 
 
 def event_figures(scope: Scope, period: Period) -> EventFigures:
+    scope = scope.at(period.end)
+    flows = _scope_flows(scope, period)
+    if flows is not None:
+        return EventFigures(*(flows.get(n, 0) for n in ("events", "raised", "in_kind",
+                                                        "event_target")))
     row = _tally(scope, _sum(UnitTally.events), _sum(UnitTally.raised), _sum(UnitTally.in_kind),
                  _sum(UnitTally.event_target), months=_months(period))
     return EventFigures(*map(int, row))
@@ -297,51 +703,54 @@ COLUMNS = ("members", "new_members", "dues", "money_in", "money_out", "awards",
 class ReportRow:
     unit: Unit | None  # None for the unit's own records (not in any sub-unit)
     values: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COLUMNS, 0))
+    name: str = ""  # the unit's name in the period (its old name before a renaming)
+
+    def __post_init__(self):
+        if not self.name and self.unit is not None:
+            self.name = self.unit.name
 
 
-def _by_child(parent: Unit, child_of: dict[int, int], unit_column, values, *where,
+def _by_child(parent: Unit | None, below: Below | Keys, unit_column, values, *where,
               by_date: bool = False, join=None):
-    """{direct sub-unit id (or the parent's own id): (values…)}.
+    """{direct sub-unit id (or the parent's own id): (values…)}, the sub-units being those of
+    `below` (the parent's sub-tree now, or on a past day).
 
     One query groups the rows by their unit over the parent's sub-tree; the (few hundred) unit
     groups are then added up under the direct sub-unit whose path they lie in. With `by_date`
     the query filters on the (few days') date condition only, so the database walks the date
     index instead of every record of the sub-tree, and units outside it are dropped here."""
-    in_subtree = unit_column.in_(select(Unit.id).where(
-        Unit.path.startswith(parent.path, autoescape=True)))
     query = select(unit_column, *values)
     if join is not None:
         query = query.join(*join)
     rows = db.session.execute(
-        query.where(*(() if by_date else (in_subtree,)), *where).group_by(unit_column))
+        query.where(*(() if by_date else (below.condition(unit_column),)), *where)
+        .group_by(unit_column))
     result: dict[int, list[int]] = {}
     for unit_id, *numbers in rows:
-        if by_date and unit_id != parent.id and unit_id not in child_of:
+        key = below.key(unit_id)
+        if key is None:
             continue
-        key = child_of.get(unit_id, parent.id)
         sums = result.setdefault(key, [0] * len(numbers))
         for i, number in enumerate(numbers):
             sums[i] += int(number or 0)
     return {key: tuple(sums) for key, sums in result.items()}
 
 
-def _child_map(parent: Unit) -> dict[int, int]:
-    """{unit id: id of the direct sub-unit of `parent` it lies under}, read from the paths."""
-    depth = len(parent.ancestor_ids)
-    return {unit_id: int(path.strip("/").split("/")[depth])
-            for unit_id, path in db.session.execute(
-                select(Unit.id, Unit.path).where(
-                    Unit.path.startswith(parent.path, autoescape=True), Unit.id != parent.id))}
+def _child_map(parent: Unit, on: date | None = None) -> dict[int, int]:
+    """{unit id: id of the direct sub-unit of `parent` it lies under} (on `on`: as it lay
+    then), read from the paths and the reorganisations since."""
+    return Tree(on).below(parent).child_of
 
 
 def period_report(unit: Unit, period: Period) -> tuple[list[ReportRow], dict[str, int]]:
-    children = db.session.scalars(
-        select(Unit).where(Unit.parent_id == unit.id,
-                           Unit.valid_to.is_(None) | (Unit.valid_to >= period.start))
-        .order_by(Unit.name)).all()
-    rows = {c.id: ReportRow(c) for c in children}
-    rows[unit.id] = ReportRow(None)
-    child_of = _child_map(unit)
+    """One row per direct sub-unit, and the unit's own records. A reorganisation inside the
+    period cuts it in pieces: each piece's records go to the sub-units of the tree of its
+    days (old units under their old names), so a period across the date shows the old units
+    and the new ones, each with its own days, and the totals add up; the members now count
+    where they were at the end of the period."""
+    tally.ensure(unit)
+    rows: dict[int, ReportRow] = {unit.id: ReportRow(None)}
+    listed: dict[int, Unit] = {}
 
     def put(result: dict, *names: str) -> None:
         for key, values in result.items():
@@ -349,27 +758,43 @@ def period_report(unit: Unit, period: Period) -> tuple[list[ReportRow], dict[str
             for name, value in zip(names, values, strict=True):
                 row.values[name] += value
 
-    # Whole months from the roll-ups (and members now, whatever the range); the days of a
-    # month the range cuts, straight from the records.
-    tally.ensure(unit)
-    months, edges = split_months(period)
-    in_months = _months(months) if months else false()
-    put(_by_child(unit, child_of, UnitTally.unit_id, (
-        func.sum(UnitTally.members), _sum(UnitTally.members, in_months),
-        _sum(UnitTally.dues, in_months), _sum(UnitTally.money_in, in_months),
-        _sum(UnitTally.money_out, in_months), _sum(UnitTally.awards, in_months),
-        _sum(UnitTally.award_amount, in_months), _sum(UnitTally.events, in_months),
-        _sum(UnitTally.raised, in_months))), *COLUMNS)
-    for edge in edges:
-        _put_direct(unit, child_of, edge, put)
-    ordered = [rows[c.id] for c in children] + [r for k, r in rows.items()
-                                                if k != unit.id and k not in
-                                                {c.id for c in children}]
+    parts = pieces(period)
+    for part, tree in parts:
+        _list_children(unit, part, tree, tree.below(unit), listed, rows)
+    for key, figures in _flows(parts, lambda tree: tree.below(unit), members_now=True).items():
+        put({key: tuple(figures.get(name, 0) for name in COLUMNS)}, *COLUMNS)
+    last = parts[-1][1]
+    below = last.below(unit)
+    if period.end < today():
+        put({k: (n,) for k, n in member_shift(period.end, below.key).items()}, "members")
+    for key, row in rows.items():
+        if row.unit is not None and key not in listed:
+            row.name = last.name(row.unit)
+    # Units not listed appear when they hold figures (members counted back where they were
+    # leave a zero behind at their unit of today).
+    ordered = [rows[k] for k in listed] + [r for k, r in rows.items() if k != unit.id
+                                           and k not in listed and any(r.values.values())]
     own = rows[unit.id]
     if any(own.values.values()):
         ordered.append(own)
     totals = {name: sum(r.values[name] for r in ordered) for name in COLUMNS}
     return ordered, totals
+
+
+def _list_children(unit: Unit, part: Period, tree: Tree, below: Below,
+                   listed: dict[int, Unit], rows: dict[int, ReportRow]) -> None:
+    """The direct sub-units of the piece's tree open during it get a row (under the name
+    they had), figures or not."""
+    query = select(Unit).where(Unit.valid_to.is_(None) | (Unit.valid_to >= part.start))
+    if below.historic:
+        query = query.where(Unit.id.in_(set(below.child_of.values())),
+                            Unit.valid_from <= part.end)
+    else:
+        query = query.where(Unit.parent_id == unit.id)
+    for child in db.session.scalars(query.order_by(Unit.name)):
+        listed[child.id] = child
+        row = rows.setdefault(child.id, ReportRow(child))
+        row.name = tree.name(child)
 
 
 def split_months(period: Period) -> tuple[Period | None, list[Period]]:
@@ -389,36 +814,39 @@ def split_months(period: Period) -> tuple[Period | None, list[Period]]:
     return Period(first, last), edges
 
 
-def _put_direct(unit: Unit, child_of: dict[int, int], period: Period, put) -> None:
-    """The period report's dated figures straight from the records (for days the roll-ups'
-    whole months do not cover); a few days' records, found through the date indexes."""
+def _direct(keys, period: Period) -> list[tuple[tuple[str, ...], dict]]:
+    """The dated figures straight from the records, for the days the roll-ups' whole months
+    do not cover (a few days' records, found through the date indexes), counted as the
+    roll-ups count them: [(figure names, {key: values})]."""
 
-    def dated(unit_column, values, *where):
-        return _by_child(unit, child_of, unit_column, values, *where, by_date=True)
+    def dated(unit_column, values, *where, join=None):
+        return _by_child(None, keys, unit_column, values, *where, by_date=True, join=join)
 
-    put(dated(Member.unit_id, (func.count(),), Member.status == "active",
-                  Member.joined_on.between(period.start, period.end)), "new_members")
-    put(dated(DuesPayment.unit_id, (func.sum(DuesPayment.amount),),
-                  DuesPayment.paid_on.between(period.start, period.end), payment_counts()),
-        "dues")
-    put(dated(Voucher.unit_id, (
-        func.sum(case((Voucher.kind == "receipt", Voucher.amount), else_=0)),
-        func.sum(case((Voucher.kind == "payment", Voucher.amount), else_=0)),
-    ), Voucher.status == "valid", Voucher.voucher_date.between(period.start, period.end)),
-        "money_in", "money_out")
-    put(dated(Nomination.unit_id, (func.count(), func.sum(Nomination.amount)),
-                  Nomination.status.in_(AWARDED),
-                  within(Nomination.decided_at, period)),
-        "awards", "award_amount")
-    put(dated(Event.unit_id, (func.count(),), Event.status.in_(HELD),
-                  within(Event.starts_at, period)), "events")
     # Raised at events: at the event's unit and date, as the roll-ups count it.
     at_event = and_(Event.status.in_(tally.RAISED_AT), within(Event.starts_at, period))
-    put(_by_child(unit, child_of, Event.unit_id, (func.sum(Donation.amount),),
-                  at_event, Donation.method != "in_kind", by_date=True,
-                  join=(Donation, Donation.event_id == Event.id)), "raised")
-    put(_by_child(unit, child_of, Event.unit_id, (func.sum(CountingSheet.total),),
-                  at_event, by_date=True,
-                  join=(CountingSheet, CountingSheet.event_id == Event.id)), "raised")
-
-
+    return [
+        (("new_members",), dated(Member.unit_id, (func.count(),), Member.status == "active",
+                                 Member.joined_on.between(period.start, period.end))),
+        (("dues",), dated(DuesPayment.unit_id, (func.sum(DuesPayment.amount),),
+                          DuesPayment.paid_on.between(period.start, period.end),
+                          payment_counts())),
+        (("money_in", "money_out"), dated(Voucher.unit_id, (
+            func.sum(case((Voucher.kind == "receipt", Voucher.amount), else_=0)),
+            func.sum(case((Voucher.kind == "payment", Voucher.amount), else_=0)),
+        ), Voucher.status == "valid", Voucher.voucher_date.between(period.start, period.end))),
+        (("awards", "award_amount", "award_paid"), dated(Nomination.unit_id, (
+            func.count(), func.sum(Nomination.amount),
+            func.sum(case((Nomination.status == "paid", Nomination.amount), else_=0))),
+            Nomination.status.in_(AWARDED), within(Nomination.decided_at, period))),
+        (("events", "event_target"), dated(Event.unit_id, (
+            func.count(), func.sum(Event.target_amount)),
+            Event.status.in_(HELD), within(Event.starts_at, period))),
+        (("raised",), dated(Event.unit_id, (func.sum(Donation.amount),), at_event,
+                            Donation.method != "in_kind",
+                            join=(Donation, Donation.event_id == Event.id))),
+        (("in_kind",), dated(Event.unit_id, (func.sum(Donation.estimated_value),), at_event,
+                             Donation.method == "in_kind",
+                             join=(Donation, Donation.event_id == Event.id))),
+        (("raised",), dated(Event.unit_id, (func.sum(CountingSheet.total),), at_event,
+                            join=(CountingSheet, CountingSheet.event_id == Event.id))),
+    ]

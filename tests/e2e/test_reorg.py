@@ -5,6 +5,7 @@ demo, since the plan closes units other journeys use."""
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,19 @@ def test_city_admin_applies_the_sample_plan(page, reorg_url):
     page.get_by_role("link", name="Hội Khuyến học Phường Xóm Chiếu").first.click()
     expect(page.get_by_test_id("unit-history")).to_contain_text(
         "Hội Khuyến học Phường Khánh Hội (mới)")
+
+    # Reports for the days before the date still show Quận 4 with its three wards, by the
+    # names they had; from the date on, Vĩnh Hội is no longer under it.
+    page.locator("nav[aria-label='breadcrumb']").get_by_role(
+        "link", name="Hội Khuyến học Quận 4").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Quận 4")
+    district = page.url.split("?")[0].rstrip("/")
+    yesterday = today() - timedelta(days=1)
+    page.goto(f"{district}/report?from=01/01/{today().year - 1}"
+              f"&to={yesterday:%d/%m/%Y}")
+    table = page.get_by_test_id("report-table")
+    for ward in ("Khánh Hội", "Xóm Chiếu", "Vĩnh Hội"):
+        expect(table).to_contain_text(f"Hội Khuyến học Phường {ward}")
+    expect(table).not_to_contain_text("Khánh Hội (mới)")
+    page.goto(f"{district}/report?from={today():%d/%m/%Y}&to=31/12/{today().year}")
+    expect(page.get_by_test_id("report-table")).not_to_contain_text("Vĩnh Hội")

@@ -26,9 +26,9 @@ from ... import jobs
 from ...extensions import db
 from ...models import ReorgPlan, Unit
 from ...pdf.handover import handover_pdf
-from ...permissions import can_reorganise, require
+from ...permissions import can_reorganise, load
 from ...services import DomainError, reorg
-from ...views import get_or_404, unit_ancestors
+from ...views import unit_ancestors
 from . import bp
 from .describe import describe
 from .forms import MAX_PLAN_CHARS, ConfirmForm, PlanForm
@@ -68,8 +68,7 @@ def _render(unit, form, status=200, *, errors=None, preview=None, confirm=None):
 @bp.route("/unit/<int:unit_id>", methods=["GET", "POST"])
 @login_required
 def plan_form(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "unit.edit", unit)
+    unit = load(Unit, unit_id, "unit.edit")
     form = PlanForm()
     if not form.validate_on_submit():
         if not form.is_submitted():
@@ -110,8 +109,7 @@ def plan_form(unit_id: int):
 @bp.post("/unit/<int:unit_id>/apply")
 @login_required
 def apply(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "unit.edit", unit)
+    unit = load(Unit, unit_id, "unit.edit")
     confirm = ConfirmForm()
     form = PlanForm(formdata=None)
     form.plan_text.data = confirm.plan_text.data
@@ -147,11 +145,7 @@ def apply(unit_id: int):
 
 
 def _load_plan(plan_id: int) -> ReorgPlan:
-    plan = get_or_404(ReorgPlan, plan_id)
-    if plan.unit is None:
-        abort(404)
-    require(current_user, "unit.view", plan.unit)
-    return plan
+    return load(ReorgPlan, plan_id, "unit.view")  # a plan without a unit is nobody's: 403
 
 
 @bp.get("/plans/<int:plan_id>")
@@ -183,8 +177,7 @@ def handover(plan_id: int, index: int):
 @login_required
 def reappoint(plan_id: int, post_id: int):
     plan = _load_plan(plan_id)
-    successor = get_or_404(Unit, request.form.get("successor_id", type=int) or 0)
-    require(current_user, "officer.edit", successor)
+    successor = load(Unit, request.form.get("successor_id"), "officer.edit")
     try:
         position = reorg.reappoint(current_user, plan, successor, post_id)
     except DomainError as e:

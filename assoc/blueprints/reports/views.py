@@ -79,7 +79,7 @@ def dashboard(unit_id: int):
     scope = svc.Scope(unit, subtree=request.args.get("scope") != "unit")
     period = svc.Period.year(year)
     rows, totals = svc.period_report(unit, period) if scope.subtree else ([], {})
-    member_bars = [(r.unit.name, r.values["members"],
+    member_bars = [(r.name, r.values["members"],
                     url_for("members.unit_list", unit_id=r.unit.id)) for r in rows if r.unit]
     return render_template(
         "reports/dashboard.html", unit=unit, ancestors=unit_ancestors(unit), year=year,

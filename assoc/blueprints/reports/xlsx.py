@@ -22,7 +22,7 @@ def period_report_xlsx(unit, period, rows, totals, columns, money_columns) -> by
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
-        name = row.unit.name if row.unit else str(_("%(u)s itself", u=unit.name))
+        name = row.name if row.unit else str(_("%(u)s itself", u=unit.name))
         ws.append([name, *(row.values[key] for key in columns)])
     ws.append([str(_("Total")), *(totals[key] for key in columns)])
     for cell in ws[ws.max_row]:
