@@ -17,8 +17,9 @@ from assoc.extensions import db
 from assoc.models import Event, Fund, Member, ScholarshipProgram, Unit, Voucher
 
 AXE = Axe()
-RAW_KEY = re.compile(r"\b[a-z]+(?:_[a-z]+)*\.[a-z]+(?:_[a-z]+)*\b(?!\.)|\b(?:None|True|False)\b"
-                     r"|\w+_id\b|\{\}")
+# A file name a user uploaded ("ds.xlsx") is their words, not a key.
+RAW_KEY = re.compile(r"\b[a-z]+(?:_[a-z]+)*\.(?!(?:xlsx|xls|csv|ods|pdf)\b)[a-z]+(?:_[a-z]+)*\b(?!\.)"
+                     r"|\b(?:None|True|False)\b|\w+_id\b|\{\}")
 ISO_DATE = re.compile(r"\b20\d\d-\d\d-\d\d\b")
 
 
