@@ -4,6 +4,8 @@ add up, the roll-ups equal a rebuild, old receipts and cards still verify."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -187,6 +189,36 @@ def test_a_renamed_unit_keeps_its_old_name_in_earlier_reports(db):
     assert "Phường Mới" in later and old not in later
     across, _ = table(tree.district_a, ACROSS)
     assert "Phường Mới" in across and across["Phường Mới"]["money_in"] == 1_000_000
+
+
+def test_a_renamed_units_own_report_is_headed_with_its_old_name(db, client, login, tmp_path):
+    tree = build_tree()
+    old = tree.ward_a.name
+    reorg.apply_plan(None, reorg.parse_plan(
+        ",".join(reorg.PLAN_HEADER) + f"\nrename,{tree.ward_a.code},W-NEW,Phường Mới,,"),
+        EFFECTIVE)
+    db.session.commit()
+    login(build_user("viewer", at=tree.ward_a))
+    before = f"from={BEFORE.start:%d/%m/%Y}&to={BEFORE.end:%d/%m/%Y}"
+    page = client.get(f"/units/{tree.ward_a.id}/report?{before}").get_data(as_text=True)
+    assert 'data-testid="name-then"' in page and old in page
+    after = f"from={AFTER.start:%d/%m/%Y}&to={AFTER.end:%d/%m/%Y}"
+    page = client.get(f"/units/{tree.ward_a.id}/report?{after}").get_data(as_text=True)
+    assert 'data-testid="name-then"' not in page
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(client.get(
+        f"/units/{tree.ward_a.id}/report.xlsx?{before}").data))
+    assert book.active["A1"].value == old
+    pdf = client.get(f"/units/{tree.ward_a.id}/report.pdf?{before}")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    if shutil.which("pdftotext"):
+        (tmp_path / "r.pdf").write_bytes(pdf.data)
+        text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True,
+                              text=True).stdout
+        assert old.upper() in text and "PHƯỜNG MỚI" not in text
 
 
 def test_a_transferred_member_counts_where_they_were(db):

@@ -19,19 +19,22 @@ from . import FONT, FONT_BOLD, layout, nfc, register_fonts
 from .layout import para
 
 
-def period_report_pdf(unit, period, rows, totals, columns, money_columns) -> bytes:
+def period_report_pdf(unit, period, rows, totals, columns, money_columns, *,
+                      name: str | None = None) -> bytes:
+    """`name`: the unit's name in the period (a unit renamed since prints its name then)."""
+    name_then = name or unit.name
     register_fonts()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), leftMargin=12 * mm,
                             rightMargin=12 * mm, topMargin=12 * mm, bottomMargin=12 * mm,
-                            title=nfc(f"{_('Period report')} {unit.name}"))
+                            title=nfc(f"{_('Period report')} {name_then}"))
     title = ParagraphStyle("title", fontName=FONT_BOLD, fontSize=14, leading=18, alignment=1)
     normal = ParagraphStyle("normal", fontName=FONT, fontSize=9, leading=11)
     head = ParagraphStyle("head", fontName=FONT_BOLD, fontSize=8, leading=10, alignment=1)
     cell = ParagraphStyle("cell", fontName=FONT, fontSize=8.5, leading=10)
 
     story = [
-        para(unit.name.upper(), normal),
+        para(name_then.upper(), normal),
         Spacer(1, 4 * mm),
         Paragraph(nfc(_("Period report")).upper(), title),
         Paragraph(nfc(_("From %(a)s to %(b)s", a=fmt_date(period.start), b=fmt_date(period.end))),
@@ -41,8 +44,8 @@ def period_report_pdf(unit, period, rows, totals, columns, money_columns) -> byt
     data = [[Paragraph(nfc(_("No.")), head), Paragraph(nfc(_("Unit")), head),
              *(Paragraph(nfc(str(label)), head) for label in columns.values())]]
     for n, row in enumerate(rows, start=1):
-        name = row.name if row.unit else _("%(u)s itself", u=unit.name)
-        data.append([str(n), para(name, cell),
+        label = row.name if row.unit else _("%(u)s itself", u=name_then)
+        data.append([str(n), para(label, cell),
                      *(format_number(row.values[key]) for key in columns)])
     data.append(["", Paragraph(nfc(_("Total")), head),
                  *(format_number(totals[key]) for key in columns)])

@@ -112,7 +112,8 @@ def period_report(unit_id: int):
     period = _period_args()
     rows, totals = svc.period_report(unit, period)
     return render_template("reports/period.html", unit=unit, ancestors=unit_ancestors(unit),
-                           period=period, rows=rows, totals=totals, columns=COLUMN_LABELS)
+                           period=period, rows=rows, totals=totals, columns=COLUMN_LABELS,
+                           name_then=svc.Tree(period.end).name(unit))
 
 
 @bp.get("/units/<int:unit_id>/report.<fmt>")
@@ -121,18 +122,21 @@ def period_report_file(unit_id: int, fmt: str):
     unit = _report_unit(unit_id)
     period = _period_args()
     rows, totals = svc.period_report(unit, period)
+    name_then = svc.Tree(period.end).name(unit)  # a unit renamed since: its name in the period
     name = f"bao-cao-{unit.code.lower()}-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
     if fmt == "xlsx":
         from .xlsx import period_report_xlsx
 
-        data = period_report_xlsx(unit, period, rows, totals, COLUMN_LABELS, MONEY_COLUMNS)
+        data = period_report_xlsx(unit, period, rows, totals, COLUMN_LABELS, MONEY_COLUMNS,
+                                  name=name_then)
         return Response(data, headers={
             "Content-Disposition": f'attachment; filename="{name}.xlsx"'},
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if fmt == "pdf":
         from ...pdf.reports import period_report_pdf
 
-        data = period_report_pdf(unit, period, rows, totals, COLUMN_LABELS, MONEY_COLUMNS)
+        data = period_report_pdf(unit, period, rows, totals, COLUMN_LABELS, MONEY_COLUMNS,
+                                 name=name_then)
         return Response(data, mimetype="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
     abort(404)

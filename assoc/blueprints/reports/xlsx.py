@@ -10,11 +10,13 @@ from ...exports import workbook_bytes
 from ...filters import fmt_date
 
 
-def period_report_xlsx(unit, period, rows, totals, columns, money_columns) -> bytes:
+def period_report_xlsx(unit, period, rows, totals, columns, money_columns, *,
+                       name: str | None = None) -> bytes:
+    name_then = name or unit.name  # a unit renamed since: its name in the period
     wb = Workbook()
     ws = wb.active
     ws.title = "Báo cáo"
-    ws.append([unit.name])
+    ws.append([name_then])
     ws.append([f"{fmt_date(period.start)} – {fmt_date(period.end)}"])
     ws.append([])
     ws.append([str(_("Unit")), *(str(label) for label in columns.values())])
@@ -22,8 +24,8 @@ def period_report_xlsx(unit, period, rows, totals, columns, money_columns) -> by
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
-        name = row.name if row.unit else str(_("%(u)s itself", u=unit.name))
-        ws.append([name, *(row.values[key] for key in columns)])
+        label = row.name if row.unit else str(_("%(u)s itself", u=name_then))
+        ws.append([label, *(row.values[key] for key in columns)])
     ws.append([str(_("Total")), *(totals[key] for key in columns)])
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
