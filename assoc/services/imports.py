@@ -306,13 +306,16 @@ def header_key(text: Any) -> str | None:
     return key if key and len(key) <= 60 else None
 
 
-def header_field(text: Any) -> str | None:
+def header_field(text: Any, exact: dict[str, str] | None = None,
+                 fragments: list[tuple[str, str]] | None = None) -> str | None:
+    """The field a header cell names, by the member tables unless others are given."""
     key = header_key(text)
     if key is None:
         return None
-    if key in HEADER_EXACT:
-        return HEADER_EXACT[key]
-    for fragment, name in HEADER_FRAGMENTS:
+    exact = HEADER_EXACT if exact is None else exact
+    if key in exact:
+        return exact[key]
+    for fragment, name in HEADER_FRAGMENTS if fragments is None else fragments:
         if fragment in key:
             return name
     return None

@@ -39,6 +39,7 @@ from .imports import (
     header_key,
     read_grid,
 )
+from .imports import header_field as imports_header_field
 from .learning import (
     MODEL_FIELDS,
     MODEL_TITLES,
@@ -48,6 +49,7 @@ from .learning import (
     check_year,
     identity_key,
 )
+from .members import cell_text
 
 CHUNK = 500  # entries written between two progress reports
 MAX_ROWS = 10_000  # a ward's register is a few hundred rows; a province-wide list is not one
@@ -98,17 +100,10 @@ MODEL_WORDS = {
 
 
 def header_field(text: Any) -> str | None:
-    key = header_key(text)
-    if key is None:
-        return None
-    if key in HEADER_EXACT:
-        return HEADER_EXACT[key]
-    for fragment, name in HEADER_FRAGMENTS:
-        if fragment in key:
-            return name
-    if key.startswith("ten "):
-        return "name"
-    return None
+    found = imports_header_field(text, HEADER_EXACT, HEADER_FRAGMENTS)
+    if found is None and (key := header_key(text)) is not None and key.startswith("ten "):
+        return "name"  # "Tên hộ", "Tên dòng họ", "Tên tổ chức"…
+    return found
 
 
 def find_header(grid: list[list[Any]]) -> tuple[int, dict[int, str]]:
@@ -166,14 +161,6 @@ def _count(value: Any) -> int | str:
     return value
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return clean(str(value))
-
-
 def _row_values(raw: dict[str, Any], s: Settings, label_of, members: dict[int, Member]
                 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """The entry's values from one row, and the errors as (column label, reason)."""
@@ -183,7 +170,7 @@ def _row_values(raw: dict[str, Any], s: Settings, label_of, members: dict[int, M
     if raw.get("model") is not None and cell_model is None:
         errors.append((label_of("model"), _(
             "Unknown learning model %(v)s: write Gia đình học tập, Dòng họ học tập, Cộng đồng "
-            "học tập, Đơn vị học tập or Công dân học tập.", v=_text(raw["model"]))))
+            "học tập, Đơn vị học tập or Công dân học tập.", v=cell_text(raw["model"]))))
         return v, errors
     if s.model and cell_model and cell_model != s.model:
         errors.append((label_of("model"), _(
@@ -197,10 +184,10 @@ def _row_values(raw: dict[str, Any], s: Settings, label_of, members: dict[int, M
         return v, errors
     v["model"] = model
     fields = MODEL_FIELDS[model]
-    v["name"] = _text(raw.get("name"))
-    v["head"] = title_name(_text(raw.get("head"))) if "head" in fields else ""
-    v["address"] = _text(raw.get("address"))
-    v["description"] = _text(raw.get("description")) if "description" in fields else ""
+    v["name"] = cell_text(raw.get("name"))
+    v["head"] = title_name(cell_text(raw.get("head"))) if "head" in fields else ""
+    v["address"] = cell_text(raw.get("address"))
+    v["description"] = cell_text(raw.get("description")) if "description" in fields else ""
     v["commitment"] = ("" if raw.get("commitment") is None else str(raw["commitment"])).strip()
     v["people"] = v["households"] = None
     for f in ("people", "households"):
@@ -212,11 +199,11 @@ def _row_values(raw: dict[str, Any], s: Settings, label_of, members: dict[int, M
                 v[f] = n
     v["member_id"] = None
     if model == "citizen" and raw.get("member_number") is not None:
-        text = _text(raw["member_number"]).upper().removeprefix("HV-").removeprefix("HV")
+        text = cell_text(raw["member_number"]).upper().removeprefix("HV-").removeprefix("HV")
         member = members.get(int(text)) if text.isdigit() else None
         if member is None:
             errors.append((label_of("member_number"), _(
-                "No member with the number %(v)s in this unit.", v=_text(raw["member_number"]))))
+                "No member with the number %(v)s in this unit.", v=cell_text(raw["member_number"]))))
         else:
             v["member_id"] = member.id
             v["name"] = v["name"] or member.full_name
@@ -259,7 +246,7 @@ def _row_values(raw: dict[str, Any], s: Settings, label_of, members: dict[int, M
 def _members_by_number(unit: Unit, raws: list[dict[str, Any]]) -> dict[int, Member]:
     numbers = set()
     for raw in raws:
-        text = _text(raw.get("member_number")).upper().removeprefix("HV-").removeprefix("HV")
+        text = cell_text(raw.get("member_number")).upper().removeprefix("HV-").removeprefix("HV")
         if text.isdigit():
             numbers.add(int(text))
     if not numbers:
@@ -330,9 +317,9 @@ def parse(data: bytes, filename: str, unit: Unit, *, model: str | None, year: in
         item.values, item.errors = _row_values(raw, s, label_of, members)
         target = section or unit
         if raw.get("branch") is not None:
-            found = branches.get(_unit_key(_text(raw["branch"])))
+            found = branches.get(_unit_key(cell_text(raw["branch"])))
             if found is None:
-                item.unknown_branch = _text(raw["branch"])[:200]
+                item.unknown_branch = cell_text(raw["branch"])[:200]
                 item.warnings.append((label_of("branch"), _(
                     "Unknown unit %(v)s: the entry is registered at %(unit)s.",
                     v=item.unknown_branch, unit=target.name)))

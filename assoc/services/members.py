@@ -73,7 +73,8 @@ class Normalised:
     warnings: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """A spreadsheet cell as clean text (a whole float read as an integer: 5.0 → \"5\")."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -83,7 +84,7 @@ def _text(value: Any) -> str:
 
 def person_name(value: Any) -> str:
     """Clean a name; ALL CAPS or all lower case becomes "Nguyễn Thị Thu"."""
-    name = _text(value)
+    name = cell_text(value)
     letters = [c for c in name if c.isalpha()]
     if letters and (name.isupper() or name.islower()):
         return title_name(name)
@@ -98,14 +99,14 @@ def normalise(values: dict[str, Any], *, on: date | None = None) -> Normalised:
     out = Normalised()
     d = out.data
 
-    kind_key = search_key(_text(values.get("kind")))
+    kind_key = search_key(cell_text(values.get("kind")))
     d["kind"] = "collective" if kind_key in COLLECTIVE_WORDS or kind_key == "collective" else (
         "individual")
     honorary = values.get("honorary")
     d["honorary"] = honorary if isinstance(honorary, bool) else (
-        search_key(_text(honorary)) in YES_WORDS)
+        search_key(cell_text(honorary)) in YES_WORDS)
 
-    name = _text(values.get("full_name")) if d["kind"] == "collective" else person_name(
+    name = cell_text(values.get("full_name")) if d["kind"] == "collective" else person_name(
         values.get("full_name"))
     if not name:
         out.errors.append(("full_name", _("A name is required.")))
@@ -120,7 +121,7 @@ def normalise(values: dict[str, Any], *, on: date | None = None) -> Normalised:
             bd, by = parse_date_loose(birth, today=on)
         except ValueError:
             out.errors.append(("birth", _("Not a real date: %(v)s (use dd/mm/yyyy or a year).",
-                                          v=_text(birth))))
+                                          v=cell_text(birth))))
         else:
             if by is not None and (by > on.year or (bd is not None and bd > on)):
                 out.errors.append(("birth", _("The birth date is in the future.")))
@@ -129,7 +130,7 @@ def normalise(values: dict[str, Any], *, on: date | None = None) -> Normalised:
             else:
                 d["birth_date"], d["birth_year"] = bd, by
 
-    sex_raw = _text(values.get("sex"))
+    sex_raw = cell_text(values.get("sex"))
     d["sex"] = values.get("sex") if values.get("sex") in ("M", "F") else SEX_VALUES.get(
         search_key(sex_raw), "")
     if sex_raw and not d["sex"] and sex_raw not in ("M", "F"):
@@ -142,7 +143,7 @@ def normalise(values: dict[str, Any], *, on: date | None = None) -> Normalised:
             d["cccd"] = cccd_value(cccd_raw)
         except ValueError:
             out.errors.append(("cccd", _("Invalid CCCD %(v)s: it must have 12 digits.",
-                                         v=_text(cccd_raw))))
+                                         v=cell_text(cccd_raw))))
         else:
             for w in cccd_warnings(d["cccd"], sex=d["sex"] or None,
                                    birth_year=d["birth_year"], today=on):
@@ -151,12 +152,12 @@ def normalise(values: dict[str, Any], *, on: date | None = None) -> Normalised:
     d["phone"] = ""
     phone_raw = values.get("phone")
     if phone_raw not in (None, ""):
-        parts = [p for p in re.split(r"[/,;]| - ", _text(phone_raw)) if p.strip()] if isinstance(
+        parts = [p for p in re.split(r"[/,;]| - ", cell_text(phone_raw)) if p.strip()] if isinstance(
             phone_raw, str) else [phone_raw]
         try:
             d["phone"] = normalize_phone(parts[0] if parts else phone_raw)
         except ValueError:
-            out.errors.append(("phone", _("Invalid phone number %(v)s.", v=_text(phone_raw))))
+            out.errors.append(("phone", _("Invalid phone number %(v)s.", v=cell_text(phone_raw))))
         else:
             if len(parts) > 1:
                 out.warnings.append(("phone", _("Several phone numbers: only the first is kept.")))
@@ -168,7 +169,7 @@ def normalise(values: dict[str, Any], *, on: date | None = None) -> Normalised:
             jd, jy = parse_date_loose(joined, today=on)
         except ValueError:
             out.errors.append(("joined_on", _("Not a real date: %(v)s (use dd/mm/yyyy or a "
-                                              "year).", v=_text(joined))))
+                                              "year).", v=cell_text(joined))))
         else:
             jd = jd or (date(jy, 1, 1) if jy else None)
             if jd and jd > on:
@@ -178,7 +179,7 @@ def normalise(values: dict[str, Any], *, on: date | None = None) -> Normalised:
 
     for key, limit in (("address", 300), ("occupation", 120), ("representative", 200),
                        ("contact", 200), ("notes", 1000)):
-        d[key] = _text(values.get(key))[:limit]
+        d[key] = cell_text(values.get(key))[:limit]
     if d["kind"] == "collective":
         d["representative"] = person_name(d["representative"])
     return out
