@@ -1067,9 +1067,12 @@ class UnitTally(db.Model):
 
     `month` is yyyymm of the record's Vietnamese calendar day (202603 = March 2026). Two kinds of
     row are not months: yyyy00 holds what belongs to a whole year (active members who paid
-    that year's dues), and 0 holds active members with no joining date."""
+    that year's dues), and 0 holds active members with no joining date. 999999 (tally.TOTAL)
+    is the sum of the unit's other rows, so "members now" reads one row per unit."""
 
     __tablename__ = "unit_tally"
+    # A period's rows across a whole sub-tree (a national dashboard reads ~36,000 units).
+    __table_args__ = (Index("ix_unit_tally_month", "month", "unit_id"),)
 
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
     month: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

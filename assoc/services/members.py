@@ -672,7 +672,8 @@ def subtree_members(unit: Unit) -> int:
 
     tally.ensure(unit)
     return int(db.session.scalar(
-        select(func.coalesce(func.sum(UnitTally.members), 0)).where(UnitTally.unit_id.in_(
+        select(func.coalesce(func.sum(UnitTally.members), 0)).where(
+            UnitTally.month == tally.TOTAL, UnitTally.unit_id.in_(
             select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))
             .scalar_subquery()))) or 0)
 

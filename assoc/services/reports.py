@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, false, func, literal, select, union_all
+from sqlalchemy import and_, case, false, func, literal, or_, select, union_all
 
 from ..extensions import db
 from ..models import (
@@ -138,8 +138,10 @@ class MemberFigures:
 def member_figures(scope: Scope, period: Period) -> MemberFigures:
     """Active members now (as the member list counts them), those who joined in the period,
     and those who paid dues for the period's last year."""
-    row = _tally(scope, _sum(UnitTally.members), _sum(UnitTally.members, _months(period)),
-                 _sum(UnitTally.dues_paid, UnitTally.month == period.end.year * 100))
+    year_row = UnitTally.month == period.end.year * 100
+    row = _tally(scope, _sum(UnitTally.members, UnitTally.month == tally.TOTAL),
+                 _sum(UnitTally.members, _months(period)), _sum(UnitTally.dues_paid, year_row),
+                 months=or_(UnitTally.month == tally.TOTAL, year_row, _months(period)))
     return MemberFigures(*map(int, row))
 
 
@@ -153,15 +155,19 @@ class MoneyFigures:
 
 def money_figures(scope: Scope, period: Period) -> MoneyFigures:
     months = _months(period)
+    # Balance at the end: everything (the TOTAL rows) less what came after the period.
+    net = UnitTally.money_in - UnitTally.money_out
     row = _tally(scope, _sum(UnitTally.money_in, months), _sum(UnitTally.money_out, months),
-                 _sum(UnitTally.money_in - UnitTally.money_out,
-                      UnitTally.month <= tally.month_of(period.end)))
+                 _sum(net, UnitTally.month == tally.TOTAL),
+                 _sum(net, and_(UnitTally.month > tally.month_of(period.end),
+                                UnitTally.month != tally.TOTAL)),
+                 months=UnitTally.month >= tally.month_of(period.start))
     month = UnitTally.month % 100
     by_month = {int(m): (int(i), int(o)) for m, i, o in db.session.execute(
         select(month, _sum(UnitTally.money_in), _sum(UnitTally.money_out))
         .where(scope.covers(UnitTally.unit_id), months, month != 0).group_by(month))}
     return MoneyFigures(
-        int(row[0]), int(row[1]), int(row[2]),
+        int(row[0]), int(row[1]), int(row[2]) - int(row[3]),
         [(m, *by_month.get(m, (0, 0))) for m in range(1, 13)
          if date(period.start.year, m, 1) <= period.end or m in by_month],
     )
@@ -199,27 +205,46 @@ def event_figures(scope: Scope, period: Period) -> EventFigures:
 class OfficerFigures:
     officers: int = 0
     posts: int = 0
-    vacancies: list[tuple[Unit, list[str]]] = field(default_factory=list)
+    vacancies: list[tuple[Unit, list[str]]] = field(default_factory=list)  # the first `limit`
+    vacant: int = 0  # units with a vacant key post, all of them
 
 
-def officer_figures(scope: Scope, on: date | None = None) -> OfficerFigures:
+LIST_LIMIT = 100  # units named on a dashboard (vacant posts, no chair); the count is whole
+
+
+def officer_figures(scope: Scope, on: date | None = None, *,
+                    limit: int | None = LIST_LIMIT) -> OfficerFigures:
+    """Officers and posts held in the scope, the number of units with a vacant key post and
+    the first `limit` of them (by path) with the titles they miss. Counted in SQL: a national
+    scope has 36,000 units."""
     on = on or today()
     active_post = and_(Position.start_date <= on,
                        Position.end_date.is_(None) | (Position.end_date >= on))
     officers, posts = db.session.execute(select(
         func.count(func.distinct(Position.officer_id)), func.count(),
     ).where(scope.covers(Position.unit_id), active_post)).one()
-    units = db.session.scalars(
-        select(Unit).where(scope.covers(Unit.id), active_on(Unit, on),
-                           Unit.level.in_(KEY_TITLES)).order_by(Unit.path)).all()
-    filled: dict[int, set[str]] = {}
+    key_post = or_(*(and_(Unit.level == level, Position.title.in_(titles))
+                     for level, titles in KEY_TITLES.items()))
+    filled = (select(Position.unit_id.label("unit_id"),
+                     func.count(func.distinct(Position.title)).label("n"))
+              .join(Unit, Unit.id == Position.unit_id)
+              .where(scope.covers(Position.unit_id), active_post, key_post)
+              .group_by(Position.unit_id).subquery())
+    needed = case(*((Unit.level == level, len(titles)) for level, titles in KEY_TITLES.items()),
+                  else_=0)
+    vacant = (select(Unit).outerjoin(filled, filled.c.unit_id == Unit.id)
+              .where(scope.covers(Unit.id), active_on(Unit, on), Unit.level.in_(KEY_TITLES),
+                     func.coalesce(filled.c.n, 0) < needed))
+    count = db.session.scalar(select(func.count()).select_from(vacant.subquery()))
+    units = db.session.scalars(vacant.order_by(Unit.path).limit(limit)).all()
+    held: dict[int, set[str]] = {}
     for unit_id, title in db.session.execute(
             select(Position.unit_id, Position.title).where(
-                scope.covers(Position.unit_id), active_post)):
-        filled.setdefault(unit_id, set()).add(title)
-    vacancies = [(u, [t for t in KEY_TITLES[u.level] if t not in filled.get(u.id, set())])
+                Position.unit_id.in_([u.id for u in units]), active_post)):
+        held.setdefault(unit_id, set()).add(title)
+    vacancies = [(u, [t for t in KEY_TITLES[u.level] if t not in held.get(u.id, set())])
                  for u in units]
-    return OfficerFigures(int(officers), int(posts), [(u, m) for u, m in vacancies if m])
+    return OfficerFigures(int(officers), int(posts), vacancies, int(count or 0))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,7 +266,7 @@ class CoverageLevel:
 @dataclass
 class Coverage:
     levels: list[CoverageLevel] = field(default_factory=list)
-    missing: list[Unit] = field(default_factory=list)
+    missing: list[Unit] = field(default_factory=list)  # the first `limit` without a chair
 
     @property
     def total(self) -> int:
@@ -266,9 +291,11 @@ def chaired_unit_ids(on: date):
     return union_all(roles, posts)
 
 
-def coverage(unit: Unit, on: date | None = None, *, only=None) -> Coverage:
+def coverage(unit: Unit, on: date | None = None, *, only=None,
+             limit: int | None = None) -> Coverage:
     """Share of the active units below `unit` that have a chair, per level, and the ones
-    without (two queries). `only` (unit ids) restricts the count to those units below."""
+    without (two queries; the first `limit` of them, by path; their number is total −
+    with_chair). `only` (unit ids) restricts the count to those units below."""
     on = on or today()
     chaired = chaired_unit_ids(on).subquery()
     has_chair = Unit.id.in_(select(chaired.c[0]))
@@ -281,7 +308,8 @@ def coverage(unit: Unit, on: date | None = None, *, only=None) -> Coverage:
         .where(below).group_by(Unit.level)).all()
     levels = sorted((CoverageLevel(lvl, n, int(c or 0)) for lvl, n, c in rows),
                     key=lambda c: LEVELS[c.level])
-    missing = db.session.scalars(select(Unit).where(below, ~has_chair).order_by(Unit.path))
+    missing = db.session.scalars(select(Unit).where(below, ~has_chair).order_by(Unit.path)
+                                 .limit(limit))
     return Coverage(levels, list(missing))
 
 
@@ -299,39 +327,28 @@ class ReportRow:
     values: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COLUMNS, 0))
 
 
-def _by_child(parent: Unit, child_of: dict[int, int], unit_column, values, *where,
-              by_date: bool = False, join=None):
-    """{direct sub-unit id (or the parent's own id): (values…)}.
+def _child_path(parent: Unit):
+    """SQL: the path of the direct sub-unit of `parent` that `Unit.path` lies in (the parent's
+    own path for the parent itself): "/1/7/42/9/" under "/1/" is "/1/7/"."""
+    n = len(parent.path)
+    find = func.strpos if db.session.get_bind().dialect.name == "postgresql" else func.instr
+    return func.substr(Unit.path, 1, n + find(func.substr(Unit.path, n + 1), "/"))
 
-    One query groups the rows by their unit over the parent's sub-tree; the (few hundred) unit
-    groups are then added up under the direct sub-unit whose path they lie in. With `by_date`
-    the query filters on the (few days') date condition only, so the database walks the date
-    index instead of every record of the sub-tree, and units outside it are dropped here."""
-    in_subtree = unit_column.in_(select(Unit.id).where(
-        Unit.path.startswith(parent.path, autoescape=True)))
-    query = select(unit_column, *values)
+
+def _by_child(parent: Unit, unit_column, values, *where, join=None):
+    """{direct sub-unit id (or the parent's own id): (values…)}, summed in one query grouped by
+    the sub-unit whose path the record's unit lies in: a national report adds 34 groups, not
+    the 36,000 units of the tree."""
+    child = _child_path(parent).label("child")
+    query = select(child, *values).select_from(unit_column.table).join(
+        Unit, Unit.id == unit_column)
     if join is not None:
         query = query.join(*join)
     rows = db.session.execute(
-        query.where(*(() if by_date else (in_subtree,)), *where).group_by(unit_column))
-    result: dict[int, list[int]] = {}
-    for unit_id, *numbers in rows:
-        if by_date and unit_id != parent.id and unit_id not in child_of:
-            continue
-        key = child_of.get(unit_id, parent.id)
-        sums = result.setdefault(key, [0] * len(numbers))
-        for i, number in enumerate(numbers):
-            sums[i] += int(number or 0)
-    return {key: tuple(sums) for key, sums in result.items()}
-
-
-def _child_map(parent: Unit) -> dict[int, int]:
-    """{unit id: id of the direct sub-unit of `parent` it lies under}, read from the paths."""
-    depth = len(parent.ancestor_ids)
-    return {unit_id: int(path.strip("/").split("/")[depth])
-            for unit_id, path in db.session.execute(
-                select(Unit.id, Unit.path).where(
-                    Unit.path.startswith(parent.path, autoescape=True), Unit.id != parent.id))}
+        query.where(Unit.path.startswith(parent.path, autoescape=True), *where)
+        .group_by(child))
+    return {int(path.strip("/").split("/")[-1]): tuple(int(n or 0) for n in numbers)
+            for path, *numbers in rows}
 
 
 def period_report(unit: Unit, period: Period) -> tuple[list[ReportRow], dict[str, int]]:
@@ -341,7 +358,6 @@ def period_report(unit: Unit, period: Period) -> tuple[list[ReportRow], dict[str
         .order_by(Unit.name)).all()
     rows = {c.id: ReportRow(c) for c in children}
     rows[unit.id] = ReportRow(None)
-    child_of = _child_map(unit)
 
     def put(result: dict, *names: str) -> None:
         for key, values in result.items():
@@ -354,14 +370,15 @@ def period_report(unit: Unit, period: Period) -> tuple[list[ReportRow], dict[str
     tally.ensure(unit)
     months, edges = split_months(period)
     in_months = _months(months) if months else false()
-    put(_by_child(unit, child_of, UnitTally.unit_id, (
-        func.sum(UnitTally.members), _sum(UnitTally.members, in_months),
+    total = UnitTally.month == tally.TOTAL
+    put(_by_child(unit, UnitTally.unit_id, (
+        _sum(UnitTally.members, total), _sum(UnitTally.members, in_months),
         _sum(UnitTally.dues, in_months), _sum(UnitTally.money_in, in_months),
         _sum(UnitTally.money_out, in_months), _sum(UnitTally.awards, in_months),
         _sum(UnitTally.award_amount, in_months), _sum(UnitTally.events, in_months),
-        _sum(UnitTally.raised, in_months))), *COLUMNS)
+        _sum(UnitTally.raised, in_months)), or_(total, in_months)), *COLUMNS)
     for edge in edges:
-        _put_direct(unit, child_of, edge, put)
+        _put_direct(unit, edge, put)
     ordered = [rows[c.id] for c in children] + [r for k, r in rows.items()
                                                 if k != unit.id and k not in
                                                 {c.id for c in children}]
@@ -389,12 +406,12 @@ def split_months(period: Period) -> tuple[Period | None, list[Period]]:
     return Period(first, last), edges
 
 
-def _put_direct(unit: Unit, child_of: dict[int, int], period: Period, put) -> None:
+def _put_direct(unit: Unit, period: Period, put) -> None:
     """The period report's dated figures straight from the records (for days the roll-ups'
     whole months do not cover); a few days' records, found through the date indexes."""
 
     def dated(unit_column, values, *where):
-        return _by_child(unit, child_of, unit_column, values, *where, by_date=True)
+        return _by_child(unit, unit_column, values, *where)
 
     put(dated(Member.unit_id, (func.count(),), Member.status == "active",
                   Member.joined_on.between(period.start, period.end)), "new_members")
@@ -414,11 +431,10 @@ def _put_direct(unit: Unit, child_of: dict[int, int], period: Period, put) -> No
                   within(Event.starts_at, period)), "events")
     # Raised at events: at the event's unit and date, as the roll-ups count it.
     at_event = and_(Event.status.in_(tally.RAISED_AT), within(Event.starts_at, period))
-    put(_by_child(unit, child_of, Event.unit_id, (func.sum(Donation.amount),),
-                  at_event, Donation.method != "in_kind", by_date=True,
+    put(_by_child(unit, Event.unit_id, (func.sum(Donation.amount),),
+                  at_event, Donation.method != "in_kind",
                   join=(Donation, Donation.event_id == Event.id)), "raised")
-    put(_by_child(unit, child_of, Event.unit_id, (func.sum(CountingSheet.total),),
-                  at_event, by_date=True,
-                  join=(CountingSheet, CountingSheet.event_id == Event.id)), "raised")
+    put(_by_child(unit, Event.unit_id, (func.sum(CountingSheet.total),),
+                  at_event, join=(CountingSheet, CountingSheet.event_id == Event.id)), "raised")
 
 
