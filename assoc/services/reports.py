@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, false, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, false, func, literal, or_, select, true, union_all
 
 from ..extensions import db
 from ..models import (
@@ -61,9 +62,20 @@ class Scope:
             return select(literal(self.unit.id))
         return select(Unit.id).where(Unit.path.startswith(self.unit.path, autoescape=True))
 
+    @cached_property
+    def everything(self) -> bool:
+        """The sub-tree of the only root is every unit: no condition to test (a national
+        figure then reads its rows without matching them to 36,000 unit ids)."""
+        if not self.subtree or self.unit.parent_id is not None:
+            return False
+        roots = db.session.scalars(select(Unit.id).where(Unit.parent_id.is_(None)).limit(2))
+        return roots.all() == [self.unit.id]
+
     def covers(self, unit_id_column):
         if not self.subtree:
             return unit_id_column == self.unit.id
+        if self.everything:
+            return true()
         return unit_id_column.in_(self.ids())
 
 
@@ -112,6 +124,13 @@ def _months(period: Period):
     return UnitTally.month.between(tally.month_of(period.start), tally.month_of(period.end))
 
 
+def _from(month: int):
+    """The rows from `month` on, TOTAL rows included: one range of each unit's key, so a
+    sub-tree's rows are read unit by unit on the primary key (an OR of month conditions made
+    PostgreSQL read the month's rows of the whole nation, then keep the sub-tree's)."""
+    return UnitTally.month >= month
+
+
 def _sum(column, when=None):
     return func.coalesce(func.sum(column if when is None else case((when, column), else_=0)), 0)
 
@@ -141,7 +160,7 @@ def member_figures(scope: Scope, period: Period) -> MemberFigures:
     year_row = UnitTally.month == period.end.year * 100
     row = _tally(scope, _sum(UnitTally.members, UnitTally.month == tally.TOTAL),
                  _sum(UnitTally.members, _months(period)), _sum(UnitTally.dues_paid, year_row),
-                 months=or_(UnitTally.month == tally.TOTAL, year_row, _months(period)))
+                 months=_from(min(tally.month_of(period.start), period.end.year * 100)))
     return MemberFigures(*map(int, row))
 
 
@@ -161,7 +180,7 @@ def money_figures(scope: Scope, period: Period) -> MoneyFigures:
                  _sum(net, UnitTally.month == tally.TOTAL),
                  _sum(net, and_(UnitTally.month > tally.month_of(period.end),
                                 UnitTally.month != tally.TOTAL)),
-                 months=UnitTally.month >= tally.month_of(period.start))
+                 months=_from(tally.month_of(period.start)))
     month = UnitTally.month % 100
     by_month = {int(m): (int(i), int(o)) for m, i, o in db.session.execute(
         select(month, _sum(UnitTally.money_in), _sum(UnitTally.money_out))
@@ -281,13 +300,18 @@ class Coverage:
         return percent(self.with_chair, self.total)
 
 
-def chaired_unit_ids(on: date):
-    """Units with a chair: a chair role in the system or a chair/head post among officers."""
+def chaired_unit_ids(on: date, within: Unit | None = None):
+    """Units with a chair: a chair role in the system or a chair/head post among officers
+    (in `within`'s sub-tree only, when given: a commune does not read the nation's posts)."""
     roles = select(RoleAssignment.unit_id).where(RoleAssignment.role == "chair",
                                                  active_on(RoleAssignment, on))
     posts = select(Position.unit_id).where(
         Position.title.in_(("chair", "branch_head", "board_head")),
         Position.start_date <= on, Position.end_date.is_(None) | (Position.end_date >= on))
+    if within is not None:
+        below = select(Unit.id).where(Unit.path.startswith(within.path, autoescape=True))
+        roles = roles.where(RoleAssignment.unit_id.in_(below))
+        posts = posts.where(Position.unit_id.in_(below))
     return union_all(roles, posts)
 
 
@@ -297,7 +321,7 @@ def coverage(unit: Unit, on: date | None = None, *, only=None,
     without (two queries; the first `limit` of them, by path; their number is total −
     with_chair). `only` (unit ids) restricts the count to those units below."""
     on = on or today()
-    chaired = chaired_unit_ids(on).subquery()
+    chaired = chaired_unit_ids(on, within=unit).subquery()
     has_chair = Unit.id.in_(select(chaired.c[0]))
     below = and_(Unit.path.startswith(unit.path, autoescape=True), Unit.id != unit.id,
                  active_on(Unit, on), Unit.level.in_(COVERED_LEVELS))
@@ -376,7 +400,8 @@ def period_report(unit: Unit, period: Period) -> tuple[list[ReportRow], dict[str
         _sum(UnitTally.dues, in_months), _sum(UnitTally.money_in, in_months),
         _sum(UnitTally.money_out, in_months), _sum(UnitTally.awards, in_months),
         _sum(UnitTally.award_amount, in_months), _sum(UnitTally.events, in_months),
-        _sum(UnitTally.raised, in_months)), or_(total, in_months)), *COLUMNS)
+        _sum(UnitTally.raised, in_months)),
+        _from(tally.month_of(months.start) if months else tally.TOTAL)), *COLUMNS)
     for edge in edges:
         _put_direct(unit, edge, put)
     ordered = [rows[c.id] for c in children] + [r for k, r in rows.items()

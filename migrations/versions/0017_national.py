@@ -1,5 +1,6 @@
 """national scale: roll-ups get a TOTAL row per unit (the sum of its other rows) and an index
-by month, so national and province dashboards read one row per unit plus the period's months
+by month that carries the figures (PostgreSQL: INCLUDE), so national and province dashboards
+read one row per unit plus the period's months, from the index
 
 The TOTAL rows are made here from the rows already built (one INSERT … SELECT), so built
 roll-ups stay built.
@@ -20,11 +21,14 @@ branch_labels = None
 depends_on = None
 
 TOTAL = 999_999  # assoc.services.tally.TOTAL
+FIGURES = ['members', 'dues_paid', 'dues', 'money_in', 'money_out', 'awards', 'award_amount',
+           'award_paid', 'events', 'event_target', 'raised', 'in_kind']
 
 
 def upgrade():
     with op.batch_alter_table('unit_tally', schema=None) as batch_op:
-        batch_op.create_index('ix_unit_tally_month', ['month', 'unit_id'], unique=False)
+        batch_op.create_index('ix_unit_tally_month', ['month', 'unit_id'], unique=False,
+                              postgresql_include=FIGURES)
     op.execute(sa.text(
         "INSERT INTO unit_tally (unit_id, month, members, dues_paid, dues, money_in, money_out, "
         "awards, award_amount, award_paid, events, event_target, raised, in_kind) "
