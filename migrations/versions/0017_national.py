@@ -1,6 +1,7 @@
 """national scale: roll-ups get a TOTAL row per unit (the sum of its other rows) and an index
 by month that carries the figures (PostgreSQL: INCLUDE), so national and province dashboards
-read one row per unit plus the period's months, from the index
+read one row per unit plus the period's months, from the index; a partial index of void
+vouchers (dues counted "unless the receipt was voided" read every voucher of the nation)
 
 The TOTAL rows are made here from the rows already built (one INSERT … SELECT), so built
 roll-ups stay built.
@@ -29,6 +30,10 @@ def upgrade():
     with op.batch_alter_table('unit_tally', schema=None) as batch_op:
         batch_op.create_index('ix_unit_tally_month', ['month', 'unit_id'], unique=False,
                               postgresql_include=FIGURES)
+    with op.batch_alter_table('voucher', schema=None) as batch_op:
+        batch_op.create_index('ix_voucher_void', ['id'], unique=False,
+                              postgresql_where=sa.text("status = 'void'"),
+                              sqlite_where=sa.text("status = 'void'"))
     op.execute(sa.text(
         "INSERT INTO unit_tally (unit_id, month, members, dues_paid, dues, money_in, money_out, "
         "awards, award_amount, award_paid, events, event_target, raised, in_kind) "
@@ -40,5 +45,7 @@ def upgrade():
 
 def downgrade():
     op.execute(sa.text("DELETE FROM unit_tally WHERE month = :total").bindparams(total=TOTAL))
+    with op.batch_alter_table('voucher', schema=None) as batch_op:
+        batch_op.drop_index('ix_voucher_void')
     with op.batch_alter_table('unit_tally', schema=None) as batch_op:
         batch_op.drop_index('ix_unit_tally_month')
