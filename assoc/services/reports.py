@@ -254,8 +254,10 @@ def officer_figures(scope: Scope, on: date | None = None, *,
     vacant = (select(Unit).outerjoin(filled, filled.c.unit_id == Unit.id)
               .where(scope.covers(Unit.id), active_on(Unit, on), Unit.level.in_(KEY_TITLES),
                      func.coalesce(filled.c.n, 0) < needed))
-    count = db.session.scalar(select(func.count()).select_from(vacant.subquery()))
-    units = db.session.scalars(vacant.order_by(Unit.path).limit(limit)).all()
+    found = db.session.execute(vacant.with_only_columns(Unit.id, Unit.path)).all()
+    first = [unit_id for unit_id, _ in sorted(found, key=lambda r: r[1])[:limit]]
+    units = db.session.scalars(select(Unit).where(Unit.id.in_(first)).order_by(Unit.path)).all()
+    count = len(found)
     held: dict[int, set[str]] = {}
     for unit_id, title in db.session.execute(
             select(Position.unit_id, Position.title).where(
@@ -360,17 +362,20 @@ def _child_path(parent: Unit):
 
 
 def _by_child(parent: Unit, unit_column, values, *where, join=None):
-    """{direct sub-unit id (or the parent's own id): (values…)}, summed in one query grouped by
-    the sub-unit whose path the record's unit lies in: a national report adds 34 groups, not
-    the 36,000 units of the tree."""
-    child = _child_path(parent).label("child")
-    query = select(child, *values).select_from(unit_column.table).join(
-        Unit, Unit.id == unit_column)
+    """{direct sub-unit id (or the parent's own id): (values…)}: the records are summed per
+    unit first (an integer key), then those sums per sub-unit, grouped on the path prefix of
+    the sub-unit they lie in; a national report adds 34 groups, not the 36,000 units of the
+    tree in Python. `values` are aggregates whose per-unit results add up (count, sum)."""
+    per_unit = select(unit_column.label("unit_id"),
+                      *(v.label(f"v{i}") for i, v in enumerate(values)))
     if join is not None:
-        query = query.join(*join)
+        per_unit = per_unit.join(*join)
+    per_unit = per_unit.where(Scope(parent).covers(unit_column), *where).group_by(
+        unit_column).subquery()
+    child = _child_path(parent).label("child")
     rows = db.session.execute(
-        query.where(Unit.path.startswith(parent.path, autoescape=True), *where)
-        .group_by(child))
+        select(child, *(func.sum(per_unit.c[f"v{i}"]) for i in range(len(values))))
+        .select_from(per_unit).join(Unit, Unit.id == per_unit.c.unit_id).group_by(child))
     return {int(path.strip("/").split("/")[-1]): tuple(int(n or 0) for n in numbers)
             for path, *numbers in rows}
 

@@ -113,12 +113,6 @@ def _note_changes(session: Session, flush_context) -> None:
     # Runs with the pre-flush view of new/dirty/deleted and of each attribute's history.
     pending = None
     for obj in chain(session.new, session.dirty, session.deleted):
-        if isinstance(obj, Unit) and obj in session.new:
-            # A new unit's (empty) roll-ups are built at once: then "every unit is built" is
-            # one comparison of two counts (see ensure).
-            pending = pending or _pending(session)
-            pending["units"].add(obj.id)
-            continue
         names = RELEVANT.get(type(obj))
         if names is None:
             continue
@@ -179,9 +173,10 @@ def ensure(unit: Unit, session: Session | None = None) -> bool:
     built = session.info.setdefault(BUILT, set())
     if any(unit.path.startswith(path) for path in built):
         return False
-    # Every unit has a TalliedUnit row (the usual case: units are built when they are made or
-    # written to) is two index counts; only otherwise (bulk loads, roll-ups forgotten by a
-    # migration) are the sub-tree's units matched one by one (~80 ms for the nation).
+    # "Every unit has a TalliedUnit row" (the usual case: units are built when they are written
+    # to, or by the first report that reads them) is two index counts; only otherwise (a unit
+    # made since, bulk loads, roll-ups forgotten by a migration) are the sub-tree's units matched
+    # one by one (~80 ms for the nation).
     unbuilt = session.scalar(select(
         select(func.count()).select_from(Unit).scalar_subquery()
         - select(func.count()).select_from(TalliedUnit).scalar_subquery()))
