@@ -47,7 +47,10 @@ FIGURES = ("members", "dues_paid", "dues", "money_in", "money_out", "awards", "a
 TOTAL = 999_999
 PENDING = "tally_pending"
 BUILT = "tally_built_paths"  # sub-trees this session has seen fully built
-LOCK_SPACE = 7_301  # first key of pg_advisory_xact_lock(space, unit_id)
+# First key of pg_advisory_xact_lock(space, unit_id): advisory locks belong to the whole
+# database, so the space is made from the schema too (installs or test runs in other schemas of
+# the same database then never wait for, or deadlock with, each other's unit ids).
+LOCK_SPACE = "tally:7301"
 CHUNK = 500         # unit ids per IN list
 LOCK_UNITS = 1000   # above this many units a rebuild locks the roll-up table, not each unit
 
@@ -208,7 +211,7 @@ def rebuild(unit_ids: Iterable[int], session: Session | None = None) -> None:
     elif session.get_bind().dialect.name == "postgresql":
         # One lock per unit, taken in id order so two rebuilding transactions cannot deadlock.
         session.execute(text(
-            "SELECT pg_advisory_xact_lock(:space, u) FROM "
+            "SELECT pg_advisory_xact_lock(hashtext(current_schema() || :space), u) FROM "
             "(SELECT unnest(CAST(:ids AS integer[])) AS u ORDER BY 1) AS units"),
             {"space": LOCK_SPACE, "ids": ids})
     for chunk in _chunks(ids):
