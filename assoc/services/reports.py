@@ -361,7 +361,7 @@ def _child_path(parent: Unit):
     return func.substr(Unit.path, 1, n + find(func.substr(Unit.path, n + 1), "/"))
 
 
-def _by_child(parent: Unit, unit_column, values, *where, join=None):
+def _by_child(scope: Scope, unit_column, values, *where, join=None):
     """{direct sub-unit id (or the parent's own id): (values…)}: the records are summed per
     unit first (an integer key), then those sums per sub-unit, grouped on the path prefix of
     the sub-unit they lie in; a national report adds 34 groups, not the 36,000 units of the
@@ -370,7 +370,8 @@ def _by_child(parent: Unit, unit_column, values, *where, join=None):
                       *(v.label(f"v{i}") for i, v in enumerate(values)))
     if join is not None:
         per_unit = per_unit.join(*join)
-    per_unit = per_unit.where(Scope(parent).covers(unit_column), *where).group_by(
+    parent = scope.unit
+    per_unit = per_unit.where(scope.covers(unit_column), *where).group_by(
         unit_column).subquery()
     child = _child_path(parent).label("child")
     rows = db.session.execute(
@@ -400,7 +401,8 @@ def period_report(unit: Unit, period: Period) -> tuple[list[ReportRow], dict[str
     months, edges = split_months(period)
     in_months = _months(months) if months else false()
     total = UnitTally.month == tally.TOTAL
-    put(_by_child(unit, UnitTally.unit_id, (
+    scope = Scope(unit)
+    put(_by_child(scope, UnitTally.unit_id, (
         _sum(UnitTally.members, total), _sum(UnitTally.members, in_months),
         _sum(UnitTally.dues, in_months), _sum(UnitTally.money_in, in_months),
         _sum(UnitTally.money_out, in_months), _sum(UnitTally.awards, in_months),
@@ -408,7 +410,7 @@ def period_report(unit: Unit, period: Period) -> tuple[list[ReportRow], dict[str
         _sum(UnitTally.raised, in_months)),
         _from(tally.month_of(months.start) if months else tally.TOTAL)), *COLUMNS)
     for edge in edges:
-        _put_direct(unit, edge, put)
+        _put_direct(scope, edge, put)
     ordered = [rows[c.id] for c in children] + [r for k, r in rows.items()
                                                 if k != unit.id and k not in
                                                 {c.id for c in children}]
@@ -436,12 +438,12 @@ def split_months(period: Period) -> tuple[Period | None, list[Period]]:
     return Period(first, last), edges
 
 
-def _put_direct(unit: Unit, period: Period, put) -> None:
+def _put_direct(scope: Scope, period: Period, put) -> None:
     """The period report's dated figures straight from the records (for days the roll-ups'
     whole months do not cover); a few days' records, found through the date indexes."""
 
     def dated(unit_column, values, *where):
-        return _by_child(unit, unit_column, values, *where)
+        return _by_child(scope, unit_column, values, *where)
 
     put(dated(Member.unit_id, (func.count(),), Member.status == "active",
                   Member.joined_on.between(period.start, period.end)), "new_members")
@@ -461,10 +463,10 @@ def _put_direct(unit: Unit, period: Period, put) -> None:
                   within(Event.starts_at, period)), "events")
     # Raised at events: at the event's unit and date, as the roll-ups count it.
     at_event = and_(Event.status.in_(tally.RAISED_AT), within(Event.starts_at, period))
-    put(_by_child(unit, Event.unit_id, (func.sum(Donation.amount),),
+    put(_by_child(scope, Event.unit_id, (func.sum(Donation.amount),),
                   at_event, Donation.method != "in_kind",
                   join=(Donation, Donation.event_id == Event.id)), "raised")
-    put(_by_child(unit, Event.unit_id, (func.sum(CountingSheet.total),),
+    put(_by_child(scope, Event.unit_id, (func.sum(CountingSheet.total),),
                   at_event, join=(CountingSheet, CountingSheet.event_id == Event.id)), "raised")
 
 
