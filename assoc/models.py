@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -449,6 +450,10 @@ class Voucher(db.Model):
         UniqueConstraint("book_id", "number", name="uq_voucher_book_number"),
         Index("ix_voucher_fund_date", "fund_id", "voucher_date"),
         Index("ix_voucher_link", "link_type", "link_id"),
+        # The few void vouchers: "dues whose receipt was not voided" is then an index probe,
+        # not a read of every voucher in the country.
+        Index("ix_voucher_void", "id", postgresql_where=text("status = 'void'"),
+              sqlite_where=text("status = 'void'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -1067,9 +1072,15 @@ class UnitTally(db.Model):
 
     `month` is yyyymm of the record's Vietnamese calendar day (202603 = March 2026). Two kinds of
     row are not months: yyyy00 holds what belongs to a whole year (active members who paid
-    that year's dues), and 0 holds active members with no joining date."""
+    that year's dues), and 0 holds active members with no joining date. 999999 (tally.TOTAL)
+    is the sum of the unit's other rows, so "members now" reads one row per unit."""
 
     __tablename__ = "unit_tally"
+    # A period's rows across a whole sub-tree (a national dashboard reads ~36,000 units), read
+    # from the index alone on PostgreSQL (the figures are carried in it).
+    __table_args__ = (Index("ix_unit_tally_month", "month", "unit_id", postgresql_include=[
+        "members", "dues_paid", "dues", "money_in", "money_out", "awards", "award_amount",
+        "award_paid", "events", "event_target", "raised", "in_kind"]),)
 
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
     month: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

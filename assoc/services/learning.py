@@ -770,28 +770,33 @@ def rates(unit: Unit, year: int) -> RateTable:
     recognised counts, against the denominators rolled up the tree, with the target in force.
 
     Two grouped queries over indexed columns (entries by unit and model, denominators by
-    unit) and one read of the sub-tree's units; the sums are made here."""
-    subtree = db.session.execute(
-        select(Unit.id, Unit.parent_id, Unit.path).where(
-            Unit.path.startswith(unit.path, autoescape=True))).all()
+    unit), each with the paths of the units it names; the sums are made here. Neither reads
+    the sub-tree's units one by one, so a national table costs what the units that record
+    anything cost, not the 36,000 units of the tree."""
+    in_subtree = Unit.path.startswith(unit.path, autoescape=True)
     counts = db.session.execute(
-        select(LearningEntry.unit_id, LearningEntry.model, func.count(),
+        select(LearningEntry.unit_id, Unit.path, LearningEntry.model, func.count(),
                func.count(LearningEntry.total_score), func.count(LearningEntry.recognition_id))
-        .where(LearningEntry.year == year,
-               LearningEntry.unit_id.in_(subtree_ids(unit)))
-        .group_by(LearningEntry.unit_id, LearningEntry.model)).all()
+        .join(Unit, Unit.id == LearningEntry.unit_id)
+        .where(LearningEntry.year == year, LearningEntry.unit_id.in_(subtree_ids(unit)))
+        .group_by(LearningEntry.unit_id, Unit.path, LearningEntry.model)).all()
     dens = db.session.execute(
-        select(LearningDenominator.unit_id, LearningDenominator.model, LearningDenominator.total,
-               LearningDenominator.target_percent)
+        select(LearningDenominator.unit_id, Unit.path, LearningDenominator.model,
+               LearningDenominator.total, LearningDenominator.target_percent)
+        .join(Unit, Unit.id == LearningDenominator.unit_id)
         .where(LearningDenominator.year == year,
-               LearningDenominator.unit_id.in_(unit.ancestor_ids + [u.id for u in subtree]))
+               in_subtree | LearningDenominator.unit_id.in_(unit.ancestor_ids))
     ).all()
     own_total = {(d.unit_id, d.model): d.total for d in dens if d.total is not None}
     own_target = {(d.unit_id, d.model): d.target_percent for d in dens
                   if d.target_percent is not None}
-    children: dict[int | None, list[int]] = defaultdict(list)
-    for u in subtree:
-        children[u.parent_id].append(u.id)
+    # The tree as far as it leads to a unit with its own figure (the others add nothing).
+    children: dict[int, set[int]] = defaultdict(set)
+    for d in dens:
+        if d.total is not None and d.path.startswith(unit.path):
+            ids = [int(p) for p in d.path.strip("/").split("/")]
+            for parent, child in zip(ids, ids[1:], strict=False):
+                children[parent].add(child)
 
     memo: dict[tuple[int, str], int | None] = {}
 
@@ -802,7 +807,7 @@ def rates(unit: Unit, year: int) -> RateTable:
             if key in own_total:
                 memo[key] = own_total[key]
             else:
-                parts = [denominator(c, model) for c in children.get(unit_id, [])]
+                parts = [denominator(c, model) for c in children.get(unit_id, ())]
                 parts = [p for p in parts if p is not None]
                 memo[key] = sum(parts) if parts else None
         return memo[key]
@@ -813,13 +818,13 @@ def rates(unit: Unit, year: int) -> RateTable:
                 return own_target[(uid, model)]
         return None
 
-    path_of = {u.id: u.path for u in subtree}
+    path_of = {unit_id: path for unit_id, path, *_ in counts}
     child_units = db.session.scalars(select(Unit).where(Unit.parent_id == unit.id)
                                      .order_by(Unit.name)).all()
     own = RateRow(unit=None)
     by_child = {c.id: RateRow(unit=c) for c in child_units}
     child_paths = [(c.path, by_child[c.id]) for c in child_units]
-    for unit_id, model, n, assessed, recognised in counts:
+    for unit_id, _path, model, n, assessed, recognised in counts:
         cell = Cell(registered=n, assessed=assessed, recognised=recognised)
         row = own
         if unit_id != unit.id:

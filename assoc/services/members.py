@@ -713,12 +713,12 @@ def _few_matches(cond) -> list[int] | None:
 def subtree_members(unit: Unit) -> int:
     """Active members of the sub-tree, from the roll-ups."""
     from ..models import UnitTally
+    from .reports import Scope
 
     tally.ensure(unit)
     return int(db.session.scalar(
-        select(func.coalesce(func.sum(UnitTally.members), 0)).where(UnitTally.unit_id.in_(
-            select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))
-            .scalar_subquery()))) or 0)
+        select(func.coalesce(func.sum(UnitTally.members), 0)).where(
+            UnitTally.month == tally.TOTAL, Scope(unit).covers(UnitTally.unit_id))) or 0)
 
 
 def member_page(user: User | None, unit: Unit, filters: ListFilters, *, after: str | None = None,

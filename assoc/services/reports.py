@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, event, exists, false, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, event, exists, false, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import Session, aliased
 
 from ..extensions import db
@@ -74,9 +74,20 @@ class Scope:
             return select(literal(self.unit.id))
         return select(Unit.id).where(Unit.path.startswith(self.unit.path, autoescape=True))
 
+    @cached_property
+    def everything(self) -> bool:
+        """The sub-tree of the only root is every unit: no condition to test (a national
+        figure then reads its rows without matching them to 36,000 unit ids)."""
+        if not self.subtree or self.unit.parent_id is not None:
+            return False
+        roots = db.session.scalars(select(Unit.id).where(Unit.parent_id.is_(None)).limit(2))
+        return roots.all() == [self.unit.id]
+
     def covers(self, unit_id_column):
         if not self.subtree:
             return unit_id_column == self.unit.id
+        if self.everything:  # the only root: every unit, then and now
+            return true()
         condition = unit_id_column.in_(self.ids())
         below = self.below
         if below is None or not below.historic:
@@ -372,7 +383,8 @@ def _flows(parts: list[tuple[Period, Tree]], keys_of, *, by_month: bool = False,
         months, edges = split_months(part)
         if members_now and n == len(parts):  # one query: this piece's months and the members
             in_months = _months(months) if months else false()
-            put(_by_child(None, keys, UnitTally.unit_id, (func.sum(UnitTally.members), *(
+            put(_by_child(None, keys, UnitTally.unit_id, (
+                _sum(UnitTally.members, UnitTally.month == tally.TOTAL), *(
                 _sum(getattr(UnitTally, c), in_months) for c in FLOW_TALLY.values()))),
                 "members", *FLOW_TALLY)
         elif months:
@@ -495,7 +507,9 @@ def member_figures(scope: Scope, period: Period) -> MemberFigures:
     belonged to at the end of the period (a merger or a transfer since does not move them)."""
     scope = scope.at(period.end)
     months = _months(period)
-    row = _tally(scope, _sum(UnitTally.members), _sum(UnitTally.members, months),
+    # Members now: each unit's TOTAL roll-up row (not every month's since the beginning).
+    row = _tally(scope, _sum(UnitTally.members, UnitTally.month == tally.TOTAL),
+                 _sum(UnitTally.members, months),
                  _sum(UnitTally.dues_paid, UnitTally.month == period.end.year * 100),
                  _sum(UnitTally.dues, months))
     figures = MemberFigures(*map(int, row))
@@ -605,27 +619,48 @@ def event_figures(scope: Scope, period: Period) -> EventFigures:
 class OfficerFigures:
     officers: int = 0
     posts: int = 0
-    vacancies: list[tuple[Unit, list[str]]] = field(default_factory=list)
+    vacancies: list[tuple[Unit, list[str]]] = field(default_factory=list)  # the first `limit`
+    vacant: int = 0  # units with a vacant key post, all of them
 
 
-def officer_figures(scope: Scope, on: date | None = None) -> OfficerFigures:
+LIST_LIMIT = 100  # units named on a dashboard (vacant posts, no chair); the count is whole
+
+
+def officer_figures(scope: Scope, on: date | None = None, *,
+                    limit: int | None = LIST_LIMIT) -> OfficerFigures:
+    """Officers and posts held in the scope, the number of units with a vacant key post and
+    the first `limit` of them (by path) with the titles they miss. Counted in SQL: a national
+    scope has 36,000 units."""
     on = on or today()
     active_post = and_(Position.start_date <= on,
                        Position.end_date.is_(None) | (Position.end_date >= on))
     officers, posts = db.session.execute(select(
         func.count(func.distinct(Position.officer_id)), func.count(),
     ).where(scope.covers(Position.unit_id), active_post)).one()
-    units = db.session.scalars(
-        select(Unit).where(scope.covers(Unit.id), active_on(Unit, on),
-                           Unit.level.in_(KEY_TITLES)).order_by(Unit.path)).all()
-    filled: dict[int, set[str]] = {}
+    key_post = or_(*(and_(Unit.level == level, Position.title.in_(titles))
+                     for level, titles in KEY_TITLES.items()))
+    filled = (select(Position.unit_id.label("unit_id"),
+                     func.count(func.distinct(Position.title)).label("n"))
+              .join(Unit, Unit.id == Position.unit_id)
+              .where(scope.covers(Position.unit_id), active_post, key_post)
+              .group_by(Position.unit_id).subquery())
+    needed = case(*((Unit.level == level, len(titles)) for level, titles in KEY_TITLES.items()),
+                  else_=0)
+    vacant = (select(Unit).outerjoin(filled, filled.c.unit_id == Unit.id)
+              .where(scope.covers(Unit.id), active_on(Unit, on), Unit.level.in_(KEY_TITLES),
+                     func.coalesce(filled.c.n, 0) < needed))
+    found = db.session.execute(vacant.with_only_columns(Unit.id, Unit.path)).all()
+    first = [unit_id for unit_id, _ in sorted(found, key=lambda r: r[1])[:limit]]
+    units = db.session.scalars(select(Unit).where(Unit.id.in_(first)).order_by(Unit.path)).all()
+    count = len(found)
+    held: dict[int, set[str]] = {}
     for unit_id, title in db.session.execute(
             select(Position.unit_id, Position.title).where(
-                scope.covers(Position.unit_id), active_post)):
-        filled.setdefault(unit_id, set()).add(title)
-    vacancies = [(u, [t for t in KEY_TITLES[u.level] if t not in filled.get(u.id, set())])
+                Position.unit_id.in_([u.id for u in units]), active_post)):
+        held.setdefault(unit_id, set()).add(title)
+    vacancies = [(u, [t for t in KEY_TITLES[u.level] if t not in held.get(u.id, set())])
                  for u in units]
-    return OfficerFigures(int(officers), int(posts), [(u, m) for u, m in vacancies if m])
+    return OfficerFigures(int(officers), int(posts), vacancies, int(count or 0))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -647,7 +682,7 @@ class CoverageLevel:
 @dataclass
 class Coverage:
     levels: list[CoverageLevel] = field(default_factory=list)
-    missing: list[Unit] = field(default_factory=list)
+    missing: list[Unit] = field(default_factory=list)  # the first `limit` without a chair
 
     @property
     def total(self) -> int:
@@ -662,21 +697,28 @@ class Coverage:
         return percent(self.with_chair, self.total)
 
 
-def chaired_unit_ids(on: date):
-    """Units with a chair: a chair role in the system or a chair/head post among officers."""
+def chaired_unit_ids(on: date, within: Unit | None = None):
+    """Units with a chair: a chair role in the system or a chair/head post among officers
+    (in `within`'s sub-tree only, when given: a commune does not read the nation's posts)."""
     roles = select(RoleAssignment.unit_id).where(RoleAssignment.role == "chair",
                                                  active_on(RoleAssignment, on))
     posts = select(Position.unit_id).where(
         Position.title.in_(("chair", "branch_head", "board_head")),
         Position.start_date <= on, Position.end_date.is_(None) | (Position.end_date >= on))
+    if within is not None:
+        below = select(Unit.id).where(Unit.path.startswith(within.path, autoescape=True))
+        roles = roles.where(RoleAssignment.unit_id.in_(below))
+        posts = posts.where(Position.unit_id.in_(below))
     return union_all(roles, posts)
 
 
-def coverage(unit: Unit, on: date | None = None, *, only=None) -> Coverage:
+def coverage(unit: Unit, on: date | None = None, *, only=None,
+             limit: int | None = None) -> Coverage:
     """Share of the active units below `unit` that have a chair, per level, and the ones
-    without (two queries). `only` (unit ids) restricts the count to those units below."""
+    without (two queries; the first `limit` of them, by path; their number is total −
+    with_chair). `only` (unit ids) restricts the count to those units below."""
     on = on or today()
-    chaired = chaired_unit_ids(on).subquery()
+    chaired = chaired_unit_ids(on, within=unit).subquery()
     has_chair = Unit.id.in_(select(chaired.c[0]))
     below = and_(Unit.path.startswith(unit.path, autoescape=True), Unit.id != unit.id,
                  active_on(Unit, on), Unit.level.in_(COVERED_LEVELS))
@@ -687,7 +729,8 @@ def coverage(unit: Unit, on: date | None = None, *, only=None) -> Coverage:
         .where(below).group_by(Unit.level)).all()
     levels = sorted((CoverageLevel(lvl, n, int(c or 0)) for lvl, n, c in rows),
                     key=lambda c: LEVELS[c.level])
-    missing = db.session.scalars(select(Unit).where(below, ~has_chair).order_by(Unit.path))
+    missing = db.session.scalars(select(Unit).where(below, ~has_chair).order_by(Unit.path)
+                                 .limit(limit))
     return Coverage(levels, list(missing))
 
 

@@ -89,7 +89,7 @@ def dashboard(unit_id: int):
         awards=svc.award_figures(scope, period),
         events=svc.event_figures(scope, period),
         officers=svc.officer_figures(scope),
-        coverage=svc.coverage(unit) if scope.subtree else None,
+        coverage=svc.coverage(unit, limit=svc.LIST_LIMIT) if scope.subtree else None,
         rows=rows, totals=totals, member_bars=member_bars, columns=COLUMN_LABELS,
         to_mark_held=_held_but_planned(unit, scope),
         learning=learning_figures(unit, year),
