@@ -250,7 +250,7 @@ def show(member_id: int):
                                   .order_by(DuesPayment.year.desc())).all()
     transfers = db.session.scalars(select(MemberTransfer).where(
         MemberTransfer.member_id == member.id).order_by(MemberTransfer.on, MemberTransfer.id)).all()
-    history = db.session.scalars(audit.history_query("member", member.id).limit(50)).all()
+    history = audit.member_history(member)
     year = today().year
     pay_form = DuesPayForm(year=year, token=uuid.uuid4().hex, formdata=None)
     rate = svc.dues_rate(member.unit, year)
