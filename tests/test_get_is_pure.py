@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from assoc import jobs
 from assoc.demo import seed_demo
 from assoc.models import (
     AuditEntry,
@@ -134,3 +135,47 @@ def test_every_get_route_changes_nothing(app, db, client):
     if new_audit:
         changed.discard("audit_entry")
     assert not changed, f"GET changed tables: {changed}"
+
+
+def test_a_big_export_is_prepared_by_a_post_not_by_the_get(app, db, client, monkeypatch,
+                                                           tmp_path):
+    """From EXPORT_JOB_ROWS rows an export runs as a job; opening the export's address (a GET,
+    as a link or a prefetch does) only shows the button that starts it."""
+    from assoc.models import Job
+
+    seed_demo()
+    db.session.commit()
+    monkeypatch.setitem(app.config, "EXPORT_JOB_ROWS", 1)
+    monkeypatch.setitem(app.config, "JOB_DIR", str(tmp_path))
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    with client.session_transaction() as session:
+        session["_user_id"] = admin.get_id()
+        session["_fresh"] = True
+    unit_id = _value(db, "members.export", "unit_id", "int")
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and "export" in rule.endpoint:
+            values = {name: _value(db, rule.endpoint, name, str(conv))
+                      for name, conv in rule._converters.items()}
+            if all(v is not None for v in values.values()):
+                with app.test_request_context():
+                    from flask import url_for
+
+                    urls.append(url_for(rule.endpoint, **values))
+    assert f"/members/unit/{unit_id}/export.xlsx" in urls
+    db.session.remove()
+    before = _table_hashes(db)
+    for url in urls:
+        assert client.get(url).status_code < 500, url
+        db.session.remove()
+    after = _table_hashes(db)
+    assert {t for t in before if before[t] != after[t]} <= {"audit_entry"}
+    assert db.session.scalar(select(func.count(Job.id))) == 0
+    page = client.get(f"/members/unit/{unit_id}/export.csv?status=all")
+    assert page.status_code == 200 and 'data-testid="prepare-export"' in page.get_data(
+        as_text=True)
+    response = client.post(f"/members/unit/{unit_id}/export.csv/prepare", data={"status": "all"})
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    jobs.wait_for_threads()
+    job = db.session.scalars(select(Job)).one()
+    assert (job.kind, job.params["filters"]["status"]) == ("member_export", "all")

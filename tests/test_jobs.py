@@ -131,8 +131,13 @@ def test_a_big_export_is_a_download_for_24_hours(tree, client_as, db, app):
     for i in range(4):
         build_member(tree.ward_a, f"Lê Văn Xuất {i}")
     client = client_as("viewer", at=tree.ward_a)
-    response = client.get(f"/members/unit/{tree.ward_a.id}/export.csv")
+    url = f"/members/unit/{tree.ward_a.id}/export.csv"
+    page = client.get(url + "?sort=number")  # a GET only offers to prepare it (a POST)
+    assert page.status_code == 200 and db.session.scalar(select(func.count(Job.id))) == 0
+    assert f'action="{url}/prepare"' in page.get_data(as_text=True)
+    response = client.post(url + "/prepare", data={"sort": "number"})
     assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    assert db.session.scalars(select(Job)).one().params["filters"]["sort"] == "number"
     job_url = response.headers["Location"]
     jobs.wait_for_threads()
     html = client.get(job_url).get_data(as_text=True)

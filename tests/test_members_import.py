@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from assoc.member_samples import EXPECTED, messy_member_workbook
 from assoc.models import AuditEntry, Member
-from assoc.services import DomainError, imports
+from assoc.services import DomainError, audit, imports
 from assoc.services import members as svc
 
 from .builders import build_member, build_unit, build_user, build_workbook
@@ -87,10 +87,12 @@ def test_with_errors_nothing_is_written_unless_valid_only(khanh_hoi, db):
     assert (again.summary()["duplicates"], again.summary()["possible"]) == (4, 3)
     assert "HV-00000" in again.rows[0].duplicate_of
     assert again.to_import() == []
-    members_entries = db.session.scalars(select(AuditEntry).where(
-        AuditEntry.action == "member.imported")).all()
-    assert {e.object_id for e in members_entries} == {m.id for m in members.values()}
-    assert {e.data["file"] for e in members_entries} == {"ds.xlsx"}
+    # One entry for the whole import (who, when, which file, how many, which numbers), not
+    # one per member; each member's history finds it.
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(
+        AuditEntry.action.like("member.%"))) == 1
+    assert (entry.data["file"], entry.data["numbers"]) == ("ds.xlsx", [1, 6])
+    assert {audit.member_history(m)[0].id for m in members.values()} == {entry.id}
 
 
 def test_rejected_rows_download_has_an_error_column(khanh_hoi):
@@ -236,8 +238,10 @@ def test_duplicate_check_reads_only_the_files_keys(tree, db, monkeypatch):
     finally:
         event.remove(db.engine, "before_cursor_execute", seen)
     assert preview.rows[6].status == "duplicate"
-    # Every member query is by the file's own keys (IN lists), never a read of the table.
-    assert statements and all(" IN (" in s for s in statements)
+    # Every member query is by the file's own keys (one list parameter: a JSON array on SQLite,
+    # an array on PostgreSQL), never a read of the table.
+    assert statements and all(" IN (SELECT" in s and "json_each" in s or "= ANY (" in s
+                              for s in statements), statements
 
 
 @pytest.mark.parametrize("data, words", [
@@ -310,3 +314,35 @@ def test_cli_import_dry_run_and_valid_only(app, khanh_hoi, db, tmp_path):
     assert count(db) == 6
     result = runner.invoke(args=["import-members", str(path), "--unit", "NOPE"])
     assert result.exit_code == 1
+
+
+def test_imported_members_are_found_by_the_search_index_and_it_keeps_working(khanh_hoi, db):
+    """The import fills the search index in one statement (SQLite FTS5: its insert trigger is
+    paused for the bulk insert); afterwards, and after a failed import, it is kept as before."""
+    ward, _kp1, _kp2 = khanh_hoi
+
+    def found(q):
+        return sorted(m.full_name for m in db.session.scalars(
+            svc.member_query(None, ward, svc.ListFilters(q=q))))
+
+    preview = imports.parse(messy_member_workbook(), "ds.xlsx", ward)
+    imports.commit(None, ward, preview, valid_only=True)
+    db.session.commit()
+    assert found("hoang nam") == ["Lê Hoàng Nam"]
+    assert found("0912345678") == ["Nguyễn Văn An"]
+    assert found("058001234") == ["Nguyễn Văn An"]
+    # A failed bulk insert leaves the index as it was, trigger included.
+    preview = imports.parse(build_workbook([["STT", "Họ và tên", "Năm sinh"],
+                                            [1, "Đoàn Văn Rủi", "1970"]]), "b.xlsx", ward)
+    original = imports._insert_members
+    imports._insert_members = lambda *a, **k: (_ for _ in ()).throw(RuntimeError("disk"))
+    try:
+        with pytest.raises(RuntimeError):
+            imports.commit(None, ward, preview)
+    finally:
+        imports._insert_members = original
+    db.session.rollback()
+    svc.create_member(None, ward, full_name="Đặng Thị Sau", birth="1980")
+    db.session.commit()
+    assert found("thi sau") == ["Đặng Thị Sau"]
+    assert found("doan van") == []

@@ -514,3 +514,29 @@ def test_parse_date_loose_rejects(raw):
 def test_parse_date_loose_error_message_names_the_input():
     with pytest.raises(ValueError, match="31/02/2020"):
         parse_date_loose("31/02/2020")
+
+
+def test_search_key_fast_path_gives_what_the_full_folding_gives():
+    """search_key folds Latin text with one translate table; it must give exactly what NFKD +
+    dropping combining marks + lower case give (stored keys never change)."""
+    import random
+    import unicodedata
+
+    from assoc import text
+
+    def full(s):
+        return text._search_key_slow(text.clean(s))
+
+    latin = [chr(c) for lo, hi in text._FAST_RANGES for c in range(lo, hi)]
+    others = list("ΣσςİıẞßﬁＡ１²\u00a0\u3000\u200b\ufeff\u2126")
+    for c in latin + others:
+        for s in (c, f"a{c}", f"{c}b", f"X {c}{c} Y"):
+            assert search_key.__wrapped__(s) == full(s), repr(s)
+    viet = "aăâbdđeêioôơuưyàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ"
+    pool = viet + viet.upper() + "".join(latin + others) + "  -'\t"
+    rng = random.Random(15)
+    for _ in range(20_000):
+        s = "".join(rng.choice(pool) for _ in range(rng.randint(0, 25)))
+        if rng.random() < 0.2:
+            s = unicodedata.normalize("NFD", s)
+        assert search_key.__wrapped__(s) == full(s), repr(s)

@@ -65,6 +65,21 @@ def history_query(object_type: str, object_id: int):
     )
 
 
+def member_history(member, limit: int = 50) -> list[AuditEntry]:
+    """A member's history: the entries about the member, and the import that brought the member
+    in (one entry per imported file, written at the moment the members were created, with the
+    numbers they received)."""
+    entries = list(db.session.scalars(history_query("member", member.id).limit(limit)))
+    if member.created_at is not None:
+        for entry in db.session.scalars(select(AuditEntry).where(
+                AuditEntry.at == member.created_at, AuditEntry.action == "member.import")):
+            numbers = (entry.data or {}).get("numbers") or []
+            if len(numbers) == 2 and numbers[0] <= member.number <= numbers[1]:
+                entries.append(entry)
+        entries.sort(key=lambda e: (e.at, e.id), reverse=True)
+    return entries[:limit]
+
+
 def user_history_query(user: User):
     """An account's history: logins, logouts, password events and its role grants/ends."""
     from sqlalchemy import and_, or_

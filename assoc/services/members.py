@@ -49,7 +49,6 @@ from ..text import (
     parse_date_loose,
     phone_search_key,
     search_key,
-    split_name,
     title_name,
 )
 from . import DomainError, audit, insert_or_find, tally, treasury
@@ -201,7 +200,9 @@ def _derived(data: dict[str, Any]) -> dict[str, Any]:
     name = data["full_name"]
     if data.get("kind") == "collective":
         return {"search_key": search_key(name), "given_name_key": search_key(name)[:60]}
-    return {"search_key": search_key(name), "given_name_key": search_key(split_name(name)[2])[:60]}
+    words = name.split()  # the name is clean: its words are split_name's
+    return {"search_key": search_key(name),
+            "given_name_key": search_key(words[-1])[:60] if words else ""}
 
 
 def take_numbers(count: int = 1) -> int:

@@ -9,13 +9,23 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ...extensions import db
 from ...filters import local_dt
+from ...keyset import keyset_page
 from ...models import (
     EVENT_KINDS,
     EVENT_STATUSES,
@@ -32,7 +42,6 @@ from ...text import search_key
 from ...views import (
     attach_error,
     form_page,
-    page_arg,
     safe_next,
     unit_ancestors,
 )
@@ -132,8 +141,9 @@ def unit_events(unit_id: int):
     view = request.args.get("view", "list")
     if view == "calendar":
         return _calendar(unit, q, subtree)
-    page = db.paginate(q.order_by(Event.starts_at.desc(), Event.id.desc()), page=page_arg(),
-                       per_page=30, error_out=False)
+    page = keyset_page(q, Event.starts_at, Event.id, after=request.args.get("after"),
+                       before=request.args.get("before"),
+                       per_page=current_app.config.get("EVENTS_PER_PAGE", 30))
     totals = svc.totals_for([e.id for e in page.items])
     return render_template("events/list.html", unit=unit, ancestors=unit_ancestors(unit), page=page,
                            totals=totals, subtree=subtree, kind=kind, status=status,

@@ -108,6 +108,8 @@ def unit_list(unit_id: int):
 @bp.get("/unit/<int:unit_id>/export.<fmt>")
 @login_required
 def export(unit_id: int, fmt: str):
+    """A small export is the file itself; a big one (from EXPORT_JOB_ROWS rows) shows a page
+    whose button (a POST) starts a job: a GET writes nothing but the download's audit entry."""
     unit = load(Unit, unit_id, "member.view")
     if fmt not in ("xlsx", "csv"):
         abort(404)
@@ -116,13 +118,9 @@ def export(unit_id: int, fmt: str):
     found = db.session.scalar(select(db.func.count()).select_from(
         svc.member_query(current_user, unit, filters).order_by(None).limit(limit).subquery()))
     if found >= limit:
-        job = jobs.create(current_user, unit, "member_export",
-                          _("Export of the members of %(unit)s (%(fmt)s)", unit=unit.name,
-                            fmt=fmt.upper()),
-                          {"format": fmt, "filters": filters.as_args()})
-        db.session.commit()
-        jobs.launch(job)
-        return redirect(url_for("jobs.show", token=job.token))
+        return render_template("members/export_prepare.html", unit=unit,
+                               ancestors=unit_ancestors(unit), fmt=fmt, limit=limit,
+                               filters=filters.as_args())
     members = db.session.scalars(_eager(svc.member_query(current_user, unit, filters))).all()
     audit.record(current_user, "member.export", unit, data={"format": fmt, "rows": len(members),
                                                             **filters.as_args()})
@@ -135,6 +133,23 @@ def export(unit_id: int, fmt: str):
         body, mime = imports.export_csv(members, unit), "text/csv; charset=utf-8"
     return Response(body, mimetype=mime,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.post("/unit/<int:unit_id>/export.<fmt>/prepare")
+@login_required
+def prepare_export(unit_id: int, fmt: str):
+    """Start the job that writes a big export, then show its progress page."""
+    unit = load(Unit, unit_id, "member.view")
+    if fmt not in ("xlsx", "csv"):
+        abort(404)
+    filters = svc.ListFilters.from_args(request.form)
+    job = jobs.create(current_user, unit, "member_export",
+                      _("Export of the members of %(unit)s (%(fmt)s)", unit=unit.name,
+                        fmt=fmt.upper()),
+                      {"format": fmt, "filters": filters.as_args()})
+    db.session.commit()
+    jobs.launch(job)
+    return redirect(url_for("jobs.show", token=job.token))
 
 
 def _card_years() -> tuple[int, int]:
@@ -236,7 +251,7 @@ def show(member_id: int):
                                   .order_by(DuesPayment.year.desc())).all()
     transfers = db.session.scalars(select(MemberTransfer).where(
         MemberTransfer.member_id == member.id).order_by(MemberTransfer.on, MemberTransfer.id)).all()
-    history = db.session.scalars(audit.history_query("member", member.id).limit(50)).all()
+    history = audit.member_history(member)
     year = today().year
     pay_form = DuesPayForm(year=year, token=uuid.uuid4().hex, formdata=None)
     rate = svc.dues_rate(member.unit, year)

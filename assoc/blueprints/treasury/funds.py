@@ -22,7 +22,7 @@ from .forms import (
     FundForm,
     SettingsForm,
 )
-from .views import _date_arg, _ordered, _pdf_response, _unit_page
+from .views import _date_arg, _pdf_response, _unit_page, _voucher_page
 
 # ---------------------------------------------------------------------------------------------
 # Funds, cash book, settings
@@ -46,7 +46,7 @@ def create_fund(unit_id: int):
             flash(_("Fund %(name)s created.", name=fund.name), "success")
             return redirect(url_for(".unit_index", unit_id=unit.id))
     q = select(Voucher).where(Voucher.unit_id == unit.id)
-    page = db.paginate(_ordered(q), page=1, per_page=50, error_out=False)
+    page = _voucher_page(q, first=True)
     return _unit_page(unit, page, form, {}, 400)
 
 

@@ -6,7 +6,16 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -15,6 +24,7 @@ from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...forms import day_or
+from ...keyset import KeysetPage, keyset_page
 from ...models import Fund, Unit, Voucher, today
 from ...pdf import vouchers as voucher_pdf_module
 from ...permissions import can, load, scope_query
@@ -22,7 +32,7 @@ from ...services import DomainError, audit, voucher_links
 from ...services import treasury as svc
 from ...text import search_key
 from ...urls import public_url
-from ...views import attach_error, int_arg, page_arg, unit_ancestors
+from ...views import attach_error, int_arg, unit_ancestors
 from . import bp
 from .forms import (
     FUND_KIND_LABELS,
@@ -86,8 +96,12 @@ def _scoped_vouchers():
     return _filtered_vouchers(q)
 
 
-def _ordered(q):
-    return q.order_by(Voucher.voucher_date.desc(), Voucher.id.desc())
+def _voucher_page(q, first: bool = False) -> KeysetPage:
+    """A page of vouchers, newest first, reached by "previous / next" (keyset) links."""
+    return keyset_page(q, Voucher.voucher_date, Voucher.id,
+                       after=None if first else request.args.get("after"),
+                       before=None if first else request.args.get("before"),
+                       per_page=current_app.config.get("PER_PAGE", 50))
 
 
 @bp.get("/units/<int:unit_id>/treasury")
@@ -95,8 +109,7 @@ def _ordered(q):
 def unit_index(unit_id: int):
     unit = load(Unit, unit_id, "voucher.view")
     q = _filtered_vouchers(select(Voucher).where(Voucher.unit_id == unit.id))
-    page = db.paginate(_ordered(q).options(joinedload(Voucher.fund)), page=page_arg(),
-                       per_page=50, error_out=False)
+    page = _voucher_page(q.options(joinedload(Voucher.fund)))
     fund_form = FundForm(prefix="fund") if can(current_user, "fund.edit", unit) else None
     return _unit_page(unit, page, fund_form, request.args)
 
@@ -131,8 +144,8 @@ def overview():
 @bp.get("/treasury/vouchers")
 @login_required
 def vouchers():
-    q = _ordered(_scoped_vouchers()).options(joinedload(Voucher.unit), joinedload(Voucher.fund))
-    page = db.paginate(q, page=page_arg(), per_page=50, error_out=False)
+    page = _voucher_page(_scoped_vouchers().options(joinedload(Voucher.unit),
+                                                    joinedload(Voucher.fund)))
     units = db.session.scalars(
         scope_query(select(Unit), current_user, "voucher.view").order_by(Unit.path)).all()
     return render_template("treasury/list.html", page=page, units=units, filters=request.args,
