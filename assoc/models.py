@@ -45,6 +45,16 @@ def today() -> date:
     return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
 
 
+def local_day(moment: datetime) -> date:
+    """The Vietnamese calendar day of a stored moment (SQLite gives it back without its zone;
+    we always store UTC): 17:30 UTC is already the next day in Hà Nội."""
+    from zoneinfo import ZoneInfo
+
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+
+
 # ---------------------------------------------------------------------------------------------
 # Units
 # ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from datetime import timedelta
 from flask import abort, g, has_request_context
 from sqlalchemy import false, or_
 
-from .models import Unit, User
+from .models import Unit, User, local_day
 
 # Actions, grouped by what each role may do. Add an action here before using it anywhere.
 VIEW_ACTIONS = frozenset(
@@ -255,7 +255,7 @@ def _nominating_paths_since(user: User, program) -> list[str]:
     (ended assignments included: role history is kept with dates, never deleted)."""
     opened = program.window_start
     if program.created_at is not None:
-        opened = min(opened, program.created_at.date())
+        opened = min(opened, local_day(program.created_at))
     opened -= timedelta(days=1)  # a role revoked today ends "yesterday" but was held today
     return [
         a.unit.path for a in user.assignments

@@ -14,6 +14,7 @@ from assoc.models import (
     OfficerSettings,
     Position,
     RemunerationSheet,
+    today,
 )
 from assoc.services import officers as svc
 
@@ -311,7 +312,7 @@ def test_who_may_pay(world, tree, client_as, db, role, where, status):
     db.session.commit()
     client = client_as(role, tree.relative(where))
     response = client.post(f"/officers/sheets/{sheet.id}/pay", data={
-        "mode": "per_officer", "voucher_date": date.today().isoformat(), "method": "cash",
+        "mode": "per_officer", "voucher_date": today().isoformat(), "method": "cash",
         "token": "abc"})
     assert response.status_code == status
     payments = db.session.scalar(select(func.count()).select_from(Voucher).where(
@@ -325,7 +326,7 @@ def test_pay_page_flow(world, tree, client_as, db):
     build_voucher(tree.ward_a, "receipt", 1_000_000)
     sheet, client = world["sheet"], client_as("treasurer", tree.ward_a)
     url = f"/officers/sheets/{sheet.id}/pay"
-    data = {"mode": "sheet", "voucher_date": date.today().isoformat(), "method": "cash",
+    data = {"mode": "sheet", "voucher_date": today().isoformat(), "method": "cash",
             "token": "tok-1"}
     response = client.post(url, data=data)  # still a draft
     assert response.status_code == 409

@@ -61,6 +61,7 @@ from ..models import (
     UnitChange,
     User,
     Voucher,
+    local_day,
     today,
     utcnow,
 )
@@ -1036,11 +1037,8 @@ def undo_blockers(plan: ReorgPlan) -> list[AuditEntry]:
 
 
 def can_undo(plan: ReorgPlan) -> bool:
-    from zoneinfo import ZoneInfo
-
-    made_on = plan.created_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date() \
-        if plan.created_at.tzinfo else plan.created_at.date()
-    return (plan.status == "applied" and "undo" in plan.summary and made_on == today()
+    return (plan.status == "applied" and "undo" in plan.summary
+            and local_day(plan.created_at) == today()
             and not undo_blockers(plan))
 
 
