@@ -90,6 +90,19 @@ def query_args(*, drop: tuple[str, ...] = (), **changes) -> dict:
     return args
 
 
+def record_download(action: str, obj, **data) -> None:
+    """The one write a GET may make (DESIGN.md): who downloaded which export. Whatever the read
+    left in the session (roll-ups built on the way, a lazily made row) is dropped first, so the
+    commit holds the audit entry and nothing else. Build the file before calling this."""
+    from flask_login import current_user
+
+    from .services import audit
+
+    db.session.rollback()
+    audit.record(current_user, action, obj, data=data)
+    db.session.commit()
+
+
 def unit_ancestors(unit):
     """The units above `unit`, from the root down (for breadcrumbs), in one query."""
     from sqlalchemy import select

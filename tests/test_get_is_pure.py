@@ -179,3 +179,27 @@ def test_a_big_export_is_prepared_by_a_post_not_by_the_get(app, db, client, monk
     jobs.wait_for_threads()
     job = db.session.scalars(select(Job)).one()
     assert (job.kind, job.params["filters"]["status"]) == ("member_export", "all")
+
+
+def test_a_download_commits_its_audit_entry_and_nothing_the_read_left(app, db, tree):
+    """record_download (every export's one write) drops what the read path put in the session
+    (e.g. a lazily built row) before it commits the audit entry."""
+    from flask_login import login_user
+
+    from assoc.models import AuditEntry, Unit
+    from assoc.views import record_download
+
+    from .builders import build_user
+
+    user = build_user("chair", at=tree.ward_a)
+    units_before = db.session.scalar(select(func.count()).select_from(Unit))
+    with app.test_request_context("/x"):
+        login_user(user)
+        db.session.add(Unit(parent_id=tree.ward_a.id, level="branch", code="LEFT-OVER",
+                            name="Left by a read", path="/left/"))
+        record_download("unit.export", tree.ward_a, format="zip")
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Unit)) == units_before
+    entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert (entry.action, entry.unit_id, entry.user_id) == ("unit.export", tree.ward_a.id,
+                                                            user.id)

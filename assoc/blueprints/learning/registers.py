@@ -12,7 +12,7 @@ from ...models import Unit, today
 from ...permissions import can, can_recognise, granting_paths, scope_query
 from ...services import DomainError, audit
 from ...services import learning as svc
-from ...views import attach_error, page_arg, unit_ancestors
+from ...views import attach_error, page_arg, record_download, unit_ancestors
 from . import bp
 from .common import XLSX, entry_filters, form_status, load_entry, load_unit, model_or_404, year_arg
 from .forms import EntryForm
@@ -55,9 +55,7 @@ def export(unit_id: int):
     from .export import entries_workbook
 
     body = entries_workbook(unit, f, entries, svc.outstanding(entries))
-    audit.record(current_user, "learning.export", unit,
-                 data={"rows": len(entries), **f.as_args()})
-    db.session.commit()
+    record_download("learning.export", unit, rows=len(entries), **f.as_args())
     name = f"mo-hinh-hoc-tap-{unit.code.lower()}-{f.year}.xlsx"
     return Response(body, mimetype=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

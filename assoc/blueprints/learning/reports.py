@@ -3,7 +3,7 @@ targets."""
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, make_response, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import IntegerField
@@ -12,9 +12,9 @@ from wtforms.validators import Optional
 from ...extensions import db
 from ...models import LEARNING_MODELS
 from ...permissions import can
-from ...services import DomainError, audit
+from ...services import DomainError
 from ...services import learning as svc
-from ...views import attach_error, unit_ancestors
+from ...views import attach_error, record_download, unit_ancestors
 from . import bp
 from .common import XLSX, form_status, load_unit, year_arg
 from .forms import ConfirmForm
@@ -37,21 +37,18 @@ def rates_file(unit_id: int, fmt: str):
     if fmt not in ("xlsx", "pdf"):
         abort(404)
     table = svc.rates(unit, year_arg())
-    audit.record(current_user, "learning.export_rates", unit,
-                 data={"year": table.year, "format": fmt})
-    db.session.commit()
     name = f"ty-le-mo-hinh-hoc-tap-{unit.code.lower()}-{table.year}.{fmt}"
     if fmt == "xlsx":
         from .export import rates_workbook
 
-        return Response(rates_workbook(table), mimetype=XLSX,
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
-    from ...pdf.learning import rates_pdf
+        body, mime, disposition = rates_workbook(table), XLSX, "attachment"
+    else:
+        from ...pdf.learning import rates_pdf
 
-    response = make_response(rates_pdf(table))
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+        body, mime, disposition = rates_pdf(table), "application/pdf", "inline"
+    record_download("learning.export_rates", unit, year=table.year, format=fmt)
+    return Response(body, mimetype=mime,
+                    headers={"Content-Disposition": f'{disposition}; filename="{name}"'})
 
 
 def _denominator_form(existing):

@@ -27,7 +27,7 @@ from ...permissions import can, granting_paths, load, scope_query
 from ...services import DomainError, audit, imports
 from ...services import members as svc
 from ...urls import public_url
-from ...views import attach_error, unit_ancestors, year_arg
+from ...views import attach_error, record_download, unit_ancestors, year_arg
 from . import bp
 from .forms import (
     KIND_LABELS,
@@ -122,15 +122,13 @@ def export(unit_id: int, fmt: str):
                                ancestors=unit_ancestors(unit), fmt=fmt, limit=limit,
                                filters=filters.as_args())
     members = db.session.scalars(_eager(svc.member_query(current_user, unit, filters))).all()
-    audit.record(current_user, "member.export", unit, data={"format": fmt, "rows": len(members),
-                                                            **filters.as_args()})
-    db.session.commit()
     name = f"hoi-vien-{unit.code.lower()}-{today():%Y%m%d}.{fmt}"
     if fmt == "xlsx":
         body = imports.export_xlsx(members, unit)
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         body, mime = imports.export_csv(members, unit), "text/csv; charset=utf-8"
+    record_download("member.export", unit, format=fmt, rows=len(members), **filters.as_args())
     return Response(body, mimetype=mime,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

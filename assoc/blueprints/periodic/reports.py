@@ -22,7 +22,7 @@ from ...permissions import (
 )
 from ...services import DomainError, audit
 from ...services import periodic as svc
-from ...views import unit_ancestors
+from ...views import record_download, unit_ancestors
 from . import bp
 from .forms import AttachForm, ConfirmForm, FillForm, ReviewForm
 from .views import _attachment_limit, _load_report, compile_as_job, launch_compile
@@ -268,8 +268,7 @@ def export(report_id: int, fmt: str):
 
     document = out.ReportDocument.of(report, _figure_sections(report))
     data = {"pdf": out.report_pdf, "docx": out.report_docx, "xlsx": out.report_xlsx}[fmt](document)
-    audit.record(current_user, "periodic.export", report, data={"format": fmt})
-    db.session.commit()
+    record_download("periodic.export", report, format=fmt)
     name = f"bao-cao-{report.unit.code.lower()}-{report.template_id}-v{report.version}.{fmt}"
     disposition = "inline" if fmt == "pdf" else "attachment"
     return Response(data, mimetype=MIMETYPES[fmt],

@@ -18,7 +18,7 @@ from ...permissions import (
 )
 from ...services import DomainError, audit, reorg, units, users
 from ...text import search_key
-from ...views import attach_error, get_or_404, page_arg, unit_ancestors
+from ...views import attach_error, get_or_404, page_arg, record_download, unit_ancestors
 from . import bp
 from .forms import (
     LEVEL_LABELS,
@@ -98,8 +98,7 @@ def data_zip(unit_id: int):
 
     unit = load(Unit, unit_id, "unit.export")
     body, counts = subtree_zip(current_user, unit)
-    audit.record(current_user, "unit.export", unit, data={"format": "zip", **counts})
-    db.session.commit()  # the one write a GET may make: who downloaded what
+    record_download("unit.export", unit, format="zip", **counts)
     name = f"du-lieu-{unit.code.lower()}-{today():%Y%m%d}.zip"
     return Response(body, mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
