@@ -83,3 +83,64 @@ def test_member_join_date_typed_day_first_is_saved_as_typed(tree, client_as, db)
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     member = db.session.scalars(select(Member)).one()
     assert member.joined_on == date(2026, 10, 1)
+
+
+def _every_form_class():
+    import importlib
+    import pkgutil
+
+    import assoc
+    from assoc.forms import Form
+
+    for info in pkgutil.walk_packages(assoc.__path__, "assoc."):
+        importlib.import_module(info.name)
+    seen, todo = set(), [Form]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                todo.append(sub)
+    return seen
+
+
+DATE_NAME = re.compile(r"(^on$|_on$|_at$|date|^effective$|_from$|_to$|_start$|_end$)")
+
+
+def test_every_date_field_of_every_form_is_the_one_typed_date_field(app):
+    """A date field of any form is DayField or DayTimeField: no other date class (WTForms' own,
+    or a look-alike of one area) that reads dates differently."""
+    from wtforms import BooleanField, HiddenField
+
+    from assoc.forms import DayField, DayTimeField
+
+    offenders = []
+    with app.test_request_context():
+        for cls in _every_form_class():
+            form = cls(formdata=None)
+            for field in form:
+                if isinstance(field, (DayField, DayTimeField, HiddenField, BooleanField)):
+                    continue
+                kinds = {k.__name__ for k in type(field).__mro__}
+                if DATE_NAME.search(field.name) or any("Date" in k or "Day" in k for k in kinds):
+                    offenders.append(f"{cls.__module__}.{cls.__name__}.{field.name}: "
+                                     f"{type(field).__name__}")
+    assert offenders == []
+
+
+def test_learning_dates_read_as_everywhere_else(tree, client_as, db):
+    """A learning entry's registration date: 01.10.2026 is 1 October; a two-digit year is a
+    field error saying what to type (not silently 2026)."""
+    from assoc.models import LearningEntry
+
+    client = client_as("clerk", at=tree.ward_a)
+    url = f"/learning/units/{tree.ward_a.id}/register/family?year=2026"
+    data = {"unit_id": tree.ward_a.id, "name": "Lê Văn Học", "people": "3"}
+    response = client.post(url, data={**data, "registered_on": "1/10/26"})
+    assert response.status_code == 400
+    assert "01/10/2026" in response.get_data(as_text=True)
+    assert db.session.scalars(select(LearningEntry)).all() == []
+    response = client.post(url, data={**data, "registered_on": "01.10.2026"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert db.session.scalars(select(LearningEntry)).one().registered_on == date(2026, 10, 1)
+    html = client.get(url).get_data(as_text=True)
+    assert 'placeholder="dd/mm/yyyy"' in html

@@ -1,4 +1,4 @@
-"""Forms of the learning-models area. Dates are typed as people write them (15/01/2026)."""
+"""Forms of the learning-models area. Dates are the one typed date field (DayField)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    Field,
     IntegerField,
     SelectField,
     StringField,
@@ -14,36 +13,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
-from wtforms.widgets import TextInput
 
 from ...forms import DayField, Form
 from ...models import today
 from ...services.learning import MODEL_LABELS
-from ...text import parse_date_loose
-
-
-class DateTextField(Field):
-    """A date typed as 15/01/2026, 15-01-2026, 15.01.2026 or 2026-01-15."""
-
-    widget = TextInput()
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.strftime("%d/%m/%Y") if self.data else ""
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        text = (valuelist[0] if valuelist else "").strip()
-        if not text:
-            return
-        try:
-            day, _year = parse_date_loose(text)
-        except ValueError:
-            day = None
-        if day is None:
-            raise ValueError(_l("Enter a date as day/month/year, e.g. 15/01/2026."))
-        self.data = day
 
 
 def model_choices():
@@ -64,8 +37,7 @@ class EntryForm(Form):
                               validators=[Optional(), NumberRange(1, 100_000)])
     description = StringField(_l("Description (school, agency, enterprise…)"),
                               validators=[Optional(), Length(max=500)])
-    registered_on = DateTextField(_l("Registered on"), validators=[DataRequired()],
-                                  default=today)
+    registered_on = DayField(_l("Registered on"), validators=[DataRequired()], default=today)
     commitment = TextAreaField(_l("Commitment"), validators=[Optional(), Length(max=3000)],
                                description=_l("What the household, clan or unit commits to "
                                               "this year."))
@@ -92,7 +64,7 @@ class ScoreForm(Form):
 class RecognitionForm(Form):
     number = StringField(_l("Decision number"), validators=[DataRequired(), Length(max=60)],
                          description=_l("e.g. 25/QĐ-KH"))
-    decided_on = DateTextField(_l("Decision date"), validators=[DataRequired()], default=today)
+    decided_on = DayField(_l("Decision date"), validators=[DataRequired()], default=today)
     signer = StringField(_l("Signed by"), validators=[DataRequired(), Length(max=200)])
     issuing_body = StringField(_l("Issuing body"), validators=[DataRequired(), Length(max=200)])
     submit = SubmitField(_l("Recognise the ticked entries"))
