@@ -3,6 +3,8 @@
 //   <form data-confirm="Question?">   asks before submitting
 //   <input data-autosubmit>           submits its form when changed
 //   <a data-action="back">            goes back one page
+//   <table class="table-stack">       each cell without a data-label gets its column's heading,
+//                                     shown beside the value when the rows stack as cards
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {
@@ -26,4 +28,27 @@
       window.history.back();
     }
   });
+  function labelStackedCells(table) {
+    var head = table.tHead && table.tHead.rows[table.tHead.rows.length - 1];
+    if (!head) {
+      return;
+    }
+    var labels = [];
+    Array.prototype.forEach.call(head.cells, function (th) {
+      for (var i = 0; i < (th.colSpan || 1); i++) {
+        labels.push(th.textContent.trim());
+      }
+    });
+    Array.prototype.forEach.call(table.querySelectorAll("tbody > tr, tfoot > tr"), function (tr) {
+      var column = 0;
+      Array.prototype.forEach.call(tr.cells, function (cell) {
+        var span = cell.colSpan || 1;
+        if (span === 1 && labels[column] && !cell.hasAttribute("data-label")) {
+          cell.setAttribute("data-label", labels[column]);
+        }
+        column += span;
+      });
+    });
+  }
+  document.querySelectorAll("table.table-stack").forEach(labelStackedCells);
 })();
