@@ -48,6 +48,26 @@ def test_dashboard_raised_equals_the_summary_it_links_to(tree, db, client_as):
     assert _figure(dash, "fig-in-kind") == "400.000 đ"
 
 
+def test_every_kind_of_event_money_on_the_dashboard_equals_the_summary(tree, db, client_as):
+    """Donations, a pledge fulfilled (paid months after the event), piggy-bank counting sheets
+    and gifts in kind: each figure of the dashboard equals the events summary it links to."""
+    fair = _fair(tree, db, status="held")
+    donor = events.register_donor(None, tree.ward_a, name="Công ty Sách Phương Nam",
+                                  kind="organisation")
+    pledge = events.create_pledge(None, tree.ward_a, donor=donor, amount=3_000_000, event=fair)
+    events.record_donation(None, tree.ward_a, method="transfer", pledge=pledge,
+                           amount=3_000_000)  # today: months after the event
+    db.session.commit()
+    client = client_as("chair", tree.district_a)
+    dash = client.get(f"/units/{tree.district_a.id}/dashboard?year={YEAR}").get_data(as_text=True)
+    assert _figure(dash, "fig-raised") == "5.250.000 đ"  # 2.250.000 + the pledge's 3.000.000
+    assert _figure(dash, "fig-in-kind") == "400.000 đ"
+    for testid, in_summary in (("fig-raised", "summary-money"), ("fig-in-kind", "summary-in-kind")):
+        link = re.search(rf'data-testid="{testid}" href="([^"]+)"', dash)[1].replace("&amp;", "&")
+        summary = client.get(link).get_data(as_text=True)
+        assert _figure(summary, in_summary) == _figure(dash, testid), testid
+
+
 def test_past_event_with_receipts_is_offered_mark_as_held(tree, db, client_as):
     fair = _fair(tree, db)
     client = client_as("chair", tree.ward_a)
