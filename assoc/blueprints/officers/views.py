@@ -20,7 +20,7 @@ from ...money import parse_amount
 from ...permissions import can, granting_paths, load, scope_query
 from ...services import DomainError, audit
 from ...services import officers as svc
-from ...views import attach_error, page_arg, unit_ancestors
+from ...views import attach_error, form_page, page_arg, unit_ancestors
 from . import bp
 from .forms import (
     OfficerForm,
@@ -99,21 +99,16 @@ def unit_officers(unit_id: int):
 def create(unit_id: int):
     unit = load(Unit, unit_id, "officer.edit")
     form = OfficerForm()
-    if form.validate_on_submit():
-        try:
-            officer = svc.create_officer(
-                current_user, unit, full_name=form.full_name.data, phone=form.phone.data or "",
-                birth_year=form.birth_year.data, outside_posts=form.outside_posts.data or "",
-                notes=form.notes.data or "")
-        except DomainError as e:
-            attach_error(form, e)
-        else:
-            db.session.commit()
-            flash(_("Officer %(name)s added. Now record their posts.", name=officer.full_name),
-                  "success")
-            return redirect(url_for(".show", officer_id=officer.id))
-    return render_template("officers/form.html", form=form, unit=unit, officer=None,
-                           ancestors=unit_ancestors(unit)), _status(form)
+    return form_page(
+        form, "officers/form.html", unit=unit, officer=None, ancestors=unit_ancestors(unit),
+        save=lambda f: svc.create_officer(
+            current_user, unit, full_name=f.full_name.data, phone=f.phone.data or "",
+            birth_year=f.birth_year.data, outside_posts=f.outside_posts.data or "",
+            notes=f.notes.data or ""),
+        done=lambda officer: url_for(".show", officer_id=officer.id),
+        flash_ok=lambda officer: _("Officer %(name)s added. Now record their posts.",
+                                   name=officer.full_name),
+        status_conflict=400)
 
 
 def _position_units(officer: Officer) -> list[Unit]:
@@ -177,20 +172,15 @@ def add_position(officer_id: int):
 def edit(officer_id: int):
     officer = load(Officer, officer_id, "officer.edit")
     form = OfficerForm(obj=officer)
-    if form.validate_on_submit():
-        try:
-            svc.update_officer(current_user, officer, full_name=form.full_name.data,
-                               phone=form.phone.data or "", birth_year=form.birth_year.data,
-                               outside_posts=form.outside_posts.data or "",
-                               notes=form.notes.data or "")
-        except DomainError as e:
-            attach_error(form, e)
-        else:
-            db.session.commit()
-            flash(_("Changes saved."), "success")
-            return redirect(url_for(".show", officer_id=officer.id))
-    return render_template("officers/form.html", form=form, unit=officer.unit, officer=officer,
-                           ancestors=unit_ancestors(officer.unit)), _status(form)
+    return form_page(
+        form, "officers/form.html", unit=officer.unit, officer=officer,
+        ancestors=unit_ancestors(officer.unit),
+        save=lambda f: svc.update_officer(
+            current_user, officer, full_name=f.full_name.data, phone=f.phone.data or "",
+            birth_year=f.birth_year.data, outside_posts=f.outside_posts.data or "",
+            notes=f.notes.data or ""),
+        done=lambda _result: url_for(".show", officer_id=officer.id),
+        flash_ok=_("Changes saved."), status_conflict=400)
 
 
 @bp.route("/positions/<int:position_id>/edit", methods=["GET", "POST"])
@@ -200,20 +190,15 @@ def edit_position(position_id: int):
     form = _position_form(position.officer, obj=position)
     form.unit.choices = [(position.unit_id, position.unit.name)]
     form.unit.data = position.unit_id
-    if form.validate_on_submit():
-        try:
-            svc.update_position(current_user, position, title=form.title.data,
-                                start_date=form.start_date.data, end_date=form.end_date.data,
-                                term=form.term.data or "", full_time=form.full_time.data,
-                                title_text=form.title_text.data or "")
-        except DomainError as e:
-            attach_error(form, e)
-        else:
-            db.session.commit()
-            flash(_("Changes saved."), "success")
-            return redirect(url_for(".show", officer_id=position.officer_id))
-    return render_template("officers/position_form.html", form=form, position=position,
-                           unit=position.unit, ancestors=unit_ancestors(position.unit)), _status(form)
+    return form_page(
+        form, "officers/position_form.html", position=position, unit=position.unit,
+        ancestors=unit_ancestors(position.unit),
+        save=lambda f: svc.update_position(
+            current_user, position, title=f.title.data, start_date=f.start_date.data,
+            end_date=f.end_date.data, term=f.term.data or "", full_time=f.full_time.data,
+            title_text=f.title_text.data or ""),
+        done=lambda _result: url_for(".show", officer_id=position.officer_id),
+        flash_ok=_("Changes saved."), status_conflict=400)
 
 
 # ---------------------------------------------------------------------------------------------

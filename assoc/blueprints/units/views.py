@@ -18,7 +18,14 @@ from ...permissions import (
 )
 from ...services import DomainError, audit, reorg, units, users
 from ...text import search_key
-from ...views import attach_error, get_or_404, page_arg, record_download, unit_ancestors
+from ...views import (
+    attach_error,
+    form_page,
+    get_or_404,
+    page_arg,
+    record_download,
+    unit_ancestors,
+)
 from . import bp
 from .forms import (
     LEVEL_LABELS,
@@ -112,22 +119,15 @@ def create_child(unit_id: int):
     parent = load(Unit, unit_id, "unit.edit")
     form = UnitForm()
     form.level.choices = _level_choices(parent)
-    if form.validate_on_submit():
-        try:
-            unit = units.create_unit(
-                current_user, parent=parent, level=form.level.data, code=form.code.data,
-                name=form.name.data, address=form.address.data or "",
-                phone=form.phone.data or "", email=form.email.data or "",
-                valid_from=form.valid_from.data,
-            )
-        except DomainError as e:
-            attach_error(form, e)
-        else:
-            db.session.commit()
-            flash(_("Unit %(name)s created.", name=unit.name), "success")
-            return redirect(url_for(".show", unit_id=unit.id))
-    return render_template("units/form.html", form=form, parent=parent, unit=None,
-                           ancestors=unit_ancestors(parent) + [parent]), 400 if form.errors or form.form_errors else 200
+    return form_page(
+        form, "units/form.html", parent=parent, unit=None,
+        ancestors=unit_ancestors(parent) + [parent],
+        save=lambda f: units.create_unit(
+            current_user, parent=parent, level=f.level.data, code=f.code.data,
+            name=f.name.data, address=f.address.data or "", phone=f.phone.data or "",
+            email=f.email.data or "", valid_from=f.valid_from.data),
+        done=lambda unit: url_for(".show", unit_id=unit.id),
+        flash_ok=lambda unit: _("Unit %(name)s created.", name=unit.name), status_conflict=400)
 
 
 @bp.route("/<int:unit_id>/edit", methods=["GET", "POST"])
@@ -137,22 +137,13 @@ def edit(unit_id: int):
     form = UnitForm(obj=unit)
     form.level.choices = _level_choices(unit.parent)
     del form.valid_from
-    if form.validate_on_submit():
-        try:
-            units.update_unit(
-                current_user, unit, level=form.level.data, code=form.code.data,
-                name=form.name.data, address=form.address.data or "",
-                phone=form.phone.data or "", email=form.email.data or "",
-            )
-        except DomainError as e:
-            attach_error(form, e)
-        else:
-            db.session.commit()
-            flash(_("Changes saved."), "success")
-            return redirect(url_for(".show", unit_id=unit.id))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("units/form.html", form=form, parent=unit.parent, unit=unit,
-                           ancestors=unit_ancestors(unit)), status
+    return form_page(
+        form, "units/form.html", parent=unit.parent, unit=unit, ancestors=unit_ancestors(unit),
+        save=lambda f: units.update_unit(
+            current_user, unit, level=f.level.data, code=f.code.data, name=f.name.data,
+            address=f.address.data or "", phone=f.phone.data or "", email=f.email.data or ""),
+        done=lambda _result: url_for(".show", unit_id=unit.id),
+        flash_ok=_("Changes saved."), status_conflict=400)
 
 
 @bp.route("/<int:unit_id>/move", methods=["GET", "POST"])
@@ -166,19 +157,11 @@ def move(unit_id: int):
     form.parent.choices = [(u.id, f"{'— ' * u.depth}{u.name} ({u.code})") for u in candidates]
     if request.method == "GET" and unit.parent_id:
         form.parent.data = unit.parent_id
-    if form.validate_on_submit():
-        new_parent = load(Unit, form.parent.data, "unit.edit")
-        try:
-            units.move_unit(current_user, unit, new_parent)
-        except DomainError as e:
-            attach_error(form, e)
-        else:
-            db.session.commit()
-            flash(_("Unit moved."), "success")
-            return redirect(url_for(".show", unit_id=unit.id))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("units/move.html", form=form, unit=unit,
-                           ancestors=unit_ancestors(unit)), status
+    return form_page(
+        form, "units/move.html", unit=unit, ancestors=unit_ancestors(unit),
+        save=lambda f: units.move_unit(current_user, unit, load(Unit, f.parent.data, "unit.edit")),
+        done=lambda _result: url_for(".show", unit_id=unit.id),
+        flash_ok=_("Unit moved."), status_conflict=400)
 
 
 @bp.route("/<int:unit_id>/close", methods=["GET", "POST"])
@@ -192,20 +175,16 @@ def close(unit_id: int):
     form.successor.choices = [(0, "—")] + [(u.id, f"{u.name} ({u.code})") for u in others]
     if request.method == "GET":
         form.on.data = today()
-    if form.validate_on_submit():
-        successor = load(Unit, form.successor.data, "unit.edit") if form.successor.data else None
-        try:
-            units.close_unit(current_user, unit, on=form.on.data, reason=form.reason.data,
-                             successor=successor)
-        except DomainError as e:
-            attach_error(form, e)
-        else:
-            db.session.commit()
-            flash(_("Unit closed."), "success")
-            return redirect(url_for(".show", unit_id=unit.id))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("units/close.html", form=form, unit=unit,
-                           ancestors=unit_ancestors(unit)), status
+
+    def save(f):
+        successor = load(Unit, f.successor.data, "unit.edit") if f.successor.data else None
+        return units.close_unit(current_user, unit, on=f.on.data, reason=f.reason.data,
+                                successor=successor)
+
+    return form_page(
+        form, "units/close.html", unit=unit, ancestors=unit_ancestors(unit), save=save,
+        done=lambda _result: url_for(".show", unit_id=unit.id),
+        flash_ok=_("Unit closed."), status_conflict=400)
 
 
 @bp.route("/<int:unit_id>/roles", methods=["GET", "POST"])
