@@ -1,10 +1,11 @@
 """Vietnamese text helpers: cleaning, search keys, names, phones, CCCD and loose dates.
 
 All stored text is NFC (:func:`clean`); searching ignores case and diacritics
-(:func:`search_key`). This module is pure stdlib with no Flask dependency.
+(:func:`search_key`). This module is pure stdlib with no Flask dependency, except
+:func:`cccd_warnings`, whose sentences are shown to users as they are: in the interface
+language (Flask-Babel, imported when called; plain English outside a request).
 ``ValueError`` messages are plain English so callers (form validators, importers)
-can translate or wrap them; :func:`cccd_warnings` returns Vietnamese text because
-it is shown to users as-is.
+can translate or wrap them.
 """
 
 from __future__ import annotations
@@ -421,7 +422,6 @@ _SEX_ALIASES = {
     "nu": "F",
     "female": "F",
 }
-_SEX_LABELS = {"M": "Nam", "F": "Nữ"}
 
 
 def _decode_cccd(cccd: str) -> tuple[str, int]:
@@ -440,34 +440,42 @@ def cccd_warnings(
     birth_year: int | None,
     today: date | None = None,
 ) -> list[str]:
-    """Vietnamese warnings where a CCCD disagrees with the recorded sex/birth year.
+    """Warnings, in the interface language, where a CCCD disagrees with the recorded sex or
+    birth year.
 
     Mismatches are warnings, not errors: the record may be wrong rather than the
     card. Also warns about an unknown province code or a birth year in the future.
     ``sex`` is "M"/"F" (also "Nam"/"Nữ"); unknown values and ``None`` skip that check.
     Raises ``ValueError`` if ``cccd`` itself is not a valid 12-digit number.
     """
+    from flask_babel import gettext as _
+
+    from .models import today as vietnam_today
+
+    sex_labels = {"M": _("Male"), "F": _("Female")}
     number = normalize_cccd(cccd)
     warnings: list[str] = []
 
     province = number[:3]
     if province not in CCCD_PROVINCES:
-        warnings.append(f"Mã tỉnh/thành phố {province} trong số CCCD không có trong danh mục.")
+        warnings.append(_("The province code %(code)s of the CCCD is not in the list.",
+                          code=province))
 
     card_sex, card_year = _decode_cccd(number)
-    current_year = (today or date.today()).year
+    current_year = (today or vietnam_today()).year
     if card_year > current_year:
-        warnings.append(f"Năm sinh theo số CCCD ({card_year}) ở tương lai.")
+        warnings.append(_("The birth year in the CCCD (%(year)s) is in the future.",
+                          year=card_year))
 
     recorded_sex = _SEX_ALIASES.get(search_key(sex)) if sex else None
     if recorded_sex is not None and recorded_sex != card_sex:
-        warnings.append(
-            f"Giới tính theo số CCCD là {_SEX_LABELS[card_sex]} "
-            f"nhưng hồ sơ ghi {_SEX_LABELS[recorded_sex]}."
-        )
+        warnings.append(_("The CCCD gives the sex as %(card)s but the record says "
+                          "%(recorded)s.", card=sex_labels[card_sex],
+                          recorded=sex_labels[recorded_sex]))
 
     if birth_year is not None and birth_year != card_year:
-        warnings.append(f"Năm sinh theo số CCCD là {card_year} nhưng hồ sơ ghi {birth_year}.")
+        warnings.append(_("The CCCD gives the birth year as %(card)s but the record says "
+                          "%(recorded)s.", card=card_year, recorded=birth_year))
     return warnings
 
 

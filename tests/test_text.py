@@ -372,6 +372,15 @@ def test_cccd_provinces_required_entries():
 TODAY = date(2025, 6, 1)
 
 
+@pytest.fixture
+def vi(app):
+    """A request in the Vietnamese interface (the CCCD warnings follow the interface)."""
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale("vi"):
+        yield
+
+
 @pytest.mark.parametrize(
     ("cccd", "sex", "birth_year"),
     [
@@ -400,23 +409,39 @@ def test_cccd_warnings_none_when_consistent(cccd, sex, birth_year):
         ("999090012345", "M", 1990, ["Mã tỉnh", "999"]),
     ],
 )
-def test_cccd_warnings_single_mismatch(cccd, sex, birth_year, fragments):
+def test_cccd_warnings_single_mismatch(vi, cccd, sex, birth_year, fragments):
     warnings = cccd_warnings(cccd, sex=sex, birth_year=birth_year, today=TODAY)
     assert len(warnings) == 1
     for fragment in fragments:
         assert fragment in warnings[0]
 
 
-def test_cccd_warnings_reports_every_problem():
+def test_cccd_warnings_reports_every_problem(vi):
     warnings = cccd_warnings("003190012345", sex="M", birth_year=1985, today=TODAY)
     assert len(warnings) == 3  # unknown province 003, sex, year
     assert any("003" in w for w in warnings)
 
 
-def test_cccd_warnings_future_birth_year():
+def test_cccd_warnings_future_birth_year(vi):
     # Digit 4 = 4 means a man born in the 2100s.
     warnings = cccd_warnings("001490012345", sex="M", birth_year=None, today=TODAY)
     assert warnings == ["Năm sinh theo số CCCD (2190) ở tương lai."]
+
+
+def test_cccd_warnings_follow_the_interface_language(app):
+    """No Vietnamese sentence in the English interface (the member page and the import
+    preview show these warnings as they are)."""
+    from flask_babel import force_locale
+
+    with app.test_request_context():
+        with force_locale("en"):
+            english = cccd_warnings("001090012345", sex="F", birth_year=1991, today=TODAY)
+        with force_locale("vi"):
+            vietnamese = cccd_warnings("001090012345", sex="F", birth_year=1991, today=TODAY)
+    assert english == ["The CCCD gives the sex as Male but the record says Female.",
+                       "The CCCD gives the birth year as 1990 but the record says 1991."]
+    assert vietnamese == ["Giới tính theo số CCCD là Nam nhưng hồ sơ ghi Nữ.",
+                          "Năm sinh theo số CCCD là 1990 nhưng hồ sơ ghi 1991."]
 
 
 def test_cccd_warnings_rejects_invalid_number():
