@@ -14,7 +14,16 @@ from sqlalchemy import select
 
 from assoc.demo import DEMO_PASSWORD
 from assoc.extensions import db
-from assoc.models import Event, Fund, Member, ScholarshipProgram, Unit, Voucher
+from assoc.models import (
+    Donor,
+    Event,
+    Fund,
+    Member,
+    Officer,
+    ScholarshipProgram,
+    Unit,
+    Voucher,
+)
 
 AXE = Axe()
 # A file name a user uploaded ("ds.xlsx") is their words, not a key.
@@ -32,8 +41,10 @@ def ids(live_app):
         fund = db.session.scalar(select(Fund.id).where(Fund.unit_id == ward.id))
         event = db.session.scalar(select(Event.id).where(Event.unit_id == ward.id))
         program = db.session.scalar(select(ScholarshipProgram.id))
+        officer = db.session.scalar(select(Officer.id).where(Officer.unit_id == ward.id))
+        donor = db.session.scalar(select(Donor.id).where(Donor.unit_id == ward.id))
         return {"ward": ward.id, "member": member, "voucher": voucher, "fund": fund,
-                "event": event, "program": program}
+                "event": event, "program": program, "officer": officer, "donor": donor}
 
 
 def main_pages(ids):
@@ -151,7 +162,11 @@ def test_phone_pages_stack_their_tables_and_have_finger_sized_targets(browser, b
     page = context.new_page()
     login(page, base_url)
     problems = {}
-    for path in main_pages(ids):
+    w = ids["ward"]
+    more = [f"/officers/{ids['officer']}", f"/events/donors/{ids['donor']}",
+            f"/periodic/units/{w}", f"/learning/units/{w}", f"/officers/units/{w}/sheets",
+            f"/events/unit/{w}/donors", f"/events/unit/{w}/pledges", "/treasury/vouchers"]
+    for path in main_pages(ids) + more:
         page.goto(base_url + path)
         small, wide = page.evaluate(SMALL_TARGETS), page.evaluate(WIDE_TABLES)
         if small or wide:
