@@ -173,3 +173,14 @@ def test_phone_pages_stack_their_tables_and_have_finger_sized_targets(browser, b
             problems[path] = {"small": small[:5], "wide": wide}
     context.close()
     assert problems == {}
+
+
+def test_the_skip_link_is_the_first_tab_stop_and_leads_to_the_content(page, base_url):
+    page.goto(f"{base_url}/login")
+    page.keyboard.press("Tab")
+    focused = page.locator(":focus")
+    assert focused.get_attribute("class") == "skip-link"
+    box = focused.bounding_box()
+    assert box and box["y"] >= 0 and box["height"] >= 40  # shown on the screen once focused
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
