@@ -12,7 +12,7 @@ import secrets
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select, update
@@ -554,9 +554,3 @@ def cash_book(fund: Fund, date_from: date, date_to: date, *, method: str | None 
     book.total_in, book.total_out = total_in, total_out
     return book
 
-
-def parse_iso(value: str | None, default: date) -> date:
-    try:
-        return datetime.strptime(value or "", "%Y-%m-%d").date()
-    except ValueError:
-        return default

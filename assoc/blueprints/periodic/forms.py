@@ -29,9 +29,6 @@ LEVEL_LABELS = {
 }
 
 
-# Dates go through the application's one date field (dd/mm/yyyy and the usual variants).
-VnDateField = DayField
-
 
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
@@ -41,12 +38,12 @@ class MultiCheckboxField(SelectMultipleField):
 class TemplateForm(Form):
     kind = SelectField(_l("Kind of report"), choices=list(KIND_LABELS.items()))
     title = StringField(_l("Report title"), validators=[DataRequired(), Length(max=200)])
-    period_start = VnDateField(_l("Period from"), validators=[InputRequired()],
-                               render_kw={"placeholder": "01/01/2026"})
-    period_end = VnDateField(_l("Period until"), validators=[InputRequired()],
-                             render_kw={"placeholder": "31/12/2026"})
-    due_date = VnDateField(_l("Report due on"), validators=[InputRequired()],
-                           render_kw={"placeholder": "15/12/2026"})
+    period_start = DayField(_l("Period from"), validators=[InputRequired()],
+                            render_kw={"placeholder": "01/01/2026"})
+    period_end = DayField(_l("Period until"), validators=[InputRequired()],
+                          render_kw={"placeholder": "31/12/2026"})
+    due_date = DayField(_l("Report due on"), validators=[InputRequired()],
+                        render_kw={"placeholder": "15/12/2026"})
     levels = MultiCheckboxField(_l("Levels that report"),
                                 choices=[(k, LEVEL_LABELS[k]) for k in REPORTING_LEVELS])
     groups = MultiCheckboxField(_l("Figure tables"),
