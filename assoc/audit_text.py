@@ -147,6 +147,24 @@ def money(value, ctx=None):
     return format_money(value) if isinstance(value, int) and not isinstance(value, bool) else plain(value)
 
 
+def calendar_year(value, ctx=None):
+    """A year as it is written: 2026, not the number 2.026."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return plain(value)
+
+
+def denominator(value, ctx=None):
+    """A learning model's [total, target %] for a year."""
+    if not (isinstance(value, list) and len(value) == 2):
+        return plain(value)
+    total, target = value
+    if total is None and target is None:
+        return "—"
+    return _("%(total)s in all, target %(target)s",
+             total=plain(total), target="—" if target is None else f"{target}%")
+
+
 def yes_no(value, ctx=None):
     return _("Yes") if value else _("No")
 
@@ -333,7 +351,7 @@ KEYS: dict[str, tuple[Any, Callable]] = {
     "entries": (_l("Entries"), plain),
     "below_threshold": (_l("Recognised below the threshold"), plain),
     "threshold": (_l("Recognition threshold"), plain),
-    "from_year": (_l("In force from"), plain),
+    "from_year": (_l("In force from"), calendar_year),
     "items": (_l("Items"), plain),
     "registered_on": (_l("Registered on"), day),
     "before": (_l("Previous total"), plain),
@@ -347,7 +365,7 @@ KEYS: dict[str, tuple[Any, Callable]] = {
     "honorary": (_l("Honorary member"), yes_no),
     "status": (_l("Status"), choice(MEMBER_STATUSES)),
     "birth_date": (_l("Date of birth"), day),
-    "birth_year": (_l("Birth year"), plain),
+    "birth_year": (_l("Birth year"), calendar_year),
     "sex": (_l("Sex"), choice(SEXES)),
     "cccd": (_l("CCCD (citizen ID)"), plain),
     "phone": (_l("Phone"), plain),
@@ -365,7 +383,7 @@ KEYS: dict[str, tuple[Any, Callable]] = {
     "into": (_l("Merged into"), plain),
     "filled": (_l("Filled in"), fields_filled),
     "dues_moved": (_l("Dues payments moved"), plain),
-    "year": (_l("Year"), plain),
+    "year": (_l("Year"), calendar_year),
     "payment": (_l("Payment"), plain),
     "receipt": (_l("Receipt"), plain),
     "file": (_l("File"), plain),
@@ -532,6 +550,11 @@ ACTION_KEYS: dict[tuple[str, str], tuple[Any, Callable]] = {
 # Keys that are bookkeeping, never worth a line of their own.
 HIDDEN_KEYS = {"payment", "search_key", "given_name_key", "card_token", "updated_at",
                "figures", "plan", "import"}  # import: the id of the import's own entry
+
+
+# A year's totals and targets are logged per learning model: {model: [[total, target], [...]]}.
+ACTION_KEYS |= {("learning.denominators", model): (label, denominator)
+                for model, label in _learning_models().items()}
 
 
 def label_of(key: str, action: str = "") -> str:

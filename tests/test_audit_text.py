@@ -157,3 +157,24 @@ def test_registry_is_complete_for_its_own_keys():
     for key, (label, fmt) in KEYS.items():
         assert label is not None and callable(fmt), key
     assert audit_text.VERBS["create"]
+
+
+@pytest.mark.parametrize("lang, sentence, label, shown", [
+    ("en", "Recorded the totals and targets for 2026", "Learning family",
+     "— → 40 in all, target 70%"),
+    ("vi", "2026", "Gia đình học tập", "— → tổng số 40, chỉ tiêu 70%"),
+])
+def test_years_read_as_years_and_denominators_by_model(app, db, lang, sentence, label, shown):
+    """A year is 2026 (not the number 2.026); a year's totals and targets are listed by
+    learning model, not as an unlabelled "—, — → 40, 70"."""
+    entry = AuditEntry(action="learning.denominators", object_type="unit", object_id=None,
+                       data={"year": 2026, "family": [[None, None], [40, 70]]})
+    with app.test_request_context(), force_locale(lang):
+        s = describe(entry)
+        details = [(str(lbl), str(v)) for lbl, v in s.details]
+        member = describe(AuditEntry(action="member.update", object_type="member",
+                                     object_id=None, data={"birth_year": [1969, 1970]}))
+        member_details = [str(v) for _lbl, v in member.details]
+    assert sentence in str(s.text) and "2.026" not in str(s.text)
+    assert details == [(label, shown)]
+    assert member_details == ["1969 → 1970"]
