@@ -147,6 +147,33 @@ def money(value, ctx=None):
     return format_money(value) if isinstance(value, int) and not isinstance(value, bool) else plain(value)
 
 
+def linked_record(value, ctx=None):
+    """What a voucher pays for or comes from, {type, id, name}: the record's name as it was
+    when the voucher was issued, linked to its page when the viewer may open it."""
+    if not isinstance(value, dict):
+        return plain(value)
+    from .services import voucher_links
+
+    name = str(value.get("name") or "—")
+    model = voucher_links.MODELS.get(value.get("type"))
+    ident = value.get("id")
+    obj = db.session.get(model, ident) if model and isinstance(ident, int) else None
+    if obj is None or ctx is None:
+        return name
+    if value["type"] == "award":
+        from .permissions import can_view_program
+
+        allowed = ctx.viewer is not None and can_view_program(ctx.viewer, obj.program)
+    else:
+        action = {"dues": "member.view", "remuneration": "officer.view"}.get(value["type"],
+                                                                               "event.view")
+        allowed = ctx.may(action, obj.unit)
+    if not allowed:
+        return name
+    endpoint, args = voucher_links.ENDPOINTS[value["type"]]
+    return _link(name, endpoint, **args(obj))
+
+
 def calendar_year(value, ctx=None):
     """A year as it is written: 2026, not the number 2.026."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -384,6 +411,7 @@ KEYS: dict[str, tuple[Any, Callable]] = {
     "filled": (_l("Filled in"), fields_filled),
     "dues_moved": (_l("Dues payments moved"), plain),
     "year": (_l("Year"), calendar_year),
+    "link": (_l("Pays for / comes from"), linked_record),
     "payment": (_l("Payment"), plain),
     "receipt": (_l("Receipt"), plain),
     "file": (_l("File"), plain),
@@ -552,6 +580,7 @@ HIDDEN_KEYS = {"payment", "search_key", "given_name_key", "card_token", "updated
                "figures", "plan", "import"}  # import: the id of the import's own entry
 
 
+ACTION_KEYS[("learning.score", "total")] = (_l("Points"), plain)
 # A year's totals and targets are logged per learning model: {model: [[total, target], [...]]}.
 ACTION_KEYS |= {("learning.denominators", model): (label, denominator)
                 for model, label in _learning_models().items()}
@@ -574,6 +603,12 @@ def _key_spec(key: str, action: str):
 # ---------------------------------------------------------------------------------------------
 # Actions: the sentence. Placeholders: %(object)s (the record) and any data key.
 # ---------------------------------------------------------------------------------------------
+
+
+def _donation_create(data, obj):
+    if data.get("method") == "in_kind":
+        return _l("Recorded a gift in kind worth %(estimated_value)s")
+    return _l("Recorded a donation, %(amount)s")
 
 
 def _voucher_issue(data, obj):
@@ -636,7 +671,7 @@ ACTIONS: dict[str, Any] = {
     "event.participation": _l("Recorded participation in %(object)s"),
     "donor.create": _l("Added donor %(name)s"),
     "donor.update": _l("Completed the details of donor %(object)s"),
-    "donation.create": _l("Recorded a donation, %(amount)s"),
+    "donation.create": _donation_create,
     "pledge.create": _l("Recorded a pledge of %(amount)s"),
     "pledge.fulfil": _l("Pledge fulfilled"),
     "pledge.cancel": _l("Cancelled a pledge"),
@@ -730,12 +765,15 @@ OBJECTS: dict[str, tuple[Any, str | None, str, str, Callable]] = {
                    "nomination.view", lambda o: o.student_name),
     "user": (_l("account"), None, "", "", lambda o: o.full_name or o.username),
     "fund": (_l("fund"), None, "", "", lambda o: o.name),
+    "learningentry": (_l("learning-model entry"), "learning.entry", "entry_id", "learning.view",
+                      lambda o: o.name),
 }
 
 MODELS = {"member": m.Member, "voucher": m.Voucher, "event": m.Event, "donor": m.Donor,
           "donation": m.Donation, "unit": m.Unit, "officer": m.Officer,
           "remunerationsheet": m.RemunerationSheet, "scholarshipprogram": m.ScholarshipProgram,
-          "nomination": m.Nomination, "user": m.User, "fund": m.Fund}
+          "nomination": m.Nomination, "user": m.User, "fund": m.Fund,
+          "learningentry": m.LearningEntry}
 
 
 @dataclass
@@ -812,6 +850,8 @@ def describe(entry: m.AuditEntry, viewer=None) -> Sentence:
     for key, value in data.items():
         if key in used or key in HIDDEN_KEYS or value in ({}, [], None, ""):
             continue
+        if entry.action == "donation.create" and key in ("amount", "estimated_value") and not value:
+            continue  # a cash gift has no estimated value, a gift in kind no amount
         spec = _key_spec(key, entry.action)
         label = escape(spec[0] if spec[0] is not None else key)
         if _is_change(value) and spec[1] is not quota and key not in ("window", "numbers"):

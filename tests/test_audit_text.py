@@ -178,3 +178,36 @@ def test_years_read_as_years_and_denominators_by_model(app, db, lang, sentence, 
     assert sentence in str(s.text) and "2.026" not in str(s.text)
     assert details == [(label, shown)]
     assert member_details == ["1969 → 1970"]
+
+
+def test_what_a_receipt_pays_for_is_a_named_link_not_its_keys(tree, db):
+    """voucher.issue keeps {type, id, name} of the linked record: the history shows the name
+    under "Pays for / comes from", linked for who may open it, never "type: donation; id: 4"."""
+    from flask import current_app
+
+    event = build_event(tree.ward_a, title="Ngày hội khui heo đất")
+    entry = AuditEntry(action="voucher.issue", object_type="voucher", unit_id=tree.ward_a.id,
+                       data={"number": "PT-2026/0011", "amount": 1_000_000, "fund": "KH",
+                             "link": {"type": "event", "id": event.id,
+                                      "name": "Ngày hội khui heo đất"}})
+    insider, outsider = build_user("viewer", tree.ward_a), build_user("viewer", tree.ward_b)
+    with current_app.test_request_context(), force_locale("en"):
+        inside = dict((str(k), str(v)) for k, v in describe(entry, insider).details)
+        outside = dict((str(k), str(v)) for k, v in describe(entry, outsider).details)
+    assert f'href="/events/{event.id}"' in inside["Pays for / comes from"]
+    assert outside["Pays for / comes from"] == "Ngày hội khui heo đất"
+    assert "Other detail" not in inside and "type:" not in str(inside)
+
+
+def test_score_points_and_gifts_in_kind_read_plainly(app, db):
+    score = AuditEntry(action="learning.score", object_type="learningentry", object_id=None,
+                       data={"year": 2026, "total": 93, "before": None, "evidence": 3})
+    gift = AuditEntry(action="donation.create", object_type="donation", object_id=None,
+                      data={"method": "in_kind", "amount": 0, "estimated_value": 400_000,
+                            "anonymous": True})
+    with app.test_request_context(), force_locale("en"):
+        scored, given = describe(score), describe(gift)
+        given_details = dict((str(k), str(v)) for k, v in given.details)
+    assert "for 2026: 93 points" in str(scored.text) and "đ" not in str(scored.text)
+    assert str(given.text) == "Recorded a gift in kind worth 400.000 đ"
+    assert "Amount" not in given_details and "Estimated value" not in given_details
