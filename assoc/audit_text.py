@@ -154,11 +154,13 @@ def linked_record(value, ctx=None):
         return plain(value)
     from .services import voucher_links
 
-    name = str(value.get("name") or "—")
     model = voucher_links.MODELS.get(value.get("type"))
     ident = value.get("id")
     obj = db.session.get(model, ident) if model and isinstance(ident, int) else None
-    if obj is None or ctx is None:
+    if obj is None:  # gone: its name as it was
+        return str(value.get("name") or "—")
+    name = voucher_links.label(value["type"], obj)  # in the interface language
+    if ctx is None:
         return name
     if value["type"] == "award":
         from .permissions import can_view_program
@@ -493,7 +495,7 @@ KEYS: dict[str, tuple[Any, Callable]] = {
     "place": (_l("Place"), plain),
     "organiser": (_l("Organiser"), plain),
     "partners": (_l("Partner organisations"), plain),
-    "target_amount": (_l("Target amount (đ)"), money),
+    "target_amount": (_l("Target amount"), money),
     "description": (_l("Description"), plain),
     "cancel_reason": (_l("Reason"), plain),
     "participants_students": (_l("Students"), plain),

@@ -194,8 +194,12 @@ def test_what_a_receipt_pays_for_is_a_named_link_not_its_keys(tree, db):
     with current_app.test_request_context(), force_locale("en"):
         inside = dict((str(k), str(v)) for k, v in describe(entry, insider).details)
         outside = dict((str(k), str(v)) for k, v in describe(entry, outsider).details)
+        db.session.delete(event)
+        db.session.flush()
+        gone = dict((str(k), str(v)) for k, v in describe(entry, insider).details)
     assert f'href="/events/{event.id}"' in inside["Pays for / comes from"]
     assert outside["Pays for / comes from"] == "Ngày hội khui heo đất"
+    assert gone["Pays for / comes from"] == "Ngày hội khui heo đất"  # the name it had
     assert "Other detail" not in inside and "type:" not in str(inside)
 
 

@@ -40,6 +40,11 @@ class Linked:
     args: dict
 
 
+def label(link_type: str, obj) -> str:
+    """The linked record as a user reads it, in the interface language."""
+    return _label(link_type, obj)
+
+
 def _label(link_type: str, obj) -> str:
     if link_type == "dues":
         return _("Dues %(year)s of %(name)s", year=obj.year, name=obj.member.full_name)
