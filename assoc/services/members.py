@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from flask_babel import gettext as _
 from sqlalchemy import (
     and_,
+    bindparam,
     column,
     exists,
     func,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     update,
 )
 
+from .. import statements
 from ..extensions import db
 from ..models import (
     DuesPayment,
@@ -691,10 +693,14 @@ ROW_COLUMNS = [Member.id, Member.number, Member.full_name, Member.kind, Member.h
                Member.given_name_key, Member.search_key, Member.joined_on, Member.unit_id]
 
 
+UNIT_REFS = select(Unit.id, Unit.name, Unit.path).where(
+    Unit.id.in_(bindparam("ids", expanding=True)))
+
+
 def _member_rows(q) -> list[MemberRow]:
     rows = db.session.execute(q.with_only_columns(*ROW_COLUMNS, maintain_column_froms=True)).all()
-    units = {u.id: u for u in (UnitRef(*r) for r in db.session.execute(
-        select(Unit.id, Unit.name, Unit.path).where(Unit.id.in_({r.unit_id for r in rows}))))}
+    units = {u.id: u for u in (UnitRef(*r) for r in statements.rows(
+        UNIT_REFS, {"ids": sorted({r.unit_id for r in rows})}))}
     return [MemberRow(*r, units.get(r.unit_id)) for r in rows]
 
 
@@ -767,8 +773,12 @@ def paid_years(member_ids: list[int], year: int) -> set[int]:
     """Which of these members paid dues for `year` (one query for a whole page)."""
     if not member_ids:
         return set()
-    return set(db.session.scalars(select(DuesPayment.member_id).where(
-        DuesPayment.member_id.in_(member_ids), DuesPayment.year == year, payment_counts())))
+    return set(statements.rows(PAID_YEAR, {"ids": member_ids, "year": year}).scalars())
+
+
+PAID_YEAR = select(DuesPayment.member_id).where(
+    DuesPayment.member_id.in_(bindparam("ids", expanding=True)),
+    DuesPayment.year == bindparam("year"), payment_counts())
 
 
 # ---------------------------------------------------------------------------------------------
