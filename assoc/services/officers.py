@@ -36,6 +36,7 @@ from ..models import (
     RemunerationSheet,
     Unit,
     User,
+    today,
     utcnow,
 )
 from ..money import MAX_AMOUNT, format_money
@@ -138,7 +139,7 @@ def _officer_values(full_name, phone, birth_year, outside_posts, notes) -> dict:
             phone = normalize_phone(phone)
         except ValueError:
             raise DomainError(_("This is not a Vietnamese phone number."), "phone") from None
-    if birth_year is not None and not 1900 <= birth_year <= date.today().year:
+    if birth_year is not None and not 1900 <= birth_year <= today().year:
         raise DomainError(_("The birth year is not plausible."), "birth_year")
     return {"full_name": full_name, "search_key": search_key(full_name), "phone": phone,
             "birth_year": birth_year, "outside_posts": clean(outside_posts),
