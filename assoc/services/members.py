@@ -468,12 +468,14 @@ CARD_NUMBER_RE = re.compile(r"^hv[\s\-_.:#]*0*(\d{1,9})$", re.I)
 FTS_MIN = 3  # the trigram index answers terms of 3 characters or more
 
 
-def _fts_ids(match: str):
-    """select() of the member ids whose indexed columns match (SQLite FTS5 trigram)."""
+def _fts_ids(match: str, index: str = ""):
+    """select() of the member ids whose indexed columns match (SQLite FTS5: the trigram index,
+    or the word index of names)."""
     from ..search_index import FTS_TABLE
 
-    fts = table(FTS_TABLE, column("rowid"))
-    return select(fts.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(match)).subquery(
+    index = index or FTS_TABLE
+    fts = table(index, column("rowid"))
+    return select(fts.c.rowid).where(literal_column(index).op("MATCH")(match)).subquery(
         ).c.rowid
 
 
@@ -481,13 +483,15 @@ def _fts(match: str):
     return Member.id.in_(select(_fts_ids(match)))
 
 
-def _contains(col, value: str, fts_columns: str):
-    """`col` contains `value`, through the search index where it can answer."""
-    from ..search_index import fts_phrase
+def _name_words(key: str):
+    """Names whose words start with the typed words, in order ("thi lan" finds "Nguyễn Thị
+    Lan" and "Lê Thị Lành"), through the word index (SQLite) or the trigram index (PostgreSQL
+    answers the word-start regular expression from it)."""
+    from ..search_index import WORDS_TABLE, word_phrase
 
-    if len(value) >= FTS_MIN and db.session.get_bind().dialect.name == "sqlite":
-        return _fts(f"{{{fts_columns}}} : {fts_phrase(value)}")
-    return col.contains(value, autoescape=True)  # PostgreSQL: pg_trgm GIN index
+    if db.session.get_bind().dialect.name == "sqlite":
+        return Member.id.in_(select(_fts_ids(word_phrase(key), WORDS_TABLE)))
+    return Member.search_key.op("~")("(^| )" + re.sub(r"([^a-z0-9 ])", r"\\\1", key))
 
 
 def search_condition(term: str):
@@ -524,7 +528,7 @@ def search_condition(term: str):
     if len(key) < FTS_MIN:  # "An", "Hà": a given name, or the start of a full name (indexes)
         return or_(Member.given_name_key == key,
                    and_(Member.search_key >= key, Member.search_key < key + "\uffff"))
-    return _contains(Member.search_key, key, "search_key")
+    return _name_words(key)
 
 
 def member_query(user: User | None, unit: Unit, filters: ListFilters, *, action="member.view",
