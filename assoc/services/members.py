@@ -375,6 +375,11 @@ def payment_counts():
     return ~exists().where(Voucher.id == DuesPayment.voucher_id, Voucher.status == "void")
 
 
+def payment_counted(payment: DuesPayment) -> bool:
+    """`payment_counts()` for a payment already loaded (with its voucher)."""
+    return payment.voucher is None or payment.voucher.status != "void"
+
+
 def dues_paid(member: Member, year: int) -> DuesPayment | None:
     return db.session.scalar(select(DuesPayment).where(
         DuesPayment.member_id == member.id, DuesPayment.year == year, payment_counts()))
