@@ -9,10 +9,15 @@ import hmac
 from flask import Flask, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from .extensions import db, login_manager
 from .models import RoleAssignment, User
+
+# One query for the user, the roles and their units: every page needs all three (built once).
+USER_WITH_ROLES = (select(User).where(User.id == bindparam("id"))
+                   .options(joinedload(User.assignments).joinedload(RoleAssignment.unit)))
 
 # Pages a user who must choose a new password may still open.
 OPEN_DURING_PASSWORD_CHANGE = {"auth.change_password", "auth.logout", "auth.set_language",
@@ -31,12 +36,8 @@ def init(app: Flask) -> None:
         user_id, _, token = (session_id or "").partition(":")
         if not user_id.isdigit() or not token or len(user_id) > 18:
             return None
-        # One query for the user, the roles and their units: every page needs all three.
-        user = db.session.execute(
-            db.select(User)
-            .where(User.id == int(user_id))
-            .options(joinedload(User.assignments).joinedload(RoleAssignment.unit))
-        ).unique().scalar_one_or_none()
+        user = db.session.execute(USER_WITH_ROLES, {"id": int(user_id)}).unique() \
+            .scalar_one_or_none()
         if user is None or not hmac.compare_digest(user.session_token.encode(), token.encode()):
             return None
         return user

@@ -78,7 +78,9 @@ def fragment_key(*parts) -> str:
 
 
 def init(app: Flask) -> None:
-    domain = app.extensions["babel"].domain_instance = RequestDomain()
+    # The Babel object's domain is the one flask_babel.gettext, lazy strings and form labels use
+    # (the configuration object beside it in app.extensions is not consulted for it).
+    domain = app.extensions["babel"].instance.domain_instance = RequestDomain()
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: domain.get_translations().ugettext(s),
         ngettext=lambda s, p, n: domain.get_translations().ungettext(s, p, n),

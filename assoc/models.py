@@ -107,7 +107,11 @@ class Unit(db.Model):
 
     @property
     def depth(self) -> int:
-        return self.path.count("/") - 2
+        return Unit.depth_of(self.path)
+
+    @staticmethod
+    def depth_of(path: str) -> int:
+        return path.count("/") - 2
 
     @property
     def ancestor_ids(self) -> list[int]:

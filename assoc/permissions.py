@@ -165,13 +165,13 @@ def load(model, ident, action: str, user: User | None = None):
     (pre-fill parameters, hidden ids, choices)."""
     from flask_login import current_user
 
-    from .extensions import db
+    from .statements import by_id
 
     try:
         ident = int(ident) if ident is not None and ident != "" else None
     except (TypeError, ValueError):
         ident = None
-    obj = db.session.get(model, ident) if ident is not None and 0 < ident < 2**63 else None
+    obj = by_id(model, ident) if ident is not None and 0 < ident < 2**63 else None
     if obj is None:
         abort(404)
     require(user if user is not None else current_user, action, unit_of(obj))

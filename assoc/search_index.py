@@ -1,8 +1,13 @@
 """Indexes that find members by part of a name, phone or CCCD without reading the whole table.
 
-- SQLite: an FTS5 table with the trigram tokenizer over member(search_key, phone, cccd),
-  kept current by triggers on every insert, update and delete (bulk imports included).
-- PostgreSQL: pg_trgm GIN indexes on the same columns; `LIKE '%…%'` uses them directly.
+- SQLite: an FTS5 table with the trigram tokenizer over member(search_key, phone, cccd) for
+  digits typed anywhere in a phone or CCCD, and an FTS5 table of words over the name's search
+  key for names (words typed are the starts of the name's words, in order: a phrase query reads
+  one short list per word, where a trigram phrase of a common name read a dozen lists of ten
+  thousand entries each). Both are kept current by triggers on every insert, update and delete
+  (bulk imports included).
+- PostgreSQL: pg_trgm GIN indexes on the same columns; `LIKE '%…%'` and the word-start regular
+  expression use them directly.
 
 Neither is a model table, so they are created by `install()` from the migration and, for
 databases built by `create_all()` (tests, benches), right after the member table. Alembic's
@@ -17,6 +22,7 @@ from contextlib import contextmanager, suppress
 from sqlalchemy import event, text
 
 FTS_TABLE = "member_fts"
+WORDS_TABLE = "member_words"
 TRGM_INDEXES = {"ix_member_search_key_trgm": "search_key", "ix_member_phone_trgm": "phone",
                 "ix_member_cccd_trgm": "cccd"}
 
@@ -40,8 +46,30 @@ SQLITE_DDL = [
     END""",
     f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')",
 ]
+WORDS_INSERT_TRIGGER = f"""CREATE TRIGGER IF NOT EXISTS member_words_ai AFTER INSERT ON member BEGIN
+        INSERT INTO {WORDS_TABLE}(rowid, search_key) VALUES (new.id, new.search_key);
+    END"""
+WORDS_DDL = [
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {WORDS_TABLE} USING fts5(search_key, "
+    "content='member', content_rowid='id', tokenize='unicode61')",
+    WORDS_INSERT_TRIGGER,
+    f"""CREATE TRIGGER IF NOT EXISTS member_words_ad AFTER DELETE ON member BEGIN
+        INSERT INTO {WORDS_TABLE}({WORDS_TABLE}, rowid, search_key)
+        VALUES ('delete', old.id, old.search_key);
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS member_words_au AFTER UPDATE OF search_key ON member BEGIN
+        INSERT INTO {WORDS_TABLE}({WORDS_TABLE}, rowid, search_key)
+        VALUES ('delete', old.id, old.search_key);
+        INSERT INTO {WORDS_TABLE}(rowid, search_key) VALUES (new.id, new.search_key);
+    END""",
+    f"INSERT INTO {WORDS_TABLE}({WORDS_TABLE}) VALUES ('rebuild')",
+]
+SQLITE_DDL += WORDS_DDL
+WORDS_DROP = ["DROP TRIGGER IF EXISTS member_words_ai", "DROP TRIGGER IF EXISTS member_words_ad",
+              "DROP TRIGGER IF EXISTS member_words_au", f"DROP TABLE IF EXISTS {WORDS_TABLE}"]
 SQLITE_DROP = ["DROP TRIGGER IF EXISTS member_fts_ai", "DROP TRIGGER IF EXISTS member_fts_ad",
-               "DROP TRIGGER IF EXISTS member_fts_au", f"DROP TABLE IF EXISTS {FTS_TABLE}"]
+               "DROP TRIGGER IF EXISTS member_fts_au", f"DROP TABLE IF EXISTS {FTS_TABLE}",
+               *WORDS_DROP]
 # The extension lives in `public` (shared by every schema of the database); its operator class
 # is named with the schema it is actually in.
 PG_EXTENSION = "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"
@@ -77,17 +105,23 @@ def bulk_insert(session, numbers: tuple[int, int]) -> Iterator[None]:
         yield
         return
     session.execute(text("DROP TRIGGER IF EXISTS member_fts_ai"))
+    session.execute(text("DROP TRIGGER IF EXISTS member_words_ai"))
     try:
         yield
     except BaseException:
-        with suppress(Exception):  # the rollback that follows restores it anyway
+        with suppress(Exception):  # the rollback that follows restores them anyway
             session.execute(text(SQLITE_DDL[1]))
+            session.execute(text(WORDS_INSERT_TRIGGER))
         raise
+    bounds = {"a": numbers[0], "b": numbers[1]}
     session.execute(text(
         f"INSERT INTO {FTS_TABLE}(rowid, search_key, phone, cccd) "
-        "SELECT id, search_key, phone, cccd FROM member WHERE number BETWEEN :a AND :b"),
-        {"a": numbers[0], "b": numbers[1]})
+        "SELECT id, search_key, phone, cccd FROM member WHERE number BETWEEN :a AND :b"), bounds)
+    session.execute(text(
+        f"INSERT INTO {WORDS_TABLE}(rowid, search_key) "
+        "SELECT id, search_key FROM member WHERE number BETWEEN :a AND :b"), bounds)
     session.execute(text(SQLITE_DDL[1]))
+    session.execute(text(WORDS_INSERT_TRIGGER))
 
 
 def uninstall(connection) -> None:
@@ -103,9 +137,28 @@ def uses_fts(session_or_connection) -> bool:
 
 def include_name(name, type_, parent_names) -> bool:
     """Alembic filter: the search index is not part of the models."""
-    if type_ == "table" and name and name.startswith(FTS_TABLE):
+    if type_ == "table" and name and name.startswith((FTS_TABLE, WORDS_TABLE)):
         return False
     return not (type_ == "index" and name in TRGM_INDEXES)
+
+
+def install_words(connection) -> None:
+    """The word index of names, for databases made before it existed (SQLite only)."""
+    if connection.dialect.name == "sqlite":
+        for statement in WORDS_DDL:
+            connection.execute(text(statement))
+
+
+def uninstall_words(connection) -> None:
+    if connection.dialect.name == "sqlite":
+        for statement in WORDS_DROP:
+            connection.execute(text(statement))
+
+
+def word_phrase(key: str) -> str:
+    """A MATCH phrase for words that start the name's words, in order ("nguyen van an" finds
+    "Nguyễn Văn An" and "Nguyễn Văn Anh"): the phrase, its last word a prefix."""
+    return '"' + key.replace('"', '""') + '" *'
 
 
 def fts_phrase(term: str) -> str:

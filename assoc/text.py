@@ -15,6 +15,7 @@ import math
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 __all__ = [
     "CCCD_PROVINCES",
@@ -45,6 +46,11 @@ _ZERO_WIDTH = dict.fromkeys(
 # "Đ" has no decomposition, so NFKD alone would keep it; "Ð" (Icelandic eth) is a
 # look-alike that legacy Vietnamese keyboards/fonts produce instead of "Đ".
 _D_MAP = str.maketrans({"đ": "d", "Đ": "D", "ð": "d", "Ð": "D"})
+
+
+def _vietnam_today() -> date:
+    # Vietnam's calendar day (models.today() without importing the models)
+    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
 
 
 def _to_text(s: object) -> str:
@@ -450,8 +456,6 @@ def cccd_warnings(
     """
     from flask_babel import gettext as _
 
-    from .models import today as vietnam_today
-
     sex_labels = {"M": _("Male"), "F": _("Female")}
     number = normalize_cccd(cccd)
     warnings: list[str] = []
@@ -462,7 +466,7 @@ def cccd_warnings(
                           code=province))
 
     card_sex, card_year = _decode_cccd(number)
-    current_year = (today or vietnam_today()).year
+    current_year = (today or _vietnam_today()).year
     if card_year > current_year:
         warnings.append(_("The birth year in the CCCD (%(year)s) is in the future.",
                           year=card_year))
@@ -558,7 +562,7 @@ def parse_date_loose(value: object, *, today: date | None = None) -> tuple[date 
         if len(m[4]) == 2:
             # Two-digit years are nearly always birth years: a year "later" than this
             # year's two digits must be last century.
-            current_yy = (today or date.today()).year % 100
+            current_yy = (today or _vietnam_today()).year % 100
             year += 1900 if year > current_yy else 2000
         d = _make_date(year, int(m[3]), int(m[1]), text)
         return (d, d.year)

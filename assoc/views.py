@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from urllib.parse import urlsplit
 
 from flask import abort, request
@@ -9,13 +10,14 @@ from flask_wtf import FlaskForm
 
 from .extensions import db
 from .services import DomainError
+from .statements import by_id
 
 
 def get_or_404(model, object_id: int):
     # An id no integer column can hold (a crafted URL) is simply not found, on every database.
     if not isinstance(object_id, int) or not 0 < object_id <= INT_ARG_MAX:
         abort(404)
-    obj = db.session.get(model, object_id)
+    obj = by_id(model, object_id)
     if obj is None:
         abort(404)
     return obj
@@ -105,15 +107,20 @@ def record_download(action: str, obj, **data) -> None:
 
 def unit_ancestors(unit):
     """The units above `unit`, from the root down (for breadcrumbs), in one query."""
-    from sqlalchemy import select
-
-    from .models import Unit
-
     ids = unit.ancestor_ids[:-1]
     if not ids:
         return []
-    by_id = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
-    return [by_id[i] for i in ids if i in by_id]
+    found = {u.id: u for u in db.session.execute(_units_by_id(), {"ids": ids}).scalars()}
+    return [found[i] for i in ids if i in found]
+
+
+@cache
+def _units_by_id():
+    from sqlalchemy import bindparam, select
+
+    from .models import Unit
+
+    return select(Unit).where(Unit.id.in_(bindparam("ids", expanding=True)))
 
 
 def form_page(form, template: str, *, save, done, flash_ok=None, status_conflict: int = 409,

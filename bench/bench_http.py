@@ -87,10 +87,40 @@ def build(url: str) -> dict:
             db.session.commit()
             tally.rebuild([u.id for u in db.session.scalars(select(Unit))])
             db.session.commit()
+        _money_and_events(db, Unit)
         ids = {code: uid for code, uid in db.session.execute(select(Unit.code, Unit.id))}
         member = db.session.scalar(select(Member.id).where(Member.number == MEMBERS // 2))
         db.engine.dispose()
     return {"ward": ids["B-D-W"], "district": ids["B-D"], "member": member}
+
+
+VOUCHERS, EVENTS = 2_000, 300
+
+
+def _money_and_events(db, Unit) -> None:
+    """VOUCHERS receipts and EVENTS events at the ward, through the app's services (once)."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import func, select
+
+    from assoc.models import Event, Voucher, today
+    from assoc.services import events, treasury
+
+    ward = db.session.scalar(select(Unit).where(Unit.code == "B-D-W"))
+    start = datetime.combine(today(), time(8), ZoneInfo("Asia/Ho_Chi_Minh"))
+    for i in range(0 if db.session.scalar(select(func.count(Voucher.id))) else VOUCHERS):
+        treasury.issue_voucher(None, ward, kind="receipt", amount=50_000 + 1_000 * (i % 50),
+                               party_name=f"{FAMILY[i % 10]} {MIDDLE[i % 8]} {GIVEN[i % 16]}",
+                               reason="Ủng hộ quỹ khuyến học")  # today: the ward is new
+        if i % 500 == 499:
+            db.session.commit()
+    if not db.session.scalar(select(func.count(Event.id))):
+        for i in range(EVENTS):
+            events.create_event(None, ward, kind="walk", title=f"Đi bộ gây quỹ {i + 1}",
+                                starts_at=start + timedelta(days=i),
+                                target_amount=10_000_000)
+    db.session.commit()
 
 
 def serve(args: list[str], port: int, env: dict) -> subprocess.Popen:
@@ -182,6 +212,9 @@ def main() -> None:
             ("search: CCCD", f"/members/unit/{ward}?q=079149012345", 4),
             ("search: card number HV-000043", f"/members/unit/{ward}?q=HV-000043", 4),
             ("unit page", f"/units/{ward}", 3),
+            (f"voucher list of the unit ({VOUCHERS:,} receipts)", f"/units/{ward}/treasury", 3),
+            ("vouchers, treasury-wide list", "/treasury/vouchers", 3),
+            (f"events list ({EVENTS} events)", f"/events/unit/{ward}", 3),
             ("dashboard", f"/units/{district}/dashboard", 3),
             ("member page", f"/members/{ids['member']}", 3),
         ]

@@ -9,7 +9,15 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.exceptions import Forbidden, NotFound
 
-from assoc.models import Donation, DuesPayment, Member, Nomination, RemunerationLine, Voucher
+from assoc.models import (
+    Donation,
+    DuesPayment,
+    Member,
+    Nomination,
+    RemunerationLine,
+    Voucher,
+    today,
+)
 from assoc.permissions import can_decide, load, unit_of
 from assoc.services import events as ev
 from assoc.services import members as member_svc
@@ -87,7 +95,7 @@ def test_a_donor_of_a_unit_above_needs_a_right_there(client_as, tree, db):
     client = client_as("clerk", tree.ward_a)
     response = client.post(f"/events/unit/{tree.ward_a.id}/donations/new", data={
         "method": "in_kind", "donor_id": str(district_donor.id), "items": "Sách", "quantity": 1,
-        "estimated_value": "100000", "received_on": date.today().isoformat(), "event_id": "0",
+        "estimated_value": "100000", "received_on": today().isoformat(), "event_id": "0",
         "fund_id": "0", "donor_kind": "person", "token": "t1"})
     assert response.status_code == 400
     assert _count(db, Donation) == 0
@@ -117,7 +125,7 @@ def test_dues_need_a_role_at_the_books_own_unit(client_as, tree, db, role, at, m
     client = client_as(role, getattr(tree, at))
     page = client.get(f"/members/{member.id}")
     response = client.post(f"/members/{member.id}/dues", data={  # the confirmed step
-        "year": date.today().year, "amount": "150000", "token": f"tok-{role}-{at}",
+        "year": today().year, "amount": "150000", "token": f"tok-{role}-{at}",
         "confirm": "1"})
     vouchers = db.session.scalars(select(Voucher)).all()
     if allowed:
@@ -146,7 +154,7 @@ def test_ending_the_ward_role_does_not_open_the_decision(client_as, tree, db):
     client = client_as("approver", tree.district_a)
     user = client.user
     ward_role = units.grant_role(None, user, tree.ward_a, "chair",
-                                 valid_from=date.today() - timedelta(days=30))
+                                 valid_from=today() - timedelta(days=30))
     db.session.commit()
     assert _decide(client, nomination).status_code == 403
     # The bypass: end the ward role, decide, have a second account give it back.

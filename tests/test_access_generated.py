@@ -309,13 +309,13 @@ class FormParser(HTMLParser):
 FILLERS = [
     (re.compile(r"cccd|tax_code|^next$|end_date|valid_to|closed_through|tiers|successor"), ""),
     (re.compile(r"email"), "kiemtra@example.vn"),
-    (re.compile(r"starts_at"), date.today().strftime("%d/%m/%Y 08:00")),
+    (re.compile(r"starts_at"), today().strftime("%d/%m/%Y 08:00")),
     (re.compile(r"birth_date"), "2012-01-01"),
     (re.compile(r"birth"), "1980"),
     (re.compile(r"amount|total|value|budget|target"), "100000"),
     (re.compile(r"window_end"), "2099-12-31"),
     (re.compile(r"date|_on$|^on$|from$|valid_to|until|due|window|ceremony"), None),  # today
-    (re.compile(r"year"), str(date.today().year)),
+    (re.compile(r"year"), str(today().year)),
     (re.compile(r"month|quantity|count|days|awards|attachments|^n\d|^c\d"), "1"),
     (re.compile(r"phone"), "0903123456"),
     (re.compile(r"lines"), "Nguyễn Văn Thử; 100000; tm"),
@@ -331,7 +331,7 @@ def fill(fields: dict) -> dict:
             value = "Kiểm tra"
             for pattern, filler in FILLERS:
                 if pattern.search(name):
-                    value = date.today().isoformat() if filler is None else filler
+                    value = today().isoformat() if filler is None else filler
                     break
         out[name] = value or ""
     return out

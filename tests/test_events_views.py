@@ -1,13 +1,12 @@
 """Event pages: who may open what (a table), forms with bad input, PDFs and exports."""
 
 import io
-from datetime import date
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from assoc.models import ROLES, CountingSheet, Donation, Event
+from assoc.models import ROLES, CountingSheet, Donation, Event, today
 from assoc.services import events as svc
 
 from .builders import build_donor, build_event
@@ -218,7 +217,7 @@ def test_clerk_may_not_take_cash(tree, client_as, db):
     client = client_as("clerk", at=tree.ward_a)
     response = client.post(f"/events/unit/{tree.ward_a.id}/donations/new", data={
         "donor_name": "Trần Văn Hùng", "method": "cash", "amount": "500.000",
-        "fund_id": "0", "received_on": date.today().isoformat()})
+        "fund_id": "0", "received_on": today().isoformat()})
     assert response.status_code == 403
     assert db.session.scalar(select(func.count()).select_from(Donation)) == 0
 
@@ -306,7 +305,7 @@ def test_cash_donation_form_issues_a_receipt_once(tree, client_as, db):
     client = client_as("treasurer", at=tree.ward_a)
     data = {"event_id": str(event.id), "donor_name": "Trần Văn Hùng",
             "donor_phone": "0912 345 678", "method": "cash", "amount": "1.500.000",
-            "fund_id": "0", "received_on": date.today().isoformat(), "token": "form-tok-1"}
+            "fund_id": "0", "received_on": today().isoformat(), "token": "form-tok-1"}
     first = client.post(f"/events/unit/{tree.ward_a.id}/donations/new", data=data)
     again = client.post(f"/events/unit/{tree.ward_a.id}/donations/new", data=data)
     assert first.status_code == again.status_code == 302

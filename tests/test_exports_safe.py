@@ -16,6 +16,7 @@ import pytest
 from openpyxl import load_workbook
 
 from assoc.exports import FORMULA_PREFIXES, csv_bytes, workbook_bytes, xlsx_cell
+from assoc.models import today
 from assoc.services import events as ev
 from assoc.services import imports, treasury
 from assoc.services import officers as off
@@ -160,7 +161,7 @@ def export_learning_register(client, tree, db):
     from .builders_learning import build_entry
 
     build_entry(tree.ward_a, LINK, model="community", address=PLUS, commitment=AT,
-                year=date.today().year)
+                year=today().year)
     return _get(client, f"/learning/units/{tree.ward_a.id}/export.xlsx"), [LINK, PLUS, AT]
 
 

@@ -73,3 +73,17 @@ def test_areas_do_not_translate_one_text_two_ways():
                     clashes.append((key, seen[key], text))
                 seen.setdefault(key, text)
     assert clashes == []
+
+
+def test_python_texts_and_lazy_labels_use_the_request_catalogue(app):
+    from flask_babel import force_locale, get_domain, gettext, lazy_gettext
+
+    from assoc.filters import RequestDomain
+
+    label = lazy_gettext("Log out")
+    with app.test_request_context("/"):
+        assert isinstance(get_domain(), RequestDomain)
+        assert gettext("Log out") == str(label) == "Đăng xuất"   # Vietnamese by default
+        with force_locale("en"):
+            assert gettext("Log out") == str(label) == "Log out"
+        assert str(label) == "Đăng xuất"

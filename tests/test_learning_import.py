@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from assoc.extensions import db as _db
-from assoc.models import AuditEntry, LearningEntry
+from assoc.models import AuditEntry, LearningEntry, today
 from assoc.services import DomainError, learning
 from assoc.services import learning_import as li
 from assoc.services.imports import ImportFileError
@@ -19,7 +19,7 @@ from assoc.services.imports import ImportFileError
 from .builders import build_member, build_workbook
 from .builders_learning import build_entry
 
-YEAR = date.today().year
+YEAR = today().year
 TITLE = [["HỘI KHUYẾN HỌC PHƯỜNG A"], [f"DANH SÁCH ĐĂNG KÝ GIA ĐÌNH HỌC TẬP NĂM {YEAR}"], []]
 FAMILY_HEADER = ["STT", "Họ và tên chủ hộ", "Địa chỉ", "Số nhân khẩu", "Chi hội", "Ngày đăng ký",
                  "Cam kết"]

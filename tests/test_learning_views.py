@@ -13,12 +13,18 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from assoc.extensions import db as _db
-from assoc.models import ROLES, LearningDenominator, LearningEntry, LearningRecognition
+from assoc.models import (
+    ROLES,
+    LearningDenominator,
+    LearningEntry,
+    LearningRecognition,
+    today,
+)
 from assoc.services import learning
 
 from .builders_learning import build_criteria, build_entry
 
-YEAR = date.today().year
+YEAR = today().year
 RELATIONS = ("own", "child", "parent", "sibling", "unrelated")
 ALL_ROLES = set(ROLES)
 EDITORS = {"clerk", "chair", "admin"}
@@ -58,8 +64,8 @@ def world(tree):
     recognised = build_entry(tree.ward_a, "Nguyễn Văn Lộc", year=YEAR, points=[30, 20, 30, 20])
     decision = learning.recognise(None, tree.ward_a, model="family", year=YEAR,
                                   entry_ids=[recognised.id], number="15/QĐ-KH",
-                                  decided_on=date(YEAR, 1, 1) if date.today().month == 1
-                                  else date.today(), signer="Nguyễn Thị Thu",
+                                  decided_on=date(YEAR, 1, 1) if today().month == 1
+                                  else today(), signer="Nguyễn Thị Thu",
                                   issuing_body="Hội Khuyến học Phường A")
     scored = build_entry(tree.ward_a, "Trần Thị Hoa", year=YEAR, points=[30, 20, 20, 10])
     open_entry = build_entry(tree.ward_a, "Lê Văn Tám", year=YEAR)

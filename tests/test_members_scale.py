@@ -118,6 +118,18 @@ def test_search_ignores_case_and_diacritics_and_follows_renames(tree, db):
     assert found(db, ward, "hang") == set()
 
 
+def test_name_search_takes_the_starts_of_words_in_order(tree, db):
+    ward = tree.ward_a
+    build_member(ward, "Nguyễn Văn An")
+    build_member(ward, "Nguyễn Văn Anh")
+    build_member(ward, "Trần Văn Ân")
+    build_member(ward, "An Văn Nguyễn")
+    assert found(db, ward, "nguyen van an") == {"Nguyễn Văn An", "Nguyễn Văn Anh"}
+    assert found(db, ward, "Văn Ân") == {"Nguyễn Văn An", "Nguyễn Văn Anh", "Trần Văn Ân"}
+    assert found(db, ward, "van nguyen") == {"An Văn Nguyễn"}
+    assert found(db, ward, "guyen van") == set()  # the middle of a word is not a word start
+
+
 def test_short_terms_find_a_given_name_or_the_start_of_a_name(tree, db):
     ward = tree.ward_a
     build_member(ward, "Võ Thị Hà")

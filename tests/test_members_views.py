@@ -249,6 +249,31 @@ def test_dues_rate_unpaid_list_and_paying(tree, client_as, db):
     assert db.session.get(Member, a.id) is not None
 
 
+def test_member_page_offers_dues_until_paid_and_again_when_the_receipt_is_voided(
+        tree, client_as, db):
+    from assoc.models import today
+    from assoc.services import treasury
+
+    a = build_member(tree.ward_a, "Nguyễn Văn Á")
+    treasurer = client_as("treasurer", at=tree.ward_a)
+
+    def page():
+        return treasurer.get(f"/members/{a.id}").get_data(as_text=True)
+
+    chair = client_as("chair", at=tree.ward_a)
+    delete = f"/members/{a.id}/delete"
+    assert 'data-testid="pay-form"' in page()
+    assert delete in chair.get(f"/members/{a.id}").get_data(as_text=True)
+    svc.pay_dues(None, a, year=today().year, amount=60_000)
+    db.session.commit()
+    assert 'data-testid="pay-form"' not in page()
+    assert delete not in chair.get(f"/members/{a.id}").get_data(as_text=True)  # receipts: kept
+    voucher = db.session.scalars(select(DuesPayment)).one().voucher
+    treasury.void_voucher(None, voucher, "Thu nhầm")
+    db.session.commit()
+    assert 'data-testid="pay-form"' in page()
+
+
 def test_transfer_and_end_through_pages(tree, client_as, db):
     m = build_member(tree.branch_a, "Nguyễn Văn Á")
     chair = client_as("chair", at=tree.ward_a)

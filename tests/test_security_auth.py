@@ -100,6 +100,26 @@ def test_idle_timeout_is_a_setting(app, client, chair):
     assert "session=" in set_cookie and "Expires=" in set_cookie
 
 
+def test_session_cookie_is_signed_again_once_a_minute_and_refused_when_idle(
+        app, client, chair, monkeypatch):
+    import time
+
+    from itsdangerous import TimestampSigner
+
+    from assoc.security import SessionInterface
+
+    post_login(client, "chair.a", PASSWORD)
+    client.get("/home")
+    # Signed moments ago: not sent again on every page.
+    assert "session=" not in client.get("/home").headers.get("Set-Cookie", "")
+    monkeypatch.setattr(SessionInterface, "REFRESH_AFTER", 0)
+    assert "session=" in client.get("/home").headers.get("Set-Cookie", "")
+    # Idle for longer than the timeout (the clock moves on): the session is over.
+    idle = app.permanent_session_lifetime.total_seconds() + 60
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time() + idle))
+    assert not logged_in(client)
+
+
 def test_forced_password_change_at_next_login(app, client, chair, tree, db):
     build_user("admin", tree.city, username="root.admin")
     admin_client = app.test_client()

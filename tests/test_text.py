@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
+from assoc.models import today
 from assoc.text import (
     CCCD_PROVINCES,
     OLD_MOBILE_PREFIXES,
@@ -502,7 +503,7 @@ def test_parse_date_loose_two_digit_years(raw, expected):
 
 
 def test_parse_date_loose_two_digit_year_defaults_to_real_today():
-    yy = date.today().year % 100
+    yy = today().year % 100
     assert parse_date_loose(f"1/1/{yy:02d}")[1] == 2000 + yy
     if yy < 99:
         assert parse_date_loose(f"1/1/{yy + 1:02d}")[1] == 1900 + yy + 1

@@ -122,6 +122,30 @@ def test_district_treasurer_sees_every_unit_below_read_only(tree, client_as):
     assert c.get(f"/units/{tree.district_a.id}/vouchers/new/receipt").status_code == 200
 
 
+def test_unit_filter_is_a_list_while_units_are_few_and_a_search_beyond(tree, client_as,
+                                                                       monkeypatch):
+    from assoc.blueprints.treasury import views
+
+    build_voucher(tree.ward_a, party_name="Người ở phường A")
+    build_voucher(tree.ward_b, party_name="Người ở phường B")
+    build_voucher(tree.ward_c, party_name="Người ở phường C")
+    c = client_as("treasurer", at=tree.district_a)
+    few = c.get("/treasury/vouchers").get_data(as_text=True)
+    assert 'id="f-unit"' in few and tree.ward_b.name in few.split('id="f-unit"')[1]
+    monkeypatch.setattr(views, "UNIT_CHOICES", 2)
+    many = c.get("/treasury/vouchers").get_data(as_text=True)
+    assert 'id="f-unit"' not in many and 'data-testid="unit-search"' in many
+    by_name = c.get("/treasury/vouchers", query_string={"unit_q": tree.ward_b.name.upper()})
+    found = by_name.get_data(as_text=True).split('data-testid="voucher-table"')[1]
+    assert "Người ở phường B" in found and "Người ở phường A" not in found
+    by_code = c.get("/treasury/vouchers", query_string={"unit_q": tree.ward_a.code.lower()})
+    found = by_code.get_data(as_text=True).split('data-testid="voucher-table"')[1]
+    assert "Người ở phường A" in found and "Người ở phường B" not in found
+    # Nothing outside the treasurer's reach, whatever the name typed.
+    outside = c.get("/treasury/vouchers", query_string={"unit_q": tree.ward_c.name})
+    assert "Người ở phường C" not in outside.get_data(as_text=True)
+
+
 # ---------------------------------------------------------------------------------------------
 # Issuing through the form
 # ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from flask_babel import gettext as _
 from sqlalchemy import (
     and_,
+    bindparam,
     column,
     exists,
     func,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     update,
 )
 
+from .. import statements
 from ..extensions import db
 from ..models import (
     DuesPayment,
@@ -373,6 +375,11 @@ def payment_counts():
     return ~exists().where(Voucher.id == DuesPayment.voucher_id, Voucher.status == "void")
 
 
+def payment_counted(payment: DuesPayment) -> bool:
+    """`payment_counts()` for a payment already loaded (with its voucher)."""
+    return payment.voucher is None or payment.voucher.status != "void"
+
+
 def dues_paid(member: Member, year: int) -> DuesPayment | None:
     return db.session.scalar(select(DuesPayment).where(
         DuesPayment.member_id == member.id, DuesPayment.year == year, payment_counts()))
@@ -466,12 +473,14 @@ CARD_NUMBER_RE = re.compile(r"^hv[\s\-_.:#]*0*(\d{1,9})$", re.I)
 FTS_MIN = 3  # the trigram index answers terms of 3 characters or more
 
 
-def _fts_ids(match: str):
-    """select() of the member ids whose indexed columns match (SQLite FTS5 trigram)."""
+def _fts_ids(match: str, index: str = ""):
+    """select() of the member ids whose indexed columns match (SQLite FTS5: the trigram index,
+    or the word index of names)."""
     from ..search_index import FTS_TABLE
 
-    fts = table(FTS_TABLE, column("rowid"))
-    return select(fts.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(match)).subquery(
+    index = index or FTS_TABLE
+    fts = table(index, column("rowid"))
+    return select(fts.c.rowid).where(literal_column(index).op("MATCH")(match)).subquery(
         ).c.rowid
 
 
@@ -479,13 +488,15 @@ def _fts(match: str):
     return Member.id.in_(select(_fts_ids(match)))
 
 
-def _contains(col, value: str, fts_columns: str):
-    """`col` contains `value`, through the search index where it can answer."""
-    from ..search_index import fts_phrase
+def _name_words(key: str):
+    """Names whose words start with the typed words, in order ("thi lan" finds "Nguyễn Thị
+    Lan" and "Lê Thị Lành"), through the word index (SQLite) or the trigram index (PostgreSQL
+    answers the word-start regular expression from it)."""
+    from ..search_index import WORDS_TABLE, word_phrase
 
-    if len(value) >= FTS_MIN and db.session.get_bind().dialect.name == "sqlite":
-        return _fts(f"{{{fts_columns}}} : {fts_phrase(value)}")
-    return col.contains(value, autoescape=True)  # PostgreSQL: pg_trgm GIN index
+    if db.session.get_bind().dialect.name == "sqlite":
+        return Member.id.in_(select(_fts_ids(word_phrase(key), WORDS_TABLE)))
+    return Member.search_key.op("~")("(^| )" + re.sub(r"([^a-z0-9 ])", r"\\\1", key))
 
 
 def search_condition(term: str):
@@ -522,7 +533,7 @@ def search_condition(term: str):
     if len(key) < FTS_MIN:  # "An", "Hà": a given name, or the start of a full name (indexes)
         return or_(Member.given_name_key == key,
                    and_(Member.search_key >= key, Member.search_key < key + "\uffff"))
-    return _contains(Member.search_key, key, "search_key")
+    return _name_words(key)
 
 
 def member_query(user: User | None, unit: Unit, filters: ListFilters, *, action="member.view",
@@ -691,10 +702,14 @@ ROW_COLUMNS = [Member.id, Member.number, Member.full_name, Member.kind, Member.h
                Member.given_name_key, Member.search_key, Member.joined_on, Member.unit_id]
 
 
+UNIT_REFS = select(Unit.id, Unit.name, Unit.path).where(
+    Unit.id.in_(bindparam("ids", expanding=True)))
+
+
 def _member_rows(q) -> list[MemberRow]:
     rows = db.session.execute(q.with_only_columns(*ROW_COLUMNS, maintain_column_froms=True)).all()
-    units = {u.id: u for u in (UnitRef(*r) for r in db.session.execute(
-        select(Unit.id, Unit.name, Unit.path).where(Unit.id.in_({r.unit_id for r in rows}))))}
+    units = {u.id: u for u in (UnitRef(*r) for r in statements.rows(
+        UNIT_REFS, {"ids": sorted({r.unit_id for r in rows})}))}
     return [MemberRow(*r, units.get(r.unit_id)) for r in rows]
 
 
@@ -767,8 +782,12 @@ def paid_years(member_ids: list[int], year: int) -> set[int]:
     """Which of these members paid dues for `year` (one query for a whole page)."""
     if not member_ids:
         return set()
-    return set(db.session.scalars(select(DuesPayment.member_id).where(
-        DuesPayment.member_id.in_(member_ids), DuesPayment.year == year, payment_counts())))
+    return set(statements.rows(PAID_YEAR, {"ids": member_ids, "year": year}).scalars())
+
+
+PAID_YEAR = select(DuesPayment.member_id).where(
+    DuesPayment.member_id.in_(bindparam("ids", expanding=True)),
+    DuesPayment.year == bindparam("year"), payment_counts())
 
 
 # ---------------------------------------------------------------------------------------------

@@ -167,6 +167,10 @@ def refresh(session: Session | None = None) -> None:
     rebuild(units, session)
 
 
+UNBUILT = select(select(func.count()).select_from(Unit).scalar_subquery()
+                 - select(func.count()).select_from(TalliedUnit).scalar_subquery())
+
+
 def ensure(unit: Unit, session: Session | None = None) -> bool:
     """Make the tallies of `unit`'s sub-tree current for this session; returns True if units
     had to be built (the caller commits them). Once a sub-tree is known to be built, later
@@ -180,9 +184,7 @@ def ensure(unit: Unit, session: Session | None = None) -> bool:
     # to, or by the first report that reads them) is two index counts; only otherwise (a unit
     # made since, bulk loads, roll-ups forgotten by a migration) are the sub-tree's units matched
     # one by one (~80 ms for the nation).
-    unbuilt = session.scalar(select(
-        select(func.count()).select_from(Unit).scalar_subquery()
-        - select(func.count()).select_from(TalliedUnit).scalar_subquery()))
+    unbuilt = session.execute(UNBUILT).scalar()
     missing = [] if not unbuilt else session.scalars(select(Unit.id).where(
         Unit.path.startswith(unit.path, autoescape=True),
         ~exists().where(TalliedUnit.unit_id == Unit.id))).all()

@@ -59,3 +59,9 @@ def test_member_list_fits_a_phone(page, base_url, login_as):
     page.goto(f"{base_url}/members/")
     expect(page).to_have_url(re.compile(r"/members/unit/\d+"))
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    # Stacked cards: every cell of a row is labelled with its column's heading (set by app.js).
+    table = page.get_by_test_id("members-table")
+    heads = table.locator("thead th").evaluate_all("ths => ths.map(th => th.textContent.trim())")
+    labels = table.locator("tbody tr").first.locator("td").evaluate_all(
+        "cells => cells.map(c => getComputedStyle(c, '::before').content)")
+    assert heads[0] == "Số thẻ" and labels == [f'"{head}"' for head in heads], (heads, labels)

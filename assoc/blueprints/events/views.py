@@ -61,9 +61,15 @@ from .forms import (
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
+# The badge colour of each event status (lists and the event page).
+STATUS_BADGES = {"planned": "text-bg-info", "held": "text-bg-primary",
+                 "closed": "text-bg-secondary", "cancelled": "text-bg-danger"}
+
+
 @bp.app_context_processor
 def event_labels():
     return {"EVENT_KIND_LABELS": KIND_LABELS, "EVENT_STATUS_LABELS": STATUS_LABELS,
+            "EVENT_STATUS_BADGES": STATUS_BADGES,
             "DONATION_METHOD_LABELS": METHOD_LABELS, "DONOR_KIND_LABELS": DONOR_KIND_LABELS,
             "PLEDGE_STATUS_LABELS": PLEDGE_STATUS_LABELS}
 

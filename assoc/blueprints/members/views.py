@@ -262,8 +262,11 @@ def show(member_id: int):
     return render_template("members/show.html", member=member, unit=member.unit,
                            ancestors=unit_ancestors(member.unit), payments=payments,
                            transfers=transfers, history=history, pay_form=pay_form, rate=rate,
-                           year=year, paid_this_year=svc.dues_paid(member, year) is not None,
-                           warnings=warnings, can_delete=not svc.has_receipts(member),
+                           year=year, warnings=warnings,
+                           # from the payments read above (svc.dues_paid / has_receipts rules)
+                           paid_this_year=any(p.year == year and svc.payment_counted(p)
+                                              for p in payments),
+                           can_delete=not payments,
                            end_form=EndForm(formdata=None))
 
 

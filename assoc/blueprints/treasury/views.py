@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import NamedTuple
 
 from flask import (
     abort,
@@ -18,7 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -93,6 +94,9 @@ def _scoped_vouchers():
         under = db.session.get(Unit, under_id)
         if under is not None:
             q = q.where(Unit.path.startswith(under.path, autoescape=True))
+    if term := request.args.get("unit_q", "").strip()[:100]:  # units by name or code
+        q = q.where(or_(Unit.code == term.upper(),
+                        Unit.search_key.contains(search_key(term), autoescape=True)))
     return _filtered_vouchers(q)
 
 
@@ -146,15 +150,30 @@ def overview():
 def vouchers():
     page = _voucher_page(_scoped_vouchers().options(joinedload(Voucher.unit),
                                                     joinedload(Voucher.fund)))
-    units = db.session.scalars(
-        scope_query(select(Unit), current_user, "voucher.view").order_by(Unit.path)).all()
-    return render_template("treasury/list.html", page=page, units=units, filters=request.args,
+    # A drop-down of the units in reach while they are few; a province's or the nation's
+    # thousands of units are found by name or code instead.
+    rows = db.session.execute(scope_query(select(Unit.id, Unit.name, Unit.path), current_user,
+                                          "voucher.view").order_by(Unit.path)
+                              .limit(UNIT_CHOICES + 1)).all()
+    units = [UnitChoice(i, name, Unit.depth_of(path)) for i, name, path in rows]
+    unit_search = len(units) > UNIT_CHOICES
+    return render_template("treasury/list.html", page=page, filters=request.args,
+                           units=[] if unit_search else units, unit_search=unit_search,
                            list_args=_list_args())
+
+
+UNIT_CHOICES = 300
+
+
+class UnitChoice(NamedTuple):
+    id: int
+    name: str
+    depth: int
 
 
 def _list_args() -> dict:
     """The list filters of the query string (only the known ones), to rebuild a list URL."""
-    keys = ("kind", "status", "date_from", "date_to", "fund", "q", "unit")
+    keys = ("kind", "status", "date_from", "date_to", "fund", "q", "unit", "unit_q")
     return {k: request.args[k] for k in keys if request.args.get(k)}
 
 

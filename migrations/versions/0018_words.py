@@ -1,0 +1,23 @@
+"""Word index of members' names (SQLite): a name search reads one short list per typed word
+instead of a trigram phrase's dozen long ones. PostgreSQL answers it from the pg_trgm index.
+
+Revision ID: 0018_words
+Revises: 0017_national
+"""
+from alembic import op
+
+from assoc import search_index
+
+# revision identifiers, used by Alembic.
+revision = '0018_words'
+down_revision = '0017_national'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    search_index.install_words(op.get_bind())
+
+
+def downgrade():
+    search_index.uninstall_words(op.get_bind())
