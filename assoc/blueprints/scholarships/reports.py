@@ -19,9 +19,9 @@ from ...permissions import (
     scope_query,
 )
 from ...services import scholarships
-from ...views import int_arg, unit_ancestors, year_arg
+from ...views import unit_ancestors, year_arg
 from . import bp
-from .views import _load_program, _scoped_nominations
+from .views import _load_program, _scoped_nominations, quota_arg
 
 # ---------------------------------------------------------------------------------------------
 # Recipient list, report, history
@@ -29,8 +29,7 @@ from .views import _load_program, _scoped_nominations
 
 
 def _recipients(program):
-    quota_id = int_arg("quota", min=1)
-    return scholarships.recipients(_scoped_nominations(program, quota_id=quota_id))
+    return scholarships.recipients(_scoped_nominations(program, quota_id=quota_arg(program)))
 
 
 def _ceremony_date(program) -> date | None:
