@@ -210,6 +210,17 @@ def is_admin(user: User) -> bool:
     return can_somewhere(user, "user.manage")
 
 
+def can_see_job(user: User, job) -> bool:
+    """A background job's page, progress, cancel and result file (an export of members, an
+    import, a reorganisation...): for whoever may, at the job's unit, do what the job does. Its
+    owner too only while they still may: a role ended since closes the job's file to them."""
+    from . import jobs
+
+    jobs._load_handlers()
+    action = jobs.ACTIONS.get(job.kind)
+    return bool(action and job.unit is not None and can(user, action, job.unit))
+
+
 # ---------------------------------------------------------------------------------------------
 # Scholarships: special rules
 # ---------------------------------------------------------------------------------------------
