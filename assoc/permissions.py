@@ -152,10 +152,12 @@ def unit_of(obj) -> Unit | None:
     """The unit a record belongs to, for access decisions (the one place that knows)."""
     if isinstance(obj, Unit):
         return obj
-    from .models import RemunerationLine
+    from .models import PeriodicAttachment, RemunerationLine
 
     if isinstance(obj, RemunerationLine):
         return obj.sheet.unit
+    if isinstance(obj, PeriodicAttachment):
+        return obj.report.unit
     return getattr(obj, "unit", None)
 
 
