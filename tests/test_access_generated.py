@@ -409,7 +409,7 @@ class CommitWatch:
 def exports_only_since(db, audit_max: int) -> bool:
     rows = db.session.execute(text(
         "SELECT action FROM audit_entry WHERE id > :m"), {"m": audit_max}).scalars().all()
-    return bool(rows) and all(a.endswith(".export") for a in rows)
+    return bool(rows) and all(re.search(r"\.export(_\w+)?$", a) for a in rows)
 
 
 # ---------------------------------------------------------------------------------------------
