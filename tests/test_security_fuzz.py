@@ -3,6 +3,8 @@ with real ids from the demo world, is requested with duplicate keys, huge and ne
 numbers, CR/LF, NUL and invalid UTF-8 percent-escapes, as the city administrator. Nothing may
 answer 500."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -211,3 +213,35 @@ def test_url_with_ignores_path_and_reserved_names_in_the_query(app, tree, login,
     assert url.startswith(f"/units/{unit_id}/activity?")
     assert "page=3" in url and "q=a" in url
     assert "999" not in url and "endpoint" not in url and "http" not in url
+
+
+def test_nul_in_a_path_is_a_clear_400_on_every_token_route(app, client, tree, login):
+    """A token or code in the path (job pages, QR checks, imports, language) may carry %00 too:
+    PostgreSQL refuses NUL in any string, so the request is refused before any query."""
+    from .builders import build_user
+
+    login(build_user("admin", tree.city))
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.logger.disabled = True
+    try:
+        failures = []
+        for rule in app.url_map.iter_rules():
+            names = [n for n, c in rule._converters.items()
+                     if type(c).__name__ in ("UnicodeConverter", "PathConverter")]
+            if not names or rule.endpoint in ("static", "bootstrap.static"):
+                continue
+            values = {n: ("ab%00cd" if n in names else 1) for n in rule.arguments}
+            for name in rule.arguments:
+                if name in ("fmt", "model", "kind"):
+                    values[name] = "ab%00cd"
+            url = "/".join(p for p in rule.rule.split("/"))
+            for n, v in values.items():
+                url = re.sub(rf"<(?:[a-z]+:)?{n}>", str(v), url)
+            for method in sorted(rule.methods & {"GET", "POST"}):
+                response = client.open(url, method=method)
+                if response.status_code != 400:
+                    failures.append(f"{method} {url}: {response.status_code}")
+    finally:
+        app.config["PROPAGATE_EXCEPTIONS"] = None
+        app.logger.disabled = False
+    assert failures == [], "\n".join(failures)
