@@ -134,6 +134,23 @@ def test_nul_in_a_form_does_not_reach_the_database(client, tree, login, db):
     assert "\x00" not in unit.name and "\x00" not in (unit.address or "")
 
 
+def test_nul_in_a_voucher_forms_raw_token_is_no_error(client, tree, login, db):
+    """The double-submit check reads the token from the raw form before the form cleans it:
+    a NUL there must not reach PostgreSQL (it answered 500)."""
+    from .builders import build_user
+
+    login(build_user("chair", tree.ward_a))
+    app = client.application
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    try:
+        response = client.post(f"/units/{tree.ward_a.id}/vouchers/new/receipt",
+                               data={"token": "ab\x00cd", "amount": "1000"})
+    finally:
+        app.config["PROPAGATE_EXCEPTIONS"] = None
+    assert response.status_code in (200, 302, 400), response.status_code
+    assert db.session.scalar(db.select(db.func.count(models.Voucher.id))) == 0
+
+
 def test_an_overlong_hidden_token_is_refused(client, tree, login, db):
     from assoc.models import today
     from assoc.services import treasury
