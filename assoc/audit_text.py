@@ -712,6 +712,13 @@ ACTIONS: dict[str, Any] = {
     "reorg.undo": _l("Undid a reorganisation, effective %(effective)s"),
     "unit.reopen": _l("Reopened unit %(object)s"),
     "unit.export": _l("Downloaded the data of %(object)s"),
+    "event.export": _l("Exported an event report"),
+    "fund.export": _l("Exported a cash book"),
+    "program.export": _l("Exported a scholarship recipient list"),
+    "remuneration.export": _l("Exported a remuneration sheet"),
+    "officer.export": _l("Exported the officers' remuneration reports"),
+    "report.export": _l("Exported a period report"),
+    "member.export_cards": _l("Exported member cards"),
     "export": _l("Downloaded an export (%(file)s)"),
     # sign-in and accounts
     "auth.login": _l("Signed in from %(address)s"),

@@ -152,10 +152,12 @@ def unit_of(obj) -> Unit | None:
     """The unit a record belongs to, for access decisions (the one place that knows)."""
     if isinstance(obj, Unit):
         return obj
-    from .models import RemunerationLine
+    from .models import PeriodicAttachment, RemunerationLine
 
     if isinstance(obj, RemunerationLine):
         return obj.sheet.unit
+    if isinstance(obj, PeriodicAttachment):
+        return obj.report.unit
     return getattr(obj, "unit", None)
 
 
@@ -208,6 +210,17 @@ def can_reorganise(user: User, scope: Unit, restructured: list[Unit], edited: li
 
 def is_admin(user: User) -> bool:
     return can_somewhere(user, "user.manage")
+
+
+def can_see_job(user: User, job) -> bool:
+    """A background job's page, progress, cancel and result file (an export of members, an
+    import, a reorganisation...): for whoever may, at the job's unit, do what the job does. Its
+    owner too only while they still may: a role ended since closes the job's file to them."""
+    from . import jobs
+
+    jobs._load_handlers()
+    action = jobs.ACTIONS.get(job.kind)
+    return bool(action and job.unit is not None and can(user, action, job.unit))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -73,10 +73,11 @@ def init(app: Flask) -> None:
 
     @app.before_request
     def refuse_nul_in_query_string():
-        # NUL is never part of a legitimate query; PostgreSQL refuses it in any string.
+        # NUL is never part of a legitimate address (query or path: a token in /jobs/<token>,
+        # /verify/<token>); PostgreSQL refuses it in any string.
         from flask import abort, request
 
-        if "\x00" in request.query_string.decode("latin-1") or any(
+        if "\x00" in request.path or "\x00" in request.query_string.decode("latin-1") or any(
                 "\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
             abort(400)
 

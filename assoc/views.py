@@ -64,6 +64,17 @@ def int_arg(name: str, default: int | None = None, *, min: int = 0,  # noqa: A00
     return value if min <= value <= max else default
 
 
+def id_arg(model, name: str, action: str):
+    """The record a query parameter names (?unit=, ?fund=, ?quota=, ?event_id=, ...), loaded
+    through permissions.load for `action`: None when the parameter is absent or not a number,
+    404 when there is no such record, 403 when it belongs to a unit the user may not `action`.
+    A filter or pre-fill never takes a bare id."""
+    from .permissions import load
+
+    ident = int_arg(name, min=1)
+    return None if ident is None else load(model, ident, action)
+
+
 def year_arg(name: str = "year", default: int | None = None) -> int | None:
     return int_arg(name, default, min=1900, max=2200)
 

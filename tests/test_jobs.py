@@ -103,6 +103,27 @@ def test_who_sees_a_job(tree, client_as, db, app):
     assert owner.get("/jobs/" + "x" * 40).status_code == 404
 
 
+def test_a_job_file_closes_to_its_owner_when_their_role_ends(tree, client_as, db, app):
+    """Access is checked at every request: the export an ex-chair prepared is no longer theirs
+    to download once the role has ended (others allowed at the unit still see it)."""
+    from assoc.models import RoleAssignment, today
+
+    build_member(tree.ward_a, "Lê Văn Riêng")
+    owner = client_as("chair", at=tree.ward_a)
+    response = owner.post(f"/members/unit/{tree.ward_a.id}/export.csv/prepare", data={})
+    job_url = response.headers["Location"]
+    jobs.wait_for_threads()
+    assert owner.get(job_url + "/download").status_code == 200
+    for assignment in db.session.scalars(select(RoleAssignment).where(
+            RoleAssignment.user_id == owner.user.id)):
+        assignment.valid_to = today() - timedelta(days=1)
+    db.session.commit()
+    for suffix in ("", "/state.json", "/download"):
+        assert owner.get(job_url + suffix).status_code == 404, suffix
+    assert owner.post(job_url + "/cancel").status_code == 404
+    assert client_as("viewer", at=tree.ward_a).get(job_url + "/download").status_code == 200
+
+
 def test_cancel_keeps_nothing(tree, client_as, db, app):
     client = client_as("chair", at=tree.ward_a)
     upload = client.post(f"/members/unit/{tree.ward_a.id}/import", data={

@@ -134,6 +134,19 @@ def test_defining_a_template_from_the_ready_made_one(tree, client_as, db):
     assert bad.status_code == 400 and "tháng trọn vẹn" in bad.get_data(as_text=True)
 
 
+def test_nul_and_control_characters_in_a_section_are_dropped(tree, report, client_as, db):
+    """Section texts are read from the form directly: they are cleaned like every typed text
+    (PostgreSQL refuses NUL in the stored JSON: it was a 500 there)."""
+    client = client_as("chair", at=tree.ward_a)
+    data = texts(report, **{"text-achievements": "Kết nạp\x00 25\x07 hội viên\r\nmới"})
+    data.update({"revision": str(report.revision), "save": "1"})
+    response = client.post(f"/periodic/reports/{report.id}/edit", data=data)
+    assert response.status_code == 302, response.status_code
+    db.session.expire_all()
+    assert db.session.get(PeriodicReport, report.id).texts["achievements"] == (
+        "Kết nạp 25 hội viên\nmới")
+
+
 def test_a_correction_without_reason_keeps_everything_typed(tree, report, client_as):
     client = client_as("chair", at=tree.ward_a)
     data = texts(report, **{"text-achievements": "Kết nạp 25 hội viên mới <b>đậm</b>"})

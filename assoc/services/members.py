@@ -452,10 +452,10 @@ class ListFilters:
 
     @classmethod
     def from_args(cls, args) -> ListFilters:
-        try:
-            year = int(args.get("year") or 0) or None
-        except ValueError:
-            year = None
+        # Years of four digits only: a query string's huge number must not reach the database
+        # (an integer overflow there is a 500), whether it comes from a list's URL or a job.
+        raw = str(args.get("year") or "").strip()
+        year = int(raw) if raw.isascii() and raw.isdigit() and len(raw) == 4 else None
         joined = args.get("joined", "")
         return cls(q=args.get("q", "")[:100], status=args.get("status", "active"),
                    kind=args.get("kind", ""), dues_year=year, dues=args.get("dues", ""),

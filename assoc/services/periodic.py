@@ -44,7 +44,7 @@ from ..models import (
     utcnow,
 )
 from ..money import parse_amount
-from ..text import clean
+from ..text import clean, clean_input
 from . import DomainError, audit
 from . import reports as rep
 
@@ -868,7 +868,7 @@ def save_draft(actor: User | None, report: PeriodicReport, *, revision: int,
     keys = {s["key"] for s in report.template.sections if s["kind"] == "text"}
     new_texts = {}
     for key in keys:
-        text = (texts.get(key) or "").replace("\r\n", "\n").strip()
+        text = clean_input(texts.get(key) or "", multiline=True).strip()
         if len(text) > MAX_TEXT:
             raise DomainError(_("A section may hold at most %(n)s characters.", n=MAX_TEXT),
                               f"text-{key}")

@@ -285,7 +285,7 @@ def _take_number(book: VoucherBook) -> int:
 
 
 def find_by_token(token: str | None) -> Voucher | None:
-    if not token:
+    if not token or len(token) > 64 or "\x00" in token:  # read from the raw form: no NUL query
         return None
     return db.session.scalar(select(Voucher).where(Voucher.idempotency_token == token))
 

@@ -26,6 +26,7 @@ from ...services import events as svc
 from ...text import search_key
 from ...views import (
     attach_error,
+    id_arg,
     int_arg,
     page_arg,
     unit_ancestors,
@@ -42,6 +43,12 @@ from .views import _fund, _fund_choices, _open_event_choices, _pdf, _status
 # ---------------------------------------------------------------------------------------------
 # Donors, donations, pledges
 # ---------------------------------------------------------------------------------------------
+
+
+def _event_arg() -> int:
+    """?event_id= (a pre-fill), loaded through permissions: the event's id, or 0 without one."""
+    event = id_arg(Event, "event_id", "event.view")
+    return event.id if event is not None else 0
 
 
 def _donor_usable(donor: Donor, unit: Unit) -> bool:
@@ -86,7 +93,7 @@ def new_donation(unit_id: int):
     if request.method == "GET":
         form.token.data = uuid.uuid4().hex
         form.received_on.data = today()
-        form.event_id.data = int_arg("event_id", 0, min=1)
+        form.event_id.data = _event_arg()
         donor_id = int_arg("donor_id", min=1)
         if pledge is not None:
             form.pledge_id.data = str(pledge.id)
@@ -241,7 +248,7 @@ def donors(unit_id: int):
         found = page.items
     return render_template("events/donors.html", unit=unit, ancestors=unit_ancestors(unit),
                            donors=found, page=page, term=term,
-                           event_id=int_arg("event_id", min=1))
+                           event_id=_event_arg() or None)
 
 
 @bp.get("/donors/<int:donor_id>")
@@ -277,7 +284,7 @@ def new_pledge(unit_id: int):
     form = PledgeForm()
     form.event_id.choices = _open_event_choices(unit)
     if request.method == "GET":
-        form.event_id.data = int_arg("event_id", 0, min=1)
+        form.event_id.data = _event_arg()
     if form.validate_on_submit():
         event = load(Event, form.event_id.data, "event.view") if form.event_id.data else None
         try:

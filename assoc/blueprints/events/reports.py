@@ -18,6 +18,7 @@ from ...models import (
 from ...permissions import load, scope_query
 from ...services import events as svc
 from ...views import (
+    record_download,
     unit_ancestors,
 )
 from . import bp
@@ -50,7 +51,9 @@ def report_pdf(event_id: int):
     event = load(Event, event_id, "event.view")
     from ...pdf.events import event_report_pdf
 
-    return _pdf(event_report_pdf(**_report_data(event)), f"bao-cao-su-kien-{event.id}.pdf")
+    name, body = f"bao-cao-su-kien-{event.id}.pdf", event_report_pdf(**_report_data(event))
+    record_download("event.export", event, format="pdf")
+    return _pdf(body, name)
 
 
 @bp.get("/<int:event_id>/report.xlsx")
@@ -59,9 +62,11 @@ def report_xlsx(event_id: int):
     event = load(Event, event_id, "event.view")
     from .exports import event_report_xlsx
 
-    return send_file(io.BytesIO(event_report_xlsx(**_report_data(event))),
+    name, body = f"bao-cao-su-kien-{event.id}.xlsx", event_report_xlsx(**_report_data(event))
+    record_download("event.export", event, format="xlsx")
+    return send_file(io.BytesIO(body),
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     download_name=f"bao-cao-su-kien-{event.id}.xlsx", as_attachment=True)
+                     download_name=name, as_attachment=True)
 
 
 def _period() -> tuple[date, date]:

@@ -10,21 +10,13 @@ from sqlalchemy import select
 from ... import jobs
 from ...extensions import db
 from ...models import Job
-from ...permissions import can
+from ...permissions import can_see_job
 from . import bp
-
-
-def may_see(user, job: Job) -> bool:
-    """The owner, and those allowed at the job's unit to do what the job does."""
-    if job.owner_id == user.id:
-        return True
-    action = jobs.ACTIONS.get(job.kind)
-    return bool(action and job.unit is not None and can(user, action, job.unit))
 
 
 def _load(token: str) -> Job:
     job = db.session.scalar(select(Job).where(Job.token == token)) if len(token) <= 32 else None
-    if job is None or not may_see(current_user, job):
+    if job is None or not can_see_job(current_user, job):
         abort(404)
     return job
 

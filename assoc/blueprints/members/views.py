@@ -158,7 +158,7 @@ def _card_years() -> tuple[int, int]:
     return start, end
 
 
-def _cards_response(members: list[Member], filename: str) -> Response:
+def _cards_response(members: list[Member], filename: str, unit: Unit) -> Response:
     from ...pdf.member_cards import member_cards_pdf
 
     start, end = _card_years()
@@ -166,6 +166,7 @@ def _cards_response(members: list[Member], filename: str) -> Response:
         members, valid_from=start, valid_to=end,
         check_url=lambda m: public_url("members.check", token=m.card_token),
     )
+    record_download("member.export_cards", unit, rows=len(members))
     return Response(body, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{filename}"'})
 
@@ -181,14 +182,14 @@ def cards(unit_id: int):
         flash(_("At most %(n)s cards at once: narrow the list with the filters.", n=MAX_CARDS),
               "warning")
         return redirect(url_for(".unit_list", unit_id=unit.id, **filters.as_args()))
-    return _cards_response(members, f"the-hoi-vien-{unit.code.lower()}.pdf")
+    return _cards_response(members, f"the-hoi-vien-{unit.code.lower()}.pdf", unit)
 
 
 @bp.get("/<int:member_id>/card.pdf")
 @login_required
 def card(member_id: int):
     member = load(Member, member_id, "member.view")
-    return _cards_response([member], f"the-{member.display_number}.pdf")
+    return _cards_response([member], f"the-{member.display_number}.pdf", member.unit)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from ...models import (
 from ...permissions import can, can_somewhere, load, require
 from ...services import DomainError, audit
 from ...services import officers as svc
-from ...views import attach_error, unit_ancestors, year_arg
+from ...views import attach_error, record_download, unit_ancestors, year_arg
 from . import bp
 from .forms import (
     ActionForm,
@@ -305,8 +305,10 @@ def sheet_pdf(sheet_id: int):
     sheet = load(RemunerationSheet, sheet_id, "officer.view")
     from ...pdf.remuneration import sheet_pdf as render
 
-    return Response(render(sheet), mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{_sheet_filename(sheet, "pdf")}"'})
+    name, body = _sheet_filename(sheet, "pdf"), render(sheet)
+    record_download("remuneration.export", sheet, format="pdf")
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{name}"'})
 
 
 @bp.get("/sheets/<int:sheet_id>.xlsx")
@@ -315,7 +317,9 @@ def sheet_xlsx(sheet_id: int):
     sheet = load(RemunerationSheet, sheet_id, "officer.view")
     from .exports import sheet_workbook
 
-    return _xlsx(sheet_workbook(sheet), _sheet_filename(sheet, "xlsx"))
+    response = _xlsx(sheet_workbook(sheet), _sheet_filename(sheet, "xlsx"))
+    record_download("remuneration.export", sheet, format="xlsx")
+    return response
 
 
 def _xlsx(workbook, filename: str) -> Response:
@@ -355,5 +359,8 @@ def reports_xlsx(unit_id: int):
     year = _report_year()
     from .exports import reports_workbook
 
-    return _xlsx(reports_workbook(unit, year), f"thu-lao-{unit.code.lower()}-{year}.xlsx")
+    name = f"thu-lao-{unit.code.lower()}-{year}.xlsx"
+    response = _xlsx(reports_workbook(unit, year), name)
+    record_download("officer.export", unit, year=year, format="xlsx")
+    return response
 

@@ -15,12 +15,9 @@ from flask_login import current_user, login_required
 
 from ...extensions import db
 from ...models import PeriodicAttachment
-from ...permissions import (
-    require,
-)
+from ...permissions import load
 from ...services import DomainError
 from ...services import periodic as svc
-from ...views import get_or_404
 from . import bp
 from .forms import AttachForm, ConfirmForm
 from .views import _attachment_limit, _load_report, _upload_dir
@@ -55,8 +52,7 @@ def attach(report_id: int):
 @bp.get("/attachments/<int:attachment_id>")
 @login_required
 def attachment(attachment_id: int):
-    item = get_or_404(PeriodicAttachment, attachment_id)
-    require(current_user, "periodic.view", item.report.unit)
+    item = load(PeriodicAttachment, attachment_id, "periodic.view")
     path = _upload_dir() / item.stored_name
     if not path.is_file():
         abort(404)
@@ -69,8 +65,7 @@ def attachment(attachment_id: int):
 @bp.post("/attachments/<int:attachment_id>/delete")
 @login_required
 def delete_attachment(attachment_id: int):
-    item = get_or_404(PeriodicAttachment, attachment_id)
-    require(current_user, "periodic.submit", item.report.unit)
+    item = load(PeriodicAttachment, attachment_id, "periodic.submit")
     report_id, stored = item.report_id, _upload_dir() / item.stored_name
     if not ConfirmForm().validate_on_submit():
         abort(400)

@@ -26,6 +26,7 @@ from ...permissions import (
     can,
     can_edit_periodic_templates,
     granting_paths,
+    load,
     require,
 )
 from ...services import DomainError
@@ -108,8 +109,7 @@ def index():
 @bp.get("/units/<int:unit_id>")
 @login_required
 def unit_reports(unit_id: int):
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "periodic.view", unit)
+    unit = load(Unit, unit_id, "periodic.view")
     items = [(t, svc.current_report(t, unit)) for t in svc.templates_for(unit)]
     return render_template("periodic/unit.html", unit=unit, ancestors=unit_ancestors(unit),
                            items=items, can_define=can_edit_periodic_templates(current_user, unit))
@@ -190,8 +190,7 @@ def edit_template(template_id: int):
 @login_required
 def board(template_id: int, unit_id: int):
     template = _load_template(template_id)
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "periodic.view", unit)
+    unit = load(Unit, unit_id, "periodic.view")
     if not svc.takes_part(template, unit):
         abort(404)
     report = svc.current_report(template, unit)
@@ -254,8 +253,7 @@ def launch_compile(template: PeriodicTemplate, unit: Unit, **params):
 @login_required
 def start(template_id: int, unit_id: int):
     template = _load_template(template_id)
-    unit = get_or_404(Unit, unit_id)
-    require(current_user, "periodic.submit", unit)
+    unit = load(Unit, unit_id, "periodic.submit")
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if compile_as_job(template, unit):

@@ -15,7 +15,7 @@ from ...models import Unit, today
 from ...permissions import granting_paths, load, scope_query
 from ...services import reports as svc
 from ...services.learning import dashboard_figures as learning_figures
-from ...views import unit_ancestors, year_arg
+from ...views import record_download, unit_ancestors, year_arg
 from . import bp
 
 # Columns of the period report, in order (the same for the page, the PDF and the .xlsx).
@@ -129,6 +129,7 @@ def period_report_file(unit_id: int, fmt: str):
 
         data = period_report_xlsx(unit, period, rows, totals, COLUMN_LABELS, MONEY_COLUMNS,
                                   name=name_then)
+        record_download("report.export", unit, format="xlsx")
         return Response(data, headers={
             "Content-Disposition": f'attachment; filename="{name}.xlsx"'},
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -137,6 +138,7 @@ def period_report_file(unit_id: int, fmt: str):
 
         data = period_report_pdf(unit, period, rows, totals, COLUMN_LABELS, MONEY_COLUMNS,
                                  name=name_then)
+        record_download("report.export", unit, format="pdf")
         return Response(data, mimetype="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
     abort(404)

@@ -19,9 +19,9 @@ from ...permissions import (
     scope_query,
 )
 from ...services import scholarships
-from ...views import int_arg, unit_ancestors, year_arg
+from ...views import record_download, unit_ancestors, year_arg
 from . import bp
-from .views import _load_program, _scoped_nominations
+from .views import _load_program, _scoped_nominations, quota_arg
 
 # ---------------------------------------------------------------------------------------------
 # Recipient list, report, history
@@ -29,8 +29,7 @@ from .views import _load_program, _scoped_nominations
 
 
 def _recipients(program):
-    quota_id = int_arg("quota", min=1)
-    return scholarships.recipients(_scoped_nominations(program, quota_id=quota_id))
+    return scholarships.recipients(_scoped_nominations(program, quota_id=quota_arg(program)))
 
 
 def _ceremony_date(program) -> date | None:
@@ -47,8 +46,9 @@ def recipients_pdf(program_id: int):
     rows = _recipients(program)
     buffer = recipient_list_pdf(program, rows, ceremony_date=_ceremony_date(program),
                                 prepared_by=current_user.full_name)
-    return send_file(buffer, mimetype="application/pdf", as_attachment=True,
-                     download_name=f"danh-sach-ky-nhan-{program.id}.pdf")
+    name = f"danh-sach-ky-nhan-{program.id}.pdf"
+    record_download("program.export", program, format="pdf", rows=len(rows))
+    return send_file(buffer, mimetype="application/pdf", as_attachment=True, download_name=name)
 
 
 @bp.get("/programs/<int:program_id>/recipients.xlsx")
@@ -57,10 +57,13 @@ def recipients_xlsx(program_id: int):
     from .export import recipients_workbook
 
     program = _load_program(program_id)
-    buffer = recipients_workbook(program, _recipients(program), _ceremony_date(program))
+    rows = _recipients(program)
+    buffer = recipients_workbook(program, rows, _ceremony_date(program))
+    name = f"danh-sach-ky-nhan-{program.id}.xlsx"
+    record_download("program.export", program, format="xlsx", rows=len(rows))
     return send_file(buffer, as_attachment=True,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     download_name=f"danh-sach-ky-nhan-{program.id}.xlsx")
+                     download_name=name)
 
 
 @bp.get("/programs/<int:program_id>/report")

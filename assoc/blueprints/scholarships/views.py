@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import Fund, Nomination, ScholarshipProgram, Unit, today
+from ...models import Fund, Nomination, ScholarshipProgram, ScholarshipQuota, Unit, today
 from ...permissions import (
     can,
     can_decide,
@@ -24,7 +24,7 @@ from ...permissions import (
 )
 from ...services import DomainError, scholarships, treasury
 from ...services.scholarships import PRIORITY_LABELS, STATUS_LABELS
-from ...views import attach_error, get_or_404, int_arg, unit_ancestors
+from ...views import attach_error, get_or_404, id_arg, unit_ancestors
 from . import bp
 from .forms import DecisionForm, PayForm, ProgramForm, QuotaForm
 
@@ -161,9 +161,17 @@ def quotas(program_id: int):
                            unit=program.unit, ancestors=unit_ancestors(program.unit)), _status(form)
 
 
-def _filters():
+def quota_arg(program) -> int | None:
+    """?quota= of the program's quotas, loaded through permissions (404 for another program's)."""
+    quota = id_arg(ScholarshipQuota, "quota", "nomination.view")
+    if quota is not None and quota.program_id != program.id:
+        abort(404)
+    return quota.id if quota is not None else None
+
+
+def _filters(program):
     return {
-        "quota_id": int_arg("quota", min=1),
+        "quota_id": quota_arg(program),
         "school": request.args.get("school", ""),
         "group": request.args.get("group", "") if request.args.get("group") in PRIORITY_LABELS
         else "",
@@ -189,7 +197,7 @@ def _scoped_nominations(program, **filters) -> list[Nomination]:
 @login_required
 def program(program_id: int):
     program = _load_program(program_id)
-    filters = _filters()
+    filters = _filters(program)
     nominations = scholarships.sort_students(_scoped_nominations(program, **filters))
     decidable = {n.id for n in nominations if n.status == "submitted"
                  and can_decide(current_user, n)}

@@ -15,7 +15,7 @@ from ...pdf import vouchers as voucher_pdf_module
 from ...permissions import load
 from ...services import DomainError
 from ...services import treasury as svc
-from ...views import attach_error, unit_ancestors
+from ...views import attach_error, record_download, unit_ancestors
 from . import bp
 from .forms import (
     METHOD_LABELS,
@@ -85,9 +85,12 @@ def cash_book(fund_id: int):
     slug = f"{kind_slug}-{fund.code}-{date_from:%Y%m%d}-{date_to:%Y%m%d}"
     if fmt == "pdf":
         data = voucher_pdf_module.cash_book_pdf(book, svc.settings_for(fund.unit))
+        record_download("fund.export", fund, format="pdf")
         return _pdf_response(data, f"{slug}.pdf")
     if fmt == "xlsx":
-        response = make_response(_cash_book_xlsx(book))
+        data = _cash_book_xlsx(book)
+        record_download("fund.export", fund, format="xlsx")
+        response = make_response(data)
         response.headers["Content-Type"] = (
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response.headers["Content-Disposition"] = f'attachment; filename="{slug}.xlsx"'

@@ -33,7 +33,7 @@ from ...services import DomainError, audit, voucher_links
 from ...services import treasury as svc
 from ...text import search_key
 from ...urls import public_url
-from ...views import attach_error, int_arg, unit_ancestors
+from ...views import attach_error, id_arg, unit_ancestors
 from . import bp
 from .forms import (
     FUND_KIND_LABELS,
@@ -79,8 +79,8 @@ def _filtered_vouchers(base):
         base = base.where(Voucher.voucher_date >= d)
     if d := _date_arg("date_to", None):
         base = base.where(Voucher.voucher_date <= d)
-    if (fund_id := int_arg("fund", min=1)) is not None:
-        base = base.where(Voucher.fund_id == fund_id)
+    if (fund := id_arg(Fund, "fund", "fund.view")) is not None:
+        base = base.where(Voucher.fund_id == fund.id)
     if term := search_key(args.get("q", "")):
         base = base.where(Voucher.search_key.contains(term, autoescape=True)
                           | func.lower(Voucher.reason).contains(term, autoescape=True))
@@ -90,10 +90,8 @@ def _filtered_vouchers(base):
 def _scoped_vouchers():
     q = select(Voucher).join(Unit, Voucher.unit_id == Unit.id)
     q = scope_query(q, current_user, "voucher.view")
-    if (under_id := int_arg("unit", min=1)) is not None:
-        under = db.session.get(Unit, under_id)
-        if under is not None:
-            q = q.where(Unit.path.startswith(under.path, autoescape=True))
+    if (under := id_arg(Unit, "unit", "voucher.view")) is not None:
+        q = q.where(Unit.path.startswith(under.path, autoescape=True))
     if term := request.args.get("unit_q", "").strip()[:100]:  # units by name or code
         q = q.where(or_(Unit.code == term.upper(),
                         Unit.search_key.contains(search_key(term), autoescape=True)))
