@@ -463,6 +463,8 @@ class Voucher(db.Model):
     __table_args__ = (
         UniqueConstraint("book_id", "number", name="uq_voucher_book_number"),
         Index("ix_voucher_fund_date", "fund_id", "voucher_date"),
+        # A unit's voucher list, newest first, a page at a time (keyset on date and id).
+        Index("ix_voucher_unit_list", "unit_id", "voucher_date", "id"),
         Index("ix_voucher_link", "link_type", "link_id"),
         # The few void vouchers: "dues whose receipt was not voided" is then an index probe,
         # not a read of every voucher in the country.

@@ -1,5 +1,6 @@
 """Word index of members' names (SQLite): a name search reads one short list per typed word
 instead of a trigram phrase's dozen long ones. PostgreSQL answers it from the pg_trgm index.
+An index for a unit's voucher list (unit, date, id): a page is read in order, not sorted.
 
 Revision ID: 0018_words
 Revises: 0017_national
@@ -17,7 +18,9 @@ depends_on = None
 
 def upgrade():
     search_index.install_words(op.get_bind())
+    op.create_index('ix_voucher_unit_list', 'voucher', ['unit_id', 'voucher_date', 'id'])
 
 
 def downgrade():
+    op.drop_index('ix_voucher_unit_list', table_name='voucher')
     search_index.uninstall_words(op.get_bind())
