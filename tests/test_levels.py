@@ -201,3 +201,29 @@ def test_a_reorganisation_applied_and_undone_keeps_the_levels(demo, db, monkeypa
     build_voucher(member.unit, "receipt", 700_000)
     assert_levels(db)
     assert_both_paths_agree(monkeypatch, [city, q4, demo("HCM-Q4-KH")])
+
+
+@pytest.mark.parametrize("which", ["all", "district_a"])
+def test_a_big_rebuild_sums_the_levels_again_sub_tree_by_sub_tree(tree, db, monkeypatch, which):
+    """Rebuilds of many units (a province, the nation) sum the levels again from the top of
+    each rebuilt sub-tree, a large sub-tree one sub-unit at a time."""
+    build_member(tree.branch_a, "Nguyễn Văn An", joined_on=date(YEAR, 1, 1))
+    build_member(tree.ward_b, "Nguyễn Văn Bá", joined_on=date(PAST, 2, 1))
+    build_member(tree.ward_c, "Nguyễn Văn Ca", joined_on=date(PAST, 3, 1))
+    build_voucher(tree.district_b, "receipt", 400_000)
+    assert_levels(db)
+    sa.session.execute(update(SubtreeTally).values(members=99)
+                       .execution_options(synchronize_session=False))
+    sa.session.commit()
+    monkeypatch.setattr(tally, "LOCK_UNITS", 2)
+    monkeypatch.setattr(tally, "SPLIT", 3)
+    top = tree.city if which == "all" else tree.district_a
+    tally.rebuild(sa.session.scalars(select(Unit.id).where(Unit.path.startswith(top.path))))
+    sa.session.commit()
+    if which == "all":
+        assert_levels(db)
+    else:  # district_a's sub-tree and the city above it summed again; district_b's not
+        levels = stored_levels(db)
+        assert levels[tree.city.id, tally.TOTAL]["members"] == 3
+        assert levels[tree.district_a.id, tally.TOTAL]["members"] == 2
+        assert levels[tree.district_b.id, tally.TOTAL]["members"] == 99

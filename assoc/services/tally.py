@@ -254,10 +254,15 @@ def rebuild(unit_ids: Iterable[int], session: Session | None = None) -> None:
             "SELECT pg_advisory_xact_lock(hashtext(current_schema() || :space), u) FROM "
             "(SELECT unnest(CAST(:ids AS integer[])) AS u ORDER BY 1) AS units"),
             {"space": LOCK_SPACE, "ids": ids})
-    # {(unit id, month): [row count, figures…]}: new rows minus the rows they replace.
+    # {(unit id, month): [row count, figures…]}: new rows minus the rows they replace. A rebuild
+    # of more than LOCK_UNITS units (a province, the nation; the table is locked) sums the
+    # sub-tree rows again instead, from the top of each rebuilt sub-tree (bounded memory).
     change: dict[tuple[int, int], list[int]] = {}
+    big = len(ids) > LOCK_UNITS
 
     def count(key: tuple[int, int], sign: int, figures) -> None:
+        if big:
+            return
         diff = change.setdefault(key, [0] * (len(FIGURES) + 1))
         diff[0] += sign
         for i, value in enumerate(figures, start=1):
@@ -281,7 +286,11 @@ def rebuild(unit_ids: Iterable[int], session: Session | None = None) -> None:
             count(key, 1, (figures[name] for name in FIGURES))
         now = utcnow()
         session.execute(insert(TalliedUnit), [{"unit_id": u, "built_at": now} for u in chunk])
-    _add_above({key: diff for key, diff in change.items() if any(diff)}, session)
+    if big:
+        resum_below(session.scalars(select(Unit).where(Unit.id.in_(ids))).all()
+                    if len(ids) <= 30_000 else None, session)
+    else:
+        _add_above({key: diff for key, diff in change.items() if any(diff)}, session)
 
 
 def _ancestry(unit_ids: Iterable[int], session: Session) -> dict[int, list[int]]:
@@ -347,28 +356,48 @@ def resum(unit_ids: Iterable[int], session: Session | None = None) -> None:
             .where(UnitTally.unit_id.in_(below)).group_by(UnitTally.month)))
 
 
-def resum_below(unit: Unit | None = None, session: Session | None = None) -> None:
-    """The sub-tree rows of every unit in `unit`'s sub-tree (None: of every unit), summed
-    again from all their unit rows; then those of the units above it (rebuild-rollups)."""
+SPLIT = 5000  # a sub-tree of more units is summed sub-unit by sub-unit (bounded memory)
+
+
+def resum_below(units_: list[Unit] | Unit | None = None, session: Session | None = None) -> None:
+    """The sub-tree rows of every unit in these units' sub-trees (None: of every unit) summed
+    again from all their unit rows, then those of the units above them (rebuild-rollups, big
+    rebuilds)."""
     session = session or db.session()
     if _postgresql(session):
         session.execute(text("LOCK TABLE unit_tally IN SHARE ROW EXCLUSIVE MODE"))
-    inside = (select(Unit.id, Unit.path) if unit is None else select(Unit.id, Unit.path)
-              .where(Unit.path.startswith(unit.path, autoescape=True)))
-    skip = 0 if unit is None else len(unit.ancestor_ids) - 1  # the unit and those below
+    if units_ is None:
+        units_ = session.scalars(select(Unit).where(Unit.parent_id.is_(None))).all()
+    elif isinstance(units_, Unit):
+        units_ = [units_]
+    tops: list[Unit] = []
+    for unit in sorted(units_, key=lambda u: u.path):  # parents first
+        if not any(unit.path.startswith(top.path) for top in tops[-1:]):
+            tops.append(unit)
+    for top in tops:
+        _resum_tree(top, session)
+    inside = {top.id for top in tops}
+    resum(sorted({a for top in tops for a in top.ancestor_ids[:-1]} - inside), session)
+
+
+def _resum_tree(unit: Unit, session: Session) -> None:
+    inside = select(Unit.id, Unit.path).where(Unit.path.startswith(unit.path, autoescape=True))
+    size = session.scalar(select(func.count()).select_from(inside.subquery()))
+    if size > SPLIT:
+        for child in session.scalars(select(Unit).where(Unit.parent_id == unit.id)).all():
+            _resum_tree(child, session)
+        resum([unit.id], session)  # its own rows: one sum over its whole sub-tree
+        return
+    skip = len(unit.ancestor_ids) - 1  # the unit and those below
     ancestry = {unit_id: [int(u) for u in path.strip("/").split("/")][skip:]
                 for unit_id, path in session.execute(inside)}
-    if unit is None:
-        session.execute(delete(SubtreeTally))
-    else:
-        for ids in _chunks(ancestry):
-            session.execute(delete(SubtreeTally).where(SubtreeTally.unit_id.in_(ids)))
+    for ids in _chunks(ancestry):
+        session.execute(delete(SubtreeTally).where(SubtreeTally.unit_id.in_(ids)))
     sums: dict[tuple[int, int], list[int]] = {}
-    rows = select(UnitTally.unit_id, UnitTally.month,
-                  *(getattr(UnitTally, name) for name in FIGURES))
-    if unit is not None:
-        rows = rows.where(UnitTally.unit_id.in_(inside.with_only_columns(Unit.id)))
-    for unit_id, month, *figures in session.execute(rows):
+    for unit_id, month, *figures in session.execute(
+            select(UnitTally.unit_id, UnitTally.month,
+                   *(getattr(UnitTally, name) for name in FIGURES))
+            .where(UnitTally.unit_id.in_(inside.with_only_columns(Unit.id)))):
         for ancestor in ancestry.get(unit_id, ()):
             row = sums.setdefault((ancestor, month), [0] * (len(FIGURES) + 1))
             row[0] += 1
@@ -379,8 +408,6 @@ def resum_below(unit: Unit | None = None, session: Session | None = None) -> Non
               for (unit_id, month), row in sorted(sums.items())]
     for start in range(0, len(values), 5000):
         session.execute(insert(SubtreeTally), values[start:start + 5000])
-    if unit is not None and unit.parent_id is not None:
-        resum(unit.ancestor_ids[:-1], session)
 
 
 def compute(unit_ids: list[int], session: Session) -> dict[tuple[int, int], dict[str, int]]:
