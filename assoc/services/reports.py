@@ -178,6 +178,9 @@ class Below:
             return
         depth = len(self.unit.ancestor_ids)
         wanted = sorted(set(unit_ids) - set(self._known) - {self.unit.id})
+        if len(wanted) > 500:  # many units (records found by date): the whole map at once
+            self.child_of  # noqa: B018 - reads it
+            return
         for start in range(0, len(wanted), 500):
             for unit_id, path in db.session.execute(select(Unit.id, Unit.path).where(
                     Unit.id.in_(wanted[start:start + 500]))):
@@ -427,10 +430,14 @@ def _flows(parts: list[tuple[Period, Tree]], keys_of, *, by_month: bool = False,
             _ensure_ids(keys.extra)
         months, edges = split_months(part)
         if members_now and n == len(parts):  # one query: this piece's months and the members
+            # (Per level, only the rows summed are read: each sub-tree with rows has a TOTAL.)
             put(_rolled_up(keys, lambda t, m=months: (
                 _sum(t.members, t.month == tally.TOTAL), *(
                     _sum(getattr(t, c), _months(m, t) if m else false())
-                    for c in FLOW_TALLY.values()))), "members", *FLOW_TALLY)
+                    for c in FLOW_TALLY.values())),
+                levels_where=lambda t, m=months: or_(
+                    t.month == tally.TOTAL, _months(m, t) if m else false())),
+                "members", *FLOW_TALLY)
         elif months:
             put(_rolled_up(keys, lambda t: tuple(_sum(getattr(t, c))
                                                  for c in FLOW_TALLY.values()),
@@ -456,29 +463,31 @@ def _flows(parts: list[tuple[Period, Tree]], keys_of, *, by_month: bool = False,
     return result
 
 
-def _rolled_up(keys, values, where=None, *, by_month: bool = False):
+def _rolled_up(keys, values, where=None, *, by_month: bool = False, levels_where=None):
     """The roll-ups of `keys`' units grouped by unit (and month): {key: (values…)}, or with
     `by_month` the rows (unit id, month, values…). `values(table)` and `where(table)` name
     the columns of the roll-up table read.
 
     A sub-tree as it is today (a Below not `historic`) reads the per-level rows of its direct
     sub-units and the unit rows of the unit itself: each sub-unit's row holds exactly the sum
-    of the unit rows below it. Otherwise every unit row of the units `keys` covers."""
+    of the unit rows below it (`levels_where` may narrow what it reads to the rows `values`
+    sum, leaving the keys found the same). Otherwise every unit row of the units `keys`
+    covers."""
     if USE_LEVELS and isinstance(keys, Below) and not keys.historic:
         def part(table, condition):
             columns = (table.unit_id, table.month) if by_month else (table.unit_id,)
             query = select(*columns, *values(table)).where(condition)
-            if where is not None:
-                query = query.where(where(table))
+            for narrow in (where, levels_where):
+                if narrow is not None:
+                    query = query.where(narrow(table))
             return query.group_by(*columns)
 
         children = select(Unit.id).where(Unit.parent_id == keys.unit.id)
-        both = union_all(part(SubtreeTally, SubtreeTally.unit_id.in_(children)),
-                         part(UnitTally, UnitTally.unit_id == keys.unit.id)).subquery()
-        query = select(both).order_by(*both.c[:2 if by_month else 1])
+        query = union_all(part(SubtreeTally, SubtreeTally.unit_id.in_(children)),
+                          part(UnitTally, UnitTally.unit_id == keys.unit.id))
         if by_month:
-            return db.session.execute(query).all()
-        return _by_child(None, keys, None, None, query=query)
+            return sorted(db.session.execute(query).all())
+        return dict(sorted(_by_child(None, keys, None, None, query=query).items()))
     if by_month:
         return db.session.execute(
             select(UnitTally.unit_id, UnitTally.month, *values(UnitTally))
