@@ -1113,7 +1113,9 @@ class SubtreeTally(db.Model):
     for one month: the sum of their UnitTally rows of that month, kept in step by
     services.tally in the transaction that changes them. A province or national dashboard then
     reads a few rows instead of every unit's. `unit_rows` counts the UnitTally rows summed (a
-    row exists while it is above 0, as the rows it sums do)."""
+    row exists while it is above 0, as the rows it sums do). A migration that forgets the unit
+    rows (to have them built again) must empty this table too: a rebuild adds what it builds
+    to the rows above."""
 
     __tablename__ = "subtree_tally"
 
