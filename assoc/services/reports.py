@@ -149,8 +149,8 @@ class Below:
     itself not included), and how that differs from the sub-tree now.
 
     Without `child_of` the sub-tree is today's (not `historic`): the map is read from the
-    paths only when asked for, and `key` reads just the units it is asked about, so a report
-    that reads the sub-units' per-level rows never loads the 36,000 units of the nation."""
+    paths only when asked for; `learn` reads just the units a query found, so a report that
+    reads the sub-units' per-level rows never loads the 36,000 units of the nation."""
 
     def __init__(self, unit: Unit, child_of: dict[int, int] | None = None,
                  historic: bool = False, extra: tuple[int, ...] = (),
@@ -193,11 +193,9 @@ class Below:
         """The row a unit's records go to: the unit's own, a direct sub-unit's, or none."""
         if unit_id == self.unit.id:
             return unit_id
-        if self._child_of is None and unit_id not in self._known:
-            self.learn([unit_id])
-        if self._child_of is None:
+        if self._child_of is None and unit_id in self._known:
             return self._known[unit_id]
-        return self._child_of.get(unit_id)
+        return self.child_of.get(unit_id)  # a unit not learnt: the whole map, read once
 
     def contains(self, unit_id: int) -> bool:
         return self.key(unit_id) is not None
