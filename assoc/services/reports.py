@@ -857,14 +857,15 @@ def _by_child(parent: Unit | None, below: Below | Keys, unit_column, values, *wh
     the query filters on the (few days') date condition only, so the database walks the date
     index instead of every record of the sub-tree, and units outside it are dropped here.
     A ready `query` (rows of unit id, values…) replaces the one built here."""
-    if query is None:
+    given = query is not None
+    if not given:
         query = select(unit_column, *values)
         if join is not None:
             query = query.join(*join)
         query = query.where(*(() if by_date else (below.condition(unit_column),)), *where) \
             .group_by(unit_column)
     rows = db.session.execute(query).all()
-    if isinstance(below, Below):
+    if given and isinstance(below, Below):  # the per-level rows: a few sub-units to place
         below.learn(row[0] for row in rows)
     result: dict[int, list[int]] = {}
     for unit_id, *numbers in rows:
