@@ -1114,6 +1114,35 @@ class UnitTally(db.Model):
     in_kind: Mapped[int] = mapped_column(BigInteger, default=0)   # estimated value of gifts
 
 
+class SubtreeTally(db.Model):
+    """The figures of a unit's whole sub-tree as it is now (the unit and every unit below it)
+    for one month: the sum of their UnitTally rows of that month, kept in step by
+    services.tally in the transaction that changes them. A province or national dashboard then
+    reads a few rows instead of every unit's. `unit_rows` counts the UnitTally rows summed (a
+    row exists while it is above 0, as the rows it sums do). A migration that forgets the unit
+    rows (to have them built again) must empty this table too: a rebuild adds what it builds
+    to the rows above."""
+
+    __tablename__ = "subtree_tally"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True,
+                                         autoincrement=False)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    unit_rows: Mapped[int] = mapped_column(Integer, default=0)
+    members: Mapped[int] = mapped_column(Integer, default=0)
+    dues_paid: Mapped[int] = mapped_column(Integer, default=0)
+    dues: Mapped[int] = mapped_column(BigInteger, default=0)
+    money_in: Mapped[int] = mapped_column(BigInteger, default=0)
+    money_out: Mapped[int] = mapped_column(BigInteger, default=0)
+    awards: Mapped[int] = mapped_column(Integer, default=0)
+    award_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    award_paid: Mapped[int] = mapped_column(BigInteger, default=0)
+    events: Mapped[int] = mapped_column(Integer, default=0)
+    event_target: Mapped[int] = mapped_column(BigInteger, default=0)
+    raised: Mapped[int] = mapped_column(BigInteger, default=0)
+    in_kind: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class TalliedUnit(db.Model):
     """A unit whose UnitTally rows are built. A unit without one (new data loaded in bulk, or
     a database upgraded from before roll-ups) is built on the first dashboard that needs it."""

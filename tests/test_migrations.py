@@ -35,3 +35,42 @@ def test_migrations_match_models(empty_database):
                 "compare_type": True, "include_name": search_index.include_name}), db.metadata)
         db.engine.dispose()
     assert diff == []
+
+
+def test_the_levels_migration_sums_the_unit_rows_already_built(empty_database):
+    """0018_levels fills subtree_tally from the unit rows there are (units not built yet are
+    added when they are)."""
+    from sqlalchemy import text
+
+    from .levels_check import stored_levels, summed_from_unit_rows
+
+    config = TestConfig()
+    for key, value in empty_database.config().items():
+        setattr(config, key, value)
+    app = create_app(config)
+    with app.app_context():
+        upgrade(revision="0017_national")
+        units = [(1, None, "/1/"), (2, 1, "/1/2/"), (3, 1, "/1/3/"), (4, 2, "/1/2/4/")]
+        for unit_id, parent_id, path in units:
+            db.session.execute(text(
+                "INSERT INTO unit (id, parent_id, level, code, name, search_key, path, address, "
+                "phone, email, valid_from, closed_reason, created_at) VALUES (:id, :parent, "
+                "'commune', :code, :code, :code, :path, '', '', '', '2020-01-01', '', "
+                "'2020-01-01 00:00:00')"),
+                {"id": unit_id, "parent": parent_id, "code": f"U{unit_id}", "path": path})
+        for unit_id, month, members, money_in in ((1, 202601, 1, 0), (2, 202601, 2, 100),
+                                                  (4, 202601, 3, 50), (4, 202603, 0, 70),
+                                                  (3, 999999, 4, 0), (4, 999999, 3, 120)):
+            db.session.execute(text(
+                "INSERT INTO unit_tally (unit_id, month, members, dues_paid, dues, money_in, "
+                "money_out, awards, award_amount, award_paid, events, event_target, raised, "
+                "in_kind) VALUES (:u, :m, :n, 0, 0, :i, 0, 0, 0, 0, 0, 0, 0, 0)"),
+                {"u": unit_id, "m": month, "n": members, "i": money_in})
+        db.session.commit()
+        upgrade()
+        levels = stored_levels(db)
+        assert levels == summed_from_unit_rows(db)
+        assert levels[1, 202601]["members"] == 6 and levels[1, 202601]["unit_rows"] == 3
+        assert levels[2, 202603]["money_in"] == 70 and (3, 202601) not in levels
+        db.session.remove()
+        db.engine.dispose()

@@ -21,6 +21,7 @@ from .builders import (
     build_workbook,
     race,
 )
+from .levels_check import assert_levels
 
 YEAR = today().year
 PAST = YEAR - 1  # dates that are never in the future, whenever the tests run
@@ -48,6 +49,7 @@ def assert_current(db):
         own = [r for (u, m), r in rows.items() if u == unit_id and m != tally.TOTAL]
         assert rows[unit_id, tally.TOTAL] == {name: 0 if name == "dues_paid" else sum(
             r[name] for r in own) for name in tally.FIGURES}
+    assert_levels(db)
 
 
 def test_every_kind_of_write_keeps_the_roll_ups_current(tree, db):
@@ -268,6 +270,7 @@ def test_writers_racing_in_one_unit_are_all_counted(tree, db, racing_app):
     db.session.expire_all()
     assert stored(db) == rebuilt(db)
     assert stored(db)[unit_id, YEAR * 100 + 1]["members"] == 12
+    assert_levels(db)
 
 
 def test_rebuild_command_mends_roll_ups_changed_behind_the_apps_back(tree, db, app):

@@ -110,5 +110,8 @@ def register_cli(app: Flask) -> None:
         ids = db.session.scalars(query).all()
         started = time.perf_counter()
         tally.rebuild(ids)
+        # The per-level rows, summed again from the unit rows (the rebuild kept them in step;
+        # this mends any changed behind the application's back too).
+        tally.resum_below(unit if unit_code else None)
         db.session.commit()
         click.echo(f"Roll-ups of {len(ids)} units rebuilt in {time.perf_counter() - started:.1f} s.")

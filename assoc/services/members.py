@@ -728,13 +728,13 @@ def _few_matches(cond) -> list[int] | None:
 
 def subtree_members(unit: Unit) -> int:
     """Active members of the sub-tree, from the roll-ups."""
-    from ..models import UnitTally
-    from .reports import Scope
+    from ..models import SubtreeTally
 
     tally.ensure(unit)
+    # The unit's per-level TOTAL row: the sum of the TOTAL rows of its whole sub-tree.
     return int(db.session.scalar(
-        select(func.coalesce(func.sum(UnitTally.members), 0)).where(
-            UnitTally.month == tally.TOTAL, Scope(unit).covers(UnitTally.unit_id))) or 0)
+        select(func.coalesce(func.sum(SubtreeTally.members), 0)).where(
+            SubtreeTally.month == tally.TOTAL, SubtreeTally.unit_id == unit.id)) or 0)
 
 
 def member_page(user: User | None, unit: Unit, filters: ListFilters, *, after: str | None = None,

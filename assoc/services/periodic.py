@@ -122,6 +122,11 @@ class OwnScope(rep.Scope):
     own_ids: tuple[int, ...] = ()
     predecessors: tuple[Unit, ...] = ()
 
+    @property
+    def levels(self) -> int | None:
+        """Per-level roll-ups hold whole sub-trees: only when nothing is cut out or added."""
+        return super().levels if not self.excluded and not self.predecessors else None
+
     def covers(self, unit_id_column):
         if not self.excluded and not self.predecessors:
             return super().covers(unit_id_column)

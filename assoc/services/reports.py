@@ -29,6 +29,7 @@ from ..models import (
     Position,
     ReorgPlan,
     RoleAssignment,
+    SubtreeTally,
     TalliedUnit,
     Unit,
     UnitChange,
@@ -107,6 +108,13 @@ class Scope:
         tree = Tree(self.on)
         return tree.below(self.unit) if tree.moved else None
 
+    @property
+    def levels(self) -> int | None:
+        """The unit whose per-level roll-ups (SubtreeTally) hold exactly this scope's records:
+        its sub-tree as it is today, when no unit has moved since the day it is read on (None:
+        sum the unit rows of the units it covers)."""
+        return self.unit.id if self.subtree and self.below is None else None
+
     def at(self, day: date) -> Scope:
         """The same scope read on `day` (kept if it already names its day)."""
         return self if self.on is not None else replace(self, on=day)
@@ -136,23 +144,61 @@ class Was:
     code: str
 
 
-@dataclass
 class Below:
     """A unit's sub-tree on a day: {unit id: the direct sub-unit it lay under} (the unit
-    itself not included), and how that differs from the sub-tree now."""
+    itself not included), and how that differs from the sub-tree now.
 
-    unit: Unit
-    child_of: dict[int, int]
-    historic: bool = False
-    extra: tuple[int, ...] = ()    # below the unit then, elsewhere now
-    removed: tuple[int, ...] = ()  # below the unit now, not then
+    Without `child_of` the sub-tree is today's (not `historic`): the map is read from the
+    paths only when asked for; `learn` reads just the units a query found, so a report that
+    reads the sub-units' per-level rows never loads the 36,000 units of the nation."""
+
+    def __init__(self, unit: Unit, child_of: dict[int, int] | None = None,
+                 historic: bool = False, extra: tuple[int, ...] = (),
+                 removed: tuple[int, ...] = ()):
+        self.unit, self.historic = unit, historic
+        self.extra = extra      # below the unit then, elsewhere now
+        self.removed = removed  # below the unit now, not then
+        self._child_of = child_of
+        self._known: dict[int, int | None] = {}
+
+    @property
+    def child_of(self) -> dict[int, int]:
+        if self._child_of is None:
+            depth = len(self.unit.ancestor_ids)
+            self._child_of = {
+                unit_id: int(path.strip("/").split("/")[depth])
+                for unit_id, path in db.session.execute(select(Unit.id, Unit.path).where(
+                    Unit.path.startswith(self.unit.path, autoescape=True),
+                    Unit.id != self.unit.id))}
+        return self._child_of
+
+    def learn(self, unit_ids) -> None:
+        """Read the direct sub-unit of these units (today's tree) from their paths."""
+        if self._child_of is not None:
+            return
+        depth = len(self.unit.ancestor_ids)
+        wanted = sorted(set(unit_ids) - set(self._known) - {self.unit.id})
+        if len(wanted) > 500:  # many units (records found by date): the whole map at once
+            self.child_of  # noqa: B018 - reads it
+            return
+        for start in range(0, len(wanted), 500):
+            for unit_id, path in db.session.execute(select(Unit.id, Unit.path).where(
+                    Unit.id.in_(wanted[start:start + 500]))):
+                self._known[unit_id] = int(path.strip("/").split("/")[depth]) \
+                    if path.startswith(self.unit.path) else None
+        for unit_id in wanted:
+            self._known.setdefault(unit_id, None)  # no such unit
 
     def key(self, unit_id: int) -> int | None:
         """The row a unit's records go to: the unit's own, a direct sub-unit's, or none."""
-        return unit_id if unit_id == self.unit.id else self.child_of.get(unit_id)
+        if unit_id == self.unit.id:
+            return unit_id
+        if self._child_of is None and unit_id in self._known:
+            return self._known[unit_id]
+        return self.child_of.get(unit_id)  # a unit not learnt: the whole map, read once
 
     def contains(self, unit_id: int) -> bool:
-        return unit_id == self.unit.id or unit_id in self.child_of
+        return self.key(unit_id) is not None
 
     def condition(self, unit_id_column):
         """SQL that keeps (at least) the sub-tree's units; `key` drops the rest."""
@@ -235,12 +281,8 @@ class Tree:
         return self._below[unit.id]
 
     def _read_below(self, unit: Unit) -> Below:
-        depth = len(unit.ancestor_ids)
         if not self.moved:
-            return Below(unit, {
-                unit_id: int(path.strip("/").split("/")[depth])
-                for unit_id, path in db.session.execute(select(Unit.id, Unit.path).where(
-                    Unit.path.startswith(unit.path, autoescape=True), Unit.id != unit.id))})
+            return Below(unit)  # today's tree: read from the paths when needed
         # The units that may have been below `unit` then: those below it now and those below
         # a moved unit; each one's chain of parents then decides.
         roots: list[str] = []
@@ -319,11 +361,15 @@ def member_shift(on: date, key, *where) -> dict[int, int]:
                                 and_(later.on == MemberTransfer.on,
                                      later.id < MemberTransfer.id)))
     shift: dict[int, int] = {}
-    for now, then, n in db.session.execute(
-            select(Member.unit_id, MemberTransfer.from_unit_id, func.count())
-            .join(Member, Member.id == MemberTransfer.member_id)
-            .where(MemberTransfer.on > on, first, Member.status == "active", *where)
-            .group_by(Member.unit_id, MemberTransfer.from_unit_id)):
+    moves = db.session.execute(
+        select(Member.unit_id, MemberTransfer.from_unit_id, func.count())
+        .join(Member, Member.id == MemberTransfer.member_id)
+        .where(MemberTransfer.on > on, first, Member.status == "active", *where)
+        .group_by(Member.unit_id, MemberTransfer.from_unit_id)).all()
+    below = getattr(key, "__self__", None)
+    if isinstance(below, Below):  # read the units' places in one go
+        below.learn({u for now, then, _ in moves for u in (now, then) if u is not None})
+    for now, then, n in moves:
         for unit_id, sign in ((then, 1), (now, -1)):
             k = key(unit_id)
             if k is not None:
@@ -382,22 +428,22 @@ def _flows(parts: list[tuple[Period, Tree]], keys_of, *, by_month: bool = False,
             _ensure_ids(keys.extra)
         months, edges = split_months(part)
         if members_now and n == len(parts):  # one query: this piece's months and the members
-            in_months = _months(months) if months else false()
-            put(_by_child(None, keys, UnitTally.unit_id, (
-                _sum(UnitTally.members, UnitTally.month == tally.TOTAL), *(
-                _sum(getattr(UnitTally, c), in_months) for c in FLOW_TALLY.values()))),
+            # (Per level, only the rows summed are read: each sub-tree with rows has a TOTAL.)
+            put(_rolled_up(keys, lambda t, m=months: (
+                _sum(t.members, t.month == tally.TOTAL), *(
+                    _sum(getattr(t, c), _months(m, t) if m else false())
+                    for c in FLOW_TALLY.values())),
+                levels_where=lambda t, m=months: or_(
+                    t.month == tally.TOTAL, _months(m, t) if m else false())),
                 "members", *FLOW_TALLY)
         elif months:
-            in_months = _months(months)
-            put(_by_child(None, keys, UnitTally.unit_id, tuple(
-                _sum(getattr(UnitTally, c)) for c in FLOW_TALLY.values()), in_months),
-                *FLOW_TALLY)
+            put(_rolled_up(keys, lambda t: tuple(_sum(getattr(t, c))
+                                                 for c in FLOW_TALLY.values()),
+                           lambda t, m=months: _months(m, t)), *FLOW_TALLY)
         if months and by_month:
-            for unit_id, month, money_in, money_out in db.session.execute(
-                    select(UnitTally.unit_id, UnitTally.month, _sum(UnitTally.money_in),
-                           _sum(UnitTally.money_out))
-                    .where(keys.condition(UnitTally.unit_id), _months(months))
-                    .group_by(UnitTally.unit_id, UnitTally.month)):
+            for unit_id, month, money_in, money_out in _rolled_up(
+                    keys, lambda t: (_sum(t.money_in), _sum(t.money_out)),
+                    lambda t, m=months: _months(m, t), by_month=True):
                 key = keys.key(unit_id)
                 if key is not None and month % 100:
                     put({key: (money_in, money_out)}, ("in", month % 100), ("out", month % 100))
@@ -413,6 +459,40 @@ def _flows(parts: list[tuple[Period, Tree]], keys_of, *, by_month: bool = False,
             put({k: (n,) for k, n in member_shift(part.end, keys.key, Member.joined_on.between(
                 part.start, part.end)).items()}, "new_members")
     return result
+
+
+def _rolled_up(keys, values, where=None, *, by_month: bool = False, levels_where=None):
+    """The roll-ups of `keys`' units grouped by unit (and month): {key: (values…)}, or with
+    `by_month` the rows (unit id, month, values…). `values(table)` and `where(table)` name
+    the columns of the roll-up table read.
+
+    A sub-tree as it is today (a Below not `historic`) reads the per-level rows of its direct
+    sub-units and the unit rows of the unit itself: each sub-unit's row holds exactly the sum
+    of the unit rows below it (`levels_where` may narrow what it reads to the rows `values`
+    sum, leaving the keys found the same). Otherwise every unit row of the units `keys`
+    covers."""
+    if USE_LEVELS and isinstance(keys, Below) and not keys.historic:
+        def part(table, condition):
+            columns = (table.unit_id, table.month) if by_month else (table.unit_id,)
+            query = select(*columns, *values(table)).where(condition)
+            for narrow in (where, levels_where):
+                if narrow is not None:
+                    query = query.where(narrow(table))
+            return query.group_by(*columns)
+
+        children = select(Unit.id).where(Unit.parent_id == keys.unit.id)
+        query = union_all(part(SubtreeTally, SubtreeTally.unit_id.in_(children)),
+                          part(UnitTally, UnitTally.unit_id == keys.unit.id))
+        if by_month:
+            return sorted(db.session.execute(query).all())
+        return dict(sorted(_by_child(None, keys, None, None, query=query).items()))
+    if by_month:
+        return db.session.execute(
+            select(UnitTally.unit_id, UnitTally.month, *values(UnitTally))
+            .where(keys.condition(UnitTally.unit_id), where(UnitTally))
+            .group_by(UnitTally.unit_id, UnitTally.month)).all()
+    return _by_child(None, keys, UnitTally.unit_id, values(UnitTally),
+                     *(() if where is None else (where(UnitTally),)))
 
 
 def _scope_flows(scope: Scope, period: Period) -> dict | None:
@@ -463,11 +543,11 @@ def whole_months(period: Period) -> bool:
     return period.start.day == 1 and (period.end + timedelta(days=1)).day == 1
 
 
-def _months(period: Period):
+def _months(period: Period, table=UnitTally):
     """The roll-up rows of the period's months (year rows yyyy00 hold no monthly figures)."""
     if not whole_months(period):
         raise ValueError("roll-ups hold whole months")
-    return UnitTally.month.between(tally.month_of(period.start), tally.month_of(period.end))
+    return table.month.between(tally.month_of(period.start), tally.month_of(period.end))
 
 
 def _sum(column, when=None):
@@ -481,12 +561,28 @@ def _ready(scope: Scope) -> None:
         _ensure_ids(scope.below.extra)
 
 
-def _tally(scope: Scope, *columns, months=None):
+# Read the per-level rows (SubtreeTally) where they hold exactly the figures asked for; off
+# (tests), every figure is summed from the unit rows as before.
+USE_LEVELS = True
+
+
+def _source(scope: Scope):
+    """(roll-up table, condition) that a scope's figures are summed from: the unit's own
+    sub-tree rows when the scope is its sub-tree as it is today (no unit has moved since the
+    day the scope is read on: `below` is None), else the unit rows of the units it covers."""
     _ready(scope)
-    where = [scope.covers(UnitTally.unit_id)]
+    if USE_LEVELS and scope.levels is not None:
+        return SubtreeTally, SubtreeTally.unit_id == scope.levels
+    return UnitTally, scope.covers(UnitTally.unit_id)
+
+
+def _tally(scope: Scope, columns, months: Period | None = None):
+    """One row of `columns(table)` over the scope's roll-ups (of the period's months)."""
+    table, where = _source(scope)
+    query = select(*columns(table)).where(where)
     if months is not None:
-        where.append(months)
-    return db.session.execute(select(*columns).where(*where)).one()
+        query = query.where(_months(months, table))
+    return db.session.execute(query).one()
 
 
 @dataclass
@@ -506,12 +602,10 @@ def member_figures(scope: Scope, period: Period) -> MemberFigures:
     and those who paid dues for the period's last year — each counted at the unit they
     belonged to at the end of the period (a merger or a transfer since does not move them)."""
     scope = scope.at(period.end)
-    months = _months(period)
     # Members now: each unit's TOTAL roll-up row (not every month's since the beginning).
-    row = _tally(scope, _sum(UnitTally.members, UnitTally.month == tally.TOTAL),
-                 _sum(UnitTally.members, months),
-                 _sum(UnitTally.dues_paid, UnitTally.month == period.end.year * 100),
-                 _sum(UnitTally.dues, months))
+    row = _tally(scope, lambda t: (
+        _sum(t.members, t.month == tally.TOTAL), _sum(t.members, _months(period, t)),
+        _sum(t.dues_paid, t.month == period.end.year * 100), _sum(t.dues, _months(period, t))))
     figures = MemberFigures(*map(int, row))
     flows = _scope_flows(scope, period)
     if flows is not None:
@@ -552,22 +646,22 @@ class MoneyFigures:
 
 def money_figures(scope: Scope, period: Period) -> MoneyFigures:
     scope = scope.at(period.end)
-    months = _months(period)
-    up_to_end = UnitTally.month <= tally.month_of(period.end)
+    _months(period)  # whole months only
     flows = _scope_flows(scope, period)
     if flows is not None:
-        (balance,) = _tally(scope, _sum(UnitTally.money_in - UnitTally.money_out, up_to_end))
+        (balance,) = _tally(scope, lambda t: (_sum(
+            t.money_in - t.money_out, t.month <= tally.month_of(period.end)),))
         money_in, money_out = flows.get("money_in", 0), flows.get("money_out", 0)
         by_month = {m: (flows.get(("in", m), 0), flows.get(("out", m), 0))
                     for m in range(1, 13) if ("in", m) in flows}
     else:
         # One query: the period's money by month of the year, and the balance at its end.
-        _ready(scope)
-        month = UnitTally.month % 100
+        t, where = _source(scope)
+        months, month = _months(period, t), t.month % 100
         rows = db.session.execute(
-            select(month, _sum(UnitTally.money_in, months), _sum(UnitTally.money_out, months),
-                   _sum(UnitTally.money_in - UnitTally.money_out), _sum(literal(1), months))
-            .where(scope.covers(UnitTally.unit_id), up_to_end).group_by(month)).all()
+            select(month, _sum(t.money_in, months), _sum(t.money_out, months),
+                   _sum(t.money_in - t.money_out), _sum(literal(1), months))
+            .where(where, t.month <= tally.month_of(period.end)).group_by(month)).all()
         balance = sum(int(r[3]) for r in rows)
         money_in, money_out = sum(int(r[1]) for r in rows), sum(int(r[2]) for r in rows)
         by_month = {int(m): (int(i), int(o)) for m, i, o, _, n in rows if m and n}
@@ -591,8 +685,8 @@ def award_figures(scope: Scope, period: Period) -> AwardFigures:
     flows = _scope_flows(scope, period)
     if flows is not None:
         return AwardFigures(*(flows.get(n, 0) for n in ("awards", "award_amount", "award_paid")))
-    row = _tally(scope, _sum(UnitTally.awards), _sum(UnitTally.award_amount),
-                 _sum(UnitTally.award_paid), months=_months(period))
+    row = _tally(scope, lambda t: (_sum(t.awards), _sum(t.award_amount), _sum(t.award_paid)),
+                 months=period)
     return AwardFigures(*map(int, row))
 
 
@@ -610,8 +704,8 @@ def event_figures(scope: Scope, period: Period) -> EventFigures:
     if flows is not None:
         return EventFigures(*(flows.get(n, 0) for n in ("events", "raised", "in_kind",
                                                         "event_target")))
-    row = _tally(scope, _sum(UnitTally.events), _sum(UnitTally.raised), _sum(UnitTally.in_kind),
-                 _sum(UnitTally.event_target), months=_months(period))
+    row = _tally(scope, lambda t: (_sum(t.events), _sum(t.raised), _sum(t.in_kind),
+                                   _sum(t.event_target)), months=period)
     return EventFigures(*map(int, row))
 
 
@@ -754,20 +848,25 @@ class ReportRow:
 
 
 def _by_child(parent: Unit | None, below: Below | Keys, unit_column, values, *where,
-              by_date: bool = False, join=None):
+              by_date: bool = False, join=None, query=None):
     """{direct sub-unit id (or the parent's own id): (values…)}, the sub-units being those of
     `below` (the parent's sub-tree now, or on a past day).
 
     One query groups the rows by their unit over the parent's sub-tree; the (few hundred) unit
     groups are then added up under the direct sub-unit whose path they lie in. With `by_date`
     the query filters on the (few days') date condition only, so the database walks the date
-    index instead of every record of the sub-tree, and units outside it are dropped here."""
-    query = select(unit_column, *values)
-    if join is not None:
-        query = query.join(*join)
-    rows = db.session.execute(
-        query.where(*(() if by_date else (below.condition(unit_column),)), *where)
-        .group_by(unit_column))
+    index instead of every record of the sub-tree, and units outside it are dropped here.
+    A ready `query` (rows of unit id, values…) replaces the one built here."""
+    given = query is not None
+    if not given:
+        query = select(unit_column, *values)
+        if join is not None:
+            query = query.join(*join)
+        query = query.where(*(() if by_date else (below.condition(unit_column),)), *where) \
+            .group_by(unit_column)
+    rows = db.session.execute(query).all()
+    if given and isinstance(below, Below):  # the per-level rows: a few sub-units to place
+        below.learn(row[0] for row in rows)
     result: dict[int, list[int]] = {}
     for unit_id, *numbers in rows:
         key = below.key(unit_id)

@@ -8,7 +8,16 @@ at worst it is rebuilt once too often. Statements that bypass the ORM (bulk impo
 call `touch()` themselves.
 
 On PostgreSQL, rebuilds of one unit are serialised by an advisory lock taken at commit time, so
-two transactions writing to the same unit cannot each miss the other's rows."""
+two transactions writing to the same unit cannot each miss the other's rows.
+
+Per level (SubtreeTally): each unit's sub-tree rows are the sum of the unit rows of its whole
+sub-tree as it is now. A rebuild takes the difference between a unit's new rows and the rows it
+replaces (read by the DELETE that removes them, after the unit's lock) and adds it to the unit's
+and each ancestor's sub-tree rows in one upsert, in (unit, month) order: additions commute, so
+concurrent writers below the same province never lose one another's figures, and rows locked in
+one order cannot deadlock. A unit that moves (units.move_unit: reorganisations, their undoing)
+changes whose sub-trees its rows belong to: its old and new ancestors' sub-tree rows are summed
+again from the unit rows, under a table lock that waits for the writers in flight."""
 
 from __future__ import annotations
 
@@ -18,7 +27,8 @@ from datetime import UTC, date, datetime
 from itertools import chain
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, event, exists, func, insert, inspect, select, text
+from sqlalchemy import delete, event, exists, func, insert, inspect, literal, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -29,6 +39,7 @@ from ..models import (
     Event,
     Member,
     Nomination,
+    SubtreeTally,
     TalliedUnit,
     Unit,
     UnitTally,
@@ -88,7 +99,8 @@ def vn_month(moment: datetime) -> int:
 
 def _pending(session: Session) -> dict[str, set[int]]:
     return session.info.setdefault(PENDING, {"units": set(), "members": set(),
-                                             "vouchers": set(), "events": set()})
+                                             "vouchers": set(), "events": set(),
+                                             "moved": set()})
 
 
 def touch(unit_ids: Iterable[int] = (), member_ids: Iterable[int] = (),
@@ -115,6 +127,18 @@ def _old_units(obj) -> list[int]:
 def _note_changes(session: Session, flush_context) -> None:
     # Runs with the pre-flush view of new/dirty/deleted and of each attribute's history.
     pending = None
+    for obj in chain(session.dirty, session.deleted):
+        if isinstance(obj, Unit):
+            # A unit under a new parent: its old and new parents' sub-trees (and theirs above)
+            # hold other rows now. (move_unit rewrites the paths below it in one UPDATE.)
+            attrs = inspect(obj).attrs
+            if obj in session.deleted or attrs.parent_id.history.has_changes() \
+                    or attrs.parent.history.has_changes():
+                pending = pending or _pending(session)
+                pending["moved"].update(u for u in (
+                    obj.parent_id, *attrs.parent_id.history.deleted,
+                    *(p.id for p in attrs.parent.history.deleted if p is not None))
+                    if u is not None)
     for obj in chain(session.new, session.dirty, session.deleted):
         names = RELEVANT.get(type(obj))
         if names is None:
@@ -164,7 +188,19 @@ def refresh(session: Session | None = None) -> None:
             .where(DuesPayment.voucher_id.in_(ids))))
     for ids in _chunks(pending.get("events", ())):
         units.update(session.scalars(select(Event.unit_id).where(Event.id.in_(ids))))
+    moved = pending.get("moved")
+    if moved and _postgresql(session):
+        # Before any rebuild of this transaction writes: see resum().
+        session.execute(text("LOCK TABLE unit_tally IN SHARE ROW EXCLUSIVE MODE"))
     rebuild(units, session)
+    if moved:
+        # The units above each parent a unit left or joined (the parents' current ancestors:
+        # a parent that moved too is noted with its own old parent).
+        above: set[int] = set()
+        for ids in _chunks(moved):
+            for (path,) in session.execute(select(Unit.path).where(Unit.id.in_(ids))):
+                above.update(int(u) for u in path.strip("/").split("/"))
+        resum(above, session)
 
 
 UNBUILT = select(select(func.count()).select_from(Unit).scalar_subquery()
@@ -199,33 +235,181 @@ def ensure(unit: Unit, session: Session | None = None) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
+def _postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def rebuild(unit_ids: Iterable[int], session: Session | None = None) -> None:
     session = session or db.session()
     ids = sorted(set(unit_ids))
     if not ids:
         return
-    if session.get_bind().dialect.name == "postgresql" and len(ids) > LOCK_UNITS:
+    if _postgresql(session) and len(ids) > LOCK_UNITS:
         # A whole province or the nation (first build after an upgrade): one advisory lock
         # per unit would overflow the server's lock table ("out of shared memory"). Locking
         # the roll-up table instead makes every other rebuild wait at its first write to it,
         # so neither transaction misses the other's rows.
         session.execute(text("LOCK TABLE unit_tally IN SHARE ROW EXCLUSIVE MODE"))
-    elif session.get_bind().dialect.name == "postgresql":
+    elif _postgresql(session):
         # One lock per unit, taken in id order so two rebuilding transactions cannot deadlock.
         session.execute(text(
             "SELECT pg_advisory_xact_lock(hashtext(current_schema() || :space), u) FROM "
             "(SELECT unnest(CAST(:ids AS integer[])) AS u ORDER BY 1) AS units"),
             {"space": LOCK_SPACE, "ids": ids})
+    # {(unit id, month): [row count, figures…]}: new rows minus the rows they replace. A rebuild
+    # of more than LOCK_UNITS units (a province, the nation; the table is locked) sums the
+    # sub-tree rows again instead, from the top of each rebuilt sub-tree (bounded memory).
+    change: dict[tuple[int, int], list[int]] = {}
+    big = len(ids) > LOCK_UNITS
+
+    def count(key: tuple[int, int], sign: int, figures) -> None:
+        if big:
+            return
+        diff = change.setdefault(key, [0] * (len(FIGURES) + 1))
+        diff[0] += sign
+        for i, value in enumerate(figures, start=1):
+            diff[i] += sign * int(value or 0)
+
     for chunk in _chunks(ids):
-        session.execute(delete(UnitTally).where(UnitTally.unit_id.in_(chunk)))
+        # The rows replaced, as they are once this unit's lock is held (a statement that
+        # waited for a lock reads what was committed meanwhile).
+        for unit_id, month, *figures in session.execute(
+                delete(UnitTally).where(UnitTally.unit_id.in_(chunk)).returning(
+                    UnitTally.unit_id, UnitTally.month,
+                    *(getattr(UnitTally, name) for name in FIGURES))):
+            count((unit_id, month), -1, figures)
         session.execute(delete(TalliedUnit).where(TalliedUnit.unit_id.in_(chunk)))
         rows = compute(chunk, session)
         if rows:
             session.execute(insert(UnitTally), [
                 {"unit_id": unit_id, "month": month, **figures}
                 for (unit_id, month), figures in rows.items()])
+        for key, figures in rows.items():
+            count(key, 1, (figures[name] for name in FIGURES))
         now = utcnow()
         session.execute(insert(TalliedUnit), [{"unit_id": u, "built_at": now} for u in chunk])
+    if big:
+        resum_below(session.scalars(select(Unit).where(Unit.id.in_(ids))).all()
+                    if len(ids) <= 30_000 else None, session)
+    else:
+        _add_above({key: diff for key, diff in change.items() if any(diff)}, session)
+
+
+def _ancestry(unit_ids: Iterable[int], session: Session) -> dict[int, list[int]]:
+    """{unit id: the ids of the unit and every unit above it}, read from the paths."""
+    found: dict[int, list[int]] = {}
+    for ids in _chunks(unit_ids):
+        for unit_id, path in session.execute(select(Unit.id, Unit.path).where(Unit.id.in_(ids))):
+            found[unit_id] = [int(u) for u in path.strip("/").split("/")]
+    return found
+
+
+def _add_above(change: dict[tuple[int, int], list[int]], session: Session) -> None:
+    """Add each unit's change to its own and its ancestors' sub-tree rows."""
+    if not change:
+        return
+    ancestry = _ancestry({unit_id for unit_id, _ in change}, session)
+    total: dict[tuple[int, int], list[int]] = {}
+    for (unit_id, month), diff in change.items():
+        for ancestor in ancestry.get(unit_id, ()):
+            sums = total.setdefault((ancestor, month), [0] * len(diff))
+            for i, value in enumerate(diff):
+                sums[i] += value
+    rows = [{"unit_id": unit_id, "month": month, "unit_rows": sums[0],
+             **dict(zip(FIGURES, sums[1:], strict=True))}
+            for (unit_id, month), sums in sorted(total.items()) if any(sums)]
+    if not rows:
+        return
+    dialect = postgresql if _postgresql(session) else sqlite
+    table = SubtreeTally.__table__
+    upsert = dialect.insert(table)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[table.c.unit_id, table.c.month],
+        set_={name: table.c[name] + upsert.excluded[name] for name in ("unit_rows", *FIGURES)})
+    for start in range(0, len(rows), 1000):
+        session.execute(upsert, rows[start:start + 1000])
+    emptied = sorted({row["unit_id"] for row in rows if row["unit_rows"] < 0})
+    for ids in _chunks(emptied):
+        session.execute(delete(SubtreeTally).where(SubtreeTally.unit_id.in_(ids),
+                                                   SubtreeTally.unit_rows <= 0))
+
+
+def resum(unit_ids: Iterable[int], session: Session | None = None) -> None:
+    """Sum these units' sub-tree rows again from the unit rows of their sub-trees (after a
+    move). On PostgreSQL the roll-up table is locked first (rebuilds elsewhere wait at their
+    first write, and this waits for the ones in flight), so no other writer's change can land
+    between the sums read here and the rows written."""
+    session = session or db.session()
+    ids = sorted(set(unit_ids))
+    if not ids:
+        return
+    if _postgresql(session):
+        session.execute(text("LOCK TABLE unit_tally IN SHARE ROW EXCLUSIVE MODE"))
+    paths = dict(session.execute(select(Unit.id, Unit.path).where(Unit.id.in_(ids))).all())
+    for unit_id in ids:
+        session.execute(delete(SubtreeTally).where(SubtreeTally.unit_id == unit_id))
+        if unit_id not in paths:
+            continue
+        below = select(Unit.id).where(Unit.path.startswith(paths[unit_id], autoescape=True))
+        session.execute(insert(SubtreeTally).from_select(
+            ["unit_id", "month", "unit_rows", *FIGURES],
+            select(literal(unit_id), UnitTally.month, func.count(),
+                   *(func.sum(getattr(UnitTally, name)) for name in FIGURES))
+            .where(UnitTally.unit_id.in_(below)).group_by(UnitTally.month)))
+
+
+SPLIT = 5000  # a sub-tree of more units is summed sub-unit by sub-unit (bounded memory)
+
+
+def resum_below(units_: list[Unit] | Unit | None = None, session: Session | None = None) -> None:
+    """The sub-tree rows of every unit in these units' sub-trees (None: of every unit) summed
+    again from all their unit rows, then those of the units above them (rebuild-rollups, big
+    rebuilds)."""
+    session = session or db.session()
+    if _postgresql(session):
+        session.execute(text("LOCK TABLE unit_tally IN SHARE ROW EXCLUSIVE MODE"))
+    if units_ is None:
+        units_ = session.scalars(select(Unit).where(Unit.parent_id.is_(None))).all()
+    elif isinstance(units_, Unit):
+        units_ = [units_]
+    tops: list[Unit] = []
+    for unit in sorted(units_, key=lambda u: u.path):  # parents first
+        if not any(unit.path.startswith(top.path) for top in tops[-1:]):
+            tops.append(unit)
+    for top in tops:
+        _resum_tree(top, session)
+    inside = {top.id for top in tops}
+    resum(sorted({a for top in tops for a in top.ancestor_ids[:-1]} - inside), session)
+
+
+def _resum_tree(unit: Unit, session: Session) -> None:
+    inside = select(Unit.id, Unit.path).where(Unit.path.startswith(unit.path, autoescape=True))
+    size = session.scalar(select(func.count()).select_from(inside.subquery()))
+    if size > SPLIT:
+        for child in session.scalars(select(Unit).where(Unit.parent_id == unit.id)).all():
+            _resum_tree(child, session)
+        resum([unit.id], session)  # its own rows: one sum over its whole sub-tree
+        return
+    skip = len(unit.ancestor_ids) - 1  # the unit and those below
+    ancestry = {unit_id: [int(u) for u in path.strip("/").split("/")][skip:]
+                for unit_id, path in session.execute(inside)}
+    for ids in _chunks(ancestry):
+        session.execute(delete(SubtreeTally).where(SubtreeTally.unit_id.in_(ids)))
+    sums: dict[tuple[int, int], list[int]] = {}
+    for unit_id, month, *figures in session.execute(
+            select(UnitTally.unit_id, UnitTally.month,
+                   *(getattr(UnitTally, name) for name in FIGURES))
+            .where(UnitTally.unit_id.in_(inside.with_only_columns(Unit.id)))):
+        for ancestor in ancestry.get(unit_id, ()):
+            row = sums.setdefault((ancestor, month), [0] * (len(FIGURES) + 1))
+            row[0] += 1
+            for i, value in enumerate(figures, start=1):
+                row[i] += int(value or 0)
+    values = [{"unit_id": unit_id, "month": month, "unit_rows": row[0],
+               **dict(zip(FIGURES, row[1:], strict=True))}
+              for (unit_id, month), row in sorted(sums.items())]
+    for start in range(0, len(values), 5000):
+        session.execute(insert(SubtreeTally), values[start:start + 5000])
 
 
 def compute(unit_ids: list[int], session: Session) -> dict[tuple[int, int], dict[str, int]]:
