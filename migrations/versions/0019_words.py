@@ -2,16 +2,16 @@
 instead of a trigram phrase's dozen long ones. PostgreSQL answers it from the pg_trgm index.
 An index for a unit's voucher list (unit, date, id): a page is read in order, not sorted.
 
-Revision ID: 0018_words
-Revises: 0017_national
+Revision ID: 0019_words
+Revises: 0018_levels
 """
 from alembic import op
 
 from assoc import search_index
 
 # revision identifiers, used by Alembic.
-revision = '0018_words'
-down_revision = '0017_national'
+revision = '0019_words'
+down_revision = '0018_levels'
 branch_labels = None
 depends_on = None
 
