@@ -231,8 +231,13 @@ def _flowables(p: VoucherPage, liên: int | None) -> list:
     else:
         foot += f"{' · ' if foot else ''}In lần {p.print_no}"
     foot += f" · {p.verify_url}"
+    # A void voucher says why in the flow of the page (red, under the title), so the reason
+    # wraps like any text and never lies over the body; the "ĐÃ HỦY" stamp goes over the page.
+    void = ([layout.para(f"ĐÃ HỦY — Lý do hủy: {p.void_reason}",
+                         layout.style(8.5, FONT_BOLD, "c", textColor=(0.8, 0, 0),
+                                      spaceAfter=3))] if p.void else [])
     return [
-        header, title, *body,
+        header, title, *void, *body,
         layout.para(p.date_words, layout.style(9, FONT_ITALIC, "r", spaceBefore=4)),
         signatures,
         layout.labelled("Đã nhận đủ số tiền (viết bằng chữ):",
@@ -255,13 +260,6 @@ def draw_voucher(c, p: VoucherPage, x0: float, y0: float, liên: int | None = No
     mid = x0 + HALF_W / 2
     if p.void:
         draw_stamp(c, "ĐÃ HỦY", mid, y0 + height * 0.6, size=34)
-        c.saveState()
-        c.setFillColorRGB(0.8, 0, 0)
-        layout.draw_stack(c, [layout.para(f"Lý do hủy: {p.void_reason}",
-                                          layout.style(8, FONT_BOLD, "c",
-                                                       textColor=(0.8, 0, 0)))],
-                          x0 + MARGIN + 60, y0 + height * 0.6 - 22, WIDTH - 120)
-        c.restoreState()
     if p.mark == "copy":
         draw_stamp(c, "BẢN SAO", x0 + HALF_W - MARGIN - 60, top - 112, size=18,
                    color=(0.1, 0.25, 0.6), angle=-12)
