@@ -322,3 +322,34 @@ def test_a_draft_remuneration_sheet_is_stamped_over_its_table(app, db, client):
     # table's cells cannot cover it.
     first_stamp = order.index("*")
     assert all(c == "*" for c in order[first_stamp:]), order[first_stamp:][:20]
+
+
+def test_qr_codes_carry_the_configured_public_address_never_the_host_header(app, db, client,
+                                                                            monkeypatch):
+    """PUBLIC_BASE_URL (https://khuyenhoc.test in tests) is the address in every QR code; a
+    request with a forged Host header changes nothing on the paper."""
+    seed_demo()
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    forged = "http://evil.example"  # the Host header a client may send
+    with client.session_transaction(base_url=forged) as session:
+        session["_user_id"] = admin.get_id()
+        session["_fresh"] = True
+    encoded = []
+    real = voucher_pdf.qr_modules
+    monkeypatch.setattr(voucher_pdf, "qr_modules", lambda data: encoded.append(data) or real(data))
+    import assoc.pdf.member_cards as cards
+
+    monkeypatch.setattr(cards, "draw_qr", lambda c, data, *a: encoded.append(data))
+    v = db.session.scalar(select(Voucher).order_by(Voucher.id))
+    member = db.session.scalar(select(Member).where(Member.card_token.is_not(None)))
+    headers = {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http"}
+    for url in (f"/vouchers/{v.id}/pdf", f"/members/{member.id}/card.pdf"):
+        response = client.get(url, base_url=forged, headers=headers)
+        assert response.status_code == 200 and b"evil.example" not in response.data
+    response = client.post(f"/vouchers/{v.id}/print", base_url=forged, headers=headers)
+    assert response.status_code == 200
+    assert encoded == [f"https://khuyenhoc.test/verify/{v.public_token}",
+                       f"https://khuyenhoc.test/members/check/{member.card_token}",
+                       f"https://khuyenhoc.test/verify/{v.public_token}"]
+    assert f"https://khuyenhoc.test/verify/{v.public_token}" in flat(
+        next(pages_of(response.data))[0])
