@@ -169,6 +169,36 @@ def test_preview_original_and_copy_marks(tree, db):
     assert "BẢN SAO" in stamps(copy) and "In lần 1" in flat(next(pages_of(copy))[0])
 
 
+def _stamp_over_text(data: bytes) -> list[tuple[str, str]]:
+    """(stamp character, word) pairs where a slanted stamp's character lies over a word."""
+    found = []
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            marks = [c for c in page.chars if _rotated(c) and c["text"].strip()]
+            level = page.filter(lambda o: o.get("object_type") != "char" or not _rotated(o))
+            for w in level.extract_words():
+                for c in marks:
+                    if c["x0"] < w["x1"] and w["x0"] < c["x1"] and c["top"] < w["bottom"] \
+                            and w["top"] < c["bottom"]:
+                        found.append((c["text"], w["text"]))
+    return found
+
+
+@pytest.mark.parametrize("copies", [1, 2])
+def test_the_copy_stamp_covers_no_text(tree, db, copies):
+    """"BẢN SAO" takes its own room under the voucher's number, whatever the header's length
+    (a long unit name pushed the number under a stamp drawn at a fixed place)."""
+    unit = db.session.get(Unit, tree.ward_a.id)
+    for name, address in (("Hội Khuyến học Phường Khánh Hội", "12 Hoàng Diệu"),
+                          ((f"{NAME} " * 2)[:200], ADDRESS)):
+        unit.name, unit.address = name, address
+        v = build_voucher(tree.ward_a, "receipt", 987_654_321_987, party_name=NAME)
+        for series in ("tt", "bb"):
+            data = voucher_pdf.vouchers_pdf([_page(v, "copy", series=series)], copies=copies)
+            assert "BẢN SAO" in stamps(data)
+            assert not _stamp_over_text(data), (name[:20], series, _stamp_over_text(data)[:5])
+
+
 def test_legal_basis_is_data_with_a_dated_default(tree, db):
     settings = treasury.settings_for(tree.ward_a)
     assert "99/2025/TT-BTC" in voucher_pdf.legal_basis(settings, date(2026, 1, 1))
