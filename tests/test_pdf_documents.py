@@ -231,10 +231,11 @@ def _documents(db, client, ward: Unit) -> dict:
     v = db.session.scalar(select(Voucher).where(Voucher.unit_id == ward.id).order_by(Voucher.id))
     member = db.session.scalar(select(Member).where(Member.unit_id == ward.id)
                                .order_by(Member.id))
-    donation = db.session.scalar(select(Donation).where(Donation.method == "in_kind"))
+    donation = db.session.scalar(select(Donation).where(Donation.method == "in_kind")
+                              .order_by(Donation.id))
     sheet = db.session.scalar(select(CountingSheet).order_by(CountingSheet.id))
-    pay_sheet = db.session.scalar(select(RemunerationSheet))
-    program = db.session.scalar(select(ScholarshipProgram))
+    pay_sheet = db.session.scalar(select(RemunerationSheet).order_by(RemunerationSheet.id))
+    program = db.session.scalar(select(ScholarshipProgram).order_by(ScholarshipProgram.id))
     fund = treasury.general_fund(ward)
     start = (today() - timedelta(days=365)).isoformat()
     gets = {
@@ -300,15 +301,16 @@ def test_every_document_prints_the_longest_texts_and_the_biggest_sums_in_full(ap
     member = db.session.scalar(select(Member).where(Member.unit_id == ward.id)
                                .order_by(Member.id))
     member.full_name, member.address = NAME, ADDRESS
-    donation = db.session.scalar(select(Donation).where(Donation.method == "in_kind"))
+    donation = db.session.scalar(select(Donation).where(Donation.method == "in_kind")
+                              .order_by(Donation.id))
     donation.donor.name, donation.donor.address, donation.items = NAME, ADDRESS, ITEMS
     sheet = db.session.scalar(select(CountingSheet).order_by(CountingSheet.id))
     sheet.group_name = NAME
-    program = db.session.scalar(select(ScholarshipProgram))
+    program = db.session.scalar(select(ScholarshipProgram).order_by(ScholarshipProgram.id))
     for nomination in db.session.scalars(select(Nomination)
                                          .where(Nomination.program_id == program.id)):
         nomination.student_name, nomination.school = N120, SCHOOL
-    pay_sheet = db.session.scalar(select(RemunerationSheet))
+    pay_sheet = db.session.scalar(select(RemunerationSheet).order_by(RemunerationSheet.id))
     for line in pay_sheet.lines:
         line.full_name, line.adjustment_reason = N120, WHY
     db.session.commit()
@@ -341,7 +343,7 @@ def _stream_order(data: bytes) -> list[str]:
 
 def test_a_draft_remuneration_sheet_is_stamped_over_its_table(app, db, client):
     seed_demo()
-    pay_sheet = db.session.scalar(select(RemunerationSheet))
+    pay_sheet = db.session.scalar(select(RemunerationSheet).order_by(RemunerationSheet.id))
     pay_sheet.status = "draft"
     db.session.commit()
     _as_admin(db, client)
