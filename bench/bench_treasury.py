@@ -222,7 +222,8 @@ def main() -> None:
             login_user(db.session.get(User, user_id))
             found = db.session.scalars(select(Voucher).where(Voucher.id.in_(ids))
                                        .order_by(Voucher.voucher_date, Voucher.number)).all()
-            data = _render_vouchers(list(found), copies=1)
+            found = list(found)
+            data = _render_vouchers(found, treasury.preview_marks(found), copies=1)
             db.session.commit()
             return data
 

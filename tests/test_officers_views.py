@@ -345,3 +345,34 @@ def test_pay_page_flow(world, tree, client_as, db):
     assert 'data-testid="pay"' not in page and "PC-" in page and "đã chi" in page
     assert client.post(url, data=data).status_code == 302  # a double submit: same voucher
     assert len(svc.sheet_vouchers(sheet)) == 1
+
+
+def test_a_chair_overdraws_only_by_ticking_the_override(world, tree, client_as, db):
+    """Paying a sheet the cash cannot cover is refused for a chair too unless the chair ticks
+    the override (shown to the chair only, and logged); a treasurer's tick is ignored."""
+    from assoc.models import AuditEntry, Voucher
+
+    from .builders import build_voucher
+
+    build_voucher(tree.ward_a, "receipt", 1_000_000)
+    sheet = world["sheet"]
+    svc.lock_sheet(None, sheet)
+    db.session.commit()
+    url = f"/officers/sheets/{sheet.id}/pay"
+    data = {"mode": "sheet", "voucher_date": today().isoformat(), "method": "cash",
+            "token": "tok-over"}
+    treasurer = client_as("treasurer", tree.ward_a)
+    assert "allow_overdraw" not in treasurer.get(f"/officers/sheets/{sheet.id}").get_data(
+        as_text=True)
+    assert treasurer.post(url, data={**data, "allow_overdraw": "y"}).status_code == 400
+    chair = client_as("chair", tree.ward_a)
+    assert 'name="allow_overdraw"' in chair.get(f"/officers/sheets/{sheet.id}").get_data(
+        as_text=True)
+    refused = chair.post(url, data=data)
+    assert refused.status_code == 400 and "âm" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Voucher).where(
+        Voucher.kind == "payment")) == 0
+    assert chair.post(url, data={**data, "allow_overdraw": "y"}).status_code == 302
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "voucher.issue")
+                              .order_by(AuditEntry.id.desc()))
+    assert entry.data["overdraw_allowed"] is True

@@ -352,3 +352,35 @@ def test_a_voucher_cannot_be_dated_before_the_last_of_its_book(tree, db):
     build_voucher(tree.ward_a, "receipt", voucher_date=t - timedelta(days=2))
     build_voucher(tree.ward_a, "payment", 1_000, voucher_date=t - timedelta(days=3),
                   allow_overdraw=True)
+
+
+def test_a_receipt_whose_money_was_paid_out_cannot_be_voided(tree, db):
+    """Voiding a cash receipt takes its money out of the cash book from its date on: once a
+    cash payment has spent it, cash on hand would go below zero, so the void is refused (the
+    correct receipt is issued first, or the payment is voided). A transfer receipt is checked
+    against the fund as a transfer payment is."""
+    t = today()
+    receipt = build_voucher(tree.ward_a, "receipt", 500_000, voucher_date=t - timedelta(days=3))
+    bank = build_voucher(tree.ward_a, "receipt", 200_000, method="transfer",
+                         voucher_date=t - timedelta(days=3))
+    payment = build_voucher(tree.ward_a, "payment", 400_000, voucher_date=t - timedelta(days=1))
+    with pytest.raises(DomainError) as err:
+        treasury.void_voucher(None, receipt, "Ghi sai")
+    assert err.value.field == "reason" and "tiền mặt" in str(err.value)
+    db.session.rollback()
+    fund = treasury.general_fund(tree.ward_a)
+    assert treasury.method_balances([fund.id])[fund.id] == {"cash": 100_000,
+                                                            "transfer": 200_000}
+    # the bank money is not spent in cash: its receipt may be voided
+    treasury.void_voucher(None, bank, "Ghi sai")
+    # the correct receipt first, then the wrong one goes
+    build_voucher(tree.ward_a, "receipt", 450_000, voucher_date=t)
+    with pytest.raises(DomainError):  # the payment (day −1) still needs it before today's
+        treasury.void_voucher(None, _db.session.get(Voucher, receipt.id), "Ghi sai")
+    db.session.rollback()
+    treasury.void_voucher(None, _db.session.get(Voucher, payment.id), "Chi nhầm")
+    treasury.void_voucher(None, _db.session.get(Voucher, receipt.id), "Ghi sai")
+    db.session.commit()
+    assert treasury.method_balances([fund.id])[fund.id] == {"cash": 450_000, "transfer": 0}
+    book = treasury.cash_book(fund, t - timedelta(days=5), t, method="cash")
+    assert min(r.balance for r in book.rows) >= 0

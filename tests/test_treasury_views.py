@@ -205,6 +205,11 @@ def test_amount_can_be_typed_with_or_without_dots(tree, client_as, db, typed, am
     ({"party_name": "  "}, "party_name", "bắt buộc"),
     ({"reason": ""}, "reason", "bắt buộc"),
     ({"voucher_date": (today() + timedelta(days=2)).isoformat()}, "voucher_date", "tương lai"),
+    # a date error names the dates allowed, never "required" for a badly typed date
+    ({"voucher_date": "31/02/2026"}, "voucher_date", "không phải là một ngày có thật"),
+    ({"voucher_date": "ngày mai"}, "voucher_date", "ngày/tháng/năm"),
+    ({"voucher_date": "01/01/2019"}, "voucher_date",
+     f"hãy ghi ngày từ 01/01/2020 đến {today():%d/%m/%Y}"),
     ({"attachments": "-1"}, "attachments", "từ 0 đến 999"),
     ({"link": "event:999999"}, "link", "chính đơn vị"),
     ({"link": "dues:x"}, "link", "danh sách"),
@@ -503,3 +508,17 @@ def test_the_first_voucher_opens_the_general_fund_in_its_post(tree, client_as, d
     assert r.status_code == 302
     fund = db.session.scalar(select(Fund).where(Fund.unit_id == tree.ward_b.id))
     assert fund.kind == "general" and db.session.scalar(select(Voucher.fund_id)) == fund.id
+
+
+def test_voiding_a_spent_receipt_is_a_clear_error_and_writes_nothing(tree, client_as, db):
+    receipt = build_voucher(tree.ward_a, "receipt", 300_000)
+    build_voucher(tree.ward_a, "payment", 250_000)
+    c = client_as("treasurer", at=tree.ward_a)
+    r = c.post(f"/vouchers/{receipt.id}/void", data={"reason": "Ghi sai số tiền"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert "tiền mặt tồn quỹ" in page and "bị âm" in page and "hủy các phiếu chi" in page
+    db.session.expire_all()
+    assert db.session.get(Voucher, receipt.id).status == "valid"
+    fund = treasury.general_fund(tree.ward_a)
+    assert treasury.method_balances([fund.id])[fund.id]["cash"] == 50_000

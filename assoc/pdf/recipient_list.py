@@ -20,6 +20,8 @@ from ..money import amount_in_words, format_number
 from . import FONT, FONT_BOLD, FONT_ITALIC, layout, nfc, register_fonts
 from .layout import esc
 
+SIGN_H = 10 * mm - 6  # a signature row's least height, less the cell's top and bottom padding
+
 
 def _styles():
     base = ParagraphStyle("base", fontName=FONT, fontSize=9.5, leading=12)
@@ -80,12 +82,10 @@ def recipient_list_pdf(program, nominations, *, ceremony_date: date | None = Non
     ]
     several_units = len(quota_units) > 1
     current_quota, number, total = None, 0, 0
-    plain_rows = {0}
     for n in nominations:
         if several_units and n.quota_id != current_quota:
             current_quota = n.quota_id
             rows.append([_p(n.quota.unit.name, s["bold"]), "", "", "", "", ""])
-            plain_rows.add(len(rows) - 1)
             style += [("SPAN", (0, len(rows) - 1), (-1, len(rows) - 1)),
                       ("BACKGROUND", (0, len(rows) - 1), (-1, len(rows) - 1),
                        colors.HexColor("#f6f6f6"))]
@@ -93,16 +93,15 @@ def recipient_list_pdf(program, nominations, *, ceremony_date: date | None = Non
         total += n.amount
         rows.append([_p(str(number), s["center"]), _p(n.student_name, s["cell"]),
                      _p(n.school, s["cell"]), _p(n.grade, s["center"]),
-                     _p(format_number(n.amount), s["right"]), ""])
+                     _p(format_number(n.amount), s["right"]), Spacer(1, SIGN_H)])
     rows.append(["", _p("Tổng cộng", s["bold"]), "", "",
                  _p(format_number(total), ParagraphStyle("tb", parent=s["right"],
                                                          fontName=FONT_BOLD)), ""])
-    plain_rows.add(len(rows) - 1)
     style.append(("SPAN", (1, len(rows) - 1), (3, len(rows) - 1)))
-    # Student rows are tall enough to sign in; header, unit and total rows fit their text.
-    heights = [None if i in plain_rows else 10 * mm for i in range(len(rows))]
+    # Every row is as tall as its text; a student's row is at least tall enough to sign in
+    # (the empty signature cell holds a spacer), so a long name or school grows the row.
     table = Table(rows, colWidths=[13 * mm, 48 * mm, 52 * mm, 13 * mm, 27 * mm, 27 * mm],
-                  rowHeights=heights, repeatRows=1)
+                  repeatRows=1)
     table.setStyle(TableStyle(style))
     story.append(table)
     story.append(Spacer(1, 3 * mm))

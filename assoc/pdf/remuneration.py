@@ -31,6 +31,8 @@ def _styles():
                                         alignment=TA_CENTER),
         "right": ParagraphStyle("right", parent=base, alignment=TA_RIGHT),
         "cell": ParagraphStyle("cell", parent=base, fontSize=9, leading=11),
+        "note": ParagraphStyle("note", parent=base, fontName=FONT_ITALIC, fontSize=8.5,
+                               leading=10.5),
         "head": ParagraphStyle("head", parent=base, fontName=FONT_BOLD, fontSize=9, leading=11,
                                alignment=TA_CENTER),
         "italic_right": ParagraphStyle("ir", parent=base, fontName=FONT_ITALIC,
@@ -72,17 +74,25 @@ def sheet_pdf(sheet: RemunerationSheet) -> bytes:
     head = [_("No."), _("Full name"), _("Posts"), _("Rate"), _("Days"), _("Computed (đ)"),
             _("Adjustment (đ)"), _("Amount received (đ)"), _("Signature")]
     data = [[_p(h, st["head"]) for h in head]]
+    # A line's adjustment reason prints on a row of its own under the line, as wide as the
+    # figures (a narrow column would stretch a 300-character reason over a page); the number
+    # and signature cells span both rows.
+    spans = []
     for line in sheet.lines:
-        adjustment = format_number(line.adjustment) if line.adjustment else ""
-        if line.adjustment_reason:
-            adjustment = f"{adjustment}\n({line.adjustment_reason})"
         data.append([
             _p(line.position_no, st["center"]), _p(line.full_name, st["cell"]),
             _p(line.posts, st["cell"]), _p(line.rates, st["cell"]),
             _p(line.days, st["center"]), _p(format_number(line.computed), st["right"]),
-            _p(adjustment, st["right"]),
+            _p(format_number(line.adjustment) if line.adjustment else "", st["right"]),
             _p(format_number(line.amount), st["right"]), "",
         ])
+        if line.adjustment_reason:
+            row = len(data)
+            data.append(["", _p(_("Reason for the adjustment: %(reason)s",
+                                  reason=line.adjustment_reason), st["note"]),
+                         "", "", "", "", "", "", ""])
+            spans += [("SPAN", (1, row), (7, row)), ("SPAN", (0, row - 1), (0, row)),
+                      ("SPAN", (8, row - 1), (8, row)), ("TOPPADDING", (0, row), (-1, row), 2)]
     data.append(["", _p(_("Total"), st["bold_center"]), "", "", "",
                  _p(format_number(sum(x.computed for x in sheet.lines)), st["right"]),
                  _p(format_number(adj) if (adj := sum(x.adjustment for x in sheet.lines)) else "", st["right"]),
@@ -98,6 +108,7 @@ def sheet_pdf(sheet: RemunerationSheet) -> bytes:
         ("ROWBACKGROUNDS", (0, 1), (-1, -2), [colors.white]),
         ("BOTTOMPADDING", (0, 1), (-1, -2), 9),
         ("TOPPADDING", (0, 1), (-1, -2), 9),
+        *spans,
     ]))
     story += [table, Spacer(1, 4 * mm)]
     story.append(Paragraph(esc(_("Total amount (in words): %(words)s", words="\x00")).replace(

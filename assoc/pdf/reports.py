@@ -10,6 +10,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ..filters import fmt_date
@@ -17,6 +18,27 @@ from ..models import today
 from ..money import format_number
 from . import FONT, FONT_BOLD, layout, nfc, register_fonts
 from .layout import para
+
+WIDTH = 273 * mm  # landscape A4 less the margins
+NO_W, NAME_W, NAME_MIN = 10 * mm, 62 * mm, 40 * mm
+PAD = 4
+
+
+def _widths(columns: list[list[str]]) -> list[float]:
+    """Column widths: each figure column as wide as its widest figure (in bold, as the total
+    row prints), at least 16 mm; the unit column takes the rest, and room it does not need goes
+    to the figures. Figures of a nation-wide total still fit; if they ever did not, the cell
+    wraps them (never overlapping the next column)."""
+    need = [max(16 * mm, max(stringWidth(v, FONT_BOLD, 8.5) for v in values) + 2 * PAD + 1)
+            for values in columns]
+    rest = WIDTH - NO_W - sum(need)
+    if rest >= NAME_W:
+        spare = (rest - NAME_W) / len(need) if need else 0
+        return [NO_W, NAME_W, *(w + spare for w in need)]
+    if rest >= NAME_MIN:
+        return [NO_W, rest, *need]
+    scale = (WIDTH - NO_W - NAME_MIN) / sum(need)
+    return [NO_W, NAME_MIN, *(w * scale for w in need)]
 
 
 def period_report_pdf(unit, period, rows, totals, columns, money_columns, *,
@@ -46,10 +68,13 @@ def period_report_pdf(unit, period, rows, totals, columns, money_columns, *,
     for n, row in enumerate(rows, start=1):
         label = row.name if row.unit else _("%(u)s itself", u=name_then)
         data.append([str(n), para(label, cell),
-                     *(format_number(row.values[key]) for key in columns)])
+                     *(layout.cell(format_number(row.values[key]), size=8.5, align="r")
+                       for key in columns)])
     data.append(["", Paragraph(nfc(_("Total")), head),
-                 *(format_number(totals[key]) for key in columns)])
-    widths = [10 * mm, 62 * mm] + [(273 - 72) / len(columns) * mm] * len(columns)
+                 *(layout.cell(format_number(totals[key]), size=8.5, font=FONT_BOLD, align="r")
+                   for key in columns)])
+    widths = _widths([[format_number(r.values[k]) for r in rows] + [format_number(totals[k])]
+                      for k in columns])
     table = Table(data, colWidths=widths, repeatRows=1)
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), FONT, 8.5),
@@ -57,8 +82,8 @@ def period_report_pdf(unit, period, rows, totals, columns, money_columns, *,
         ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9f5ee")),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("ALIGN", (2, 1), (-1, -1), "RIGHT"),
         ("ALIGN", (0, 1), (0, -1), "CENTER"),
+        ("LEFTPADDING", (0, 0), (-1, -1), PAD), ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
     ]))
     story += [table, Spacer(1, 3 * mm),
               Paragraph(nfc(_("Amounts in đồng. Each row covers the unit and everything below "

@@ -9,11 +9,13 @@ as two copies (liên 1 / liên 2) it fills both halves of an A4 page.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from reportlab.lib.pagesizes import A4, A5, landscape
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus.flowables import Flowable
 
@@ -174,6 +176,31 @@ class _QR(Flowable):
         self.canv.drawCentredString(self.size / 2, 1, "Quét để kiểm tra")
 
 
+class _Stamp(Flowable):
+    """A stamp such as "BẢN SAO" that takes its own room in the layout (slightly slanted), so
+    it can never lie over the voucher's number or any other text."""
+
+    ANGLE = -6
+
+    def __init__(self, text: str, size: float = 13, color=(0.1, 0.25, 0.6)):
+        super().__init__()
+        self.text, self.size, self.color = text, size, color
+        register_fonts()
+        self.box_w = stringWidth(nfc(text), FONT_BOLD, size) + 16
+        self.box_h = size * 1.25
+        a = math.radians(abs(self.ANGLE))
+        self.w = self.box_w * math.cos(a) + self.box_h * math.sin(a)
+        self.h = self.box_w * math.sin(a) + self.box_h * math.cos(a)
+
+    def wrap(self, aw, ah):
+        return self.w, self.h + 4
+
+    def draw(self):
+        # draw_stamp centres its box 0.275 × size above the baseline it is given.
+        draw_stamp(self.canv, self.text, self.w / 2, self.h / 2 - 0.275 * self.size,
+                   size=self.size, color=self.color, angle=self.ANGLE)
+
+
 def _flowables(p: VoucherPage, liên: int | None) -> list:
     """The voucher, top to bottom, as flowables of width WIDTH."""
     W = WIDTH
@@ -190,6 +217,8 @@ def _flowables(p: VoucherPage, liên: int | None) -> list:
     numbers = [layout.labelled(label, value, box_w, size=9) for label, value in (
         ("Quyển số:", p.book_code), ("Số:", p.number), ("Nợ:", p.debit or " "),
         ("Có:", p.credit or " "))]
+    if p.mark == "copy":
+        numbers.append(_Stamp("BẢN SAO"))
     title = layout.table([[
         _QR(p.qr),
         [layout.para(p.title, layout.style(17, FONT_BOLD, "c")),
@@ -231,8 +260,13 @@ def _flowables(p: VoucherPage, liên: int | None) -> list:
     else:
         foot += f"{' · ' if foot else ''}In lần {p.print_no}"
     foot += f" · {p.verify_url}"
+    # A void voucher says why in the flow of the page (red, under the title), so the reason
+    # wraps like any text and never lies over the body; the "ĐÃ HỦY" stamp goes over the page.
+    void = ([layout.para(f"ĐÃ HỦY — Lý do hủy: {p.void_reason}",
+                         layout.style(8.5, FONT_BOLD, "c", textColor=(0.8, 0, 0),
+                                      spaceAfter=3))] if p.void else [])
     return [
-        header, title, *body,
+        header, title, *void, *body,
         layout.para(p.date_words, layout.style(9, FONT_ITALIC, "r", spaceBefore=4)),
         signatures,
         layout.labelled("Đã nhận đủ số tiền (viết bằng chữ):",
@@ -255,17 +289,7 @@ def draw_voucher(c, p: VoucherPage, x0: float, y0: float, liên: int | None = No
     mid = x0 + HALF_W / 2
     if p.void:
         draw_stamp(c, "ĐÃ HỦY", mid, y0 + height * 0.6, size=34)
-        c.saveState()
-        c.setFillColorRGB(0.8, 0, 0)
-        layout.draw_stack(c, [layout.para(f"Lý do hủy: {p.void_reason}",
-                                          layout.style(8, FONT_BOLD, "c",
-                                                       textColor=(0.8, 0, 0)))],
-                          x0 + MARGIN + 60, y0 + height * 0.6 - 22, WIDTH - 120)
-        c.restoreState()
-    if p.mark == "copy":
-        draw_stamp(c, "BẢN SAO", x0 + HALF_W - MARGIN - 60, top - 112, size=18,
-                   color=(0.1, 0.25, 0.6), angle=-12)
-    elif p.mark == "preview":
+    if p.mark == "preview":
         draw_stamp(c, "XEM TRƯỚC", mid, y0 + height * 0.3, size=30, color=(0.55, 0.55, 0.55),
                    angle=15)
         c.saveState()  # the caption is part of the stamp: same slant, over the text

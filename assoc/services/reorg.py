@@ -1062,7 +1062,7 @@ def undo_plan(actor: User | None, plan: ReorgPlan) -> ReorgPlan:
         db.session.add(settings)
     db.session.flush()
     for voucher in db.session.scalars(select(Voucher).where(Voucher.id.in_(undo["vouchers"]))):
-        treasury.void_voucher(actor, voucher, UNDO_REASON)
+        treasury.void_voucher(actor, voucher, UNDO_REASON, restoring=True)
     transfers = db.session.execute(select(MemberTransfer.member_id, MemberTransfer.from_unit_id)
                                    .where(MemberTransfer.plan_id == plan.id)).all()
     for from_unit, members in _group(transfers).items():

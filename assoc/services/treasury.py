@@ -330,7 +330,10 @@ def issue_voucher(actor: User | None, unit: Unit, *, kind: str, amount: int, par
         raise DomainError(_("A voucher cannot be dated in the future: use today (%(d)s) or an "
                             "earlier day.", d=today().strftime("%d/%m/%Y")), "voucher_date")
     if not unit.is_active(voucher_date):
-        raise DomainError(_("The unit was not active on that day."), "voucher_date")
+        last = min(unit.valid_to, today()) if unit.valid_to else today()
+        raise DomainError(_("The unit was not active on that day: date the voucher from "
+                            "%(a)s to %(b)s.", a=unit.valid_from.strftime("%d/%m/%Y"),
+                            b=last.strftime("%d/%m/%Y")), "voucher_date")
     check_period_open(unit, voucher_date)
     fund = fund or general_fund(unit)
     if fund.unit_id != unit.id:
@@ -425,7 +428,14 @@ def renumber_by_date(book_ids: set[int]) -> None:
         db.session.flush()
 
 
-def void_voucher(actor: User | None, voucher: Voucher, reason: str) -> Voucher:
+def void_voucher(actor: User | None, voucher: Voucher, reason: str, *,
+                 restoring: bool = False) -> Voucher:
+    """Void a voucher: its number stays, its amount leaves the books.
+
+    A receipt whose money has been paid out since cannot be voided (cash on hand, or the fund
+    for a transfer, would go below zero on some day from its date on): the correct receipt is
+    issued first, or the payments are voided. `restoring` is for undoing a reorganisation,
+    which puts the books back as they were before it."""
     reason = clean(reason)
     if voucher.is_void:
         raise DomainError(_("This voucher is already void."), "reason")
@@ -434,6 +444,21 @@ def void_voucher(actor: User | None, voucher: Voucher, reason: str) -> Voucher:
     if len(reason) > 300:
         raise DomainError(_("The text is too long."), "reason")
     check_period_open(voucher.unit, voucher.voucher_date, "reason")
+    if voucher.kind == "receipt" and not restoring:
+        # Queued on the fund row like payments, so a payment and this void cannot both
+        # count on the same money.
+        db.session.execute(select(Fund.id).where(Fund.id == voucher.fund_id).with_for_update())
+        cash = voucher.method == "cash"
+        lowest = lowest_balance_from(voucher.fund, "cash" if cash else None,
+                                     voucher.voucher_date)
+        if voucher.amount > lowest:
+            raise DomainError(
+                _("Voiding this receipt would take %(where)s of %(fund)s below zero: its money "
+                  "has been paid out since %(d)s. Issue the correct receipt first, or void the "
+                  "payments that spent it.",
+                  where=_("cash on hand") if cash else _("the balance"),
+                  fund=voucher.fund.name, d=voucher.voucher_date.strftime("%d/%m/%Y")),
+                "reason")
     voucher.status = "void"
     voucher.void_reason = reason
     voucher.voided_by_id = getattr(actor, "id", None)

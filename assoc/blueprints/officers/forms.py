@@ -106,4 +106,6 @@ class PayForm(Form):
     voucher_date = DayField(_l("Voucher date"), validators=[DataRequired()])
     method = SelectField(_l("Method"), choices=[("cash", _l("Cash")),
                                                 ("transfer", _l("Bank transfer"))])
+    # Shown to those who may override (a chair); never implied by the right alone.
+    allow_overdraw = BooleanField(_l("Allow this payment to take the fund below zero"))
     submit = SubmitField(_l("Pay the sheet"))

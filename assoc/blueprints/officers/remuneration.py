@@ -197,6 +197,7 @@ def _sheet_page(sheet: RemunerationSheet, adjust_forms=None, status: int = 200,
                            ancestors=unit_ancestors(sheet.unit), editable=editable,
                            adjust_forms=adjust_forms, action_form=ActionForm(),
                            pay_form=_pay_form(sheet, pay_form), vouchers=svc.sheet_vouchers(sheet),
+                           may_overdraw=can(current_user, "fund.overdraw", sheet.unit),
                            paid=svc.is_paid(sheet), history=history), status
 
 
@@ -280,7 +281,8 @@ def pay(sheet_id: int):
                 current_user, sheet, per_officer=form.mode.data == "per_officer",
                 voucher_date=form.voucher_date.data, method=form.method.data,
                 token=form.token.data or None,
-                allow_overdraw=can(current_user, "fund.overdraw", sheet.unit))
+                allow_overdraw=bool(can(current_user, "fund.overdraw", sheet.unit)
+                                    and form.allow_overdraw.data))
         except DomainError as e:
             db.session.rollback()
             if sheet.is_draft or svc.is_paid(sheet):
