@@ -361,6 +361,7 @@ def test_qr_codes_carry_the_configured_public_address_never_the_host_header(app,
     """PUBLIC_BASE_URL (https://khuyenhoc.test in tests) is the address in every QR code; a
     request with a forged Host header changes nothing on the paper."""
     seed_demo()
+    db.session.commit()  # a download's audit entry is written after a rollback of the read
     admin = db.session.scalar(select(User).where(User.username == "admin"))
     forged = "http://evil.example"  # the Host header a client may send
     with client.session_transaction(base_url=forged) as session:
