@@ -9,7 +9,8 @@
 - `table(...)`: a Table whose cells are wrapped Paragraphs and whose default font is the bundled
   one (so no PDF ever references a non-embedded Helvetica).
 - `stack_height` / `draw_stack`: place flowables top to bottom on a canvas page, for documents
-  drawn on a canvas (vouchers, cards) rather than flowed by a DocTemplate.
+  drawn on a canvas (vouchers, cards) rather than flowed by a DocTemplate; `Stack` measures
+  them once for both (a page sized to its content, then drawn).
 - `build(doc, story, under=, over=)`: build a DocTemplate with a page decoration drawn under the
   content (headers, footers) and one drawn over it (watermarks such as "BẢN NHÁP").
 """
@@ -113,6 +114,25 @@ def draw_stack(c, flowables: Iterable[Flowable], x: float, top: float, width: fl
         f.drawOn(c, x, y)
         y -= f.getSpaceAfter()
     return y
+
+
+class Stack:
+    """Flowables measured once at `width`, to be drawn top to bottom: what a page needs
+    (`height`) and what is drawn come from the same wrap (a Table's wrap measures every cell's
+    Paragraph, so measuring twice doubled the cost of a voucher)."""
+
+    def __init__(self, flowables: Iterable[Flowable], width: float):
+        self.items = [(f, f.wrap(width, 10_000)[1]) for f in flowables]
+        self.height = sum(h + f.getSpaceBefore() + f.getSpaceAfter() for f, h in self.items)
+
+    def draw(self, c, x: float, top: float) -> float:
+        """Draw from `top`; returns the y below the last flowable."""
+        y = top
+        for f, h in self.items:
+            y -= f.getSpaceBefore() + h
+            f.drawOn(c, x, y)
+            y -= f.getSpaceAfter()
+        return y
 
 
 def _noop(canvas, doc) -> None:

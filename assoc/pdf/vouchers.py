@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from reportlab.lib.pagesizes import A4, A5, landscape
 from reportlab.pdfgen import canvas as rl_canvas
@@ -28,6 +29,7 @@ from . import (
     layout,
     nfc,
     qr_modules,
+    qr_ops,
     register_fonts,
 )
 
@@ -120,6 +122,11 @@ class VoucherPage:
     def copy(self) -> bool:
         return self.mark == "copy"
 
+    @cached_property
+    def qr_ops(self) -> str:
+        """The QR code's fill operators, built once for both liên."""
+        return qr_ops(self.qr)
+
 
 def prepare(voucher, settings, verify_url: str, *, mark: str, print_no: int,
             maker_name: str = "") -> VoucherPage:
@@ -161,15 +168,15 @@ def prepare(voucher, settings, verify_url: str, *, mark: str, print_no: int,
 class _QR(Flowable):
     """A QR code with its caption under it."""
 
-    def __init__(self, modules, size: float = 62):
+    def __init__(self, modules, size: float = 62, ops: str | None = None):
         super().__init__()
-        self.modules, self.size = modules, size
+        self.modules, self.size, self.ops = modules, size, ops
 
     def wrap(self, aw, ah):
         return self.size, self.size + 9
 
     def draw(self):
-        draw_qr_modules(self.canv, self.modules, 0, 9, self.size)
+        draw_qr_modules(self.canv, self.modules, 0, 9, self.size, ops=self.ops)
         self.canv.setFont(FONT_ITALIC, 6)
         self.canv.drawCentredString(self.size / 2, 1, "Quét để kiểm tra")
 
@@ -191,7 +198,7 @@ def _flowables(p: VoucherPage, liên: int | None) -> list:
         ("Quyển số:", p.book_code), ("Số:", p.number), ("Nợ:", p.debit or " "),
         ("Có:", p.credit or " "))]
     title = layout.table([[
-        _QR(p.qr),
+        _QR(p.qr, ops=p.qr_ops),
         [layout.para(p.title, layout.style(17, FONT_BOLD, "c")),
          layout.para(p.date_words, layout.style(9.5, FONT_ITALIC, "c"))],
         numbers,
@@ -242,16 +249,20 @@ def _flowables(p: VoucherPage, liên: int | None) -> list:
     ]
 
 
+def _stack(p: VoucherPage, liên: int | None) -> layout.Stack:
+    return layout.Stack(_flowables(p, liên), WIDTH)
+
+
 def voucher_height(p: VoucherPage, liên: int | None = None) -> float:
-    return layout.stack_height(_flowables(p, liên), WIDTH) + 2 * MARGIN
+    return _stack(p, liên).height + 2 * MARGIN
 
 
 def draw_voucher(c, p: VoucherPage, x0: float, y0: float, liên: int | None = None,
-                 height: float = HALF_H) -> None:
+                 height: float = HALF_H, stack: layout.Stack | None = None) -> None:
     """Draw one voucher in the box of width HALF_W and `height` whose lower-left corner is
-    (x0, y0); stamps go over the text."""
+    (x0, y0); stamps go over the text. `stack`: its flowables already measured."""
     top = y0 + height - MARGIN
-    layout.draw_stack(c, _flowables(p, liên), x0 + MARGIN, top, WIDTH)
+    (stack or _stack(p, liên)).draw(c, x0 + MARGIN, top)
     mid = x0 + HALF_W / 2
     if p.void:
         draw_stamp(c, "ĐÃ HỦY", mid, y0 + height * 0.6, size=34)
@@ -294,27 +305,29 @@ def vouchers_pdf(pages: Iterable[VoucherPage], *, copies: int = 1, title: str = 
     c = _new_canvas(buffer, A4 if two else landscape(A5), title)
     for p in pages:
         if two:
-            need = max(voucher_height(p, 1), voucher_height(p, 2))
+            stacks = {liên: _stack(p, liên) for liên in (1, 2)}
+            need = max(s.height for s in stacks.values()) + 2 * MARGIN
             if need <= HALF_H:
                 c.setPageSize(A4)
-                draw_voucher(c, p, 0, HALF_H, liên=1)
+                draw_voucher(c, p, 0, HALF_H, liên=1, stack=stacks[1])
                 c.saveState()
                 c.setDash(4, 3)
                 c.setLineWidth(0.3)
                 c.line(14, HALF_H, HALF_W - 14, HALF_H)
                 c.restoreState()
-                draw_voucher(c, p, 0, 0, liên=2)
+                draw_voucher(c, p, 0, 0, liên=2, stack=stacks[2])
                 c.showPage()
             else:
                 h = max(A4[1], need)
                 for liên in (1, 2):
                     c.setPageSize((HALF_W, h))
-                    draw_voucher(c, p, 0, 0, liên=liên, height=h)
+                    draw_voucher(c, p, 0, 0, liên=liên, height=h, stack=stacks[liên])
                     c.showPage()
         else:
-            h = max(HALF_H, voucher_height(p))
+            stack = _stack(p, None)
+            h = max(HALF_H, stack.height + 2 * MARGIN)
             c.setPageSize((HALF_W, h))
-            draw_voucher(c, p, 0, 0, height=h)
+            draw_voucher(c, p, 0, 0, height=h, stack=stack)
             c.showPage()
     c.save()
     return buffer.getvalue()
