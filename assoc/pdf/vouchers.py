@@ -384,7 +384,7 @@ def _cash_book_story(book, settings, pages: int | None) -> list:
 
     def row(values, bold=False):
         font = FONT_BOLD if bold else FONT
-        return [layout.cell(v, size=7.5, font=font, align=a)
+        return [layout.line_cell(v, size=7.5, font=font, align=a)
                 for (_h, _l, _w, a), v in zip(CASH_COLUMNS, values, strict=True)]
 
     rows.append(row(["", "", "", "", "Số dư đầu kỳ", "", "", format_number(book.opening), ""],
