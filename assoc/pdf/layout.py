@@ -128,27 +128,53 @@ class OneLine(Flowable):
         c.restoreState()
 
 
+class Blank(Flowable):
+    """An empty cell: no height and nothing drawn, as an empty Paragraph."""
+
+    def wrap(self, aw, ah):
+        return aw, 0
+
+    def draw(self):
+        return None
+
+
 def line_cell(text: object, *, size: float = 8.5, font: str = FONT,
               align: str = "l") -> Flowable:
     """`cell(...)`, drawn as a `OneLine` when the text is one plain line (no line break, no
     doubled or edge space, nothing a Paragraph would print differently)."""
     plain = nfc(text)
-    if plain and plain.isprintable() and "  " not in plain and plain == plain.strip():
+    if not plain:
+        return Blank()
+    if plain.isprintable() and "  " not in plain and plain == plain.strip():
         return OneLine(plain, style(size, font, align))
     return cell(plain, size=size, font=font, align=align)
 
 
 def table(rows: Sequence[Sequence[object]], widths: Sequence[float], *,
           extra: Iterable[tuple] = (), grid: bool = True, size: float = 8.5,
-          repeat: int = 0, heights: Sequence[float | None] | None = None) -> Table:
-    """A table; plain strings in `rows` become wrapped Paragraph cells in the bundled font."""
+          repeat: int = 0, heights: Sequence[float | None] | None = None,
+          measure_once: bool = False) -> Table:
+    """A table; plain strings in `rows` become wrapped Paragraph cells in the bundled font.
+
+    `measure_once`, for tables of thousands of rows that run over many pages: every row's
+    height is measured once, up front, and given to the table. Otherwise reportlab measures all
+    the rows that remain each time the table is split at a page end (quadratic: a 10,000-row
+    cash book spent most of its time there). The heights are the ones the table would compute
+    (the same measurement, made by a probe table of the same cells and style)."""
     data = [[c if isinstance(c, Flowable | list | tuple) else cell(c, size=size) for c in row]
             for row in rows]
-    t = Table(data, colWidths=list(widths), rowHeights=heights, repeatRows=repeat)
     commands = [("FONT", (0, 0), (-1, -1), FONT, size), ("VALIGN", (0, 0), (-1, -1), "TOP")]
     if grid:
         commands.append(("GRID", (0, 0), (-1, -1), 0.4, colors.grey))
-    t.setStyle(TableStyle([*commands, *extra]))
+    ts = TableStyle([*commands, *extra])
+    if measure_once and data:
+        probe = Table([list(row) for row in data], colWidths=list(widths), rowHeights=heights,
+                      longTableOptimize=0)
+        probe.setStyle(ts)
+        probe.wrap(sum(widths), 1e12)
+        heights = list(probe._rowHeights)
+    t = Table(data, colWidths=list(widths), rowHeights=heights, repeatRows=repeat)
+    t.setStyle(ts)
     return t
 
 

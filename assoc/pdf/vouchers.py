@@ -402,7 +402,8 @@ def _cash_book_story(book, settings, pages: int | None) -> list:
                      format_number(book.total_out), "", ""], bold=True))
     rows.append(row(["", "", "", "", "Số dư cuối kỳ", "", "", format_number(book.closing), ""],
                     bold=True))
-    story.append(layout.table(rows, [w for _h, _l, w, _a in CASH_COLUMNS], repeat=2, extra=[
+    story.append(layout.table(rows, [w for _h, _l, w, _a in CASH_COLUMNS], repeat=2,
+                              measure_once=True, extra=[
         ("LEFTPADDING", (0, 0), (-1, -1), 2.5), ("RIGHTPADDING", (0, 0), (-1, -1), 2.5)]))
     n = f"{pages:02d}" if pages else "…"
     story += [
