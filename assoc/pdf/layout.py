@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from math import fsum
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -150,29 +151,87 @@ def line_cell(text: object, *, size: float = 8.5, font: str = FONT,
     return cell(plain, size=size, font=font, align=align)
 
 
+class PagedTable(Flowable):
+    """A long table whose row heights are known (measured once), split page by page without
+    rebuilding the rest of the table at every page end.
+
+    reportlab splits a Table at a page end into the rows that fit and a new Table of the header
+    and all the rows left, re-measuring and re-copying them: quadratic in the rows (a 10,000-row
+    cash book spent most of its time there). Here each split asks reportlab to split a Table of
+    the header and only the rows around the page end, which gives the same piece (the same
+    rows, lines and repeated header), and keeps the rest as the list of rows it is."""
+
+    hAlign = "CENTER"  # as a Table
+
+    def __init__(self, header: list, rows: list, heights: list[float], widths: list[float],
+                 style: TableStyle):
+        super().__init__()
+        self.header, self.rows, self.heights = header, rows, heights
+        self.widths, self.style = widths, style
+        self._table: Table | None = None
+
+    def _make(self, n_rows: int) -> Table:
+        n = len(self.header)
+        t = Table([*self.header, *self.rows[:n_rows]], colWidths=self.widths,
+                  rowHeights=self.heights[:n + n_rows], repeatRows=n)
+        t.setStyle(self.style)
+        return t
+
+    def wrap(self, aw, ah):
+        self.width = sum(self.widths)
+        self.height = fsum(self.heights[:len(self.header) + len(self.rows)])
+        return self.width, self.height
+
+    def split(self, aw, ah):
+        n = len(self.header)
+        used, k = fsum(self.heights[:n]), 0
+        while k < len(self.rows) and used <= ah:  # the rows that fit, and one more
+            used += self.heights[n + k]
+            k += 1
+        if k == len(self.rows) and used <= ah:
+            return [self]
+        pieces = self._make(k).split(aw, ah)
+        if not pieces:
+            return []
+        done = len(pieces[0]._cellvalues) - n
+        rest = PagedTable(self.header, self.rows[done:], [*self.heights[:n],
+                                                          *self.heights[n + done:]],
+                          self.widths, self.style)
+        return [pieces[0], rest]
+
+    def drawOn(self, canvas, x, y, _sW=0):
+        if self._table is None:
+            self._table = self._make(len(self.rows))
+            self._table.wrap(sum(self.widths), self.height)
+        return self._table.drawOn(canvas, x, y, _sW)
+
+    def draw(self):
+        return None
+
+
 def table(rows: Sequence[Sequence[object]], widths: Sequence[float], *,
           extra: Iterable[tuple] = (), grid: bool = True, size: float = 8.5,
           repeat: int = 0, heights: Sequence[float | None] | None = None,
-          measure_once: bool = False) -> Table:
+          measure_once: bool = False) -> Table | PagedTable:
     """A table; plain strings in `rows` become wrapped Paragraph cells in the bundled font.
 
     `measure_once`, for tables of thousands of rows that run over many pages: every row's
-    height is measured once, up front, and given to the table. Otherwise reportlab measures all
-    the rows that remain each time the table is split at a page end (quadratic: a 10,000-row
-    cash book spent most of its time there). The heights are the ones the table would compute
-    (the same measurement, made by a probe table of the same cells and style)."""
+    height is measured once, up front (by a Table of the same cells and style, so the heights
+    are the ones the table would compute), and the table is a `PagedTable` split page by page.
+    The pages are the same; the cost is linear in the rows."""
     data = [[c if isinstance(c, Flowable | list | tuple) else cell(c, size=size) for c in row]
             for row in rows]
     commands = [("FONT", (0, 0), (-1, -1), FONT, size), ("VALIGN", (0, 0), (-1, -1), "TOP")]
     if grid:
         commands.append(("GRID", (0, 0), (-1, -1), 0.4, colors.grey))
     ts = TableStyle([*commands, *extra])
-    if measure_once and data:
+    if measure_once and len(data) > repeat:
         probe = Table([list(row) for row in data], colWidths=list(widths), rowHeights=heights,
                       longTableOptimize=0)
         probe.setStyle(ts)
         probe.wrap(sum(widths), 1e12)
-        heights = list(probe._rowHeights)
+        return PagedTable(data[:repeat], data[repeat:], list(probe._rowHeights), list(widths),
+                          ts)
     t = Table(data, colWidths=list(widths), rowHeights=heights, repeatRows=repeat)
     t.setStyle(ts)
     return t
