@@ -151,6 +151,20 @@ def line_cell(text: object, *, size: float = 8.5, font: str = FONT,
     return cell(plain, size=size, font=font, align=align)
 
 
+class _Room(Flowable):
+    """The room a piece of a table takes on a page, drawn by nothing (see PagedTable)."""
+
+    def __init__(self, width: float, height: float):
+        super().__init__()
+        self.width, self.height = width, height
+
+    def wrap(self, aw, ah):
+        return self.width, self.height
+
+    def draw(self):
+        return None
+
+
 class PagedTable(Flowable):
     """A long table whose row heights are known (measured once), split page by page without
     rebuilding the rest of the table at every page end.
@@ -164,11 +178,18 @@ class PagedTable(Flowable):
     hAlign = "CENTER"  # as a Table
 
     def __init__(self, header: list, rows: list, heights: list[float], widths: list[float],
-                 style: TableStyle):
+                 style: TableStyle, measure_only: bool = False):
         super().__init__()
         self.header, self.rows, self.heights = header, rows, heights
         self.widths, self.style = widths, style
+        self.measure_only = measure_only
         self._table: Table | None = None
+
+    def copy(self, *, measure_only: bool = False) -> PagedTable:
+        """The same table for another build. `measure_only`: its pieces take their room on the
+        pages but are not drawn (a pass that only counts the pages)."""
+        return PagedTable(self.header, self.rows, self.heights, self.widths, self.style,
+                          measure_only)
 
     def _make(self, n_rows: int) -> Table:
         n = len(self.header)
@@ -193,13 +214,18 @@ class PagedTable(Flowable):
         pieces = self._make(k).split(aw, ah)
         if not pieces:
             return []
-        done = len(pieces[0]._cellvalues) - n
+        first = pieces[0]
+        done = len(first._cellvalues) - n
         rest = PagedTable(self.header, self.rows[done:], [*self.heights[:n],
                                                           *self.heights[n + done:]],
-                          self.widths, self.style)
-        return [pieces[0], rest]
+                          self.widths, self.style, self.measure_only)
+        if self.measure_only:
+            first = _Room(*first.wrap(aw, ah))
+        return [first, rest]
 
     def drawOn(self, canvas, x, y, _sW=0):
+        if self.measure_only:
+            return None
         if self._table is None:
             self._table = self._make(len(self.rows))
             self._table.wrap(sum(self.widths), self.height)

@@ -360,25 +360,9 @@ def book_title(method: str | None) -> tuple[str, str]:
     return BOOK_TITLES.get(method, BOOK_TITLES[None])
 
 
-def _cash_book_story(book, settings, pages: int | None) -> list:
-    from reportlab.platypus import Spacer
-
-    unit = book.unit
-    title, form = book_title(book.method)
-    width = sum(w for _h, _l, w, _a in CASH_COLUMNS)
-    head = layout.table([[
-        [layout.labelled("Đơn vị:", unit.name, width - 200, size=9),
-         layout.labelled("Địa chỉ:", unit.address or "", width - 200, size=8.5, value_font=FONT)],
-        layout.para(form, layout.style(9, FONT_BOLD, "r")),
-    ]], [width - 200, 200], grid=False)
-    story = [
-        head, Spacer(1, 8),
-        layout.para(title, layout.style(15, FONT_BOLD, "c")),
-        layout.para(f"Quỹ: {book.fund.name}", layout.style(9.5, FONT, "c")),
-        layout.para(f"Từ ngày {book.date_from:%d/%m/%Y} đến ngày {book.date_to:%d/%m/%Y}",
-                    layout.style(9, FONT_ITALIC, "c")),
-        layout.para("Đơn vị tính: đồng", layout.style(9, FONT_ITALIC, "r")),
-    ]
+def _cash_book_rows(book):
+    """The cash book's table (header, opening, one row per voucher, totals), built and measured
+    once for all the passes of `cash_book_pdf`."""
     rows = [[layout.para(h, layout.style(8, FONT_BOLD, "c")) for h, _l, _w, _a in CASH_COLUMNS],
             [layout.para(x, layout.style(7, FONT_ITALIC, "c")) for _h, x, _w, _a in CASH_COLUMNS]]
 
@@ -402,9 +386,31 @@ def _cash_book_story(book, settings, pages: int | None) -> list:
                      format_number(book.total_out), "", ""], bold=True))
     rows.append(row(["", "", "", "", "Số dư cuối kỳ", "", "", format_number(book.closing), ""],
                     bold=True))
-    story.append(layout.table(rows, [w for _h, _l, w, _a in CASH_COLUMNS], repeat=2,
-                              measure_once=True, extra=[
-        ("LEFTPADDING", (0, 0), (-1, -1), 2.5), ("RIGHTPADDING", (0, 0), (-1, -1), 2.5)]))
+    return layout.table(rows, [w for _h, _l, w, _a in CASH_COLUMNS], repeat=2,
+                        measure_once=True, extra=[
+        ("LEFTPADDING", (0, 0), (-1, -1), 2.5), ("RIGHTPADDING", (0, 0), (-1, -1), 2.5)])
+
+
+def _cash_book_story(book, settings, pages: int | None, rows_table) -> list:
+    from reportlab.platypus import Spacer
+
+    unit = book.unit
+    title, form = book_title(book.method)
+    width = sum(w for _h, _l, w, _a in CASH_COLUMNS)
+    head = layout.table([[
+        [layout.labelled("Đơn vị:", unit.name, width - 200, size=9),
+         layout.labelled("Địa chỉ:", unit.address or "", width - 200, size=8.5, value_font=FONT)],
+        layout.para(form, layout.style(9, FONT_BOLD, "r")),
+    ]], [width - 200, 200], grid=False)
+    story = [
+        head, Spacer(1, 8),
+        layout.para(title, layout.style(15, FONT_BOLD, "c")),
+        layout.para(f"Quỹ: {book.fund.name}", layout.style(9.5, FONT, "c")),
+        layout.para(f"Từ ngày {book.date_from:%d/%m/%Y} đến ngày {book.date_to:%d/%m/%Y}",
+                    layout.style(9, FONT_ITALIC, "c")),
+        layout.para("Đơn vị tính: đồng", layout.style(9, FONT_ITALIC, "r")),
+    ]
+    story.append(rows_table)
     n = f"{pages:02d}" if pages else "…"
     story += [
         Spacer(1, 6),
@@ -445,16 +451,21 @@ def cash_book_pdf(book, settings) -> bytes:
             c.restoreState()
         return draw
 
-    def render(pages):
+    rows_table = _cash_book_rows(book)
+
+    def render(pages, measure_only=False):
         buffer = io.BytesIO()
         doc = SimpleDocTemplate(buffer, pagesize=(pw, ph), leftMargin=20, rightMargin=20,
                                 topMargin=26, bottomMargin=34,
                                 title=nfc(f"{title.capitalize()} {book.fund.name}"),
                                 author="assoc")
-        layout.build(doc, _cash_book_story(book, settings, pages), under=footer(pages))
+        story = _cash_book_story(book, settings, pages,
+                                 rows_table.copy(measure_only=measure_only))
+        layout.build(doc, story, under=footer(pages))
         return buffer.getvalue(), doc.page
 
-    _data, pages = render(None)
+    # The first pass only counts the pages: the table's pieces are laid out, not drawn.
+    _data, pages = render(None, measure_only=True)
     data, again = render(pages)
     if again != pages:  # the page count line changed the layout: one more pass settles it
         data, _again = render(again)
