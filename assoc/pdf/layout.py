@@ -172,8 +172,10 @@ class PagedTable(Flowable):
     reportlab splits a Table at a page end into the rows that fit and a new Table of the header
     and all the rows left, re-measuring and re-copying them: quadratic in the rows (a 10,000-row
     cash book spent most of its time there). Here each split asks reportlab to split a Table of
-    the header and only the rows around the page end, which gives the same piece (the same
-    rows, lines and repeated header), and keeps the rest as the list of rows it is."""
+    the header and only the rows around the page end, which gives the same piece (the same rows
+    and repeated header, text at the same places), and keeps the rest as the list of rows it
+    is. Only the grid's strokes differ: on later pages a vertical rule is one stroke where
+    reportlab drew the header's part and the body's part as two touching ones."""
 
     hAlign = "CENTER"  # as a Table
 
