@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import unicodedata
 from functools import cache
+from itertools import groupby
 from pathlib import Path
 
 from reportlab import rl_config
@@ -63,24 +64,36 @@ def qr_modules(data: str) -> list[list[bool]]:
     return qr.modules
 
 
-def draw_qr_modules(c, modules: list[list[bool]], x: float, y: float, size: float) -> None:
-    """Draw QR modules as one filled path (runs of dark modules merged per row), lower-left
-    corner at (x, y). Much faster than the reportlab graphics widget, same picture."""
+def qr_ops(modules: list[list[bool]]) -> str:
+    """The PDF operators that fill the dark modules of a QR code, in module units with the
+    origin at the code's lower-left corner: runs of dark modules merged per row, one `re` each,
+    then one fill. Integers only, so nothing is rounded; drawn under a scale by
+    `draw_qr_modules`. A page that draws the same code twice (liên 1 and 2) may keep it."""
     n = len(modules)
-    m = size / n
-    path = c.beginPath()
+    parts = []
     for r, row in enumerate(modules):
-        ry = y + size - (r + 1) * m
+        ry = n - 1 - r
         col = 0
-        while col < n:
-            if row[col]:
-                start = col
-                while col < n and row[col]:
-                    col += 1
-                path.rect(x + start * m, ry, (col - start) * m, m)
-            else:
-                col += 1
-    c.drawPath(path, stroke=0, fill=1)
+        for dark, run in groupby(row):
+            width = len(tuple(run))
+            if dark:
+                parts.append(f"{col} {ry} {width} 1 re")
+            col += width
+    parts.append("f")
+    return "\n".join(parts)
+
+
+def draw_qr_modules(c, modules: list[list[bool]], x: float, y: float, size: float, *,
+                    ops: str | None = None) -> None:
+    """Draw QR modules as one filled path, lower-left corner at (x, y), `size` points wide
+    (`ops`: their `qr_ops`, when the caller keeps them). Much faster than the reportlab
+    graphics widget, same picture."""
+    m = size / len(modules)
+    c.saveState()
+    c.translate(x, y)
+    c.scale(m, m)
+    c.addLiteral(ops if ops is not None else qr_ops(modules))
+    c.restoreState()
 
 
 def draw_qr(canvas, data: str, x: float, y: float, size: float) -> None:

@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from reportlab.lib.pagesizes import A4, A5, landscape
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -30,6 +31,7 @@ from . import (
     layout,
     nfc,
     qr_modules,
+    qr_ops,
     register_fonts,
 )
 
@@ -122,6 +124,11 @@ class VoucherPage:
     def copy(self) -> bool:
         return self.mark == "copy"
 
+    @cached_property
+    def qr_ops(self) -> str:
+        """The QR code's fill operators, built once for both liên."""
+        return qr_ops(self.qr)
+
 
 def prepare(voucher, settings, verify_url: str, *, mark: str, print_no: int,
             maker_name: str = "") -> VoucherPage:
@@ -163,15 +170,15 @@ def prepare(voucher, settings, verify_url: str, *, mark: str, print_no: int,
 class _QR(Flowable):
     """A QR code with its caption under it."""
 
-    def __init__(self, modules, size: float = 62):
+    def __init__(self, modules, size: float = 62, ops: str | None = None):
         super().__init__()
-        self.modules, self.size = modules, size
+        self.modules, self.size, self.ops = modules, size, ops
 
     def wrap(self, aw, ah):
         return self.size, self.size + 9
 
     def draw(self):
-        draw_qr_modules(self.canv, self.modules, 0, 9, self.size)
+        draw_qr_modules(self.canv, self.modules, 0, 9, self.size, ops=self.ops)
         self.canv.setFont(FONT_ITALIC, 6)
         self.canv.drawCentredString(self.size / 2, 1, "Quét để kiểm tra")
 
@@ -220,7 +227,7 @@ def _flowables(p: VoucherPage, liên: int | None) -> list:
     if p.mark == "copy":
         numbers.append(_Stamp("BẢN SAO"))
     title = layout.table([[
-        _QR(p.qr),
+        _QR(p.qr, ops=p.qr_ops),
         [layout.para(p.title, layout.style(17, FONT_BOLD, "c")),
          layout.para(p.date_words, layout.style(9.5, FONT_ITALIC, "c"))],
         numbers,
@@ -276,16 +283,20 @@ def _flowables(p: VoucherPage, liên: int | None) -> list:
     ]
 
 
+def _stack(p: VoucherPage, liên: int | None) -> layout.Stack:
+    return layout.Stack(_flowables(p, liên), WIDTH)
+
+
 def voucher_height(p: VoucherPage, liên: int | None = None) -> float:
-    return layout.stack_height(_flowables(p, liên), WIDTH) + 2 * MARGIN
+    return _stack(p, liên).height + 2 * MARGIN
 
 
 def draw_voucher(c, p: VoucherPage, x0: float, y0: float, liên: int | None = None,
-                 height: float = HALF_H) -> None:
+                 height: float = HALF_H, stack: layout.Stack | None = None) -> None:
     """Draw one voucher in the box of width HALF_W and `height` whose lower-left corner is
-    (x0, y0); stamps go over the text."""
+    (x0, y0); stamps go over the text. `stack`: its flowables already measured."""
     top = y0 + height - MARGIN
-    layout.draw_stack(c, _flowables(p, liên), x0 + MARGIN, top, WIDTH)
+    (stack or _stack(p, liên)).draw(c, x0 + MARGIN, top)
     mid = x0 + HALF_W / 2
     if p.void:
         draw_stamp(c, "ĐÃ HỦY", mid, y0 + height * 0.6, size=34)
@@ -318,27 +329,29 @@ def vouchers_pdf(pages: Iterable[VoucherPage], *, copies: int = 1, title: str = 
     c = _new_canvas(buffer, A4 if two else landscape(A5), title)
     for p in pages:
         if two:
-            need = max(voucher_height(p, 1), voucher_height(p, 2))
+            stacks = {liên: _stack(p, liên) for liên in (1, 2)}
+            need = max(s.height for s in stacks.values()) + 2 * MARGIN
             if need <= HALF_H:
                 c.setPageSize(A4)
-                draw_voucher(c, p, 0, HALF_H, liên=1)
+                draw_voucher(c, p, 0, HALF_H, liên=1, stack=stacks[1])
                 c.saveState()
                 c.setDash(4, 3)
                 c.setLineWidth(0.3)
                 c.line(14, HALF_H, HALF_W - 14, HALF_H)
                 c.restoreState()
-                draw_voucher(c, p, 0, 0, liên=2)
+                draw_voucher(c, p, 0, 0, liên=2, stack=stacks[2])
                 c.showPage()
             else:
                 h = max(A4[1], need)
                 for liên in (1, 2):
                     c.setPageSize((HALF_W, h))
-                    draw_voucher(c, p, 0, 0, liên=liên, height=h)
+                    draw_voucher(c, p, 0, 0, liên=liên, height=h, stack=stacks[liên])
                     c.showPage()
         else:
-            h = max(HALF_H, voucher_height(p))
+            stack = _stack(p, None)
+            h = max(HALF_H, stack.height + 2 * MARGIN)
             c.setPageSize((HALF_W, h))
-            draw_voucher(c, p, 0, 0, height=h)
+            draw_voucher(c, p, 0, 0, height=h, stack=stack)
             c.showPage()
     c.save()
     return buffer.getvalue()
@@ -371,7 +384,38 @@ def book_title(method: str | None) -> tuple[str, str]:
     return BOOK_TITLES.get(method, BOOK_TITLES[None])
 
 
-def _cash_book_story(book, settings, pages: int | None) -> list:
+def _cash_book_rows(book):
+    """The cash book's table (header, opening, one row per voucher, totals), built and measured
+    once for all the passes of `cash_book_pdf`."""
+    rows = [[layout.para(h, layout.style(8, FONT_BOLD, "c")) for h, _l, _w, _a in CASH_COLUMNS],
+            [layout.para(x, layout.style(7, FONT_ITALIC, "c")) for _h, x, _w, _a in CASH_COLUMNS]]
+
+    def row(values, bold=False):
+        font = FONT_BOLD if bold else FONT
+        return [layout.line_cell(v, size=7.5, font=font, align=a)
+                for (_h, _l, _w, a), v in zip(CASH_COLUMNS, values, strict=True)]
+
+    rows.append(row(["", "", "", "", "Số dư đầu kỳ", "", "", format_number(book.opening), ""],
+                    bold=True))
+    for r in book.rows:
+        d = f"{r.voucher_date:%d/%m/%Y}"
+        amount = r.amount_in or r.amount_out
+        note = (f"ĐÃ HỦY ({format_number(amount)} đ không ghi sổ): {r.note}" if r.void else "")
+        rows.append(row([d, d, r.number if r.kind == "receipt" else "",
+                         r.number if r.kind == "payment" else "", r.description,
+                         "" if r.void else (format_number(r.amount_in) if r.amount_in else ""),
+                         "" if r.void else (format_number(r.amount_out) if r.amount_out else ""),
+                         format_number(r.balance), note]))
+    rows.append(row(["", "", "", "", "Cộng phát sinh trong kỳ", format_number(book.total_in),
+                     format_number(book.total_out), "", ""], bold=True))
+    rows.append(row(["", "", "", "", "Số dư cuối kỳ", "", "", format_number(book.closing), ""],
+                    bold=True))
+    return layout.table(rows, [w for _h, _l, w, _a in CASH_COLUMNS], repeat=2,
+                        measure_once=True, extra=[
+        ("LEFTPADDING", (0, 0), (-1, -1), 2.5), ("RIGHTPADDING", (0, 0), (-1, -1), 2.5)])
+
+
+def _cash_book_story(book, settings, pages: int | None, rows_table) -> list:
     from reportlab.platypus import Spacer
 
     unit = book.unit
@@ -390,31 +434,7 @@ def _cash_book_story(book, settings, pages: int | None) -> list:
                     layout.style(9, FONT_ITALIC, "c")),
         layout.para("Đơn vị tính: đồng", layout.style(9, FONT_ITALIC, "r")),
     ]
-    rows = [[layout.para(h, layout.style(8, FONT_BOLD, "c")) for h, _l, _w, _a in CASH_COLUMNS],
-            [layout.para(x, layout.style(7, FONT_ITALIC, "c")) for _h, x, _w, _a in CASH_COLUMNS]]
-
-    def row(values, bold=False):
-        font = FONT_BOLD if bold else FONT
-        return [layout.cell(v, size=7.5, font=font, align=a)
-                for (_h, _l, _w, a), v in zip(CASH_COLUMNS, values, strict=True)]
-
-    rows.append(row(["", "", "", "", "Số dư đầu kỳ", "", "", format_number(book.opening), ""],
-                    bold=True))
-    for r in book.rows:
-        d = f"{r.voucher_date:%d/%m/%Y}"
-        amount = r.amount_in or r.amount_out
-        note = (f"ĐÃ HỦY ({format_number(amount)} đ không ghi sổ): {r.note}" if r.void else "")
-        rows.append(row([d, d, r.number if r.kind == "receipt" else "",
-                         r.number if r.kind == "payment" else "", r.description,
-                         "" if r.void else (format_number(r.amount_in) if r.amount_in else ""),
-                         "" if r.void else (format_number(r.amount_out) if r.amount_out else ""),
-                         format_number(r.balance), note]))
-    rows.append(row(["", "", "", "", "Cộng phát sinh trong kỳ", format_number(book.total_in),
-                     format_number(book.total_out), "", ""], bold=True))
-    rows.append(row(["", "", "", "", "Số dư cuối kỳ", "", "", format_number(book.closing), ""],
-                    bold=True))
-    story.append(layout.table(rows, [w for _h, _l, w, _a in CASH_COLUMNS], repeat=2, extra=[
-        ("LEFTPADDING", (0, 0), (-1, -1), 2.5), ("RIGHTPADDING", (0, 0), (-1, -1), 2.5)]))
+    story.append(rows_table)
     n = f"{pages:02d}" if pages else "…"
     story += [
         Spacer(1, 6),
@@ -455,16 +475,21 @@ def cash_book_pdf(book, settings) -> bytes:
             c.restoreState()
         return draw
 
-    def render(pages):
+    rows_table = _cash_book_rows(book)
+
+    def render(pages, measure_only=False):
         buffer = io.BytesIO()
         doc = SimpleDocTemplate(buffer, pagesize=(pw, ph), leftMargin=20, rightMargin=20,
                                 topMargin=26, bottomMargin=34,
                                 title=nfc(f"{title.capitalize()} {book.fund.name}"),
                                 author="assoc")
-        layout.build(doc, _cash_book_story(book, settings, pages), under=footer(pages))
+        story = _cash_book_story(book, settings, pages,
+                                 rows_table.copy(measure_only=measure_only))
+        layout.build(doc, story, under=footer(pages))
         return buffer.getvalue(), doc.page
 
-    _data, pages = render(None)
+    # The first pass only counts the pages: the table's pieces are laid out, not drawn.
+    _data, pages = render(None, measure_only=True)
     data, again = render(pages)
     if again != pages:  # the page count line changed the layout: one more pass settles it
         data, _again = render(again)
