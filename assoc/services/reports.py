@@ -854,15 +854,19 @@ def _by_child(parent: Unit | None, below: Below | Keys, unit_column, values, *wh
 
     One query groups the rows by their unit over the parent's sub-tree; the (few hundred) unit
     groups are then added up under the direct sub-unit whose path they lie in. With `by_date`
-    the query filters on the (few days') date condition only, so the database walks the date
-    index instead of every record of the sub-tree, and units outside it are dropped here.
+    the query filters on the (few days') date condition and, below a root, on the sub-tree
+    too; units outside it are dropped here.
     A ready `query` (rows of unit id, values…) replaces the one built here."""
     given = query is not None
     if not given:
         query = select(unit_column, *values)
         if join is not None:
             query = query.join(*join)
-        query = query.where(*(() if by_date else (below.condition(unit_column),)), *where) \
+        # Records found by date are kept to the sub-tree in SQL (a commune's few units: the
+        # (unit, date) indexes), except at a root, whose sub-tree is (nearly) every unit: there
+        # the date index alone is cheaper and `key` drops what lies outside.
+        at_root = by_date and getattr(getattr(below, "unit", None), "parent_id", 0) is None
+        query = query.where(*(() if at_root else (below.condition(unit_column),)), *where) \
             .group_by(unit_column)
     rows = db.session.execute(query).all()
     if given and isinstance(below, Below):  # the per-level rows: a few sub-units to place
