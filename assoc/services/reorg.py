@@ -519,16 +519,21 @@ class _Run:
 
     # -- operations ------------------------------------------------------------------------
 
+    def successor(self, code: str, name: str, parent_code: str, level: str) -> Unit:
+        """The unit that takes the work: an existing one (renamed when the plan names it
+        differently) or a new one, remembered for undo."""
+        unit = _by_code(code)
+        if unit is None:
+            unit = units.create_unit(self.actor, parent=self.unit(parent_code), level=level,
+                                     code=code, name=name, valid_from=self.effective)
+            self.undo["created"].append(unit.id)
+        elif name and name != unit.name:
+            self.note(unit, "rename")
+            units.update_unit(self.actor, unit, name=name)
+        return unit
+
     def merge(self, op: Operation) -> None:
-        target = _by_code(op.new_code)
-        if target is None:
-            target = units.create_unit(
-                self.actor, parent=self.unit(op.new_parent_code), level=op.new_level,
-                code=op.new_code, name=op.new_name, valid_from=self.effective)
-            self.undo["created"].append(target.id)
-        elif op.new_name and op.new_name != target.name:
-            self.note(target, "rename")
-            units.update_unit(self.actor, target, name=op.new_name)
+        target = self.successor(op.new_code, op.new_name, op.new_parent_code, op.new_level)
         reason = _("Merged into %(u)s", u=target.name)
         for code in op.old_codes:
             old = self.unit(code)
@@ -551,18 +556,8 @@ class _Run:
         amounts its `assign` lines give it; open work, learning entries and draft reports go
         to the first successor; posts end and roles carry over to every successor."""
         old = self.unit(op.old_codes[0])
-        successors: list[Unit] = []
-        for spec in split_successors(op):
-            unit = _by_code(spec.code)
-            if unit is None:
-                unit = units.create_unit(
-                    self.actor, parent=self.unit(spec.parent_code), level=spec.level,
-                    code=spec.code, name=spec.name, valid_from=self.effective)
-                self.undo["created"].append(unit.id)
-            elif spec.name and spec.name != unit.name:
-                self.note(unit, "rename")
-                units.update_unit(self.actor, unit, name=spec.name)
-            successors.append(unit)
+        successors = [self.successor(spec.code, spec.name, spec.parent_code, spec.level)
+                      for spec in split_successors(op)]
         first = self.handover(successors[0])
         amounts = _handover_amounts(old, first)
         shares = self.split_shares(op, old, successors, amounts)
