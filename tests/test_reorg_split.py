@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from assoc.extensions import db
@@ -24,21 +23,8 @@ from assoc.models import (
 from assoc.services import reorg, treasury
 
 from .builders import build_fund, build_member, build_officer, build_tree, build_user, build_voucher
-from .test_reorg import all_balances, snapshot
+from .test_reorg import EFFECTIVE, LAST_DAY, all_balances, english, plan, snapshot  # noqa: F401
 from .test_tally import assert_current
-
-EFFECTIVE = today()
-LAST_DAY = EFFECTIVE - timedelta(days=1)
-
-
-@pytest.fixture(autouse=True)
-def english(app):
-    with force_locale("en"):
-        yield
-
-
-def plan(*lines: str) -> list[reorg.Operation]:
-    return reorg.parse_plan("\n".join([",".join(reorg.PLAN_HEADER), *lines]))
 
 
 @pytest.fixture

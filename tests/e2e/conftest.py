@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 
 import pytest
 from werkzeug.serving import make_server
@@ -28,11 +29,12 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
-@pytest.fixture(scope="session")
-def live_app(tmp_path_factory):
+def demo_app(path):
+    """The app on its own SQLite file at `path`, with the demo data, CSRF on (the browser goes
+    through the real forms)."""
     config = TestConfig()
-    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
-    config.WTF_CSRF_ENABLED = True  # the browser goes through the real forms
+    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{path}"
+    config.WTF_CSRF_ENABLED = True
     app = create_app(config)
     with app.app_context():
         from assoc.demo import seed_demo
@@ -43,13 +45,27 @@ def live_app(tmp_path_factory):
     return app
 
 
-@pytest.fixture(scope="session")
-def base_url(live_app):
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+@contextmanager
+def serving(app):
+    """`app` served on a free local port for the block; yields its address."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    return demo_app(tmp_path_factory.mktemp("e2e") / "e2e.db")
+
+
+@pytest.fixture(scope="session")
+def base_url(live_app):
+    with serving(live_app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -4,17 +4,13 @@ demo, since the plan closes units other journeys use."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from assoc import create_app
-from assoc.config import TestConfig
-from assoc.extensions import db
+from .conftest import demo_app, serving
 
 SAMPLE = Path(__file__).resolve().parents[2] / "assoc" / "static" / "samples" / \
     "reorganise-demo.csv"
@@ -22,21 +18,8 @@ SAMPLE = Path(__file__).resolve().parents[2] / "assoc" / "static" / "samples" / 
 
 @pytest.fixture(scope="module")
 def reorg_url(tmp_path_factory):
-    config = TestConfig()
-    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path_factory.mktemp('reorg') / 'r.db'}"
-    config.WTF_CSRF_ENABLED = True
-    app = create_app(config)
-    with app.app_context():
-        from assoc.demo import seed_demo
-
-        db.create_all()
-        seed_demo()
-        db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(demo_app(tmp_path_factory.mktemp("reorg") / "r.db")) as url:
+        yield url
 
 
 def test_city_admin_applies_the_sample_plan(page, reorg_url):

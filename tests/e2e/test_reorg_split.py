@@ -6,16 +6,14 @@ successors. Runs on its own copy of the demo, since the plan closes a unit other
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from assoc import create_app
-from assoc.config import TestConfig
 from assoc.extensions import db
+
+from .conftest import demo_app, serving
 
 WARD = "HCM-Q4-KH"
 
@@ -24,18 +22,11 @@ WARD = "HCM-Q4-KH"
 def split_world(tmp_path_factory):
     """The running demo, the split plan for it (amounts from its books) and the member list."""
     folder = tmp_path_factory.mktemp("split")
-    config = TestConfig()
-    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{folder / 's.db'}"
-    config.WTF_CSRF_ENABLED = True
-    app = create_app(config)
+    app = demo_app(folder / "s.db")
     with app.app_context():
-        from assoc.demo import seed_demo
         from assoc.models import Member, Unit
         from assoc.services import reorg
 
-        db.create_all()
-        seed_demo()
-        db.session.commit()
         ward = db.session.scalar(select(Unit).where(Unit.code == WARD))
         balances: dict[str, int] = {}
         for fund, _method, amount in reorg._handover_amounts(ward, reorg.Handover(ward)):
@@ -56,12 +47,9 @@ def split_world(tmp_path_factory):
             f"{m.display_number},{'KH-A' if i % 2 == 0 else 'KH-B'}\n" for i, m in enumerate(own))
         (folder / "members.csv").write_text(members, encoding="utf-8")
         ward_id, total = ward.id, sum(balances.values())
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield {"url": f"http://127.0.0.1:{server.server_port}", "plan": plan, "ward_id": ward_id,
-           "members": folder / "members.csv", "total": total}
-    server.shutdown()
+    with serving(app) as url:
+        yield {"url": url, "plan": plan, "ward_id": ward_id, "members": folder / "members.csv",
+               "total": total}
 
 
 def test_city_admin_splits_a_ward(page, split_world):

@@ -1,0 +1,1 @@
+"""Browser journeys (a package, so journeys can share the helpers in conftest)."""
