@@ -865,7 +865,8 @@ def _by_child(parent: Unit | None, below: Below | Keys, unit_column, values, *wh
         # Records found by date are kept to the sub-tree in SQL (a commune's few units: the
         # (unit, date) indexes), except at a root, whose sub-tree is (nearly) every unit: there
         # the date index alone is cheaper and `key` drops what lies outside.
-        at_root = by_date and getattr(getattr(below, "unit", None), "parent_id", 0) is None
+        scope_unit = below.unit if isinstance(below, Below) else None
+        at_root = by_date and scope_unit is not None and scope_unit.parent_id is None
         query = query.where(*(() if at_root else (below.condition(unit_column),)), *where) \
             .group_by(unit_column)
     rows = db.session.execute(query).all()
