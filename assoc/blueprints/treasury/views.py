@@ -143,6 +143,15 @@ def overview():
                            total_bank=sum(b["transfer"] for b in by_method.values()))
 
 
+UNIT_CHOICES = 300  # more units in reach than this: the unit filter is a name-or-code search
+
+
+class UnitChoice(NamedTuple):
+    id: int
+    name: str
+    depth: int
+
+
 @bp.get("/treasury/vouchers")
 @login_required
 def vouchers():
@@ -158,15 +167,6 @@ def vouchers():
     return render_template("treasury/list.html", page=page, filters=request.args,
                            units=[] if unit_search else units, unit_search=unit_search,
                            list_args=_list_args())
-
-
-UNIT_CHOICES = 300
-
-
-class UnitChoice(NamedTuple):
-    id: int
-    name: str
-    depth: int
 
 
 def _list_args() -> dict:
