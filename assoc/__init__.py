@@ -140,4 +140,5 @@ def _register_errors(app: Flask) -> None:
         g.pop("_login_user", None)
         g.pop("_assignments", None)
         g.pop("_role_key", None)
+        g.pop(app.config["WTF_CSRF_FIELD_NAME"], None)  # Flask-WTF's token of this session
         refresh()  # Flask-Babel caches the locale on the context too

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import event, func, select
 
+from assoc.extensions import fragments
 from assoc.models import Member, Voucher, today
 from assoc.services import members as member_svc
 from assoc.services import reports
@@ -172,6 +173,7 @@ def count_queries(app, db, fn):
         statements.append(statement)
 
     db.session.commit()  # both measurements start from committed, expired objects
+    fragments.clear()  # measure the page as computed, not as served from the page cache
     event.listen(db.engine, "before_cursor_execute", before)
     try:
         fn()

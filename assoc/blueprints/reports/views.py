@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from ...extensions import db
 from ...forms import day_or
 from ...models import Unit, today
+from ...pagecache import deferred
 from ...permissions import granting_paths, load, scope_query
 from ...services import reports as svc
 from ...services.learning import dashboard_figures as learning_figures
@@ -74,25 +75,30 @@ def index():
 @bp.get("/units/<int:unit_id>/dashboard")
 @login_required
 def dashboard(unit_id: int):
+    """The figures are computed only when the rendered page part is not cached for the data as
+    it stands (assoc/pagecache.py): a dashboard is read far more often than its data change."""
     unit = _report_unit(unit_id)
     year = _year_arg()
     scope = svc.Scope(unit, subtree=request.args.get("scope") != "unit")
     period = svc.Period.year(year)
-    rows, totals = svc.period_report(unit, period) if scope.subtree else ([], {})
-    member_bars = [(r.name, r.values["members"],
-                    url_for("members.unit_list", unit_id=r.unit.id)) for r in rows if r.unit]
+    report = deferred(lambda: svc.period_report(unit, period) if scope.subtree else ([], {}))
     return render_template(
         "reports/dashboard.html", unit=unit, ancestors=unit_ancestors(unit), year=year,
         scope=scope, period=period,
-        members=svc.member_figures(scope, period),
-        money=svc.money_figures(scope, period),
-        awards=svc.award_figures(scope, period),
-        events=svc.event_figures(scope, period),
-        officers=svc.officer_figures(scope),
-        coverage=svc.coverage(unit, limit=svc.LIST_LIMIT) if scope.subtree else None,
-        rows=rows, totals=totals, member_bars=member_bars, columns=COLUMN_LABELS,
-        to_mark_held=_held_but_planned(unit, scope),
-        learning=learning_figures(unit, year),
+        members=deferred(lambda: svc.member_figures(scope, period)),
+        money=deferred(lambda: svc.money_figures(scope, period)),
+        awards=deferred(lambda: svc.award_figures(scope, period)),
+        events=deferred(lambda: svc.event_figures(scope, period)),
+        officers=deferred(lambda: svc.officer_figures(scope)),
+        coverage=deferred(lambda: svc.coverage(unit, limit=svc.LIST_LIMIT)
+                          if scope.subtree else None),
+        rows=deferred(lambda: report[0]), totals=deferred(lambda: report[1]),
+        member_bars=deferred(lambda: [
+            (r.name, r.values["members"], url_for("members.unit_list", unit_id=r.unit.id))
+            for r in report[0] if r.unit]),
+        columns=COLUMN_LABELS,
+        to_mark_held=deferred(lambda: _held_but_planned(unit, scope)),
+        learning=deferred(lambda: learning_figures(unit, year)),
     )
 
 

@@ -1,0 +1,100 @@
+"""Whole rendered parts of read-heavy pages (the dashboard), cached until the data changes.
+
+A page part is cached (per process, in `extensions.fragments`) under a key of everything it
+depends on: the language, the user (with the session token that logging out replaces) and their
+roles, the address with its query string, this session's CSRF token (forms inside carry it),
+the day (posts and terms end with the day), and the **data version**, a token that changes
+with every committed write:
+
+- PostgreSQL: the current snapshot (`pg_current_snapshot()`): it changes when any transaction
+  that wrote commits or starts writing, and is the same only while nothing was written. No row
+  to update, so writers do not queue behind each other.
+- SQLite: a random token in the one-row table `data_version`, replaced in the transaction of
+  every connection that ran INSERT, UPDATE or DELETE (SQLite runs one writer at a time anyway).
+  A random token, not a counter: emptied tables or a restored backup never bring back a value
+  that stood for other data.
+
+The values a cached part shows are computed only when it is not in the cache: views hand them
+to the template as `deferred(...)`, which runs on first use.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from functools import cache
+
+from flask import request, session
+from flask_login import current_user
+from sqlalchemy import event, select, text
+from werkzeug.local import LocalProxy
+
+from .extensions import db
+
+DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_WROTE = "assoc_wrote"
+
+
+def deferred(compute):
+    """A stand-in for `compute()`'s value that computes it on first use (once)."""
+    return LocalProxy(cache(compute))
+
+
+@cache
+def _sqlite_version_statement():
+    from .models import DataVersion
+
+    return select(DataVersion.token).limit(1)
+
+
+def data_version() -> str:
+    """A token for the data as committed now (see the module's note)."""
+    session = db.session()
+    if session.get_bind().dialect.name == "postgresql":
+        return session.execute(text("SELECT pg_current_snapshot()::text")).scalar_one()
+    from .statements import rows
+
+    return str(rows(_sqlite_version_statement()).scalar())
+
+
+def page_key(*parts) -> str:
+    """The key of a cached page part (see the module's note); `parts` add anything else."""
+    from flask_wtf.csrf import generate_csrf
+
+    from . import models
+    from .filters import fragment_key
+
+    generate_csrf()  # the session's raw token exists before it keys the part
+    return fragment_key(str(db.engine.url), current_user.get_id(), request.full_path,
+                        session.get("csrf_token", ""), models.today().isoformat(),
+                        data_version(), *parts)
+
+
+def install_sqlite_version(engine) -> None:
+    """Keep SQLite's data version: every transaction that wrote replaces it as it commits."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def note_write(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip()[:7].upper().startswith(DML):
+            conn.info[_WROTE] = True
+
+    @event.listens_for(engine, "commit")
+    def replace_version(conn):
+        if not conn.info.pop(_WROTE, False):
+            return
+        # The DB-API cursor, under SQLAlchemy's own commit: the statement joins the
+        # transaction being committed and fires no events of its own.
+        cursor = conn.connection.dbapi_connection.cursor()
+        token = secrets.randbits(62)
+        try:
+            cursor.execute("UPDATE data_version SET token = ?", (token,))
+            if cursor.rowcount == 0:
+                cursor.execute("INSERT INTO data_version (token) VALUES (?)", (token,))
+        except sqlite3.OperationalError:  # before the migration that makes the table
+            pass
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "rollback")
+    def forget_write(conn):
+        conn.info.pop(_WROTE, None)

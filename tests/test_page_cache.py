@@ -1,0 +1,125 @@
+"""The dashboard's rendered figures are cached until the data change (assoc/pagecache.py). A
+cached page must never show figures older than the committed data, another session's CSRF
+token, or another reader's view."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import event, text
+
+from assoc import models, pagecache
+from assoc.extensions import db, fragments
+
+from .builders import build_member, build_voucher
+
+
+def members_figure(client, unit) -> str:
+    html = client.get(f"/units/{unit.id}/dashboard").get_data(as_text=True)
+    return re.search(r'data-testid="fig-members"[^>]*>([^<]+)<', html).group(1)
+
+
+def queries(fn) -> int:
+    seen = []
+
+    def before(*_args):
+        seen.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        fn()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+    return len(seen)
+
+
+def test_a_second_view_is_served_from_the_cache(tree, client_as):
+    chair = client_as("chair", at=tree.district_a)
+    build_member(tree.ward_a, "Lê Thị Hoa")
+    fragments.clear()
+    url = f"/units/{tree.district_a.id}/dashboard"
+    computed = queries(lambda: chair.get(url))
+    served = queries(lambda: chair.get(url))
+    assert served < computed and served <= 8, (served, computed)
+
+
+def test_a_committed_write_shows_at_once(tree, client_as):
+    chair = client_as("chair", at=tree.district_a)
+    build_member(tree.ward_a, "Lê Thị Hoa")
+    assert members_figure(chair, tree.district_a) == "1"
+    build_member(tree.ward_a, "Trần Văn Nam")
+    assert members_figure(chair, tree.district_a) == "2"
+    chair.post(f"/members/unit/{tree.ward_a.id}/new", data={})  # a refused form writes nothing
+    assert members_figure(chair, tree.district_a) == "2"
+
+
+def test_a_write_by_another_process_shows_at_once(tree, client_as, racing_app):
+    chair = client_as("chair", at=tree.district_a)
+    build_member(tree.ward_a, "Lê Thị Hoa")
+    assert members_figure(chair, tree.district_a) == "1"
+    with racing_app.app_context():  # its own engine and connections, as a second worker has
+        from assoc.models import Unit
+
+        build_member(db.session.get(Unit, tree.ward_a.id), "Trần Văn Nam")
+        db.session.remove()
+    assert members_figure(chair, tree.district_a) == "2"
+
+
+def test_only_a_committed_write_changes_the_version(tree, client_as):
+    build_member(tree.ward_a, "Lê Thị Hoa")
+    before = pagecache.data_version()
+    db.session.commit()
+    db.session.execute(text("UPDATE member SET notes = 'x'"))
+    db.session.rollback()
+    if db.engine.dialect.name == "sqlite":  # PostgreSQL's snapshot moves on anyway (harmless)
+        assert pagecache.data_version() == before
+    db.session.execute(text("UPDATE member SET notes = 'y'"))
+    db.session.commit()
+    assert pagecache.data_version() != before
+
+
+def test_each_session_gets_its_own_csrf_token(tree, client_as):
+    # Two sessions of readers with the same roles: a cached page must not carry the other's
+    # token (the dashboard's "mark as held" forms post with it).
+    first, second = client_as("chair", at=tree.district_a), client_as("chair", at=tree.district_a)
+    build_voucher(tree.ward_a, "receipt", 100_000)
+    token = re.compile(r'name="csrf_token" value="([^"]+)"')
+    url = f"/units/{tree.district_a.id}/dashboard"
+    one = set(token.findall(first.get(url).get_data(as_text=True)))
+    two = set(token.findall(second.get(url).get_data(as_text=True)))
+    assert one and two and not one & two
+
+
+def test_another_reader_sees_their_own_scope(tree, client_as):
+    district_chair = client_as("chair", at=tree.district_a)
+    city_admin = client_as("admin", at=tree.city)
+    build_member(tree.ward_a, "Lê Thị Hoa")
+    url = f"/units/{tree.district_a.id}/dashboard"
+    assert district_chair.get(url).status_code == 200
+    assert city_admin.get(url).status_code == 200
+    outsider = client_as("chair", at=tree.district_b)
+    assert outsider.get(url).status_code == 403  # the cache sits behind the access check
+
+
+def test_the_day_keys_the_page(tree, app, client_as, monkeypatch):
+    # Posts and terms end with a day: the same data read tomorrow is another page.
+    chair = client_as("chair", at=tree.district_a)
+    with app.test_request_context("/"):
+        from flask_login import login_user
+
+        login_user(chair.user)
+        today_key = pagecache.page_key()
+        assert pagecache.page_key() == today_key
+        monkeypatch.setattr(models, "today", lambda: date(2031, 1, 1))
+        assert pagecache.page_key() != today_key
+
+
+def test_the_year_and_scope_arguments_key_the_page(tree, client_as):
+    chair = client_as("chair", at=tree.district_a)
+    build_voucher(tree.ward_a, "receipt", 100_000)
+    url = f"/units/{tree.district_a.id}/dashboard"
+    this_year = chair.get(url).get_data(as_text=True)
+    last_year = chair.get(f"{url}?year={date.today().year - 1}").get_data(as_text=True)
+    money = re.compile(r'data-testid="fig-money-in"[^>]*>([^<]+)<')
+    assert money.search(this_year).group(1) != money.search(last_year).group(1)
