@@ -15,7 +15,10 @@ with every committed write:
   that stood for other data.
 
 The values a cached part shows are computed only when it is not in the cache: views hand them
-to the template as `deferred(...)`, which runs on first use.
+to the template as `deferred(...)`, which runs on first use. A view opts in by passing
+`page_cache=PAGE_CACHE_SECONDS` (base.html caches its content block, GET only). Never for a page
+whose forms carry a one-time token (the double-click guard of a payment form): two views of the
+same data would share it.
 """
 
 from __future__ import annotations
@@ -30,6 +33,11 @@ from sqlalchemy import event, select, text
 from werkzeug.local import LocalProxy
 
 from .extensions import db
+
+# How long a cached page part may live at most. The data version makes it exact; the limit only
+# bounds what a page shows that moves with the clock rather than the data (nothing does by the
+# minute today) and the memory of parts nobody asks for again.
+PAGE_CACHE_SECONDS = 300
 
 DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _WROTE = "assoc_wrote"

@@ -68,7 +68,7 @@ def main() -> None:
 
     from assoc import create_app
     from assoc.config import TestConfig
-    from assoc.extensions import db
+    from assoc.extensions import db, fragments
     from assoc.models import Member, Unit, User
     from assoc.services import members as svc
 
@@ -135,8 +135,12 @@ def main() -> None:
             s["_user_id"] = user_id
             s["_fresh"] = True
         for label, url in pages:
-            def get(url=url, client=client) -> tuple[float, float, float]:
-                """(wall, CPU of this process, time in SQL) of one request, in seconds."""
+            def get(url=url, client=client, computed=True) -> tuple[float, float, float]:
+                """(wall, CPU of this process, time in SQL) of one request, in seconds. The
+                figures are `computed` (the page cache emptied first: what the first reader
+                after a change waits) unless asked for the page as served again from it."""
+                if computed:
+                    fragments.clear()
                 statements.clear()
                 started, cpu = time.perf_counter(), time.process_time()
                 response = client.get(url)
@@ -152,26 +156,31 @@ def main() -> None:
             cpu = statistics.median(r[1] for r in runs) * 1000
             sql = statistics.median(r[2] for r in runs) * 1000
             ok = p95 < TARGET_MS
-            results.append((level, label, p50, p95, cpu, sql, len(statements), ok))
+            count, last = len(statements), list(statements)
+            get(computed=False)
+            served = statistics.median(get(computed=False)[0] for _ in range(5)) * 1000
+            results.append((level, label, p50, p95, cpu, sql, count, ok, served))
             print(f"  {level:<9} {label:<44} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
-                  f"cpu {cpu:6.1f}  sql {sql:6.1f} ms  {len(statements):3d} SQL  "
-                  f"{'PASS' if ok else 'FAIL'}", flush=True)
+                  f"cpu {cpu:6.1f}  sql {sql:6.1f} ms  {count:3d} SQL  "
+                  f"{'PASS' if ok else 'FAIL'}  (served again: p50 {served:.1f} ms)", flush=True)
             if not ok or os.environ.get("EXPLAIN") == "1":
-                slow_pages.append((level, label, sorted(statements, key=lambda s: -s[0])[:3]))
+                slow_pages.append((level, label, sorted(last, key=lambda s: -s[0])[:3]))
 
     current, peak = rss_mb()
     print()
     print(f"load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work "
           f"on the machine stretches wall times; cpu = this process, sql = waiting for SQL)")
+    print("p50/p95: the page computed (page cache emptied before each request); served: the "
+          "same page again from the page cache, where the page has one (p50)")
     print(f"{'scope':<9} {'page':<44} {'p50 ms':>8} {'p95 ms':>8} {'cpu ms':>7} {'sql ms':>7} "
-          f"{'SQL':>4}  target        result")
-    for level, label, p50, p95, cpu, sql, n, ok in results:
+          f"{'SQL':>4}  target        result  {'served':>7}")
+    for level, label, p50, p95, cpu, sql, n, ok, served in results:
         print(f"{level:<9} {label:<44} {p50:8.1f} {p95:8.1f} {cpu:7.1f} {sql:7.1f} {n:4d}  "
-              f"p95 < {TARGET_MS} ms  {'PASS' if ok else 'FAIL'}")
+              f"p95 < {TARGET_MS} ms  {'PASS' if ok else 'FAIL'}  {served:7.1f}")
     print(f"{'memory':<9} {'RSS of this process after the run (peak)':<44} "
           f"{current:8.0f} {peak:8.0f} MB{'':<21}< {RSS_TARGET_MB} MB      "
           f"{'PASS' if peak < RSS_TARGET_MB else 'FAIL'}")
-    passed = sum(r[-1] for r in results)
+    passed = sum(r[7] for r in results)
     print(f"{passed}/{len(results)} pages within target")
 
     if slow_pages:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 from ... import jobs
 from ...extensions import db
 from ...models import DuesPayment, Member, MemberTransfer, Unit, today
+from ...pagecache import PAGE_CACHE_SECONDS, deferred
 from ...permissions import can, granting_paths, load, scope_query
 from ...services import DomainError, audit, imports
 from ...services import members as svc
@@ -95,14 +96,15 @@ def unit_list(unit_id: int):
     filters = svc.ListFilters.from_args(request.args)
     # The list's count comes from the roll-ups (member_page builds missing ones in the session;
     # GET commits nothing, the next write keeps them).
-    page = svc.member_page(current_user, unit, filters, after=request.args.get("after"),
-                           before=request.args.get("before"),
-                           per_page=current_app.config.get("PER_PAGE", 50))
+    # Computed only when the rendered list is not cached for the data as they stand.
+    page = deferred(lambda: svc.member_page(
+        current_user, unit, filters, after=request.args.get("after"),
+        before=request.args.get("before"), per_page=current_app.config.get("PER_PAGE", 50)))
     year = filters.dues_year or today().year
-    paid = svc.paid_years([m.id for m in page.items], year)
+    paid = deferred(lambda: svc.paid_years([m.id for m in page.items], year))
     return render_template("members/list.html", unit=unit, ancestors=unit_ancestors(unit),
                            page=page, filters=filters, year=year, paid=paid,
-                           export_args=filters.as_args())
+                           export_args=filters.as_args(), page_cache=PAGE_CACHE_SECONDS)
 
 
 @bp.get("/unit/<int:unit_id>/export.<fmt>")

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from ...extensions import db
 from ...forms import day_or
 from ...models import Unit, today
-from ...pagecache import deferred
+from ...pagecache import PAGE_CACHE_SECONDS, deferred
 from ...permissions import granting_paths, load, scope_query
 from ...services import reports as svc
 from ...services.learning import dashboard_figures as learning_figures
@@ -99,6 +99,7 @@ def dashboard(unit_id: int):
         columns=COLUMN_LABELS,
         to_mark_held=deferred(lambda: _held_but_planned(unit, scope)),
         learning=deferred(lambda: learning_figures(unit, year)),
+        page_cache=PAGE_CACHE_SECONDS,
     )
 
 

@@ -27,6 +27,7 @@ from ...extensions import db
 from ...forms import day_or
 from ...keyset import KeysetPage, keyset_page
 from ...models import Fund, Unit, Voucher, today
+from ...pagecache import PAGE_CACHE_SECONDS, deferred
 from ...pdf import vouchers as voucher_pdf_module
 from ...permissions import can, load, scope_query
 from ...services import DomainError, audit, voucher_links
@@ -111,20 +112,26 @@ def _voucher_page(q, first: bool = False) -> KeysetPage:
 def unit_index(unit_id: int):
     unit = load(Unit, unit_id, "voucher.view")
     q = _filtered_vouchers(select(Voucher).where(Voucher.unit_id == unit.id))
-    page = _voucher_page(q.options(joinedload(Voucher.fund)))
+    page = deferred(lambda: _voucher_page(q.options(joinedload(Voucher.fund))))
     fund_form = FundForm(prefix="fund") if can(current_user, "fund.edit", unit) else None
     return _unit_page(unit, page, fund_form, request.args)
 
 
 def _unit_page(unit: Unit, page, fund_form, filters, status: int = 200):
-    funds = svc.funds_of(unit)
-    ids = [f.id for f in funds]
+    """The unit's funds and vouchers. Its figures are computed only when the page is not cached
+    for the data as they stand; a form returned with errors (status 400) is never cached."""
+    funds = deferred(lambda: svc.funds_of(unit))
+
+    def ids():
+        return [f.id for f in funds]
+
     return render_template("treasury/unit.html", unit=unit, ancestors=unit_ancestors(unit),
-                           funds=funds, balances=svc.balances(ids),
-                           by_method=svc.method_balances(ids),
-                           general_missing=not svc.has_general_fund(unit),
+                           funds=funds, balances=deferred(lambda: svc.balances(ids())),
+                           by_method=deferred(lambda: svc.method_balances(ids())),
+                           general_missing=deferred(lambda: not svc.has_general_fund(unit)),
                            general_name=svc.GENERAL_FUND_NAME, page=page,
-                           fund_form=fund_form, filters=filters), status
+                           fund_form=fund_form, filters=filters,
+                           page_cache=PAGE_CACHE_SECONDS if status == 200 else 0), status
 
 
 @bp.get("/treasury/")
@@ -155,18 +162,24 @@ class UnitChoice(NamedTuple):
 @bp.get("/treasury/vouchers")
 @login_required
 def vouchers():
-    page = _voucher_page(_scoped_vouchers().options(joinedload(Voucher.unit),
-                                                    joinedload(Voucher.fund)))
+    q = _scoped_vouchers().options(joinedload(Voucher.unit), joinedload(Voucher.fund))
+
     # A drop-down of the units in reach while they are few; a province's or the nation's
-    # thousands of units are found by name or code instead.
-    rows = db.session.execute(scope_query(select(Unit.id, Unit.name, Unit.path), current_user,
-                                          "voucher.view").order_by(Unit.path)
-                              .limit(UNIT_CHOICES + 1)).all()
-    units = [UnitChoice(i, name, Unit.depth_of(path)) for i, name, path in rows]
-    unit_search = len(units) > UNIT_CHOICES
-    return render_template("treasury/list.html", page=page, filters=request.args,
-                           units=[] if unit_search else units, unit_search=unit_search,
-                           list_args=_list_args())
+    # thousands of units are found by name or code instead. Both are read only when the list
+    # is not cached for the data as they stand.
+    def units():
+        rows = db.session.execute(scope_query(select(Unit.id, Unit.name, Unit.path),
+                                              current_user, "voucher.view").order_by(Unit.path)
+                                  .limit(UNIT_CHOICES + 1)).all()
+        return [UnitChoice(i, name, Unit.depth_of(path)) for i, name, path in rows]
+
+    choices = deferred(units)
+    return render_template("treasury/list.html", page=deferred(lambda: _voucher_page(q)),
+                           filters=request.args,
+                           units=deferred(lambda: [] if len(choices) > UNIT_CHOICES
+                                          else choices),
+                           unit_search=deferred(lambda: len(choices) > UNIT_CHOICES),
+                           list_args=_list_args(), page_cache=PAGE_CACHE_SECONDS)
 
 
 def _list_args() -> dict:
