@@ -61,8 +61,8 @@ def init_engine_events(app) -> None:
 
     with app.app_context():
         engine = db.engine
-        if engine.dialect.name == "sqlite":
-            from .pagecache import install_sqlite_version
+        from .pagecache import install
 
+        install(engine)
+        if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
-            install_sqlite_version(engine)

@@ -78,13 +78,34 @@ def page_key(*parts) -> str:
                         data_version(), *parts)
 
 
-def install_sqlite_version(engine) -> None:
-    """Keep SQLite's data version: every transaction that wrote replaces it as it commits."""
+def wrote(session) -> bool:
+    """Whether the session's transaction has written (its changes are in no data version)."""
+    return bool(session.new or session.dirty or session.deleted
+                or session.connection().info.get(_WROTE))
+
+
+def install(engine) -> None:
+    """Note on each connection whether its transaction wrote; SQLite also keeps its version."""
 
     @event.listens_for(engine, "before_cursor_execute")
     def note_write(conn, cursor, statement, parameters, context, executemany):
         if statement.lstrip()[:7].upper().startswith(DML):
             conn.info[_WROTE] = True
+
+    @event.listens_for(engine, "rollback")
+    def forget_write(conn):
+        conn.info.pop(_WROTE, None)
+
+    if engine.dialect.name == "sqlite":
+        install_sqlite_version(engine)
+    else:
+        @event.listens_for(engine, "commit")
+        def forget_committed_write(conn):
+            conn.info.pop(_WROTE, None)
+
+
+def install_sqlite_version(engine) -> None:
+    """Keep SQLite's data version: every transaction that wrote replaces it as it commits."""
 
     @event.listens_for(engine, "commit")
     def replace_version(conn):
@@ -103,6 +124,3 @@ def install_sqlite_version(engine) -> None:
         finally:
             cursor.close()
 
-    @event.listens_for(engine, "rollback")
-    def forget_write(conn):
-        conn.info.pop(_WROTE, None)

@@ -6,8 +6,8 @@
   one short list per word, where a trigram phrase of a common name read a dozen lists of ten
   thousand entries each). Both are kept current by triggers on every insert, update and delete
   (bulk imports included).
-- PostgreSQL: pg_trgm GIN indexes on the same columns; `LIKE '%…%'` and the word-start regular
-  expression use them directly.
+- PostgreSQL: pg_trgm GIN indexes on the same columns for `LIKE '%…%'`, and a full-text GIN
+  index of the name's words (`simple` configuration) for the typed words as a phrase.
 
 Neither is a model table, so they are created by `install()` from the migration and, for
 databases built by `create_all()` (tests, benches), right after the member table. Alembic's
@@ -76,7 +76,12 @@ PG_EXTENSION = "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"
 PG_EXTENSION_SCHEMA = ("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
                        "ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'")
 PG_INDEX = "CREATE INDEX IF NOT EXISTS {name} ON member USING gin ({column} \"{schema}\".gin_trgm_ops)"
-PG_DROP = [f"DROP INDEX IF EXISTS {name}" for name in TRGM_INDEXES]
+# Words of names, PostgreSQL's full-text index with the `simple` configuration (no stemming,
+# no stop words): the typed words as a phrase whose last word is a prefix, as SQLite's words.
+PG_WORDS_INDEX = "ix_member_name_words"
+PG_WORDS_DDL = (f"CREATE INDEX IF NOT EXISTS {PG_WORDS_INDEX} ON member "
+                "USING gin (to_tsvector('simple'::regconfig, search_key))")
+PG_DROP = [f"DROP INDEX IF EXISTS {name}" for name in (*TRGM_INDEXES, PG_WORDS_INDEX)]
 
 
 def install(connection) -> None:
@@ -90,6 +95,7 @@ def install(connection) -> None:
         schema = connection.execute(text(PG_EXTENSION_SCHEMA)).scalar()
         for index, column in TRGM_INDEXES.items():
             connection.execute(text(PG_INDEX.format(name=index, column=column, schema=schema)))
+        connection.execute(text(PG_WORDS_DDL))
 
 
 @contextmanager
@@ -139,11 +145,12 @@ def include_name(name, type_, parent_names) -> bool:
     """Alembic filter: the search index is not part of the models."""
     if type_ == "table" and name and name.startswith((FTS_TABLE, WORDS_TABLE)):
         return False
-    return not (type_ == "index" and name in TRGM_INDEXES)
+    return not (type_ == "index" and name in (*TRGM_INDEXES, PG_WORDS_INDEX))
 
 
 def install_words(connection) -> None:
-    """The word index of names, for databases made before it existed (SQLite only)."""
+    """The word index of names, for databases made before it existed (SQLite: 0019_words;
+    PostgreSQL: 0021_name_words, through `install_pg_words`)."""
     if connection.dialect.name == "sqlite":
         for statement in WORDS_DDL:
             connection.execute(text(statement))
@@ -153,6 +160,17 @@ def uninstall_words(connection) -> None:
     if connection.dialect.name == "sqlite":
         for statement in WORDS_DROP:
             connection.execute(text(statement))
+
+
+def install_pg_words(connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(PG_WORDS_DDL))
+        connection.execute(text("ANALYZE member"))  # the words' statistics guide every plan
+
+
+def uninstall_pg_words(connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"DROP INDEX IF EXISTS {PG_WORDS_INDEX}"))
 
 
 def word_phrase(key: str) -> str:
