@@ -725,36 +725,99 @@ def officer_figures(scope: Scope, on: date | None = None, *,
     """Officers and posts held in the scope, the number of units with a vacant key post and
     the first `limit` of them (by path) with the titles they miss. Counted in SQL: a national
     scope has 36,000 units."""
+    return officers_and_coverage(scope, on, limit=limit, coverage_too=False)[0]
+
+
+HEAD_TITLES = ("chair", "branch_head", "board_head")  # a chair post of a unit or a branch
+
+
+def _unit_posts(scope: Scope, on: date, *, coverage_too: bool):
+    """One row per active unit of the scope with `vacant` (a key post of its level is not
+    held) and `chaired` (a chair role, or a chair or head post): the posts held today read once
+    and grouped by unit (at national size one pass over 38,000 posts and 36,000 units; each
+    figure's own query used to read them again)."""
+    titles = sorted({t for ts in KEY_TITLES.values() for t in ts} | set(HEAD_TITLES))
+    held = (select(Position.unit_id, *(
+        func.max(case((Position.title == t, 1), else_=0)).label(t) for t in titles))
+        .where(Position.start_date <= on,
+               Position.end_date.is_(None) | (Position.end_date >= on),
+               Position.title.in_(titles), scope.covers(Position.unit_id))
+        .group_by(Position.unit_id).subquery("held"))
+
+    def has(title):
+        return func.coalesce(held.c[title], 0) == 1
+
+    vacant = case(*((Unit.level == level, or_(*(~has(t) for t in ts)))
+                    for level, ts in KEY_TITLES.items()), else_=false())
+    columns = [Unit.id, Unit.level, Unit.path, vacant.label("vacant")]
+    query = select().select_from(Unit).outerjoin(held, held.c.unit_id == Unit.id)
+    if coverage_too:
+        roles = (select(RoleAssignment.unit_id).where(RoleAssignment.role == "chair",
+                                                      active_on(RoleAssignment, on))
+                 .distinct().subquery("chair_roles"))
+        chaired = or_(roles.c.unit_id.is_not(None), *(has(t) for t in HEAD_TITLES))
+        columns.append(chaired.label("chaired"))
+        query = query.outerjoin(roles, roles.c.unit_id == Unit.id)
+    return (query.with_only_columns(*columns)
+            .where(scope.covers(Unit.id), active_on(Unit, on)).cte("unit_posts"))
+
+
+def officers_and_coverage(scope: Scope, on: date | None = None, *, limit: int | None = LIST_LIMIT,
+                          coverage_too: bool = True, officers_too: bool = True, only=None,
+                          ) -> tuple[OfficerFigures | None, Coverage | None]:
+    """The officer figures and (with `coverage_too`, for a sub-tree) the coverage of the units
+    below (only those in `only`, when given), from one reading of the posts (`_unit_posts`): one
+    statement for the counts and the first `limit` units named by each."""
     on = on or today()
     active_post = and_(Position.start_date <= on,
                        Position.end_date.is_(None) | (Position.end_date >= on))
-    officers, posts = db.session.execute(select(
-        func.count(func.distinct(Position.officer_id)), func.count(),
-    ).where(scope.covers(Position.unit_id), active_post)).one()
-    key_post = or_(*(and_(Unit.level == level, Position.title.in_(titles))
-                     for level, titles in KEY_TITLES.items()))
-    filled = (select(Position.unit_id.label("unit_id"),
-                     func.count(func.distinct(Position.title)).label("n"))
-              .join(Unit, Unit.id == Position.unit_id)
-              .where(scope.covers(Position.unit_id), active_post, key_post)
-              .group_by(Position.unit_id).subquery())
-    needed = case(*((Unit.level == level, len(titles)) for level, titles in KEY_TITLES.items()),
-                  else_=0)
-    vacant = (select(Unit).outerjoin(filled, filled.c.unit_id == Unit.id)
-              .where(scope.covers(Unit.id), active_on(Unit, on), Unit.level.in_(KEY_TITLES),
-                     func.coalesce(filled.c.n, 0) < needed))
-    found = db.session.execute(vacant.with_only_columns(Unit.id, Unit.path)).all()
-    first = [unit_id for unit_id, _ in sorted(found, key=lambda r: r[1])[:limit]]
-    units = db.session.scalars(select(Unit).where(Unit.id.in_(first)).order_by(Unit.path)).all()
-    count = len(found)
+    coverage_too = coverage_too and scope.subtree
+    posts_cte = _unit_posts(scope, on, coverage_too=coverage_too)
+    c = posts_cte.c
+    keyed = c.level.in_(KEY_TITLES)
+    below = and_(c.id != scope.unit.id, c.level.in_(COVERED_LEVELS))
+    if only is not None:
+        below = and_(below, c.id.in_(list(only)))
+    # (part, level, total, with a chair, unit id): the counts, then the units to name.
+    parts, named = [], []
+    if officers_too:
+        parts.append(select(literal("vacant"), literal(""), func.count(), literal(0),
+                            literal(0)).where(keyed, c.vacant))
+        named.append(select(literal("vacant_unit"), literal(""), literal(0), literal(0), c.id)
+                     .where(keyed, c.vacant).order_by(c.path).limit(limit))
+    if coverage_too:
+        parts.append(select(literal("level"), c.level, func.count(),
+                            func.sum(case((c.chaired, 1), else_=0)), literal(0))
+                     .where(below).group_by(c.level))
+        named.append(select(literal("missing_unit"), literal(""), literal(0), literal(0), c.id)
+                     .where(below, ~c.chaired).order_by(c.path).limit(limit))
+    rows = db.session.execute(union_all(*parts, *(q.subquery().select() for q in named))).all()
+    count = sum(int(n or 0) for part, _, n, _, _ in rows if part == "vacant")
+    wanted = [unit_id for part, _, _, _, unit_id in rows if part.endswith("_unit")]
+    units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(wanted)))}
+    vacant_units = sorted((units[u] for part, _, _, _, u in rows if part == "vacant_unit"),
+                          key=lambda u: u.path)
     held: dict[int, set[str]] = {}
     for unit_id, title in db.session.execute(
             select(Position.unit_id, Position.title).where(
-                Position.unit_id.in_([u.id for u in units]), active_post)):
+                Position.unit_id.in_([u.id for u in vacant_units]), active_post)):
         held.setdefault(unit_id, set()).add(title)
     vacancies = [(u, [t for t in KEY_TITLES[u.level] if t not in held.get(u.id, set())])
-                 for u in units]
-    return OfficerFigures(int(officers), int(posts), vacancies, int(count or 0))
+                 for u in vacant_units]
+    figures = None
+    if officers_too:
+        officers, posts = db.session.execute(select(
+            func.count(func.distinct(Position.officer_id)), func.count(),
+        ).where(scope.covers(Position.unit_id), active_post)).one()
+        figures = OfficerFigures(int(officers), int(posts), vacancies, count)
+    if not coverage_too:
+        return figures, None
+    levels = sorted((CoverageLevel(level, int(n), int(chaired or 0))
+                     for part, level, n, chaired, _ in rows if part == "level"),
+                    key=lambda c: LEVELS[c.level])
+    missing = sorted((units[u] for part, _, _, _, u in rows if part == "missing_unit"),
+                     key=lambda u: u.path)
+    return figures, Coverage(levels, missing)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -791,41 +854,13 @@ class Coverage:
         return percent(self.with_chair, self.total)
 
 
-def chaired_unit_ids(on: date, within: Unit | None = None):
-    """Units with a chair: a chair role in the system or a chair/head post among officers
-    (in `within`'s sub-tree only, when given: a commune does not read the nation's posts)."""
-    roles = select(RoleAssignment.unit_id).where(RoleAssignment.role == "chair",
-                                                 active_on(RoleAssignment, on))
-    posts = select(Position.unit_id).where(
-        Position.title.in_(("chair", "branch_head", "board_head")),
-        Position.start_date <= on, Position.end_date.is_(None) | (Position.end_date >= on))
-    if within is not None:
-        below = select(Unit.id).where(Unit.path.startswith(within.path, autoescape=True))
-        roles = roles.where(RoleAssignment.unit_id.in_(below))
-        posts = posts.where(Position.unit_id.in_(below))
-    return union_all(roles, posts)
-
-
 def coverage(unit: Unit, on: date | None = None, *, only=None,
              limit: int | None = None) -> Coverage:
-    """Share of the active units below `unit` that have a chair, per level, and the ones
-    without (two queries; the first `limit` of them, by path; their number is total −
-    with_chair). `only` (unit ids) restricts the count to those units below."""
-    on = on or today()
-    chaired = chaired_unit_ids(on, within=unit).subquery()
-    has_chair = Unit.id.in_(select(chaired.c[0]))
-    below = and_(Unit.path.startswith(unit.path, autoescape=True), Unit.id != unit.id,
-                 active_on(Unit, on), Unit.level.in_(COVERED_LEVELS))
-    if only is not None:
-        below = and_(below, Unit.id.in_(list(only)))
-    rows = db.session.execute(
-        select(Unit.level, func.count(), func.sum(case((has_chair, 1), else_=0)))
-        .where(below).group_by(Unit.level)).all()
-    levels = sorted((CoverageLevel(lvl, n, int(c or 0)) for lvl, n, c in rows),
-                    key=lambda c: LEVELS[c.level])
-    missing = db.session.scalars(select(Unit).where(below, ~has_chair).order_by(Unit.path)
-                                 .limit(limit))
-    return Coverage(levels, list(missing))
+    """Share of the active units below `unit` that have a chair (a chair role, or a chair or
+    head post), per level, and the first `limit` without one, by path (their number is total −
+    with_chair). `only` (unit ids) restricts it to those units below."""
+    return officers_and_coverage(Scope(unit), on, limit=limit, only=only,
+                                 officers_too=False)[1]
 
 
 # ---------------------------------------------------------------------------------------------

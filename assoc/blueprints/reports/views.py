@@ -82,6 +82,7 @@ def dashboard(unit_id: int):
     scope = svc.Scope(unit, subtree=request.args.get("scope") != "unit")
     period = svc.Period.year(year)
     report = deferred(lambda: svc.period_report(unit, period) if scope.subtree else ([], {}))
+    posts = deferred(lambda: svc.officers_and_coverage(scope, limit=svc.LIST_LIMIT))
     return render_template(
         "reports/dashboard.html", unit=unit, ancestors=unit_ancestors(unit), year=year,
         scope=scope, period=period,
@@ -89,9 +90,7 @@ def dashboard(unit_id: int):
         money=deferred(lambda: svc.money_figures(scope, period)),
         awards=deferred(lambda: svc.award_figures(scope, period)),
         events=deferred(lambda: svc.event_figures(scope, period)),
-        officers=deferred(lambda: svc.officer_figures(scope)),
-        coverage=deferred(lambda: svc.coverage(unit, limit=svc.LIST_LIMIT)
-                          if scope.subtree else None),
+        officers=deferred(lambda: posts[0]), coverage=deferred(lambda: posts[1]),
         rows=deferred(lambda: report[0]), totals=deferred(lambda: report[1]),
         member_bars=deferred(lambda: [
             (r.name, r.values["members"], url_for("members.unit_list", unit_id=r.unit.id))
