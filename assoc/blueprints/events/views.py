@@ -136,21 +136,23 @@ def index():
 def unit_events(unit_id: int):
     unit = load(Unit, unit_id, "event.view")
     subtree = request.args.get("scope") != "unit"
-    q = scope_query(svc.events_query(unit, subtree=subtree), current_user, "event.view")
     kind, status = request.args.get("kind", ""), request.args.get("status", "")
-    if kind in EVENT_KINDS:
-        q = q.where(Event.kind == kind)
-    if status in EVENT_STATUSES:
-        q = q.where(Event.status == status)
-    term = search_key(request.args.get("q", ""))
-    if term:
-        q = q.where(Event.search_key.contains(term, autoescape=True))
-    view = request.args.get("view", "list")
-    if view == "calendar":
-        return _calendar(unit, q, subtree)
-    # Computed only when the rendered list is not cached for the data as they stand.
+
+    def events():
+        q = scope_query(svc.events_query(unit, subtree=subtree), current_user, "event.view")
+        if kind in EVENT_KINDS:
+            q = q.where(Event.kind == kind)
+        if status in EVENT_STATUSES:
+            q = q.where(Event.status == status)
+        if term := search_key(request.args.get("q", "")):
+            q = q.where(Event.search_key.contains(term, autoescape=True))
+        return q
+
+    if request.args.get("view", "list") == "calendar":
+        return _calendar(unit, events(), subtree)
+    # Read only when the rendered list is not cached for the data as they stand.
     page = deferred(lambda: keyset_page(
-        q, Event.starts_at, Event.id, after=request.args.get("after"),
+        events(), Event.starts_at, Event.id, after=request.args.get("after"),
         before=request.args.get("before"), per_page=current_app.config.get("EVENTS_PER_PAGE", 30)))
     totals = deferred(lambda: svc.totals_for([e.id for e in page.items]))
     return render_template("events/list.html", unit=unit, ancestors=unit_ancestors(unit), page=page,

@@ -116,10 +116,12 @@ def _held_but_planned(unit, scope):
 def period_report(unit_id: int):
     unit = _report_unit(unit_id)
     period = _period_args()
-    rows, totals = svc.period_report(unit, period)
+    report = deferred(lambda: svc.period_report(unit, period))  # only when not cached
     return render_template("reports/period.html", unit=unit, ancestors=unit_ancestors(unit),
-                           period=period, rows=rows, totals=totals, columns=COLUMN_LABELS,
-                           name_then=svc.Tree(period.end).name(unit))
+                           period=period, rows=deferred(lambda: report[0]),
+                           totals=deferred(lambda: report[1]), columns=COLUMN_LABELS,
+                           name_then=deferred(lambda: svc.Tree(period.end).name(unit)),
+                           page_cache=PAGE_CACHE_SECONDS)
 
 
 @bp.get("/units/<int:unit_id>/report.<fmt>")
