@@ -123,3 +123,18 @@ def test_the_year_and_scope_arguments_key_the_page(tree, client_as):
     last_year = chair.get(f"{url}?year={date.today().year - 1}").get_data(as_text=True)
     money = re.compile(r'data-testid="fig-money-in"[^>]*>([^<]+)<')
     assert money.search(this_year).group(1) != money.search(last_year).group(1)
+
+
+def test_an_import_shows_on_the_cached_list(tree, client_as):
+    # The import hands its rows to the driver in bulk (no ORM flush): the version follows it.
+    from assoc.services import imports
+
+    chair = client_as("chair", at=tree.ward_a)
+    url = f"/members/unit/{tree.ward_a.id}"
+    assert "Phạm Thị Đào" not in chair.get(url).get_data(as_text=True)
+    data = "Họ và tên;Năm sinh\nPhạm Thị Đào;1980\nĐỗ Văn Lực;1975\n".encode()
+    preview = imports.parse(data, "kp1.csv", tree.ward_a)
+    imports.commit(None, tree.ward_a, preview)
+    db.session.commit()
+    html = chair.get(url).get_data(as_text=True)
+    assert "Phạm Thị Đào" in html and "Đỗ Văn Lực" in html
