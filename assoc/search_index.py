@@ -81,7 +81,19 @@ PG_INDEX = "CREATE INDEX IF NOT EXISTS {name} ON member USING gin ({column} \"{s
 PG_WORDS_INDEX = "ix_member_name_words"
 PG_WORDS_DDL = (f"CREATE INDEX IF NOT EXISTS {PG_WORDS_INDEX} ON member "
                 "USING gin (to_tsvector('simple'::regconfig, search_key))")
-PG_DROP = [f"DROP INDEX IF EXISTS {name}" for name in (*TRGM_INDEXES, PG_WORDS_INDEX)]
+# PostgreSQL covering indexes for a few days' records (the cut days of a period report at
+# province or national scope read every voucher and dues payment of those days): the figures
+# are read from the index alone. Not search indexes, but like them not in the models
+# (INCLUDE is PostgreSQL's), made here and by 0022_day_figures.
+PG_FIGURE_INDEXES = {
+    "ix_voucher_day_figures": "CREATE INDEX IF NOT EXISTS ix_voucher_day_figures ON voucher "
+                              "(voucher_date) INCLUDE (status, kind, unit_id, amount)",
+    "ix_dues_payment_day_figures": "CREATE INDEX IF NOT EXISTS ix_dues_payment_day_figures "
+                                   "ON dues_payment (paid_on) INCLUDE (unit_id, amount, "
+                                   "voucher_id)",
+}
+PG_DROP = [f"DROP INDEX IF EXISTS {name}"
+           for name in (*TRGM_INDEXES, PG_WORDS_INDEX, *PG_FIGURE_INDEXES)]
 
 
 def install(connection) -> None:
@@ -145,7 +157,8 @@ def include_name(name, type_, parent_names) -> bool:
     """Alembic filter: the search index is not part of the models."""
     if type_ == "table" and name and name.startswith((FTS_TABLE, WORDS_TABLE)):
         return False
-    return not (type_ == "index" and name in (*TRGM_INDEXES, PG_WORDS_INDEX))
+    return not (type_ == "index"
+                and name in (*TRGM_INDEXES, PG_WORDS_INDEX, *PG_FIGURE_INDEXES))
 
 
 def install_words(connection) -> None:
@@ -186,4 +199,20 @@ def fts_phrase(term: str) -> str:
 
 def listen(member_table) -> None:
     event.listen(member_table, "after_create", lambda table, connection, **kw: install(connection))
+    event.listen(member_table.metadata, "after_create",
+                 lambda metadata, connection, **kw: install_pg_figures(connection))
     event.listen(member_table, "before_drop", lambda table, connection, **kw: uninstall(connection))
+
+
+def install_pg_figures(connection) -> None:
+    """The covering indexes of PG_FIGURE_INDEXES (PostgreSQL; nothing elsewhere); on a database
+    built by create_all, once every table is made (`listen`)."""
+    if connection.dialect.name == "postgresql":
+        for ddl in PG_FIGURE_INDEXES.values():
+            connection.execute(text(ddl))
+
+
+def uninstall_pg_figures(connection) -> None:
+    if connection.dialect.name == "postgresql":
+        for name in PG_FIGURE_INDEXES:
+            connection.execute(text(f"DROP INDEX IF EXISTS {name}"))

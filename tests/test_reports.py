@@ -277,3 +277,30 @@ def test_members_joined_filter_matches_new_members(world, client_as):
     figures = reports.member_figures(Scope(world.district_a), THIS_YEAR)
     assert figures.new == list_count(world.district_a, joined_year=YEAR) == 5
     assert 'data-testid="joined-filter"' in html
+
+
+def test_cut_days_add_up_the_same_in_sql_as_in_python(world, db, monkeypatch):
+    """PostgreSQL adds a few days' records up under the sub-units in one statement; SQLite and
+    past trees place them in Python. Both must give every row the same figures."""
+    from datetime import timedelta
+
+    from assoc.services import reports as svc
+
+    build_voucher(world.city, "receipt", 40_000)  # the unit's own records have their own row
+    build_event(world.branch_b, status="held")
+    period = Period(today() - timedelta(days=2), today())  # not whole months: read by day
+    assert not svc.whole_months(period)
+
+    def report():
+        db.session.expire_all()
+        rows, totals = svc.period_report(world.city, period)
+        return {(r.unit.id if r.unit else None): r.values for r in rows}, totals
+
+    calls = []
+    monkeypatch.setattr(svc, "_by_child_in_sql",
+                        lambda *a, f=svc._by_child_in_sql: calls.append(1) or f(*a))
+    in_sql = report()
+    assert calls or db.engine.dialect.name != "postgresql"  # the SQL path was taken
+    monkeypatch.setattr(svc, "SQL_CHILDREN", False)
+    assert report() == in_sql
+    assert in_sql[1]["money_in"] == 5_000_000 + 1_250_000 + 2_000_000 + 9_000_000 + 40_000

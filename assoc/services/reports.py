@@ -894,16 +894,7 @@ def _by_child(parent: Unit | None, below: Below | Keys, unit_column, values, *wh
     A ready `query` (rows of unit id, values…) replaces the one built here."""
     given = query is not None
     if not given:
-        query = select(unit_column, *values)
-        if join is not None:
-            query = query.join(*join)
-        # Records found by date are kept to the sub-tree in SQL (a commune's few units: the
-        # (unit, date) indexes), except at a root, whose sub-tree is (nearly) every unit: there
-        # the date index alone is cheaper and `key` drops what lies outside.
-        scope_unit = below.unit if isinstance(below, Below) else None
-        at_root = by_date and scope_unit is not None and scope_unit.parent_id is None
-        query = query.where(*(() if at_root else (below.condition(unit_column),)), *where) \
-            .group_by(unit_column)
+        query = _per_unit(below, unit_column, values, *where, by_date=by_date, join=join)
     rows = db.session.execute(query).all()
     if given and isinstance(below, Below):  # the per-level rows: a few sub-units to place
         below.learn(row[0] for row in rows)
@@ -916,6 +907,47 @@ def _by_child(parent: Unit | None, below: Below | Keys, unit_column, values, *wh
         for i, number in enumerate(numbers):
             sums[i] += int(number or 0)
     return {key: tuple(sums) for key, sums in result.items()}
+
+
+def _per_unit(below, unit_column, values, *where, by_date: bool = False, join=None):
+    """SELECT unit, values… of the records `where` selects in `below`, grouped by unit."""
+    query = select(unit_column, *values)
+    if join is not None:
+        query = query.join(*join)
+    # Records found by date are kept to the sub-tree in SQL (a commune's few units: the
+    # (unit, date) indexes), except at a root, whose sub-tree is (nearly) every unit: there
+    # the date index alone is cheaper and `key` drops what lies outside.
+    scope_unit = below.unit if isinstance(below, Below) else None
+    at_root = by_date and scope_unit is not None and scope_unit.parent_id is None
+    return query.where(*(() if at_root else (below.condition(unit_column),)), *where) \
+        .group_by(unit_column)
+
+
+WIDEST = 3  # values of the widest dated figure group (awards: count, amount, paid)
+SQL_CHILDREN = True  # off (tests): a few days' records placed under the sub-units in Python
+
+
+def _by_child_in_sql(parent: Unit, parts: list) -> list[dict[int, tuple[int, ...]]]:
+    """PostgreSQL, today's tree: the per-unit groups of several record queries (unit id,
+    values…) added up under the direct sub-units of `parent` in one statement — a sub-unit's id
+    is the part of a unit's path after the parent's — so a province's or the nation's few days
+    of records come back as a few dozen rows, not one per unit and figure to place in Python
+    (national: ~30,000 rows per figure, ~280 ms of Python, and one join to the units per
+    figure). Returns one {key: values} per query, as `_by_child` would."""
+    tagged = [select(literal(n).label("part"), *q.subquery().c,
+                     *(literal(0) for _ in range(WIDEST + 1 - len(q.selected_columns))))
+              for n, q in enumerate(parts)]
+    groups = union_all(*tagged).subquery()
+    part, unit_id, *values = groups.c
+    child = func.split_part(Unit.path, "/", len(parent.ancestor_ids) + 2)
+    found: list[dict[int, tuple[int, ...]]] = [{} for _ in parts]
+    for n, sub, *sums in db.session.execute(
+            select(part, child, *(func.sum(v) for v in values))
+            .select_from(groups.join(Unit, Unit.id == unit_id))
+            .where(Unit.path.startswith(parent.path, autoescape=True)).group_by(part, child)):
+        width = len(parts[n].selected_columns) - 1
+        found[n][int(sub) if sub else parent.id] = tuple(int(v or 0) for v in sums[:width])
+    return found
 
 
 def _child_map(parent: Unit, on: date | None = None) -> dict[int, int]:
@@ -999,14 +1031,15 @@ def split_months(period: Period) -> tuple[Period | None, list[Period]]:
 def _direct(keys, period: Period) -> list[tuple[tuple[str, ...], dict]]:
     """The dated figures straight from the records, for the days the roll-ups' whole months
     do not cover (a few days' records, found through the date indexes), counted as the
-    roll-ups count them: [(figure names, {key: values})]."""
+    roll-ups count them: [(figure names, {key: values})]. On PostgreSQL, for today's tree,
+    one statement adds them up under the sub-units (`_by_child_in_sql`)."""
 
     def dated(unit_column, values, *where, join=None):
-        return _by_child(None, keys, unit_column, values, *where, by_date=True, join=join)
+        return unit_column, values, where, join
 
     # Raised at events: at the event's unit and date, as the roll-ups count it.
     at_event = and_(Event.status.in_(tally.RAISED_AT), within(Event.starts_at, period))
-    return [
+    specs: list[tuple[tuple[str, ...], tuple]] = [
         (("new_members",), dated(Member.unit_id, (func.count(),), Member.status == "active",
                                  Member.joined_on.between(period.start, period.end))),
         (("dues",), dated(DuesPayment.unit_id, (func.sum(DuesPayment.amount),),
@@ -1032,3 +1065,11 @@ def _direct(keys, period: Period) -> list[tuple[tuple[str, ...], dict]]:
         (("raised",), dated(Event.unit_id, (func.sum(CountingSheet.total),), at_event,
                             join=(CountingSheet, CountingSheet.event_id == Event.id))),
     ]
+    if (SQL_CHILDREN and isinstance(keys, Below) and not keys.historic and not keys.extra
+            and db.session.get_bind().dialect.name == "postgresql"):
+        queries = [_per_unit(keys, column, values, *where, by_date=True, join=join)
+                   for _names, (column, values, where, join) in specs]
+        return list(zip([names for names, _ in specs], _by_child_in_sql(keys.unit, queries),
+                        strict=True))
+    return [(names, _by_child(None, keys, column, values, *where, by_date=True, join=join))
+            for names, (column, values, where, join) in specs]
