@@ -32,10 +32,12 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
-# Rendered menus and unit tabs, per process: `{% cache %}` fragments keyed by everything they
-# depend on (language, the user's roles, the unit), so a stale fragment cannot be served.
+# Rendered menus, unit tabs and page parts, per process: `{% cache %}` fragments keyed by
+# everything they depend on (language, the user's roles, the unit; for page parts the data
+# version too: assoc/pagecache.py), so a stale fragment cannot be served. At most 1,000 kept
+# (a page part is ~20-30 KB: ~30 MB at worst), the oldest dropped first.
 fragments = Cache(config={"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600,
-                          "CACHE_THRESHOLD": 5000})
+                          "CACHE_THRESHOLD": 1000})
 
 
 def init_limiter(app) -> Limiter:
