@@ -35,6 +35,7 @@ from ..models import (
     Member,
     MemberTransfer,
     NumberCounter,
+    SubtreeTally,
     Unit,
     User,
     Voucher,
@@ -744,13 +745,14 @@ def _few_matches(cond) -> list[int] | None:
 
 def subtree_members(unit: Unit) -> int:
     """Active members of the sub-tree, from the roll-ups."""
-    from ..models import SubtreeTally
-
     tally.ensure(unit)
     # The unit's per-level TOTAL row: the sum of the TOTAL rows of its whole sub-tree.
-    return int(db.session.scalar(
-        select(func.coalesce(func.sum(SubtreeTally.members), 0)).where(
-            SubtreeTally.month == tally.TOTAL, SubtreeTally.unit_id == unit.id)) or 0)
+    return int(statements.rows(SUBTREE_MEMBERS, {"id": unit.id}).scalar() or 0)
+
+
+# The unit's TOTAL row (one row: unit and month are its key), built once (assoc/statements.py).
+SUBTREE_MEMBERS = select(SubtreeTally.members).where(SubtreeTally.month == tally.TOTAL,
+                                                    SubtreeTally.unit_id == bindparam("id"))
 
 
 def member_page(user: User | None, unit: Unit, filters: ListFilters, *, after: str | None = None,
