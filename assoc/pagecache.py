@@ -12,7 +12,7 @@ with every committed write:
 - SQLite: a random token in the one-row table `data_version`, replaced in the transaction of
   every connection that ran INSERT, UPDATE or DELETE (SQLite runs one writer at a time anyway).
   A random token, not a counter: emptied tables or a restored backup never bring back a value
-  that stood for other data.
+  that stood for other data. The files' change times are added, for writes by other programs.
 
 The values a cached part shows are computed only when it is not in the cache: views hand them
 to the template as `deferred(...)`, which runs on first use. A view opts in by passing
@@ -23,6 +23,7 @@ same data would share it.
 
 from __future__ import annotations
 
+import os
 import secrets
 import sqlite3
 from functools import cache
@@ -58,11 +59,26 @@ def _sqlite_version_statement():
 def data_version() -> str:
     """A token for the data as committed now (see the module's note)."""
     session = db.session()
-    if session.get_bind().dialect.name == "postgresql":
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
         return session.execute(text("SELECT pg_current_snapshot()::text")).scalar_one()
     from .statements import rows
 
-    return str(rows(_sqlite_version_statement()).scalar())
+    return f"{rows(_sqlite_version_statement()).scalar()}:{_files_changed(bind.url.database)}"
+
+
+def _files_changed(database: str | None) -> str:
+    """When SQLite's files last changed: a write by a program other than this app (the sqlite3
+    shell, a script) replaces no token, but appends to the write-ahead log (or, checkpointed,
+    to the database file)."""
+    stamps = []
+    for path in (database, f"{database}-wal") if database and database != ":memory:" else ():
+        try:
+            found = os.stat(path)
+        except OSError:
+            continue
+        stamps.append(f"{found.st_mtime_ns}.{found.st_size}")
+    return ":".join(stamps)
 
 
 def page_key(*parts) -> str:

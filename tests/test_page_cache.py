@@ -138,3 +138,21 @@ def test_an_import_shows_on_the_cached_list(tree, client_as):
     db.session.commit()
     html = chair.get(url).get_data(as_text=True)
     assert "Phạm Thị Đào" in html and "Đỗ Văn Lực" in html
+
+
+def test_a_write_by_another_program_shows(tree, client_as):
+    # SQLite: the sqlite3 shell or a script replaces no token; the files' change shows it.
+    if db.engine.dialect.name != "sqlite":
+        return  # PostgreSQL's snapshot sees every writer
+    import sqlite3
+    import time
+
+    chair = client_as("chair", at=tree.ward_a)
+    member = build_member(tree.ward_a, "Lê Thị Hoa")
+    url = f"/members/unit/{tree.ward_a.id}"
+    assert "Lê Thị Hoa" in chair.get(url).get_data(as_text=True)
+    db.session.rollback()  # the test's session outlives the request (roll-ups it built)
+    time.sleep(0.01)  # a coarse file clock must tick
+    with sqlite3.connect(db.engine.url.database) as other:
+        other.execute("UPDATE member SET full_name = 'Lê Thị Hồng' WHERE id = ?", (member.id,))
+    assert "Lê Thị Hồng" in chair.get(url).get_data(as_text=True)
