@@ -288,6 +288,9 @@ def test_cut_days_add_up_the_same_in_sql_as_in_python(world, db, monkeypatch):
 
     build_voucher(world.city, "receipt", 40_000)  # the unit's own records have their own row
     build_event(world.branch_b, status="held")
+    payer = db.session.scalar(select(Member).where(Member.full_name == "Lý Thị Lan"))
+    paid = member_svc.pay_dues(None, payer, year=YEAR, amount=24_000)
+    db.session.commit()
     period = Period(today() - timedelta(days=2), today())  # not whole months: read by day
     assert not svc.whole_months(period)
 
@@ -303,4 +306,11 @@ def test_cut_days_add_up_the_same_in_sql_as_in_python(world, db, monkeypatch):
     assert calls or db.engine.dialect.name != "postgresql"  # the SQL path was taken
     monkeypatch.setattr(svc, "SQL_CHILDREN", False)
     assert report() == in_sql
-    assert in_sql[1]["money_in"] == 5_000_000 + 1_250_000 + 2_000_000 + 9_000_000 + 40_000
+    # The money of the cut days (the roll-ups' rows by day) is the records' of those days.
+    receipts = db.session.scalar(select(func.sum(Voucher.amount)).where(
+        Voucher.kind == "receipt", Voucher.status == "valid",
+        Voucher.voucher_date.between(period.start, period.end)))
+    assert in_sql[1]["money_in"] == receipts == (5_000_000 + 1_250_000 + 2_000_000 + 9_000_000
+                                                 + 40_000 + paid.amount)
+    assert in_sql[1]["dues"] == 24_000
+    assert in_sql[1]["money_out"] == 750_000

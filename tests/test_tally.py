@@ -46,9 +46,21 @@ def assert_current(db):
     # Each unit's TOTAL row is the sum of its other rows (dues paid is per year: left 0).
     units = {u for u, _ in rows}
     for unit_id in units:
-        own = [r for (u, m), r in rows.items() if u == unit_id and m != tally.TOTAL]
+        own = [r for (u, m), r in rows.items() if u == unit_id and m < tally.TOTAL]
         assert rows[unit_id, tally.TOTAL] == {name: 0 if name == "dues_paid" else sum(
             r[name] for r in own) for name in tally.FIGURES}
+    # The money rows by day (yyyymmdd, above TOTAL) add up to their month's.
+    months: dict[tuple[int, int], dict[str, int]] = {}
+    for (unit_id, key), r in rows.items():
+        if key > tally.TOTAL:
+            month = months.setdefault((unit_id, key // 100), dict.fromkeys(tally.DAY_FIGURES, 0))
+            for name in tally.DAY_FIGURES:
+                month[name] += r[name]
+            assert all(r[name] == 0 for name in tally.FIGURES if name not in tally.DAY_FIGURES)
+    for (unit_id, month), figures in rows.items():
+        if 0 < month < tally.TOTAL and month % 100:
+            assert months.get((unit_id, month), dict.fromkeys(tally.DAY_FIGURES, 0)) == {
+                name: figures[name] for name in tally.DAY_FIGURES}, (unit_id, month)
     assert_levels(db)
 
 

@@ -38,7 +38,6 @@ from ..models import (
     today,
 )
 from . import tally
-from .members import payment_counts
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 # Units that are expected to have their own association and chair.
@@ -1029,9 +1028,10 @@ def split_months(period: Period) -> tuple[Period | None, list[Period]]:
 
 
 def _direct(keys, period: Period) -> list[tuple[tuple[str, ...], dict]]:
-    """The dated figures straight from the records, for the days the roll-ups' whole months
-    do not cover (a few days' records, found through the date indexes), counted as the
-    roll-ups count them: [(figure names, {key: values})]. On PostgreSQL, for today's tree,
+    """The dated figures of the days the roll-ups' whole months do not cover, counted as the
+    roll-ups count them: dues and money from the roll-ups' rows by day, the others (few
+    records) straight from the records through the date indexes: [(figure names, {key:
+    values})]. On PostgreSQL, for today's tree,
     one statement adds them up under the sub-units (`_by_child_in_sql`)."""
 
     def dated(unit_column, values, *where, join=None):
@@ -1042,13 +1042,6 @@ def _direct(keys, period: Period) -> list[tuple[tuple[str, ...], dict]]:
     specs: list[tuple[tuple[str, ...], tuple]] = [
         (("new_members",), dated(Member.unit_id, (func.count(),), Member.status == "active",
                                  Member.joined_on.between(period.start, period.end))),
-        (("dues",), dated(DuesPayment.unit_id, (func.sum(DuesPayment.amount),),
-                          DuesPayment.paid_on.between(period.start, period.end),
-                          payment_counts())),
-        (("money_in", "money_out"), dated(Voucher.unit_id, (
-            func.sum(case((Voucher.kind == "receipt", Voucher.amount), else_=0)),
-            func.sum(case((Voucher.kind == "payment", Voucher.amount), else_=0)),
-        ), Voucher.status == "valid", Voucher.voucher_date.between(period.start, period.end))),
         (("awards", "award_amount", "award_paid"), dated(Nomination.unit_id, (
             func.count(), func.sum(Nomination.amount),
             func.sum(case((Nomination.status == "paid", Nomination.amount), else_=0))),
@@ -1065,11 +1058,18 @@ def _direct(keys, period: Period) -> list[tuple[tuple[str, ...], dict]]:
         (("raised",), dated(Event.unit_id, (func.sum(CountingSheet.total),), at_event,
                             join=(CountingSheet, CountingSheet.event_id == Event.id))),
     ]
+    # Dues and money, the many records of a day, from the roll-ups' rows by day (tally.day_of).
+    money = _rolled_up(keys, lambda t: (_sum(t.dues), _sum(t.money_in), _sum(t.money_out)),
+                       lambda t: t.month.between(tally.day_of(period.start),
+                                                 tally.day_of(period.end)))
+    from_rollups = [(("dues",), {k: v[:1] for k, v in money.items()}),
+                    (("money_in", "money_out"), {k: v[1:] for k, v in money.items()})]
     if (SQL_CHILDREN and isinstance(keys, Below) and not keys.historic and not keys.extra
             and db.session.get_bind().dialect.name == "postgresql"):
         queries = [_per_unit(keys, column, values, *where, by_date=True, join=join)
                    for _names, (column, values, where, join) in specs]
-        return list(zip([names for names, _ in specs], _by_child_in_sql(keys.unit, queries),
-                        strict=True))
-    return [(names, _by_child(None, keys, column, values, *where, by_date=True, join=join))
-            for names, (column, values, where, join) in specs]
+        return from_rollups + list(zip([names for names, _ in specs],
+                                       _by_child_in_sql(keys.unit, queries), strict=True))
+    return from_rollups + [
+        (names, _by_child(None, keys, column, values, *where, by_date=True, join=join))
+        for names, (column, values, where, join) in specs]

@@ -85,6 +85,18 @@ def month_of(day: date) -> int:
     return day.year * 100 + day.month
 
 
+# Money by day: dues, money in and out also get a row per day (key yyyymmdd, above TOTAL and
+# every yyyymm, so month ranges and TOTAL never include them): the cut days of a period report
+# (15/01–10/06) at province or national scope read a few rows per sub-unit instead of every
+# voucher and dues payment of those days. The other dated figures are few; they are read from
+# their records.
+DAY_FIGURES = ("dues", "money_in", "money_out")
+
+
+def day_of(day: date) -> int:
+    return day.year * 10_000 + day.month * 100 + day.day
+
+
 def vn_month(moment: datetime) -> int:
     """yyyymm of a stored timestamp's Vietnamese calendar day (SQLite returns naive UTC)."""
     if moment.tzinfo is None:
@@ -431,7 +443,8 @@ def _resum_tree(unit: Unit, session: Session) -> None:
 
 
 def compute(unit_ids: list[int], session: Session) -> dict[tuple[int, int], dict[str, int]]:
-    """{(unit id, yyyymm): figures} of these units' own records (seven grouped queries)."""
+    """{(unit id, yyyymm): figures} of these units' own records (seven grouped queries), with
+    the TOTAL row and the money rows by day (yyyymmdd: DAY_FIGURES)."""
     rows: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
 
     def add(unit_id: int, month: int, **figures: int) -> None:
@@ -452,16 +465,20 @@ def compute(unit_ids: list[int], session: Session) -> dict[tuple[int, int], dict
             .where(Member.unit_id.in_(unit_ids), active, counted)
             .group_by(Member.unit_id, DuesPayment.year)):
         add(unit_id, year * 100, dues_paid=n)
+    by_day: list[tuple[int, date, dict[str, int]]] = []  # added after the TOTAL rows
     for unit_id, paid_on, amount in session.execute(
             select(DuesPayment.unit_id, DuesPayment.paid_on, func.sum(DuesPayment.amount))
             .where(DuesPayment.unit_id.in_(unit_ids), counted)
             .group_by(DuesPayment.unit_id, DuesPayment.paid_on)):
         add(unit_id, month_of(paid_on), dues=amount)
+        by_day.append((unit_id, paid_on, {"dues": amount}))
     for unit_id, day, kind, amount in session.execute(
             select(Voucher.unit_id, Voucher.voucher_date, Voucher.kind, func.sum(Voucher.amount))
             .where(Voucher.unit_id.in_(unit_ids), Voucher.status == "valid")
             .group_by(Voucher.unit_id, Voucher.voucher_date, Voucher.kind)):
-        add(unit_id, month_of(day), **{"money_in" if kind == "receipt" else "money_out": amount})
+        money = {"money_in" if kind == "receipt" else "money_out": amount}
+        add(unit_id, month_of(day), **money)
+        by_day.append((unit_id, day, money))
     for unit_id, decided_at, status, amount in session.execute(
             select(Nomination.unit_id, Nomination.decided_at, Nomination.status,
                    Nomination.amount)
@@ -492,6 +509,8 @@ def compute(unit_ids: list[int], session: Session) -> dict[tuple[int, int], dict
     for (unit_id, _month), figures in list(rows.items()):
         add(unit_id, TOTAL, **{name: value for name, value in figures.items()
                                if name != "dues_paid"})
+    for unit_id, day, figures in by_day:
+        add(unit_id, day_of(day), **figures)
     return rows
 
 
