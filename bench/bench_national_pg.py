@@ -126,6 +126,10 @@ def main() -> None:
         plans = [(level, user_id, pages_for(unit_id, path)) for level, user_id, unit_id, path
                  in scopes]
         db.session.remove()
+    import gc
+
+    gc.collect()
+    gc.freeze()  # as wsgi.py does in a worker: start-up objects out of the collector's passes
 
     results = []
     slow_pages = []

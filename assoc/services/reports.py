@@ -432,8 +432,11 @@ def _flows(parts: list[tuple[Period, Tree]], keys_of, *, by_month: bool = False,
                 _sum(t.members, t.month == tally.TOTAL), *(
                     _sum(getattr(t, c), _months(m, t) if m else false())
                     for c in FLOW_TALLY.values())),
-                levels_where=lambda t, m=months: or_(
-                    t.month == tally.TOTAL, _months(m, t) if m else false())),
+                # One key range from the period's first month to TOTAL (the sums above pick
+                # their rows; years' rows add nothing): the unit's rows by day, above TOTAL,
+                # are not read, where "TOTAL or these months" read them all.
+                levels_where=lambda t, m=months: t.month.between(
+                    tally.month_of(m.start) if m else tally.TOTAL, tally.TOTAL)),
                 "members", *FLOW_TALLY)
         elif months:
             put(_rolled_up(keys, lambda t: tuple(_sum(getattr(t, c))
