@@ -1,4 +1,5 @@
-"""Whole rendered parts of read-heavy pages (the dashboard), cached until the data changes.
+"""Rendered content of read-heavy pages (lists, unit page, dashboard, period report), cached
+until the data change.
 
 A page part is cached (per process, in `extensions.fragments`) under a key of everything it
 depends on: the language, the user (with the session token that logging out replaces) and their
@@ -34,6 +35,7 @@ from sqlalchemy import event, select, text
 from werkzeug.local import LocalProxy
 
 from .extensions import db
+from .models import DataVersion
 
 # How long a cached page part may live at most. The data version makes it exact; the limit only
 # bounds what a page shows that moves with the clock rather than the data (nothing does by the
@@ -49,11 +51,8 @@ def deferred(compute):
     return LocalProxy(cache(compute))
 
 
-@cache
-def _sqlite_version_statement():
-    from .models import DataVersion
-
-    return select(DataVersion.token).limit(1)
+# SQLite's version token, built once (assoc/statements.py).
+SQLITE_VERSION = select(DataVersion.token).limit(1)
 
 
 def data_version() -> str:
@@ -64,7 +63,7 @@ def data_version() -> str:
         return session.execute(text("SELECT pg_current_snapshot()::text")).scalar_one()
     from .statements import rows
 
-    return f"{rows(_sqlite_version_statement()).scalar()}:{_files_changed(bind.url.database)}"
+    return f"{rows(SQLITE_VERSION).scalar()}:{_files_changed(bind.url.database)}"
 
 
 def _files_changed(database: str | None) -> str:
@@ -81,8 +80,8 @@ def _files_changed(database: str | None) -> str:
     return ":".join(stamps)
 
 
-def page_key(*parts) -> str:
-    """The key of a cached page part (see the module's note); `parts` add anything else."""
+def page_key() -> str:
+    """The key of a cached page part (see the module's note)."""
     from flask_wtf.csrf import generate_csrf
 
     from . import models
@@ -91,7 +90,7 @@ def page_key(*parts) -> str:
     generate_csrf()  # the session's raw token exists before it keys the part
     return fragment_key(str(db.engine.url), current_user.get_id(), request.full_path,
                         session.get("csrf_token", ""), models.today().isoformat(),
-                        data_version(), *parts)
+                        data_version())
 
 
 def wrote(session) -> bool:
@@ -101,7 +100,8 @@ def wrote(session) -> bool:
 
 
 def install(engine) -> None:
-    """Note on each connection whether its transaction wrote; SQLite also keeps its version."""
+    """Note on each connection whether its transaction wrote; on SQLite, a transaction that
+    wrote also replaces the version token as it commits."""
 
     @event.listens_for(engine, "before_cursor_execute")
     def note_write(conn, cursor, statement, parameters, context, executemany):
@@ -112,31 +112,22 @@ def install(engine) -> None:
     def forget_write(conn):
         conn.info.pop(_WROTE, None)
 
-    if engine.dialect.name == "sqlite":
-        install_sqlite_version(engine)
-    else:
-        @event.listens_for(engine, "commit")
-        def forget_committed_write(conn):
-            conn.info.pop(_WROTE, None)
-
-
-def install_sqlite_version(engine) -> None:
-    """Keep SQLite's data version: every transaction that wrote replaces it as it commits."""
-
     @event.listens_for(engine, "commit")
-    def replace_version(conn):
-        if not conn.info.pop(_WROTE, False):
-            return
-        # The DB-API cursor, under SQLAlchemy's own commit: the statement joins the
-        # transaction being committed and fires no events of its own.
-        cursor = conn.connection.dbapi_connection.cursor()
-        token = secrets.randbits(62)
-        try:
-            cursor.execute("UPDATE data_version SET token = ?", (token,))
-            if cursor.rowcount == 0:
-                cursor.execute("INSERT INTO data_version (token) VALUES (?)", (token,))
-        except sqlite3.OperationalError:  # before the migration that makes the table
-            pass
-        finally:
-            cursor.close()
+    def committed(conn):
+        if conn.info.pop(_WROTE, False) and conn.dialect.name == "sqlite":
+            _replace_sqlite_version(conn)
 
+
+def _replace_sqlite_version(conn) -> None:
+    # The DB-API cursor, under SQLAlchemy's own commit: the statement joins the transaction
+    # being committed and fires no events of its own.
+    cursor = conn.connection.dbapi_connection.cursor()
+    token = secrets.randbits(62)
+    try:
+        cursor.execute("UPDATE data_version SET token = ?", (token,))
+        if cursor.rowcount == 0:
+            cursor.execute("INSERT INTO data_version (token) VALUES (?)", (token,))
+    except sqlite3.OperationalError:  # before the migration that makes the table
+        pass
+    finally:
+        cursor.close()

@@ -799,15 +799,15 @@ def officers_and_coverage(scope: Scope, on: date | None = None, *, limit: int | 
     units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(wanted)))}
     vacant_units = sorted((units[u] for part, _, _, _, u in rows if part == "vacant_unit"),
                           key=lambda u: u.path)
-    held: dict[int, set[str]] = {}
-    for unit_id, title in db.session.execute(
-            select(Position.unit_id, Position.title).where(
-                Position.unit_id.in_([u.id for u in vacant_units]), active_post)):
-        held.setdefault(unit_id, set()).add(title)
-    vacancies = [(u, [t for t in KEY_TITLES[u.level] if t not in held.get(u.id, set())])
-                 for u in vacant_units]
     figures = None
     if officers_too:
+        held: dict[int, set[str]] = {}
+        for unit_id, title in db.session.execute(
+                select(Position.unit_id, Position.title).where(
+                    Position.unit_id.in_([u.id for u in vacant_units]), active_post)):
+            held.setdefault(unit_id, set()).add(title)
+        vacancies = [(u, [t for t in KEY_TITLES[u.level] if t not in held.get(u.id, set())])
+                     for u in vacant_units]
         officers, posts = db.session.execute(select(
             func.count(func.distinct(Position.officer_id)), func.count(),
         ).where(scope.covers(Position.unit_id), active_post)).one()
