@@ -17,9 +17,11 @@ with every committed write:
 
 The values a cached part shows are computed only when it is not in the cache: views hand them
 to the template as `deferred(...)`, which runs on first use. A view opts in by passing
-`page_cache=PAGE_CACHE_SECONDS` (base.html caches its content block, GET only). Never for a page
-whose forms carry a one-time token (the double-click guard of a payment form): two views of the
-same data would share it.
+`page_cache=PAGE_CACHE_SECONDS` (base.html caches its content block, GET only).
+
+A one-time token (the double-click guard of a payment form) must differ on every view, so it is
+never cached: the form carries `ONCE_SLOT`, and every time the content is shown each slot is
+replaced by a fresh token (`fresh_tokens`, cached or not).
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+import uuid
 from functools import cache
 
 from flask import request, session
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import event, select, text
 from werkzeug.local import LocalProxy
 
@@ -41,6 +45,10 @@ from .models import DataVersion
 # bounds what a page shows that moves with the clock rather than the data (nothing does by the
 # minute today) and the memory of parts nobody asks for again.
 PAGE_CACHE_SECONDS = 300
+
+# Where a one-time token goes. Random per process: never shown (always replaced), so no user
+# text can spell it; ≤ 40 characters, as the token fields allow.
+ONCE_SLOT = "once" + secrets.token_hex(16)
 
 DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _WROTE = "assoc_wrote"
@@ -53,6 +61,14 @@ def deferred(compute):
 
 # SQLite's version token, built once (assoc/statements.py).
 SQLITE_VERSION = select(DataVersion.token).limit(1)
+
+
+def fresh_tokens(html: str) -> Markup:
+    """The page content with a new one-time token in each `ONCE_SLOT` (base.html)."""
+    if ONCE_SLOT not in html:
+        return Markup(html)
+    first, *rest = str(html).split(ONCE_SLOT)  # plain text: Markup + str would escape
+    return Markup(first + "".join(uuid.uuid4().hex + part for part in rest))
 
 
 def data_version() -> str:

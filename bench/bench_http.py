@@ -241,8 +241,7 @@ def _pages(base: str, cookie: str, ids: dict) -> list[tuple[str, str, int]]:
         (f"events list ({EVENTS} events)", f"/events/unit/{ward}", 3),
         ("dashboard", f"/units/{district}/dashboard", 3),
         ("period report (year)", f"/units/{district}/report", 3),
-        ("member page (not cached: its dues form has a one-time token)",
-         f"/members/{ids['member']}", 3),
+        ("member page", f"/members/{ids['member']}", 3),
     ]
 
 

@@ -12,6 +12,7 @@ Skips (exit 0) unless the database exists or NATIONAL=1 (which builds it first, 
     python bench/bench_national_pg.py                      # measure if assoc_national exists
     NATIONAL_DB=postgresql://postgres@127.0.0.1:5432/assoc_national  (default)
     NATIONAL_RUNS=20  (requests per page after one warm-up)
+    NATIONAL_ONLY=dashboard  (only the pages whose label holds this text)
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 NATIONAL_DB = os.environ.get("NATIONAL_DB",
                              "postgresql://postgres@127.0.0.1:5432/assoc_national")
 RUNS = int(os.environ.get("NATIONAL_RUNS", "20"))
+ONLY = os.environ.get("NATIONAL_ONLY", "")
 TARGET_MS = 150
 RSS_TARGET_MB = 300
 
@@ -139,6 +141,9 @@ def main() -> None:
             s["_user_id"] = user_id
             s["_fresh"] = True
         for label, url in pages:
+            if ONLY not in label:
+                continue
+
             def get(url=url, client=client, computed=True) -> tuple[float, float, float]:
                 """(wall, CPU of this process, time in SQL) of one request, in seconds. The
                 figures are `computed` (the page cache emptied first: what the first reader

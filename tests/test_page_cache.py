@@ -156,3 +156,28 @@ def test_a_write_by_another_program_shows(tree, client_as):
     with sqlite3.connect(db.engine.url.database) as other:
         other.execute("UPDATE member SET full_name = 'Lê Thị Hồng' WHERE id = ?", (member.id,))
     assert "Lê Thị Hồng" in chair.get(url).get_data(as_text=True)
+
+
+def test_the_member_page_gets_a_fresh_one_time_token_each_view(tree, client_as):
+    # The member page is cached, but its dues form's double-click guard must differ on every
+    # view: two forms sharing a token would record the second payment as the first one's repeat.
+    from assoc.models import DuesPayment
+
+    first = build_member(tree.ward_a, "Lê Thị Hoa")
+    second = build_member(tree.ward_a, "Trần Văn Nam")
+    treasurer = client_as("treasurer", at=tree.ward_a)
+    token = re.compile(r'name="token"[^>]*value="([0-9a-f]{32})"')
+    fragments.clear()
+    views = [treasurer.get(f"/members/{first.id}").get_data(as_text=True) for _ in range(3)]
+    tokens = [token.search(html).group(1) for html in views]
+    assert len(set(tokens)) == 3
+    assert all(pagecache.ONCE_SLOT not in html for html in views)
+    assert queries(lambda: treasurer.get(f"/members/{first.id}")) <= 8  # served from the cache
+    year = str(models.today().year)
+    for member, used in ((first, tokens[0]), (second, tokens[1])):
+        treasurer.post(f"/members/{member.id}/dues",
+                       data={"year": year, "amount": "50000", "token": used, "confirm": "1"})
+    assert db.session.query(DuesPayment).count() == 2
+    # The payment shows at once on the cached page, and its form is gone.
+    html = treasurer.get(f"/members/{first.id}").get_data(as_text=True)
+    assert 'data-testid="pay-form"' not in html and "50.000" in html

@@ -3,8 +3,6 @@ export, duplicates, and the public card check page."""
 
 from __future__ import annotations
 
-import uuid
-
 from flask import (
     Response,
     abort,
@@ -23,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from ... import jobs
 from ...extensions import db
 from ...models import DuesPayment, Member, MemberTransfer, Unit, today
-from ...pagecache import PAGE_CACHE_SECONDS, deferred
+from ...pagecache import ONCE_SLOT, PAGE_CACHE_SECONDS, deferred
 from ...permissions import can, granting_paths, load, scope_query
 from ...services import DomainError, audit, imports
 from ...services import members as svc
@@ -246,31 +244,36 @@ def create(unit_id: int):
 @bp.get("/<int:member_id>")
 @login_required
 def show(member_id: int):
+    """The content is cached until the data change (assoc/pagecache.py), so what it shows is
+    read only when it is not; the dues form's one-time token is filled in as it is shown."""
     member = load(Member, member_id, "member.view")
-    payments = db.session.scalars(select(DuesPayment).where(DuesPayment.member_id == member.id)
-                                  .options(selectinload(DuesPayment.voucher))
-                                  .order_by(DuesPayment.year.desc())).all()
-    transfers = db.session.scalars(select(MemberTransfer).where(
-        MemberTransfer.member_id == member.id).order_by(MemberTransfer.on, MemberTransfer.id)).all()
-    history = audit.member_history(member)
     year = today().year
-    pay_form = DuesPayForm(year=year, token=uuid.uuid4().hex, formdata=None)
-    rate = svc.dues_rate(member.unit, year)
-    warnings = []
-    if member.cccd:
-        from ...text import cccd_warnings
+    payments = deferred(lambda: db.session.scalars(
+        select(DuesPayment).where(DuesPayment.member_id == member.id)
+        .options(selectinload(DuesPayment.voucher)).order_by(DuesPayment.year.desc())).all())
+    return render_template(
+        "members/show.html", member=member, unit=member.unit,
+        ancestors=unit_ancestors(member.unit), payments=payments,
+        transfers=deferred(lambda: db.session.scalars(
+            select(MemberTransfer).where(MemberTransfer.member_id == member.id)
+            .order_by(MemberTransfer.on, MemberTransfer.id)).all()),
+        history=deferred(lambda: audit.member_history(member)),
+        pay_form=DuesPayForm(year=year, token=ONCE_SLOT, formdata=None),
+        rate=deferred(lambda: svc.dues_rate(member.unit, year)),
+        year=year, warnings=deferred(lambda: _cccd_warnings(member)),
+        # from the payments read above (svc.dues_paid / has_receipts rules)
+        paid_this_year=deferred(lambda: any(p.year == year and svc.payment_counted(p)
+                                            for p in payments)),
+        can_delete=deferred(lambda: not payments),
+        end_form=EndForm(formdata=None), page_cache=PAGE_CACHE_SECONDS)
 
-        warnings = cccd_warnings(member.cccd, sex=member.sex or None,
-                                 birth_year=member.shown_birth_year)
-    return render_template("members/show.html", member=member, unit=member.unit,
-                           ancestors=unit_ancestors(member.unit), payments=payments,
-                           transfers=transfers, history=history, pay_form=pay_form, rate=rate,
-                           year=year, warnings=warnings,
-                           # from the payments read above (svc.dues_paid / has_receipts rules)
-                           paid_this_year=any(p.year == year and svc.payment_counted(p)
-                                              for p in payments),
-                           can_delete=not payments,
-                           end_form=EndForm(formdata=None))
+
+def _cccd_warnings(member: Member) -> list[str]:
+    if not member.cccd:
+        return []
+    from ...text import cccd_warnings
+
+    return cccd_warnings(member.cccd, sex=member.sex or None, birth_year=member.shown_birth_year)
 
 
 @bp.route("/<int:member_id>/edit", methods=["GET", "POST"])
