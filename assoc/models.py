@@ -1164,6 +1164,17 @@ class DataVersion(db.Model):
     token: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
 
 
+class AreaVersion(db.Model):
+    """A random token per area of the data, replaced by database triggers on every write to
+    the area's tables: 'posts' (assoc/postsversion.py) lets the officer figures be kept while
+    only money and members change."""
+
+    __tablename__ = "area_version"
+
+    area: Mapped[str] = mapped_column(String(20), primary_key=True)
+    token: Mapped[int] = mapped_column(BigInteger)
+
+
 # ---------------------------------------------------------------------------------------------
 # Learning models (Gia đình / Dòng họ / Cộng đồng / Đơn vị / Công dân học tập)
 # ---------------------------------------------------------------------------------------------
@@ -1579,9 +1590,11 @@ class UnitChange(db.Model):
 
 
 def _listen_search_index() -> None:
+    from . import postsversion
     from .search_index import listen
 
     listen(Member.__table__)
+    postsversion.listen(db.metadata)
 
 
 _listen_search_index()

@@ -6,6 +6,7 @@ A dashboard therefore costs a fixed number of queries whatever the size of the t
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, event, exists, false, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import Session, aliased
 
+from .. import postsversion
 from ..extensions import db
 from ..models import (
     KEY_TITLES,
@@ -764,62 +766,103 @@ def _unit_posts(scope: Scope, on: date, *, coverage_too: bool):
             .where(scope.covers(Unit.id), active_on(Unit, on)).cte("unit_posts"))
 
 
+@dataclass(frozen=True)
+class _PostsRead:
+    """What `_read_posts` found, as plain values (kept between requests: no ORM objects)."""
+    vacant: int
+    vacancies: tuple[tuple[int, tuple[str, ...]], ...]  # (unit id, titles missing), by path
+    officers: int
+    posts: int
+    levels: tuple[tuple[str, int, int], ...]  # (level, units, with a chair)
+    missing: tuple[int, ...]  # unit ids without a chair, by path
+
+
+# What was read of the posts, per process, under the posts version and the day
+# (assoc/postsversion.py): a receipt or a new member leaves it as it is. The oldest entry goes
+# first beyond POSTS_KEPT.
+_posts_kept: OrderedDict = OrderedDict()
+POSTS_KEPT = 256
+
+
 def officers_and_coverage(scope: Scope, on: date | None = None, *, limit: int | None = LIST_LIMIT,
                           coverage_too: bool = True, officers_too: bool = True, only=None,
                           ) -> tuple[OfficerFigures | None, Coverage | None]:
     """The officer figures and (with `coverage_too`, for a sub-tree) the coverage of the units
-    below (only those in `only`, when given), from one reading of the posts (`_unit_posts`): one
-    statement for the counts and the first `limit` units named by each."""
+    below (only those in `only`, when given), from one reading of the posts (`_read_posts`),
+    kept until the posts, roles or units change (or the day does)."""
     on = on or today()
+    coverage_too = coverage_too and scope.subtree
+    args = (limit, coverage_too, officers_too, None if only is None else frozenset(only))
+    # A scope of another day reads the tree's history, which this version does not follow.
+    version = postsversion.posts_version() if scope.on is None else None
+    key = (str(db.engine.url), version, scope.unit.id, scope.subtree, on, args)
+    read = _posts_kept.get(key) if version is not None else None
+    if read is None:
+        read = _read_posts(scope, on, *args)
+        if version is not None:
+            _posts_kept[key] = read
+            while len(_posts_kept) > POSTS_KEPT:
+                _posts_kept.popitem(last=False)
+    wanted = [u for u, _ in read.vacancies] + list(read.missing)
+    units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(wanted)))}
+    figures = coverage = None
+    if officers_too:
+        figures = OfficerFigures(read.officers, read.posts,
+                                 [(units[u], list(titles)) for u, titles in read.vacancies],
+                                 read.vacant)
+    if coverage_too:
+        coverage = Coverage([CoverageLevel(*level) for level in read.levels],
+                            [units[u] for u in read.missing])
+    return figures, coverage
+
+
+def _read_posts(scope: Scope, on: date, limit: int | None, coverage_too: bool,
+                officers_too: bool, only) -> _PostsRead:
+    """One statement for the counts and the first `limit` units named by each (from
+    `_unit_posts`), then the titles those vacant units miss and the officers and posts held."""
     active_post = and_(Position.start_date <= on,
                        Position.end_date.is_(None) | (Position.end_date >= on))
-    coverage_too = coverage_too and scope.subtree
     posts_cte = _unit_posts(scope, on, coverage_too=coverage_too)
     c = posts_cte.c
     keyed = c.level.in_(KEY_TITLES)
     below = and_(c.id != scope.unit.id, c.level.in_(COVERED_LEVELS))
     if only is not None:
         below = and_(below, c.id.in_(list(only)))
-    # (part, level, total, with a chair, unit id): the counts, then the units to name.
+    # (part, level, total, with a chair, unit id, path): the counts, then the units to name.
     parts, named = [], []
     if officers_too:
         parts.append(select(literal("vacant"), literal(""), func.count(), literal(0),
-                            literal(0)).where(keyed, c.vacant))
-        named.append(select(literal("vacant_unit"), literal(""), literal(0), literal(0), c.id)
-                     .where(keyed, c.vacant).order_by(c.path).limit(limit))
+                            literal(0), literal("")).where(keyed, c.vacant))
+        named.append(select(literal("vacant_unit"), c.level, literal(0), literal(0), c.id,
+                            c.path).where(keyed, c.vacant).order_by(c.path).limit(limit))
     if coverage_too:
         parts.append(select(literal("level"), c.level, func.count(),
-                            func.sum(case((c.chaired, 1), else_=0)), literal(0))
+                            func.sum(case((c.chaired, 1), else_=0)), literal(0), literal(""))
                      .where(below).group_by(c.level))
-        named.append(select(literal("missing_unit"), literal(""), literal(0), literal(0), c.id)
-                     .where(below, ~c.chaired).order_by(c.path).limit(limit))
+        named.append(select(literal("missing_unit"), literal(""), literal(0), literal(0), c.id,
+                            c.path).where(below, ~c.chaired).order_by(c.path).limit(limit))
     rows = db.session.execute(union_all(*parts, *(q.subquery().select() for q in named))).all()
-    count = sum(int(n or 0) for part, _, n, _, _ in rows if part == "vacant")
-    wanted = [unit_id for part, _, _, _, unit_id in rows if part.endswith("_unit")]
-    units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(wanted)))}
-    vacant_units = sorted((units[u] for part, _, _, _, u in rows if part == "vacant_unit"),
-                          key=lambda u: u.path)
-    figures = None
+    vacant = sum(int(n or 0) for part, _, n, *_ in rows if part == "vacant")
+    vacant_units = sorted(((path, unit_id, level) for part, level, _, _, unit_id, path in rows
+                           if part == "vacant_unit"))
+    vacancies, officers, posts = (), 0, 0
     if officers_too:
         held: dict[int, set[str]] = {}
         for unit_id, title in db.session.execute(
                 select(Position.unit_id, Position.title).where(
-                    Position.unit_id.in_([u.id for u in vacant_units]), active_post)):
+                    Position.unit_id.in_([u for _, u, _ in vacant_units]), active_post)):
             held.setdefault(unit_id, set()).add(title)
-        vacancies = [(u, [t for t in KEY_TITLES[u.level] if t not in held.get(u.id, set())])
-                     for u in vacant_units]
+        vacancies = tuple((u, tuple(t for t in KEY_TITLES[level] if t not in held.get(u, ())))
+                          for _, u, level in vacant_units)
         officers, posts = db.session.execute(select(
             func.count(func.distinct(Position.officer_id)), func.count(),
         ).where(scope.covers(Position.unit_id), active_post)).one()
-        figures = OfficerFigures(int(officers), int(posts), vacancies, count)
-    if not coverage_too:
-        return figures, None
-    levels = sorted((CoverageLevel(level, int(n), int(chaired or 0))
-                     for part, level, n, chaired, _ in rows if part == "level"),
-                    key=lambda c: LEVELS[c.level])
-    missing = sorted((units[u] for part, _, _, _, u in rows if part == "missing_unit"),
-                     key=lambda u: u.path)
-    return figures, Coverage(levels, missing)
+    levels = tuple(sorted(((level, int(n), int(chaired or 0))
+                           for part, level, n, chaired, _, _ in rows if part == "level"),
+                          key=lambda level: LEVELS[level[0]]))
+    missing = tuple(u for _, u in sorted((path, unit_id) for part, _, _, _, unit_id, path in rows
+                                         if part == "missing_unit"))
+    return _PostsRead(vacant, vacancies, int(officers), int(posts), levels, missing)
 
 
 # ---------------------------------------------------------------------------------------------
