@@ -92,14 +92,18 @@ def dashboard(unit_id: int):
         events=deferred(lambda: svc.event_figures(scope, period)),
         officers=deferred(lambda: posts[0]), coverage=deferred(lambda: posts[1]),
         rows=deferred(lambda: report[0]), totals=deferred(lambda: report[1]),
-        member_bars=deferred(lambda: [
-            (r.name, r.values["members"], url_for("members.unit_list", unit_id=r.unit.id))
-            for r in report[0] if r.unit]),
+        member_bars=deferred(lambda: _member_bars(report[0])),
         columns=COLUMN_LABELS,
         to_mark_held=deferred(lambda: _held_but_planned(unit, scope)),
         learning=deferred(lambda: learning_figures(unit, year)),
         page_cache=PAGE_CACHE_SECONDS,
     )
+
+
+def _member_bars(rows) -> list[tuple[str, int, str]]:
+    """(name, members, link) per sub-unit row; one url_for for all (up to 168 rows)."""
+    head, tail = url_for("members.unit_list", unit_id=0).rsplit("/0", 1)
+    return [(r.name, r.values["members"], f"{head}/{r.unit.id}{tail}") for r in rows if r.unit]
 
 
 def _held_but_planned(unit, scope):
