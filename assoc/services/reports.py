@@ -451,14 +451,16 @@ def _flows(parts: list[tuple[Period, Tree]], keys_of, *, by_month: bool = False,
                 key = keys.key(unit_id)
                 if key is not None and month % 100:
                     put({key: (money_in, money_out)}, ("in", month % 100), ("out", month % 100))
-        for edge in edges:
-            found = _direct(keys, edge)
+        # Both cut ends of a piece (15–31 Jan and 1–10 Jun) in one reading, unless money is
+        # wanted by month too.
+        for cut in ([[edge] for edge in edges] if by_month else [edges] if edges else []):
+            found = _direct(keys, cut)
             for names, values in found:
                 put(values, *names)
             if by_month:
                 for names, values in found:
                     if names == ("money_in", "money_out"):
-                        put(values, ("in", edge.start.month), ("out", edge.start.month))
+                        put(values, ("in", cut[0].start.month), ("out", cut[0].start.month))
         if part.end < today():
             put({k: (n,) for k, n in member_shift(part.end, keys.key, Member.joined_on.between(
                 part.start, part.end)).items()}, "new_members")
@@ -954,8 +956,10 @@ def _by_child(parent: Unit | None, below: Below | Keys, unit_column, values, *wh
     return {key: tuple(sums) for key, sums in result.items()}
 
 
-def _per_unit(below, unit_column, values, *where, by_date: bool = False, join=None):
-    """SELECT unit, values… of the records `where` selects in `below`, grouped by unit."""
+def _per_unit(below, unit_column, values, *where, by_date: bool = False, join=None,
+              anywhere: bool = False):
+    """SELECT unit, values… of the records `where` selects in `below`, grouped by unit (with
+    `anywhere`, in every unit: the caller keeps those of `below`)."""
     query = select(unit_column, *values)
     if join is not None:
         query = query.join(*join)
@@ -964,8 +968,8 @@ def _per_unit(below, unit_column, values, *where, by_date: bool = False, join=No
     # the date index alone is cheaper and `key` drops what lies outside.
     scope_unit = below.unit if isinstance(below, Below) else None
     at_root = by_date and scope_unit is not None and scope_unit.parent_id is None
-    return query.where(*(() if at_root else (below.condition(unit_column),)), *where) \
-        .group_by(unit_column)
+    return query.where(*(() if at_root or anywhere else (below.condition(unit_column),)),
+                       *where).group_by(unit_column)
 
 
 WIDEST = 3  # values of the widest dated figure group (awards: count, amount, paid)
@@ -1073,49 +1077,59 @@ def split_months(period: Period) -> tuple[Period | None, list[Period]]:
     return Period(first, last), edges
 
 
-def _direct(keys, period: Period) -> list[tuple[tuple[str, ...], dict]]:
-    """The dated figures of the days the roll-ups' whole months do not cover, counted as the
-    roll-ups count them: dues and money from the roll-ups' rows by day, the others (few
-    records) straight from the records through the date indexes: [(figure names, {key:
-    values})]. On PostgreSQL, for today's tree,
-    one statement adds them up under the sub-units (`_by_child_in_sql`)."""
+def _direct(keys, cut: list[Period]) -> list[tuple[tuple[str, ...], dict]]:
+    """The dated figures of the days (`cut`: one or more runs of days) the roll-ups' whole
+    months do not cover, counted as the roll-ups count them: dues and money from the roll-ups'
+    rows by day, the others (few records) straight from the records through the date indexes:
+    [(figure names, {key: values})], a figure listed once per run of days (they add up). On
+    PostgreSQL, for today's tree, one statement adds them all up under the sub-units
+    (`_by_child_in_sql`)."""
 
     def dated(unit_column, values, *where, join=None):
         return unit_column, values, where, join
 
-    # Raised at events: at the event's unit and date, as the roll-ups count it.
-    at_event = and_(Event.status.in_(tally.RAISED_AT), within(Event.starts_at, period))
-    specs: list[tuple[tuple[str, ...], tuple]] = [
-        (("new_members",), dated(Member.unit_id, (func.count(),), Member.status == "active",
-                                 Member.joined_on.between(period.start, period.end))),
-        (("awards", "award_amount", "award_paid"), dated(Nomination.unit_id, (
-            func.count(), func.sum(Nomination.amount),
-            func.sum(case((Nomination.status == "paid", Nomination.amount), else_=0))),
-            Nomination.status.in_(AWARDED), within(Nomination.decided_at, period))),
-        (("events", "event_target"), dated(Event.unit_id, (
-            func.count(), func.sum(Event.target_amount)),
-            Event.status.in_(HELD), within(Event.starts_at, period))),
-        (("raised",), dated(Event.unit_id, (func.sum(Donation.amount),), at_event,
-                            Donation.method != "in_kind",
-                            join=(Donation, Donation.event_id == Event.id))),
-        (("in_kind",), dated(Event.unit_id, (func.sum(Donation.estimated_value),), at_event,
-                             Donation.method == "in_kind",
-                             join=(Donation, Donation.event_id == Event.id))),
-        (("raised",), dated(Event.unit_id, (func.sum(CountingSheet.total),), at_event,
-                            join=(CountingSheet, CountingSheet.event_id == Event.id))),
-    ]
+    def specs(days: Period) -> list[tuple[tuple[str, ...], tuple]]:
+        # Raised at events: at the event's unit and date, as the roll-ups count it.
+        at_event = and_(Event.status.in_(tally.RAISED_AT), within(Event.starts_at, days))
+        return [
+            (("new_members",), dated(Member.unit_id, (func.count(),), Member.status == "active",
+                                     Member.joined_on.between(days.start, days.end))),
+            (("awards", "award_amount", "award_paid"), dated(Nomination.unit_id, (
+                func.count(), func.sum(Nomination.amount),
+                func.sum(case((Nomination.status == "paid", Nomination.amount), else_=0))),
+                Nomination.status.in_(AWARDED), within(Nomination.decided_at, days))),
+            (("events", "event_target"), dated(Event.unit_id, (
+                func.count(), func.sum(Event.target_amount)),
+                Event.status.in_(HELD), within(Event.starts_at, days))),
+            (("raised",), dated(Event.unit_id, (func.sum(Donation.amount),), at_event,
+                                Donation.method != "in_kind",
+                                join=(Donation, Donation.event_id == Event.id))),
+            (("in_kind",), dated(Event.unit_id, (func.sum(Donation.estimated_value),), at_event,
+                                 Donation.method == "in_kind",
+                                 join=(Donation, Donation.event_id == Event.id))),
+            (("raised",), dated(Event.unit_id, (func.sum(CountingSheet.total),), at_event,
+                                join=(CountingSheet, CountingSheet.event_id == Event.id))),
+        ]
+
     # Dues and money, the many records of a day, from the roll-ups' rows by day (tally.day_of).
     money = _rolled_up(keys, lambda t: (_sum(t.dues), _sum(t.money_in), _sum(t.money_out)),
-                       lambda t: t.month.between(tally.day_of(period.start),
-                                                 tally.day_of(period.end)))
+                       lambda t: or_(*(t.month.between(tally.day_of(days.start),
+                                                       tally.day_of(days.end))
+                                       for days in cut)))
     from_rollups = [(("dues",), {k: v[:1] for k, v in money.items()}),
                     (("money_in", "money_out"), {k: v[1:] for k, v in money.items()})]
+    # Each run of days its own queries (a date range each, read from the indexes alone).
+    every = [spec for days in cut for spec in specs(days)]
     if (SQL_CHILDREN and isinstance(keys, Below) and not keys.historic and not keys.extra
             and db.session.get_bind().dialect.name == "postgresql"):
-        queries = [_per_unit(keys, column, values, *where, by_date=True, join=join)
-                   for _names, (column, values, where, join) in specs]
-        return from_rollups + list(zip([names for names, _ in specs],
+        # A province's or the nation's records of a few days are found by date alone: the
+        # statement keeps those under the scope as it places them (a province's sub-tree
+        # condition made PostgreSQL merge its 1,700 units with each figure's records).
+        wide = keys.unit.level in ("national", "province")
+        queries = [_per_unit(keys, column, values, *where, by_date=True, join=join,
+                             anywhere=wide) for _names, (column, values, where, join) in every]
+        return from_rollups + list(zip([names for names, _ in every],
                                        _by_child_in_sql(keys.unit, queries), strict=True))
     return from_rollups + [
         (names, _by_child(None, keys, column, values, *where, by_date=True, join=join))
-        for names, (column, values, where, join) in specs]
+        for names, (column, values, where, join) in every]
