@@ -258,14 +258,14 @@ def show(member_id: int):
             select(MemberTransfer).where(MemberTransfer.member_id == member.id)
             .order_by(MemberTransfer.on, MemberTransfer.id)).all()),
         history=deferred(lambda: audit.member_history(member)),
-        pay_form=DuesPayForm(year=year, token=ONCE_SLOT, formdata=None),
+        pay_form=deferred(lambda: DuesPayForm(year=year, token=ONCE_SLOT, formdata=None)),
         rate=deferred(lambda: svc.dues_rate(member.unit, year)),
         year=year, warnings=deferred(lambda: _cccd_warnings(member)),
         # from the payments read above (svc.dues_paid / has_receipts rules)
         paid_this_year=deferred(lambda: any(p.year == year and svc.payment_counted(p)
                                             for p in payments)),
         can_delete=deferred(lambda: not payments),
-        end_form=EndForm(formdata=None), page_cache=PAGE_CACHE_SECONDS)
+        end_form=deferred(lambda: EndForm(formdata=None)), page_cache=PAGE_CACHE_SECONDS)
 
 
 def _cccd_warnings(member: Member) -> list[str]:
