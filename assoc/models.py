@@ -656,7 +656,7 @@ class Nomination(db.Model):
     amount: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(12), default="draft", index=True)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -298,3 +298,29 @@ def test_rebuild_command_mends_roll_ups_changed_behind_the_apps_back(tree, db, a
     assert reports.member_figures(Scope(tree.ward_a), Period.year(YEAR)).total == 1
     missing = app.test_cli_runner().invoke(args=["rebuild-rollups", "--unit-code", "NOPE"])
     assert missing.exit_code != 0 and "NOPE" in missing.output
+
+
+def test_cut_days_count_what_was_raised_at_events(tree, db, monkeypatch):
+    # Each event's gifts are summed through its own index: cash and transfers with the counting
+    # sheets in "raised", gifts in kind apart, an event without gifts adding nothing.
+    walk = build_event(tree.ward_a, kind="piggy_bank", status="held",
+                       starts_at=datetime(PAST, 5, 3, 1, tzinfo=UTC))
+    events.record_donation(None, tree.ward_a, method="cash", event=walk, amount=1_500_000,
+                           anonymous=True)
+    events.record_donation(None, tree.ward_a, method="in_kind", event=walk, items="Vở",
+                           anonymous=True, quantity=100, estimated_value=800_000)
+    events.record_counting_sheet(None, walk, group_name="Lớp 5A", counts={"n500000": 3},
+                                 counter_1="Cô Lan", counter_2="Thầy Hùng")
+    build_event(tree.ward_b, status="held", starts_at=datetime(PAST, 5, 4, 1, tzinfo=UTC))
+    late = build_event(tree.ward_b, status="held", starts_at=datetime(PAST, 5, 20, 1, tzinfo=UTC))
+    events.record_donation(None, tree.ward_b, method="cash", event=late, amount=70_000,
+                           anonymous=True)
+    db.session.commit()
+    period = Period(date(PAST, 4, 20), date(PAST, 5, 10))  # both ends cut, no whole month
+    for in_sql in (True, False):
+        monkeypatch.setattr(reports, "SQL_CHILDREN", in_sql)
+        db.session.expire_all()
+        rows, totals = reports.period_report(tree.city, period)
+        assert (totals["raised"], totals["events"]) == (1_500_000 + 1_500_000, 2)
+        flows = reports._flows(reports.pieces(period), lambda t: t.below(tree.city))
+        assert sum(f.get("in_kind", 0) for f in flows.values()) == 800_000
