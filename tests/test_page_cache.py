@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from assoc import models, pagecache
 from assoc.extensions import db, fragments
 
 from .builders import build_member, build_voucher
+from .sql_seen import statements
 
 
 def members_figure(client, unit) -> str:
@@ -21,17 +22,7 @@ def members_figure(client, unit) -> str:
 
 
 def queries(fn) -> int:
-    seen = []
-
-    def before(*_args):
-        seen.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        fn()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-    return len(seen)
+    return len(statements(fn))
 
 
 def test_a_second_view_is_served_from_the_cache(tree, client_as):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from assoc import models, postsversion
 from assoc.extensions import db
@@ -14,6 +14,7 @@ from assoc.services import reports
 from assoc.services.reports import Scope
 
 from .builders import build_member, build_officer, build_unit, build_voucher
+from .sql_seen import statements
 
 
 def vacant(unit) -> dict[int, list[str]]:
@@ -22,17 +23,7 @@ def vacant(unit) -> dict[int, list[str]]:
 
 
 def posts_statements(fn) -> int:
-    seen = []
-
-    def before(conn, cursor, statement, *args):
-        seen.append("unit_posts" in statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        fn()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-    return sum(seen)
+    return sum("unit_posts" in statement for statement in statements(fn))
 
 
 def test_a_write_to_posts_roles_or_units_replaces_the_version(tree):

@@ -5,7 +5,7 @@ size of the tree."""
 from datetime import date
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from assoc.extensions import fragments
 from assoc.models import Member, Voucher, today
@@ -24,6 +24,7 @@ from .builders import (
     build_user,
     build_voucher,
 )
+from .sql_seen import statements
 
 YEAR = today().year
 THIS_YEAR = Period.year(YEAR)
@@ -167,20 +168,10 @@ def test_vacancies_use_key_posts(tree, db):
 
 
 def count_queries(app, db, fn):
-    statements = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
     db.session.commit()  # both measurements start from committed, expired objects
     fragments.clear()  # measure the page as computed, not as served from the page cache
     reports._posts_kept.clear()  # nor with the posts read by an earlier request
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        fn()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-    return len(statements)
+    return len(statements(fn))
 
 
 def test_dashboard_costs_a_fixed_number_of_queries(world, app, db, client_as):
