@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ...extensions import db
+from ...filters import url_by_id
 from ...forms import day_or
 from ...models import Unit, today
 from ...pagecache import PAGE_CACHE_SECONDS, deferred
@@ -102,8 +103,8 @@ def dashboard(unit_id: int):
 
 def _member_bars(rows) -> list[tuple[str, int, str]]:
     """(name, members, link) per sub-unit row; one url_for for all (up to 168 rows)."""
-    head, tail = url_for("members.unit_list", unit_id=0).rsplit("/0", 1)
-    return [(r.name, r.values["members"], f"{head}/{r.unit.id}{tail}") for r in rows if r.unit]
+    link = url_by_id("members.unit_list", "unit_id")
+    return [(r.name, r.values["members"], link(r.unit.id)) for r in rows if r.unit]
 
 
 def _held_but_planned(unit, scope):
