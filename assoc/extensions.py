@@ -43,8 +43,10 @@ fragments = Cache(config={"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 
 def init_limiter(app) -> Limiter:
     """One Flask-Limiter per app (its storage belongs to the app's configuration): memory by
     default, Redis when REDIS_URL is set (RATELIMIT_STORAGE_URI). No default limits: the login
-    form asks it for its own per-client and per-account counts (assoc/throttle.py)."""
-    limiter = Limiter(key_func=get_remote_address, app=app)
+    form asks it for its own per-client and per-account counts (assoc/throttle.py), so no
+    request is checked against limits on its way in (`auto_check=False`: that check found
+    nothing to do and cost every page a lookup)."""
+    limiter = Limiter(key_func=get_remote_address, app=app, auto_check=False)
     app.extensions["assoc_limiter"] = limiter
     return limiter
 

@@ -52,6 +52,7 @@ ONCE_SLOT = "once" + secrets.token_hex(16)
 
 DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _WROTE = "assoc_wrote"
+_PAGE_KEY = "assoc.page_key"
 
 
 def deferred(compute):
@@ -97,16 +98,21 @@ def _files_changed(database: str | None) -> str:
 
 
 def page_key() -> str:
-    """The key of a cached page part (see the module's note)."""
+    """The key of a cached page part (see the module's note); built once per request (a page's
+    breadcrumbs and its content are two parts; a GET writes nothing in between)."""
     from flask_wtf.csrf import generate_csrf
 
     from . import models
     from .filters import fragment_key
 
-    generate_csrf()  # the session's raw token exists before it keys the part
-    return fragment_key(str(db.engine.url), current_user.get_id(), request.full_path,
-                        session.get("csrf_token", ""), models.today().isoformat(),
-                        data_version())
+    # Kept on the request, not on `g`: an app context may outlive a request (tests).
+    key = request.environ.get(_PAGE_KEY)
+    if key is None:
+        generate_csrf()  # the session's raw token exists before it keys the part
+        key = request.environ[_PAGE_KEY] = fragment_key(
+            str(db.engine.url), current_user.get_id(), request.full_path,
+            session.get("csrf_token", ""), models.today().isoformat(), data_version())
+    return key
 
 
 def wrote(session) -> bool:

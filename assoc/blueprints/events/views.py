@@ -155,7 +155,8 @@ def unit_events(unit_id: int):
         events(), Event.starts_at, Event.id, after=request.args.get("after"),
         before=request.args.get("before"), per_page=current_app.config.get("EVENTS_PER_PAGE", 30)))
     totals = deferred(lambda: svc.totals_for([e.id for e in page.items]))
-    return render_template("events/list.html", unit=unit, ancestors=unit_ancestors(unit), page=page,
+    return render_template("events/list.html", unit=unit,
+                           ancestors=deferred(lambda: unit_ancestors(unit)), page=page,
                            totals=totals, subtree=subtree, kind=kind, status=status,
                            term=request.args.get("q", ""), page_cache=PAGE_CACHE_SECONDS)
 

@@ -100,7 +100,8 @@ def unit_list(unit_id: int):
         before=request.args.get("before"), per_page=current_app.config.get("PER_PAGE", 50)))
     year = filters.dues_year or today().year
     paid = deferred(lambda: svc.paid_years([m.id for m in page.items], year))
-    return render_template("members/list.html", unit=unit, ancestors=unit_ancestors(unit),
+    return render_template("members/list.html", unit=unit,
+                           ancestors=deferred(lambda: unit_ancestors(unit)),
                            page=page, filters=filters, year=year, paid=paid,
                            export_args=filters.as_args(), page_cache=PAGE_CACHE_SECONDS)
 
@@ -253,7 +254,7 @@ def show(member_id: int):
         .options(selectinload(DuesPayment.voucher)).order_by(DuesPayment.year.desc())).all())
     return render_template(
         "members/show.html", member=member, unit=member.unit,
-        ancestors=unit_ancestors(member.unit), payments=payments,
+        ancestors=deferred(lambda: unit_ancestors(member.unit)), payments=payments,
         transfers=deferred(lambda: db.session.scalars(
             select(MemberTransfer).where(MemberTransfer.member_id == member.id)
             .order_by(MemberTransfer.on, MemberTransfer.id)).all()),

@@ -85,7 +85,8 @@ def dashboard(unit_id: int):
     report = deferred(lambda: svc.period_report(unit, period) if scope.subtree else ([], {}))
     posts = deferred(lambda: svc.officers_and_coverage(scope, limit=svc.LIST_LIMIT))
     return render_template(
-        "reports/dashboard.html", unit=unit, ancestors=unit_ancestors(unit), year=year,
+        "reports/dashboard.html", unit=unit, ancestors=deferred(lambda: unit_ancestors(unit)),
+        year=year,
         scope=scope, period=period,
         members=deferred(lambda: svc.member_figures(scope, period)),
         money=deferred(lambda: svc.money_figures(scope, period)),
@@ -122,7 +123,8 @@ def period_report(unit_id: int):
     unit = _report_unit(unit_id)
     period = _period_args()
     report = deferred(lambda: svc.period_report(unit, period))  # only when not cached
-    return render_template("reports/period.html", unit=unit, ancestors=unit_ancestors(unit),
+    return render_template("reports/period.html", unit=unit,
+                           ancestors=deferred(lambda: unit_ancestors(unit)),
                            period=period, rows=deferred(lambda: report[0]),
                            totals=deferred(lambda: report[1]), columns=COLUMN_LABELS,
                            name_then=deferred(lambda: svc.Tree(period.end).name(unit)),

@@ -125,7 +125,8 @@ def _unit_page(unit: Unit, page, fund_form, filters, status: int = 200):
     def ids():
         return [f.id for f in funds]
 
-    return render_template("treasury/unit.html", unit=unit, ancestors=unit_ancestors(unit),
+    return render_template("treasury/unit.html", unit=unit,
+                           ancestors=deferred(lambda: unit_ancestors(unit)),
                            funds=funds, balances=deferred(lambda: svc.balances(ids())),
                            by_method=deferred(lambda: svc.method_balances(ids())),
                            general_missing=deferred(lambda: not svc.has_general_fund(unit)),

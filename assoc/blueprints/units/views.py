@@ -77,7 +77,7 @@ def tree():
 @login_required
 def show(unit_id: int):
     unit = load(Unit, unit_id, "unit.view")
-    ancestors = unit_ancestors(unit)
+    ancestors = deferred(lambda: unit_ancestors(unit))
 
     # Computed only when the rendered page is not cached for the data as they stand.
     def counts():
