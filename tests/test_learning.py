@@ -311,6 +311,14 @@ def test_rates_roll_up_the_tree(tree, cs, chair):
     assert total.recognised_percent == 20.0
     city = learning.rates(tree.city, YEAR).total.cells["family"]
     assert (city.registered, city.recognised, city.denominator) == (7, 3, 15)
+    # The dashboard card sums the same without placing entries under sub-units.
+    for unit in (tree.city, tree.district_a, tree.district_b, tree.ward_a, tree.ward_c,
+                 tree.branch_a):
+        card = learning.dashboard_figures(unit, YEAR)
+        assert card.cells == learning.rates(unit, YEAR).total.cells, unit.name
+    card = learning.dashboard_figures(tree.district_a, YEAR).cells["family"]
+    assert (card.registered, card.assessed, card.recognised, card.denominator, card.target) == \
+        (6, 4, 3, 15, 60)
 
 
 def test_racing_decisions_recognise_each_entry_once(tree, cs, racing_app):

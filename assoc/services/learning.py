@@ -765,21 +765,11 @@ class RateTable:
     total: RateRow
 
 
-def rates(unit: Unit, year: int) -> RateTable:
-    """Per direct sub-unit (and the unit's own entries), per model: registered, assessed and
-    recognised counts, against the denominators rolled up the tree, with the target in force.
-
-    Two grouped queries over indexed columns (entries by unit and model, denominators by
-    unit), each with the paths of the units it names; the sums are made here. Neither reads
-    the sub-tree's units one by one, so a national table costs what the units that record
-    anything cost, not the 36,000 units of the tree."""
+def _denominators(unit: Unit, year: int):
+    """(denominator(unit id, model), target(ancestor ids, model)) for the units of `unit`'s
+    sub-tree: a unit's own total, else the sum of its sub-units' (None when nobody records),
+    and the target in force (the nearest unit up the path that set one). One query."""
     in_subtree = Unit.path.startswith(unit.path, autoescape=True)
-    counts = db.session.execute(
-        select(LearningEntry.unit_id, Unit.path, LearningEntry.model, func.count(),
-               func.count(LearningEntry.total_score), func.count(LearningEntry.recognition_id))
-        .join(Unit, Unit.id == LearningEntry.unit_id)
-        .where(LearningEntry.year == year, LearningEntry.unit_id.in_(subtree_ids(unit)))
-        .group_by(LearningEntry.unit_id, Unit.path, LearningEntry.model)).all()
     dens = db.session.execute(
         select(LearningDenominator.unit_id, Unit.path, LearningDenominator.model,
                LearningDenominator.total, LearningDenominator.target_percent)
@@ -801,7 +791,6 @@ def rates(unit: Unit, year: int) -> RateTable:
     memo: dict[tuple[int, str], int | None] = {}
 
     def denominator(unit_id: int, model: str) -> int | None:
-        """The unit's own figure, else the sum of its sub-units' (None when nobody records)."""
         key = (unit_id, model)
         if key not in memo:
             if key in own_total:
@@ -818,18 +807,36 @@ def rates(unit: Unit, year: int) -> RateTable:
                 return own_target[(uid, model)]
         return None
 
+    return denominator, target
+
+
+def rates(unit: Unit, year: int) -> RateTable:
+    """Per direct sub-unit (and the unit's own entries), per model: registered, assessed and
+    recognised counts, against the denominators rolled up the tree, with the target in force.
+
+    Two grouped queries over indexed columns (entries by unit and model, denominators by
+    unit), each with the paths of the units it names; the sums are made here. Neither reads
+    the sub-tree's units one by one, so a national table costs what the units that record
+    anything cost, not the 36,000 units of the tree."""
+    counts = db.session.execute(
+        select(LearningEntry.unit_id, Unit.path, LearningEntry.model, func.count(),
+               func.count(LearningEntry.total_score), func.count(LearningEntry.recognition_id))
+        .join(Unit, Unit.id == LearningEntry.unit_id)
+        .where(LearningEntry.year == year, LearningEntry.unit_id.in_(subtree_ids(unit)))
+        .group_by(LearningEntry.unit_id, Unit.path, LearningEntry.model)).all()
+    denominator, target = _denominators(unit, year)
     path_of = {unit_id: path for unit_id, path, *_ in counts}
     child_units = db.session.scalars(select(Unit).where(Unit.parent_id == unit.id)
                                      .order_by(Unit.name)).all()
     own = RateRow(unit=None)
     by_child = {c.id: RateRow(unit=c) for c in child_units}
-    child_paths = [(c.path, by_child[c.id]) for c in child_units]
+    depth = len(unit.ancestor_ids)  # a unit below lies under the sub-unit its path names next
     for unit_id, _path, model, n, assessed, recognised in counts:
         cell = Cell(registered=n, assessed=assessed, recognised=recognised)
         row = own
         if unit_id != unit.id:
-            upath = path_of.get(unit_id, "")
-            row = next((r for p, r in child_paths if upath.startswith(p)), own)
+            ids = path_of.get(unit_id, "").strip("/").split("/")
+            row = by_child.get(int(ids[depth]), own) if len(ids) > depth else own
         row.cells[model].add(cell)
     total = RateRow(unit=unit)
     for row in [own, *by_child.values()]:
@@ -857,5 +864,17 @@ def recognitions_query(unit: Unit, year: int):
 
 
 def dashboard_figures(unit: Unit, year: int) -> RateRow:
-    """The dashboard card: the unit's sub-tree, per model, for the year."""
-    return rates(unit, year).total
+    """The dashboard card: the unit's sub-tree, per model, for the year: `rates`'s total row,
+    without placing each entry under a sub-unit (a province's 168 communes)."""
+    total = RateRow(unit=unit)
+    for model, n, assessed, recognised in db.session.execute(
+            select(LearningEntry.model, func.count(), func.count(LearningEntry.total_score),
+                   func.count(LearningEntry.recognition_id))
+            .where(LearningEntry.year == year, LearningEntry.unit_id.in_(subtree_ids(unit)))
+            .group_by(LearningEntry.model)):
+        total.cells[model].add(Cell(registered=n, assessed=assessed, recognised=recognised))
+    denominator, target = _denominators(unit, year)
+    for model in LEARNING_MODELS:
+        total.cells[model].denominator = denominator(unit.id, model)
+        total.cells[model].target = target(unit.ancestor_ids, model)
+    return total
