@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, g, request, url_for
 from flask_babel import Domain, get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 from . import permissions
 from .money import format_money, format_number
@@ -61,6 +62,14 @@ def url_by_id(endpoint: str, arg: str, **values):
     return lambda ident: f"{head}{ident}{tail}"
 
 
+def number_cells(values: dict, keys, attrs: str = 'class="text-end text-nowrap"') -> Markup:
+    """One `<td>` per key with the value as a formatted number, built in one pass: a report
+    table of 168 sub-units has 1,500 such cells, each a filter call and an escape in Jinja.
+    Numbers hold only digits, dots and a minus sign: nothing to escape."""
+    opening = f"<td {attrs}>"
+    return Markup("".join(f"{opening}{format_number(values[key])}</td>" for key in keys))
+
+
 class RequestDomain(Domain):
     """Flask-Babel's message domain, with this request's catalogue found once per language: a
     page translates dozens of strings (templates, labels), and Flask-Babel's own lookup
@@ -108,6 +117,7 @@ def init(app: Flask) -> None:
     app.jinja_env.filters["relabel"] = _relabel
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["url_by_id"] = url_by_id
+    app.jinja_env.globals["number_cells"] = number_cells
     from .views import query_args
 
     app.jinja_env.globals["query_args"] = query_args

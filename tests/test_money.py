@@ -407,3 +407,14 @@ def test_format_rejects_non_int(n):
         format_money(n)
     with pytest.raises(TypeError):
         format_number(n)
+
+
+def test_number_cells_format_each_value_in_its_own_cell():
+    from assoc.filters import number_cells
+
+    html = number_cells({"a": 1250000, "b": -5000, "c": 0}, ["c", "a", "b"])
+    assert html == ('<td class="text-end text-nowrap">0</td>'
+                    '<td class="text-end text-nowrap">1.250.000</td>'
+                    '<td class="text-end text-nowrap">-5.000</td>')
+    with pytest.raises(TypeError):  # money is integer đồng, as the number filter insists
+        number_cells({"a": 1.5}, ["a"])
