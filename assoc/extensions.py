@@ -34,10 +34,11 @@ babel = Babel()
 bootstrap = Bootstrap5()
 # Rendered menus, unit tabs and page parts, per process: `{% cache %}` fragments keyed by
 # everything they depend on (language, the user's roles, the unit; for page parts the data
-# version too: assoc/pagecache.py), so a stale fragment cannot be served. At most 1,000 kept
-# (a page part is ~20-30 KB: ~30 MB at worst), the oldest dropped first.
+# version too: assoc/pagecache.py), so a stale fragment cannot be served. At most 2,000 kept,
+# the oldest dropped first: a cached page is two parts, its breadcrumbs (~1 KB) and its content
+# (~20-30 KB), so ~1,000 pages in ~30 MB.
 fragments = Cache(config={"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600,
-                          "CACHE_THRESHOLD": 1000})
+                          "CACHE_THRESHOLD": 2000})
 
 
 def init_limiter(app) -> Limiter:

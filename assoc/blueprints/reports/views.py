@@ -86,8 +86,7 @@ def dashboard(unit_id: int):
     posts = deferred(lambda: svc.officers_and_coverage(scope, limit=svc.LIST_LIMIT))
     return render_template(
         "reports/dashboard.html", unit=unit, ancestors=deferred(lambda: unit_ancestors(unit)),
-        year=year,
-        scope=scope, period=period,
+        year=year, scope=scope, period=period,
         members=deferred(lambda: svc.member_figures(scope, period)),
         money=deferred(lambda: svc.money_figures(scope, period)),
         awards=deferred(lambda: svc.award_figures(scope, period)),
