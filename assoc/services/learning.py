@@ -825,17 +825,16 @@ def rates(unit: Unit, year: int) -> RateTable:
         .where(LearningEntry.year == year, LearningEntry.unit_id.in_(subtree_ids(unit)))
         .group_by(LearningEntry.unit_id, Unit.path, LearningEntry.model)).all()
     denominator, target = _denominators(unit, year)
-    path_of = {unit_id: path for unit_id, path, *_ in counts}
     child_units = db.session.scalars(select(Unit).where(Unit.parent_id == unit.id)
                                      .order_by(Unit.name)).all()
     own = RateRow(unit=None)
     by_child = {c.id: RateRow(unit=c) for c in child_units}
     depth = len(unit.ancestor_ids)  # a unit below lies under the sub-unit its path names next
-    for unit_id, _path, model, n, assessed, recognised in counts:
+    for unit_id, path, model, n, assessed, recognised in counts:
         cell = Cell(registered=n, assessed=assessed, recognised=recognised)
         row = own
         if unit_id != unit.id:
-            ids = path_of.get(unit_id, "").strip("/").split("/")
+            ids = path.strip("/").split("/")
             row = by_child.get(int(ids[depth]), own) if len(ids) > depth else own
         row.cells[model].add(cell)
     total = RateRow(unit=unit)
