@@ -410,6 +410,9 @@ PAYMENT_METHODS = ("cash", "transfer")
 FUND_KINDS = ("general", "earmarked")
 # What a voucher may pay for or come from (link_type); link_id is that object's id.
 VOUCHER_LINKS = ("dues", "donation", "event", "award", "remuneration")
+# Money moved between our own books (a reorganisation's handover, cash <-> bank): issued as a
+# linked pair (pair_id), never income or spending in any figure, voided only together.
+INTERNAL_LINKS = ("handover", "cash_move")
 BOOK_PREFIX = {"receipt": "PT", "payment": "PC"}
 
 
@@ -488,6 +491,8 @@ class Voucher(db.Model):
     attachments: Mapped[int] = mapped_column(Integer, default=0)
     link_type: Mapped[str | None] = mapped_column(String(20))
     link_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The other half of an internal move (INTERNAL_LINKS): payment out <-> receipt in.
+    pair_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id"), index=True)
     idempotency_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     public_token: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(10), default="valid")
