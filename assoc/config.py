@@ -63,6 +63,12 @@ class Config:
     LOGIN_LIMIT_PER_ACCOUNT = "60 per hour"
     LOGIN_DELAY_AFTER = 3
     LOGIN_DELAY_MAX_SECONDS = 300
+    # The per-account count never holds back a browser holding a successful login of the
+    # account from the last LOGIN_TRUSTED_DAYS days (a signed device cookie) — unless that
+    # cookie has itself failed LOGIN_DEVICE_FAILURES times in an hour — nor an address the
+    # account logged in from in those days (assoc/throttle.py).
+    LOGIN_TRUSTED_DAYS = 30
+    LOGIN_DEVICE_FAILURES = 10
     WTF_CSRF_TIME_LIMIT = None  # forms left open for a long meeting must still submit
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     PER_PAGE = 50

@@ -186,20 +186,24 @@ def throttled(app):
     limiter().storage.reset()
 
 
-def test_the_same_answer_for_unknown_wrong_and_throttled(client, chair, throttled):
+def test_a_throttled_attempt_says_wait_never_wrong_password(client, chair, throttled):
     unknown = post_login(client, "nobody.here", "whatever it is")
     wrong = post_login(client, "chair.a", "not the password")
-    for _ in range(3):
+    for response in (unknown, wrong):
+        assert response.status_code == 401
+        assert "Sai tên đăng nhập hoặc mật khẩu." in response.get_data(as_text=True)
+    for _ in range(2):
         post_login(client, "chair.a", "not the password")
     throttled_answer = post_login(client, "chair.a", PASSWORD)  # right password, but waiting
-    bodies = set()
-    for response in (unknown, wrong, throttled_answer):
-        assert response.status_code == 401
-        body = response.get_data(as_text=True)
-        assert "Sai tên đăng nhập hoặc mật khẩu." in body
-        bodies.add(body.replace("nobody.here", "chair.a"))
-    assert len(bodies) == 1
-    assert "khóa" not in throttled_answer.get_data(as_text=True)
+    assert throttled_answer.status_code == 429
+    body = throttled_answer.get_data(as_text=True)
+    assert "Sai tên đăng nhập hoặc mật khẩu." not in body
+    assert "Quá nhiều lần thử. Hãy chờ 1 giây rồi thử lại." in body
+    # an unknown username is throttled the same way (nothing tells whether it exists)
+    for _ in range(3):
+        post_login(client, "nobody.here", "whatever it is")
+    assert "Quá nhiều lần thử" in post_login(client, "nobody.here", "x" * 12).get_data(
+        as_text=True)
 
 
 def test_delay_grows_per_account_and_client_and_spares_other_clients(app, client, chair,
@@ -212,7 +216,7 @@ def test_delay_grows_per_account_and_client_and_spares_other_clients(app, client
         fail_key, wait_key = throttle._keys("chair.a")
         assert limiter().storage.get(fail_key) == 3
         assert limiter().storage.get(wait_key) == 1
-        assert throttle.refused("chair.a")
+        assert throttle.wait_seconds("chair.a") == 1
     # the owner on another address is not delayed by the guesser
     owner = app.test_client()
     response = owner.post("/login", data={"username": "chair.a", "password": PASSWORD},
@@ -237,7 +241,7 @@ def test_per_client_limit_spans_accounts(app, client, tree, throttled):
         answers = [post_login(client, f"user.{i}", "not the password").status_code
                    for i in range(5)]
         assert answers == [401] * 5
-        assert post_login(client, "user.5", PASSWORD).status_code == 401  # refused unheard
+        assert post_login(client, "user.5", PASSWORD).status_code == 429  # refused unheard
         other = app.test_client()
         assert other.post("/login", data={"username": "user.5", "password": PASSWORD},
                           environ_base={"REMOTE_ADDR": "10.0.0.2"}).status_code == 302
@@ -275,7 +279,7 @@ def test_throttle_counts_live_in_redis_when_redis_url_is_set(test_database, tree
         c = redis_app.test_client()
         assert post_login(c, "someone.r", "nope nope nope").status_code == 401
         assert post_login(c, "someone.r", "nope nope nope").status_code == 401
-        assert post_login(c, "someone.r", PASSWORD).status_code == 401  # third: over the limit
+        assert post_login(c, "someone.r", PASSWORD).status_code == 429  # third: over the limit
         assert redis.Redis.from_url(config.RATELIMIT_STORAGE_URI).keys("*login*")
     finally:
         storage.reset()
@@ -283,6 +287,126 @@ def test_throttle_counts_live_in_redis_when_redis_url_is_set(test_database, tree
             from assoc.extensions import db as redis_db
 
             redis_db.engine.dispose()
+
+
+class Browser:
+    """A browser talking HTTP to a served app, keeping its cookies."""
+
+    def __init__(self, port, forwarded_for=None):
+        self.port, self.forwarded_for, self.cookies = port, forwarded_for, {}
+
+    def post(self, path, fields):
+        import http.client
+        from http.cookies import SimpleCookie
+        from urllib.parse import urlencode
+
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if self.forwarded_for:
+            headers["X-Forwarded-For"] = self.forwarded_for
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn.request("POST", path, urlencode(fields), headers)
+        response = conn.getresponse()
+        body = response.read().decode()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+        conn.close()
+        return response.status, body
+
+    def login(self, username, password):
+        return self.post("/login", {"username": username, "password": password})
+
+
+@pytest.mark.parametrize("store", ["memory://", "redis://127.0.0.1:6379/15"])
+def test_strangers_on_40_addresses_cannot_lock_the_owner_out(test_database, tree, store):
+    """120 wrong passwords from 40 addresses for one account; the owner's right password from
+    his own address (or from his browser anywhere) still logs in; a place the account never
+    logged in from is told to wait, never that the password is wrong."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from assoc import create_app
+    from assoc.config import TestConfig
+    from assoc.extensions import db as shared_db
+
+    if store.startswith("redis") and not _redis_up():
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    build_user("chair", tree.ward_a, username="chair.a")
+    config = TestConfig()
+    for key, value in test_database.config().items():
+        setattr(config, key, value)
+    config.LOGIN_THROTTLE = True
+    config.RATELIMIT_STORAGE_URI = store
+    config.PROXY_COUNT = 1  # behind one proxy: X-Forwarded-For names the client
+    served = create_app(config)
+    served.logger.disabled = True
+    served.extensions["assoc_limiter"].storage.reset()
+    server = make_server("127.0.0.1", 0, served, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_port
+    try:
+        owner = Browser(port)  # 127.0.0.1, no proxy header
+        assert owner.login("chair.a", PASSWORD)[0] == 302
+        assert "assoc_device" in owner.cookies
+        owner.post("/logout", {})
+        answers = []
+        for n in range(40):
+            stranger = Browser(port, forwarded_for=f"198.51.{n // 200}.{n % 200 + 1}")
+            answers += [stranger.login("chair.a", f"guess number {n}-{i}")[0] for i in range(3)]
+        assert len(answers) == 120 and 429 in answers  # the strangers were slowed down
+        # the owner's address, a new browser there: logs in
+        assert Browser(port).login("chair.a", PASSWORD)[0] == 302
+        # the owner's own browser (device cookie), on an address never seen: logs in
+        owner.forwarded_for = "203.0.113.50"
+        assert owner.login("chair.a", PASSWORD)[0] == 302
+        # an unknown browser on an unknown address: told to wait, not "wrong password"
+        status, body = Browser(port, forwarded_for="203.0.113.51").login("chair.a", PASSWORD)
+        assert status == 429
+        assert "Quá nhiều lần thử" in body and "Sai tên đăng nhập" not in body
+    finally:
+        server.shutdown()
+        served.extensions["assoc_limiter"].storage.reset()
+        with served.app_context():
+            shared_db.engine.dispose()
+
+
+def test_a_device_cookie_is_bound_to_its_account_and_signed(app, client, tree, throttled):
+    from assoc import throttle
+
+    build_user("viewer", tree.ward_a, username="owner.b")
+    build_user("viewer", tree.ward_a, username="other.c")
+    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "2 per hour"
+    try:
+        assert post_login(client, "other.c", PASSWORD).status_code == 302
+        client.post("/logout")
+        for n in range(3):
+            app.test_client().post("/login", data={"username": "owner.b", "password": "no no no"},
+                                   environ_base={"REMOTE_ADDR": f"10.1.1.{n}"})
+        # other.c's cookie does not let this browser past owner.b's count (new address)
+        assert client.post("/login", data={"username": "owner.b", "password": PASSWORD},
+                           environ_base={"REMOTE_ADDR": "10.2.2.2"}).status_code == 429
+        # nor does a tampered cookie
+        forged = app.test_client()
+        with app.test_request_context():
+            value = throttle.device_cookie_value("owner.b")
+        forged.set_cookie(throttle.DEVICE_COOKIE, value[:-3] + "abc")
+        assert forged.post("/login", data={"username": "owner.b", "password": PASSWORD},
+                           environ_base={"REMOTE_ADDR": "10.2.2.3"}).status_code == 429
+        # a good one does; after LOGIN_DEVICE_FAILURES failures with it, it no longer does
+        good = app.test_client()
+        good.set_cookie(throttle.DEVICE_COOKIE, value)
+        app.config["LOGIN_DEVICE_FAILURES"] = 2
+        for _ in range(2):
+            assert good.post("/login", data={"username": "owner.b", "password": "nope nope"},
+                             environ_base={"REMOTE_ADDR": "10.2.2.4"}).status_code == 401
+        assert good.post("/login", data={"username": "owner.b", "password": PASSWORD},
+                         environ_base={"REMOTE_ADDR": "10.2.2.5"}).status_code == 429
+    finally:
+        app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "60 per hour"
+        app.config["LOGIN_DEVICE_FAILURES"] = 10
 
 
 # --- audit ------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
@@ -111,12 +112,14 @@ def authenticate(username: str, password: str, address: str = "") -> tuple[User 
     return user, None
 
 
-def refused_login(username: str, address: str) -> str:
-    """A throttled attempt: audited, answered like a wrong password."""
+def refused_login(username: str, address: str, wait: int) -> str:
+    """A throttled attempt (its password unheard): audited, and told to wait — never "wrong
+    password", since the password may well be right. The same for unknown usernames."""
     user = find_by_username(username)
     audit.record(None, "auth.login_throttled", user,
                  data={"username": clean(username)[:60], "address": address})
-    return _("Wrong username or password.")
+    return ngettext("Too many attempts. Wait %(num)d second and try again.",
+                    "Too many attempts. Wait %(num)d seconds and try again.", wait)
 
 
 def logged_out(user: User, address: str = "") -> None:

@@ -19,8 +19,11 @@ def login():
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         username, address = form.username.data, throttle.client_address()
-        if throttle.refused(username):
-            error = users.refused_login(username, address)
+        wait = throttle.wait_seconds(username)
+        if wait:
+            # Told as it is, whatever was typed (the password is not even checked): a right
+            # password is never answered "wrong".
+            error = users.refused_login(username, address, wait)
             user = None
         else:
             user, error = users.authenticate(username, form.password.data, address)
@@ -28,13 +31,18 @@ def login():
         db.session.commit()  # failures are recorded even when the login is refused
         if user is None:
             form.form_errors.append(error)
-            return render_template("auth/login.html", form=form), 401
+            return render_template("auth/login.html", form=form), 429 if wait else 401
         session.clear()  # nothing from before the login carries over (session fixation)
         session.permanent = True  # PERMANENT_SESSION_LIFETIME is the idle timeout
         login_user(user, remember=form.remember.data)
         session["lang"] = user.language
         flash(_("Welcome, %(name)s.", name=user.full_name), "success")
-        return redirect(safe_next(form.next.data, url_for("main.home")))
+        response = redirect(safe_next(form.next.data, url_for("main.home")))
+        if throttle.enabled():
+            # This browser now holds a recent successful login of the account: strangers'
+            # guesses elsewhere never hold it back (assoc/throttle.py).
+            throttle.set_device_cookie(response, username)
+        return response
     return render_template("auth/login.html", form=form), 400 if form.errors else 200
 
 
