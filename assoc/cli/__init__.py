@@ -22,10 +22,27 @@ def register_cli(app: Flask) -> None:
     @click.argument("directory", default="instance/backups")
     @click.option("--keep", default=14, show_default=True, type=click.IntRange(min=1),
                   help="How many snapshots to keep in DIRECTORY (the oldest go).")
-    def backup_command(directory, keep):
+    @click.option("--verify", "verify_path", metavar="FILE",
+                  help="Take no backup: restore FILE (or the newest backup in a directory) "
+                       "into a scratch database and compare its row counts with those "
+                       "recorded when it was taken.")
+    def backup_command(directory, keep, verify_path):
         """Write a consistent snapshot of the database into DIRECTORY while the app runs."""
         from .. import backup
 
+        if verify_path:
+            try:
+                path, counts, recorded = backup.verify(verify_path)
+            except backup.BackupError as e:
+                raise click.ClickException(str(e)) from None
+            except Exception as e:  # noqa: BLE001 - one sentence, never a traceback
+                raise click.ClickException(f"{verify_path} could not be verified ({e}).") from None
+            rows = sum(counts.values())
+            compared = ("the same as recorded when it was taken" if recorded is not None
+                        else "no counts were recorded with it to compare")
+            click.echo(f"Verified {path}: {len(counts)} tables, {rows:,} rows restored into a "
+                       f"scratch database, {compared}.")
+            return
         try:
             path = backup.backup(directory, keep)
         except backup.BackupError as e:
@@ -37,13 +54,12 @@ def register_cli(app: Flask) -> None:
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
     @click.option("--yes", is_flag=True, help="Do not ask for confirmation (scripts).")
     def restore_command(file, yes):
-        """Restore a snapshot made by `flask backup` into an EMPTY database
+        """Restore a snapshot made by `flask backup` into an EMPTY database, all or nothing
         (run `flask db upgrade` afterwards when the code is newer than the backup)."""
         from .. import backup
 
         if not backup.database_is_empty():
-            raise click.ClickException(
-                "The database is not empty; restore only into an empty database.")
+            raise click.ClickException(backup.not_empty_message())
         if not yes:
             click.confirm(f"Restore {file} into {db.engine.url.render_as_string()}?",
                           abort=True)
@@ -51,6 +67,8 @@ def register_cli(app: Flask) -> None:
             backup.restore(file)
         except backup.BackupError as e:
             raise click.ClickException(str(e)) from None
+        except Exception as e:  # noqa: BLE001 - one sentence, never a traceback
+            raise click.ClickException(f"{file} could not be restored ({e}).") from None
         click.echo(f"Restored {file}.")
 
     @app.cli.command("create-admin")
