@@ -28,6 +28,17 @@ CSP = "; ".join([
 ])
 
 
+# Responses a shared cache or the browser may keep: the site's own files, and the public QR
+# check pages when nobody is signed in (they show what the paper shows). Everything else —
+# every page of a signed-in user, every download, the login form — is `no-store` (ASVS 8.2.1).
+CACHEABLE_ALWAYS = {"static", "bootstrap.static"}
+CACHEABLE_ANONYMOUS = {"treasury.verify", "members.check", "learning.check"}
+
+
+def cacheable(endpoint: str | None, signed_in: bool) -> bool:
+    return endpoint in CACHEABLE_ALWAYS or (endpoint in CACHEABLE_ANONYMOUS and not signed_in)
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, re-signed at most once a minute instead of on every
     request. A permanent session's cookie is signed with the time it was issued and refused
@@ -101,4 +112,9 @@ def init(app: Flask) -> None:
         if app.config.get("HSTS_SECONDS"):
             headers.setdefault("Strict-Transport-Security",
                                f"max-age={int(app.config['HSTS_SECONDS'])}; includeSubDomains")
+        from flask import request, session
+
+        if not cacheable(request.endpoint, "_user_id" in session):
+            headers["Cache-Control"] = "no-store"
+            headers.pop("Expires", None)
         return response

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from .builders import PASSWORD, build_user
+from .test_security_fuzz import world  # noqa: F401 - the demo world fixture
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -94,3 +95,49 @@ def test_without_the_production_setting_nothing_is_secure_only(monkeypatch, flag
     monkeypatch.setenv("SECRET_KEY", "k")
     config = Config()
     assert not config.SESSION_COOKIE_SECURE and not config.HSTS_SECONDS
+
+
+def test_no_store_on_every_signed_in_page_and_download(app, world, client):  # noqa: F811
+    """Every GET route of the app, reached as the city administrator (a page, an .xlsx/.csv,
+    a PDF, a zip, a job's file): `Cache-Control: no-store`. Only the site's files and the
+    public QR check pages seen by nobody signed in may be kept by a cache."""
+    from sqlalchemy import select
+
+    from assoc.models import Voucher
+    from assoc.security import CACHEABLE_ALWAYS
+
+    from .test_security_fuzz import _combinations, _login
+
+    _login(client, world["admin"])
+    checked, missing, downloads = 0, [], 0
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "GET" not in rule.methods or rule.endpoint in CACHEABLE_ALWAYS:
+            continue
+        for values in _combinations(rule, world):
+            try:
+                url = rule.build(values, append_unknown=False)[1]
+            except Exception:  # noqa: BLE001 - a converter refusing the sample
+                continue
+            response = client.get(url)
+            if response.status_code not in (200, 302):
+                continue
+            checked += 1
+            downloads += "attachment" in response.headers.get("Content-Disposition", "") or \
+                response.mimetype != "text/html"
+            if "no-store" not in response.headers.get("Cache-Control", ""):
+                missing.append(f"{rule.endpoint} {url}")
+            break
+    assert checked > 120 and downloads > 20, (checked, downloads)
+    assert missing == []
+    # nobody signed in: the login form is not kept; the site's files and a QR check page may be
+    anonymous = app.test_client()
+    assert "no-store" in anonymous.get("/login").headers["Cache-Control"]
+    assert "no-store" not in anonymous.get("/static/app.css").headers.get("Cache-Control", "")
+    from assoc.extensions import db
+
+    token = db.session.scalar(select(Voucher.public_token).limit(1))
+    check = anonymous.get(f"/verify/{token}")
+    assert check.status_code == 200
+    assert "no-store" not in check.headers.get("Cache-Control", "")
+    # the same check page seen by a signed-in user carries their menu: not kept
+    assert "no-store" in client.get(f"/verify/{token}").headers["Cache-Control"]
