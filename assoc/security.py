@@ -7,7 +7,7 @@ ASSOC_PRODUCTION=1 adds HSTS (and, in config, Secure cookies)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
 
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
@@ -40,13 +40,27 @@ def cacheable(endpoint: str | None, signed_in: bool) -> bool:
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, re-signed at most once a minute instead of on every
-    request. A permanent session's cookie is signed with the time it was issued and refused
-    after PERMANENT_SESSION_LIFETIME (the idle timeout), so refreshing it keeps an active user
-    signed in; doing that on every page cost each response a JSON dump, a compression and an
-    HMAC. The idle timeout is then exact to the minute. A changed session is saved at once."""
+    """Flask's signed-cookie sessions, not re-signed on every request. A permanent session's
+    cookie is signed with the time it was issued and refused once older than the idle timeout
+    (PERMANENT_SESSION_LIFETIME); an active session's cookie is signed again once it is
+    `refresh_after` old: a hundredth of the timeout, at most REFRESH_AFTER seconds (signing on
+    every page cost each response a JSON dump, a compression and an HMAC).
 
-    REFRESH_AFTER = 60  # seconds
+    The idle timeout is measured from the last request: a cookie may lag the last request by up
+    to `refresh_after`, so it is accepted for the timeout *plus* that lag. Whoever makes a
+    request within the timeout of their previous one stays signed in, however short the
+    timeout (with a fixed 60 s, a 1-minute timeout logged active users out); an idle session
+    ends at most `refresh_after` (≤ 1 %) after the timeout."""
+
+    REFRESH_AFTER = 60  # seconds, at most
+
+    def refresh_after(self, app) -> float:
+        return min(float(self.REFRESH_AFTER),
+                   app.permanent_session_lifetime.total_seconds() / 100)
+
+    @staticmethod
+    def now() -> float:
+        return time.time()
 
     def open_session(self, app, request):
         serializer = self.get_signing_serializer(app)
@@ -55,7 +69,7 @@ class SessionInterface(SecureCookieSessionInterface):
         value = request.cookies.get(self.get_cookie_name(app))
         if not value:
             return self.session_class()
-        max_age = int(app.permanent_session_lifetime.total_seconds())
+        max_age = app.permanent_session_lifetime.total_seconds() + self.refresh_after(app)
         try:
             data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
         except BadSignature:
@@ -71,7 +85,7 @@ class SessionInterface(SecureCookieSessionInterface):
             return False
         signed_at = getattr(session, "signed_at", None)
         return signed_at is None or (
-            datetime.now(UTC) - signed_at).total_seconds() >= self.REFRESH_AFTER
+            self.now() - signed_at.timestamp()) >= self.refresh_after(app)
 
 
 def init(app: Flask) -> None:

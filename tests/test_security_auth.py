@@ -151,6 +151,83 @@ def test_an_admin_set_password_must_be_changed(app, client, chair, tree, db):
     assert client.get("/home").location.endswith("/account/password")
 
 
+def test_an_account_an_admin_creates_must_change_its_password(app, client, tree, db):
+    build_user("admin", tree.city, username="root.admin")
+    admin_client = app.test_client()
+    post_login(admin_client, "root.admin", PASSWORD)
+    assert admin_client.post("/users/", data={
+        "username": "new.clerk", "full_name": "Lê Thị Mới", "password": "given by admin 7"}
+    ).status_code == 302
+    created = db.session.scalar(select(User).where(User.username == "new.clerk"))
+    assert created.must_change_password
+    # the requirement cannot be cancelled while the password is the administrator's
+    page = admin_client.get(f"/users/{created.id}").get_data(as_text=True)
+    assert 'data-testid="admin-set-password"' in page
+    admin_client.post(f"/users/{created.id}/password/require-change")
+    db.session.expire_all()
+    assert db.session.get(User, created.id).must_change_password
+    post_login(client, "new.clerk", "given by admin 7")
+    assert client.get("/home").location.endswith("/account/password")
+    # once its holder chose one, the administrator may require or cancel again
+    client.post("/account/password", data={"current_password": "given by admin 7",
+                                           "new_password": "my very own words",
+                                           "confirm": "my very own words"})
+    assert logged_in(client)
+    admin_client.post(f"/users/{created.id}/password/require-change")
+    db.session.expire_all()
+    assert db.session.get(User, created.id).must_change_password
+    admin_client.post(f"/users/{created.id}/password/require-change")
+    db.session.expire_all()
+    assert not db.session.get(User, created.id).must_change_password
+
+
+def test_accounts_made_on_the_command_line_are_not_forced(app, db):
+    from assoc.services import users
+
+    user = users.create_user(None, username="first.admin", full_name="Quản trị",
+                             password="the admin chose it")
+    assert not user.must_change_password
+
+
+def test_cookies_of_a_disabled_account_stay_dead_after_it_is_enabled_again(app, client, chair,
+                                                                          tree, db):
+    post_login(client, "chair.a", PASSWORD, remember="y")
+    session_copy = copy_cookies(app, client, "session")
+    remember_copy = copy_cookies(app, client, "remember_token")
+    build_user("admin", tree.city, username="root.admin")
+    admin_client = app.test_client()
+    post_login(admin_client, "root.admin", PASSWORD)
+    assert admin_client.post(f"/users/{chair.id}/active").status_code == 302  # disabled
+    assert admin_client.post(f"/users/{chair.id}/active").status_code == 302  # enabled again
+    db.session.expire_all()
+    assert db.session.get(User, chair.id).active
+    assert not logged_in(session_copy)
+    assert not logged_in(remember_copy)
+    assert not logged_in(client)
+    assert post_login(app.test_client(), "chair.a", PASSWORD).status_code == 302
+
+
+def test_idle_timeout_runs_from_the_last_request(app, client, chair, monkeypatch):
+    """A 1-minute idle timeout, a request every 40 seconds for 10 minutes: still signed in.
+    Then a minute and a bit without a request: signed out."""
+    from datetime import timedelta
+
+    from itsdangerous import TimestampSigner
+
+    from assoc.security import SessionInterface
+
+    clock = [1_900_000_000.0]
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(clock[0]))
+    monkeypatch.setattr(SessionInterface, "now", staticmethod(lambda: clock[0]))
+    monkeypatch.setitem(app.config, "PERMANENT_SESSION_LIFETIME", timedelta(seconds=60))
+    post_login(client, "chair.a", PASSWORD)
+    for _ in range(15):
+        clock[0] += 40
+        assert logged_in(client), clock[0]
+    clock[0] += 62
+    assert not logged_in(client)
+
+
 # --- passwords --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("password, complaint", [

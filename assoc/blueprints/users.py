@@ -80,7 +80,8 @@ def show(user_id: int):
             flash(_("Password set."), "success")
             return redirect(url_for(".show", user_id=user.id))
     history = db.session.scalars(audit.user_history_query(user).limit(100)).all()
-    return render_template("users/show.html", user=user, form=form, history=history)
+    return render_template("users/show.html", user=user, form=form, history=history,
+                           admin_set=users.password_set_by_someone_else(user))
 
 
 @bp.post("/<int:user_id>/sessions/end")
@@ -98,7 +99,11 @@ def end_sessions(user_id: int):
 @bp.post("/<int:user_id>/password/require-change")
 def require_password_change(user_id: int):
     user = get_or_404(User, user_id)
-    users.require_password_change(current_user, user, not user.must_change_password)
+    try:
+        users.require_password_change(current_user, user, not user.must_change_password)
+    except DomainError as e:
+        flash(str(e), "danger")
+        return redirect(url_for(".show", user_id=user.id))
     db.session.commit()
     flash(_("%(u)s must choose a new password at the next login.", u=user.username)
           if user.must_change_password else _("The password change is no longer required."),

@@ -73,6 +73,9 @@ def create_user(
     check_password_strength(password, username)
     user = User(username=username, full_name=full_name, email=clean(email), phone=clean(phone))
     user.set_password(password)
+    # A password someone else chose (an administrator creating the account) is replaced by its
+    # holder at the first login. Accounts made by the command line or the demo are not.
+    user.must_change_password = actor is not None
     db.session.add(user)
     db.session.flush()
     audit.record(actor, "user.create", user, data={"username": username, "full_name": full_name})
@@ -161,9 +164,25 @@ def set_password(actor: User, user: User, new: str) -> None:
     audit.record(actor, "user.password_reset", user, data={"username": user.username})
 
 
+def password_set_by_someone_else(user: User) -> bool:
+    """Whether the current password was chosen by an administrator (the account's creation or
+    a reset), not by the holder: the last of those events in the account's history says."""
+    from ..models import AuditEntry
+
+    last = db.session.scalar(
+        select(AuditEntry.action).where(
+            AuditEntry.object_type == "user", AuditEntry.object_id == user.id,
+            AuditEntry.action.in_(("user.create", "user.password_reset", "user.password")))
+        .order_by(AuditEntry.id.desc()).limit(1))
+    return last in ("user.create", "user.password_reset") and user.must_change_password
+
+
 def require_password_change(actor: User, user: User, required: bool = True) -> None:
     if user.must_change_password == required:
         return
+    if not required and password_set_by_someone_else(user):
+        raise DomainError(_("This password was chosen by an administrator: its holder must "
+                            "replace it at the next login."))
     user.must_change_password = required
     db.session.flush()
     audit.record(actor, "user.force_password_change" if required
@@ -177,6 +196,9 @@ def set_active(actor: User, user: User, active: bool) -> None:
     if user.active == active:
         return
     user.active = active
+    if not active:
+        # Every cookie of the account dies now, and stays dead if it is enabled again.
+        user.end_all_sessions()
     db.session.flush()
     audit.record(actor, "user.activate" if active else "user.deactivate", user, data={})
 
