@@ -93,14 +93,17 @@ def _value(db, endpoint: str, name: str, kind: str):
     return None  # a parameter this test does not know yet: the route is left out (see count)
 
 
-def test_every_get_route_changes_nothing(app, db, client):
-    seed_demo()
-    db.session.commit()
+def _as_admin(db, client):
     admin = db.session.scalar(select(User).where(User.username == "admin"))
     with client.session_transaction() as session:
         session["_user_id"] = admin.get_id()
         session["_fresh"] = True
+    return admin
 
+
+def _walk_every_get_route(app, db, client) -> None:
+    """Open every GET route as the logged-in client; nothing but a download's audit entry
+    (and the data version that follows it) may change."""
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in SKIP:
@@ -135,6 +138,52 @@ def test_every_get_route_changes_nothing(app, db, client):
     if new_audit:  # a download's audit entry is a write: the data version follows it
         changed -= {"audit_entry", "data_version"}
     assert not changed, f"GET changed tables: {changed}"
+
+
+def test_every_get_route_changes_nothing(app, db, client):
+    seed_demo()
+    db.session.commit()
+    _as_admin(db, client)
+    _walk_every_get_route(app, db, client)
+
+
+def test_reads_after_writes_with_rollups_missing_change_nothing(app, db, client):
+    """Issue 29: the first view of a dashboard by its chair wrote `tallied_unit` (roll-ups
+    built on read and committed). A unit made by a write has its roll-ups from that write's
+    commit; roll-ups missing for other reasons (rows loaded by SQL, a migration) are computed
+    for the read and never committed."""
+    from sqlalchemy import delete
+
+    from assoc.models import SubtreeTally, TalliedUnit, UnitTally
+    from assoc.services import units as unit_service
+
+    seed_demo()
+    db.session.commit()
+    admin = _as_admin(db, client)
+    # a write: a new branch under a commune, and a member in it
+    commune = db.session.scalar(select(Unit).where(Unit.level == "commune").order_by(Unit.id))
+    commune_id = commune.id
+    branch = unit_service.create_unit(admin, parent=commune, level="branch", code="CHI-HOI-29",
+                                      name="Chi hội Khu phố 29")
+    db.session.commit()
+    assert db.session.get(TalliedUnit, branch.id) is not None  # built by the write
+    # roll-ups missing everywhere (as after a load behind the application's back)
+    for table in (SubtreeTally, UnitTally, TalliedUnit):
+        db.session.execute(delete(table))
+    db.session.commit()
+    db.session.remove()  # a new request's session
+    commune = db.session.get(Unit, commune_id)
+    # the figures a chair's dashboard shows are still right (computed for the read)
+    from assoc.services import members as member_service
+
+    expected = db.session.scalar(select(func.count(Member.id)).where(
+        Member.unit_id.in_(select(Unit.id).where(Unit.path.startswith(commune.path))),
+        Member.status == "active"))
+    assert member_service.subtree_members(commune) == expected
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(TalliedUnit)) == 0
+    _walk_every_get_route(app, db, client)
+    assert db.session.scalar(select(func.count()).select_from(TalliedUnit)) == 0
 
 
 def test_a_big_export_is_prepared_by_a_post_not_by_the_get(app, db, client, monkeypatch,

@@ -540,8 +540,8 @@ def percent(part: int, whole: int) -> int:
 
 
 def prepare(unit: Unit) -> bool:
-    """Bring the roll-ups of `unit`'s sub-tree up to date; True if some had to be built (they
-    are worth committing, so the next reader does not build them again)."""
+    """Bring the roll-ups of `unit`'s sub-tree up to date for this transaction; True if some
+    had to be built (a read does not commit them: services.tally.ensure)."""
     return tally.ensure(unit)
 
 

@@ -240,21 +240,31 @@ def _all_built(session: Session) -> bool:
 
 def ensure(unit: Unit, session: Session | None = None) -> bool:
     """Make the tallies of `unit`'s sub-tree current for this session; returns True if units
-    had to be built (the caller commits them). Once a sub-tree is known to be built, later
-    figures of the same request only apply the session's own pending changes."""
+    had to be built. Once a sub-tree is known to be built, later figures of the same request
+    only apply the session's own pending changes.
+
+    Units are built by the writes that make or change them (their commit); a unit without
+    roll-ups (rows loaded by SQL behind the application's back, roll-ups dropped by a
+    migration) is built here *inside the reader's transaction* so that its figures are right,
+    and never committed by a read (a GET never writes): the reader's transaction ends in a
+    rollback, and `flask rebuild-rollups` (or the unit's next write) keeps them."""
     session = session or db.session()
     refresh(session)
     built = session.info.setdefault(BUILT, set())
     if any(unit.path.startswith(path) for path in built):
         return False
     # "Every unit has a TalliedUnit row" (the usual case: units are built when they are written
-    # to, or by the first report that reads them); only otherwise (a unit made since, bulk
-    # loads, roll-ups forgotten by a migration) are the sub-tree's units matched one by one
-    # (~80 ms for the nation).
+    # to); only otherwise are the sub-tree's units matched one by one (~80 ms for the nation).
     missing = [] if _all_built(session) else session.scalars(select(Unit.id).where(
         Unit.path.startswith(unit.path, autoescape=True),
         ~exists().where(TalliedUnit.unit_id == Unit.id))).all()
     if missing:
+        from flask import current_app, has_app_context
+
+        if has_app_context():
+            current_app.logger.warning(
+                "%d units below %s have no roll-ups: computed for this read only; run "
+                "`flask rebuild-rollups` to keep them", len(missing), unit.code)
         rebuild(missing, session)
     built.add(unit.path)
     return bool(missing)

@@ -72,6 +72,11 @@ def create_unit(
     db.session.flush()  # the id is part of the path
     unit.path = f"{parent.path if parent else '/'}{unit.id}/"
     db.session.flush()
+    # Its (empty) roll-ups are built by this write's commit, so that no later read has to:
+    # a GET never writes (services.tally.ensure).
+    from . import tally
+
+    tally.touch([unit.id])
     audit.record(
         actor,
         "unit.create",

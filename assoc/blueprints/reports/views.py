@@ -9,7 +9,6 @@ from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from ...extensions import db
 from ...filters import url_by_id
 from ...forms import day_or
 from ...models import Unit, today
@@ -38,12 +37,10 @@ MONEY_COLUMNS = {"dues", "money_in", "money_out", "award_amount", "raised"}
 
 
 def _report_unit(unit_id: int) -> Unit:
-    """Load the unit, check the reader may report on it, and make its roll-ups current."""
+    """Load the unit, check the reader may report on it, and make its roll-ups current for
+    this request (roll-ups missing are computed, never committed: a GET never writes)."""
     unit = load(Unit, unit_id, "report.view")
-    if svc.prepare(unit):
-        # Roll-ups built for the first time (say, after an upgrade): keep them for the next
-        # reader. This is the only write a report page makes.
-        db.session.commit()
+    svc.prepare(unit)
     return unit
 
 
