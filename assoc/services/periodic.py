@@ -497,7 +497,8 @@ def update_template(actor: User | None, template: PeriodicTemplate, **values) ->
     for key, value in data.items():
         setattr(template, key, value)
     db.session.flush()
-    audit.record(actor, "periodic.template_edit", template, data=changed)
+    if changed:
+        audit.record(actor, "periodic.template_edit", template, data=changed)
 
 
 def templates_for(unit: Unit) -> list[PeriodicTemplate]:
