@@ -22,6 +22,11 @@ from wtforms.validators import Length, StopValidation
 from .text import clean_input
 
 DEFAULT_MAX_LENGTH = 255
+
+# The help under an import's file box: what the one reader (assoc/services/imports.py
+# read_grid) takes besides spreadsheets.
+TEXT_FILES = _l("A CSV or the \"Unicode text\" (.txt) file Excel saves is read too: UTF-8, "
+                "UTF-16 or Windows-1258, columns separated by commas, semicolons or tabs.")
 DEFAULT_MAX_LENGTH_MULTILINE = 5000
 
 

@@ -149,3 +149,10 @@ def test_both_previews_name_the_columns_not_used(tree, db, client_as):
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     unused = re.search(r'data-testid="unused-columns">([^<]+)<', html).group(1)
     assert "Khu phố, Số điện thoại, Ghi chú" in unused
+
+
+def test_both_upload_pages_say_text_files_are_read(tree, db, client_as):
+    client = client_as("chair", at=tree.ward_a)
+    for url in (f"/members/unit/{tree.ward_a.id}/import", f"/learning/units/{tree.ward_a.id}/import"):
+        html = client.get(url).get_data(as_text=True)
+        assert "Unicode text" in html and "UTF-16" in html, url
