@@ -76,6 +76,9 @@ PAY_MODES = {"each": _l("One payment voucher per award"),
              "ceremony": _l("One payment voucher for the ceremony, with the signed list"),
              "group": _l("One receipt per class/group"),
              "event": _l("One receipt for the whole event")}
+MEMBER_DUES_FILTER = {"paid": _l("Dues paid"), "unpaid": _l("Not paid")}
+MEMBER_SORTS = {"name": _l("Given name"), "number": _l("Member number"),
+                "joined": _l("Joined on"), "unit": _l("Unit")}
 EXPORT_FORMATS = {"xlsx": "Excel", "csv": "CSV", "pdf": "PDF", "docx": "Word"}
 
 
@@ -594,6 +597,12 @@ ACTION_KEYS: dict[tuple[str, str], tuple[Any, Callable]] = {
     ("unit.move", "to"): (_l("To"), unit_ref),
     ("member.export", "status"): (_l("Status"), choice(MEMBER_STATUSES)),
     ("member.export", "kind"): (_l("Kind"), choice(MEMBER_KINDS)),
+    # the member list's filters, in the words of the list's own boxes
+    ("member.export", "dues"): (_l("Dues"), choice(MEMBER_DUES_FILTER)),
+    ("member.export", "sub"): (_l("Including sub-units"),
+                               lambda v, ctx=None: yes_no(str(v) != "0")),
+    ("member.export", "sort"): (_l("Sort"), choice(MEMBER_SORTS)),
+    ("member.export", "joined"): (_l("Joined in"), calendar_year),
     ("counting_sheet.receipt", "vouchers"): (_l("Receipts"), vouchers_ref),
     ("program.quotas", "*"): (None, quota),
     ("periodic.", "kind"): (_l("Kind of report"), choice(_periodic_kinds)),

@@ -107,3 +107,15 @@ def test_role_entries_name_the_person_not_the_login(tree, app, db):
         assert "Nguyễn Văn An" in read(old)[0]
     assert db.session.scalar(select(func.count(AuditEntry.id))) > 0
     build_member(tree.ward_a)  # the builders still work after the reads
+
+
+def test_a_member_list_exports_filters_read_as_the_lists_boxes(app, db):
+    entry = AuditEntry(action="member.export", object_type="unit", data={
+        "format": "xlsx", "rows": 3, "status": "active", "kind": "individual", "dues": "unpaid",
+        "year": "2026", "sub": "0", "sort": "joined", "joined": "2020"})
+    with app.test_request_context():
+        _text, details = read(entry, "en")
+    shown = dict(details)
+    assert shown["Dues"] == "Not paid" and shown["Including sub-units"] == "No"
+    assert shown["Sort"] == "Joined on" and shown["Joined in"] == "2020"
+    assert "Other detail" not in shown
