@@ -76,6 +76,9 @@ PAY_MODES = {"each": _l("One payment voucher per award"),
              "ceremony": _l("One payment voucher for the ceremony, with the signed list"),
              "group": _l("One receipt per class/group"),
              "event": _l("One receipt for the whole event")}
+MEMBER_DUES_FILTER = {"paid": _l("Dues paid"), "unpaid": _l("Not paid")}
+MEMBER_SORTS = {"name": _l("Given name"), "number": _l("Member number"),
+                "joined": _l("Joined on"), "unit": _l("Unit")}
 EXPORT_FORMATS = {"xlsx": "Excel", "csv": "CSV", "pdf": "PDF", "docx": "Word"}
 
 
@@ -240,6 +243,22 @@ def periodic_changes(value, ctx=None):
         elif isinstance(change, list) and len(change) == 2:
             parts.append(f"{_figure_label(key)}: {plain(change[0])} → {plain(change[1])}")
     return "; ".join(parts) or _("nothing")
+
+
+def role_person(value, ctx=None):
+    """The person a role entry is about, by their full name (the entry keeps the login): the
+    account of the role assignment the entry names, else the login as written."""
+    entry = getattr(ctx, "entry", None)
+    if entry is not None and entry.object_type == "roleassignment" and entry.object_id:
+        assignment = db.session.get(m.RoleAssignment, entry.object_id)
+        user = assignment.user if assignment is not None else None
+        if user is not None and (user.full_name or "").strip():
+            return user.full_name
+    if isinstance(value, str) and value:
+        user = db.session.scalar(select(m.User).where(m.User.username == value))
+        if user is not None and (user.full_name or "").strip():
+            return user.full_name
+    return plain(value)
 
 
 def coefficient(value, ctx=None):
@@ -420,8 +439,13 @@ KEYS: dict[str, tuple[Any, Callable]] = {
     "numbers": (_l("Member numbers"), member_numbers),
     "imported": (_l("Imported"), plain),
     "read": (_l("Rows read"), plain),
-    "valid": (_l("Rows ready"), plain),
-    "duplicates": (_l("Possible duplicates"), plain),
+    # an import's counts, in the words of its preview
+    "valid": (_l("Ready to import"), plain),
+    "duplicates": (_l("Duplicates"), plain),
+    "possible": (_l("Possible duplicates"), plain),
+    "notices": (_l("Notices"), plain),
+    "possible_imported": (_l("Possible duplicates imported (rows)"), plain),
+    "possible_skipped": (_l("Possible duplicates skipped (rows)"), plain),
     "errors": (_l("Rows with errors"), plain),
     "skipped": (_l("Skipped"), plain),
     "rows": (_l("Rows"), plain),
@@ -562,7 +586,9 @@ ACTION_KEYS: dict[tuple[str, str], tuple[Any, Callable]] = {
     ("fund.", "code"): (_l("Code"), plain),
     ("position.", "title"): (_l("Post"), choice(_title_labels)),
     ("allowance_rule.", "title"): (_l("Post"), choice(_title_labels)),
-    ("allowance_rule.", "kind"): (_l("Kind"), plain),
+    ("allowance_rule.", "kind"): (_l("Paid as"), choice(_form_choices("officers", "RuleForm",
+                                                                      "kind"))),
+    ("role.", "user"): (_l("User"), lambda v, ctx=None: role_person(v, ctx)),
     ("nomination.", "status"): (_l("Status"), choice(_nomination_statuses)),
     ("nomination.", "reason"): (_l("Reason"), plain),
     ("member.transfer", "from"): (_l("From"), unit_ref),
@@ -571,6 +597,12 @@ ACTION_KEYS: dict[tuple[str, str], tuple[Any, Callable]] = {
     ("unit.move", "to"): (_l("To"), unit_ref),
     ("member.export", "status"): (_l("Status"), choice(MEMBER_STATUSES)),
     ("member.export", "kind"): (_l("Kind"), choice(MEMBER_KINDS)),
+    # the member list's filters, in the words of the list's own boxes
+    ("member.export", "dues"): (_l("Dues"), choice(MEMBER_DUES_FILTER)),
+    ("member.export", "sub"): (_l("Including sub-units"),
+                               lambda v, ctx=None: yes_no(str(v) != "0")),
+    ("member.export", "sort"): (_l("Sort"), choice(MEMBER_SORTS)),
+    ("member.export", "joined"): (_l("Joined in"), calendar_year),
     ("counting_sheet.receipt", "vouchers"): (_l("Receipts"), vouchers_ref),
     ("program.quotas", "*"): (None, quota),
     ("periodic.", "kind"): (_l("Kind of report"), choice(_periodic_kinds)),
@@ -824,6 +856,10 @@ def _object_text(entry, obj, ctx) -> Markup:
     return _link(text, endpoint, **{arg: obj.id}) if allowed else escape(text)
 
 
+# Keys whose value is a pair without being a change [old, new].
+NOT_CHANGES = ("window", "numbers", "possible_imported", "possible_skipped")
+
+
 def _is_change(value) -> bool:
     return isinstance(value, list) and len(value) == 2
 
@@ -863,8 +899,11 @@ def describe(entry: m.AuditEntry, viewer=None) -> Sentence:
             continue  # a cash gift has no estimated value, a gift in kind no amount
         spec = _key_spec(key, entry.action)
         label = escape(spec[0] if spec[0] is not None else key)
-        if _is_change(value) and spec[1] is not quota and key not in ("window", "numbers"):
-            shown = Markup("{} → {}").format(_fmt(spec, value[0], ctx), _fmt(spec, value[1], ctx))
+        if _is_change(value) and spec[1] is not quota and key not in NOT_CHANGES:
+            before, after = _fmt(spec, value[0], ctx), _fmt(spec, value[1], ctx)
+            if before == after:
+                continue  # an older entry's "08:00 → 08:00": nothing changed there
+            shown = Markup("{} → {}").format(before, after)
         else:
             shown = _fmt(spec, value, ctx)
         details.append((label, shown))

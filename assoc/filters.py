@@ -11,6 +11,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from . import permissions
+from .forms import filter_error
 from .money import format_money, format_number
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -116,6 +117,7 @@ def init(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = fmt_datetime
     app.jinja_env.filters["relabel"] = _relabel
     app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["filter_error"] = filter_error
     app.jinja_env.globals["url_by_id"] = url_by_id
     app.jinja_env.globals["number_cells"] = number_cells
     from .views import query_args

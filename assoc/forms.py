@@ -12,6 +12,7 @@ import re
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from flask import has_request_context, request
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -21,6 +22,11 @@ from wtforms.validators import Length, StopValidation
 from .text import clean_input
 
 DEFAULT_MAX_LENGTH = 255
+
+# The help under an import's file box: what the one reader (assoc/services/imports.py
+# read_grid) takes besides spreadsheets.
+TEXT_FILES = _l("A CSV or the \"Unicode text\" (.txt) file Excel saves is read too: UTF-8, "
+                "UTF-16 or Windows-1258, columns separated by commas, semicolons or tabs.")
 DEFAULT_MAX_LENGTH_MULTILINE = 5000
 
 
@@ -257,3 +263,24 @@ def day_or(text: str | None, default):
         return parse_day(text) or default
     except DateError:
         return default
+
+
+def filter_day(name: str, default):
+    """The date of the list filter `name` in the query string, or `default` when it is empty.
+    A date that cannot be read (31/02/2026, 1/10/26, abc) is not silently dropped: its message
+    is kept for the filter box (`filter_error(name)`, the `filter_date` macro), which shows it
+    with what was typed, and the list uses `default`."""
+    text = request.args.get(name)
+    try:
+        return parse_day(text) or default
+    except DateError as e:
+        errors = request.environ.setdefault("assoc.filter_errors", {})  # this request's own
+        errors[name] = {"message": str(e), "typed": text}
+        return default
+
+
+def filter_error(name: str) -> dict | None:
+    """{"message", "typed"} of a list filter's unreadable date (see `filter_day`), or None."""
+    if not has_request_context():
+        return None
+    return request.environ.get("assoc.filter_errors", {}).get(name)

@@ -18,7 +18,7 @@ def names(query, db):
 
 def test_register_normalises_everything(tree, db):
     m = svc.create_member(None, tree.ward_a, full_name="  NGUYE\u0302\u0303N THỊ   THU ",
-                          birth="5-7-85", sex="Nữ", cccd=79185001234, phone="+84 912.345.678",
+                          birth="5-7-1985", sex="Nữ", cccd=79185001234, phone="+84 912.345.678",
                           joined_on=date(2020, 10, 2))
     assert m.full_name == "Nguyễn Thị Thu"
     assert m.search_key == "nguyen thi thu"

@@ -52,7 +52,7 @@ def test_each_unit_reports_to_the_nearest_reporting_unit_above(tree, template):
 def test_ready_made_templates_hold_the_usual_sections(tree, template):
     six = build_periodic_template(tree.city, kind="six_month", year=YEAR)
     assert (six.period_start, six.period_end) == (date(YEAR, 1, 1), date(YEAR, 6, 30))
-    assert (template.period_end, template.due_date) == (date(YEAR, 12, 31), date(YEAR, 12, 15))
+    assert (template.period_end, template.due_date) == (date(YEAR, 12, 31), date(YEAR + 1, 1, 15))
     groups = [s["group"] for s in template.sections if s["kind"] == "figures"]
     assert groups == list(svc.CATALOGUE)
     required = {s["key"] for s in template.sections if s["kind"] == "text" and s["required"]}
@@ -205,7 +205,7 @@ def test_board_status_and_late_list(tree, template, chair_a, db):
     late_template = build_periodic_template(tree.city, year=YEAR, title="Báo cáo quá hạn",
                                             period_start=date(YEAR - 1, 1, 1),
                                             period_end=date(YEAR - 1, 12, 31),
-                                            due_date=date(YEAR - 1, 12, 15))
+                                            due_date=date(YEAR - 1, 12, 31))
     report = submitted(svc.start_report(chair_a, late_template, tree.ward_a), chair_a, db)
     rows = {r.unit.id: r for r in svc.board(late_template, tree.district_a)}
     assert rows[tree.ward_a.id].status == "submitted" and not rows[tree.ward_a.id].late
@@ -267,10 +267,10 @@ def test_a_compiled_report_travels_up_the_same_way(tree, template, chair_a, db):
 def test_editing_a_template_keeps_its_period_once_reports_exist(tree, template, chair_a, db):
     svc.start_report(chair_a, template, tree.ward_a)
     values = svc.preset_values("year_end", tree.city, YEAR)
-    values.update(levels=["district", "commune"], due_date=date(YEAR, 12, 20),
+    values.update(levels=["district", "commune"], due_date=date(YEAR + 1, 1, 20),
                   groups=["members"])
     svc.update_template(None, template, **values)
-    assert template.due_date == date(YEAR, 12, 20)
+    assert template.due_date == date(YEAR + 1, 1, 20)
     assert [s["group"] for s in template.sections if s["kind"] == "figures"] == ["members"]
     values["period_start"] = date(YEAR, 7, 1)
     with pytest.raises(DomainError):

@@ -94,17 +94,19 @@ def test_a_successor_in_another_district_takes_the_figures_with_it(tree, db):
 
 
 def test_a_unit_dissolved_during_the_period_is_still_expected(tree, db):
-    build_voucher(tree.ward_b, "receipt", 300_000)
-    close(db, tree.ward_b, date(YEAR, 6, 30))
-    template = template_for(tree, due_date=today() - timedelta(days=1))
+    # last year's report, due when its year ended (a due date is never before the period ends)
+    last = YEAR - 1
+    build_voucher(tree.ward_b, "receipt", 300_000, voucher_date=date(last, 3, 2))
+    close(db, tree.ward_b, date(last, 6, 30))
+    template = build_periodic_template(tree.city, year=last, due_date=date(last, 12, 31))
     rows = {r.unit.id: r for r in svc.board(template, tree.district_a)}
     row = rows[tree.ward_b.id]
-    assert row.closed_on == date(YEAR, 6, 30) and row.covered_by is None
+    assert row.closed_on == date(last, 6, 30) and row.covered_by is None
     assert row.status == "not_started" and row.late
     reviewer = build_user("chair", tree.district_a)
     compiled = svc.start_report(reviewer, template, tree.district_a)
     assert {"id": tree.ward_b.id, "name": tree.ward_b.name,
-            "closed_on": date(YEAR, 6, 30).isoformat()} in compiled.missing
+            "closed_on": date(last, 6, 30).isoformat()} in compiled.missing
     # the district chair files the dissolved ward's report; once accepted, it counts
     closed_report = svc.start_report(reviewer, template, tree.ward_b)
     assert figures(closed_report)["money.in"] == 300_000

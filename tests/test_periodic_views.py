@@ -118,14 +118,14 @@ def test_defining_a_template_from_the_ready_made_one(tree, client_as, db):
     assert "Báo cáo sơ kết 6 tháng đầu năm" in page.get_data(as_text=True)
     response = client.post(f"/periodic/units/{tree.city.id}/templates/new", data={
         "kind": "year_end", "title": "Báo cáo tổng kết năm 2026", "period_start": "1/1/2026",
-        "period_end": "31/12/2026", "due_date": "15/12/2026", "levels": ["commune"],
+        "period_end": "31/12/2026", "due_date": "15/01/2027", "levels": ["commune"],
         "groups": ["members", "funds"], "text_achievements": "y", "required_achievements": "y",
         "extra_sections": "Công tác xây dựng xã hội học tập"})
     assert response.status_code == 302
     from assoc.models import PeriodicTemplate
 
     template = db.session.query(PeriodicTemplate).one()
-    assert template.due_date.isoformat() == "2026-12-15" and template.levels == ["commune"]
+    assert template.due_date.isoformat() == "2027-01-15" and template.levels == ["commune"]
     assert [s["kind"] for s in template.sections] == ["figures", "figures", "text", "text"]
     bad = client.post(f"/periodic/units/{tree.city.id}/templates/new", data={
         "kind": "year_end", "title": "Báo cáo", "period_start": "15/1/2026",

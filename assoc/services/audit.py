@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -48,12 +48,26 @@ def record(
     return entry
 
 
+def _same(old: Any, new: Any) -> bool:
+    """Whether an update leaves a value as it was: a moment read back from the database without
+    its zone (SQLite) is the same as the aware one a form gives; an empty text is no value."""
+    if old in (None, "") and new in (None, ""):
+        return True
+    if isinstance(old, datetime) and isinstance(new, datetime):
+        if (old.tzinfo is None) != (new.tzinfo is None):
+            old, new = (v if v.tzinfo else v.replace(tzinfo=UTC) for v in (old, new))
+        return old == new
+    return old == new
+
+
 def changes(obj: Any, new_values: dict[str, Any]) -> dict[str, list[Any]]:
-    """{field: [old, new]} for the values that differ, to log what an update changed."""
+    """{field: [old, new]} for the values that differ, to log what an update changed. Empty
+    when nothing changes: the caller then writes no entry (an edit that changes nothing is
+    not history)."""
     return {
         k: [_jsonable(getattr(obj, k)), _jsonable(v)]
         for k, v in new_values.items()
-        if getattr(obj, k) != v
+        if not _same(getattr(obj, k), v)
     }
 
 

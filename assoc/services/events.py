@@ -200,7 +200,8 @@ def record_participation(actor: User | None, event: Event, *, students: int = 0,
     for key, value in values.items():
         setattr(event, key, value)
     db.session.flush()
-    audit.record(actor, "event.participation", event, data=changed)
+    if changed:  # the same figures again are not history
+        audit.record(actor, "event.participation", event, data=changed)
     return event
 
 

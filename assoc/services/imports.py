@@ -17,6 +17,7 @@ import json
 import os
 import re
 import time
+import unicodedata
 import uuid
 import zipfile
 from collections import Counter
@@ -179,6 +180,17 @@ class ImportPreview:
         """(file's header text, field) for every recognised column."""
         return [(self.labels[i], f) for i, f in sorted(self.columns.items())]
 
+    @property
+    def unused(self) -> list[str]:
+        """The file's header texts of the columns the import does not read, once each (a
+        header merged over a recognised column is not one)."""
+        used = {self.labels[i] for i in self.columns if i < len(self.labels)}
+        out: list[str] = []
+        for i, label in enumerate(self.labels):
+            if label and i not in self.columns and label not in used and label not in out:
+                out.append(label)
+        return out
+
 
 # ---------------------------------------------------------------------------------------------
 # Reading the file into a grid of cell values
@@ -281,23 +293,93 @@ def _read_xlsx(data: bytes) -> list[list[Any]]:
     return grid
 
 
-def _read_csv(data: bytes) -> list[list[Any]]:
-    if b"\x00" in data[:4096]:
-        raise ImportFileError(_("This file is not a spreadsheet (.xlsx or .csv)."))
-    for encoding in ("utf-8-sig", "cp1258"):
-        try:
-            text = data.decode(encoding)
+BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def decode_text(data: bytes) -> str | None:
+    """A text file's characters, NFC: by its byte-order mark (UTF-8, or the UTF-16 of Excel's
+    "Unicode text"), else UTF-16 without a mark (every other byte NUL), else UTF-8, else
+    Windows-1258 (old Vietnamese Excel, whose tone marks are combining characters). None when
+    the bytes are not text (a NUL left over means a binary file)."""
+    text = None
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
             break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1258 decodes nearly anything
+    else:
+        head = data[:4096]
+        odd, even = head[1::2].count(b"\x00"), head[0::2].count(b"\x00")
+        # UTF-16 without a mark: the high byte of every Latin letter, digit and tab is NUL.
+        utf16 = ("utf-16-le" if odd * 10 >= len(head) * 3 // 2 and even * 50 <= odd else
+                 "utf-16-be" if even * 10 >= len(head) * 3 // 2 and odd * 50 <= even else None)
+        if utf16:
+            try:
+                text = data[:len(data) // 2 * 2].decode(utf16)
+            except UnicodeDecodeError:
+                return None
+        else:
+            for encoding in ("utf-8", "cp1258"):
+                try:
+                    text = data.decode(encoding)
+                    break
+                except UnicodeDecodeError:
+                    continue
+    text = text.removeprefix("\ufeff").rstrip("\x1a") if text is not None else None
+    if text is None or CONTROL_RE.search(text[:65536]):
+        return None  # control characters: a binary file, not text
+    return unicodedata.normalize("NFC", text)
+
+
+CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def sniff_delimiter(text: str) -> str:
+    """Tab, semicolon or comma: the one that splits the first lines most consistently (outside
+    quotes), ties going to the one that appears most."""
+    lines = [line for line in text.splitlines()[:40] if line.strip(BLANKS)]
+    best, best_key = ",", (-1, -1)
+    for delimiter in ("\t", ";", ","):
+        counts = [len(r) - 1 for r in csv.reader(lines, delimiter=delimiter)]
+        rows_split = sum(1 for c in counts if c > 0)
+        key = (rows_split, sum(counts))
+        if key > best_key:
+            best, best_key = delimiter, key
+    return best
+
+
+def _read_csv(data: bytes) -> list[list[Any]]:
+    """A text file (.csv or Excel's .txt): any encoding `decode_text` knows, any of the three
+    delimiters."""
+    text = decode_text(data)
+    if text is None:
         raise ImportFileError(_("This file is not a spreadsheet (.xlsx or .csv)."))
-    sample = "\n".join(text.splitlines()[:40])
-    delimiter = max([",", ";", "\t"], key=sample.count)
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    delimiter = sniff_delimiter(text)
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as e:
+        raise ImportFileError(_("This file is not a spreadsheet (.xlsx or .csv).")) from e
     if len(rows) > MAX_ROWS + HEADER_SCAN_ROWS:
         raise ImportFileError(_("The file has more than %(n)s rows.", n=MAX_ROWS))
-    return [[None if not v.strip(BLANKS) or v.isspace() else v for v in row] for row in rows]
+    return [[_text_cell(v) for v in row] for row in rows]
+
+
+# A whole number as a spreadsheet program writes a number cell into a text file: digits, no
+# leading zero (a leading zero means the cell was text, as "079058001234" is).
+NUMBER_TEXT_RE = re.compile(r"[1-9][0-9]{0,14}")
+
+
+def _text_cell(value: str) -> Any:
+    """A text file's cell as the sheet reader gives it: None when blank, an int for a number
+    Excel wrote from a number cell (so a CCCD or phone that lost its leading zeros is read as
+    the number it was, like the same cell of the .xlsx), else the text."""
+    if not value.strip(BLANKS) or value.isspace():
+        return None
+    if NUMBER_TEXT_RE.fullmatch(value):
+        return int(value)
+    return value
 
 
 # ---------------------------------------------------------------------------------------------

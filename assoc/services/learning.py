@@ -473,7 +473,8 @@ def update_set(actor: User, cs: LearningCriteriaSet, **values) -> LearningCriter
     db.session.flush()
     if items_text(cs) != old_items:
         diff["items"] = [old_items.count("\n") + 1, len(items)]
-    audit.record(actor, "learning.criteria_update", cs, data=diff)
+    if diff:
+        audit.record(actor, "learning.criteria_update", cs, data=diff)
     return cs
 
 

@@ -57,6 +57,9 @@ from ..text import (
 from . import DomainError, audit, insert_or_find, tally, treasury
 
 # Fields a member form or an import row may carry, in display/export order.
+# A typed date whose year has two digits (1/10/26): which century is a guess, so it is refused.
+TWO_DIGIT_YEAR_RE = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2}")
+
 FIELDS = ("kind", "honorary", "full_name", "birth", "sex", "cccd", "phone", "address",
           "occupation", "branch", "joined_on", "representative", "contact", "notes")
 
@@ -93,10 +96,13 @@ def person_name(value: Any) -> str:
     return name
 
 
-def normalise(values: dict[str, Any], *, on: date | None = None) -> Normalised:
+def normalise(values: dict[str, Any], *, on: date | None = None,
+              typed: bool = False) -> Normalised:
     """Validate and normalise the values of one member (from a form or an import row).
 
-    `birth` and `joined_on` may be a date, an Excel serial or text (dd/mm/yyyy, d-m-yy, yyyy)."""
+    `birth` and `joined_on` may be a date, an Excel serial or text (dd/mm/yyyy, d-m-yy, yyyy).
+    `typed` (a form, not a spreadsheet cell): a two-digit year is refused, with the message of
+    every other date field, instead of its century being guessed."""
     on = on or today()
     out = Normalised()
     d = out.data
@@ -118,7 +124,9 @@ def normalise(values: dict[str, Any], *, on: date | None = None) -> Normalised:
 
     d["birth_date"], d["birth_year"] = None, None
     birth = values.get("birth")
-    if birth not in (None, ""):
+    if typed and isinstance(birth, str) and TWO_DIGIT_YEAR_RE.fullmatch(clean(birth)):
+        out.errors.append(("birth", _("Type the date as day/month/year, e.g. 01/10/2026.")))
+    elif birth not in (None, ""):
         try:
             bd, by = parse_date_loose(birth, today=on)
         except ValueError:
@@ -242,7 +250,7 @@ def _raise_first(result: Normalised) -> None:
 def create_member(actor: User | None, unit: Unit, **values) -> Member:
     if not unit.is_active():
         raise DomainError(_("The unit is closed."), "unit")
-    result = normalise(values)
+    result = normalise(values, typed=True)
     _raise_first(result)
     data = result.data
     member = Member(unit=unit, number=take_numbers(), status="active", **data, **_derived(data))
@@ -255,7 +263,7 @@ def create_member(actor: User | None, unit: Unit, **values) -> Member:
 
 
 def update_member(actor: User | None, member: Member, **values) -> Member:
-    result = normalise(values)
+    result = normalise(values, typed=True)
     _raise_first(result)
     data = {**result.data, **_derived(result.data)}
     diff = audit.changes(member, data)

@@ -419,7 +419,7 @@ def preset_values(kind: str, unit: Unit, year: int) -> dict:
         start, end, due = date(year, 1, 1), date(year, 6, 30), date(year, 7, 10)
     else:
         title = _("Year-end review report %(year)s", year=year)
-        start, end, due = date(year, 1, 1), date(year, 12, 31), date(year, 12, 15)
+        start, end, due = date(year, 1, 1), date(year, 12, 31), date(year + 1, 1, 15)
     return {"kind": kind if kind in PRESETS else "year_end", "title": title,
             "period_start": start, "period_end": end, "due_date": due,
             "levels": ["district", "commune"] if unit.level == "province" else ["province"],
@@ -454,8 +454,10 @@ def _check_template(unit: Unit, values: dict) -> dict:
     if start.day != 1 or (end + timedelta(days=1)).day != 1:
         raise DomainError(_("A report period covers whole months: from the first day of a month "
                             "to the last day of a month."), "period_start")
-    if due < start:
-        raise DomainError(_("The due date cannot be before the period starts."), "due_date")
+    if due < end:
+        raise DomainError(_("The due date cannot be before the period ends (%(end)s): a report "
+                            "covers its whole period.", end=end.strftime("%d/%m/%Y")),
+                          "due_date")
     below = [lvl for lvl in REPORTING_LEVELS if LEVELS[lvl] > LEVELS[unit.level]]
     levels = [lvl for lvl in below if lvl in (values.get("levels") or [])]
     if not levels:
@@ -495,7 +497,8 @@ def update_template(actor: User | None, template: PeriodicTemplate, **values) ->
     for key, value in data.items():
         setattr(template, key, value)
     db.session.flush()
-    audit.record(actor, "periodic.template_edit", template, data=changed)
+    if changed:
+        audit.record(actor, "periodic.template_edit", template, data=changed)
 
 
 def templates_for(unit: Unit) -> list[PeriodicTemplate]:

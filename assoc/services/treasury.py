@@ -85,7 +85,8 @@ def update_settings(actor: User | None, unit: Unit, *, form_series: str = "tt",
     if setting.id is None:
         db.session.add(setting)
     db.session.flush()
-    audit.record(actor, "treasury.settings", unit, unit=unit, data=changed)
+    if changed:  # saving the settings unchanged is not "changed the settings"
+        audit.record(actor, "treasury.settings", unit, unit=unit, data=changed)
     return setting
 
 

@@ -51,4 +51,30 @@
     });
   }
   document.querySelectorAll("table.table-stack").forEach(labelStackedCells);
+
+  // A wide table that scrolls sideways says so above it (a phone hides the scroll bar).
+  function scrollCues() {
+    var text = document.body.dataset.scrollCue;
+    document.querySelectorAll(".table-responsive").forEach(function (box) {
+      var wide = box.scrollWidth > box.clientWidth + 1;
+      var cue = box.previousElementSibling;
+      var has = cue && cue.classList.contains("scroll-cue");
+      box.classList.toggle("scroll-cued", wide);
+      if (wide && !has && text) {
+        cue = document.createElement("p");
+        cue.className = "scroll-cue small mb-1";
+        cue.setAttribute("data-testid", "scroll-cue");
+        cue.textContent = text + " →";
+        box.parentNode.insertBefore(cue, box);
+      } else if (!wide && has) {
+        cue.remove();
+      }
+    });
+  }
+  scrollCues();
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizeTimer);
+    resizeTimer = window.setTimeout(scrollCues, 150);
+  });
 })();

@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from flask import render_template, request, send_file
+from flask import render_template, send_file
 from flask_login import current_user, login_required
 
 from ...extensions import db
-from ...forms import day_or
+from ...forms import filter_day
 from ...models import (
     Event,
     Unit,
@@ -71,7 +71,7 @@ def report_xlsx(event_id: int):
 
 def _period() -> tuple[date, date]:
     def parse(name: str, default: date) -> date:
-        return day_or(request.args.get(name), default)
+        return filter_day(name, default)
 
     this_year = today().year
     start = parse("from", date(this_year, 1, 1))

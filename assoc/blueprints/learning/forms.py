@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ...forms import DayField, Form
+from ...forms import TEXT_FILES, DayField, Form
 from ...models import today
 from ...services.learning import MODEL_LABELS
 
@@ -109,7 +109,8 @@ class RegisterImportForm(Form):
                              validators=[Optional()])
     same_date = BooleanField(_l("Use this date for every row (the file's dates are ignored)"),
                              description=_l("For last year's list registered again this year."))
-    file = FileField(_l("Excel (.xlsx, .xls, .ods) or CSV file"), validators=[FileRequired()])
+    file = FileField(_l("Excel (.xlsx, .xls, .ods) or CSV file"), validators=[FileRequired()],
+                     description=TEXT_FILES)
     submit = SubmitField(_l("Upload and preview"))
 
     def __init__(self, *args, **kwargs):

@@ -11,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ...forms import DayField, Form
+from ...forms import TEXT_FILES, DayField, Form
 
 SEX_CHOICES = [("", "—"), ("M", _l("Male")), ("F", _l("Female"))]
 KIND_LABELS = {"individual": _l("Individual"), "collective": _l("Collective")}
@@ -76,7 +76,8 @@ class DuesRateForm(Form):
 
 
 class ImportForm(Form):
-    file = FileField(_l("Excel (.xlsx) or CSV file"), validators=[FileRequired()])
+    file = FileField(_l("Excel (.xlsx) or CSV file"), validators=[FileRequired()],
+                     description=TEXT_FILES)
     submit = SubmitField(_l("Upload and preview"))
 
 

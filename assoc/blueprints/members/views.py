@@ -247,7 +247,12 @@ def create(unit_id: int):
 def show(member_id: int):
     """The content is cached until the data change (assoc/pagecache.py), so what it shows is
     read only when it is not; the dues form's one-time token is filled in as it is shown."""
-    member = load(Member, member_id, "member.view")
+    return _show_page(load(Member, member_id, "member.view"))
+
+
+def _show_page(member: Member, end_form: EndForm | None = None):
+    """The member's page; with `end_form`, the end-membership form as posted, its errors shown
+    next to its fields and the form left open (not cached: base.html caches GETs only)."""
     year = today().year
     payments = deferred(lambda: db.session.scalars(
         select(DuesPayment).where(DuesPayment.member_id == member.id)
@@ -266,7 +271,8 @@ def show(member_id: int):
         paid_this_year=deferred(lambda: any(p.year == year and svc.payment_counted(p)
                                             for p in payments)),
         can_delete=deferred(lambda: not payments),
-        end_form=deferred(lambda: EndForm(formdata=None)), page_cache=PAGE_CACHE_SECONDS)
+        end_form=end_form or deferred(lambda: EndForm(formdata=None)),
+        end_open=end_form is not None, page_cache=PAGE_CACHE_SECONDS)
 
 
 def _cccd_warnings(member: Member) -> list[str]:
@@ -330,13 +336,18 @@ def end(member_id: int):
         try:
             svc.end_membership(current_user, member, on=form.on.data, reason=form.reason.data)
         except DomainError as e:
-            flash(str(e), "danger")
+            db.session.rollback()
+            if member.status != "active":  # ended meanwhile: the page shows no form to hold it
+                flash(str(e), "danger")
+                return redirect(url_for(".show", member_id=member.id))
+            attach_error(form, e)
+        else:
+            db.session.commit()
+            flash(_("The membership has ended."), "success")
             return redirect(url_for(".show", member_id=member.id))
-        db.session.commit()
-        flash(_("The membership has ended."), "success")
-        return redirect(url_for(".show", member_id=member.id))
-    flash(_("A reason is required."), "danger")
-    return redirect(url_for(".show", member_id=member.id))
+    # Each field says what is wrong with it (a bad date is not "reason required"); what was
+    # typed stays, the form stays open.
+    return _show_page(member, form), 400
 
 
 @bp.post("/<int:member_id>/reinstate")

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ...extensions import db
-from ...forms import day_or
+from ...forms import filter_day
 from ...models import (
     Officer,
     Position,
@@ -210,7 +210,7 @@ def edit_position(position_id: int):
 @login_required
 def workload(unit_id: int):
     unit = load(Unit, unit_id, "officer.view")
-    on = day_or(request.args.get("on"), today())
+    on = filter_day("on", today())
     rows, vacancies, limit = svc.workload(unit, on)
     return render_template("officers/workload.html", unit=unit, ancestors=unit_ancestors(unit),
                            rows=rows, vacancies=vacancies, limit=limit, on=on)

@@ -43,7 +43,7 @@ class TemplateForm(Form):
     period_end = DayField(_l("Period until"), validators=[InputRequired()],
                           render_kw={"placeholder": "31/12/2026"})
     due_date = DayField(_l("Report due on"), validators=[InputRequired()],
-                        render_kw={"placeholder": "15/12/2026"})
+                        render_kw={"placeholder": "15/01/2027"})
     levels = MultiCheckboxField(_l("Levels that report"),
                                 choices=[(k, LEVEL_LABELS[k]) for k in REPORTING_LEVELS])
     groups = MultiCheckboxField(_l("Figure tables"),

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ...filters import url_by_id
-from ...forms import day_or
+from ...forms import filter_day
 from ...models import Unit, today
 from ...pagecache import PAGE_CACHE_SECONDS, deferred
 from ...permissions import granting_paths, load, scope_query
@@ -52,7 +52,7 @@ def _year_arg() -> int:
 def _period_args() -> svc.Period:
     """?from=YYYY-MM-DD&to=YYYY-MM-DD, defaulting to the current year; swapped if reversed."""
     def parse(name: str, default: date) -> date:
-        return day_or(request.args.get(name), default)
+        return filter_day(name, default)
 
     year = today().year
     start, end = parse("from", date(year, 1, 1)), parse("to", date(year, 12, 31))

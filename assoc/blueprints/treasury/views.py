@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
-from ...forms import day_or
+from ...forms import filter_day
 from ...keyset import KeysetPage, keyset_page
 from ...models import Fund, Unit, Voucher, today
 from ...pagecache import PAGE_CACHE_SECONDS, deferred
@@ -60,8 +60,7 @@ def treasury_labels():
 
 
 def _date_arg(name: str, default: date | None) -> date | None:
-    value = request.args.get(name)
-    return day_or(value, default)
+    return filter_day(name, default)
 
 
 # ---------------------------------------------------------------------------------------------
