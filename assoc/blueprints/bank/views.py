@@ -1,0 +1,2 @@
+"""Bank pages."""
+from . import bp  # noqa: F401
