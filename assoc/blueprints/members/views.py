@@ -266,7 +266,15 @@ def show(member_id: int):
         paid_this_year=deferred(lambda: any(p.year == year and svc.payment_counted(p)
                                             for p in payments)),
         can_delete=deferred(lambda: not payments),
-        end_form=deferred(lambda: EndForm(formdata=None)), page_cache=PAGE_CACHE_SECONDS)
+        end_form=deferred(lambda: EndForm(formdata=None)), page_cache=PAGE_CACHE_SECONDS,
+        dues_qr=deferred(lambda: _dues_qr(member, year)))
+
+
+def _dues_qr(member: Member, year: int):
+    """The VietQR of this year's dues (bank transfer to the collecting unit's account)."""
+    from ..bank import qr as bank_qr
+
+    return bank_qr.member_dues(member, year)
 
 
 def _cccd_warnings(member: Member) -> list[str]:

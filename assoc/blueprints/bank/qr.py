@@ -1,0 +1,47 @@
+"""The VietQR of each request for money: a member's dues of a year, a pledge, an event's
+donations (no amount). Reads only; None when the unit has no receiving account."""
+
+from __future__ import annotations
+
+from ...models import BankAccount, Event, Member, Pledge, today
+from ...services import members as member_svc
+from . import accounts, banks, transfer_codes, vietqr
+
+
+def _qr(account: BankAccount, amount: int | None, code: str) -> vietqr.TransferQR:
+    return vietqr.TransferQR(
+        payload=vietqr.payload(bin_=account.bank_bin, account=account.account_number,
+                               amount=amount or None, text=code),
+        bank=banks.short_name(account.bank_bin), account_number=account.account_number,
+        account_name=account.account_name, amount=amount or None, code=code)
+
+
+def member_dues(member: Member, year: int | None = None) -> vietqr.TransferQR | None:
+    """The dues of `year` (this year): the collecting unit's receiving account, the year's
+    amount, the code HV000123 2026. None when already paid, no account or no amount."""
+    year = year or today().year
+    if member.status != "active":
+        return None
+    account = accounts.receiving_account(member_svc.collecting_unit(member))
+    if account is None:
+        return None
+    rate = member_svc.dues_rate(member.unit, year)
+    return _qr(account, rate, transfer_codes.dues_code(member.number, year))
+
+
+def pledge(p: Pledge) -> vietqr.TransferQR | None:
+    if p.status != "open" or p.number is None:
+        return None
+    account = accounts.receiving_account(p.unit)
+    if account is None:
+        return None
+    return _qr(account, p.outstanding or None, transfer_codes.pledge_code(p.number))
+
+
+def event(e: Event) -> vietqr.TransferQR | None:
+    if not e.accepts_donations or e.number is None:
+        return None
+    account = accounts.receiving_account(e.unit)
+    if account is None:
+        return None
+    return _qr(account, None, transfer_codes.event_code(e.number))

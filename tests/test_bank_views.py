@@ -1,0 +1,187 @@
+"""Bank pages (issue 33): accounts form and access, statement upload → preview → booking,
+re-upload books nothing, the dues slips PDF whose QR decodes, the member page's VietQR, the
+reconciliation line of the bank book."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from assoc.blueprints.bank import accounts, vietqr
+from assoc.models import BankAccount, DuesPayment, Voucher, today
+from assoc.services import members as member_svc
+
+from . import bank_samples
+from .builders import build_member
+
+
+@pytest.fixture
+def ward(tree, db):
+    unit = tree.ward_a
+    member_svc.set_dues_rate(None, unit, year=today().year, amount=100_000)
+    db.session.commit()
+    return unit
+
+
+def _add_account(client, unit):
+    return client.post(f"/units/{unit.id}/bank/accounts", data={
+        "acc-bank_bin": "970436", "acc-account_number": "0071000123456",
+        "acc-account_name": "Hội Khuyến học Phường A", "acc-fund_id": "0",
+        "acc-receiving": "y"})
+
+
+def test_treasurer_adds_the_account_others_may_not(client_as, ward, tree, db):
+    viewer = client_as("viewer", ward)
+    assert _add_account(viewer, ward).status_code == 403
+    upper = client_as("treasurer", tree.district_a)      # books are the unit's own
+    assert _add_account(upper, ward).status_code == 403
+    treasurer = client_as("treasurer", ward)
+    r = _add_account(treasurer, ward)
+    assert r.status_code == 302
+    account = db.session.scalar(select(BankAccount))
+    assert account.receiving and account.bank_bin == "970436"
+    page = treasurer.get(f"/units/{ward.id}/bank")
+    assert page.status_code == 200 and "0071000123456" in page.text
+    assert viewer.get(f"/units/{ward.id}/bank").status_code == 200
+    assert client_as("viewer", tree.ward_c).get(f"/units/{ward.id}/bank").status_code == 403
+    bad = treasurer.post(f"/units/{ward.id}/bank/accounts", data={
+        "acc-bank_bin": "970436", "acc-account_number": "12", "acc-account_name": "x",
+        "acc-fund_id": "0"})
+    assert bad.status_code == 409 and "19" in bad.text
+
+
+def _statement(members, layout=bank_samples.vietcombank):
+    year = today().year
+    first = max(date(year, 1, 1), today() - timedelta(days=40))
+    return layout(bank_samples.shifted([m.number for m in members], year, first))
+
+
+def test_upload_preview_book_and_again_nothing(client_as, ward, tree, db):
+    treasurer = client_as("treasurer", ward)
+    _add_account(treasurer, ward)
+    account = db.session.scalar(select(BankAccount))
+    members = [build_member(ward, f"Nguyễn Văn {c}") for c in "ABCDEG"]
+    data = _statement(members)
+
+    def upload():
+        return treasurer.post(f"/units/{ward.id}/bank/statements", data={
+            "st-account_id": str(account.id),
+            "st-file": (io.BytesIO(data), "saoke.xlsx")}, content_type="multipart/form-data")
+
+    r = upload()
+    assert r.status_code == 302, r.text
+    preview_url = r.headers["Location"]
+    page = treasurer.get(preview_url)
+    assert page.status_code == 200
+    assert db.session.scalar(select(func.count(Voucher.id))) == 0   # GET books nothing
+    assert re.search(r'data-testid="count-matched">[^<]*6', page.text)
+    # Another user cannot open someone's upload.
+    assert client_as("treasurer", ward).get(preview_url).status_code == 404
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text)
+    form = {"csrf_token": token.group(1)} if token else {}
+    done = treasurer.post(preview_url, data=form)
+    assert done.status_code == 302, done.text
+    assert db.session.scalar(select(func.count(DuesPayment.id))) == 6
+    assert db.session.scalar(select(func.count(Voucher.id))) == 6
+
+    r = upload()
+    again = treasurer.get(r.headers["Location"])
+    assert re.search(r'data-testid="count-imported">[^<]*6', again.text)
+    treasurer.post(r.headers["Location"], data=form)
+    assert db.session.scalar(select(func.count(Voucher.id))) == 6
+
+
+def test_a_statement_of_another_account_is_refused(client_as, ward, db):
+    treasurer = client_as("treasurer", ward)
+    treasurer.post(f"/units/{ward.id}/bank/accounts", data={
+        "acc-bank_bin": "970418", "acc-account_number": "12345678901",
+        "acc-account_name": "HKH", "acc-fund_id": "0"})
+    account = db.session.scalar(select(BankAccount))
+    r = treasurer.post(f"/units/{ward.id}/bank/statements", data={
+        "st-account_id": str(account.id),
+        "st-file": (io.BytesIO(bank_samples.vietcombank()), "x.xlsx")},
+        content_type="multipart/form-data")
+    assert r.status_code == 400 and "0071000123456" in r.text
+
+
+def _decode_pdf_qrs(pdf: bytes, tmp_path) -> list[str]:
+    if shutil.which("zbarimg") is None or shutil.which("pdftoppm") is None:
+        pytest.skip("zbarimg (zbar-tools) or pdftoppm (poppler-utils) missing")
+    (tmp_path / "slips.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1",
+                    str(tmp_path / "slips.pdf"), str(tmp_path / "page")], check=True)
+    page = sorted(tmp_path.glob("page*.png"))[0]
+    out = subprocess.run(["zbarimg", "--raw", "-q", str(page)], capture_output=True,
+                         text=True).stdout
+    return [line for line in out.splitlines() if line]
+
+
+def test_dues_slips_pdf_qr_decodes_to_the_member_payload(client_as, ward, tree, db, tmp_path):
+    accounts.create_account(None, ward, bank_bin="970436", account_number="0071000123456",
+                            account_name="HOI KHUYEN HOC PHUONG A")
+    members = [build_member(ward, "Nguyễn Văn An"), build_member(tree.branch_a, "Trần Bình")]
+    paid = build_member(ward, "Lê Đã Đóng")
+    member_svc.pay_dues(None, paid, year=today().year)
+    db.session.commit()
+    clerk = client_as("viewer", ward)
+    r = clerk.get(f"/units/{ward.id}/bank/dues-slips.pdf")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    codes = _decode_pdf_qrs(r.data, tmp_path)
+    assert len(codes) == 2
+    year = today().year
+    for payload in codes:
+        assert vietqr.crc_valid(payload)
+        fields = vietqr.parse(payload)
+        assert fields["38.00"] == "A000000727" and fields["38.02"] == "QRIBFTTA"
+        assert fields["38.01.00"] == "970436" and fields["38.01.01"] == "0071000123456"
+        assert fields["53"] == "704" and fields["54"] == "100000" and fields["58"] == "VN"
+    assert sorted(vietqr.parse(p)["62.08"] for p in codes) == sorted(
+        f"HV{m.number:06d} {year}" for m in members)
+
+
+def test_member_page_shows_the_dues_qr(client_as, ward, db):
+    accounts.create_account(None, ward, bank_bin="970436", account_number="0071000123456",
+                            account_name="HKH PHUONG A")
+    member = build_member(ward, "Nguyễn Văn An")
+    db.session.commit()
+    page = client_as("viewer", ward).get(f"/members/{member.id}")
+    assert page.status_code == 200
+    payload = re.search(r'data-testid="vietqr" data-payload="([^"]+)"', page.text).group(1)
+    assert vietqr.crc_valid(payload)
+    assert vietqr.parse(payload)["62.08"] == f"HV{member.number:06d} {today().year}"
+    assert "<svg" in page.text
+
+
+def test_bank_book_reconciliation_line(app, ward, tmp_path, db, client_as):
+    from assoc.services import treasury
+
+    account = accounts.create_account(None, ward, bank_bin="970436",
+                                      account_number="0071000123456", account_name="HKH")
+    members = [build_member(ward, f"Nguyễn Văn {c}") for c in "ABCDEG"]
+    first = max(date(today().year, 1, 1), today() - timedelta(days=40))
+    # The bank book starts from the statement's opening balance.
+    treasury.issue_voucher(None, ward, kind="receipt", amount=bank_samples.OPENING,
+                           party_name="Số dư đầu kỳ", reason="Số dư chuyển sang",
+                           voucher_date=first - timedelta(days=1), method="transfer")
+    db.session.commit()
+    path = tmp_path / "s.xlsx"
+    path.write_bytes(_statement(members))
+    result = app.test_cli_runner().invoke(args=["import-bank-statement", str(path), "--unit",
+                                                ward.code])
+    assert result.exit_code == 0, result.output
+    fund = treasury.general_fund(ward)
+    db.session.commit()
+    page = client_as("viewer", ward).get(f"/funds/{fund.id}/cashbook?method=transfer&"
+                                         f"date_from=01/01/{today().year}")
+    assert page.status_code == 200
+    text = page.text
+    assert 'data-testid="reconciliation"' in text
+    # Statement: 2.000.000 + 6 × 100.000 + 750.000 − 11.000; book: 2.000.000 + 600.000.
+    assert "3.339.000" in text and "2.600.000" in text and "739.000" in text
+    assert account.account_number
