@@ -5,6 +5,7 @@ reconciliation line of the bank book."""
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -19,6 +20,13 @@ from assoc.services import members as member_svc
 
 from . import bank_samples
 from .builders import build_member
+
+
+def _missing(tool: str) -> None:
+    """CI installs the tool (.ci/run, make system-deps): there its absence is a failure."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{tool} is not installed")
+    pytest.skip(f"{tool} is not installed")
 
 
 @pytest.fixture
@@ -112,7 +120,7 @@ def test_a_statement_of_another_account_is_refused(client_as, ward, db):
 
 def _decode_pdf_qrs(pdf: bytes, tmp_path) -> list[str]:
     if shutil.which("zbarimg") is None or shutil.which("pdftoppm") is None:
-        pytest.skip("zbarimg (zbar-tools) or pdftoppm (poppler-utils) missing")
+        _missing("zbarimg (zbar-tools) or pdftoppm (poppler-utils)")
     (tmp_path / "slips.pdf").write_bytes(pdf)
     subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1",
                     str(tmp_path / "slips.pdf"), str(tmp_path / "page")], check=True)
@@ -185,3 +193,45 @@ def test_bank_book_reconciliation_line(app, ward, tmp_path, db, client_as):
     # Statement: 2.000.000 + 6 × 100.000 + 750.000 − 11.000; book: 2.000.000 + 600.000.
     assert "3.339.000" in text and "2.600.000" in text and "739.000" in text
     assert account.account_number
+
+
+def test_pledge_letter_event_page_poster_and_thank_you_carry_the_qr(client_as, ward, db,
+                                                                     tmp_path):
+    from assoc.services import events as event_svc
+
+    from .builders import build_donor, build_event
+
+    donor = build_donor(ward)
+    pledge = event_svc.create_pledge(None, ward, donor=donor, amount=2_000_000)
+    event = build_event(ward)
+    db.session.commit()
+    clerk = client_as("clerk", ward)
+    # Without an account: the letter says to add it first.
+    assert clerk.get(f"/bank/pledges/{pledge.id}/letter.pdf").status_code == 302
+    accounts.create_account(None, ward, bank_bin="970418", account_number="12010000123456",
+                            account_name="HOI KHUYEN HOC PHUONG A")
+    db.session.commit()
+    letter = clerk.get(f"/bank/pledges/{pledge.id}/letter.pdf")
+    assert letter.status_code == 200
+    (payload,) = _decode_pdf_qrs(letter.data, tmp_path)
+    fields = vietqr.parse(payload)
+    assert vietqr.crc_valid(payload) and fields["54"] == "2000000"
+    assert fields["62.08"] == f"UH{pledge.number:05d}" and fields["38.01.00"] == "970418"
+    assert f"UH{pledge.number:05d}" in clerk.get(f"/events/unit/{ward.id}/pledges").text
+
+    page = clerk.get(f"/events/{event.id}")
+    payload = re.search(r'data-testid="vietqr" data-payload="([^"]+)"', page.text).group(1)
+    assert vietqr.parse(payload)["62.08"] == f"SK{event.number:04d}"
+    assert "54" not in vietqr.parse(payload) and vietqr.parse(payload)["01"] == "11"
+    poster = clerk.get(f"/bank/events/{event.id}/poster.pdf")
+    assert poster.status_code == 200
+    (tmp_path / "p").mkdir()
+    assert _decode_pdf_qrs(poster.data, tmp_path / "p") == [payload]
+
+    donation = event_svc.record_donation(None, ward, method="cash", donor=donor, event=event,
+                                         amount=100_000)
+    db.session.commit()
+    thanks = clerk.get(f"/events/donations/{donation.id}/thank-you.pdf")
+    assert thanks.status_code == 200
+    (tmp_path / "t").mkdir()
+    assert _decode_pdf_qrs(thanks.data, tmp_path / "t") == [payload]

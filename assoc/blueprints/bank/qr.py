@@ -45,3 +45,12 @@ def event(e: Event) -> vietqr.TransferQR | None:
     if account is None:
         return None
     return _qr(account, None, transfer_codes.event_code(e.number))
+
+
+def next_time(donation) -> vietqr.TransferQR | None:
+    """The thank-you letter's "next time" code: the event's, while it takes donations, else
+    the unit's receiving account without an amount or a text."""
+    if donation.event is not None and (found := event(donation.event)) is not None:
+        return found
+    account = accounts.receiving_account(donation.unit)
+    return _qr(account, None, "") if account is not None else None

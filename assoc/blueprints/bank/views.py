@@ -19,12 +19,12 @@ from sqlalchemy import select
 
 from ... import jobs
 from ...extensions import db
-from ...models import BankAccount, BankStatement, Fund, Unit, today
+from ...models import BankAccount, BankStatement, Event, Fund, Pledge, Unit, today
 from ...permissions import can, load
 from ...services import DomainError, imports
 from ...views import attach_error, record_download, unit_ancestors
 from . import accounts as svc
-from . import banks, bp, matching, statements
+from . import banks, bp, matching, papers, qr, statements, transfer_codes
 from . import jobs as _jobs  # noqa: F401  (registers the bank_import job)
 from .forms import AccountForm, ConfirmStatementForm, StatementForm
 
@@ -237,3 +237,43 @@ def dues_slips(unit_id: int):
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="phieu-nhac-hoi-phi-{year}.pdf"'
     return response
+
+
+def _pdf(data: bytes, filename: str):
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@bp.get("/bank/pledges/<int:pledge_id>/letter.pdf")
+@login_required
+def pledge_letter(pledge_id: int):
+    pledge = load(Pledge, pledge_id, "event.view")
+    if pledge.status != "open":
+        abort(404)
+    tq = qr.pledge(pledge)
+    if tq is None:
+        flash(_("Add the unit's bank account first."), "warning")
+        return redirect(url_for(".unit_index", unit_id=pledge.unit_id))
+    return _pdf(papers.pledge_letter_pdf(pledge, tq), f"thu-cam-ket-{tq.code}.pdf")
+
+
+@bp.get("/bank/events/<int:event_id>/poster.pdf")
+@login_required
+def event_poster(event_id: int):
+    event = load(Event, event_id, "event.view")
+    tq = qr.event(event)
+    if tq is None:
+        abort(404)
+    return _pdf(papers.event_poster_pdf(event, tq), f"ung-ho-{tq.code}.pdf")
+
+
+@bp.app_template_filter("pledge_code")
+def pledge_code_filter(number: int | None) -> str:
+    return transfer_codes.pledge_code(number) if number else ""
+
+
+@bp.app_template_filter("event_code")
+def event_code_filter(number: int | None) -> str:
+    return transfer_codes.event_code(number) if number else ""
