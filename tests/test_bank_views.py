@@ -235,3 +235,22 @@ def test_pledge_letter_event_page_poster_and_thank_you_carry_the_qr(client_as, w
     assert thanks.status_code == 200
     (tmp_path / "t").mkdir()
     assert _decode_pdf_qrs(thanks.data, tmp_path / "t") == [payload]
+
+
+def test_member_card_carries_the_dues_qr_until_paid(client_as, ward, db, tmp_path):
+    accounts.create_account(None, ward, bank_bin="970436", account_number="0071000123456",
+                            account_name="HKH PHUONG A")
+    member = build_member(ward, "Nguyễn Văn An")
+    db.session.commit()
+    viewer = client_as("viewer", ward)
+    card = viewer.get(f"/members/{member.id}/card.pdf")
+    assert card.status_code == 200
+    codes = _decode_pdf_qrs(card.data, tmp_path)
+    dues = [c for c in codes if c.startswith("000201")]
+    assert len(codes) == 2 and len(dues) == 1 and vietqr.crc_valid(dues[0])
+    assert vietqr.parse(dues[0])["62.08"] == f"HV{member.number:06d} {today().year}"
+    member_svc.pay_dues(None, member, year=today().year)
+    db.session.commit()
+    (tmp_path / "paid").mkdir()
+    paid = _decode_pdf_qrs(viewer.get(f"/members/{member.id}/card.pdf").data, tmp_path / "paid")
+    assert len(paid) == 1 and not paid[0].startswith("000201")

@@ -54,3 +54,39 @@ def next_time(donation) -> vietqr.TransferQR | None:
         return found
     account = accounts.receiving_account(donation.unit)
     return _qr(account, None, "") if account is not None else None
+
+
+def dues_payloads(members: list[Member], year: int | None = None) -> dict[int, str]:
+    """The dues VietQR payload of every member who has not paid `year` (this year), for member
+    cards: a few queries whatever the number of members (accounts and amounts per unit, the
+    paid ones in one query)."""
+    from sqlalchemy import select
+
+    from ...extensions import db
+    from ...models import DuesPayment
+
+    year = year or today().year
+    ids = [m.id for m in members if m.status == "active"]
+    paid: set[int] = set()
+    for start in range(0, len(ids), 500):
+        paid.update(db.session.scalars(select(DuesPayment.member_id).where(
+            DuesPayment.member_id.in_(ids[start:start + 500]), DuesPayment.year == year,
+            member_svc.payment_counts())))
+    account_of: dict[int, BankAccount | None] = {}
+    rate_of: dict[int, int | None] = {}
+    out: dict[int, str] = {}
+    for m in members:
+        if m.status != "active" or m.id in paid:
+            continue
+        unit = member_svc.collecting_unit(m)
+        if unit.id not in account_of:
+            account_of[unit.id] = accounts.receiving_account(unit)
+        if m.unit_id not in rate_of:
+            rate_of[m.unit_id] = member_svc.dues_rate(m.unit, year)
+        account = account_of[unit.id]
+        if account is None:
+            continue
+        out[m.id] = vietqr.payload(bin_=account.bank_bin, account=account.account_number,
+                                   amount=rate_of[m.unit_id] or None,
+                                   text=transfer_codes.dues_code(m.number, year))
+    return out

@@ -161,11 +161,13 @@ def _card_years() -> tuple[int, int]:
 
 def _cards_response(members: list[Member], filename: str, unit: Unit) -> Response:
     from ...pdf.member_cards import member_cards_pdf
+    from ..bank import qr as bank_qr
 
     start, end = _card_years()
     body = member_cards_pdf(
         members, valid_from=start, valid_to=end,
         check_url=lambda m: public_url("members.check", token=m.card_token),
+        dues=bank_qr.dues_payloads(members, today().year), dues_year=today().year,
     )
     record_download("member.export_cards", unit, rows=len(members))
     return Response(body, mimetype="application/pdf",
