@@ -51,9 +51,9 @@ def shifted(numbers: list[int], year: int, first_day: date) -> list[tuple]:
     `first_day` on (the same gaps between days)."""
     start = TRANSACTIONS[0][0]
     out = []
-    for d, ref, amount, text in TRANSACTIONS:
-        for i, n in enumerate(numbers, 1):
-            text = text.replace(f"{i:06d}", f"{n:06d}")
+    for k, (d, ref, amount, text) in enumerate(TRANSACTIONS):
+        if k < len(numbers):  # the k-th line pays for member k + 1 of the sample
+            text = text.replace(f"{k + 1:06d}", f"{numbers[k]:06d}")
         text = text.replace("2026", str(year))
         out.append((first_day + (d - start), ref, amount, text))
     return out

@@ -270,3 +270,20 @@ def test_pledge_and_event_codes_book_donations(tree, ward, db):
     receipts = db.session.scalars(select(Voucher).order_by(Voucher.id)).all()
     assert [v.amount for v in receipts] == [400_000, 300_000, 50_000]
     assert {v.method for v in receipts} == {"transfer"}
+
+
+def test_two_lines_paying_the_same_dues_the_second_needs_a_choice(tree, ward, db):
+    """Found by the browser journey: both lines were proposed, and booking failed on the
+    second (the dues were paid by the first) — the whole statement was refused."""
+    unit, account = ward
+    member = build_member(unit, "Nguyễn Văn An")
+    day = today() - timedelta(days=2)
+    code = transfer_codes.dues_code(member.number, today().year)
+    tx = [(day, "A1", 100_000, code), (day + timedelta(days=1), "A2", 100_000, code + " lan 2")]
+    preview = match(account, read(bank_samples.vietinbank(tx), "v.xlsx"))
+    assert [m.group for m in preview.lines] == ["matched", "choose"]
+    assert "A1" not in preview.lines[1].notes[0] and str(preview.lines[0].line.row_no) in (
+        preview.lines[1].notes[0])
+    summary = book(None, account, preview)
+    db.session.commit()
+    assert summary["booked"] == 1

@@ -254,3 +254,32 @@ def test_member_card_carries_the_dues_qr_until_paid(client_as, ward, db, tmp_pat
     (tmp_path / "paid").mkdir()
     paid = _decode_pdf_qrs(viewer.get(f"/members/{member.id}/card.pdf").data, tmp_path / "paid")
     assert len(paid) == 1 and not paid[0].startswith("000201")
+
+
+def test_a_big_statement_is_booked_as_a_job(client_as, ward, db, app, tmp_path):
+    from assoc import jobs
+    from assoc.models import Job
+
+    app.config.update(IMPORT_DIR=str(tmp_path / "imports"), JOB_DIR=str(tmp_path / "jobs"),
+                      BANK_JOB_LINES=5)
+    try:
+        treasurer = client_as("treasurer", ward)
+        _add_account(treasurer, ward)
+        account = db.session.scalar(select(BankAccount))
+        members = [build_member(ward, f"Nguyễn Văn {c}") for c in "ABCDEG"]
+        url = treasurer.post(f"/units/{ward.id}/bank/statements", data={
+            "st-account_id": str(account.id),
+            "st-file": (io.BytesIO(_statement(members)), "saoke.xlsx")},
+            content_type="multipart/form-data").headers["Location"]
+        response = treasurer.post(url, data={})
+        assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+        jobs.wait_for_threads()
+        db.session.expire_all()
+        job = db.session.scalars(select(Job)).one()
+        assert (job.kind, job.status, job.summary["booked"]) == ("bank_import", "done", 6)
+        assert db.session.scalar(select(func.count(DuesPayment.id))) == 6
+        page = treasurer.get(response.headers["Location"])
+        assert page.status_code == 200 and 'data-status="done"' in page.text
+    finally:
+        for key in ("IMPORT_DIR", "JOB_DIR", "BANK_JOB_LINES"):
+            app.config.pop(key, None)

@@ -27,7 +27,7 @@ def bank_import(job: Job, progress) -> dict:
     preview = matching.match(account, statements.read(data, meta["filename"]))
     summary = matching.book(owner, account, preview, job.params.get("decisions") or {},
                             filename=meta["filename"],
-                            progress=lambda done, total: progress(done, total, "writing"))
+                            progress=lambda done, total: progress(done, total, "registering"))
     db.session.commit()
     imports.discard_upload(job.params["upload"])
     return {"summary": {**summary, "rows": summary["booked"]}, "total": summary["booked"]}

@@ -211,6 +211,8 @@ def match(account: BankAccount, statement: ParsedStatement) -> Preview:
             BankStatementLine.fingerprint.in_(fingerprints[start:start + 500]),
             BankStatementLine.status != "open")))
     closed = treasury.settings_for(account.unit).books_closed_through
+    claimed: dict[tuple[int, int], int] = {}   # (member, year) → row of the line paying it
+    pledged: dict[int, int] = {}               # pledge → amount the matched lines pay
     for line in sorted(statement.lines, key=lambda ln: (ln.on, ln.row_no)):
         if line.fingerprint in booked:
             matched = MatchedLine(line, "imported")
@@ -219,11 +221,39 @@ def match(account: BankAccount, statement: ParsedStatement) -> Preview:
                 key="fee", kind="fee", label=_("Bank fee (payment voucher)"))])
         else:
             matched = _credit(account, line)
+        if matched.group == "matched":
+            _claim(matched, claimed, pledged)
         if matched.group != "imported" and closed is not None and line.on <= closed:
             matched.notes.append(_("The books are closed through %(d)s: the voucher will be "
                                    "dated after that.", d=closed.strftime("%d/%m/%Y")))
         preview.lines.append(matched)
     return preview
+
+
+def _claim(matched: MatchedLine, claimed: dict, pledged: dict) -> None:
+    """Two lines of one statement must not pay the same dues (or more than a pledge): the
+    later one needs a choice."""
+    option = matched.proposal
+    if option.kind == "dues":
+        taken = [(y, claimed[(option.member_id, y)]) for y in option.years
+                 if (option.member_id, y) in claimed]
+        if taken:
+            matched.group = "choose"
+            matched.options = matched.options[1:]
+            matched.notes.append(_("Row %(row)s of this statement already pays the dues of "
+                                   "%(year)s.", row=taken[0][1], year=taken[0][0]))
+            return
+        for y in option.years:
+            claimed[(option.member_id, y)] = matched.line.row_no
+    elif option.kind == "pledge":
+        pledge = db.session.get(Pledge, option.pledge_id)
+        total = pledged.get(pledge.id, 0) + matched.line.amount
+        if total > pledge.outstanding:
+            matched.group = "choose"
+            matched.notes.append(_("With the lines above, this is more than the %(left)s still "
+                                   "pledged.", left=_money(pledge.outstanding)))
+            return
+        pledged[pledge.id] = total
 
 
 def donor_options(account: BankAccount) -> list[tuple[int, str]]:
