@@ -287,3 +287,27 @@ def test_two_lines_paying_the_same_dues_the_second_needs_a_choice(tree, ward, db
     summary = book(None, account, preview)
     db.session.commit()
     assert summary["booked"] == 1
+
+
+def test_a_line_without_a_code_is_booked_to_a_donor_chosen_by_hand(tree, ward, db):
+    from assoc.models import Donation
+
+    from .builders import build_donor
+
+    unit, account = ward
+    donor = build_donor(unit, "Bà Nguyễn Thị Giang")
+    stranger = build_donor(tree.ward_b, "Ông Lạ")
+    day = today() - timedelta(days=1)
+    tx = [(day, "G1", 500_000, "NGUYEN THI GIANG chuyen tien ung ho")]
+    preview = match(account, read(bank_samples.agribank(tx), "a.xlsx"))
+    (line,) = preview.lines
+    assert line.group == "unmatched"
+    with pytest.raises(DomainError):
+        book(None, account, preview, {line.line.fingerprint: f"donor:{stranger.id}"})
+    db.session.rollback()
+    book(None, account, preview, {line.line.fingerprint: f"donor:{donor.id}"})
+    db.session.commit()
+    donation = db.session.scalar(select(Donation))
+    assert (donation.donor_id, donation.amount, donation.method) == (donor.id, 500_000,
+                                                                     "transfer")
+    assert donation.voucher.bank_ref == "G1"

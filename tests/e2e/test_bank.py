@@ -1,4 +1,4 @@
-"""A ward treasurer adds the unit's bank account, imports the month's statement (six members'
+"""A ward treasurer adds a bank account, imports the month's statement (six members'
 dues in bank noise, two credits without a code, a fee), books it, imports it again: nothing is
 booked twice. On its own copy of the demo (the receipts it books must not move other journeys'
 figures)."""
@@ -58,13 +58,17 @@ def test_treasurer_sets_up_the_account_and_imports_the_statement(page, tmp_path)
         page.get_by_test_id("tab-treasury").click()
         page.get_by_test_id("bank-page").click()
 
-        page.get_by_label("Ngân hàng").select_option("970436")
-        page.get_by_label("Số tài khoản").fill("0071 000 123 456")
+        # The demo ward has its Vietcombank account; the treasurer adds the BIDV one.
+        expect(page.get_by_test_id("bank-accounts")).to_contain_text("0071000123456")
+        page.get_by_text("Thêm tài khoản ngân hàng").click()
+        page.get_by_label("Ngân hàng", exact=True).select_option("970418")
+        page.get_by_label("Số tài khoản").fill("1201 0000 123 456")
         page.get_by_label("Tên chủ tài khoản").fill("HOI KHUYEN HOC PHUONG KHANH HOI")
         page.get_by_test_id("save-account").click()
-        expect(page.locator(".alert-success")).to_contain_text("0071000123456")
-        expect(page.get_by_test_id("bank-accounts")).to_contain_text("Vietcombank")
+        expect(page.locator(".alert-success")).to_contain_text("12010000123456")
+        expect(page.get_by_test_id("bank-accounts")).to_contain_text("BIDV")
 
+        page.get_by_label("Tài khoản", exact=True).select_option(label="Vietcombank · 0071000123456")
         page.get_by_label("Sao kê ngân hàng (.xlsx, .xls hoặc .csv)").set_input_files(
             str(statement))
         page.get_by_test_id("upload-statement").click()
@@ -78,6 +82,7 @@ def test_treasurer_sets_up_the_account_and_imports_the_statement(page, tmp_path)
         assert booked[0] == before[0] + 6 and booked[1] == before[1] + 6
 
         # The same statement again: everything already imported, nothing booked.
+        page.get_by_label("Tài khoản", exact=True).select_option(label="Vietcombank · 0071000123456")
         page.get_by_label("Sao kê ngân hàng (.xlsx, .xls hoặc .csv)").set_input_files(
             str(statement))
         page.get_by_test_id("upload-statement").click()

@@ -99,12 +99,15 @@ class TransferQR:
     code: str
 
     def svg(self, size: int = 180) -> Markup:
-        return svg(self.payload, size)
+        label = f"VietQR {self.bank} {self.account_number} {self.code}".strip()
+        return svg(self.payload, size, label=label)
 
 
-def svg(data: str, size: int = 180) -> Markup:
+def svg(data: str, size: int = 180, *, label: str = "QR") -> Markup:
     """The QR code of `data` as inline SVG (the modules of the app's one QR encoder, with the
-    four-module quiet zone), `size` pixels wide."""
+    four-module quiet zone), `size` pixels wide; `label` names it for screen readers."""
+    from markupsafe import escape
+
     from ...pdf import qr_modules
 
     modules = qr_modules(data)
@@ -122,7 +125,7 @@ def svg(data: str, size: int = 180) -> Markup:
                 c += 1
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {n} {n}" width="{size}" '
-        f'height="{size}" role="img" shape-rendering="crispEdges">'
+        f'height="{size}" role="img" aria-label="{escape(label)}" shape-rendering="crispEdges">'
         f'<rect width="{n}" height="{n}" fill="#fff"/>'
         f'<path fill="#000" d="{"".join(rects)}"/></svg>')
 
