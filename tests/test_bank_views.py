@@ -192,6 +192,8 @@ def test_bank_book_reconciliation_line(app, ward, tmp_path, db, client_as):
     assert 'data-testid="reconciliation"' in text
     # Statement: 2.000.000 + 6 × 100.000 + 750.000 − 11.000; book: 2.000.000 + 600.000.
     assert "3.339.000" in text and "2.600.000" in text and "739.000" in text
+    bank_page = client_as("viewer", ward).get(f"/units/{ward.id}/bank").text
+    assert f"/funds/{fund.id}/cashbook?method=transfer" in bank_page
     assert account.account_number
 
 

@@ -51,13 +51,16 @@ def _index(unit: Unit, account_form=None, statement_form=None, status: int = 200
         statement_form.account_id.choices = [(a.id, f"{banks.short_name(a.bank_bin)} · "
                                               f"{a.account_number}")
                                              for a in accounts if a.active]
+    general = db.session.scalar(select(Fund.id).where(Fund.unit_id == unit.id,
+                                                     Fund.kind == "general"))
+    book_fund = {a.id: a.fund_id or general for a in accounts}
     recent = db.session.scalars(
         select(BankStatement).where(BankStatement.unit_id == unit.id)
         .order_by(BankStatement.id.desc()).limit(10)).all()
     return render_template(
         "bank/index.html", unit=unit, ancestors=unit_ancestors(unit), accounts=accounts,
         account_form=account_form, statement_form=statement_form, statements=recent,
-        bank_name=banks.short_name, year=today().year), status
+        bank_name=banks.short_name, year=today().year, book_fund=book_fund), status
 
 
 @bp.get("/units/<int:unit_id>/bank")
