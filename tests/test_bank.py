@@ -250,9 +250,17 @@ def test_pledge_and_event_codes_book_donations(tree, ward, db):
 
     from .builders import build_donor, build_event
 
+    from sqlalchemy import update
+
+    from assoc.models import NumberCounter
+
     unit, account = ward
     donor = build_donor(unit)
+    event_svc.create_pledge(None, unit, donor=donor, amount=1)
+    db.session.execute(update(NumberCounter).where(NumberCounter.name == "pledge")
+                       .values(last=NumberCounter.last + 40))   # printed numbers ≠ row ids
     pledge = event_svc.create_pledge(None, unit, donor=donor, amount=1_000_000)
+    assert pledge.number != pledge.id
     event = build_event(unit)
     db.session.commit()
     assert pledge.number and event.number
@@ -269,6 +277,7 @@ def test_pledge_and_event_codes_book_donations(tree, ward, db):
     assert pledge.received == 400_000 and pledge.status == "open"
     receipts = db.session.scalars(select(Voucher).order_by(Voucher.id)).all()
     assert [v.amount for v in receipts] == [400_000, 300_000, 50_000]
+    assert receipts[0].reason.endswith(f" {pledge.number}")     # the printed number
     assert {v.method for v in receipts} == {"transfer"}
 
 

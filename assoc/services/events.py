@@ -422,7 +422,9 @@ def record_donation(actor: User | None, unit: Unit, *, method: str, donor: Donor
 
 def _receipt_reason(donation: Donation) -> str:
     if donation.pledge_id:
-        return _("Fulfilment of pledge no. %(no)s", no=donation.pledge_id)
+        # The pledge's printed number (its transfer code UH… carries it), not the row id.
+        return _("Fulfilment of pledge no. %(no)s",
+                 no=donation.pledge.number or donation.pledge_id)
     if donation.event is not None:
         return _("Donation to the learning-promotion fund — %(event)s",
                  event=donation.event.title)
