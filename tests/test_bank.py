@@ -246,13 +246,12 @@ def test_several_years_partial_amounts_other_units_and_choices(tree, ward, db):
 
 
 def test_pledge_and_event_codes_book_donations(tree, ward, db):
-    from assoc.services import events as event_svc
-
-    from .builders import build_donor, build_event
-
     from sqlalchemy import update
 
     from assoc.models import NumberCounter
+    from assoc.services import events as event_svc
+
+    from .builders import build_donor, build_event
 
     unit, account = ward
     donor = build_donor(unit)
@@ -320,3 +319,21 @@ def test_a_line_without_a_code_is_booked_to_a_donor_chosen_by_hand(tree, ward, d
     assert (donation.donor_id, donation.amount, donation.method) == (donor.id, 500_000,
                                                                      "transfer")
     assert donation.voucher.bank_ref == "G1"
+
+
+def test_a_stale_preview_books_nothing_already_booked(app, tree, ward, tmp_path, db):
+    """A preview made before someone else booked the same statement (another tab, the CLI):
+    its booking skips every line already booked."""
+    unit, account = ward
+    members = _six_members(unit, tree.branch_a)
+    path = _statement_file(tmp_path, members)
+    stale = match(account, read(path.read_bytes(), path.name))
+    assert stale.counts()["matched"] == 6
+    result = app.test_cli_runner().invoke(args=["import-bank-statement", str(path), "--unit",
+                                                unit.code])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    summary = book(None, account, stale)
+    db.session.commit()
+    assert summary["booked"] == 0
+    assert db.session.scalar(select(func.count(Voucher.id))) == 6

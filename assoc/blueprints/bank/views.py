@@ -16,6 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ... import jobs
 from ...extensions import db
@@ -201,12 +202,18 @@ def preview(token: str):
         try:
             summary = matching.book(current_user, account, preview, decisions,
                                     filename=meta["filename"])
+            db.session.commit()
         except DomainError as e:
             db.session.rollback()
             attach_error(form, e)
             status = 409
+        except IntegrityError:
+            # The same lines were booked meanwhile (a second click, a colleague): the first
+            # booking stands; the preview now shows them as already imported.
+            db.session.rollback()
+            flash(_("These lines were booked meanwhile: nothing was booked twice."), "warning")
+            return redirect(url_for(".preview", token=token))
         else:
-            db.session.commit()
             imports.discard_upload(token)
             flash(_("Statement booked: %(lines)s lines, %(vouchers)s vouchers.",
                     lines=summary["booked"], vouchers=summary["vouchers"]), "success")
