@@ -337,3 +337,32 @@ def test_a_stale_preview_books_nothing_already_booked(app, tree, ward, tmp_path,
     db.session.commit()
     assert summary["booked"] == 0
     assert db.session.scalar(select(func.count(Voucher.id))) == 6
+
+
+def test_two_bookings_of_one_statement_at_once_book_it_once(tree, ward, tmp_path, db,
+                                                             racing_app):
+    """Two treasurers (or a double click) book the same statement at the same moment, each in
+    its own transaction: the dues are recorded once; the loser ends on a unique key (the view
+    answers it with a message) or finds the lines booked."""
+    from sqlalchemy.exc import IntegrityError
+
+    from assoc.extensions import db as sa
+    from assoc.models import BankAccount
+
+    from .builders import race
+
+    unit, account = ward
+    members = _six_members(unit, tree.branch_a)
+    data = _statement_file(tmp_path, members).read_bytes()
+    account_id = account.id
+
+    def work(_i):
+        acc = sa.session.get(BankAccount, account_id)
+        return book(None, acc, match(acc, read(data, "s.xlsx")))["booked"]
+
+    results, errors = race(racing_app, 4, work)
+    assert all(isinstance(e, IntegrityError | DomainError) for e in errors), errors
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(DuesPayment.id))) == 6
+    assert db.session.scalar(select(func.count(Voucher.id))) == 6
+    assert sum(r for r in results if r) == 6
