@@ -366,3 +366,12 @@ def test_two_bookings_of_one_statement_at_once_book_it_once(tree, ward, tmp_path
     assert db.session.scalar(select(func.count(DuesPayment.id))) == 6
     assert db.session.scalar(select(func.count(Voucher.id))) == 6
     assert sum(r for r in results if r) == 6
+
+
+def test_a_dues_code_without_a_year_pays_the_year_of_the_bank_date(tree, ward, db):
+    unit, account = ward
+    member = build_member(unit, "Nguyễn Văn An")
+    day = today() - timedelta(days=1)
+    tx = [(day, "Y1", 100_000, f"hoi phi HV{member.number:06d} nguyen van an")]
+    (line,) = match(account, read(bank_samples.bidv(tx), "b.xlsx")).lines
+    assert line.group == "matched" and line.proposal.years == [day.year]

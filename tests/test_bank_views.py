@@ -285,3 +285,30 @@ def test_a_big_statement_is_booked_as_a_job(client_as, ward, db, app, tmp_path):
     finally:
         for key in ("IMPORT_DIR", "JOB_DIR", "BANK_JOB_LINES"):
             app.config.pop(key, None)
+
+
+def test_booking_that_loses_a_race_says_so(client_as, ward, db, monkeypatch):
+    """The unique keys stop a second booking of the same lines (see the race test); the page
+    answers with a message and the preview again, never an error page."""
+    from sqlalchemy.exc import IntegrityError
+
+    from assoc.blueprints.bank import views as bank_views
+
+    treasurer = client_as("treasurer", ward)
+    _add_account(treasurer, ward)
+    account = db.session.scalar(select(BankAccount))
+    members = [build_member(ward, f"Nguyễn Văn {c}") for c in "ABCDEG"]
+    url = treasurer.post(f"/units/{ward.id}/bank/statements", data={
+        "st-account_id": str(account.id),
+        "st-file": (io.BytesIO(_statement(members)), "saoke.xlsx")},
+        content_type="multipart/form-data").headers["Location"]
+
+    def lost(*_a, **_k):
+        raise IntegrityError("INSERT", {}, Exception("duplicate key value: fingerprint"))
+
+    monkeypatch.setattr(bank_views.matching, "book", lost)
+    response = treasurer.post(url, data={})
+    assert response.status_code == 302 and response.headers["Location"].endswith(url)
+    page = treasurer.get(url)
+    assert page.status_code == 200 and 'data-testid="count-matched"' in page.text
+    assert db.session.scalar(select(func.count(Voucher.id))) == 0
