@@ -30,12 +30,13 @@ def collected_units(unit: Unit) -> list[Unit]:
 
 
 def unpaid_members(unit: Unit, year: int) -> list[Member]:
+    """Active members the unit receipts dues for who have not paid `year` (the member list's
+    "unpaid" filter, honorary members included as there)."""
     ids = [u.id for u in collected_units(unit)]
     paid = exists().where(DuesPayment.member_id == Member.id, DuesPayment.year == year,
                           member_svc.payment_counts())
     return list(db.session.scalars(
-        select(Member).where(Member.unit_id.in_(ids), Member.status == "active",
-                             Member.honorary.is_(False), ~paid)
+        select(Member).where(Member.unit_id.in_(ids), Member.status == "active", ~paid)
         .order_by(Member.unit_id, Member.given_name_key, Member.search_key, Member.id)))
 
 
