@@ -607,6 +607,22 @@ ACTION_KEYS: dict[tuple[str, str], tuple[Any, Callable]] = {
     ("program.quotas", "*"): (None, quota),
     ("periodic.", "kind"): (_l("Kind of report"), choice(_periodic_kinds)),
     ("periodic.", "title"): (_l("Report title"), plain),
+    # bank transfers (issue 33)
+    ("bank_account.", "bank"): (_l("Bank"), plain),
+    ("bank_account.", "bank_bin"): (_l("Bank BIN"), plain),
+    ("bank_account.", "account_number"): (_l("Account number"), plain),
+    ("bank_account.", "account_name"): (_l("Name on the account"), plain),
+    ("bank_account.", "receiving"): (_l("Receiving account"), yes_no),
+    ("bank_account.", "fund_id"): (_l("Fund"), fund_ref),
+    ("bank.", "account"): (_l("Account number"), plain),
+    ("bank.", "booked"): (_l("Lines booked"), plain),
+    ("bank.", "vouchers"): (_l("Vouchers written"), plain),
+    ("bank.", "matched"): (_l("Lines matched"), plain),
+    ("bank.", "choose"): (_l("Lines needing a choice"), plain),
+    ("bank.", "unmatched"): (_l("Lines without a transfer text"), plain),
+    ("bank.", "debit"): (_l("Money-out lines"), plain),
+    ("bank.", "imported"): (_l("Lines imported before"), plain),
+    ("bank.", "members"): (_l("Members"), plain),
 }
 
 # Keys that are bookkeeping, never worth a line of their own.
@@ -686,6 +702,10 @@ ACTIONS: dict[str, Any] = {
     "voucher.issue": _voucher_issue,
     "voucher.void": _l("Voided voucher %(number)s"),
     "voucher.print": _l("Printed voucher %(number)s"),
+    "bank_account.create": _l("Added bank account %(account_number)s"),
+    "bank_account.update": _l("Changed bank account %(object)s"),
+    "bank.import": _l("Imported bank statement %(file)s"),
+    "bank.dues_slips": _l("Printed the dues reminder slips for %(year)s"),
     # scholarships
     "program.create": _l("Created scholarship program %(name)s"),
     "program.update": _l("Changed scholarship program %(object)s"),
@@ -806,6 +826,8 @@ OBJECTS: dict[str, tuple[Any, str | None, str, str, Callable]] = {
                    "nomination.view", lambda o: o.student_name),
     "user": (_l("account"), None, "", "", lambda o: o.full_name or o.username),
     "fund": (_l("fund"), None, "", "", lambda o: o.name),
+    "bankaccount": (_l("bank account"), None, "", "", lambda o: o.account_number),
+    "bankstatement": (_l("bank statement"), None, "", "", lambda o: o.filename),
     "learningentry": (_l("learning-model entry"), "learning.entry", "entry_id", "learning.view",
                       lambda o: o.name),
 }
@@ -814,7 +836,8 @@ MODELS = {"member": m.Member, "voucher": m.Voucher, "event": m.Event, "donor": m
           "donation": m.Donation, "unit": m.Unit, "officer": m.Officer,
           "remunerationsheet": m.RemunerationSheet, "scholarshipprogram": m.ScholarshipProgram,
           "nomination": m.Nomination, "user": m.User, "fund": m.Fund,
-          "learningentry": m.LearningEntry}
+          "learningentry": m.LearningEntry, "bankaccount": m.BankAccount,
+          "bankstatement": m.BankStatement}
 
 
 @dataclass

@@ -493,6 +493,8 @@ class Voucher(db.Model):
     link_id: Mapped[int | None] = mapped_column(BigInteger)
     # The other half of an internal move (INTERNAL_LINKS): payment out <-> receipt in.
     pair_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id"), index=True)
+    # The bank's reference of the statement line a transfer receipt was booked from.
+    bank_ref: Mapped[str] = mapped_column(String(60), default="", server_default="")
     idempotency_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     public_token: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(10), default="valid")
@@ -530,6 +532,79 @@ class Voucher(db.Model):
 
     def __repr__(self) -> str:
         return f"<Voucher {self.kind} {self.book_id}/{self.number}>"
+
+
+class BankAccount(db.Model):
+    """A bank account of a unit (bank from the NAPAS list by its BIN). One of a unit's accounts
+    is marked for receiving: its VietQR codes are printed on dues slips, cards and pledge
+    letters. `fund_id` names the fund whose bank book the account is (none: the general fund)."""
+
+    __tablename__ = "bank_account"
+    __table_args__ = (UniqueConstraint("unit_id", "bank_bin", "account_number",
+                                       name="uq_bank_account_unit_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    bank_bin: Mapped[str] = mapped_column(String(6))
+    account_number: Mapped[str] = mapped_column(String(19))
+    account_name: Mapped[str] = mapped_column(String(100))
+    fund_id: Mapped[int | None] = mapped_column(ForeignKey("fund.id"), index=True)
+    receiving: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    fund: Mapped[Fund | None] = relationship()
+
+
+class BankStatement(db.Model):
+    """One imported bank statement (sao kê) of an account: its period and the balance the bank
+    states at its end, for the reconciliation line of the bank book."""
+
+    __tablename__ = "bank_statement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("bank_account.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    date_from: Mapped[date | None] = mapped_column(Date)
+    date_to: Mapped[date | None] = mapped_column(Date)
+    opening_balance: Mapped[int | None] = mapped_column(BigInteger)
+    closing_balance: Mapped[int | None] = mapped_column(BigInteger)
+    lines_read: Mapped[int] = mapped_column(Integer, default=0)
+    lines_booked: Mapped[int] = mapped_column(Integer, default=0)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    account: Mapped[BankAccount] = relationship()
+    unit: Mapped[Unit] = relationship()
+
+
+class BankStatementLine(db.Model):
+    """A line of a bank statement, kept once by its fingerprint (account, date, reference,
+    amount, description): importing the same or an overlapping statement again finds it.
+    `status`: open (not booked yet), booked (receipts of dues, pledges, donations or other
+    income), fee (a debit booked as a payment). `vouchers` lists the vouchers it wrote."""
+
+    __tablename__ = "bank_statement_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("bank_account.id"), index=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("bank_statement.id"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    line_date: Mapped[date] = mapped_column(Date, index=True)
+    reference: Mapped[str] = mapped_column(String(60), default="")
+    amount: Mapped[int] = mapped_column(BigInteger)  # + credit (money in), - debit
+    balance: Mapped[int | None] = mapped_column(BigInteger)
+    description: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    booked_as: Mapped[str] = mapped_column(String(20), default="")
+    vouchers: Mapped[list] = mapped_column(JSON, default=list)
+    booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    booked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    account: Mapped[BankAccount] = relationship()
+    statement: Mapped[BankStatement] = relationship()
 
 
 class TreasurySetting(db.Model):
@@ -740,6 +815,8 @@ class Event(db.Model):
     participants_residents: Mapped[int] = mapped_column(Integer, default=0)
     books_collected: Mapped[int] = mapped_column(Integer, default=0)
     books_donated: Mapped[int] = mapped_column(Integer, default=0)
+    # Printed number (global, from the "event" counter): donations transfer with SK + it.
+    number: Mapped[int | None] = mapped_column(Integer, unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -786,6 +863,8 @@ class Pledge(db.Model):
     due_on: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str] = mapped_column(String(300), default="")
     status: Mapped[str] = mapped_column(String(20), default="open")  # open|fulfilled|cancelled
+    # Printed number (global, from the "pledge" counter): the transfer code is UH + it.
+    number: Mapped[int | None] = mapped_column(Integer, unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

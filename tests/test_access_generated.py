@@ -196,8 +196,14 @@ def build_world() -> World:
     plan = ReorgPlan(unit=a, effective=today(), title=f"Sáp nhập {MARK}", status="applied",
                      summary={"handovers": []})
     _db.session.add(plan)
+    from assoc.blueprints.bank import accounts as bank_accounts
+
+    account = bank_accounts.create_account(admin, a, bank_bin="970436",
+                                           account_number="0071000123456",
+                                           account_name=f"HKH {MARK}")
     _db.session.commit()
     t.update({
+        "account_id": account.id,
         "donation_id": donation.id, "pledge_id": pledge.id, "voucher_id": voucher.id,
         "counting_sheet_id": sheet.id, "officer_id": officer.id,
         "position_id": officer.positions[0].id, "remuneration_sheet_id": rsheet.id,

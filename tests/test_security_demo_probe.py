@@ -29,6 +29,7 @@ MODELS = {
     "plan_id": models.ReorgPlan, "post_id": models.Position,
     "assignment_id": models.RoleAssignment, "line_id": models.RemunerationLine,
     "sheet_id": (models.CountingSheet, models.RemunerationSheet),
+    "account_id": models.BankAccount,
 }
 FIXED = {"fmt": "xlsx", "kind": "receipt", "model": "family", "index": 0}
 # Shared by design: QR check pages (public), criteria sets and templates of the whole

@@ -12,11 +12,13 @@ from ..services import DomainError, units, users
 
 
 def register_cli(app: Flask) -> None:
+    from ..blueprints.bank.cli import register as register_bank
     from .members import register as register_members
     from .reorg import register as register_reorg
 
     register_members(app)
     register_reorg(app)
+    register_bank(app)
 
     @app.cli.command("backup")
     @click.argument("directory", default="instance/backups")

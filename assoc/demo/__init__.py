@@ -104,6 +104,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     return [(u, DEMO_PASSWORD, what) for u, _n, _r, _c, what in USERS]
 # Each module registers its step; steps run in import order (money before what uses it).
 from . import treasury  # noqa: E402,F401,I001
+from . import bank  # noqa: E402,F401,I001
 from . import members  # noqa: E402,F401,I001
 from . import officers  # noqa: E402,F401,I001
 from . import events  # noqa: E402,F401,I001

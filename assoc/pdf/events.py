@@ -185,7 +185,8 @@ def acknowledgement_pdf(donation: Donation) -> bytes:
     return _build(story, "Biên nhận hiện vật")
 
 
-def thank_you_pdf(donation: Donation) -> bytes:
+def thank_you_pdf(donation: Donation, *, extra: list | tuple = ()) -> bytes:
+    """`extra`: flowables after the thanks (the "next time" VietQR of bank transfers)."""
     st = _styles()
     unit, donor = donation.unit, donation.donor
     gift = (_("%(items)s (quantity %(q)s, estimated value %(v)s)", items=donation.items,
@@ -205,6 +206,7 @@ def thank_you_pdf(donation: Donation) -> bytes:
         P(_("Your support helps pupils and students in difficulty to keep learning, and builds a "
             "learning society in our community. We wish you and your family good health, "
             "happiness and success."), body),
+        *extra,
         Spacer(1, 8 * mm), _place_date(unit, donation.created_at, st), Spacer(1, 2 * mm),
         _signatures([("", ""), (_("On behalf of the association, the chair"), "")], st),
     ]

@@ -37,7 +37,10 @@ def _block(parts: list[tuple[str, str, float]], width: float, height: float,
 
 
 def draw_card(canvas: Canvas, member: Member, x: float, y: float, *, check_url: str,
-              valid_from: int, valid_to: int, unit_name: str) -> None:
+              valid_from: int, valid_to: int, unit_name: str,
+              dues_payload: str | None = None, dues_year: int | None = None) -> None:
+    """`dues_payload`: the VietQR of the year's dues (bank transfers), drawn above the check
+    code when the member has not paid them."""
     inner = CARD_W - 6 * mm
     white = colors.white
     head, head_h = _block([(unit_name.upper(), FONT_BOLD, 7.5), ("THẺ HỘI VIÊN", FONT_SEMIBOLD, 9)],
@@ -77,15 +80,27 @@ def draw_card(canvas: Canvas, member: Member, x: float, y: float, *, check_url: 
     body, _h = _block([(member.full_name, FONT_BOLD, 11)] + [(t, FONT, 8) for t in lines],
                       text_w, top - (y + 7 * mm))
     layout.draw_stack(canvas, body, left, top, text_w)
-    draw_qr(canvas, check_url, x + CARD_W - qr - 3 * mm, y + 4 * mm, qr)
     canvas.setFont(FONT, 5.5)
     canvas.setFillColorRGB(0.35, 0.35, 0.35)
-    canvas.drawString(left, y + 3 * mm, nfc("Hội Khuyến học Việt Nam · quét mã để kiểm tra thẻ"))
+    if dues_payload:
+        # Two codes in the right column: the year's dues above, the card check below.
+        small = min(17 * mm, (top - y - 5 * mm) / 2)
+        qx = x + CARD_W - small - 3 * mm
+        draw_qr(canvas, check_url, qx, y + 3 * mm, small)
+        draw_qr(canvas, dues_payload, qx, y + 4 * mm + small, small)
+        canvas.drawString(left, y + 3 * mm, nfc(
+            f"Mã trên: chuyển khoản hội phí {dues_year} · mã dưới: kiểm tra thẻ"))
+    else:
+        draw_qr(canvas, check_url, x + CARD_W - qr - 3 * mm, y + 4 * mm, qr)
+        canvas.drawString(left, y + 3 * mm,
+                          nfc("Hội Khuyến học Việt Nam · quét mã để kiểm tra thẻ"))
     canvas.restoreState()
 
 
 def member_cards_pdf(members: Iterable[Member], *, check_url: Callable[[Member], str],
-                     valid_from: int, valid_to: int, title: str = "Thẻ hội viên") -> bytes:
+                     valid_from: int, valid_to: int, title: str = "Thẻ hội viên",
+                     dues: dict[int, str] | None = None, dues_year: int | None = None) -> bytes:
+    """`dues`: member id → VietQR payload of `dues_year`'s dues, for those who owe them."""
     register_fonts()
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=A4, pageCompression=1, initialFontName=FONT)
@@ -104,7 +119,8 @@ def member_cards_pdf(members: Iterable[Member], *, check_url: Callable[[Member],
         x = x0 + col * (CARD_W + GAP_X)
         y = y0 - (row + 1) * CARD_H - row * GAP_Y
         draw_card(canvas, member, x, y, check_url=check_url(member), valid_from=valid_from,
-                  valid_to=valid_to, unit_name=member.unit.name)
+                  valid_to=valid_to, unit_name=member.unit.name,
+                  dues_payload=(dues or {}).get(member.id), dues_year=dues_year)
         count += 1
     if count == 0:
         canvas.setFont(FONT, 12)

@@ -29,7 +29,7 @@ from ..models import (
 )
 from ..money import MAX_AMOUNT
 from ..text import clean, normalize_phone, search_key
-from . import DomainError, audit, treasury
+from . import DomainError, audit, serials, treasury
 
 DENOMINATION_VALUES = {k: v for k, v, _coin in DENOMINATIONS}
 MAX_COUNT = 1_000_000  # pieces of one denomination in one piggy bank: far more than real life
@@ -84,6 +84,7 @@ def create_event(actor: User | None, unit: Unit, *, kind: str, title: str, start
                            description)
     event = Event(unit_id=unit.id, unit=unit, status="planned",
                   created_by_id=getattr(actor, "id", None), **values)
+    event.number = serials.take("event", Event.number)
     db.session.add(event)
     db.session.flush()
     audit.record(actor, "event.create", event,
@@ -422,7 +423,9 @@ def record_donation(actor: User | None, unit: Unit, *, method: str, donor: Donor
 
 def _receipt_reason(donation: Donation) -> str:
     if donation.pledge_id:
-        return _("Fulfilment of pledge no. %(no)s", no=donation.pledge_id)
+        # The pledge's printed number (its transfer code UH… carries it), not the row id.
+        return _("Fulfilment of pledge no. %(no)s",
+                 no=donation.pledge.number or donation.pledge_id)
     if donation.event is not None:
         return _("Donation to the learning-promotion fund — %(event)s",
                  event=donation.event.title)
@@ -461,6 +464,7 @@ def create_pledge(actor: User | None, unit: Unit, *, donor: Donor, amount: int,
                     event=event, donor_id=donor.id, donor=donor, amount=amount, due_on=due_on,
                     note=clean(note)[:300], status="open",
                     created_by_id=getattr(actor, "id", None))
+    pledge.number = serials.take("pledge", Pledge.number)
     db.session.add(pledge)
     db.session.flush()
     audit.record(actor, "pledge.create", pledge, data={"amount": amount, "due_on": due_on,

@@ -395,8 +395,10 @@ def dues_paid(member: Member, year: int) -> DuesPayment | None:
 
 
 def pay_dues(actor: User | None, member: Member, *, year: int, amount: int | None = None,
-             paid_on: date | None = None, token: str | None = None) -> DuesPayment:
-    """Record the dues of `member` for `year`; with the treasury, also issue the receipt.
+             paid_on: date | None = None, token: str | None = None, method: str = "cash",
+             fund=None) -> DuesPayment:
+    """Record the dues of `member` for `year`; with the treasury, also issue the receipt
+    (`method` cash or transfer, into `fund` of the collecting unit, else its general fund).
 
     A repeated `token` (double submission) returns the first payment."""
     if token:
@@ -425,7 +427,7 @@ def pay_dues(actor: User | None, member: Member, *, year: int, amount: int | Non
         actor, unit, kind="receipt", amount=amount, party_name=member.full_name,
         party_address=member.address, reason=f"Hội phí năm {year}",
         voucher_date=payment.paid_on, link_type="dues", link_id=payment.id,
-        token=f"dues:{token}" if token else None,
+        token=f"dues:{token}" if token else None, method=method, fund=fund,
     )
     payment.voucher_id = voucher.id
     db.session.flush()

@@ -227,8 +227,11 @@ def thank_you_pdf(donation_id: int):
     if d.anonymous or d.donor is None:
         abort(404)
     from ...pdf.events import thank_you_pdf as render
+    from ..bank import papers as bank_papers
+    from ..bank import qr as bank_qr
 
-    return _pdf(render(d), f"thu-cam-on-{d.id}.pdf")
+    return _pdf(render(d, extra=bank_papers.next_time_flowables(bank_qr.next_time(d))),
+                f"thu-cam-on-{d.id}.pdf")
 
 
 @bp.get("/unit/<int:unit_id>/donors")

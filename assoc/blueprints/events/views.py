@@ -228,7 +228,15 @@ def show(event_id: int):
                            receipted=sum(v.amount for v in vouchers.values() if not v.is_void),
                            receipt_form=receipt_form, has_receipts=svc.has_receipts(event),
                            next_status=svc.NEXT_STATUS.get(event.status, ()),
-                           should_be_held=svc.should_be_held(event))
+                           should_be_held=svc.should_be_held(event),
+                           transfer_qr=_transfer_qr(event))
+
+
+def _transfer_qr(event: Event):
+    """The VietQR for donations to the event by bank transfer (no amount; issue 33)."""
+    from ..bank import qr as bank_qr
+
+    return bank_qr.event(event)
 
 
 @bp.route("/<int:event_id>/edit", methods=["GET", "POST"])

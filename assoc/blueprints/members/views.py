@@ -161,11 +161,13 @@ def _card_years() -> tuple[int, int]:
 
 def _cards_response(members: list[Member], filename: str, unit: Unit) -> Response:
     from ...pdf.member_cards import member_cards_pdf
+    from ..bank import qr as bank_qr
 
     start, end = _card_years()
     body = member_cards_pdf(
         members, valid_from=start, valid_to=end,
         check_url=lambda m: public_url("members.check", token=m.card_token),
+        dues=bank_qr.dues_payloads(members, today().year), dues_year=today().year,
     )
     record_download("member.export_cards", unit, rows=len(members))
     return Response(body, mimetype="application/pdf",
@@ -272,7 +274,15 @@ def _show_page(member: Member, end_form: EndForm | None = None):
                                             for p in payments)),
         can_delete=deferred(lambda: not payments),
         end_form=end_form or deferred(lambda: EndForm(formdata=None)),
-        end_open=end_form is not None, page_cache=PAGE_CACHE_SECONDS)
+        end_open=end_form is not None, page_cache=PAGE_CACHE_SECONDS,
+        dues_qr=deferred(lambda: _dues_qr(member, year)))
+
+
+def _dues_qr(member: Member, year: int):
+    """The VietQR of this year's dues (bank transfer to the collecting unit's account)."""
+    from ..bank import qr as bank_qr
+
+    return bank_qr.member_dues(member, year)
 
 
 def _cccd_warnings(member: Member) -> list[str]:

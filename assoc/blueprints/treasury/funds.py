@@ -97,7 +97,16 @@ def cash_book(fund_id: int):
         return response
     return render_template("treasury/cashbook.html", book=book, fund=fund, unit=fund.unit,
                            ancestors=unit_ancestors(fund.unit), method=method or "all",
-                           book_title=title)
+                           book_title=title, reconciliation=_reconciliation(fund, method))
+
+
+def _reconciliation(fund: Fund, method: str | None):
+    """The bank book's line "per statement" vs "per book" (bank statements, issue 33)."""
+    if method != "transfer":
+        return None
+    from ..bank import reconcile
+
+    return reconcile.for_fund(fund)
 
 
 def _cash_book_xlsx(book) -> bytes:
