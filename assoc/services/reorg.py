@@ -460,7 +460,12 @@ def apply_plan(actor: User | None, ops: list[Operation], effective: date, *,
                carry_roles: bool = True, title: str = "",
                progress: Callable[[int, int, str], None] | None = None) -> ReorgPlan:
     """Apply the operations in order (flushes; the caller commits or rolls back). A job passes
-    `progress(done, total, phase)`, called after each operation."""
+    `progress(done, total, phase)`, called after each operation.
+
+    The tree is locked first (units.lock_tree) and the plan checked inside the lock against
+    the tree as it now stands: of two overlapping plans applied at once, the second waits and
+    is refused as if it had come later."""
+    units.lock_tree()
     errors = check_plan(ops, effective)
     if errors:
         raise PlanError(errors)
@@ -1039,7 +1044,9 @@ def can_undo(plan: ReorgPlan) -> bool:
 
 def undo_plan(actor: User | None, plan: ReorgPlan) -> ReorgPlan:
     """Put everything back as it was before the plan; the handover vouchers are voided (their
-    numbers stay), members and records go back, units reopen. Flushes; the caller commits."""
+    numbers stay), members and records go back, units reopen. Flushes; the caller commits.
+    Under the tree's lock, checked again inside it (two undos at once: one undoes)."""
+    units.lock_tree()
     if plan.status != "applied" or "undo" not in plan.summary:
         raise DomainError(_("This plan cannot be undone."))
     blockers = undo_blockers(plan)
