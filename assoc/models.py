@@ -1108,8 +1108,8 @@ class UnitTally(db.Model):
     members: Mapped[int] = mapped_column(Integer, default=0)      # active, joined this month
     dues_paid: Mapped[int] = mapped_column(Integer, default=0)    # active members paid (yyyy00)
     dues: Mapped[int] = mapped_column(BigInteger, default=0)      # dues collected (đồng)
-    money_in: Mapped[int] = mapped_column(BigInteger, default=0)  # valid receipts
-    money_out: Mapped[int] = mapped_column(BigInteger, default=0)  # valid payment vouchers
+    money_in: Mapped[int] = mapped_column(BigInteger, default=0)  # valid receipts (not moves)
+    money_out: Mapped[int] = mapped_column(BigInteger, default=0)  # valid payments (not moves)
     awards: Mapped[int] = mapped_column(Integer, default=0)       # approved or paid, by decision
     award_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     award_paid: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -1117,6 +1117,10 @@ class UnitTally(db.Model):
     event_target: Mapped[int] = mapped_column(BigInteger, default=0)
     raised: Mapped[int] = mapped_column(BigInteger, default=0)    # donations in cash/transfer
     in_kind: Mapped[int] = mapped_column(BigInteger, default=0)   # estimated value of gifts
+    # Money moved between our own books (INTERNAL_LINKS: handovers, cash <-> bank): never in
+    # money_in/money_out, but part of the balance.
+    moved_in: Mapped[int] = mapped_column(BigInteger, default=0)
+    moved_out: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class SubtreeTally(db.Model):
@@ -1146,6 +1150,8 @@ class SubtreeTally(db.Model):
     event_target: Mapped[int] = mapped_column(BigInteger, default=0)
     raised: Mapped[int] = mapped_column(BigInteger, default=0)
     in_kind: Mapped[int] = mapped_column(BigInteger, default=0)
+    moved_in: Mapped[int] = mapped_column(BigInteger, default=0)
+    moved_out: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class TalliedUnit(db.Model):

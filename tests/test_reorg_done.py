@@ -68,3 +68,74 @@ def test_the_merged_wards_chair_reads_the_old_ward(demo, client, login):
     assert client.get(f"/units/{old.id}").status_code == 403
     assert client.get(f"/vouchers/{voucher.id}/pdf").status_code == 403
 
+
+
+def test_the_citys_money_for_the_year_is_unchanged_by_the_plan(demo):
+    assert city_year() == demo["before"]
+    # The successor's own figures: what it received is not money in; its balance holds it.
+    new = by_code("HCM-KHXC")
+    year = reports.Period(date(EFFECTIVE.year, 1, 1), date(EFFECTIVE.year, 12, 31))
+    money = reports.money_figures(reports.Scope(new), year)
+    handed = db.session.scalars(select(Voucher).where(
+        Voucher.unit_id == new.id, Voucher.link_type == "handover")).all()
+    assert handed and money.money_in == 0 and money.money_out == 0
+    assert money.moved_in == sum(v.amount for v in handed) == money.balance
+    # The dissolved district spent nothing: its handover is money moved, shown apart.
+    q4 = reports.money_figures(reports.Scope(by_code("HCM-Q4")), year)
+    assert q4.moved_out > 0 and q4.balance == 0
+    # (All the demo's spending this year was in Quận 4's wards: 16.750.000 đ, not 123.631.000.)
+    assert q4.money_out == demo["before"][1] < q4.moved_out
+
+
+def test_the_periodic_report_prefill_leaves_handovers_out(demo):
+    from assoc.services import periodic
+
+    year = reports.Period(date(EFFECTIVE.year, 1, 1), date(EFFECTIVE.year, 12, 31))
+    figures = periodic._money(reports.Scope(by_code("HCM-KHXC")), year)
+    assert figures == {"money.in": 0, "money.out": 0}
+
+
+def test_the_dashboard_shows_handovers_on_their_own_line(demo, client, login):
+    login(db.session.scalar(select(User).where(User.username == "admin")))
+    new = by_code("HCM-KHXC")
+    page = client.get(f"/units/{new.id}/dashboard").get_data(as_text=True)
+    assert 'data-testid="fig-moved"' in page
+    assert 'data-testid="fig-money-in" href' in page
+
+
+def test_the_pair_is_linked_and_one_half_is_never_voided_alone(demo, client, login):
+    handed = db.session.scalars(select(Voucher).where(Voucher.link_type == "handover")
+                                .order_by(Voucher.id)).all()
+    assert handed and len(handed) % 2 == 0
+    for v in handed:
+        other = db.session.get(Voucher, v.pair_id)
+        assert other.pair_id == v.id and other.amount == v.amount and other.kind != v.kind
+    receipt = next(v for v in handed if v.kind == "receipt" and v.unit.code == "HCM-KHXC")
+    balance = city_year()[2]
+    treasurer = db.session.scalar(select(User).where(User.username == "thuquy.khanhhoi"))
+    login(treasurer)  # carried over to the successor: may void its vouchers
+    response = client.post(f"/vouchers/{receipt.id}/void", data={"reason": "Nhầm"})
+    assert response.status_code == 400
+    assert "closed" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert {v.status for v in handed} == {"valid"}
+    assert city_year()[2] == balance
+
+
+def test_a_pair_voids_whole_where_both_books_allow(db):
+    from assoc.services import treasury
+
+    from .builders import build_tree, build_voucher
+
+    tree = build_tree()
+    build_voucher(tree.ward_a, amount=900_000)
+    out = build_voucher(tree.ward_a, "payment", amount=400_000)
+    into = build_voucher(tree.ward_b, amount=400_000)
+    out.link_type = into.link_type = "handover"
+    out.pair_id, into.pair_id = into.id, out.id
+    db.session.commit()
+    treasury.void_voucher(None, into, "Nhầm")
+    db.session.commit()
+    assert (out.status, into.status) == ("void", "void")
+    assert treasury.fund_balance(treasury.general_fund(tree.ward_a)) == 900_000
+    assert treasury.fund_balance(treasury.general_fund(tree.ward_b)) == 0

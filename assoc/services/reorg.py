@@ -73,6 +73,7 @@ PLAN_HEADER = ("action", "old_codes", "new_code", "new_name", "new_level", "new_
 ACTIONS = ("merge", "dissolve", "move", "rename", "split")
 HANDOVER_REASON = "Bàn giao quỹ do sáp nhập"
 SPLIT_REASON = "Bàn giao quỹ do chia tách"
+DISSOLVE_REASON = "Bàn giao quỹ do giải thể"
 # `assign` lines are not operations: each gives a split's successor its share (sub-units,
 # members of the split unit itself by number, fund amounts as CODE=amount).
 ASSIGN = "assign"
@@ -554,7 +555,8 @@ class _Run:
             self.note(child, "move")
             units.move_unit(self.actor, child, parent)
             self.handover(parent).sub_units.append(child.name)
-        self.absorb(old, successor, _("Dissolved; work goes to %(u)s", u=successor.name))
+        self.absorb(old, successor, _("Dissolved; work goes to %(u)s", u=successor.name),
+                    funds_reason=DISSOLVE_REASON)
 
     def split(self, op: Operation) -> None:
         """One unit into several: each successor takes the sub-units, own members and fund
@@ -700,7 +702,8 @@ class _Run:
 
     # -- what an absorbed unit hands over ---------------------------------------------------
 
-    def absorb(self, old: Unit, target: Unit, reason: str) -> None:
+    def absorb(self, old: Unit, target: Unit, reason: str, *,
+               funds_reason: str = HANDOVER_REASON) -> None:
         if target.path.startswith(old.path):
             raise DomainError(_("%(a)s cannot go into its own sub-unit %(b)s.", a=old.code,
                                 b=target.code))
@@ -712,7 +715,7 @@ class _Run:
                 units.move_unit(self.actor, child, target)
                 record.sub_units.append(child.name)
         record.members += self.move_members(old, target, reason)
-        self.hand_over_funds(old, target, record)
+        self.hand_over_funds(old, target, record, funds_reason)
         self.move_open_work(old, target, record)
         self.end_posts_and_roles(old, target, record)
         settings = treasury.settings_for(old)
@@ -747,13 +750,16 @@ class _Run:
         tally.touch(unit_ids=[old.id, target.id])
         return len(ids)
 
-    def hand_over_funds(self, old: Unit, target: Unit, record: Handover) -> None:
+    def hand_over_funds(self, old: Unit, target: Unit, record: Handover,
+                        reason: str = HANDOVER_REASON) -> None:
         for fund, method, balance in _handover_amounts(old, record):
-            self.voucher_pair(old, target, fund, method, balance, record, HANDOVER_REASON)
+            self.voucher_pair(old, target, fund, method, balance, record, reason)
 
     def voucher_pair(self, old: Unit, target: Unit, fund: Fund, method: str, amount: int,
                      record: Handover, reason: str) -> None:
-        """A payment voucher out of `old`'s fund and a receipt into `target`'s, same amount."""
+        """A payment voucher out of `old`'s fund and a receipt into `target`'s, same amount:
+        one handover (link_type "handover", each the other's pair), never income or spending,
+        voided only together."""
         into = _successor_fund(self.actor, fund, target)
         out = treasury.issue_voucher(
             self.actor, old, kind="payment", amount=amount, party_name=target.name,
@@ -763,6 +769,9 @@ class _Run:
             self.actor, target, kind="receipt", amount=amount, party_name=old.name,
             reason=f"{reason} từ {old.name}", voucher_date=self.effective,
             method=method, fund=into)
+        out.link_type = into_voucher.link_type = "handover"
+        out.pair_id, into_voucher.pair_id = into_voucher.id, out.id
+        db.session.flush()
         self.undo["vouchers"] += [out.id, into_voucher.id]
         record.funds.append({"from": old.code, "fund": fund.name, "into": into.name,
                              "method": method, "amount": amount,
@@ -1063,8 +1072,10 @@ def undo_plan(actor: User | None, plan: ReorgPlan) -> ReorgPlan:
         settings.books_closed_through = _day(closed)
         db.session.add(settings)
     db.session.flush()
-    for voucher in db.session.scalars(select(Voucher).where(Voucher.id.in_(undo["vouchers"]))):
-        treasury.void_voucher(actor, voucher, UNDO_REASON, restoring=True)
+    for voucher in db.session.scalars(select(Voucher).where(Voucher.id.in_(undo["vouchers"]))
+                                      .order_by(Voucher.id)).all():
+        if not voucher.is_void:  # the other half of a pair goes void with the first
+            treasury.void_voucher(actor, voucher, UNDO_REASON, restoring=True)
     transfers = db.session.execute(select(MemberTransfer.member_id, MemberTransfer.from_unit_id)
                                    .where(MemberTransfer.plan_id == plan.id)).all()
     for from_unit, members in _group(transfers).items():

@@ -341,8 +341,16 @@ def void(voucher_id: int):
     v = load(Voucher, voucher_id, "voucher.void")
     form = VoidForm()
     if form.validate_on_submit():
+        partner = svc.pair_of(v)
         try:
             svc.void_voucher(current_user, v, form.reason.data)
+            if partner is not None and partner.is_void and not can(
+                    current_user, "voucher.void", partner.unit):
+                # Both halves go void together: that takes the right in both books.
+                raise DomainError(_(
+                    "This voucher is one half of a move of money between our own books, with "
+                    "%(no)s of %(unit)s: both are voided together, and you may not void vouchers "
+                    "of %(unit)s.", no=partner.display_number, unit=partner.unit.name), "reason")
         except DomainError as e:
             db.session.rollback()
             attach_error(form, e)
