@@ -139,3 +139,65 @@ def test_a_pair_voids_whole_where_both_books_allow(db):
     assert (out.status, into.status) == ("void", "void")
     assert treasury.fund_balance(treasury.general_fund(tree.ward_a)) == 900_000
     assert treasury.fund_balance(treasury.general_fund(tree.ward_b)) == 0
+
+
+def counts():
+    """What a city's screens count: coverage, units without a chair, report rows."""
+    city = by_code("HCM")
+    cover = reports.coverage(city, limit=100)
+    year = reports.Period(date(EFFECTIVE.year, 1, 1), date(EFFECTIVE.year, 12, 31))
+    rows, _totals = reports.period_report(city, year)
+    return (cover.total, cover.with_chair, len(cover.missing), cover.levels,
+            sorted(r.name for r in rows if r.unit))
+
+
+def test_a_download_does_not_block_the_undo_and_writes_are_named(demo, client, login):
+    plan = demo["plan"]
+    login(db.session.scalar(select(User).where(User.username == "admin")))
+    city = by_code("HCM")
+    year = f"from=01/01/{EFFECTIVE.year}&to=31/12/{EFFECTIVE.year}"
+    assert client.get(f"/units/{city.id}/report.xlsx?{year}").status_code == 200
+    new = by_code("HCM-KHXC")
+    assert client.get(f"/members/unit/{new.id}/export.csv").status_code in (200, 302)
+    db.session.expire_all()
+    assert reorg.undo_blockers(plan) == [] and reorg.can_undo(plan)
+    # A real write blocks, and the plan's page names it with a link to what was written.
+    from .builders import build_member
+
+    member = build_member(new, "Đặng Thị Hoa")
+    db.session.expire_all()
+    assert [e.action for e in reorg.undo_blockers(plan)] == ["member.create"]
+    page = client.get(f"/reorganisation/plans/{plan.id}").get_data(as_text=True)
+    assert f'href="/members/{member.id}"' in page and "Đặng Thị Hoa" in page
+
+
+def test_undo_then_apply_again_counts_as_one_apply(demo, client, login):
+    plan, once = demo["plan"], counts()
+    first = by_code("HCM-KHXC")
+    reorg.undo_plan(None, plan)
+    db.session.commit()
+    db.session.expire_all()
+    gone = db.session.get(Unit, first.id)
+    assert gone.code != "HCM-KHXC" and not gone.is_active(gone.valid_from)
+    assert first.name not in counts()[-1]
+    # The unit pages show the plan as undone.
+    login(db.session.scalar(select(User).where(User.username == "admin")))
+    page = client.get(f"/units/{by_code('HCM-Q4-KH').id}").get_data(as_text=True)
+    assert 'data-testid="change-undone"' in page
+    again = reorg.apply_plan(None, reorg.parse_plan(SAMPLE.read_bytes()), EFFECTIVE)
+    db.session.commit()
+    new = by_code("HCM-KHXC")
+    assert new.id != first.id and new.valid_to is None
+    assert by_code("HCM-Q4-KH").successor_id == new.id
+    assert again.status == "applied" and counts() == once
+
+
+def test_a_closed_unit_is_never_a_successor(demo):
+    # Quận 4 is closed: merging into it, dissolving into it or moving under it is refused.
+    header = ",".join(reorg.PLAN_HEADER)
+    for line in ("merge,HCM-Q4-VH,HCM-Q4,,,", "dissolve,HCM-Q4-VH,HCM-Q4,,,HCM",
+                 "move,HCM-Q4-VH,,,,HCM-Q4"):
+        with pytest.raises(reorg.PlanError) as e:
+            reorg.apply_plan(None, reorg.parse_plan(f"{header}\n{line}\n"), EFFECTIVE)
+        db.session.rollback()
+        assert "HCM-Q4 is closed" in str(e.value), line

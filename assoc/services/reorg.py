@@ -38,6 +38,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, insert, select, update
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import (
@@ -263,6 +264,13 @@ def _by_code(code: str) -> Unit | None:
     return db.session.scalar(select(Unit).where(func.upper(Unit.code) == code.upper()))
 
 
+def _closed(code: str, effective: date) -> bool:
+    """Whether `code` names an existing unit that is not active on the effective date (a
+    closed unit never takes work or sub-units)."""
+    unit = _by_code(code)
+    return unit is not None and not unit.is_active(effective)
+
+
 def _last_voucher_date(unit: Unit) -> date | None:
     return db.session.scalar(select(func.max(Voucher.voucher_date))
                              .where(Voucher.unit_id == unit.id))
@@ -305,7 +313,8 @@ def check_plan(ops: list[Operation], effective: date) -> list[tuple[int, str]]:
                 elif _by_code(op.new_parent_code) is None and op.new_parent_code not in created:
                     errors.append((op.line, _("Unknown unit code %(c)s.", c=op.new_parent_code)))
                 created.add(op.new_code)
-            elif target is not None and op.new_code in ended:
+            elif target is not None and (op.new_code in ended
+                                         or _closed(op.new_code, effective)):
                 errors.append((op.line, _("The successor %(c)s is closed.", c=op.new_code)))
             for code in op.old_codes:
                 if code != op.new_code:
@@ -318,7 +327,8 @@ def check_plan(ops: list[Operation], effective: date) -> list[tuple[int, str]]:
                                           "sub-units go) and new_code (who takes its members, "
                                           "funds and open work).")))
             for code in (op.new_code, op.new_parent_code):
-                if code and (code in ended or code in op.old_codes):
+                if code and (code in ended or code in op.old_codes
+                             or _closed(code, effective)):
                     errors.append((op.line, _("The successor %(c)s is closed.", c=code)))
                 elif code and _by_code(code) is None and code not in created:
                     errors.append((op.line, _("Unknown unit code %(c)s.", c=code)))
@@ -326,7 +336,7 @@ def check_plan(ops: list[Operation], effective: date) -> list[tuple[int, str]]:
         elif op.action == "move":
             if len(op.old_codes) != 1 or not op.new_parent_code:
                 errors.append((op.line, _("Move one unit per line, under new_parent_code.")))
-            elif op.new_parent_code in ended:
+            elif op.new_parent_code in ended or _closed(op.new_parent_code, effective):
                 errors.append((op.line, _("The successor %(c)s is closed.",
                                           c=op.new_parent_code)))
             elif _by_code(op.new_parent_code) is None and op.new_parent_code not in created:
@@ -996,6 +1006,7 @@ def plan_for_unit(unit: Unit) -> dict[str, list[UnitChange]]:
     """Predecessors (units whose work went to `unit`) and what happened to `unit` itself."""
     rows = db.session.scalars(select(UnitChange).where(
         (UnitChange.successor_id == unit.id) | (UnitChange.unit_id == unit.id))
+        .options(joinedload(UnitChange.plan))
         .order_by(UnitChange.effective, UnitChange.id)).all()  # one query: on every unit page
     return {"predecessors": [c for c in rows if c.successor_id == unit.id],
             "changes": [c for c in rows if c.unit_id == unit.id]}
@@ -1033,15 +1044,25 @@ def _affected_unit_ids(plan: ReorgPlan) -> set[int]:
     return ids
 
 
+# Audit entries that record a read, not a write: a download's entry (member.export,
+# report.export, unit.export, learning.export_rates…), signing in and out. They never block
+# an undo (reads never block).
+NOT_WRITES = (AuditEntry.action.not_like("%.export"),
+              AuditEntry.action.not_like("%.export!_%", escape="!"),
+              AuditEntry.action.not_like("auth.%"))
+
+
 def undo_blockers(plan: ReorgPlan) -> list[AuditEntry]:
-    """What stops an undo: later writes in the units the plan touched (every write is in the
-    audit log), or another day. An empty list means the plan can be undone."""
+    """What stops an undo: later business writes in the units the plan touched (every write is
+    in the audit log; downloads and sign-ins are not writes). An empty list means nothing was
+    written since."""
     undo = plan.summary.get("undo")
     if plan.status != "applied" or undo is None:
         return []
     return db.session.scalars(
         select(AuditEntry).where(AuditEntry.id > undo["audit_mark"],
-                                 AuditEntry.unit_id.in_(_affected_unit_ids(plan)))
+                                 AuditEntry.unit_id.in_(_affected_unit_ids(plan)),
+                                 *NOT_WRITES)
         .order_by(AuditEntry.id).limit(20)).all()
 
 
@@ -1116,8 +1137,14 @@ def undo_plan(actor: User | None, plan: ReorgPlan) -> ReorgPlan:
         elif change.action == "rename":
             units.update_unit(actor, unit, name=change.old_name, code=change.old_code)
     for unit in db.session.scalars(select(Unit).where(Unit.id.in_(undo["created"]))):
-        # Vouchers are never deleted, so a unit the plan created stays, closed from day one.
-        unit.valid_to, unit.closed_reason = unit.valid_from, UNDO_REASON
+        # Vouchers are never deleted, so a unit the plan created stays, as one that never
+        # existed: it ends the day before it began (active on no day, so no coverage, count
+        # or report row has it), and its code is freed for a plan applied again.
+        unit.valid_to = unit.valid_from - timedelta(days=1)
+        unit.closed_reason = UNDO_REASON
+        unit.code = f"{unit.code[:30]}~{plan.id}"
+        audit.record(actor, "unit.update", unit, data={"plan": plan.id,
+                                                       "closed_reason": UNDO_REASON})
     tally.touch(unit_ids=affected)
     plan.status = "undone"
     db.session.flush()

@@ -1062,7 +1062,9 @@ def _list_children(unit: Unit, part: Period, tree: Tree, below: Below,
                    listed: dict[int, Unit], rows: dict[int, ReportRow]) -> None:
     """The direct sub-units of the piece's tree open during it get a row (under the name
     they had), figures or not."""
-    query = select(Unit).where(Unit.valid_to.is_(None) | (Unit.valid_to >= part.start))
+    # (A unit whose plan was undone ends before it began: it never existed, no row.)
+    query = select(Unit).where(Unit.valid_to.is_(None) | (
+        (Unit.valid_to >= part.start) & (Unit.valid_to >= Unit.valid_from)))
     if below.historic:
         query = query.where(Unit.id.in_(set(below.child_of.values())),
                             Unit.valid_from <= part.end)

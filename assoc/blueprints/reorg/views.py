@@ -154,9 +154,28 @@ def show(plan_id: int):
     plan = _load_plan(plan_id)
     handovers = [{**describe(h), "successor_unit": db.session.get(Unit, h["successor"]["id"])}
                  for h in plan.summary.get("handovers", [])]
+    blockers = reorg.undo_blockers(plan)
     return render_template("reorg/plan.html", plan=plan, unit=plan.unit, handovers=handovers,
-                           can_undo=reorg.can_undo(plan), blockers=reorg.undo_blockers(plan),
+                           can_undo=not blockers and reorg.can_undo(plan), blockers=blockers,
+                           blocker_links=_record_links(blockers),
                            ancestors=unit_ancestors(plan.unit))
+
+
+def _record_links(entries) -> dict[int, str]:
+    """{audit entry id: the page of the record it wrote}, for those the viewer may open."""
+    from ...audit_text import MODELS, OBJECTS
+    from ...permissions import can, unit_of
+
+    links = {}
+    for entry in entries:
+        spec, model = OBJECTS.get(entry.object_type), MODELS.get(entry.object_type)
+        if spec is None or model is None or spec[1] is None or not entry.object_id:
+            continue
+        _noun, endpoint, arg, action, _name = spec
+        obj = db.session.get(model, entry.object_id)
+        if obj is not None and can(current_user, action, unit_of(obj)):
+            links[entry.id] = url_for(endpoint, **{arg: obj.id})
+    return links
 
 
 @bp.get("/plans/<int:plan_id>/handover/<int:index>.pdf")
