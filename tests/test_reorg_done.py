@@ -201,3 +201,38 @@ def test_a_closed_unit_is_never_a_successor(demo):
             reorg.apply_plan(None, reorg.parse_plan(f"{header}\n{line}\n"), EFFECTIVE)
         db.session.rollback()
         assert "HCM-Q4 is closed" in str(e.value), line
+
+
+def test_a_closed_unit_is_refused_for_the_real_cause_alone(demo):
+    header = ",".join(reorg.PLAN_HEADER)
+    with pytest.raises(reorg.PlanError) as e:
+        reorg.apply_plan(None, reorg.parse_plan(
+            f"{header}\nmerge,HCM-Q4-KH;HCM-Q4-VH,HCM-Q4-VH,,,\n"), EFFECTIVE)
+    db.session.rollback()
+    assert [m for _line, m in e.value.errors] == ["HCM-Q4-KH is closed."]
+
+
+def test_the_closed_units_treasury_offers_no_voucher_and_says_why(demo, client, login):
+    login(db.session.scalar(select(User).where(User.username == "admin")))
+    old = by_code("HCM-Q4-KH")
+    page = client.get(f"/units/{old.id}/treasury").get_data(as_text=True)
+    assert 'data-testid="no-new-vouchers"' in page and 'data-testid="new-receipt"' not in page
+    assert "Hội Khuyến học Phường Khánh Hội (mới)" in page
+    response = client.get(f"/units/{old.id}/vouchers/new/receipt")
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        f"/units/{old.id}/treasury")
+
+
+def test_history_shows_moves_as_sentences_without_paths(demo, client, login):
+    login(db.session.scalar(select(User).where(User.username == "admin")))
+    moved = by_code("HCM-Q4-VH")
+    page = client.get(f"/units/{moved.id}/activity").get_data(as_text=True)
+    assert "Hội Khuyến học Quận 4" in page
+    assert "/1/" not in page.replace('href="/', "")
+
+
+def test_the_dissolutions_vouchers_say_giai_the(demo):
+    q4 = by_code("HCM-Q4")
+    reasons = db.session.scalars(select(Voucher.reason).where(
+        Voucher.link_type == "handover", Voucher.unit_id == q4.id)).all()
+    assert reasons and all("giải thể" in r for r in reasons)

@@ -296,9 +296,11 @@ def check_plan(ops: list[Operation], effective: date) -> list[tuple[int, str]]:
                 errors.append((op.line, _("%(c)s already ends on line %(n)s.", c=code,
                                           n=ended[code])))
             elif unit is not None:
-                if not unit.is_active(effective - timedelta(days=1)):
+                if unit.valid_to is not None or not unit.is_active(effective - timedelta(days=1)):
+                    # The real cause, alone: its books and dates follow from its closing.
                     errors.append((op.line, _("%(c)s is closed.", c=code)))
-                olds.append(unit)
+                else:
+                    olds.append(unit)
         if op.action == "merge":
             if len(op.old_codes) < 2 and op.new_code in op.old_codes:
                 errors.append((op.line, _("A merge needs at least two units.")))

@@ -99,6 +99,22 @@ def check_period_open(unit: Unit, on: date, field: str = "voucher_date") -> None
               next=date.fromordinal(closed.toordinal() + 1).strftime("%d/%m/%Y")), field)
 
 
+def no_new_vouchers(unit: Unit) -> str | None:
+    """Why a closed unit's books take no new voucher (no day is both in its life and after its
+    closed books: a reorganisation closes both), or None when some day still is."""
+    if unit.valid_to is None:
+        return None
+    closed = settings_for(unit).books_closed_through
+    if closed is None or closed < unit.valid_to:
+        return None
+    if unit.successor is not None:
+        return _("%(unit)s closed on %(d)s and its books are closed: it takes no new voucher. "
+                 "Its work and funds went to %(s)s.", unit=unit.name,
+                 d=unit.valid_to.strftime("%d/%m/%Y"), s=unit.successor.name)
+    return _("%(unit)s closed on %(d)s and its books are closed: it takes no new voucher.",
+             unit=unit.name, d=unit.valid_to.strftime("%d/%m/%Y"))
+
+
 # ---------------------------------------------------------------------------------------------
 # Funds
 # ---------------------------------------------------------------------------------------------

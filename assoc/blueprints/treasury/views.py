@@ -126,6 +126,7 @@ def _unit_page(unit: Unit, page, fund_form, filters, status: int = 200):
         return [f.id for f in funds]
 
     return render_template("treasury/unit.html", unit=unit,
+                           no_vouchers=svc.no_new_vouchers(unit) if unit.valid_to else None,
                            ancestors=deferred(lambda: unit_ancestors(unit)),
                            funds=funds, balances=deferred(lambda: svc.balances(ids())),
                            by_method=deferred(lambda: svc.method_balances(ids())),
@@ -262,6 +263,9 @@ def issue(unit_id: int, kind: str):
     unit = load(Unit, unit_id, "voucher.issue")
     if kind not in KIND_LABELS:
         abort(404)
+    if (why := svc.no_new_vouchers(unit)) is not None:
+        flash(why, "warning")
+        return redirect(url_for(".unit_index", unit_id=unit.id))
     if request.method == "POST":
         # A double-submitted form: show the voucher the first submission issued.
         existing = svc.find_by_token(request.form.get("token"))
