@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from assoc.extensions import db
 from assoc.models import Unit, User, Voucher, today
@@ -236,3 +236,42 @@ def test_the_dissolutions_vouchers_say_giai_the(demo):
     reasons = db.session.scalars(select(Voucher.reason).where(
         Voucher.link_type == "handover", Voucher.unit_id == q4.id)).all()
     assert reasons and all("giải thể" in r for r in reasons)
+
+
+def test_the_record_counts_who_ends_up_in_the_successor_and_warns_of_two_chairs(demo):
+    from assoc.models import Member
+
+    record = next(h for h in demo["plan"].summary["handovers"]
+                  if h["successor"]["code"] == "HCM-KHXC")
+    new = by_code("HCM-KHXC")
+    now = db.session.scalar(select(func.count()).select_from(Member).join(
+        Unit, Member.unit_id == Unit.id).where(Unit.path.startswith(new.path),
+                                               Member.status == "active"))
+    assert record["members_total"] == now == record["members"] + record["members_with_units"]
+    assert record["members_with_units"] > record["members"]  # most came with their branches
+    # Both wards' chairs are carried into the new ward: said, not silently done.
+    (warning,) = record["warnings"]
+    assert warning["role"] == "chair" and set(warning["holders"]) == {"Nguyễn Thị Thu",
+                                                                     "Võ Thị Lan"}
+    # Each fund is named with the unit that hands it over; signers by name.
+    assert {f["from_name"] for f in record["funds"]} == {by_code("HCM-Q4-KH").name,
+                                                        by_code("HCM-Q4-XC").name}
+    assert record["signers"][by_code("HCM-Q4-KH").name]
+
+
+def test_one_click_reappointment_keeps_the_level(db):
+    from assoc.services import DomainError
+
+    from .builders import build_officer, build_tree
+
+    tree = build_tree()
+    build_officer(tree.district_a, "Phan Văn Quận", ("chair", date(2021, 1, 1)))
+    header = ",".join(reorg.PLAN_HEADER)
+    plan = reorg.apply_plan(None, reorg.parse_plan(
+        f"{header}\ndissolve,{tree.district_a.code},{tree.city.code},,,{tree.city.code}\n"),
+        EFFECTIVE)
+    db.session.commit()
+    (record,) = [h for h in plan.summary["handovers"] if h["posts_ended"]]
+    post_id = record["posts_ended"][0]["post_id"]
+    with pytest.raises(DomainError, match="level"):
+        reorg.reappoint(None, plan, tree.city, post_id)

@@ -54,7 +54,9 @@ def test_preview_shows_the_handover_and_writes_nothing(world, client_as):
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "Hội Khuyến học Phường Hợp Nhất" in page and "1.250.000" in page
-    assert 'data-testid="members-moved">2<' in page
+    # Members who end up in the successor: 2 moved directly, none came with sub-units.
+    assert ('data-testid="members-moved">2 hội viên nay thuộc đơn vị này (2 chuyển trực tiếp, '
+            '0 theo các đơn vị trực thuộc chuyển về)<') in page
     db.session.expire_all()
     assert counts() == before
 

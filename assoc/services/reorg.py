@@ -117,6 +117,14 @@ class Handover:
     posts_ended: list[dict] = field(default_factory=list)  # officer, title, title_text, unit
     roles: list[dict] = field(default_factory=list)  # user, role, to (None: ended)
     splits: list[dict] = field(default_factory=list)  # code, name, successors (names)
+    # Filled in once the whole plan is applied (finish()): the members who now belong to the
+    # successor (its own and those of its sub-units) and those who came with the sub-units it
+    # received; warnings; who signs for each side (names as they are on the effective date).
+    members_total: int = 0
+    members_with_units: int = 0
+    sub_unit_ids: list[int] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    signers: dict[str, str] = field(default_factory=dict)  # unit name -> signer's name
 
     def as_dict(self) -> dict:
         return {
@@ -127,6 +135,8 @@ class Handover:
             "members": self.members, "sub_units": self.sub_units, "funds": self.funds,
             "moved_items": self.moved_items, "open_items": self.open_items,
             "posts_ended": self.posts_ended, "roles": self.roles, "splits": self.splits,
+            "members_total": self.members_total, "members_with_units": self.members_with_units,
+            "warnings": self.warnings, "signers": self.signers,
         }
 
 
@@ -499,6 +509,7 @@ def apply_plan(actor: User | None, ops: list[Operation], effective: date, *,
             raise PlanError([(op.line, str(e))]) from e
         if progress is not None:
             progress(done, len(ops), "reorganising")
+    run.finish()
     entry = audit.record(actor, "reorg.apply", plan, unit=scope,
                          data={"effective": effective, "operations": len(ops),
                                "successors": [h.successor.code for h in run.handovers.values()]})
@@ -519,6 +530,63 @@ class _Run:
         # What an undo on the same day needs to put back (kept in plan.summary["undo"]).
         self.undo: dict[str, list] = {"created": [], "books": [], "posts": [], "roles": [],
                                       "granted": [], "vouchers": [], "moved": []}
+        # (successor id, role) -> [(user's name, unit it came from)] of roles carried over.
+        self.carried: dict[tuple[int, str], list[tuple[str, str]]] = {}
+
+    def finish(self) -> None:
+        """What each successor's record says once the whole plan is applied: members now in it
+        (own and with its sub-units), those who came with the sub-units it received, two
+        holders of one role carried into it, and the signers."""
+        db.session.flush()
+        active = Member.status == "active"
+        for record in self.handovers.values():
+            unit = record.successor
+            record.members_total = db.session.scalar(
+                select(func.count()).select_from(Member).join(Unit, Member.unit_id == Unit.id)
+                .where(active, Unit.path.startswith(unit.path, autoescape=True))) or 0
+            paths = db.session.scalars(select(Unit.path).where(
+                Unit.id.in_(record.sub_unit_ids))).all() if record.sub_unit_ids else []
+            record.members_with_units = sum(db.session.scalar(
+                select(func.count()).select_from(Member).join(Unit, Member.unit_id == Unit.id)
+                .where(active, Unit.path.startswith(path, autoescape=True))) or 0
+                for path in paths)
+            for (to_id, role), holders in self.carried.items():
+                if to_id == unit.id and len(holders) > 1:
+                    record.warnings.append({"what": "two_holders", "role": role,
+                                            "holders": [h for h, _u in holders],
+                                            "units": [u for _h, u in holders]})
+            record.signers = self.signers(record)
+
+    def signers(self, record: Handover) -> dict[str, str]:
+        """Who signs for each side: the chair whose post (else whose role) ended at each
+        outgoing unit; for the successor its chair on the effective date, or the chairs carried
+        over to it."""
+        names: dict[str, str] = {}
+        for old in record.predecessors:
+            chairs = [p["officer"] for p in record.posts_ended
+                      if p["unit"] == old.name and p["title"] == "chair"] or [
+                r["user"] for r in record.roles if r.get("unit") == old.name
+                and r["role"] == "chair"]
+            if chairs:
+                names[old.name] = ", ".join(dict.fromkeys(chairs))
+        unit = record.successor
+        chairs = db.session.scalars(select(Officer.full_name).join(
+            Position, Position.officer_id == Officer.id).where(
+            Position.unit_id == unit.id, Position.title == "chair",
+            Position.start_date <= self.effective,
+            Position.end_date.is_(None) | (Position.end_date >= self.effective))).all()
+        if not chairs:
+            chairs = [h for h, _u in self.carried.get((unit.id, "chair"), [])]
+        if not chairs:
+            chairs = db.session.scalars(select(User.full_name).join(
+                RoleAssignment, RoleAssignment.user_id == User.id).where(
+                RoleAssignment.unit_id == unit.id, RoleAssignment.role == "chair",
+                RoleAssignment.valid_from <= self.effective,
+                RoleAssignment.valid_to.is_(None)
+                | (RoleAssignment.valid_to >= self.effective))).all()
+        if chairs:
+            names[unit.name] = ", ".join(dict.fromkeys(chairs))
+        return names
 
     def unit(self, code: str) -> Unit:
         unit = _by_code(code)
@@ -567,6 +635,7 @@ class _Run:
             self.note(child, "move")
             units.move_unit(self.actor, child, parent)
             self.handover(parent).sub_units.append(child.name)
+            self.handover(parent).sub_unit_ids.append(child.id)
         self.absorb(old, successor, _("Dissolved; work goes to %(u)s", u=successor.name),
                     funds_reason=DISSOLVE_REASON)
 
@@ -592,6 +661,7 @@ class _Run:
                 self.note(child, "move")
                 units.move_unit(self.actor, child, unit)
                 record.sub_units.append(child.name)
+                record.sub_unit_ids.append(child.id)
             record.members += self.move_members(
                 old, unit, "", ids=share.members,
                 text=_("Moved by the split of %(a)s into %(b)s", a=old.name, b=unit.name))
@@ -726,6 +796,7 @@ class _Run:
                 self.note(child, "move")
                 units.move_unit(self.actor, child, target)
                 record.sub_units.append(child.name)
+                record.sub_unit_ids.append(child.id)
         record.members += self.move_members(old, target, reason)
         self.hand_over_funds(old, target, record, funds_reason)
         self.move_open_work(old, target, record)
@@ -785,7 +856,8 @@ class _Run:
         out.pair_id, into_voucher.pair_id = into_voucher.id, out.id
         db.session.flush()
         self.undo["vouchers"] += [out.id, into_voucher.id]
-        record.funds.append({"from": old.code, "fund": fund.name, "into": into.name,
+        record.funds.append({"from": old.code, "from_name": old.name, "fund": fund.name,
+                             "into": into.name,
                              "method": method, "amount": amount,
                              "payment": out.display_number,
                              "receipt": into_voucher.display_number})
@@ -895,7 +967,7 @@ class _Run:
             for each in records:
                 each.posts_ended.append({"post_id": post.id, "officer": post.officer.full_name,
                                          "title": post.title, "title_text": post.title_text,
-                                         "unit": old.name})
+                                         "unit": old.name, "level": old.level})
         for role in db.session.scalars(select(RoleAssignment).where(
                 RoleAssignment.unit_id == old.id, RoleAssignment.valid_to.is_(None)
                 | (RoleAssignment.valid_to > self.last_day))).all():
@@ -917,7 +989,10 @@ class _Run:
                     self.undo["granted"].append(units.grant_role(
                         self.actor, role.user, to, role.role, valid_from=self.effective).id)
                 each.roles.append({"user": role.user.full_name, "role": role.role,
-                                   "to": to.name if carried else None})
+                                   "to": to.name if carried else None, "unit": old.name})
+                if carried:
+                    self.carried.setdefault((to.id, role.role), []).append(
+                        (role.user.full_name, old.name))
         db.session.flush()
 
 
@@ -1023,6 +1098,13 @@ def reappoint(actor: User | None, plan: ReorgPlan, successor: Unit, post_id: int
     post = db.session.get(Position, post_id)
     if post is None:
         raise DomainError(_("This post was not ended by this plan for this unit."))
+    if post.unit.level != successor.level:
+        # A district chair does not become a city chair by one click: appoint by hand.
+        raise DomainError(_("%(who)s held the post at %(unit)s, a unit of another level than "
+                            "%(successor)s: one-click re-appointment keeps the level; appoint "
+                            "at %(successor)s by hand if that is what was decided.",
+                            who=post.officer.full_name, unit=post.unit.name,
+                            successor=successor.name))
     from . import officers
 
     return officers.add_position(actor, post.officer, unit=successor, title=post.title,
