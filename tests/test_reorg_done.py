@@ -275,3 +275,30 @@ def test_one_click_reappointment_keeps_the_level(db):
     post_id = record["posts_ended"][0]["post_id"]
     with pytest.raises(DomainError, match="level"):
         reorg.reappoint(None, plan, tree.city, post_id)
+
+
+def test_the_handover_record_prints_names_money_on_one_line_and_signers(demo, client, login,
+                                                                         tmp_path):
+    import subprocess
+
+    login(db.session.scalar(select(User).where(User.username == "admin")))
+    plan = demo["plan"]
+    index = next(i for i, h in enumerate(plan.summary["handovers"])
+                 if h["successor"]["code"] == "HCM-KHXC")
+    response = client.get(f"/reorganisation/plans/{plan.id}/handover/{index}.pdf")
+    assert response.status_code == 200
+    (tmp_path / "h.pdf").write_bytes(response.data)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "h.pdf"), "-"],
+                          capture_output=True, text=True).stdout
+    assert "HCM-Q4-KH" not in text and "HCM-KHXC" not in text  # names, not codes
+    assert "Phường Khánh Hội" in text and "Nguyễn Thị Thu" in text  # a signer by name
+    record = plan.summary["handovers"][index]
+    for f in record["funds"]:
+        figure = f"{f['amount']:,}".replace(",", ".") + " đ"
+        assert figure in text.replace("\u00a0", " "), figure  # on one line
+        assert f["payment"] in text and f["receipt"] in text
+    pages = subprocess.run(["pdfinfo", str(tmp_path / "h.pdf")], capture_output=True,
+                           text=True).stdout
+    last = subprocess.run(["pdftotext", "-f", pages.split("Pages:")[1].split()[0],
+                           str(tmp_path / "h.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "6. Chức vụ" in last or "Không có" in last or "–" in last  # not a lone signature page
