@@ -59,9 +59,10 @@ def _checked_plan(unit: Unit, text: str) -> list[reorg.Operation]:
     return ops
 
 
-def _render(unit, form, status=200, *, errors=None, preview=None, confirm=None):
+def _render(unit, form, status=200, *, errors=None, preview=None, confirm=None, changes=None):
     return render_template("reorg/plan_form.html", unit=unit, form=form, errors=errors,
-                           preview=preview, confirm=confirm, plans=_plans_in(unit),
+                           preview=preview, confirm=confirm, changes=changes,
+                           plans=_plans_in(unit),
                            ancestors=unit_ancestors(unit)), status
 
 
@@ -91,11 +92,24 @@ def plan_form(unit_id: int):
         except reorg.PlanError as e:
             return _render(unit, form, 400, errors=e.errors)
         form.plan_text.data = text
+    return _preview(unit, form, text)
+
+
+def _preview(unit: Unit, form: PlanForm, text: str, status: int = 200, *,
+             confirm_errors=None):
+    """The plan applied and rolled back: what each successor receives and every change it
+    makes to a unit (moves and renames included), with the confirmation form."""
     try:
         ops = _checked_plan(unit, text)
         plan = reorg.apply_plan(current_user, ops, form.effective.data,
                                 carry_roles=form.carry_roles.data)
         preview = [describe(h) for h in plan.summary["handovers"]]
+        changes = [{"name": c.old_name, "code": c.old_code, "action": c.action,
+                    "successor": c.successor.name if c.successor else None,
+                    "parent": c.unit.parent.name if c.action == "move" and c.unit.parent
+                    else None,
+                    "new_name": c.unit.name if c.action == "rename" else None}
+                   for c in plan.changes]
     except reorg.PlanError as e:
         db.session.rollback()
         return _render(unit, form, 400, errors=e.errors)
@@ -103,7 +117,9 @@ def plan_form(unit_id: int):
         db.session.rollback()  # a preview writes nothing
     confirm = ConfirmForm(formdata=None, plan_text=text, effective=form.effective.data.isoformat(),
                           carry_roles="1" if form.carry_roles.data else "")
-    return _render(unit, form, preview=preview, confirm=confirm)
+    if confirm_errors:
+        confirm.confirmed.errors = list(confirm_errors)
+    return _render(unit, form, status, preview=preview, confirm=confirm, changes=changes)
 
 
 @bp.post("/unit/<int:unit_id>/apply")
@@ -118,6 +134,12 @@ def apply(unit_id: int):
     except ValueError:
         effective = None
     if not confirm.validate_on_submit() or effective is None:
+        if confirm.plan_text.data and effective is not None and confirm.confirmed.errors:
+            # Not confirmed: the same preview again, with the box to tick.
+            form.effective.data = effective
+            form.carry_roles.data = bool(confirm.carry_roles.data)
+            return _preview(unit, form, confirm.plan_text.data, 400,
+                            confirm_errors=confirm.confirmed.errors)
         return _render(unit, form, 400, errors=[(0, _("Preview the plan again."))])
     form.effective.data = effective
     try:
