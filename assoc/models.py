@@ -5,6 +5,8 @@ Column defaults are callables: nothing is computed at import time.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -38,11 +40,28 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+# A dry run of a plan for a later day runs as on that day (reorg.apply_plan(preview=True):
+# rolled back, never committed); None everywhere else.
+_AS_OF: ContextVar[date | None] = ContextVar("assoc_as_of", default=None)
+
+
 def today() -> date:
     # The association works on Vietnamese calendar days, not UTC ones.
     from zoneinfo import ZoneInfo
 
+    if (day := _AS_OF.get()) is not None:
+        return day
     return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+
+
+@contextmanager
+def as_of(day: date):
+    """today() is `day` inside (for a preview that is rolled back; never for a write kept)."""
+    token = _AS_OF.set(day)
+    try:
+        yield
+    finally:
+        _AS_OF.reset(token)
 
 
 def local_day(moment: datetime) -> date:

@@ -220,3 +220,24 @@ def test_preview_lists_every_change_and_applying_takes_a_confirmation(world, cli
     response = client.post(f"/reorganisation/unit/{world.city.id}/apply",
                            data={**data, "confirmed": "y"})
     assert response.status_code == 302
+
+
+def test_a_plan_for_a_later_day_can_be_previewed_not_applied(world, client_as):
+    client = client_as("chair", world.district_a)
+    later = today() + timedelta(days=20)
+    before = counts()
+    response = client.post(f"/reorganisation/unit/{world.district_a.id}", data={
+        "plan_text": merge_line(world), "effective": later.strftime("%d/%m/%Y"),
+        "carry_roles": "y"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'data-testid="preview-later"' in page and "1.250.000" in page
+    assert 'action="/reorganisation/unit/' + str(world.district_a.id) + '/apply"' not in page
+    db.session.expire_all()
+    assert counts() == before
+    response = client.post(f"/reorganisation/unit/{world.district_a.id}/apply", data={
+        "plan_text": merge_line(world), "effective": later.isoformat(), "carry_roles": "1",
+        "confirmed": "y"})
+    assert response.status_code == 409
+    db.session.expire_all()
+    assert counts() == before

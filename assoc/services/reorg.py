@@ -62,6 +62,7 @@ from ..models import (
     UnitChange,
     User,
     Voucher,
+    as_of,
     local_day,
     today,
     utcnow,
@@ -481,7 +482,21 @@ def is_big(ops: list[Operation], max_operations: int = JOB_OPERATIONS,
 
 def apply_plan(actor: User | None, ops: list[Operation], effective: date, *,
                carry_roles: bool = True, title: str = "",
-               progress: Callable[[int, int, str], None] | None = None) -> ReorgPlan:
+               progress: Callable[[int, int, str], None] | None = None,
+               preview: bool = False) -> ReorgPlan:
+    """A `preview` (the caller rolls back) of a plan for a later day runs as on that day, so a
+    plan can be checked before it takes effect; only applying it waits for the day."""
+    if preview and effective > today():
+        with as_of(effective):
+            return _apply_plan(actor, ops, effective, carry_roles=carry_roles, title=title,
+                               progress=progress)
+    return _apply_plan(actor, ops, effective, carry_roles=carry_roles, title=title,
+                       progress=progress)
+
+
+def _apply_plan(actor: User | None, ops: list[Operation], effective: date, *,
+                carry_roles: bool = True, title: str = "",
+                progress: Callable[[int, int, str], None] | None = None) -> ReorgPlan:
     """Apply the operations in order (flushes; the caller commits or rolls back). A job passes
     `progress(done, total, phase)`, called after each operation.
 

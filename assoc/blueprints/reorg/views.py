@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from ... import jobs
 from ...extensions import db
-from ...models import ReorgPlan, Unit
+from ...models import ReorgPlan, Unit, today
 from ...pdf.handover import handover_pdf
 from ...permissions import can_reorganise, load
 from ...services import DomainError, reorg
@@ -59,9 +59,10 @@ def _checked_plan(unit: Unit, text: str) -> list[reorg.Operation]:
     return ops
 
 
-def _render(unit, form, status=200, *, errors=None, preview=None, confirm=None, changes=None):
+def _render(unit, form, status=200, *, errors=None, preview=None, confirm=None, changes=None,
+            later=False):
     return render_template("reorg/plan_form.html", unit=unit, form=form, errors=errors,
-                           preview=preview, confirm=confirm, changes=changes,
+                           preview=preview, confirm=confirm, changes=changes, later=later,
                            plans=_plans_in(unit),
                            ancestors=unit_ancestors(unit)), status
 
@@ -102,7 +103,7 @@ def _preview(unit: Unit, form: PlanForm, text: str, status: int = 200, *,
     try:
         ops = _checked_plan(unit, text)
         plan = reorg.apply_plan(current_user, ops, form.effective.data,
-                                carry_roles=form.carry_roles.data)
+                                carry_roles=form.carry_roles.data, preview=True)
         preview = [describe(h) for h in plan.summary["handovers"]]
         changes = [{"name": c.old_name, "code": c.old_code, "action": c.action,
                     "successor": c.successor.name if c.successor else None,
@@ -119,7 +120,8 @@ def _preview(unit: Unit, form: PlanForm, text: str, status: int = 200, *,
                           carry_roles="1" if form.carry_roles.data else "")
     if confirm_errors:
         confirm.confirmed.errors = list(confirm_errors)
-    return _render(unit, form, status, preview=preview, confirm=confirm, changes=changes)
+    return _render(unit, form, status, preview=preview, confirm=confirm, changes=changes,
+                   later=form.effective.data > today())
 
 
 @bp.post("/unit/<int:unit_id>/apply")
