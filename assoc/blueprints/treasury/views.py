@@ -26,7 +26,7 @@ from sqlalchemy.orm import joinedload
 from ...extensions import db
 from ...forms import day_or
 from ...keyset import KeysetPage, keyset_page
-from ...models import Fund, Unit, Voucher, today
+from ...models import INTERNAL_LINKS, Fund, Unit, Voucher, today
 from ...pagecache import PAGE_CACHE_SECONDS, deferred
 from ...pdf import vouchers as voucher_pdf_module
 from ...permissions import can, load, scope_query
@@ -76,6 +76,13 @@ def _filtered_vouchers(base):
         base = base.where(Voucher.kind == args["kind"])
     if args.get("status") in STATUS_LABELS:
         base = base.where(Voucher.status == args["status"])
+    # Money moved between our own books (handovers, cash <-> bank): apart from money in and
+    # out ("no", as the dashboard's figures count), or alone ("only": its "Bàn giao quỹ" line).
+    internal = Voucher.link_type.in_(INTERNAL_LINKS)
+    if args.get("moves") == "no":
+        base = base.where(Voucher.link_type.is_(None) | ~internal)
+    elif args.get("moves") == "only":
+        base = base.where(internal)
     if d := _date_arg("date_from", None):
         base = base.where(Voucher.voucher_date >= d)
     if d := _date_arg("date_to", None):
