@@ -112,3 +112,32 @@ def test_two_reorganise_commands_at_once_exactly_one_applies(db, app, tmp_path):
         loser = next(err for code, _out, err in outcomes if code)
         assert "closed" in loser or "đã đóng" in loser or "LOCK-" in loser, loser
         _check_round(db, units, n)
+
+
+def test_a_move_racing_a_plan_never_lands_under_a_closed_unit(db, racing_app):
+    """A unit moved by hand under a ward that a plan closes at the same moment: either the move
+    comes first (and the plan takes the moved unit along) or it is refused; never a unit open
+    under a closed one."""
+    from assoc.extensions import db as sa
+    from assoc.services import DomainError, units
+
+    for n in range(ROUNDS):
+        ids = _round(db, 100 + n)
+        other = build_unit("branch_x", db.session.get(Unit, ids["w3"]), code=f"LOCK-X{n}")
+        db.session.commit()
+        other_id, target_id = other.id, ids["w2"]
+        text = _plans(100 + n)[0]
+
+        def work(i, text=text, other_id=other_id, target_id=target_id):
+            with force_locale("en"):
+                if i == 0:
+                    return reorg.apply_plan(None, reorg.parse_plan(text), today()).id
+                return units.move_unit(None, sa.session.get(Unit, other_id),
+                                       sa.session.get(Unit, target_id)).id
+
+        results, errors = race(racing_app, 2, work)
+        assert results[0] is not None, errors
+        assert all(isinstance(e, DomainError) for e in errors), errors
+        db.session.expire_all()
+        moved = db.session.get(Unit, other_id)
+        assert moved.parent.valid_to is None, (n, moved.parent.code)

@@ -105,7 +105,9 @@ def update_unit(actor: User, unit: Unit, **values) -> Unit:
 
 
 def move_unit(actor: User, unit: Unit, new_parent: Unit) -> Unit:
-    """Put `unit` (with its whole sub-tree) under `new_parent`; paths change in one UPDATE."""
+    """Put `unit` (with its whole sub-tree) under `new_parent`; paths change in one UPDATE.
+    Under the tree's lock, checked inside it (lock_tree)."""
+    lock_tree()
     if new_parent.id == unit.id or new_parent.path.startswith(unit.path):
         raise DomainError(_("A unit cannot be moved under itself or one of its own sub-units."),
                           "parent")
@@ -138,7 +140,9 @@ def move_unit(actor: User, unit: Unit, new_parent: Unit) -> Unit:
 def close_unit(
     actor: User, unit: Unit, *, on: date, reason: str, successor: Unit | None = None
 ) -> Unit:
-    """Close a unit (merger, dissolution). History stays; open sub-units must go first."""
+    """Close a unit (merger, dissolution). History stays; open sub-units must go first.
+    Under the tree's lock, checked inside it (lock_tree)."""
+    lock_tree()
     reason = clean(reason)
     if not reason:
         raise DomainError(_("Give the reason for closing the unit."), "reason")
