@@ -627,7 +627,8 @@ ACTION_KEYS: dict[tuple[str, str], tuple[Any, Callable]] = {
 
 # Keys that are bookkeeping, never worth a line of their own.
 HIDDEN_KEYS = {"payment", "search_key", "given_name_key", "card_token", "updated_at",
-               "figures", "plan", "import"}  # import: the id of the import's own entry
+               "figures", "plan", "import",  # import: the id of the import's own entry
+               "old_path", "new_path"}  # a moved unit's paths: its from/to units say it
 
 
 ACTION_KEYS[("learning.score", "total")] = (_l("Points"), plain)

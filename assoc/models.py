@@ -5,6 +5,8 @@ Column defaults are callables: nothing is computed at import time.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -38,11 +40,28 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+# A dry run of a plan for a later day runs as on that day (reorg.apply_plan(preview=True):
+# rolled back, never committed); None everywhere else.
+_AS_OF: ContextVar[date | None] = ContextVar("assoc_as_of", default=None)
+
+
 def today() -> date:
     # The association works on Vietnamese calendar days, not UTC ones.
     from zoneinfo import ZoneInfo
 
+    if (day := _AS_OF.get()) is not None:
+        return day
     return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+
+
+@contextmanager
+def as_of(day: date):
+    """today() is `day` inside (for a preview that is rolled back; never for a write kept)."""
+    token = _AS_OF.set(day)
+    try:
+        yield
+    finally:
+        _AS_OF.reset(token)
 
 
 def local_day(moment: datetime) -> date:
@@ -1187,8 +1206,8 @@ class UnitTally(db.Model):
     members: Mapped[int] = mapped_column(Integer, default=0)      # active, joined this month
     dues_paid: Mapped[int] = mapped_column(Integer, default=0)    # active members paid (yyyy00)
     dues: Mapped[int] = mapped_column(BigInteger, default=0)      # dues collected (đồng)
-    money_in: Mapped[int] = mapped_column(BigInteger, default=0)  # valid receipts
-    money_out: Mapped[int] = mapped_column(BigInteger, default=0)  # valid payment vouchers
+    money_in: Mapped[int] = mapped_column(BigInteger, default=0)  # valid receipts (not moves)
+    money_out: Mapped[int] = mapped_column(BigInteger, default=0)  # valid payments (not moves)
     awards: Mapped[int] = mapped_column(Integer, default=0)       # approved or paid, by decision
     award_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     award_paid: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -1196,6 +1215,10 @@ class UnitTally(db.Model):
     event_target: Mapped[int] = mapped_column(BigInteger, default=0)
     raised: Mapped[int] = mapped_column(BigInteger, default=0)    # donations in cash/transfer
     in_kind: Mapped[int] = mapped_column(BigInteger, default=0)   # estimated value of gifts
+    # Money moved between our own books (INTERNAL_LINKS: handovers, cash <-> bank): never in
+    # money_in/money_out, but part of the balance.
+    moved_in: Mapped[int] = mapped_column(BigInteger, default=0)
+    moved_out: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class SubtreeTally(db.Model):
@@ -1225,6 +1248,8 @@ class SubtreeTally(db.Model):
     event_target: Mapped[int] = mapped_column(BigInteger, default=0)
     raised: Mapped[int] = mapped_column(BigInteger, default=0)
     in_kind: Mapped[int] = mapped_column(BigInteger, default=0)
+    moved_in: Mapped[int] = mapped_column(BigInteger, default=0)
+    moved_out: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class TalliedUnit(db.Model):

@@ -95,10 +95,73 @@ def role_key(user: User) -> str:
 
 
 def granting_paths(user: User, action: str) -> list[str]:
-    """Paths of the units at which the user holds a role that includes `action`."""
+    """Paths of the units at which the user holds a role that includes `action` — for a view
+    action also the paths of the units those units succeeded (see predecessor_paths)."""
     if action not in ALL_ACTIONS:
         raise ValueError(f"unknown action {action!r}")
-    return [a.unit.path for a in _assignments(user) if action in ROLE_ACTIONS[a.role]]
+    held = [a for a in _assignments(user) if action in ROLE_ACTIONS[a.role]]
+    paths = [a.unit.path for a in held]
+    if action in VIEW_ACTIONS and held:
+        before = predecessor_paths(user)
+        paths += [p for a in held for p in before.get(a.unit_id, ())]
+    return paths
+
+
+# Successors read their predecessors: a role at unit U lets its holder READ (view actions only,
+# never write) the records of the units U succeeded by a merger, dissolution or split of an
+# applied plan, transitively (a merged ward merged again), each with its sub-tree as it stands.
+SUCCEEDING = ("merge", "dissolve", "split")
+SUCCESSION_DEPTH = 20  # plans chained on plans; far more than any real history
+
+
+def predecessor_paths(user: User) -> dict[int, list[str]]:
+    """{unit id of one of the user's roles: paths of the units it succeeded, transitively}:
+    one query per generation of predecessors (none when nothing was reorganised under the
+    user's units), cached for the request."""
+    assignments = _assignments(user)
+    if not assignments:
+        return {}
+    if has_request_context():
+        cache = g.setdefault("_predecessors", {})
+        if user.id in cache:
+            return cache[user.id]
+    found = _predecessors_of({a.unit_id for a in assignments})
+    if has_request_context():
+        cache[user.id] = found
+    return found
+
+
+def _predecessors_of(unit_ids: set[int]) -> dict[int, list[str]]:
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import ReorgPlan, UnitChange
+
+    # {unit id: the role units it stands for}: each generation's predecessors inherit them.
+    roots: dict[int, set[int]] = {u: {u} for u in unit_ids}
+    found: dict[int, list[str]] = {}
+    seen = set(unit_ids)
+    frontier = set(unit_ids)
+    for _depth in range(SUCCESSION_DEPTH):
+        if not frontier:
+            break
+        rows = db.session.execute(
+            select(UnitChange.successor_id, Unit.id, Unit.path)
+            .join(Unit, Unit.id == UnitChange.unit_id)
+            .join(ReorgPlan, ReorgPlan.id == UnitChange.plan_id)
+            .where(UnitChange.successor_id.in_(frontier),
+                   UnitChange.action.in_(SUCCEEDING), ReorgPlan.status == "applied")).all()
+        frontier = set()
+        for successor_id, unit_id, path in rows:
+            for root in roots[successor_id]:
+                paths = found.setdefault(root, [])
+                if path not in paths:
+                    paths.append(path)
+            roots.setdefault(unit_id, set()).update(roots[successor_id])
+            if unit_id not in seen:
+                seen.add(unit_id)
+                frontier.add(unit_id)
+    return found
 
 
 # Money is kept in each unit's own books: issuing or voiding its vouchers and editing its funds
@@ -221,6 +284,20 @@ def can_see_job(user: User, job) -> bool:
     jobs._load_handlers()
     action = jobs.ACTIONS.get(job.kind)
     return bool(action and job.unit is not None and can(user, action, job.unit))
+
+
+def can_cancel_job(user: User, job) -> bool:
+    """Cancelling a job stops someone's work: its owner, or whoever may do what it does at its
+    unit through a role there or above (reading a predecessor's records is not enough)."""
+    from . import jobs
+
+    if not can_see_job(user, job):
+        return False
+    if job.owner_id is not None and job.owner_id == getattr(user, "id", None):
+        return True
+    action = jobs.ACTIONS.get(job.kind)
+    return any(job.unit.path.startswith(a.unit.path) for a in _assignments(user)
+               if action in ROLE_ACTIONS[a.role])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,26 +8,34 @@ from assoc.models import SubtreeTally, Unit, UnitTally
 from assoc.services import tally
 
 
-def summed_from_unit_rows(db) -> dict[tuple[int, int], dict[str, int]]:
+def summed_from_unit_rows(db, figures: tuple[str, ...] | None = None
+                          ) -> dict[tuple[int, int], dict[str, int]]:
     """{(unit id, month): figures and row count} of every unit's sub-tree, computed here from
-    the unit rows and the paths as they are now."""
+    the unit rows and the paths as they are now (`figures`: the columns a migration test's
+    older schema has; all of them by default)."""
+    figures = figures or tally.FIGURES
     paths = dict(db.session.execute(select(Unit.id, Unit.path)).all())
     sums: dict[tuple[int, int], dict[str, int]] = {}
-    for row in db.session.scalars(select(UnitTally)):
+    columns = [getattr(UnitTally, name) for name in figures]
+    for unit, month, *values in db.session.execute(
+            select(UnitTally.unit_id, UnitTally.month, *columns)):
         for unit_id, path in paths.items():
-            if paths[row.unit_id].startswith(path):
-                found = sums.setdefault((unit_id, row.month),
-                                        dict.fromkeys(("unit_rows", *tally.FIGURES), 0))
+            if paths[unit].startswith(path):
+                found = sums.setdefault((unit_id, month),
+                                        dict.fromkeys(("unit_rows", *figures), 0))
                 found["unit_rows"] += 1
-                for name in tally.FIGURES:
-                    found[name] += getattr(row, name)
+                for name, value in zip(figures, values, strict=True):
+                    found[name] += value
     return sums
 
 
-def stored_levels(db) -> dict[tuple[int, int], dict[str, int]]:
-    return {(r.unit_id, r.month): {name: getattr(r, name)
-                                   for name in ("unit_rows", *tally.FIGURES)}
-            for r in db.session.scalars(select(SubtreeTally))}
+def stored_levels(db, figures: tuple[str, ...] | None = None
+                  ) -> dict[tuple[int, int], dict[str, int]]:
+    names = ("unit_rows", *(figures or tally.FIGURES))
+    return {(unit_id, month): dict(zip(names, values, strict=True))
+            for unit_id, month, *values in db.session.execute(
+                select(SubtreeTally.unit_id, SubtreeTally.month,
+                       *(getattr(SubtreeTally, name) for name in names)))}
 
 
 def assert_levels(db) -> None:

@@ -31,7 +31,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
 
 from assoc.extensions import db as _db
-from assoc.models import ReorgPlan, RoleAssignment, Unit, User, Voucher, today
+from assoc.models import ReorgPlan, RoleAssignment, Unit, UnitChange, User, Voucher, today
 from assoc.services import events as ev
 from assoc.services import imports, treasury
 
@@ -46,6 +46,7 @@ from .builders import (
     build_program,
     build_rule,
     build_tree,
+    build_unit,
     build_user,
 )
 from .builders_learning import build_criteria, build_entry
@@ -201,6 +202,14 @@ def build_world() -> World:
     account = bank_accounts.create_account(admin, a, bank_bin="970436",
                                            account_number="0071000123456",
                                            account_name=f"HKH {MARK}")
+    _db.session.flush()
+    # A ward elsewhere that succeeded ward_a by that plan (its chair reads ward_a's records,
+    # never writes them; nobody else gains anything from it).
+    successor = build_unit("ward_s", tree.district_b)
+    _db.session.add(UnitChange(plan_id=plan.id, unit_id=a.id, action="merge",
+                               effective=today(), old_name=a.name, old_code=a.code,
+                               old_parent_id=a.parent_id, successor_id=successor.id))
+    world.successor_id = successor.id
     _db.session.commit()
     t.update({
         "account_id": account.id,
@@ -595,6 +604,70 @@ def test_no_record_of_another_unit_through_any_parameter(app, db, world, who):
 
     assert probe.requests > 150
     assert not probe.failures, f"{len(probe.failures)} doors open:\n" + "\n".join(probe.failures)
+
+
+# ---------------------------------------------------------------------------------------------
+# Successors read their predecessors (never write)
+# ---------------------------------------------------------------------------------------------
+
+# What the chair of the unit that succeeded ward_a opens of ward_a's records (200).
+SUCCESSOR_READS = (
+    "units.show", "units.activity", "members.unit_list", "members.show", "treasury.unit_index",
+    "treasury.voucher", "treasury.voucher_pdf", "treasury.cash_book", "events.unit_events",
+    "events.show", "units.roles", "officers.unit_officers", "officers.show",
+    "scholarships.unit_awards", "scholarships.nomination", "periodic.unit_reports",
+    "periodic.show", "reports.dashboard", "learning.unit_entries",
+)
+# Forms that write ward_a's records: still refused to the successor's chair.
+SUCCESSOR_WRITES = (
+    "units.edit", "units.move", "units.close", "units.create_child", "events.donors",
+    "members.edit", "members.create", "members.transfer", "treasury.issue", "treasury.settings",
+    "events.edit", "events.new_event", "officers.edit", "officers.create", "periodic.edit",
+    "reorg.plan_form", "learning.edit_entry",
+)
+
+# Exports started by a POST (a job): reading, which the successor may do.
+EXPORTS = {"members.prepare_export"}
+
+
+@pytest.mark.parametrize("role", ["chair", "viewer"])
+def test_the_successor_reads_its_predecessor_and_writes_nothing(app, db, world, role):
+    client = _client(app, role, world.successor_id)
+    rules = {r.endpoint: r for r in routes(app)}
+    failures = []
+    for endpoint in SUCCESSOR_READS:
+        url = build_url(app, rules[endpoint], world.ids)
+        db.session.remove()
+        response = client.get(url)
+        if response.status_code != 200:
+            failures.append(f"GET {url}: {response.status_code}, not 200")
+    for endpoint in SUCCESSOR_WRITES:
+        url = build_url(app, rules[endpoint], world.ids)
+        db.session.remove()
+        if client.get(url).status_code not in (403, 404):
+            failures.append(f"GET {url}: a form to write the predecessor's records")
+    # Every write through a path naming the predecessor's records: refused, nothing changed.
+    db.session.remove()
+    before = fingerprint(db)
+    for rule in rules.values():
+        if rule.arguments and "POST" in rule.methods and rule.endpoint not in EXPORTS:
+            url = build_url(app, rule, world.ids)
+            response = client.post(url, data=world.forms.get(url, {}))
+            if not refused(response, False):
+                failures.append(f"POST {url}: answered {response.status_code}")
+    db.session.remove()
+    if fingerprint(db) != before:
+        failures.append("a POST changed the database")
+    # The unit of an unrelated ward stays closed to it.
+    probe = Probe(app, db, world, client, anonymous=False)
+    probe.send("GET", url_for_unit(app, world.unit_ids["ward_c"]), label="unrelated",
+               must_refuse=True)
+    assert not failures and not probe.failures, "\n".join(failures + probe.failures)
+
+
+def url_for_unit(app, unit_id: int) -> str:
+    with app.test_request_context():
+        return url_for("units.show", unit_id=unit_id)
 
 
 # ---------------------------------------------------------------------------------------------

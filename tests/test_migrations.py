@@ -9,6 +9,7 @@ from flask_migrate import upgrade
 from assoc import create_app, search_index
 from assoc.config import TestConfig
 from assoc.extensions import db
+from assoc.services import tally
 
 from .dbsetup import TestDatabase
 
@@ -68,9 +69,51 @@ def test_the_levels_migration_sums_the_unit_rows_already_built(empty_database):
                 {"u": unit_id, "m": month, "n": members, "i": money_in})
         db.session.commit()
         upgrade(revision="0018_levels")  # (0023 forgets every roll-up: they are rebuilt)
-        levels = stored_levels(db)
-        assert levels == summed_from_unit_rows(db)
+        old = tuple(f for f in tally.FIGURES if f not in ("moved_in", "moved_out"))  # 0027
+        levels = stored_levels(db, old)
+        assert levels == summed_from_unit_rows(db, old)
         assert levels[1, 202601]["members"] == 6 and levels[1, 202601]["unit_rows"] == 3
         assert levels[2, 202603]["money_in"] == 70 and (3, 202601) not in levels
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_0027_pairs_the_handovers_already_written(empty_database):
+    """0027 links the two vouchers of each handover a plan wrote before it (read from the
+    plan's undo list: payment, receipt, two by two) and forgets the roll-ups; its downgrade
+    works too."""
+    from flask_migrate import downgrade
+    from sqlalchemy import select, text
+
+    from assoc.models import ReorgPlan, Voucher, today
+    from assoc.services import reorg
+
+    from .builders import build_member, build_tree, build_voucher
+
+    config = TestConfig()
+    for key, value in empty_database.config().items():
+        setattr(config, key, value)
+    app = create_app(config)
+    with app.app_context():
+        upgrade()
+        tree = build_tree()
+        build_member(tree.ward_a, "Nguyễn Văn Á")
+        build_voucher(tree.ward_a, amount=700_000)
+        plan = reorg.apply_plan(None, reorg.parse_plan(
+            f"{','.join(reorg.PLAN_HEADER)}\nmerge,{tree.ward_a.code},{tree.ward_b.code},,,\n"),
+            today())
+        db.session.commit()
+        ids, plan_id = plan.summary["undo"]["vouchers"], plan.id
+        assert len(ids) == 2
+        db.session.execute(text("UPDATE voucher SET link_type = NULL, pair_id = NULL"))
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="0026_voucher_pairs")
+        upgrade()
+        pairs = dict(db.session.execute(select(Voucher.id, Voucher.pair_id)
+                                        .where(Voucher.link_type == "handover")).all())
+        assert pairs == {ids[0]: ids[1], ids[1]: ids[0]}
+        assert db.session.scalar(text("SELECT count(*) FROM unit_tally")) == 0
+        assert db.session.get(ReorgPlan, plan_id) is not None
         db.session.remove()
         db.engine.dispose()

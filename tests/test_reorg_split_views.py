@@ -50,7 +50,8 @@ def preview(client, unit, text, **files):
 
 def apply(client, unit, text):
     return client.post(f"/reorganisation/unit/{unit.id}/apply", data={
-        "plan_text": text, "effective": today().isoformat(), "carry_roles": "1"})
+        "plan_text": text, "effective": today().isoformat(), "carry_roles": "1",
+        "confirmed": "y"})
 
 
 def pdf_text(tmp_path, data: bytes) -> str:

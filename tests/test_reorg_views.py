@@ -36,7 +36,8 @@ def merge_line(tree, new_name="Hội Khuyến học Phường Hợp Nhất"):
 def post_plan(client, unit, text, endpoint="plan_form"):
     data = {"plan_text": text, "effective": today().strftime("%d/%m/%Y"), "carry_roles": "y"}
     if endpoint == "apply":
-        data = {"plan_text": text, "effective": today().isoformat(), "carry_roles": "1"}
+        data = {"plan_text": text, "effective": today().isoformat(), "carry_roles": "1",
+                "confirmed": "y"}
         return client.post(f"/reorganisation/unit/{unit.id}/apply", data=data)
     return client.post(f"/reorganisation/unit/{unit.id}", data=data)
 
@@ -54,7 +55,9 @@ def test_preview_shows_the_handover_and_writes_nothing(world, client_as):
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "Hội Khuyến học Phường Hợp Nhất" in page and "1.250.000" in page
-    assert 'data-testid="members-moved">2<' in page
+    # Members who end up in the successor: 2 moved directly, none came with sub-units.
+    assert ('data-testid="members-moved">2 hội viên nay thuộc đơn vị này (2 chuyển trực tiếp, '
+            '0 theo các đơn vị trực thuộc chuyển về)<') in page
     db.session.expire_all()
     assert counts() == before
 
@@ -198,3 +201,43 @@ def test_undo_from_the_plan_page(world, client_as):
     assert db.session.get(Unit, world.ward_a.id).valid_to is None
     assert 'data-testid="plan-undone"' in client.get(
         f"/reorganisation/plans/{plan.id}").get_data(as_text=True)
+
+
+def test_preview_lists_every_change_and_applying_takes_a_confirmation(world, client_as):
+    client = client_as("chair", world.city)
+    text = merge_line(world) + f"move,{world.ward_c.code},,,,{world.district_a.code}\n"
+    page = post_plan(client, world.city, text).get_data(as_text=True)
+    changes = page[page.index('data-testid="preview-changes"'):page.index('data-testid="preview"')]
+    assert world.ward_c.name in changes and world.district_a.name in changes  # the move too
+    assert world.ward_a.name in changes and "Hội Khuyến học Phường Hợp Nhất" in changes
+    before = counts()
+    data = {"plan_text": text, "effective": today().isoformat(), "carry_roles": "1"}
+    response = client.post(f"/reorganisation/unit/{world.city.id}/apply", data=data)
+    assert response.status_code == 400
+    assert "Hãy đánh dấu ô để xác nhận" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert counts() == before
+    response = client.post(f"/reorganisation/unit/{world.city.id}/apply",
+                           data={**data, "confirmed": "y"})
+    assert response.status_code == 302
+
+
+def test_a_plan_for_a_later_day_can_be_previewed_not_applied(world, client_as):
+    client = client_as("chair", world.district_a)
+    later = today() + timedelta(days=20)
+    before = counts()
+    response = client.post(f"/reorganisation/unit/{world.district_a.id}", data={
+        "plan_text": merge_line(world), "effective": later.strftime("%d/%m/%Y"),
+        "carry_roles": "y"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'data-testid="preview-later"' in page and "1.250.000" in page
+    assert 'action="/reorganisation/unit/' + str(world.district_a.id) + '/apply"' not in page
+    db.session.expire_all()
+    assert counts() == before
+    response = client.post(f"/reorganisation/unit/{world.district_a.id}/apply", data={
+        "plan_text": merge_line(world), "effective": later.isoformat(), "carry_roles": "1",
+        "confirmed": "y"})
+    assert response.status_code == 409
+    db.session.expire_all()
+    assert counts() == before

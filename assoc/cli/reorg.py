@@ -77,7 +77,7 @@ def register(app: Flask) -> None:
         try:
             ops = reorg.parse_plan(plan_file.read_bytes())
             plan = reorg.apply_plan(None, ops, on, carry_roles=not end_roles,
-                                    title=plan_file.name)
+                                    title=plan_file.name, preview=dry_run)
         except reorg.PlanError as e:
             db.session.rollback()
             for line, message in e.errors:

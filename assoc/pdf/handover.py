@@ -16,6 +16,7 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ..money import amount_in_words, format_money
@@ -46,6 +47,11 @@ def _styles():
 def _p(text, style) -> Paragraph:
     """User text, escaped before it meets Paragraph markup."""
     return Paragraph(escape(nfc(text)).replace("\n", "<br/>"), style)
+
+
+def _money(amount: int) -> str:
+    """"1.250.000 đ" that never breaks before its "đ"."""
+    return format_money(amount).replace(" ", "\u00a0")
 
 
 def _list(items: list[str], s) -> list:
@@ -81,10 +87,12 @@ def handover_pdf(plan, record: dict) -> io.BytesIO:
         *[_p(f"{line}.", s["base"]) for line in record.get("split_lines", [])],
         _p("Bên giao: " + "; ".join(p["name"] for p in record["predecessors"])
            if record["predecessors"] else "Bên giao: các đơn vị trực thuộc chuyển về", s["base"]),
-        _p(f"Bên nhận: {successor['name']} (mã {successor['code']})", s["base"]),
+        _p(f"Bên nhận: {successor['name']}", s["base"]),
         _p("1. Hội viên", s["h"]),
-        _p(f"Số hội viên chuyển sinh hoạt về bên nhận: {record['members']:,}".replace(",", "."),
+        _p(f"Hội viên: {record['members_line']}." if record.get("members_line") else
+           f"Số hội viên chuyển sinh hoạt về bên nhận: {record['members']:,}".replace(",", "."),
            s["base"]),
+        *[_p(f"Lưu ý: {line}.", s["base"]) for line in record.get("warning_lines", [])],
         _p("2. Đơn vị trực thuộc chuyển về", s["h"]),
         *_list(record["sub_units"], s),
         _p("3. Quỹ và số dư bàn giao", s["h"]),
@@ -93,16 +101,24 @@ def handover_pdf(plan, record: dict) -> io.BytesIO:
     if funds:
         rows = [[_p(h, s["cell"]) for h in ("Đơn vị giao", "Quỹ", "Hình thức", "Số tiền",
                                             "Phiếu chi", "Phiếu thu")]]
-        for f in funds:
-            rows.append([_p(f["from"], s["cell"]), _p(f["fund"], s["cell"]),
-                         _p(METHOD.get(f["method"], f["method"]), s["cell"]),
-                         _p(format_money(f["amount"]), s["cell_right"]),
-                         _p(f["payment"], s["cell"]), _p(f["receipt"], s["cell"])])
         total = sum(f["amount"] for f in funds)
-        rows.append([_p("Cộng", s["bold"]), "", "", _p(format_money(total), s["cell_right"]),
+        # Money on one line: the amount column as wide as its largest figure (a no-break
+        # space before "đ"); the fund's name takes what is left of the width.
+        amount_width = max(stringWidth(_money(a), FONT_BOLD, 9) for a in
+                           [total, *(f["amount"] for f in funds)]) + 6 * mm
+        number_width = max(stringWidth(nfc(f[k]), FONT, 9) for f in funds
+                           for k in ("payment", "receipt")) + 6 * mm  # numbers on one line too
+        fixed = 30 * mm + 20 * mm + 2 * number_width
+        widths = [30 * mm, max(24 * mm, 175 * mm - fixed - amount_width), 20 * mm,
+                  amount_width, number_width, number_width]
+        for f in funds:
+            rows.append([_p(f.get("from_name") or f["from"], s["cell"]), _p(f["fund"], s["cell"]),
+                         _p(METHOD.get(f["method"], f["method"]), s["cell"]),
+                         _p(_money(f["amount"]), s["cell_right"]),
+                         _p(f["payment"], s["cell"]), _p(f["receipt"], s["cell"])])
+        rows.append([_p("Cộng", s["bold"]), "", "", _p(_money(total), s["cell_right"]),
                      "", ""])
-        table = Table(rows, colWidths=[28 * mm, 36 * mm, 22 * mm, 28 * mm, 30 * mm, 30 * mm],
-                      repeatRows=1)
+        table = Table(rows, colWidths=widths, repeatRows=1)
         table.setStyle(TableStyle([
             ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -114,22 +130,27 @@ def handover_pdf(plan, record: dict) -> io.BytesIO:
                      s["base"])]
     else:
         story.append(_p("Không có số dư để bàn giao.", s["base"]))
+    posts = _list(record["posts"], s)
     story += [
         _p("4. Hồ sơ, việc chuyển giao", s["h"]), *_list(record["moved"], s),
         _p("5. Việc còn dở cần giải quyết", s["h"]), *_list(record["open"], s),
-        _p("6. Chức vụ kết thúc tại đơn vị cũ", s["h"]), *_list(record["posts"], s),
-        Spacer(1, 6 * mm),
+        _p("6. Chức vụ kết thúc tại đơn vị cũ", s["h"]), *posts[:-1],
     ]
-    # Signature blocks: one per outgoing unit, then the incoming unit, two to a row.
-    blocks = [(f"ĐẠI DIỆN BÊN GIAO<br/>{escape(nfc(p['name']))}") for p in record["predecessors"]]
-    blocks.append(f"ĐẠI DIỆN BÊN NHẬN<br/>{escape(nfc(successor['name']))}")
-    cells = [[Paragraph(b, s["center_bold"]), _p("(Ký, họ tên, đóng dấu)", s["italic_center"]),
-              Spacer(1, 22 * mm)] for b in blocks]
+    # Signature blocks: one per outgoing unit, then the incoming unit, two to a row, each with
+    # its signer's name; kept on one page with the record's last lines (never alone).
+    signers = record.get("signers") or {}
+    sides = [("ĐẠI DIỆN BÊN GIAO", p["name"]) for p in record["predecessors"]]
+    sides.append(("ĐẠI DIỆN BÊN NHẬN", successor["name"]))
+    cells = [[Paragraph(f"{side}<br/>{escape(nfc(name))}", s["center_bold"]),
+              _p("(Ký, họ tên, đóng dấu)", s["italic_center"]), Spacer(1, 20 * mm),
+              _p(signers.get(name, ""), s["center_bold"])] for side, name in sides]
     if len(cells) % 2:
         cells.append("")
     rows = [cells[i:i + 2] for i in range(0, len(cells), 2)]
-    story.append(KeepTogether(Table(rows, colWidths=[87 * mm, 87 * mm],
-                                    style=[("VALIGN", (0, 0), (-1, -1), "TOP")])))
+    story.append(KeepTogether([*posts[-1:], Spacer(1, 6 * mm),
+                               Table(rows, colWidths=[87 * mm, 87 * mm],
+                                     style=[("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                            ("BOTTOMPADDING", (0, 0), (-1, -1), 12)])]))
     doc.build(story)
     buffer.seek(0)
     return buffer

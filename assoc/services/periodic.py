@@ -564,7 +564,8 @@ def participants(template: PeriodicTemplate) -> list[Unit]:
         Unit.path.startswith(top.path, autoescape=True), Unit.id != top.id,
         Unit.level.in_(template.levels or []),
         Unit.valid_from <= template.period_end,
-        Unit.valid_to.is_(None) | (Unit.valid_to >= template.period_start),
+        Unit.valid_to.is_(None) | ((Unit.valid_to >= template.period_start)
+                                   & (Unit.valid_to >= Unit.valid_from)),  # never existed
     ).order_by(Unit.path)) if covering_successor(template, u) is None]
 
 

@@ -38,6 +38,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, insert, select, update
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import (
@@ -61,6 +62,7 @@ from ..models import (
     UnitChange,
     User,
     Voucher,
+    as_of,
     local_day,
     today,
     utcnow,
@@ -73,6 +75,7 @@ PLAN_HEADER = ("action", "old_codes", "new_code", "new_name", "new_level", "new_
 ACTIONS = ("merge", "dissolve", "move", "rename", "split")
 HANDOVER_REASON = "Bàn giao quỹ do sáp nhập"
 SPLIT_REASON = "Bàn giao quỹ do chia tách"
+DISSOLVE_REASON = "Bàn giao quỹ do giải thể"
 # `assign` lines are not operations: each gives a split's successor its share (sub-units,
 # members of the split unit itself by number, fund amounts as CODE=amount).
 ASSIGN = "assign"
@@ -115,6 +118,14 @@ class Handover:
     posts_ended: list[dict] = field(default_factory=list)  # officer, title, title_text, unit
     roles: list[dict] = field(default_factory=list)  # user, role, to (None: ended)
     splits: list[dict] = field(default_factory=list)  # code, name, successors (names)
+    # Filled in once the whole plan is applied (finish()): the members who now belong to the
+    # successor (its own and those of its sub-units) and those who came with the sub-units it
+    # received; warnings; who signs for each side (names as they are on the effective date).
+    members_total: int = 0
+    members_with_units: int = 0
+    sub_unit_ids: list[int] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    signers: dict[str, str] = field(default_factory=dict)  # unit name -> signer's name
 
     def as_dict(self) -> dict:
         return {
@@ -125,6 +136,8 @@ class Handover:
             "members": self.members, "sub_units": self.sub_units, "funds": self.funds,
             "moved_items": self.moved_items, "open_items": self.open_items,
             "posts_ended": self.posts_ended, "roles": self.roles, "splits": self.splits,
+            "members_total": self.members_total, "members_with_units": self.members_with_units,
+            "warnings": self.warnings, "signers": self.signers,
         }
 
 
@@ -262,6 +275,13 @@ def _by_code(code: str) -> Unit | None:
     return db.session.scalar(select(Unit).where(func.upper(Unit.code) == code.upper()))
 
 
+def _closed(code: str, effective: date) -> bool:
+    """Whether `code` names an existing unit that is not active on the effective date (a
+    closed unit never takes work or sub-units)."""
+    unit = _by_code(code)
+    return unit is not None and not unit.is_active(effective)
+
+
 def _last_voucher_date(unit: Unit) -> date | None:
     return db.session.scalar(select(func.max(Voucher.voucher_date))
                              .where(Voucher.unit_id == unit.id))
@@ -287,9 +307,11 @@ def check_plan(ops: list[Operation], effective: date) -> list[tuple[int, str]]:
                 errors.append((op.line, _("%(c)s already ends on line %(n)s.", c=code,
                                           n=ended[code])))
             elif unit is not None:
-                if not unit.is_active(effective - timedelta(days=1)):
+                if unit.valid_to is not None or not unit.is_active(effective - timedelta(days=1)):
+                    # The real cause, alone: its books and dates follow from its closing.
                     errors.append((op.line, _("%(c)s is closed.", c=code)))
-                olds.append(unit)
+                else:
+                    olds.append(unit)
         if op.action == "merge":
             if len(op.old_codes) < 2 and op.new_code in op.old_codes:
                 errors.append((op.line, _("A merge needs at least two units.")))
@@ -304,7 +326,8 @@ def check_plan(ops: list[Operation], effective: date) -> list[tuple[int, str]]:
                 elif _by_code(op.new_parent_code) is None and op.new_parent_code not in created:
                     errors.append((op.line, _("Unknown unit code %(c)s.", c=op.new_parent_code)))
                 created.add(op.new_code)
-            elif target is not None and op.new_code in ended:
+            elif target is not None and (op.new_code in ended
+                                         or _closed(op.new_code, effective)):
                 errors.append((op.line, _("The successor %(c)s is closed.", c=op.new_code)))
             for code in op.old_codes:
                 if code != op.new_code:
@@ -317,7 +340,8 @@ def check_plan(ops: list[Operation], effective: date) -> list[tuple[int, str]]:
                                           "sub-units go) and new_code (who takes its members, "
                                           "funds and open work).")))
             for code in (op.new_code, op.new_parent_code):
-                if code and (code in ended or code in op.old_codes):
+                if code and (code in ended or code in op.old_codes
+                             or _closed(code, effective)):
                     errors.append((op.line, _("The successor %(c)s is closed.", c=code)))
                 elif code and _by_code(code) is None and code not in created:
                     errors.append((op.line, _("Unknown unit code %(c)s.", c=code)))
@@ -325,7 +349,7 @@ def check_plan(ops: list[Operation], effective: date) -> list[tuple[int, str]]:
         elif op.action == "move":
             if len(op.old_codes) != 1 or not op.new_parent_code:
                 errors.append((op.line, _("Move one unit per line, under new_parent_code.")))
-            elif op.new_parent_code in ended:
+            elif op.new_parent_code in ended or _closed(op.new_parent_code, effective):
                 errors.append((op.line, _("The successor %(c)s is closed.",
                                           c=op.new_parent_code)))
             elif _by_code(op.new_parent_code) is None and op.new_parent_code not in created:
@@ -458,9 +482,28 @@ def is_big(ops: list[Operation], max_operations: int = JOB_OPERATIONS,
 
 def apply_plan(actor: User | None, ops: list[Operation], effective: date, *,
                carry_roles: bool = True, title: str = "",
-               progress: Callable[[int, int, str], None] | None = None) -> ReorgPlan:
+               progress: Callable[[int, int, str], None] | None = None,
+               preview: bool = False) -> ReorgPlan:
+    """A `preview` (the caller rolls back) of a plan for a later day runs as on that day, so a
+    plan can be checked before it takes effect; only applying it waits for the day."""
+    if preview and effective > today():
+        with as_of(effective):
+            return _apply_plan(actor, ops, effective, carry_roles=carry_roles, title=title,
+                               progress=progress)
+    return _apply_plan(actor, ops, effective, carry_roles=carry_roles, title=title,
+                       progress=progress)
+
+
+def _apply_plan(actor: User | None, ops: list[Operation], effective: date, *,
+                carry_roles: bool = True, title: str = "",
+                progress: Callable[[int, int, str], None] | None = None) -> ReorgPlan:
     """Apply the operations in order (flushes; the caller commits or rolls back). A job passes
-    `progress(done, total, phase)`, called after each operation."""
+    `progress(done, total, phase)`, called after each operation.
+
+    The tree is locked first (units.lock_tree) and the plan checked inside the lock against
+    the tree as it now stands: of two overlapping plans applied at once, the second waits and
+    is refused as if it had come later."""
+    units.lock_tree()
     errors = check_plan(ops, effective)
     if errors:
         raise PlanError(errors)
@@ -481,6 +524,7 @@ def apply_plan(actor: User | None, ops: list[Operation], effective: date, *,
             raise PlanError([(op.line, str(e))]) from e
         if progress is not None:
             progress(done, len(ops), "reorganising")
+    run.finish()
     entry = audit.record(actor, "reorg.apply", plan, unit=scope,
                          data={"effective": effective, "operations": len(ops),
                                "successors": [h.successor.code for h in run.handovers.values()]})
@@ -501,6 +545,63 @@ class _Run:
         # What an undo on the same day needs to put back (kept in plan.summary["undo"]).
         self.undo: dict[str, list] = {"created": [], "books": [], "posts": [], "roles": [],
                                       "granted": [], "vouchers": [], "moved": []}
+        # (successor id, role) -> [(user's name, unit it came from)] of roles carried over.
+        self.carried: dict[tuple[int, str], list[tuple[str, str]]] = {}
+
+    def finish(self) -> None:
+        """What each successor's record says once the whole plan is applied: members now in it
+        (own and with its sub-units), those who came with the sub-units it received, two
+        holders of one role carried into it, and the signers."""
+        db.session.flush()
+        active = Member.status == "active"
+        for record in self.handovers.values():
+            unit = record.successor
+            record.members_total = db.session.scalar(
+                select(func.count()).select_from(Member).join(Unit, Member.unit_id == Unit.id)
+                .where(active, Unit.path.startswith(unit.path, autoescape=True))) or 0
+            paths = db.session.scalars(select(Unit.path).where(
+                Unit.id.in_(record.sub_unit_ids))).all() if record.sub_unit_ids else []
+            record.members_with_units = sum(db.session.scalar(
+                select(func.count()).select_from(Member).join(Unit, Member.unit_id == Unit.id)
+                .where(active, Unit.path.startswith(path, autoescape=True))) or 0
+                for path in paths)
+            for (to_id, role), holders in self.carried.items():
+                if to_id == unit.id and len(holders) > 1:
+                    record.warnings.append({"what": "two_holders", "role": role,
+                                            "holders": [h for h, _u in holders],
+                                            "units": [u for _h, u in holders]})
+            record.signers = self.signers(record)
+
+    def signers(self, record: Handover) -> dict[str, str]:
+        """Who signs for each side: the chair whose post (else whose role) ended at each
+        outgoing unit; for the successor its chair on the effective date, or the chairs carried
+        over to it."""
+        names: dict[str, str] = {}
+        for old in record.predecessors:
+            chairs = [p["officer"] for p in record.posts_ended
+                      if p["unit"] == old.name and p["title"] == "chair"] or [
+                r["user"] for r in record.roles if r.get("unit") == old.name
+                and r["role"] == "chair"]
+            if chairs:
+                names[old.name] = ", ".join(dict.fromkeys(chairs))
+        unit = record.successor
+        chairs = db.session.scalars(select(Officer.full_name).join(
+            Position, Position.officer_id == Officer.id).where(
+            Position.unit_id == unit.id, Position.title == "chair",
+            Position.start_date <= self.effective,
+            Position.end_date.is_(None) | (Position.end_date >= self.effective))).all()
+        if not chairs:
+            chairs = [h for h, _u in self.carried.get((unit.id, "chair"), [])]
+        if not chairs:
+            chairs = db.session.scalars(select(User.full_name).join(
+                RoleAssignment, RoleAssignment.user_id == User.id).where(
+                RoleAssignment.unit_id == unit.id, RoleAssignment.role == "chair",
+                RoleAssignment.valid_from <= self.effective,
+                RoleAssignment.valid_to.is_(None)
+                | (RoleAssignment.valid_to >= self.effective))).all()
+        if chairs:
+            names[unit.name] = ", ".join(dict.fromkeys(chairs))
+        return names
 
     def unit(self, code: str) -> Unit:
         unit = _by_code(code)
@@ -549,7 +650,9 @@ class _Run:
             self.note(child, "move")
             units.move_unit(self.actor, child, parent)
             self.handover(parent).sub_units.append(child.name)
-        self.absorb(old, successor, _("Dissolved; work goes to %(u)s", u=successor.name))
+            self.handover(parent).sub_unit_ids.append(child.id)
+        self.absorb(old, successor, _("Dissolved; work goes to %(u)s", u=successor.name),
+                    funds_reason=DISSOLVE_REASON)
 
     def split(self, op: Operation) -> None:
         """One unit into several: each successor takes the sub-units, own members and fund
@@ -573,6 +676,7 @@ class _Run:
                 self.note(child, "move")
                 units.move_unit(self.actor, child, unit)
                 record.sub_units.append(child.name)
+                record.sub_unit_ids.append(child.id)
             record.members += self.move_members(
                 old, unit, "", ids=share.members,
                 text=_("Moved by the split of %(a)s into %(b)s", a=old.name, b=unit.name))
@@ -695,7 +799,8 @@ class _Run:
 
     # -- what an absorbed unit hands over ---------------------------------------------------
 
-    def absorb(self, old: Unit, target: Unit, reason: str) -> None:
+    def absorb(self, old: Unit, target: Unit, reason: str, *,
+               funds_reason: str = HANDOVER_REASON) -> None:
         if target.path.startswith(old.path):
             raise DomainError(_("%(a)s cannot go into its own sub-unit %(b)s.", a=old.code,
                                 b=target.code))
@@ -706,8 +811,9 @@ class _Run:
                 self.note(child, "move")
                 units.move_unit(self.actor, child, target)
                 record.sub_units.append(child.name)
+                record.sub_unit_ids.append(child.id)
         record.members += self.move_members(old, target, reason)
-        self.hand_over_funds(old, target, record)
+        self.hand_over_funds(old, target, record, funds_reason)
         self.move_open_work(old, target, record)
         self.end_posts_and_roles(old, target, record)
         settings = treasury.settings_for(old)
@@ -742,13 +848,16 @@ class _Run:
         tally.touch(unit_ids=[old.id, target.id])
         return len(ids)
 
-    def hand_over_funds(self, old: Unit, target: Unit, record: Handover) -> None:
+    def hand_over_funds(self, old: Unit, target: Unit, record: Handover,
+                        reason: str = HANDOVER_REASON) -> None:
         for fund, method, balance in _handover_amounts(old, record):
-            self.voucher_pair(old, target, fund, method, balance, record, HANDOVER_REASON)
+            self.voucher_pair(old, target, fund, method, balance, record, reason)
 
     def voucher_pair(self, old: Unit, target: Unit, fund: Fund, method: str, amount: int,
                      record: Handover, reason: str) -> None:
-        """A payment voucher out of `old`'s fund and a receipt into `target`'s, same amount."""
+        """A payment voucher out of `old`'s fund and a receipt into `target`'s, same amount:
+        one handover (link_type "handover", each the other's pair), never income or spending,
+        voided only together."""
         into = _successor_fund(self.actor, fund, target)
         out = treasury.issue_voucher(
             self.actor, old, kind="payment", amount=amount, party_name=target.name,
@@ -758,8 +867,12 @@ class _Run:
             self.actor, target, kind="receipt", amount=amount, party_name=old.name,
             reason=f"{reason} từ {old.name}", voucher_date=self.effective,
             method=method, fund=into)
+        out.link_type = into_voucher.link_type = "handover"
+        out.pair_id, into_voucher.pair_id = into_voucher.id, out.id
+        db.session.flush()
         self.undo["vouchers"] += [out.id, into_voucher.id]
-        record.funds.append({"from": old.code, "fund": fund.name, "into": into.name,
+        record.funds.append({"from": old.code, "from_name": old.name, "fund": fund.name,
+                             "into": into.name,
                              "method": method, "amount": amount,
                              "payment": out.display_number,
                              "receipt": into_voucher.display_number})
@@ -869,7 +982,7 @@ class _Run:
             for each in records:
                 each.posts_ended.append({"post_id": post.id, "officer": post.officer.full_name,
                                          "title": post.title, "title_text": post.title_text,
-                                         "unit": old.name})
+                                         "unit": old.name, "level": old.level})
         for role in db.session.scalars(select(RoleAssignment).where(
                 RoleAssignment.unit_id == old.id, RoleAssignment.valid_to.is_(None)
                 | (RoleAssignment.valid_to > self.last_day))).all():
@@ -891,7 +1004,10 @@ class _Run:
                     self.undo["granted"].append(units.grant_role(
                         self.actor, role.user, to, role.role, valid_from=self.effective).id)
                 each.roles.append({"user": role.user.full_name, "role": role.role,
-                                   "to": to.name if carried else None})
+                                   "to": to.name if carried else None, "unit": old.name})
+                if carried:
+                    self.carried.setdefault((to.id, role.role), []).append(
+                        (role.user.full_name, old.name))
         db.session.flush()
 
 
@@ -982,6 +1098,7 @@ def plan_for_unit(unit: Unit) -> dict[str, list[UnitChange]]:
     """Predecessors (units whose work went to `unit`) and what happened to `unit` itself."""
     rows = db.session.scalars(select(UnitChange).where(
         (UnitChange.successor_id == unit.id) | (UnitChange.unit_id == unit.id))
+        .options(joinedload(UnitChange.plan))
         .order_by(UnitChange.effective, UnitChange.id)).all()  # one query: on every unit page
     return {"predecessors": [c for c in rows if c.successor_id == unit.id],
             "changes": [c for c in rows if c.unit_id == unit.id]}
@@ -996,6 +1113,13 @@ def reappoint(actor: User | None, plan: ReorgPlan, successor: Unit, post_id: int
     post = db.session.get(Position, post_id)
     if post is None:
         raise DomainError(_("This post was not ended by this plan for this unit."))
+    if post.unit.level != successor.level:
+        # A district chair does not become a city chair by one click: appoint by hand.
+        raise DomainError(_("%(who)s held the post at %(unit)s, a unit of another level than "
+                            "%(successor)s: one-click re-appointment keeps the level; appoint "
+                            "at %(successor)s by hand if that is what was decided.",
+                            who=post.officer.full_name, unit=post.unit.name,
+                            successor=successor.name))
     from . import officers
 
     return officers.add_position(actor, post.officer, unit=successor, title=post.title,
@@ -1019,15 +1143,25 @@ def _affected_unit_ids(plan: ReorgPlan) -> set[int]:
     return ids
 
 
+# Audit entries that record a read, not a write: a download's entry (member.export,
+# report.export, unit.export, learning.export_rates…), signing in and out. They never block
+# an undo (reads never block).
+NOT_WRITES = (AuditEntry.action.not_like("%.export"),
+              AuditEntry.action.not_like("%.export!_%", escape="!"),
+              AuditEntry.action.not_like("auth.%"))
+
+
 def undo_blockers(plan: ReorgPlan) -> list[AuditEntry]:
-    """What stops an undo: later writes in the units the plan touched (every write is in the
-    audit log), or another day. An empty list means the plan can be undone."""
+    """What stops an undo: later business writes in the units the plan touched (every write is
+    in the audit log; downloads and sign-ins are not writes). An empty list means nothing was
+    written since."""
     undo = plan.summary.get("undo")
     if plan.status != "applied" or undo is None:
         return []
     return db.session.scalars(
         select(AuditEntry).where(AuditEntry.id > undo["audit_mark"],
-                                 AuditEntry.unit_id.in_(_affected_unit_ids(plan)))
+                                 AuditEntry.unit_id.in_(_affected_unit_ids(plan)),
+                                 *NOT_WRITES)
         .order_by(AuditEntry.id).limit(20)).all()
 
 
@@ -1039,7 +1173,9 @@ def can_undo(plan: ReorgPlan) -> bool:
 
 def undo_plan(actor: User | None, plan: ReorgPlan) -> ReorgPlan:
     """Put everything back as it was before the plan; the handover vouchers are voided (their
-    numbers stay), members and records go back, units reopen. Flushes; the caller commits."""
+    numbers stay), members and records go back, units reopen. Flushes; the caller commits.
+    Under the tree's lock, checked again inside it (two undos at once: one undoes)."""
+    units.lock_tree()
     if plan.status != "applied" or "undo" not in plan.summary:
         raise DomainError(_("This plan cannot be undone."))
     blockers = undo_blockers(plan)
@@ -1056,8 +1192,10 @@ def undo_plan(actor: User | None, plan: ReorgPlan) -> ReorgPlan:
         settings.books_closed_through = _day(closed)
         db.session.add(settings)
     db.session.flush()
-    for voucher in db.session.scalars(select(Voucher).where(Voucher.id.in_(undo["vouchers"]))):
-        treasury.void_voucher(actor, voucher, UNDO_REASON, restoring=True)
+    for voucher in db.session.scalars(select(Voucher).where(Voucher.id.in_(undo["vouchers"]))
+                                      .order_by(Voucher.id)).all():
+        if not voucher.is_void:  # the other half of a pair goes void with the first
+            treasury.void_voucher(actor, voucher, UNDO_REASON, restoring=True)
     transfers = db.session.execute(select(MemberTransfer.member_id, MemberTransfer.from_unit_id)
                                    .where(MemberTransfer.plan_id == plan.id)).all()
     for from_unit, members in _group(transfers).items():
@@ -1098,8 +1236,14 @@ def undo_plan(actor: User | None, plan: ReorgPlan) -> ReorgPlan:
         elif change.action == "rename":
             units.update_unit(actor, unit, name=change.old_name, code=change.old_code)
     for unit in db.session.scalars(select(Unit).where(Unit.id.in_(undo["created"]))):
-        # Vouchers are never deleted, so a unit the plan created stays, closed from day one.
-        unit.valid_to, unit.closed_reason = unit.valid_from, UNDO_REASON
+        # Vouchers are never deleted, so a unit the plan created stays, as one that never
+        # existed: it ends the day before it began (active on no day, so no coverage, count
+        # or report row has it), and its code is freed for a plan applied again.
+        unit.valid_to = unit.valid_from - timedelta(days=1)
+        unit.closed_reason = UNDO_REASON
+        unit.code = f"{unit.code[:30]}~{plan.id}"
+        audit.record(actor, "unit.update", unit, data={"plan": plan.id,
+                                                       "closed_reason": UNDO_REASON})
     tally.touch(unit_ids=affected)
     plan.status = "undone"
     db.session.flush()

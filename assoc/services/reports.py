@@ -404,7 +404,8 @@ class Keys:
 FLOW_TALLY = {"new_members": "members", "dues": "dues", "money_in": "money_in",
               "money_out": "money_out", "awards": "awards", "award_amount": "award_amount",
               "award_paid": "award_paid", "events": "events", "event_target": "event_target",
-              "raised": "raised", "in_kind": "in_kind"}
+              "raised": "raised", "in_kind": "in_kind", "moved_in": "moved_in",
+              "moved_out": "moved_out"}
 
 
 def _flows(parts: list[tuple[Period, Tree]], keys_of, *, by_month: bool = False,
@@ -644,10 +645,19 @@ def _ensure_ids(unit_ids) -> None:
 
 @dataclass
 class MoneyFigures:
-    money_in: int = 0
-    money_out: int = 0
-    balance: int = 0  # all non-void vouchers up to the end of the period
+    money_in: int = 0  # receipts, money moved between our own books (handovers…) apart
+    money_out: int = 0  # payments, the same
+    balance: int = 0  # all non-void vouchers up to the end of the period, moves included
     by_month: list[tuple[int, int, int]] = field(default_factory=list)  # (month, in, out)
+    # Money moved between our own books in the period ("Bàn giao quỹ": handovers, cash <->
+    # bank): received from and handed to other books of ours; never income or spending.
+    moved_in: int = 0
+    moved_out: int = 0
+
+
+def _balance(t):
+    """What a roll-up row adds to a balance: money in and out, and money moved in and out."""
+    return t.money_in - t.money_out + t.moved_in - t.moved_out
 
 
 def money_figures(scope: Scope, period: Period) -> MoneyFigures:
@@ -656,8 +666,9 @@ def money_figures(scope: Scope, period: Period) -> MoneyFigures:
     flows = _scope_flows(scope, period)
     if flows is not None:
         (balance,) = _tally(scope, lambda t: (_sum(
-            t.money_in - t.money_out, t.month <= tally.month_of(period.end)),))
+            _balance(t), t.month <= tally.month_of(period.end)),))
         money_in, money_out = flows.get("money_in", 0), flows.get("money_out", 0)
+        moved_in, moved_out = flows.get("moved_in", 0), flows.get("moved_out", 0)
         by_month = {m: (flows.get(("in", m), 0), flows.get(("out", m), 0))
                     for m in range(1, 13) if ("in", m) in flows}
     else:
@@ -666,15 +677,18 @@ def money_figures(scope: Scope, period: Period) -> MoneyFigures:
         months, month = _months(period, t), t.month % 100
         rows = db.session.execute(
             select(month, _sum(t.money_in, months), _sum(t.money_out, months),
-                   _sum(t.money_in - t.money_out), _sum(literal(1), months))
+                   _sum(_balance(t)), _sum(literal(1), months), _sum(t.moved_in, months),
+                   _sum(t.moved_out, months))
             .where(where, t.month <= tally.month_of(period.end)).group_by(month)).all()
         balance = sum(int(r[3]) for r in rows)
         money_in, money_out = sum(int(r[1]) for r in rows), sum(int(r[2]) for r in rows)
-        by_month = {int(m): (int(i), int(o)) for m, i, o, _, n in rows if m and n}
+        moved_in, moved_out = sum(int(r[5]) for r in rows), sum(int(r[6]) for r in rows)
+        by_month = {int(m): (int(i), int(o)) for m, i, o, _, n, *_moved in rows if m and n}
     return MoneyFigures(
         int(money_in), int(money_out), int(balance),
         [(m, *by_month.get(m, (0, 0))) for m in range(1, 13)
          if date(period.start.year, m, 1) <= period.end or m in by_month],
+        int(moved_in), int(moved_out),
     )
 
 
@@ -1048,7 +1062,9 @@ def _list_children(unit: Unit, part: Period, tree: Tree, below: Below,
                    listed: dict[int, Unit], rows: dict[int, ReportRow]) -> None:
     """The direct sub-units of the piece's tree open during it get a row (under the name
     they had), figures or not."""
-    query = select(Unit).where(Unit.valid_to.is_(None) | (Unit.valid_to >= part.start))
+    # (A unit whose plan was undone ends before it began: it never existed, no row.)
+    query = select(Unit).where(Unit.valid_to.is_(None) | (
+        (Unit.valid_to >= part.start) & (Unit.valid_to >= Unit.valid_from)))
     if below.historic:
         query = query.where(Unit.id.in_(set(below.child_of.values())),
                             Unit.valid_from <= part.end)
@@ -1117,12 +1133,14 @@ def _direct(keys, cut: list[Period]) -> list[tuple[tuple[str, ...], dict]]:
         ]
 
     # Dues and money, the many records of a day, from the roll-ups' rows by day (tally.day_of).
-    money = _rolled_up(keys, lambda t: (_sum(t.dues), _sum(t.money_in), _sum(t.money_out)),
+    money = _rolled_up(keys, lambda t: (_sum(t.dues), _sum(t.money_in), _sum(t.money_out),
+                                        _sum(t.moved_in), _sum(t.moved_out)),
                        lambda t: or_(*(t.month.between(tally.day_of(days.start),
                                                        tally.day_of(days.end))
                                        for days in cut)))
     from_rollups = [(("dues",), {k: v[:1] for k, v in money.items()}),
-                    (("money_in", "money_out"), {k: v[1:] for k, v in money.items()})]
+                    (("money_in", "money_out"), {k: v[1:3] for k, v in money.items()}),
+                    (("moved_in", "moved_out"), {k: v[3:] for k, v in money.items()})]
     # Each run of days its own queries (a date range each, read from the indexes alone).
     every = [spec for days in cut for spec in specs(days)]
     if (SQL_CHILDREN and isinstance(keys, Below) and not keys.historic and not keys.extra

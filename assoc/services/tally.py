@@ -27,12 +27,13 @@ from datetime import UTC, date, datetime
 from itertools import chain
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, event, exists, func, insert, inspect, literal, select, text
+from sqlalchemy import case, delete, event, exists, func, insert, inspect, literal, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import (
+    INTERNAL_LINKS,
     CountingSheet,
     Donation,
     DuesPayment,
@@ -51,7 +52,7 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 AWARDED = ("approved", "paid")
 HELD = ("held", "closed")
 FIGURES = ("members", "dues_paid", "dues", "money_in", "money_out", "awards", "award_amount",
-           "award_paid", "events", "event_target", "raised", "in_kind")
+           "award_paid", "events", "event_target", "raised", "in_kind", "moved_in", "moved_out")
 # The row of a unit that holds the sum of its other rows (all time; dues_paid, which is per
 # year, is left 0): "members now" and balances read one row per unit instead of every month
 # since the unit began. Above every yyyymm, so month ranges never include it.
@@ -69,7 +70,7 @@ LOCK_UNITS = 1000   # above this many units a rebuild locks the roll-up table, n
 RELEVANT = {
     Member: ("unit_id", "status", "joined_on"),
     DuesPayment: ("unit_id", "member_id", "year", "amount", "paid_on", "voucher_id"),
-    Voucher: ("unit_id", "status", "kind", "amount", "voucher_date"),
+    Voucher: ("unit_id", "status", "kind", "amount", "voucher_date", "link_type"),
     Nomination: ("unit_id", "status", "amount", "decided_at"),
     Event: ("unit_id", "status", "starts_at", "target_amount"),
     Donation: ("unit_id", "event_id", "method", "amount", "estimated_value", "received_on"),
@@ -90,7 +91,7 @@ def month_of(day: date) -> int:
 # (15/01–10/06) at province or national scope read a few rows per sub-unit instead of every
 # voucher and dues payment of those days. The other dated figures are few; they are read from
 # their records.
-DAY_FIGURES = ("dues", "money_in", "money_out")
+DAY_FIGURES = ("dues", "money_in", "money_out", "moved_in", "moved_out")
 
 
 def day_of(day: date) -> int:
@@ -482,11 +483,18 @@ def compute(unit_ids: list[int], session: Session) -> dict[tuple[int, int], dict
             .group_by(DuesPayment.unit_id, DuesPayment.paid_on)):
         add(unit_id, month_of(paid_on), dues=amount)
         by_day.append((unit_id, paid_on, {"dues": amount}))
-    for unit_id, day, kind, amount in session.execute(
-            select(Voucher.unit_id, Voucher.voucher_date, Voucher.kind, func.sum(Voucher.amount))
+    # Money moved between our own books (a handover, cash <-> bank: Voucher.link_type in
+    # INTERNAL_LINKS) is neither money in nor money out: moved_in/moved_out, in the balance.
+    internal = case((Voucher.link_type.in_(INTERNAL_LINKS), 1), else_=0)
+    for unit_id, day, kind, moved, amount in session.execute(
+            select(Voucher.unit_id, Voucher.voucher_date, Voucher.kind, internal,
+                   func.sum(Voucher.amount))
             .where(Voucher.unit_id.in_(unit_ids), Voucher.status == "valid")
-            .group_by(Voucher.unit_id, Voucher.voucher_date, Voucher.kind)):
-        money = {"money_in" if kind == "receipt" else "money_out": amount}
+            .group_by(Voucher.unit_id, Voucher.voucher_date, Voucher.kind, internal)):
+        if moved:
+            money = {"moved_in" if kind == "receipt" else "moved_out": amount}
+        else:
+            money = {"money_in" if kind == "receipt" else "money_out": amount}
         add(unit_id, month_of(day), **money)
         by_day.append((unit_id, day, money))
     for unit_id, decided_at, status, amount in session.execute(

@@ -100,6 +100,22 @@ def check_period_open(unit: Unit, on: date, field: str = "voucher_date") -> None
               next=date.fromordinal(closed.toordinal() + 1).strftime("%d/%m/%Y")), field)
 
 
+def no_new_vouchers(unit: Unit) -> str | None:
+    """Why a closed unit's books take no new voucher (no day is both in its life and after its
+    closed books: a reorganisation closes both), or None when some day still is."""
+    if unit.valid_to is None:
+        return None
+    closed = settings_for(unit).books_closed_through
+    if closed is None or closed < unit.valid_to:
+        return None
+    if unit.successor is not None:
+        return _("%(unit)s closed on %(d)s and its books are closed: it takes no new voucher. "
+                 "Its work and funds went to %(s)s.", unit=unit.name,
+                 d=unit.valid_to.strftime("%d/%m/%Y"), s=unit.successor.name)
+    return _("%(unit)s closed on %(d)s and its books are closed: it takes no new voucher.",
+             unit=unit.name, d=unit.valid_to.strftime("%d/%m/%Y"))
+
+
 # ---------------------------------------------------------------------------------------------
 # Funds
 # ---------------------------------------------------------------------------------------------
@@ -436,7 +452,11 @@ def void_voucher(actor: User | None, voucher: Voucher, reason: str, *,
     A receipt whose money has been paid out since cannot be voided (cash on hand, or the fund
     for a transfer, would go below zero on some day from its date on): the correct receipt is
     issued first, or the payments are voided. `restoring` is for undoing a reorganisation,
-    which puts the books back as they were before it."""
+    which puts the books back as they were before it.
+
+    One half of an internal move (a handover, cash <-> bank: `pair_id`) is never voided alone:
+    both halves go void together where both books allow it; otherwise nothing is voided and
+    the refusal names the other half and why its book refuses."""
     reason = clean(reason)
     if voucher.is_void:
         raise DomainError(_("This voucher is already void."), "reason")
@@ -444,6 +464,39 @@ def void_voucher(actor: User | None, voucher: Voucher, reason: str, *,
         raise DomainError(_("Give the reason for voiding."), "reason")
     if len(reason) > 300:
         raise DomainError(_("The text is too long."), "reason")
+    partner = pair_of(voucher)
+    halves = [voucher] if partner is None or partner.is_void else [voucher, partner]
+    for half in halves:
+        try:
+            _check_voidable(half, restoring)
+        except DomainError as e:
+            if half is voucher:
+                raise
+            raise DomainError(_(
+                "This voucher is one half of a move of money between our own books, with %(no)s "
+                "of %(unit)s: both are voided together, and that one cannot be: %(why)s",
+                no=partner.display_number, unit=partner.unit.name, why=str(e)), "reason") from e
+    for half in halves:
+        half.status = "void"
+        half.void_reason = reason
+        half.voided_by_id = getattr(actor, "id", None)
+        half.voided_at = utcnow()
+    db.session.flush()
+    for half in halves:
+        data = {"number": half.display_number, "reason": reason}
+        if len(halves) == 2:
+            other = halves[1] if half is voucher else voucher
+            data["pair"] = {"number": other.display_number, "unit": other.unit.name}
+        audit.record(actor, "voucher.void", half, unit=half.unit, data=data)
+    return voucher
+
+
+def pair_of(voucher: Voucher) -> Voucher | None:
+    """The other half of an internal move (INTERNAL_LINKS), or None."""
+    return db.session.get(Voucher, voucher.pair_id) if voucher.pair_id else None
+
+
+def _check_voidable(voucher: Voucher, restoring: bool) -> None:
     check_period_open(voucher.unit, voucher.voucher_date, "reason")
     if voucher.kind == "receipt" and not restoring:
         # Queued on the fund row like payments, so a payment and this void cannot both
@@ -460,14 +513,6 @@ def void_voucher(actor: User | None, voucher: Voucher, reason: str, *,
                   where=_("cash on hand") if cash else _("the balance"),
                   fund=voucher.fund.name, d=voucher.voucher_date.strftime("%d/%m/%Y")),
                 "reason")
-    voucher.status = "void"
-    voucher.void_reason = reason
-    voucher.voided_by_id = getattr(actor, "id", None)
-    voucher.voided_at = utcnow()
-    db.session.flush()
-    audit.record(actor, "voucher.void", voucher, unit=voucher.unit,
-                 data={"number": voucher.display_number, "reason": reason})
-    return voucher
 
 
 def preview_marks(vouchers: list[Voucher]) -> list[str]:

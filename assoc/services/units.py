@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import func, literal, select, text, update
 
 from ..extensions import db
 from ..models import LEVELS, ROLES, RoleAssignment, Unit, User, today
@@ -110,7 +110,9 @@ def update_unit(actor: User, unit: Unit, **values) -> Unit:
 
 
 def move_unit(actor: User, unit: Unit, new_parent: Unit) -> Unit:
-    """Put `unit` (with its whole sub-tree) under `new_parent`; paths change in one UPDATE."""
+    """Put `unit` (with its whole sub-tree) under `new_parent`; paths change in one UPDATE.
+    Under the tree's lock, checked inside it (lock_tree)."""
+    lock_tree()
     if new_parent.id == unit.id or new_parent.path.startswith(unit.path):
         raise DomainError(_("A unit cannot be moved under itself or one of its own sub-units."),
                           "parent")
@@ -143,7 +145,9 @@ def move_unit(actor: User, unit: Unit, new_parent: Unit) -> Unit:
 def close_unit(
     actor: User, unit: Unit, *, on: date, reason: str, successor: Unit | None = None
 ) -> Unit:
-    """Close a unit (merger, dissolution). History stays; open sub-units must go first."""
+    """Close a unit (merger, dissolution). History stays; open sub-units must go first.
+    Under the tree's lock, checked inside it (lock_tree)."""
+    lock_tree()
     reason = clean(reason)
     if not reason:
         raise DomainError(_("Give the reason for closing the unit."), "reason")
@@ -225,3 +229,29 @@ def subtree_query(unit: Unit, *, include_closed: bool = False):
     if not include_closed:
         q = q.where(Unit.valid_to.is_(None) | (Unit.valid_to >= today()))
     return q.order_by(Unit.path)
+
+
+# First key of the tree's advisory lock on PostgreSQL, made from the schema too (like
+# tally.LOCK_SPACE): installs or test runs in other schemas of the same database never wait.
+TREE_LOCK = "tree:26"
+
+
+def lock_tree() -> None:
+    """One structural change at a time (a reorganisation applied or undone): held until the
+    transaction ends. PostgreSQL: a transaction-level advisory lock; SQLite: the database's
+    write lock taken at once (BEGIN IMMEDIATE), or already held when this transaction wrote.
+    Afterwards the session forgets what it read, so the caller checks its plan again against
+    the tree as it now stands (a rival that held the lock has committed by then)."""
+    session = db.session()
+    session.flush()
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(current_schema() || "
+                                ":space), 0)"), {"space": TREE_LOCK})
+    elif connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        # pysqlite opens a transaction only before its first write: none yet means no lock
+        # held, so take the write lock now; a transaction that wrote holds it already.
+        if not raw.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    session.expire_all()

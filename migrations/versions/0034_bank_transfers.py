@@ -3,14 +3,14 @@ lines (one per fingerprint), the bank reference on a voucher, printed numbers of
 events (their transfer codes UH… and SK…; existing rows take their id).
 
 Revision ID: 0034_bank_transfers
-Revises: 0026_voucher_pairs
+Revises: 0027_reorg_handovers
 """
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0034_bank_transfers'
-down_revision = '0026_voucher_pairs'
+down_revision = '0027_reorg_handovers'
 branch_labels = None
 depends_on = None
 

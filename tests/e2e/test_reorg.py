@@ -42,6 +42,8 @@ def test_city_admin_applies_the_sample_plan(page, reorg_url):
     expect(preview).to_contain_text("Hội Khuyến học Phường Khánh Hội (mới)")
     expect(preview).to_contain_text("PC-")  # voucher numbers of the handover pairs
 
+    page.get_by_label("Tôi đã kiểm tra bản xem trước", exact=False).check()
+
     page.get_by_role("button", name="Thực hiện phương án").click()
     expect(page.locator(".alert-success")).to_contain_text("Đã thực hiện phương án")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Sắp xếp tổ chức có hiệu lực")

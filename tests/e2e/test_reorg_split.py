@@ -77,6 +77,8 @@ def test_city_admin_splits_a_ward(page, split_world):
     expect(page.get_by_label("Phương án (mỗi dòng một thao tác)")).to_have_value(
         re.compile(r"assign,HV-\d{6}"))
 
+    page.get_by_label("Tôi đã kiểm tra bản xem trước", exact=False).check()
+
     page.get_by_role("button", name="Thực hiện phương án").click()
     expect(page.locator(".alert-success")).to_contain_text("Đã thực hiện phương án")
     links = page.get_by_role("link", name="Biên bản bàn giao (PDF)")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ... import jobs
 from ...extensions import db
 from ...models import Job
-from ...permissions import can_see_job
+from ...permissions import can_cancel_job, can_see_job
 from . import bp
 
 
@@ -61,6 +61,8 @@ def state_json(token: str):
 @login_required
 def cancel(token: str):
     job = _load(token)
+    if not can_cancel_job(current_user, job):
+        abort(403)
     if job.finished:
         flash(_("This job has already ended."), "warning")
     else:

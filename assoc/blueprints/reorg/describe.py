@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ...money import format_money
+from ...money import format_money, format_number
 from ...services.officers import TITLE_LABELS
 from ..units.forms import ROLE_LABELS
 
@@ -71,9 +71,34 @@ def _split(item: dict) -> str:
     return _("%(u)s is split into %(list)s", u=item["name"], list=", ".join(item["successors"]))
 
 
+def _warning(item: dict) -> str:
+    role = str(ROLE_LABELS.get(item["role"], item["role"]))
+    return _("%(n)s holders of the role %(role)s are carried into this unit (%(who)s, from "
+             "%(units)s): check whether both should keep it", n=len(item["holders"]), role=role,
+             who=", ".join(item["holders"]), units=", ".join(item["units"]))
+
+
+def members_line(record: dict) -> str:
+    """Members who end up in the successor, own and with the sub-units it received (records
+    written before issue 26 have only those moved directly)."""
+    if "members_total" not in record:
+        return ngettext("%(num)d member moved", "%(num)d members moved", record["members"])
+    return ngettext(
+        "%(num)d member now belongs here (%(own)s moved directly, %(units)s with the sub-units "
+        "received)", "%(num)d members now belong here (%(own)s moved directly, %(units)s with "
+        "the sub-units received)", record["members_total"],
+        own=format_number(record["members"]), units=format_number(record["members_with_units"]))
+
+
 def describe(record: dict) -> dict:
-    """The record with its lists as sentences: moved, open, posts, roles, splits."""
+    """The record with its lists as sentences: moved, open, posts, roles, splits, warnings;
+    funds named with the unit that hands them over."""
     return {**record,
+            "members_line": members_line(record),
+            "warning_lines": [_warning(i) for i in record.get("warnings", [])],
+            "funds": [{**f, "from_name": f.get("from_name") or f["from"]}
+                      for f in record["funds"]],
+            "post_levels": [i.get("level") for i in record["posts_ended"]],
             "split_lines": [_split(i) for i in record.get("splits", [])],
             "moved": [_moved(i) for i in record["moved_items"]],
             "open": [_open(i) for i in record["open_items"]],

@@ -30,4 +30,9 @@ class ConfirmForm(Form):
     plan_text = HiddenField(validators=[DataRequired(), Length(max=MAX_PLAN_CHARS)])
     effective = HiddenField(validators=[DataRequired()])
     carry_roles = HiddenField()
+    # The confirmation step: applying closes units and writes vouchers.
+    confirmed = BooleanField(
+        _l("I have checked the preview: close the old units and write the handover vouchers"),
+        validators=[DataRequired(_l("Tick the box to confirm that you have checked the "
+                                    "preview."))])
     submit = SubmitField(_l("Apply the plan"))

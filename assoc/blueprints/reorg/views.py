@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from ... import jobs
 from ...extensions import db
-from ...models import ReorgPlan, Unit
+from ...models import ReorgPlan, Unit, today
 from ...pdf.handover import handover_pdf
 from ...permissions import can_reorganise, load
 from ...services import DomainError, reorg
@@ -59,9 +59,11 @@ def _checked_plan(unit: Unit, text: str) -> list[reorg.Operation]:
     return ops
 
 
-def _render(unit, form, status=200, *, errors=None, preview=None, confirm=None):
+def _render(unit, form, status=200, *, errors=None, preview=None, confirm=None, changes=None,
+            later=False):
     return render_template("reorg/plan_form.html", unit=unit, form=form, errors=errors,
-                           preview=preview, confirm=confirm, plans=_plans_in(unit),
+                           preview=preview, confirm=confirm, changes=changes, later=later,
+                           plans=_plans_in(unit),
                            ancestors=unit_ancestors(unit)), status
 
 
@@ -91,11 +93,24 @@ def plan_form(unit_id: int):
         except reorg.PlanError as e:
             return _render(unit, form, 400, errors=e.errors)
         form.plan_text.data = text
+    return _preview(unit, form, text)
+
+
+def _preview(unit: Unit, form: PlanForm, text: str, status: int = 200, *,
+             confirm_errors=None):
+    """The plan applied and rolled back: what each successor receives and every change it
+    makes to a unit (moves and renames included), with the confirmation form."""
     try:
         ops = _checked_plan(unit, text)
         plan = reorg.apply_plan(current_user, ops, form.effective.data,
-                                carry_roles=form.carry_roles.data)
+                                carry_roles=form.carry_roles.data, preview=True)
         preview = [describe(h) for h in plan.summary["handovers"]]
+        changes = [{"name": c.old_name, "code": c.old_code, "action": c.action,
+                    "successor": c.successor.name if c.successor else None,
+                    "parent": c.unit.parent.name if c.action == "move" and c.unit.parent
+                    else None,
+                    "new_name": c.unit.name if c.action == "rename" else None}
+                   for c in plan.changes]
     except reorg.PlanError as e:
         db.session.rollback()
         return _render(unit, form, 400, errors=e.errors)
@@ -103,7 +118,10 @@ def plan_form(unit_id: int):
         db.session.rollback()  # a preview writes nothing
     confirm = ConfirmForm(formdata=None, plan_text=text, effective=form.effective.data.isoformat(),
                           carry_roles="1" if form.carry_roles.data else "")
-    return _render(unit, form, preview=preview, confirm=confirm)
+    if confirm_errors:
+        confirm.confirmed.errors = list(confirm_errors)
+    return _render(unit, form, status, preview=preview, confirm=confirm, changes=changes,
+                   later=form.effective.data > today())
 
 
 @bp.post("/unit/<int:unit_id>/apply")
@@ -118,6 +136,12 @@ def apply(unit_id: int):
     except ValueError:
         effective = None
     if not confirm.validate_on_submit() or effective is None:
+        if confirm.plan_text.data and effective is not None and confirm.confirmed.errors:
+            # Not confirmed: the same preview again, with the box to tick.
+            form.effective.data = effective
+            form.carry_roles.data = bool(confirm.carry_roles.data)
+            return _preview(unit, form, confirm.plan_text.data, 400,
+                            confirm_errors=confirm.confirmed.errors)
         return _render(unit, form, 400, errors=[(0, _("Preview the plan again."))])
     form.effective.data = effective
     try:
@@ -154,9 +178,28 @@ def show(plan_id: int):
     plan = _load_plan(plan_id)
     handovers = [{**describe(h), "successor_unit": db.session.get(Unit, h["successor"]["id"])}
                  for h in plan.summary.get("handovers", [])]
+    blockers = reorg.undo_blockers(plan)
     return render_template("reorg/plan.html", plan=plan, unit=plan.unit, handovers=handovers,
-                           can_undo=reorg.can_undo(plan), blockers=reorg.undo_blockers(plan),
+                           can_undo=not blockers and reorg.can_undo(plan), blockers=blockers,
+                           blocker_links=_record_links(blockers),
                            ancestors=unit_ancestors(plan.unit))
+
+
+def _record_links(entries) -> dict[int, str]:
+    """{audit entry id: the page of the record it wrote}, for those the viewer may open."""
+    from ...audit_text import MODELS, OBJECTS
+    from ...permissions import can, unit_of
+
+    links = {}
+    for entry in entries:
+        spec, model = OBJECTS.get(entry.object_type), MODELS.get(entry.object_type)
+        if spec is None or model is None or spec[1] is None or not entry.object_id:
+            continue
+        _noun, endpoint, arg, action, _name = spec
+        obj = db.session.get(model, entry.object_id)
+        if obj is not None and can(current_user, action, unit_of(obj)):
+            links[entry.id] = url_for(endpoint, **{arg: obj.id})
+    return links
 
 
 @bp.get("/plans/<int:plan_id>/handover/<int:index>.pdf")

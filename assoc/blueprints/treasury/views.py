@@ -26,7 +26,7 @@ from sqlalchemy.orm import joinedload
 from ...extensions import db
 from ...forms import filter_day
 from ...keyset import KeysetPage, keyset_page
-from ...models import Fund, Unit, Voucher, today
+from ...models import INTERNAL_LINKS, Fund, Unit, Voucher, today
 from ...pagecache import PAGE_CACHE_SECONDS, deferred
 from ...pdf import vouchers as voucher_pdf_module
 from ...permissions import can, load, scope_query
@@ -75,6 +75,13 @@ def _filtered_vouchers(base):
         base = base.where(Voucher.kind == args["kind"])
     if args.get("status") in STATUS_LABELS:
         base = base.where(Voucher.status == args["status"])
+    # Money moved between our own books (handovers, cash <-> bank): apart from money in and
+    # out ("no", as the dashboard's figures count), or alone ("only": its "Bàn giao quỹ" line).
+    internal = Voucher.link_type.in_(INTERNAL_LINKS)
+    if args.get("moves") == "no":
+        base = base.where(Voucher.link_type.is_(None) | ~internal)
+    elif args.get("moves") == "only":
+        base = base.where(internal)
     if d := _date_arg("date_from", None):
         base = base.where(Voucher.voucher_date >= d)
     if d := _date_arg("date_to", None):
@@ -125,6 +132,7 @@ def _unit_page(unit: Unit, page, fund_form, filters, status: int = 200):
         return [f.id for f in funds]
 
     return render_template("treasury/unit.html", unit=unit,
+                           no_vouchers=svc.no_new_vouchers(unit) if unit.valid_to else None,
                            ancestors=deferred(lambda: unit_ancestors(unit)),
                            funds=funds, balances=deferred(lambda: svc.balances(ids())),
                            by_method=deferred(lambda: svc.method_balances(ids())),
@@ -261,6 +269,9 @@ def issue(unit_id: int, kind: str):
     unit = load(Unit, unit_id, "voucher.issue")
     if kind not in KIND_LABELS:
         abort(404)
+    if (why := svc.no_new_vouchers(unit)) is not None:
+        flash(why, "warning")
+        return redirect(url_for(".unit_index", unit_id=unit.id))
     if request.method == "POST":
         # A double-submitted form: show the voucher the first submission issued.
         existing = svc.find_by_token(request.form.get("token"))
@@ -340,8 +351,16 @@ def void(voucher_id: int):
     v = load(Voucher, voucher_id, "voucher.void")
     form = VoidForm()
     if form.validate_on_submit():
+        partner = svc.pair_of(v)
         try:
             svc.void_voucher(current_user, v, form.reason.data)
+            if partner is not None and partner.is_void and not can(
+                    current_user, "voucher.void", partner.unit):
+                # Both halves go void together: that takes the right in both books.
+                raise DomainError(_(
+                    "This voucher is one half of a move of money between our own books, with "
+                    "%(no)s of %(unit)s: both are voided together, and you may not void vouchers "
+                    "of %(unit)s.", no=partner.display_number, unit=partner.unit.name), "reason")
         except DomainError as e:
             db.session.rollback()
             attach_error(form, e)
