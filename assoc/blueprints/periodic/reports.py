@@ -265,9 +265,10 @@ def export(report_id: int, fmt: str):
         abort(404)
     report = _load_report(report_id)
     from ...pdf import periodic as out
+    from ...pdf.periodic_docx import report_docx
 
     document = out.ReportDocument.of(report, _figure_sections(report))
-    data = {"pdf": out.report_pdf, "docx": out.report_docx, "xlsx": out.report_xlsx}[fmt](document)
+    data = {"pdf": out.report_pdf, "docx": report_docx, "xlsx": out.report_xlsx}[fmt](document)
     record_download("periodic.export", report, format=fmt)
     name = f"bao-cao-{report.unit.code.lower()}-{report.template_id}-v{report.version}.{fmt}"
     disposition = "inline" if fmt == "pdf" else "attachment"
