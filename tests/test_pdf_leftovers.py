@@ -1,0 +1,66 @@
+"""Layout leftovers of issue 28, each read back from the PDF with pdfplumber: no page without
+content, signature blocks with their date line, no word broken inside, numbers inside their
+cells, the books' form codes under the administrative regime."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+from types import SimpleNamespace
+
+import pdfplumber
+import pytest
+
+from assoc.pdf import vouchers as voucher_pdf
+
+
+def page_texts(data: bytes) -> list[str]:
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        return [page.extract_text() or "" for page in pdf.pages]
+
+
+def fake_book(rows: int, method: str = "cash"):
+    unit = SimpleNamespace(name="Hội Khuyến học phường Khánh Hội", address="12 Hoàng Diệu")
+    lines, balance = [], 10_000_000
+    for i in range(rows):
+        balance += 100_000
+        lines.append(SimpleNamespace(
+            voucher_date=date(2026, 3, 1 + i % 28), amount_in=100_000, amount_out=0, void=False,
+            note="", kind="receipt", number=f"PT-2026/{i + 1:04d}",
+            description=f"Thu hội phí của hội viên số {i + 1}", balance=balance))
+    return SimpleNamespace(unit=unit, method=method, fund=SimpleNamespace(name="Quỹ chung"),
+                           date_from=date(2026, 1, 1), date_to=date(2026, 12, 31),
+                           opening=10_000_000, rows=lines, total_in=100_000 * rows,
+                           total_out=0, closing=balance)
+
+
+def settings(series="tt"):
+    return SimpleNamespace(form_series=series, cashier_name="Trần Thị Quỹ",
+                           accountant_name="Lê Văn Toán", head_name="Nguyễn Văn Chủ",
+                           legal_basis="")
+
+
+@pytest.mark.parametrize("method", ["cash", "transfer"])
+def test_books_under_the_administrative_regime_use_its_form_codes(method):
+    tt = " ".join(page_texts(voucher_pdf.cash_book_pdf(fake_book(3, method), settings("tt"))))
+    bb = " ".join(page_texts(voucher_pdf.cash_book_pdf(fake_book(3, method), settings("bb"))))
+    assert {"cash": "Mẫu số S07-DN", "transfer": "Mẫu số S08-DN"}[method] in tt
+    assert {"cash": "Mẫu số S11-H", "transfer": "Mẫu số S12-H"}[method] in bb
+    assert "-DN" not in bb and "107/2017/TT-BTC" in bb
+    if method == "transfer":
+        assert "SỔ TIỀN GỬI NGÂN HÀNG, KHO BẠC" in bb
+
+
+def test_the_cash_book_signatures_stay_with_their_date_line():
+    """Whatever the number of rows (the old layout failed at 15-20 and 46-51), the page
+    holding the signatures also holds the date line, the page-count line and the book's
+    totals (they never move to a page of their own)."""
+    for rows in (12, 15, 18, 20, 22, 46, 51):
+        pages = page_texts(voucher_pdf.cash_book_pdf(fake_book(rows), settings()))
+        signed = [text for text in pages if "Người ghi sổ" in text]
+        assert len(signed) == 1, rows
+        assert "Ngày ..... tháng" in signed[0] and "Sổ này có" in signed[0], rows
+        assert "Số dư cuối kỳ" in signed[0], rows  # and the book's last rows
+        for text in pages:  # no page holds only a page number
+            assert re.sub(r"Trang \d+/\d+", "", text).strip(), rows
