@@ -64,3 +64,29 @@ def test_the_cash_book_signatures_stay_with_their_date_line():
         assert "Số dư cuối kỳ" in signed[0], rows  # and the book's last rows
         for text in pages:  # no page holds only a page number
             assert re.sub(r"Trang \d+/\d+", "", text).strip(), rows
+
+
+def fake_sheet(lines: int):
+    from assoc.pdf.remuneration import sheet_pdf  # noqa: F401 (the module under test)
+
+    unit = SimpleNamespace(name="Hội Khuyến học phường Khánh Hội",
+                           parent=SimpleNamespace(name="Hội Khuyến học TP. Hồ Chí Minh"))
+    rows = [SimpleNamespace(position_no=str(i + 1), full_name=f"Nguyễn Văn Cán Bộ {i + 1}",
+                            posts="Chủ tịch", rates="0,5 × lương cơ sở", days="22",
+                            computed=1_170_000, adjustment=0, amount=1_170_000,
+                            adjustment_reason="") for i in range(lines)]
+    return SimpleNamespace(label="03/2026", unit=unit, month=3, year=2026,
+                           base_salary=2_340_000, lines=rows, total=1_170_000 * lines,
+                           is_draft=False)
+
+
+def test_no_page_of_the_remuneration_sheet_holds_only_its_page_number(app):
+    from assoc.pdf.remuneration import sheet_pdf
+
+    with app.test_request_context():
+        for lines in range(1, 30):
+            pages = page_texts(sheet_pdf(fake_sheet(lines)))
+            for text in pages:
+                assert re.sub(r"Trang \d+", "", text).strip(), (lines, len(pages))
+            signed = [text for text in pages if "Người lập" in text]
+            assert len(signed) == 1 and "Ngày ........" in signed[0], lines

@@ -11,7 +11,14 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from ..models import RemunerationSheet
 from ..money import amount_in_words, format_number
@@ -111,19 +118,22 @@ def sheet_pdf(sheet: RemunerationSheet) -> bytes:
         *spans,
     ]))
     story += [table, Spacer(1, 4 * mm)]
-    story.append(Paragraph(esc(_("Total amount (in words): %(words)s", words="\x00")).replace(
-        "\x00", f"<i>{esc(amount_in_words(sheet.total))}</i>"), st["base"]))
-    story.append(Spacer(1, 5 * mm))
-    story.append(_p(_("Date ........ month ........ year ........"), st["italic_right"]))
-    story.append(Spacer(1, 2 * mm))
+    words = Paragraph(esc(_("Total amount (in words): %(words)s", words="\x00")).replace(
+        "\x00", f"<i>{esc(amount_in_words(sheet.total))}</i>"), st["base"])
     signers = [(_("Prepared by"), _("(Signature, full name)")),
                (_("Accountant"), _("(Signature, full name)")),
                (_("Head of the unit"), _("(Signature, full name, seal)"))]
+    # The room for the signatures is a row of the table (a trailing Spacer that did not fit
+    # made a page holding only its page number).
     signatures = Table(
         [[_p(t, st["bold_center"]) for t, _n in signers],
-         [_p(n, st["italic_center"]) for _t, n in signers]],
-        colWidths=[width / 3] * 3)
-    story += [signatures, Spacer(1, 22 * mm)]
+         [_p(n, st["italic_center"]) for _t, n in signers], ["", "", ""]],
+        colWidths=[width / 3] * 3, rowHeights=[None, None, 20 * mm])
+    # The amount in words, the date line and the signatures stay together.
+    story.append(KeepTogether([
+        words, Spacer(1, 5 * mm),
+        _p(_("Date ........ month ........ year ........"), st["italic_right"]),
+        Spacer(1, 2 * mm), signatures]))
 
     draft = sheet.is_draft
 
