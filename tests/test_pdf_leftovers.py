@@ -90,3 +90,46 @@ def test_no_page_of_the_remuneration_sheet_holds_only_its_page_number(app):
                 assert re.sub(r"Trang \d+", "", text).strip(), (lines, len(pages))
             signed = [text for text in pages if "Người lập" in text]
             assert len(signed) == 1 and "Ngày ........" in signed[0], lines
+
+
+def fake_program(paid: int, grades: list[str]):
+    unit = SimpleNamespace(name="Hội Khuyến học phường Khánh Hội", address="Quận 4, TP. HCM",
+                           parent=SimpleNamespace(name="Hội Khuyến học TP. Hồ Chí Minh"))
+    quota = SimpleNamespace(unit=unit)
+    program = SimpleNamespace(unit=unit, name="Học bổng Nguyễn Hữu Thọ 2026", sponsor="")
+    nominations = [SimpleNamespace(
+        quota_id=1, quota=quota, student_name=f"Lê Thị Hồng {i + 1}",
+        school="Trường THPT chuyên Lê Hồng Phong", grade=grade, amount=2_000_000,
+        is_paid=i < paid, voucher=SimpleNamespace(display_number="PC-2026/0001"))
+        for i, grade in enumerate(grades)]
+    return program, nominations
+
+
+GRADES = ["10 chuyên Toán", "11 chuyên Tiếng Anh", "12A1 chuyên Hóa", "Lớp 9/12 chuyên",
+          "12 chuyên Tin học"]
+
+
+def test_the_recipient_list_breaks_no_word_inside():
+    from assoc.pdf.recipient_list import recipient_list_pdf
+
+    data = recipient_list_pdf(*fake_program(0, GRADES)).getvalue()
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        words = {w["text"] for page in pdf.pages for w in page.extract_words()}
+    for grade in GRADES:
+        for word in grade.split():
+            assert word in words, (word, sorted(w for w in words if w[:2] == word[:2]))
+    assert "chuyên" in words and "STT" in words
+
+
+@pytest.mark.parametrize("paid, expected", [
+    (5, "Đã chi toàn bộ theo phiếu chi số: PC-2026/0001."),
+    (2, "Đã chi 2 suất, 4.000.000 đồng theo phiếu chi số: PC-2026/0001. "
+        "Chưa chi 3 suất, 6.000.000 đồng."),
+])
+def test_the_recipient_lists_payment_note_agrees_with_its_total(paid, expected):
+    from assoc.pdf.recipient_list import recipient_list_pdf
+
+    data = recipient_list_pdf(*fake_program(paid, GRADES)).getvalue()
+    text = re.sub(r"\s+", " ", " ".join(page_texts(data)))
+    assert "Tổng số tiền: 10.000.000 đồng" in text
+    assert expected in text
