@@ -133,3 +133,44 @@ def test_the_recipient_lists_payment_note_agrees_with_its_total(paid, expected):
     text = re.sub(r"\s+", " ", " ".join(page_texts(data)))
     assert "Tổng số tiền: 10.000.000 đồng" in text
     assert expected in text
+
+
+def test_the_thank_you_letter_prints_its_signers_name(tree, client_as, db):
+    from assoc.services import events
+
+    from .builders import build_donor, build_officer
+
+    build_officer(tree.ward_a, "Phạm Thị Chủ Tịch", ("chair", date(2020, 1, 1)))
+    build_officer(tree.ward_a, "Võ Văn Cũ", ("chair", date(2010, 1, 1), date(2019, 12, 31)))
+    donor = build_donor(tree.ward_a, "Nhà sách Phương Nam")
+    gift = events.record_donation(None, tree.ward_a, method="in_kind", donor=donor,
+                                  items="Truyện thiếu nhi", quantity=300,
+                                  estimated_value=9_000_000)
+    db.session.commit()
+    letter = client_as("viewer", at=tree.ward_a).get(
+        f"/events/donations/{gift.id}/thank-you.pdf")
+    text = " ".join(page_texts(letter.data))
+    assert "Phạm Thị Chủ Tịch" in text and "Võ Văn Cũ" not in text
+
+
+def fake_counting_sheet(note: str):
+    unit = SimpleNamespace(name="Hội Khuyến học phường Khánh Hội", address="Quận 4, TP. HCM",
+                           parent=SimpleNamespace(name="Hội Khuyến học TP. Hồ Chí Minh"))
+    event = SimpleNamespace(title="Khui heo đất khuyến học", starts_at=date(2026, 3, 1))
+    values = [500_000, 200_000, 100_000, 50_000, 20_000, 10_000, 5_000, 2_000, 1_000, 500]
+    counts = {f"n{v}": 3 for v in values}
+    return SimpleNamespace(
+        event=event, unit=unit, group_name="Lớp 6A1", counter_1="Trần Văn Đếm Một",
+        counter_2="Lê Thị Đếm Hai", counts=counts, total=3 * sum(values), note=note,
+        created_at=date(2026, 3, 2),
+        lines=lambda: [(f"n{v}", v, False, 3, 3 * v) for v in values])
+
+
+def test_the_counting_sheets_signatures_stay_with_their_date_line(app):
+    from assoc.pdf.events import counting_sheets_pdf
+
+    with app.test_request_context():
+        for words in range(250, 700, 25):
+            pages = page_texts(counting_sheets_pdf([fake_counting_sheet("Ghi chú " * words)]))
+            signed = [text for text in pages if "Lê Thị Đếm Hai" in text.split("Ghi chú")[-1]]
+            assert signed and "tháng 03 năm 2026" in signed[-1], (words, len(pages))
