@@ -174,3 +174,48 @@ def test_the_counting_sheets_signatures_stay_with_their_date_line(app):
             pages = page_texts(counting_sheets_pdf([fake_counting_sheet("Ghi chú " * words)]))
             signed = [text for text in pages if "Lê Thị Đếm Hai" in text.split("Ghi chú")[-1]]
             assert signed and "tháng 03 năm 2026" in signed[-1], (words, len(pages))
+
+
+def fake_rates(big: int):
+    from assoc.models import LEARNING_MODELS
+    from assoc.services.learning import Cell
+
+    def row(name, scale):
+        cells = {}
+        for i, model in enumerate(LEARNING_MODELS):
+            cells[model] = Cell(registered=big * scale // (i + 2), recognised=big * scale // 3,
+                                denominator=None if model == "citizen" else big * scale,
+                                target=80 if model != "citizen" else None)
+        return SimpleNamespace(unit=SimpleNamespace(name=name), cells=cells)
+
+    unit = SimpleNamespace(name="Hội Khuyến học tỉnh Đồng Tháp",
+                           parent=SimpleNamespace(name="Hội Khuyến học Việt Nam"))
+    rows = [row(f"Hội Khuyến học xã Mỹ An Hưng số {i}", 1) for i in range(1, 6)]
+    return SimpleNamespace(unit=unit, year=2026, rows=rows, total=row("", 5))
+
+
+@pytest.mark.parametrize("big", [987, 1_234_567])
+def test_the_learning_rates_figures_sit_inside_their_cells(big):
+    from assoc.pdf.learning import rates_pdf
+
+    data = rates_pdf(fake_rates(big), signer="Nguyễn Văn Chủ Tịch", place="Đồng Tháp",
+                     on=date(2026, 12, 1))
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        page = pdf.pages[0]
+        text = page.extract_text()
+        verticals = [e for e in page.edges if e["orientation"] == "v"]
+        figures = [w for w in page.extract_words() if re.fullmatch(r"[\d.,%]+", w["text"])]
+        assert len(figures) > 100
+        for w in figures:
+            middle = (w["top"] + w["bottom"]) / 2
+            for edge in verticals:
+                if edge["top"] <= middle <= edge["bottom"]:
+                    # A border neither crosses the figure nor touches it (1.8 pt clear).
+                    assert not (w["x0"] - 1.8 < edge["x0"] < w["x1"] + 1.8), (
+                        w["text"], edge["x0"])
+        # Every figure prints whole, on one line (never "1.234.56" above "7").
+        words = {w["text"] for w in figures}
+        for value in (big, big * 5, big * 5 // 3):
+            assert f"{value:,}".replace(",", ".") in words, value
+    assert "Chỉ tiêu" in text and "80%" in text  # the target column
+    assert "CHỦ TỊCH" in text and "Nguyễn Văn Chủ Tịch" in text and "NGƯỜI LẬP BIỂU" in text
