@@ -108,6 +108,7 @@ def test_a_field_both_changed_is_shown_side_by_side_and_chosen(tree, report, cli
     assert 'data-testid="conflict-text:achievements"' in body
     assert body.count('data-testid="conflict-') == 1
     assert "Bản của anh Bình" in body and "Bản của chị Thu" in body
+    assert "(Kết quả đạt được)" in body  # the message names the field
     now = saved(db, report)
     assert now.texts["achievements"] == "Bản của chị Thu"  # nothing written yet
     assert now.texts["limits"] == "Hạn chế đầu"

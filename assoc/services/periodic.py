@@ -946,8 +946,10 @@ def save_draft(actor: User | None, report: PeriodicReport, *, revision: int,
         merged = merge(base, mine, theirs)
         if merged.conflicts:
             raise EditConflict(_("Someone else saved this report after you opened it and "
-                                 "changed the same fields as you. Both versions are shown "
-                                 "side by side: choose which to keep, then save again."),
+                                 "changed the same fields as you (%(fields)s). Both versions "
+                                 "are shown side by side: choose which to keep, then save "
+                                 "again.", fields="; ".join(
+                                     _field_label(report, key) for key in merged.conflicts)),
                                merged.conflicts, mine, theirs)
         write, kept = merged.write, merged.kept
     _bump(report, report.revision)  # still the revision `theirs` was read at
@@ -976,6 +978,22 @@ def save_draft(actor: User | None, report: PeriodicReport, *, revision: int,
     db.session.flush()
     audit.record(actor, "periodic.save", report, data={"changed": changed})
     return kept
+
+
+HEADER_LABELS = {"number": _l("Number (Số)"), "place": _l("Place"),
+                 "signer": _l("Signed by (chair)"),
+                 "recipients": _l("Recipients (Nơi nhận), one a line")}
+
+
+def _field_label(report: PeriodicReport, key: str) -> str:
+    """A field of the draft form (a `draft_values` key) as its label on the form."""
+    kind, _sep, name = key.partition(":")
+    if kind == "fig":
+        return _figure_label(name)
+    if kind == "text":
+        return next((str(s["title"]) for s in report.template.sections
+                     if s["kind"] == "text" and s["key"] == name), name)
+    return str(HEADER_LABELS.get(key, key))
 
 
 def _figure_label(key: str) -> str:
