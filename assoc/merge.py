@@ -21,6 +21,8 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from wtforms import HiddenField
+
 
 def fingerprint(value: object) -> str:
     raw = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
@@ -72,3 +74,96 @@ def merge(base: dict[str, str], mine: dict[str, object], theirs: dict[str, objec
         else:
             out.kept.append(key)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The same for an edit form of the house shape (`views.form_page(..., current=...)`)
+# ---------------------------------------------------------------------------------------------
+
+class Guarded:
+    """Mixin for an edit form: `loaded` carries the fingerprints of its fields as shown."""
+
+    loaded = HiddenField()
+
+
+SKIPPED_TYPES = ("CSRFTokenField", "SubmitField", "HiddenField", "FileField",
+                 "MultipleFileField")
+
+
+def _norm(value: object) -> object:
+    """A field's data as compared: no None/"" or surrounding-space difference, datetimes
+    to the minute without their zone (what a form shows and posts back)."""
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value.normalize())
+    if isinstance(value, (list, tuple, set)):
+        return sorted(str(v) for v in value)
+    return value
+
+
+def guarded_fields(form) -> list:
+    return [f for f in form if f.type not in SKIPPED_TYPES and f.name != "loaded"]
+
+
+def remember(form) -> None:
+    """On the GET of an edit form: the fingerprints of the fields as shown."""
+    form.loaded.data = encode({f.name: _norm(f.data) for f in guarded_fields(form)})
+
+
+def _shown(field, value) -> str:
+    from datetime import date, datetime
+
+    choices = getattr(field, "choices", None)
+    if choices and not callable(choices):
+        labels = {str(k): str(v) for k, v in (choices.items() if isinstance(choices, dict)
+                                              else choices)}
+        return labels.get(str(value), str(value))
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, bool):
+        from flask_babel import gettext as _
+
+        return _("yes") if value else _("no")
+    return "" if value is None else str(value)
+
+
+def keep_others_changes(form, current) -> list[str]:
+    """Before a POSTed edit form is saved: a field its sender did not change since loading
+    the form takes the saved value (someone else's change is kept, not overwritten by a stale
+    copy); a field both changed, differently, gets an error showing the saved value beside
+    the sender's, and the names of those fields are returned (nothing is saved then). The
+    form's fingerprints then become those of the saved values, so saving again writes what
+    is in the box. `current` is the same form bound to the record as saved now."""
+    from flask_babel import gettext as _
+
+    base = decode(form.loaded.data)
+    if not base:  # a form loaded before this check existed: nothing to compare with
+        return []
+    fields = [f for f in guarded_fields(form) if f.name in current._fields]
+    mine = {f.name: _norm(f.data) for f in fields}
+    theirs = {f.name: _norm(current[f.name].data) for f in fields}
+    result = merge(base, mine, theirs)
+    for name in result.kept:
+        form[name].data = current[name].data
+        if hasattr(form[name], "raw_data"):
+            form[name].raw_data = None  # shown from data, not from what was posted
+    for name in result.conflicts:
+        form[name].errors = [*form[name].errors, _(
+            "Someone else changed this meanwhile to: %(value)s. Your version is in the box: "
+            "save again to keep it, or change it.",
+            value=_shown(current[name], current[name].data) or _("(empty)"))]
+    if result.conflicts:
+        form.loaded.data = encode(theirs)
+    return result.conflicts

@@ -14,27 +14,38 @@ from .builders import build_member, build_periodic_template, build_user
 
 
 class FillForm(HTMLParser):
-    """The fields of the fill form as the browser would send them (radios left out)."""
+    """The fields of a page's forms as the browser would send them (radios, unchecked boxes
+    and buttons left out; a select sends its selected option, else its first)."""
 
     def __init__(self, html: str):
         super().__init__()
         self.fields: dict[str, str] = {}
         self._textarea = None
+        self._select = None
         self.feed(html)
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if tag == "input" and a.get("name") and a.get("type") != "radio":
-            self.fields[a["name"]] = a.get("value") or ""
+        kind = a.get("type")
+        if tag == "input" and a.get("name") and kind not in ("radio", "submit", "button"):
+            if kind != "checkbox" or "checked" in a:
+                self.fields[a["name"]] = a.get("value") or ("y" if kind == "checkbox" else "")
         elif tag == "textarea" and a.get("name"):
             self._textarea = a["name"]
             self.fields[self._textarea] = ""
+        elif tag == "select" and a.get("name"):
+            self._select = a["name"]
+        elif tag == "option" and self._select and (self._select not in self.fields
+                                                   or "selected" in a):
+            self.fields[self._select] = a.get("value") or ""
 
     def handle_data(self, data):
         if self._textarea:
             self.fields[self._textarea] += data
 
     def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
         if tag == "textarea" and self._textarea:
             # Jinja writes the textarea's content after a newline the browser drops.
             self.fields[self._textarea] = self.fields[self._textarea].removeprefix("\n")

@@ -180,7 +180,8 @@ def edit(officer_id: int):
             birth_year=f.birth_year.data, outside_posts=f.outside_posts.data or "",
             notes=f.notes.data or ""),
         done=lambda _result: url_for(".show", officer_id=officer.id),
-        flash_ok=_("Changes saved."), status_conflict=400)
+        flash_ok=_("Changes saved."), status_conflict=400,
+        current=lambda: OfficerForm(formdata=None, obj=officer))
 
 
 @bp.route("/positions/<int:position_id>/edit", methods=["GET", "POST"])
