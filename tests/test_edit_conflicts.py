@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from assoc.models import Event, Officer, Unit
+from assoc.models import Event, Officer, Position, Unit
 
 from .builders import build_event, build_officer
 from .test_periodic_conflicts import FillForm
@@ -35,45 +35,48 @@ def pages(tree, db):
         "event": (Event, event.id, f"/events/{event.id}/edit", "place", "organiser"),
         "officer": (Officer, officer.id, f"/officers/{officer.id}/edit", "notes",
                     "outside_posts"),
+        "position": (Position, officer.positions[0].id,
+                     f"/officers/positions/{officer.positions[0].id}/edit", "title_text",
+                     "term"),
     }
 
 
-@pytest.mark.parametrize("kind", ["unit", "event", "officer"])
+@pytest.mark.parametrize("kind", ["unit", "event", "officer", "position"])
 def test_a_stale_save_keeps_the_other_persons_change(kind, tree, pages, client_as, db):
     model, id_, url, field_a, field_b = pages[kind]
     first, second = client_as("chair", at=tree.ward_a), client_as("chair", at=tree.ward_a)
     form_1, form_2 = opened(first, url), opened(second, url)
-    assert first.post(url, data=dict(form_1, **{field_a: "Bản của người thứ nhất"})
+    assert first.post(url, data=dict(form_1, **{field_a: "Bản người một"})
                       ).status_code == 302
     # The second never touched field_a: their stale copy of it must not replace the first's.
-    response = second.post(url, data=dict(form_2, **{field_b: "Bản của người thứ hai"}))
+    response = second.post(url, data=dict(form_2, **{field_b: "Bản người hai"}))
     assert response.status_code == 302
     saved = fresh(db, model, id_)
-    assert getattr(saved, field_a) == "Bản của người thứ nhất"
-    assert getattr(saved, field_b) == "Bản của người thứ hai"
+    assert getattr(saved, field_a) == "Bản người một"
+    assert getattr(saved, field_b) == "Bản người hai"
 
 
-@pytest.mark.parametrize("kind", ["unit", "event", "officer"])
+@pytest.mark.parametrize("kind", ["unit", "event", "officer", "position"])
 def test_a_field_both_changed_is_shown_and_nothing_saved(kind, tree, pages, client_as, db):
     model, id_, url, field_a, field_b = pages[kind]
     first, second = client_as("chair", at=tree.ward_a), client_as("chair", at=tree.ward_a)
     form_1, form_2 = opened(first, url), opened(second, url)
-    first.post(url, data=dict(form_1, **{field_a: "Bản của người thứ nhất"}))
-    refused = second.post(url, data=dict(form_2, **{field_a: "Bản của người thứ hai",
-                                                    field_b: "Thêm của người thứ hai"}))
+    first.post(url, data=dict(form_1, **{field_a: "Bản người một"}))
+    refused = second.post(url, data=dict(form_2, **{field_a: "Bản người hai",
+                                                    field_b: "Thêm người hai"}))
     body = refused.get_data(as_text=True)
     assert refused.status_code == 409
     assert "Người khác đã sửa mục này" in body and body.count("Người khác đã sửa mục này") == 1
-    assert "Bản của người thứ nhất" in body and "Bản của người thứ hai" in body
+    assert "Bản người một" in body and "Bản người hai" in body
     saved = fresh(db, model, id_)
-    assert getattr(saved, field_a) == "Bản của người thứ nhất"
-    assert (getattr(saved, field_b) or "") != "Thêm của người thứ hai"  # nothing written
+    assert getattr(saved, field_a) == "Bản người một"
+    assert (getattr(saved, field_b) or "") != "Thêm người hai"  # nothing written
     # Saving again keeps what is in the box.
     again = second.post(url, data=FillForm(body).fields)
     assert again.status_code == 302
     saved = fresh(db, model, id_)
-    assert getattr(saved, field_a) == "Bản của người thứ hai"
-    assert getattr(saved, field_b) == "Thêm của người thứ hai"
+    assert getattr(saved, field_a) == "Bản người hai"
+    assert getattr(saved, field_b) == "Thêm người hai"
 
 
 def test_an_event_form_saved_unchanged_keeps_a_change_made_meanwhile(tree, pages, client_as,

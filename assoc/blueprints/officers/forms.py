@@ -33,7 +33,7 @@ class OfficerForm(Guarded, Form):
     submit = SubmitField(_l("Save"))
 
 
-class PositionForm(Form):
+class PositionForm(Guarded, Form):
     unit = SelectField(_l("Unit"), coerce=int, choices=[], validators=[DataRequired()])
     title = SelectField(_l("Post"), choices=[], validators=[DataRequired()])
     title_text = StringField(_l("Title as written (optional)"),
