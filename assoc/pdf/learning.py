@@ -155,9 +155,9 @@ def _rate_columns() -> dict[str, tuple[str, ...]]:
     return cols
 
 
-def _rate_values(row) -> list[str]:
+def _rate_values(row, models=LEARNING_MODELS) -> list[str]:
     out = []
-    for model in LEARNING_MODELS:
+    for model in models:
         c = row.cells[model]
         if model == "citizen":
             out += [_fmt(c.registered), _fmt(c.recognised)]
@@ -183,16 +183,11 @@ def _rate_widths(lines: list[list[str]], heads: list[str], size: float, room: fl
     return (widths, name) if name >= min_name else None
 
 
-def rates_pdf(table, *, signer: str = "", place: str = "", on=None) -> bytes:
-    """The yearly table: one row per sub-unit; per model total, registered, %, recognised, %,
-    target. Every column is as wide as its widest figure (the font shrinks, all alike, when
-    the page is too narrow), so no figure touches its cell's border; then the signatures."""
-    register_fonts()
-    unit = table.unit
-    cols = _rate_columns()
-    heads = [h for model in LEARNING_MODELS for h in cols[model]]
-    lines = [_rate_values(row) for row in table.rows] + [_rate_values(table.total)]
-    room = PAGE[0] - 20 * mm - 8 * mm
+MIN_RATE_SIZE = 6.0  # below this the models are split over two tables
+
+
+def _fit(lines, heads, room) -> tuple[list[float], float, float]:
+    """(column widths, name column width, font size) for a rates grid."""
     size = 6.5
     fitted = _rate_widths(lines, heads, size, room, 32 * mm)
     while fitted is None and size > 4.5:
@@ -201,13 +196,61 @@ def rates_pdf(table, *, signer: str = "", place: str = "", on=None) -> bytes:
     if fitted is None:  # beyond any real count: the names get what is left
         fitted = _rate_widths(lines, heads, size, room, 12 * mm) or (
             [(room - 32 * mm) / len(heads)] * len(heads), 32 * mm)
-    widths, name_w = fitted
+    return fitted[0], fitted[1], size
+
+
+def _rates_grid(table, models, room) -> tuple[Table, float]:
+    """One grid of the rates table for `models`, its columns fitted to its figures."""
+    cols = _rate_columns()
+    heads = [h for model in models for h in cols[model]]
+    lines = [_rate_values(row, models) for row in table.rows] + [
+        _rate_values(table.total, models)]
+    widths, name_w, size = _fit(lines, heads, room)
     base = ParagraphStyle("b", fontName=FONT, fontSize=size, leading=size * 1.25,
                           alignment=TA_CENTER)
     bold = ParagraphStyle("bb", parent=base, fontName=FONT_BOLD)
     left = ParagraphStyle("l", parent=base, alignment=0)
     right = ParagraphStyle("r", parent=base, alignment=TA_RIGHT)
     right_b = ParagraphStyle("rb", parent=right, fontName=FONT_BOLD)
+    top = [_p("STT", bold), _p("Đơn vị", bold)]
+    sub = ["", ""]
+    for model in models:
+        top += [_p(MODEL_TITLES[model], bold)] + [""] * (len(cols[model]) - 1)
+        sub += [_p(c, bold) for c in cols[model]]
+    rows = [top, sub]
+    style = [("GRID", (0, 0), (-1, -1), 0.4, colors.black),
+             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+             ("LEFTPADDING", (0, 0), (-1, -1), RATE_PAD),
+             ("RIGHTPADDING", (0, 0), (-1, -1), RATE_PAD),
+             ("BACKGROUND", (0, 0), (-1, 1), colors.HexColor("#eeeeee")),
+             ("SPAN", (0, 0), (0, 1)), ("SPAN", (1, 0), (1, 1))]
+    start = 2
+    for model in models:
+        style.append(("SPAN", (start, 0), (start + len(cols[model]) - 1, 0)))
+        start += len(cols[model])
+    for n, (row, values) in enumerate(zip(table.rows, lines, strict=False), start=1):
+        rows.append([_p(str(n), base),
+                     _p(row.unit.name if row.unit else f"{table.unit.name} (trực tiếp)", left),
+                     *(_p(v, right) for v in values)])
+    rows.append([_p("", base), _p("Tổng cộng", bold), *(_p(v, right_b) for v in lines[-1])])
+    grid = Table(rows, colWidths=[8 * mm, name_w, *widths], repeatRows=2)
+    grid.setStyle(TableStyle(style))
+    return grid, size
+
+
+def rates_pdf(table, *, signer: str = "", place: str = "", on=None) -> bytes:
+    """The yearly table: one row per sub-unit; per model total, registered, %, recognised, %,
+    target. Every column is as wide as its widest figure, so no figure touches its cell's
+    border; when all models on one landscape page would need a font under 6 pt, the models
+    go in two tables, one under the other. Then the signatures."""
+    register_fonts()
+    unit = table.unit
+    room = PAGE[0] - 20 * mm - 8 * mm
+    grid, size = _rates_grid(table, LEARNING_MODELS, room)
+    grids = [grid]
+    if size < MIN_RATE_SIZE:
+        grids = [_rates_grid(table, LEARNING_MODELS[:2], room)[0],
+                 _rates_grid(table, LEARNING_MODELS[2:], room)[0]]
     head_st = ParagraphStyle("hs", fontName=FONT, fontSize=6.5, leading=8, alignment=TA_CENTER)
     head_b = ParagraphStyle("hb", parent=head_st, fontName=FONT_BOLD)
     title = ParagraphStyle("t", parent=head_st, fontName=FONT_BOLD, fontSize=13, leading=17)
@@ -224,30 +267,10 @@ def rates_pdf(table, *, signer: str = "", place: str = "", on=None) -> bytes:
     story = [head, Spacer(1, 4 * mm),
              _p(f"KẾT QUẢ XÂY DỰNG CÁC MÔ HÌNH HỌC TẬP NĂM {table.year}", title),
              Spacer(1, 4 * mm)]
-    top = [_p("STT", bold), _p("Đơn vị", bold)]
-    sub = ["", ""]
-    for model in LEARNING_MODELS:
-        top += [_p(MODEL_TITLES[model], bold)] + [""] * (len(cols[model]) - 1)
-        sub += [_p(c, bold) for c in cols[model]]
-    rows = [top, sub]
-    style = [("GRID", (0, 0), (-1, -1), 0.4, colors.black),
-             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-             ("LEFTPADDING", (0, 0), (-1, -1), RATE_PAD),
-             ("RIGHTPADDING", (0, 0), (-1, -1), RATE_PAD),
-             ("BACKGROUND", (0, 0), (-1, 1), colors.HexColor("#eeeeee")),
-             ("SPAN", (0, 0), (0, 1)), ("SPAN", (1, 0), (1, 1))]
-    start = 2
-    for model in LEARNING_MODELS:
-        style.append(("SPAN", (start, 0), (start + len(cols[model]) - 1, 0)))
-        start += len(cols[model])
-    for n, (row, values) in enumerate(zip(table.rows, lines, strict=False), start=1):
-        rows.append([_p(str(n), base),
-                     _p(row.unit.name if row.unit else f"{unit.name} (trực tiếp)", left),
-                     *(_p(v, right) for v in values)])
-    rows.append([_p("", base), _p("Tổng cộng", bold), *(_p(v, right_b) for v in lines[-1])])
-    grid = Table(rows, colWidths=[8 * mm, name_w, *widths], repeatRows=2)
-    grid.setStyle(TableStyle(style))
-    story.append(grid)
+    for i, grid in enumerate(grids):
+        if i:
+            story.append(Spacer(1, 4 * mm))
+        story.append(grid)
     story.append(Spacer(1, 3 * mm))
     story.append(_p("Tổng số: số hộ gia đình, dòng họ, cộng đồng (thôn, tổ dân phố), đơn vị của "
                     "địa bàn do đơn vị ghi nhận cho năm; Tỷ lệ tính trên tổng số; Chỉ tiêu: tỷ "
