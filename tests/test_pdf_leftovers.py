@@ -222,3 +222,14 @@ def test_the_learning_rates_figures_sit_inside_their_cells(big):
             assert f"{value:,}".replace(",", ".") in words, value
     assert "Chỉ tiêu" in text and "80%" in text  # the target column
     assert "CHỦ TỊCH" in text and "Nguyễn Văn Chủ Tịch" in text and "NGƯỜI LẬP BIỂU" in text
+
+
+def test_the_recipient_lists_signatures_stay_with_its_totals():
+    from assoc.pdf.recipient_list import recipient_list_pdf
+
+    for count in range(14, 30):
+        pages = page_texts(recipient_list_pdf(
+            *fake_program(count, ["7A"] * count)).getvalue())
+        signed = [text for text in pages if "NGƯỜI LẬP DANH SÁCH" in text]
+        assert len(signed) == 1 and "Viết bằng chữ" in signed[0], (count, len(pages))
+        assert "Đã chi toàn bộ" in signed[0], count

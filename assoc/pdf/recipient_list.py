@@ -110,9 +110,11 @@ def recipient_list_pdf(program, nominations, *, ceremony_date: date | None = Non
     table.setStyle(TableStyle(style))
     story.append(table)
     story.append(Spacer(1, 3 * mm))
-    story.append(_p(f"Tổng số: {number} suất học bổng. Tổng số tiền: {format_number(total)} đồng.",
-                    s["base"]))
-    story.append(_p(f"Viết bằng chữ: {amount_in_words(total)}.", s["bold"]))
+    # The summary lines go with the signatures (never a page of signatures alone).
+    closing = [
+        _p(f"Tổng số: {number} suất học bổng. Tổng số tiền: {format_number(total)} đồng.",
+           s["base"]),
+        _p(f"Viết bằng chữ: {amount_in_words(total)}.", s["bold"])]
     paid = [n for n in nominations if n.is_paid]
     vouchers = sorted({n.voucher.display_number for n in paid})
     if vouchers:
@@ -120,14 +122,14 @@ def recipient_list_pdf(program, nominations, *, ceremony_date: date | None = Non
         listed = ", ".join(vouchers[:6]) + (f" và {len(vouchers) - 6} phiếu khác"
                                             if len(vouchers) > 6 else "")
         if len(paid) == number:
-            story.append(_p(f"Đã chi toàn bộ theo phiếu chi số: {listed}.", s["base"]))
+            closing.append(_p(f"Đã chi toàn bộ theo phiếu chi số: {listed}.", s["base"]))
         else:
             paid_total = sum(n.amount for n in paid)
-            story.append(_p(
+            closing.append(_p(
                 f"Đã chi {len(paid)} suất, {format_number(paid_total)} đồng theo phiếu chi "
                 f"số: {listed}. Chưa chi {number - len(paid)} suất, "
                 f"{format_number(total - paid_total)} đồng.", s["base"]))
-    story.append(Spacer(1, 6 * mm))
+    closing.append(Spacer(1, 6 * mm))
 
     place = (unit.address.split(",")[-1].strip() if unit.address else "") or "……"
     day = ceremony_date
@@ -144,7 +146,7 @@ def recipient_list_pdf(program, nominations, *, ceremony_date: date | None = Non
     ]
     sig = Table(boxes, colWidths=[55 * mm, 50 * mm, 75 * mm], rowHeights=[None, None, None, 22 * mm, None])
     sig.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    story.append(KeepTogether(sig))
+    story.append(KeepTogether([*closing, sig]))
 
     foot_style = ParagraphStyle("foot", fontName=FONT, fontSize=7, leading=8.5)
 
