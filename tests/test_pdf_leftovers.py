@@ -90,6 +90,7 @@ def test_no_page_of_the_remuneration_sheet_holds_only_its_page_number(app):
                 assert re.sub(r"Trang \d+", "", text).strip(), (lines, len(pages))
             signed = [text for text in pages if "Người lập" in text]
             assert len(signed) == 1 and "Ngày ........" in signed[0], lines
+            assert "Tổng cộng" in signed[0], lines  # with the table's total row
 
 
 def fake_program(paid: int, grades: list[str]):
