@@ -234,3 +234,24 @@ def test_the_recipient_lists_signatures_stay_with_its_totals():
         signed = [text for text in pages if "NGƯỜI LẬP DANH SÁCH" in text]
         assert len(signed) == 1 and "Viết bằng chữ" in signed[0], (count, len(pages))
         assert "Đã chi toàn bộ" in signed[0], count
+
+
+def test_no_document_has_a_page_without_content(app, db, client):
+    """Every document type of the demo world: each page holds more than its footer (page
+    number, program name)."""
+    from sqlalchemy import select
+
+    from assoc.demo import seed_demo
+    from assoc.models import Unit
+
+    from .test_pdf_documents import _as_admin, _documents
+
+    seed_demo()
+    db.session.commit()
+    ward = db.session.scalar(select(Unit).where(Unit.code == "HCM-Q4-KH"))
+    _as_admin(db, client)
+    for name, response in _documents(db, client, ward).items():
+        for n, text in enumerate(page_texts(response.data), start=1):
+            body = re.sub(r"Trang \d+(/\d+)?", "", text)
+            lines = [line for line in body.splitlines() if line.strip()]
+            assert len(lines) > 2, (name, n, text)
