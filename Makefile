@@ -37,10 +37,11 @@ lint: install
 
 # Debian packages the tests need (Chromium; pdftotext to read PDFs); installed when missing.
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 || ! command -v pg_dump >/dev/null 2>&1 || ! command -v zbarimg >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 || ! command -v pg_dump >/dev/null 2>&1 || ! command -v zbarimg >/dev/null 2>&1 || ! command -v soffice >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils postgresql-client zbar-tools >/dev/null; \
-	  else echo "Please install Debian's chromium, poppler-utils, postgresql-client and zbar-tools (sudo apt-get install chromium poppler-utils postgresql-client zbar-tools)"; exit 1; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils postgresql-client zbar-tools >/dev/null \
+	    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui fonts-liberation >/dev/null; \
+	  else echo "Please install Debian's chromium, poppler-utils, postgresql-client, zbar-tools and libreoffice-writer-nogui (sudo apt-get install chromium poppler-utils postgresql-client zbar-tools; sudo apt-get install --no-install-recommends libreoffice-writer-nogui fonts-liberation)"; exit 1; fi; \
 	fi
 
 test-sqlite: install translations system-deps

@@ -135,14 +135,25 @@ def _units_by_id():
 
 
 def form_page(form, template: str, *, save, done, flash_ok=None, status_conflict: int = 409,
-              **context):
+              current=None, **context):
     """The house shape of a form page: GET shows the form; a valid POST calls `save(form)`
     (a service call), commits once, flashes and redirects to `done(result)`; a DomainError
-    rolls back and goes next to its field (409); invalid input re-renders with 400."""
+    rolls back and goes next to its field (409); invalid input re-renders with 400.
+
+    `current` (an edit form with a `loaded` field, see assoc/merge.py): a callable giving the
+    same form bound to the record as saved now. A save then writes only the fields its sender
+    changed since loading the form; a field someone else changed differently meanwhile is
+    shown beside theirs (409) and nothing is saved."""
     from flask import flash, redirect, render_template
 
+    from .merge import keep_others_changes, remember
+
     status = 200
+    if current is not None and not form.is_submitted():
+        remember(form)
     if form.validate_on_submit():
+        if current is not None and keep_others_changes(form, current()):
+            return render_template(template, form=form, **context), 409
         try:
             result = save(form)
         except DomainError as e:

@@ -510,5 +510,5 @@ def test_recipient_list_names_the_payment_voucher(tree, client_as, payable, tmp_
     (tmp_path / "list.pdf").write_bytes(r.data)
     text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "list.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
-    assert f"Đã chi theo phiếu chi số: PC-{today().year}/0001" in text
+    assert f"Đã chi toàn bộ theo phiếu chi số: PC-{today().year}/0001" in text
     assert "4.000.000" in text and "Bốn triệu đồng" in text

@@ -381,14 +381,17 @@ def test_batch_print_of_a_day(tree, client_as, db):
     assert empty.status_code == 302
 
 
-def test_verify_page_is_public_and_shows_only_the_basics(tree, client, db):
+def test_verify_page_is_public_and_shows_only_the_basics(tree, client, client_as, db):
     v = build_voucher(tree.ward_a, amount=1_250_000, party_name="Bí Mật Người Nộp",
                       reason="Lý do riêng tư")
     page = client.get(f"/verify/{v.public_token}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "HỢP LỆ" in html and "1.250.000 đ" in html and tree.ward_a.name in html
-    assert f"PT-{today().year} / 1" in html
+    # The number as the voucher prints it ("PT-2026/0001"), not "PT-2026 / 1".
+    assert f'data-testid="verify-number">PT-{today().year}/0001<' in html
+    preview = client_as("treasurer", at=tree.ward_a).get(f"/vouchers/{v.id}/pdf")
+    assert f"PT-{today().year}/0001" in _pdf_text(preview.data)
     assert "Bí Mật Người Nộp" not in html and "Lý do riêng tư" not in html
     treasury.void_voucher(None, v, "Sai")
     db.session.commit()

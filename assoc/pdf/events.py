@@ -87,6 +87,11 @@ def _signatures(titles: list[tuple[str, str]], st) -> Table:
     return table
 
 
+def _signed(date_line, signatures) -> KeepTogether:
+    """The place-and-date line and the signatures under it, never parted by a page end."""
+    return KeepTogether([date_line, Spacer(1, 2 * mm), signatures])
+
+
 def _grid(data, widths, *, header=True, total_row=False) -> Table:
     table = Table(data, colWidths=widths, repeatRows=1 if header else 0)
     style = [("FONT", (0, 0), (-1, -1), FONT, 9.5),
@@ -144,10 +149,11 @@ def counting_sheets_pdf(sheets) -> bytes:
                     st["bold"])]
         if sheet.note:
             story.append(P(_("Note: %(note)s", note=sheet.note), st["base"]))
-        story += [Spacer(1, 4 * mm), _place_date(unit, sheet.created_at, st), Spacer(1, 2 * mm),
-                  _signatures([(_("Representative of the class/group"), ""),
-                               (_("Counter"), sheet.counter_1),
-                               (_("Counter"), sheet.counter_2)], st)]
+        story += [Spacer(1, 4 * mm), _signed(
+            _place_date(unit, sheet.created_at, st),
+            _signatures([(_("Representative of the class/group"), ""),
+                         (_("Counter"), sheet.counter_1),
+                         (_("Counter"), sheet.counter_2)], st))]
     return _build(story, "Biên bản kiểm đếm")
 
 
@@ -179,13 +185,14 @@ def acknowledgement_pdf(donation: Donation) -> bytes:
                   words=amount_in_words(donation.estimated_value)), st["base"]),
               P(_("Gifts in kind are recorded at their estimated value and do not enter the cash "
                   "book."), st["small"]),
-              Spacer(1, 5 * mm), _place_date(unit, donation.created_at, st), Spacer(1, 2 * mm),
-              _signatures([(_("Giver"), "" if donation.anonymous else donor_name),
-                           (_("Receiver"), ""), (_("For the association"), "")], st)]
+              Spacer(1, 5 * mm), _signed(
+                  _place_date(unit, donation.created_at, st),
+                  _signatures([(_("Giver"), "" if donation.anonymous else donor_name),
+                               (_("Receiver"), ""), (_("For the association"), "")], st))]
     return _build(story, "Biên nhận hiện vật")
 
 
-def thank_you_pdf(donation: Donation, *, extra: list | tuple = ()) -> bytes:
+def thank_you_pdf(donation: Donation, *, signer: str = "", extra: list | tuple = ()) -> bytes:
     """`extra`: flowables after the thanks (the "next time" VietQR of bank transfers)."""
     st = _styles()
     unit, donor = donation.unit, donation.donor
@@ -207,8 +214,9 @@ def thank_you_pdf(donation: Donation, *, extra: list | tuple = ()) -> bytes:
             "learning society in our community. We wish you and your family good health, "
             "happiness and success."), body),
         *extra,
-        Spacer(1, 8 * mm), _place_date(unit, donation.created_at, st), Spacer(1, 2 * mm),
-        _signatures([("", ""), (_("On behalf of the association, the chair"), "")], st),
+        Spacer(1, 8 * mm), _signed(
+            _place_date(unit, donation.created_at, st),
+            _signatures([("", ""), (_("On behalf of the association, the chair"), signer)], st)),
     ]
     return _build(story, "Thư cảm ơn")
 

@@ -69,6 +69,18 @@ def fitted(text: object, width: float, *, size: float = 9.5, font: str = FONT,
     return Paragraph(esc(plain), style(s, font, align))
 
 
+def unbroken(text: object, width: float, *, size: float = 9.5, font: str = FONT,
+             align: str = "l", min_size: float = 6.5) -> Paragraph:
+    """Text that wraps between words but never inside one: the font shrinks (not below
+    `min_size`) until the longest word fits `width` (a cell's width less its padding). Only a
+    word too long even then is broken, rather than drawn across the cell's border."""
+    plain = nfc(text)
+    register_fonts()
+    longest = max((stringWidth(w, font, size) for w in plain.split()), default=0.0)
+    s = size if longest <= width else max(min_size, size * width / longest)
+    return Paragraph(esc(plain), style(s, font, align))
+
+
 def labelled(label: str, value: object, width: float, *, size: float = 9.5,
              value_font: str = FONT_BOLD, label_font: str = FONT) -> Paragraph:
     """"Label: value" where the value wraps onto as many lines as it needs (after trying a

@@ -15,6 +15,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     KeepInFrame,
+    KeepTogether,
     PageBreak,
     Paragraph,
     SimpleDocTemplate,
@@ -143,73 +144,141 @@ def _pct(value) -> str:
     return "" if value is None else f"{value:.1f}%".replace(".", ",")
 
 
-def rates_pdf(table) -> bytes:
-    """The yearly table: one row per sub-unit; per model total, registered, %, recognised, %."""
-    register_fonts()
-    base = ParagraphStyle("b", fontName=FONT, fontSize=6.5, leading=8, alignment=TA_CENTER)
+RATE_PAD = 2.0  # a cell's left and right padding in the rates table (points)
+
+
+def _rate_columns() -> dict[str, tuple[str, ...]]:
+    # Citizens have no denominator: only their counts.
+    cols = {m: ("Tổng số", "Đăng ký", "Tỷ lệ ĐK", "Công nhận", "Tỷ lệ CN", "Chỉ tiêu")
+            for m in LEARNING_MODELS}
+    cols["citizen"] = ("Đăng ký", "Công nhận")
+    return cols
+
+
+def _rate_values(row, models=LEARNING_MODELS) -> list[str]:
+    out = []
+    for model in models:
+        c = row.cells[model]
+        if model == "citizen":
+            out += [_fmt(c.registered), _fmt(c.recognised)]
+            continue
+        out += [_fmt(c.denominator), _fmt(c.registered), _pct(c.registered_percent),
+                _fmt(c.recognised), _pct(c.recognised_percent),
+                "" if c.target is None else f"{c.target}%"]
+    return out
+
+
+def _rate_widths(lines: list[list[str]], heads: list[str], size: float, room: float,
+                 min_name: float) -> tuple[list[float], float] | None:
+    """Column widths fitted to the widest figure and the longest header word at `size`, the
+    unit-name column taking what is left; None when the name column would be too narrow."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    widths = []
+    for j, head in enumerate(heads):
+        words = [stringWidth(w, FONT_BOLD, size) for w in head.split()]
+        figures = [stringWidth(line[j], FONT_BOLD, size) for line in lines]
+        widths.append(max([*words, *figures, 0.0]) + 2 * RATE_PAD + 2)
+    name = room - sum(widths)
+    return (widths, name) if name >= min_name else None
+
+
+MIN_RATE_SIZE = 6.0  # below this the models are split over two tables
+
+
+def _fit(lines, heads, room) -> tuple[list[float], float, float]:
+    """(column widths, name column width, font size) for a rates grid."""
+    size = 6.5
+    fitted = _rate_widths(lines, heads, size, room, 32 * mm)
+    while fitted is None and size > 4.5:
+        size -= 0.25
+        fitted = _rate_widths(lines, heads, size, room, 32 * mm)
+    if fitted is None:  # beyond any real count: the names get what is left
+        fitted = _rate_widths(lines, heads, size, room, 12 * mm) or (
+            [(room - 32 * mm) / len(heads)] * len(heads), 32 * mm)
+    return fitted[0], fitted[1], size
+
+
+def _rates_grid(table, models, room) -> tuple[Table, float]:
+    """One grid of the rates table for `models`, its columns fitted to its figures."""
+    cols = _rate_columns()
+    heads = [h for model in models for h in cols[model]]
+    lines = [_rate_values(row, models) for row in table.rows] + [
+        _rate_values(table.total, models)]
+    widths, name_w, size = _fit(lines, heads, room)
+    base = ParagraphStyle("b", fontName=FONT, fontSize=size, leading=size * 1.25,
+                          alignment=TA_CENTER)
     bold = ParagraphStyle("bb", parent=base, fontName=FONT_BOLD)
     left = ParagraphStyle("l", parent=base, alignment=0)
     right = ParagraphStyle("r", parent=base, alignment=TA_RIGHT)
-    title = ParagraphStyle("t", parent=base, fontName=FONT_BOLD, fontSize=13, leading=17)
-    unit = table.unit
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=PAGE, leftMargin=10 * mm, rightMargin=10 * mm,
-                            topMargin=10 * mm, bottomMargin=12 * mm,
-                            title=nfc(f"Kết quả xây dựng mô hình học tập năm {table.year}"),
-                            author=nfc(unit.name))
-    head = Table([[[_p(unit.parent.name.upper() if unit.parent else "", base),
-                    _p(unit.name.upper(), bold)],
-                   [_p("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold),
-                    _p("Độc lập - Tự do - Hạnh phúc", bold)]]],
-                 colWidths=[120 * mm, 150 * mm])
-    story = [head, Spacer(1, 4 * mm),
-             _p(f"KẾT QUẢ XÂY DỰNG CÁC MÔ HÌNH HỌC TẬP NĂM {table.year}", title),
-             Spacer(1, 4 * mm)]
-    # Citizens have no denominator: only their counts.
-    cols = {m: ("Tổng số", "Đăng ký", "Tỷ lệ ĐK", "Công nhận", "Tỷ lệ CN")
-            for m in LEARNING_MODELS}
-    cols["citizen"] = ("Đăng ký", "Công nhận")
+    right_b = ParagraphStyle("rb", parent=right, fontName=FONT_BOLD)
     top = [_p("STT", bold), _p("Đơn vị", bold)]
     sub = ["", ""]
-    for model in LEARNING_MODELS:
+    for model in models:
         top += [_p(MODEL_TITLES[model], bold)] + [""] * (len(cols[model]) - 1)
         sub += [_p(c, bold) for c in cols[model]]
     rows = [top, sub]
     style = [("GRID", (0, 0), (-1, -1), 0.4, colors.black),
              ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-             ("LEFTPADDING", (0, 0), (-1, -1), 1.5), ("RIGHTPADDING", (0, 0), (-1, -1), 1.5),
+             ("LEFTPADDING", (0, 0), (-1, -1), RATE_PAD),
+             ("RIGHTPADDING", (0, 0), (-1, -1), RATE_PAD),
              ("BACKGROUND", (0, 0), (-1, 1), colors.HexColor("#eeeeee")),
              ("SPAN", (0, 0), (0, 1)), ("SPAN", (1, 0), (1, 1))]
     start = 2
-    for model in LEARNING_MODELS:
+    for model in models:
         style.append(("SPAN", (start, 0), (start + len(cols[model]) - 1, 0)))
         start += len(cols[model])
-
-    def line(no, name, row, strong=False):
-        cells = [_p(no, base), _p(name, bold if strong else left)]
-        for model in LEARNING_MODELS:
-            c = row.cells[model]
-            if model == "citizen":
-                cells += [_p(_fmt(c.registered), right), _p(_fmt(c.recognised), right)]
-                continue
-            cells += [_p(_fmt(c.denominator), right), _p(_fmt(c.registered), right),
-                      _p(_pct(c.registered_percent), right), _p(_fmt(c.recognised), right),
-                      _p(_pct(c.recognised_percent), right)]
-        rows.append(cells)
-
-    for n, row in enumerate(table.rows, start=1):
-        line(str(n), row.unit.name if row.unit else f"{unit.name} (trực tiếp)", row)
-    line("", "Tổng cộng", table.total, strong=True)
-    n_cols = sum(len(c) for c in cols.values())
-    width = (PAGE[0] - 20 * mm - 8 * mm - 44 * mm) / n_cols
-    grid = Table(rows, colWidths=[8 * mm, 44 * mm] + [width] * n_cols, repeatRows=2)
+    for n, (row, values) in enumerate(zip(table.rows, lines, strict=False), start=1):
+        rows.append([_p(str(n), base),
+                     _p(row.unit.name if row.unit else f"{table.unit.name} (trực tiếp)", left),
+                     *(_p(v, right) for v in values)])
+    rows.append([_p("", base), _p("Tổng cộng", bold), *(_p(v, right_b) for v in lines[-1])])
+    grid = Table(rows, colWidths=[8 * mm, name_w, *widths], repeatRows=2)
     grid.setStyle(TableStyle(style))
-    story.append(grid)
+    return grid, size
+
+
+def rates_pdf(table, *, signer: str = "", place: str = "", on=None) -> bytes:
+    """The yearly table: one row per sub-unit; per model total, registered, %, recognised, %,
+    target. Every column is as wide as its widest figure, so no figure touches its cell's
+    border; when all models on one landscape page would need a font under 6 pt, the models
+    go in two tables, one under the other. Then the signatures."""
+    register_fonts()
+    unit = table.unit
+    room = PAGE[0] - 20 * mm - 8 * mm
+    grid, size = _rates_grid(table, LEARNING_MODELS, room)
+    grids = [grid]
+    if size < MIN_RATE_SIZE:
+        grids = [_rates_grid(table, LEARNING_MODELS[:2], room)[0],
+                 _rates_grid(table, LEARNING_MODELS[2:], room)[0]]
+    head_st = ParagraphStyle("hs", fontName=FONT, fontSize=6.5, leading=8, alignment=TA_CENTER)
+    head_b = ParagraphStyle("hb", parent=head_st, fontName=FONT_BOLD)
+    title = ParagraphStyle("t", parent=head_st, fontName=FONT_BOLD, fontSize=13, leading=17)
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=PAGE, leftMargin=10 * mm, rightMargin=10 * mm,
+                            topMargin=10 * mm, bottomMargin=12 * mm,
+                            title=nfc(f"Kết quả xây dựng mô hình học tập năm {table.year}"),
+                            author=nfc(unit.name))
+    head = Table([[[_p(unit.parent.name.upper() if unit.parent else "", head_st),
+                    _p(unit.name.upper(), head_b)],
+                   [_p("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", head_b),
+                    _p("Độc lập - Tự do - Hạnh phúc", head_b)]]],
+                 colWidths=[120 * mm, 150 * mm])
+    story = [head, Spacer(1, 4 * mm),
+             _p(f"KẾT QUẢ XÂY DỰNG CÁC MÔ HÌNH HỌC TẬP NĂM {table.year}", title),
+             Spacer(1, 4 * mm)]
+    for i, grid in enumerate(grids):
+        if i:
+            story.append(Spacer(1, 4 * mm))
+        story.append(grid)
     story.append(Spacer(1, 3 * mm))
     story.append(_p("Tổng số: số hộ gia đình, dòng họ, cộng đồng (thôn, tổ dân phố), đơn vị của "
-                    "địa bàn do đơn vị ghi nhận cho năm; Tỷ lệ tính trên tổng số.",
-                    ParagraphStyle("note", parent=left, fontName=FONT_ITALIC, fontSize=8,
-                                   leading=10)))
+                    "địa bàn do đơn vị ghi nhận cho năm; Tỷ lệ tính trên tổng số; Chỉ tiêu: tỷ "
+                    "lệ công nhận phải đạt, do đơn vị hoặc cấp trên đặt.",
+                    ParagraphStyle("note", parent=head_st, alignment=0, fontName=FONT_ITALIC,
+                                   fontSize=8, leading=10)))
+    story.append(Spacer(1, 5 * mm))
+    story.append(_rates_signatures(signer, place, on))
 
     def footer(canvas, doc_):
         canvas.saveState()
@@ -219,6 +288,26 @@ def rates_pdf(table) -> bytes:
 
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()
+
+
+def _rates_signatures(signer: str, place: str, on) -> KeepTogether:
+    """"Người lập biểu" and the chair, under the place-and-date line, kept together."""
+    base = ParagraphStyle("sg", fontName=FONT, fontSize=10, leading=13, alignment=TA_CENTER)
+    bold = ParagraphStyle("sgb", parent=base, fontName=FONT_BOLD)
+    italic = ParagraphStyle("sgi", parent=base, fontName=FONT_ITALIC, fontSize=9)
+    when = (f"ngày {on.day:02d} tháng {on.month:02d} năm {on.year}" if on
+            else "ngày ….. tháng ….. năm ……")
+    half = (PAGE[0] - 20 * mm) / 2
+    sign = Table([
+        ["", _p(f"{place or '……'}, {when}", italic)],
+        [_p("NGƯỜI LẬP BIỂU", bold), _p("TM. BAN CHẤP HÀNH", bold)],
+        ["", _p("CHỦ TỊCH", bold)],
+        [_p("(Ký, họ tên)", italic), _p("(Ký, họ tên, đóng dấu)", italic)],
+        ["", ""],
+        ["", _p(signer, bold)],
+    ], colWidths=[half, half], rowHeights=[None, None, None, None, 18 * mm, None])
+    sign.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return KeepTogether([sign])
 
 
 __all__ = ["certificates_pdf", "rates_pdf"]

@@ -1,4 +1,4 @@
-"""A periodic report as PDF (reportlab), .docx (python-docx) and .xlsx (openpyxl), in the usual
+"""A periodic report as PDF (reportlab) and .xlsx (openpyxl) (.docx: periodic_docx.py), in the usual
 shape of an association report: the issuing unit and "Số: …/BC-KH" on the left, the national
 motto on the right, place and date, the title, the sections (figure tables and text), the
 units missing from a compiled report, "Nơi nhận:" and the chair's signature block.
@@ -101,6 +101,20 @@ class ReportDocument:
         if "/" in number:
             return f"Số: {number}"
         return f"Số: {number or '…'}/BC-KH"
+
+    @property
+    def recipient_lines(self) -> list[str]:
+        """The "Nơi nhận" list as typed: a line keeps its own dash and closing mark; one
+        typed without them gets "- " before and ";" after (the last one "."), never twice."""
+        out = []
+        for i, line in enumerate(self.recipients):
+            line = line.strip()
+            if line[:1] not in "-–+•":
+                line = f"- {line}"
+            if line[-1] not in ";.,:":
+                line += "." if i == len(self.recipients) - 1 else ";"
+            out.append(line)
+        return out
 
     @property
     def date_line(self) -> str:
@@ -211,7 +225,7 @@ def report_pdf(doc: ReportDocument) -> bytes:
             story += [table, Spacer(1, 3 * mm)]
     story.append(Spacer(1, 8 * mm))
     recipients = [_raw_p("<b><i>Nơi nhận:</i></b>", small)] + [
-        _p(f"- {line};", small) for line in doc.recipients]
+        _p(line, small) for line in doc.recipient_lines]
     signature = [_p("TM. BAN CHẤP HÀNH", centre_b), _p("CHỦ TỊCH", centre_b),
                  _p(_("(Signature, full name, seal)"), centre_i), Spacer(1, 18 * mm),
                  _p(doc.signer, centre_b)]
@@ -236,108 +250,6 @@ def _roman(n: int) -> str:
             out += letters
             n -= value
     return out
-
-
-# ---------------------------------------------------------------------------------------------
-# .docx
-# ---------------------------------------------------------------------------------------------
-
-
-def report_docx(doc: ReportDocument) -> bytes:
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
-
-    word = Document()
-    style = word.styles["Normal"]
-    style.font.name = "Times New Roman"
-    style.font.size = Pt(13)
-
-    def para(text, *, bold=False, italic=False, underline=False, centre=False, size=None,
-             target=None):
-        p = (target or word).add_paragraph()
-        run = p.add_run(nfc(text))
-        run.bold, run.italic, run.underline = bold, italic, underline
-        if size:
-            run.font.size = Pt(size)
-        if centre:
-            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        return p
-
-    header = word.add_table(rows=1, cols=2)
-    left, right = header.rows[0].cells
-    left.paragraphs[0].text = ""
-    para(doc.superior.upper(), centre=True, size=12, target=left)
-    para(doc.unit.upper(), bold=True, centre=True, size=12, target=left)
-    para(doc.number_line, centre=True, size=12, target=left)
-    para(MOTTO, bold=True, centre=True, size=12, target=right)
-    para(MOTTO_2, bold=True, underline=True, centre=True, size=13, target=right)
-    para(doc.date_line, italic=True, centre=True, size=12, target=right)
-    para("")
-    para(_("REPORT").upper(), bold=True, centre=True, size=14)
-    para(doc.title, bold=True, centre=True)
-    para(doc.period, italic=True, centre=True)
-    n = 0
-    for name, lines in doc.tables:
-        n += 1
-        para(f"{_roman(n)}. {name}", bold=True)
-        table = word.add_table(rows=1, cols=4)
-        table.style = "Table Grid"
-        for cell, text in zip(table.rows[0].cells, (_("No."), _("Figure"), _("Reported"),
-                                                   _("Notes")), strict=True):
-            cell.text = ""
-            cell.paragraphs[0].add_run(nfc(text)).bold = True
-        for i, line in enumerate(lines, start=1):
-            cells = table.add_row().cells
-            cells[0].text = str(i)
-            cells[1].text = nfc(line.label)
-            cells[2].text = _num(line.value) + (" đ" if line.money else "") + line.percent
-            cells[2].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            cells[3].text = nfc(_line_note(line))
-    for name, text in doc.texts:
-        n += 1
-        para(f"{_roman(n)}. {name}", bold=True)
-        for line in (text or "").split("\n"):
-            para(line)
-    if doc.missing:
-        n += 1
-        para(f"{_roman(n)}. " + _("Units whose report is not included"), bold=True)
-        para(_("These units had no accepted report when the figures were added up; the "
-               "figures above leave them out:"))
-        for name in doc.missing:
-            para(f"– {name}")
-    if doc.compiled:
-        names, rows = doc.compiled
-        para(_("Compiled table: accepted figures of the units below"), bold=True)
-        for start in range(0, len(names), 4):  # four units a table, as in the PDF
-            chunk = names[start:start + 4]
-            table = word.add_table(rows=1, cols=1 + len(chunk))
-            table.style = "Table Grid"
-            for cell, text in zip(table.rows[0].cells, [_("Figure"), *chunk], strict=True):
-                cell.text = ""
-                cell.paragraphs[0].add_run(nfc(text)).bold = True
-            for label, values in rows:
-                cells = table.add_row().cells
-                cells[0].text = nfc(label)
-                for cell, value in zip(cells[1:], values[start:start + 4], strict=True):
-                    cell.text = _num(value) if value is not None else "—"
-            para("")
-    para("")
-    sign = word.add_table(rows=1, cols=2)
-    left, right = sign.rows[0].cells
-    left.paragraphs[0].add_run("Nơi nhận:").bold = True
-    for line in doc.recipients:
-        para(f"- {line};", size=11, target=left)
-    right.paragraphs[0].text = ""
-    para("TM. BAN CHẤP HÀNH", bold=True, centre=True, target=right)
-    para("CHỦ TỊCH", bold=True, centre=True, target=right)
-    para(_("(Signature, full name, seal)"), italic=True, centre=True, size=11, target=right)
-    for _i in range(3):
-        para("", target=right)
-    para(doc.signer, bold=True, centre=True, target=right)
-    buffer = io.BytesIO()
-    word.save(buffer)
-    return buffer.getvalue()
 
 
 # ---------------------------------------------------------------------------------------------

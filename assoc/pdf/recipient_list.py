@@ -21,6 +21,8 @@ from . import FONT, FONT_BOLD, FONT_ITALIC, layout, nfc, register_fonts
 from .layout import esc
 
 SIGN_H = 10 * mm - 6  # a signature row's least height, less the cell's top and bottom padding
+NAME_W, SCHOOL_W, GRADE_W = 46 * mm, 43 * mm, 24 * mm
+PAD = 12  # a cell's left and right padding (6 pt each)
 
 
 def _styles():
@@ -91,8 +93,11 @@ def recipient_list_pdf(program, nominations, *, ceremony_date: date | None = Non
                        colors.HexColor("#f6f6f6"))]
         number += 1
         total += n.amount
-        rows.append([_p(str(number), s["center"]), _p(n.student_name, s["cell"]),
-                     _p(n.school, s["cell"]), _p(n.grade, s["center"]),
+        # Names, schools and classes wrap between words, never inside one ("chuy/ên").
+        rows.append([_p(str(number), s["center"]),
+                     layout.unbroken(n.student_name, NAME_W - PAD, size=9),
+                     layout.unbroken(n.school, SCHOOL_W - PAD, size=9),
+                     layout.unbroken(n.grade, GRADE_W - PAD, size=9.5, align="c"),
                      _p(format_number(n.amount), s["right"]), Spacer(1, SIGN_H)])
     rows.append(["", _p("Tổng cộng", s["bold"]), "", "",
                  _p(format_number(total), ParagraphStyle("tb", parent=s["right"],
@@ -100,20 +105,31 @@ def recipient_list_pdf(program, nominations, *, ceremony_date: date | None = Non
     style.append(("SPAN", (1, len(rows) - 1), (3, len(rows) - 1)))
     # Every row is as tall as its text; a student's row is at least tall enough to sign in
     # (the empty signature cell holds a spacer), so a long name or school grows the row.
-    table = Table(rows, colWidths=[13 * mm, 48 * mm, 52 * mm, 13 * mm, 27 * mm, 27 * mm],
+    table = Table(rows, colWidths=[13 * mm, NAME_W, SCHOOL_W, GRADE_W, 27 * mm, 27 * mm],
                   repeatRows=1)
     table.setStyle(TableStyle(style))
     story.append(table)
     story.append(Spacer(1, 3 * mm))
-    story.append(_p(f"Tổng số: {number} suất học bổng. Tổng số tiền: {format_number(total)} đồng.",
-                    s["base"]))
-    story.append(_p(f"Viết bằng chữ: {amount_in_words(total)}.", s["bold"]))
-    vouchers = sorted({n.voucher.display_number for n in nominations if n.is_paid})
+    # The summary lines go with the signatures (never a page of signatures alone).
+    closing = [
+        _p(f"Tổng số: {number} suất học bổng. Tổng số tiền: {format_number(total)} đồng.",
+           s["base"]),
+        _p(f"Viết bằng chữ: {amount_in_words(total)}.", s["bold"])]
+    paid = [n for n in nominations if n.is_paid]
+    vouchers = sorted({n.voucher.display_number for n in paid})
     if vouchers:
+        # The note says what the vouchers paid; a total with awards not yet paid says so.
         listed = ", ".join(vouchers[:6]) + (f" và {len(vouchers) - 6} phiếu khác"
                                             if len(vouchers) > 6 else "")
-        story.append(_p(f"Đã chi theo phiếu chi số: {listed}.", s["base"]))
-    story.append(Spacer(1, 6 * mm))
+        if len(paid) == number:
+            closing.append(_p(f"Đã chi toàn bộ theo phiếu chi số: {listed}.", s["base"]))
+        else:
+            paid_total = sum(n.amount for n in paid)
+            closing.append(_p(
+                f"Đã chi {len(paid)} suất, {format_number(paid_total)} đồng theo phiếu chi "
+                f"số: {listed}. Chưa chi {number - len(paid)} suất, "
+                f"{format_number(total - paid_total)} đồng.", s["base"]))
+    closing.append(Spacer(1, 6 * mm))
 
     place = (unit.address.split(",")[-1].strip() if unit.address else "") or "……"
     day = ceremony_date
@@ -130,7 +146,7 @@ def recipient_list_pdf(program, nominations, *, ceremony_date: date | None = Non
     ]
     sig = Table(boxes, colWidths=[55 * mm, 50 * mm, 75 * mm], rowHeights=[None, None, None, 22 * mm, None])
     sig.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    story.append(KeepTogether(sig))
+    story.append(KeepTogether([*closing, sig]))
 
     foot_style = ParagraphStyle("foot", fontName=FONT, fontSize=7, leading=8.5)
 

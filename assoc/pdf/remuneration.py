@@ -11,7 +11,14 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from ..models import RemunerationSheet
 from ..money import amount_in_words, format_number
@@ -93,7 +100,7 @@ def sheet_pdf(sheet: RemunerationSheet) -> bytes:
                          "", "", "", "", "", "", ""])
             spans += [("SPAN", (1, row), (7, row)), ("SPAN", (0, row - 1), (0, row)),
                       ("SPAN", (8, row - 1), (8, row)), ("TOPPADDING", (0, row), (-1, row), 2)]
-    data.append(["", _p(_("Total"), st["bold_center"]), "", "", "",
+    total_row = (["", _p(_("Total"), st["bold_center"]), "", "", "",
                  _p(format_number(sum(x.computed for x in sheet.lines)), st["right"]),
                  _p(format_number(adj) if (adj := sum(x.adjustment for x in sheet.lines)) else "", st["right"]),
                  _p(format_number(sheet.total), ParagraphStyle(
@@ -104,26 +111,33 @@ def sheet_pdf(sheet: RemunerationSheet) -> bytes:
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.92, 0.95, 0.92)),
-        ("SPAN", (1, -1), (4, -1)),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -2), [colors.white]),
-        ("BOTTOMPADDING", (0, 1), (-1, -2), 9),
-        ("TOPPADDING", (0, 1), (-1, -2), 9),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white]),
+        ("BOTTOMPADDING", (0, 1), (-1, -1), 9),
+        ("TOPPADDING", (0, 1), (-1, -1), 9),
         *spans,
     ]))
-    story += [table, Spacer(1, 4 * mm)]
-    story.append(Paragraph(esc(_("Total amount (in words): %(words)s", words="\x00")).replace(
-        "\x00", f"<i>{esc(amount_in_words(sheet.total))}</i>"), st["base"]))
-    story.append(Spacer(1, 5 * mm))
-    story.append(_p(_("Date ........ month ........ year ........"), st["italic_right"]))
-    story.append(Spacer(1, 2 * mm))
+    # The total row is a table of its own that goes with the words and the signatures.
+    total = Table([total_row], colWidths=[width * f for f in fractions])
+    total.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("SPAN", (1, 0), (4, 0))]))
+    story.append(table)
+    words = Paragraph(esc(_("Total amount (in words): %(words)s", words="\x00")).replace(
+        "\x00", f"<i>{esc(amount_in_words(sheet.total))}</i>"), st["base"])
     signers = [(_("Prepared by"), _("(Signature, full name)")),
                (_("Accountant"), _("(Signature, full name)")),
                (_("Head of the unit"), _("(Signature, full name, seal)"))]
+    # The room for the signatures is a row of the table (a trailing Spacer that did not fit
+    # made a page holding only its page number).
     signatures = Table(
         [[_p(t, st["bold_center"]) for t, _n in signers],
-         [_p(n, st["italic_center"]) for _t, n in signers]],
-        colWidths=[width / 3] * 3)
-    story += [signatures, Spacer(1, 22 * mm)]
+         [_p(n, st["italic_center"]) for _t, n in signers], ["", "", ""]],
+        colWidths=[width / 3] * 3, rowHeights=[None, None, 20 * mm])
+    # The total, the amount in words, the date line and the signatures stay together.
+    story.append(KeepTogether([
+        total, Spacer(1, 4 * mm), words, Spacer(1, 5 * mm),
+        _p(_("Date ........ month ........ year ........"), st["italic_right"]),
+        Spacer(1, 2 * mm), signatures]))
 
     draft = sheet.is_draft
 

@@ -1,5 +1,5 @@
 """Receipts and payment vouchers laid out like Mẫu 01-TT / 02-TT (or C40-BB / C41-BB), and the
-cash book (sổ quỹ tiền mặt, S07-DN). The printed forms are Vietnamese legal documents, so their
+cash and bank books (S07-DN / S08-DN, or S11-H / S12-H under the administrative regime). The printed forms are Vietnamese legal documents, so their
 wording is Vietnamese whatever the interface language.
 
 One voucher fills half an A4 sheet (210 × 148.5 mm): alone it is printed on an A5-landscape page,
@@ -378,23 +378,53 @@ BOOK_TITLES = {
     "transfer": ("SỔ TIỀN GỬI NGÂN HÀNG", "Mẫu số S08-DN"),
     None: ("SỔ THU, CHI QUỸ (TIỀN MẶT VÀ TIỀN GỬI)", ""),
 }
+# Under the administrative regime (form series "bb", vouchers C40-BB/C41-BB) the books are
+# those of Thông tư 107/2017/TT-BTC, phụ lục 03 (danh mục sổ kế toán): S11-H "Sổ quỹ tiền
+# mặt", S12-H "Sổ tiền gửi ngân hàng, kho bạc". S07-DN / S08-DN are the enterprise books of
+# Thông tư 200/2014/TT-BTC (e.g. jes.edu.vn/mau-so-quy-tien-mat-theo-dung-quy-dinh-hien-hanh
+# prints "Mẫu số S07-DN (Ban hành theo Thông tư số 200/2014/TT-BTC)"). The project's search
+# tool held no copy of TT 107's appendix, so S11-H/S12-H are cited from the circular itself,
+# unverified here: see README, "Domain notes".
+BOOK_TITLES_BB = {
+    "cash": ("SỔ QUỸ TIỀN MẶT", "Mẫu số S11-H"),
+    "transfer": ("SỔ TIỀN GỬI NGÂN HÀNG, KHO BẠC", "Mẫu số S12-H"),
+    None: BOOK_TITLES[None],
+}
 
 
-def book_title(method: str | None) -> tuple[str, str]:
-    return BOOK_TITLES.get(method, BOOK_TITLES[None])
+def book_title(method: str | None, series: str = "tt") -> tuple[str, str]:
+    """The book's title and form code under the unit's regime (`series`: "tt" or "bb")."""
+    titles = BOOK_TITLES_BB if series == "bb" else BOOK_TITLES
+    return titles.get(method, titles[None])
+
+
+def _cash_book_row(values, bold=False):
+    font = FONT_BOLD if bold else FONT
+    return [layout.line_cell(v, size=7.5, font=font, align=a)
+            for (_h, _l, _w, a), v in zip(CASH_COLUMNS, values, strict=True)]
+
+
+_CASH_PADDING = [("LEFTPADDING", (0, 0), (-1, -1), 2.5), ("RIGHTPADDING", (0, 0), (-1, -1), 2.5)]
+
+
+def _cash_book_tail(book):
+    """The book's last two rows (totals, closing balance): a table of their own that goes
+    with the closing lines and the signatures, so those never stand on a page alone."""
+    return layout.table([
+        _cash_book_row(["", "", "", "", "Cộng phát sinh trong kỳ", format_number(book.total_in),
+                        format_number(book.total_out), "", ""], bold=True),
+        _cash_book_row(["", "", "", "", "Số dư cuối kỳ", "", "", format_number(book.closing),
+                        ""], bold=True),
+    ], [w for _h, _l, w, _a in CASH_COLUMNS], repeat=0, extra=_CASH_PADDING)
 
 
 def _cash_book_rows(book):
-    """The cash book's table (header, opening, one row per voucher, totals), built and measured
-    once for all the passes of `cash_book_pdf`."""
+    """The cash book's table (header, opening, one row per voucher; the totals are
+    `_cash_book_tail`), built and measured once for all the passes of `cash_book_pdf`."""
     rows = [[layout.para(h, layout.style(8, FONT_BOLD, "c")) for h, _l, _w, _a in CASH_COLUMNS],
             [layout.para(x, layout.style(7, FONT_ITALIC, "c")) for _h, x, _w, _a in CASH_COLUMNS]]
 
-    def row(values, bold=False):
-        font = FONT_BOLD if bold else FONT
-        return [layout.line_cell(v, size=7.5, font=font, align=a)
-                for (_h, _l, _w, a), v in zip(CASH_COLUMNS, values, strict=True)]
-
+    row = _cash_book_row
     rows.append(row(["", "", "", "", "Số dư đầu kỳ", "", "", format_number(book.opening), ""],
                     bold=True))
     for r in book.rows:
@@ -406,25 +436,24 @@ def _cash_book_rows(book):
                          "" if r.void else (format_number(r.amount_in) if r.amount_in else ""),
                          "" if r.void else (format_number(r.amount_out) if r.amount_out else ""),
                          format_number(r.balance), note]))
-    rows.append(row(["", "", "", "", "Cộng phát sinh trong kỳ", format_number(book.total_in),
-                     format_number(book.total_out), "", ""], bold=True))
-    rows.append(row(["", "", "", "", "Số dư cuối kỳ", "", "", format_number(book.closing), ""],
-                    bold=True))
     return layout.table(rows, [w for _h, _l, w, _a in CASH_COLUMNS], repeat=2,
-                        measure_once=True, extra=[
-        ("LEFTPADDING", (0, 0), (-1, -1), 2.5), ("RIGHTPADDING", (0, 0), (-1, -1), 2.5)])
+                        measure_once=True, extra=_CASH_PADDING)
 
 
 def _cash_book_story(book, settings, pages: int | None, rows_table) -> list:
     from reportlab.platypus import Spacer
 
     unit = book.unit
-    title, form = book_title(book.method)
+    title, form = book_title(book.method, settings.form_series)
     width = sum(w for _h, _l, w, _a in CASH_COLUMNS)
+    form_cell = [layout.para(form, layout.style(9, FONT_BOLD, "r"))]
+    if form and settings.form_series == "bb":
+        form_cell.append(layout.para(f"({LEGAL_BASIS['bb'][-1][1]})",
+                                     layout.style(7.5, FONT_ITALIC, "r")))
     head = layout.table([[
         [layout.labelled("Đơn vị:", unit.name, width - 200, size=9),
          layout.labelled("Địa chỉ:", unit.address or "", width - 200, size=8.5, value_font=FONT)],
-        layout.para(form, layout.style(9, FONT_BOLD, "r")),
+        form_cell,
     ]], [width - 200, 200], grid=False)
     story = [
         head, Spacer(1, 8),
@@ -436,7 +465,7 @@ def _cash_book_story(book, settings, pages: int | None, rows_table) -> list:
     ]
     story.append(rows_table)
     n = f"{pages:02d}" if pages else "…"
-    story += [
+    closing = [
         Spacer(1, 6),
         layout.para(f"Sổ này có {n} trang, đánh số từ trang 01 đến trang {n}. "
                     f"Ngày mở sổ: {book.date_from:%d/%m/%Y}.", layout.style(8.5, FONT_ITALIC)),
@@ -456,7 +485,8 @@ def _cash_book_story(book, settings, pages: int | None, rows_table) -> list:
     ], [col] * 3, grid=False, heights=[None, None, 40, None])
     from reportlab.platypus import KeepTogether
 
-    story.append(KeepTogether([sign]))
+    # The page-count and date lines go with the signatures (never a page of signatures alone).
+    story.append(KeepTogether([_cash_book_tail(book), *closing, sign]))
     return story
 
 
@@ -465,7 +495,7 @@ def cash_book_pdf(book, settings) -> bytes:
 
     register_fonts()
     pw, ph = landscape(A4)
-    title, _form = book_title(book.method)
+    title, _form = book_title(book.method, settings.form_series)
 
     def footer(total):
         def draw(c, doc):

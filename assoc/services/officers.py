@@ -241,6 +241,16 @@ def sorted_officers(officers) -> list[Officer]:
     return sorted(officers, key=lambda o: name_sort_key(o.full_name))
 
 
+def chair_on(unit: Unit, on: date) -> str:
+    """The full name of the unit's chair on `on` (the latest to take the post), or ""."""
+    return db.session.scalar(
+        select(Officer.full_name).join(Position, Position.officer_id == Officer.id)
+        .where(Position.unit_id == unit.id, Position.title == "chair",
+               Position.start_date <= on,
+               (Position.end_date.is_(None)) | (Position.end_date >= on))
+        .order_by(Position.start_date.desc(), Position.id.desc()).limit(1)) or ""
+
+
 # ---------------------------------------------------------------------------------------------
 # Settings
 # ---------------------------------------------------------------------------------------------

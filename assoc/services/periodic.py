@@ -846,12 +846,41 @@ class FigureInput:
     reason: str = ""
 
 
-def save_draft(actor: User | None, report: PeriodicReport, *, revision: int,
-               figures: dict[str, FigureInput], texts: dict[str, str], number: str = "",
-               place: str = "", signer: str = "", recipients: str = "") -> None:
-    """Save the form. A figure differing from the computed one needs a reason."""
-    check_editable(report)
-    parsed: dict[str, tuple[int | None, str]] = {}
+HEADER_FIELDS = ("number", "place", "signer", "recipients")
+
+
+class EditConflict(DomainError):
+    """A stale save and the saved report both changed `conflicts` (field keys of
+    `draft_values`), differently: nothing is written until the sender chooses, field by
+    field. `mine` is what they submitted, `theirs` what is saved (normalised alike)."""
+
+    def __init__(self, message: str, conflicts: list[str], mine: dict, theirs: dict):
+        super().__init__(message, "revision")
+        self.conflicts, self.mine, self.theirs = conflicts, mine, theirs
+
+
+def draft_values(report: PeriodicReport) -> dict[str, object]:
+    """Every field of the draft form as saved, under the keys the merge compares:
+    the header fields, "fig:<key>" [reported or None, reason], "text:<key>"."""
+    values: dict[str, object] = {"number": report.number or "", "place": report.place or "",
+                                 "signer": report.signer or "",
+                                 "recipients": report.recipients or ""}
+    for figure in report.figures:
+        values[f"fig:{figure.key}"] = [figure.reported, figure.reason or ""]
+    for s in report.template.sections:
+        if s["kind"] == "text":
+            values[f"text:{s['key']}"] = (report.texts or {}).get(s["key"], "")
+    return values
+
+
+def _typed_values(report: PeriodicReport, figures: dict[str, FigureInput],
+                  texts: dict[str, str], header: dict[str, str]) -> dict[str, object]:
+    """The submitted form, validated and normalised as `draft_values` keeps it."""
+    values: dict[str, object] = {
+        "number": clean(header.get("number"))[:40], "place": clean(header.get("place"))[:120],
+        "signer": clean(header.get("signer"))[:120],
+        "recipients": "\n".join(clean(line) for line in (header.get("recipients") or "")
+                                 .splitlines() if clean(line))[:500]}
     for figure in report.figures:
         typed = figures.get(figure.key, FigureInput())
         label = _figure_label(figure.key)
@@ -873,32 +902,102 @@ def save_draft(actor: User | None, report: PeriodicReport, *, revision: int,
         if value is not None and not reason:
             raise DomainError(_("%(row)s: give the reason for changing the computed figure.",
                                 row=label), f"why-{figure.key}")
-        parsed[figure.key] = (value, reason if value is not None else "")
-    keys = {s["key"] for s in report.template.sections if s["kind"] == "text"}
-    new_texts = {}
-    for key in keys:
-        text = clean_input(texts.get(key) or "", multiline=True).strip()
+        values[f"fig:{figure.key}"] = [value, reason if value is not None else ""]
+    for s in report.template.sections:
+        if s["kind"] != "text":
+            continue
+        text = clean_input(texts.get(s["key"]) or "", multiline=True).strip()
         if len(text) > MAX_TEXT:
             raise DomainError(_("A section may hold at most %(n)s characters.", n=MAX_TEXT),
-                              f"text-{key}")
-        new_texts[key] = text
-    _bump(report, revision)
-    changed = {}
-    for figure in report.figures:
-        value, reason = parsed[figure.key]
-        if (value, reason) != (figure.reported, figure.reason):
-            changed[figure.key] = [figure.value, value if value is not None else figure.computed]
-        figure.reported, figure.reason = value, reason
-    if new_texts != (report.texts or {}):
-        changed["texts"] = sorted(k for k in new_texts if new_texts[k] != (report.texts or {}).get(k))
+                              f"text-{s['key']}")
+        values[f"text:{s['key']}"] = text
+    return values
+
+
+def save_draft(actor: User | None, report: PeriodicReport, *, revision: int,
+               figures: dict[str, FigureInput], texts: dict[str, str], number: str = "",
+               place: str = "", signer: str = "", recipients: str = "",
+               base: dict[str, str] | None = None,
+               choices: dict[str, str | None] | None = None) -> list[str]:
+    """Save the form. A figure differing from the computed one needs a reason.
+
+    A save made on an older revision (someone saved meanwhile) writes only the fields its
+    sender changed since they loaded the form (`base`: fingerprints of what they loaded,
+    assoc/merge.py); a field both people changed differently raises `EditConflict` and
+    nothing is written. `choices` answers an earlier conflict field by field: "mine" (write
+    what I typed) or "theirs" (keep what is saved). Returns the fields whose saved value was
+    kept because only the other person had changed them."""
+    from ..merge import merge
+
+    check_editable(report)
+    mine = _typed_values(report, figures, texts, {"number": number, "place": place,
+                                                   "signer": signer, "recipients": recipients})
+    theirs = draft_values(report)
+    unanswered = [key for key, choice in (choices or {}).items()
+                  if choice not in ("mine", "theirs") and key in mine]
+    if unanswered:
+        raise EditConflict(_("Choose, for each field shown side by side, which version to "
+                             "keep."), unanswered, mine, theirs)
+    for key, choice in (choices or {}).items():
+        if choice == "theirs":
+            mine.pop(key, None)
+    kept: list[str] = []
+    if revision == report.revision:
+        write = mine
+    else:
+        if base is None:
+            base = {}
+        merged = merge(base, mine, theirs)
+        if merged.conflicts:
+            raise EditConflict(_("Someone else saved this report after you opened it and "
+                                 "changed the same fields as you (%(fields)s). Both versions "
+                                 "are shown side by side: choose which to keep, then save "
+                                 "again.", fields="; ".join(
+                                     _field_label(report, key) for key in merged.conflicts)),
+                               merged.conflicts, mine, theirs)
+        write, kept = merged.write, merged.kept
+    _bump(report, report.revision)  # still the revision `theirs` was read at
+    changed: dict[str, object] = {}
+    by_key = {f.key: f for f in report.figures}
+    new_texts = dict(report.texts or {})
+    text_changes = []
+    for key, value in write.items():
+        kind, _sep, name = key.partition(":")
+        if kind == "fig":
+            figure = by_key[name]
+            reported, reason = value
+            if (reported, reason) != (figure.reported, figure.reason):
+                changed[name] = [figure.value,
+                                 reported if reported is not None else figure.computed]
+            figure.reported, figure.reason = reported, reason
+        elif kind == "text":
+            if new_texts.get(name, "") != value:
+                text_changes.append(name)
+            new_texts[name] = value
+        else:
+            setattr(report, key, value)
+    if text_changes:
+        changed["texts"] = sorted(text_changes)
     report.texts = new_texts
-    report.number = clean(number)[:40]
-    report.place = clean(place)[:120]
-    report.signer = clean(signer)[:120]
-    report.recipients = "\n".join(clean(line) for line in (recipients or "").splitlines()
-                                  if clean(line))[:500]
     db.session.flush()
     audit.record(actor, "periodic.save", report, data={"changed": changed})
+    return kept
+
+
+HEADER_LABELS = {"number": _l("Number (Số)"), "place": _l("Place"),
+                 "signer": _l("Signed by (chair)"),
+                 "recipients": _l("Recipients (Nơi nhận), one a line")}
+
+
+def _field_label(report: PeriodicReport, key: str) -> str:
+    """A field of the draft form (a `draft_values` key) as its label on the form."""
+    kind, _sep, name = key.partition(":")
+    if kind == "fig":
+        return _figure_label(name)
+    if kind == "text":
+        return next((str(s["title"]) for s in report.template.sections
+                     if s["kind"] == "text" and s["key"] == name), name)
+    return str(HEADER_LABELS.get(key, key))
 
 
 def _figure_label(key: str) -> str:

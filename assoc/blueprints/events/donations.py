@@ -226,11 +226,18 @@ def thank_you_pdf(donation_id: int):
     d = load(Donation, donation_id, "event.view")
     if d.anonymous or d.donor is None:
         abort(404)
+    from ...filters import local_dt
     from ...pdf.events import thank_you_pdf as render
+    from ...services import officers, treasury
     from ..bank import papers as bank_papers
     from ..bank import qr as bank_qr
 
-    return _pdf(render(d, extra=bank_papers.next_time_flowables(bank_qr.next_time(d))),
+    # Signed by the unit's chair on the letter's date (the officers register), else the head
+    # named in the treasury settings.
+    signer = (officers.chair_on(d.unit, local_dt(d.created_at).date())
+              or treasury.settings_for(d.unit).head_name)
+    return _pdf(render(d, signer=signer,
+                       extra=bank_papers.next_time_flowables(bank_qr.next_time(d))),
                 f"thu-cam-on-{d.id}.pdf")
 
 

@@ -12,6 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ...forms import DayField, DayTimeField, Form, MaxLines
+from ...merge import Guarded
 from ...models import DENOMINATIONS
 from ...money import format_number, parse_amount
 
@@ -62,7 +63,7 @@ def count_label(value: int, coin: bool):
     return _l("%(value)s đ note", value=format_number(value))
 
 
-class EventForm(Form):
+class EventForm(Guarded, Form):
     kind = SelectField(_l("Type"), choices=list(KIND_LABELS.items()), validators=[DataRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     starts_at = DayTimeField(_l("Date and time"), validators=[DataRequired()])

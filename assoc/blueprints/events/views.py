@@ -246,12 +246,18 @@ def edit(event_id: int):
     form = EventForm(obj=event)
     if request.method == "GET":
         form.starts_at.data = local_dt(event.starts_at)
+
+    def saved_form():
+        shown = EventForm(formdata=None, obj=event)
+        shown.starts_at.data = local_dt(event.starts_at)
+        return shown
+
     return form_page(
         form, "events/form.html", unit=event.unit, event=event,
         ancestors=unit_ancestors(event.unit),
         save=lambda f: svc.update_event(current_user, event, **_event_data(f)),
         done=lambda _result: url_for(".show", event_id=event.id),
-        flash_ok=_("Changes saved."), status_conflict=400)
+        flash_ok=_("Changes saved."), status_conflict=400, current=saved_form)
 
 
 @bp.post("/<int:event_id>/status")

@@ -43,9 +43,14 @@ def rates_file(unit_id: int, fmt: str):
 
         body, mime, disposition = rates_workbook(table), XLSX, "attachment"
     else:
+        from ...models import today
         from ...pdf.learning import rates_pdf
+        from ...services import officers
 
-        body, mime, disposition = rates_pdf(table), "application/pdf", "inline"
+        on = today()
+        place = (unit.address.split(",")[-1].strip() if unit.address else "")
+        body = rates_pdf(table, signer=officers.chair_on(unit, on), place=place, on=on)
+        mime, disposition = "application/pdf", "inline"
     record_download("learning.export_rates", unit, year=table.year, format=fmt)
     return Response(body, mimetype=mime,
                     headers={"Content-Disposition": f'{disposition}; filename="{name}"'})

@@ -12,6 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ...forms import DayField, Form
+from ...merge import Guarded
 from ...models import OFFICER_TITLES
 from ...services.officers import TITLE_LABELS
 
@@ -20,7 +21,7 @@ def title_choices():
     return [(t, TITLE_LABELS[t]) for t in OFFICER_TITLES]
 
 
-class OfficerForm(Form):
+class OfficerForm(Guarded, Form):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])
     birth_year = IntegerField(_l("Birth year"), validators=[Optional()])
@@ -32,7 +33,7 @@ class OfficerForm(Form):
     submit = SubmitField(_l("Save"))
 
 
-class PositionForm(Form):
+class PositionForm(Guarded, Form):
     unit = SelectField(_l("Unit"), coerce=int, choices=[], validators=[DataRequired()])
     title = SelectField(_l("Post"), choices=[], validators=[DataRequired()])
     title_text = StringField(_l("Title as written (optional)"),

@@ -180,7 +180,8 @@ def edit(officer_id: int):
             birth_year=f.birth_year.data, outside_posts=f.outside_posts.data or "",
             notes=f.notes.data or ""),
         done=lambda _result: url_for(".show", officer_id=officer.id),
-        flash_ok=_("Changes saved."), status_conflict=400)
+        flash_ok=_("Changes saved."), status_conflict=400,
+        current=lambda: OfficerForm(formdata=None, obj=officer))
 
 
 @bp.route("/positions/<int:position_id>/edit", methods=["GET", "POST"])
@@ -190,6 +191,12 @@ def edit_position(position_id: int):
     form = _position_form(position.officer, obj=position)
     form.unit.choices = [(position.unit_id, position.unit.name)]
     form.unit.data = position.unit_id
+
+    def saved_form():
+        shown = PositionForm(formdata=None, obj=position)
+        shown.unit.data = position.unit_id
+        return shown
+
     return form_page(
         form, "officers/position_form.html", position=position, unit=position.unit,
         ancestors=unit_ancestors(position.unit),
@@ -198,7 +205,7 @@ def edit_position(position_id: int):
             end_date=f.end_date.data, term=f.term.data or "", full_time=f.full_time.data,
             title_text=f.title_text.data or ""),
         done=lambda _result: url_for(".show", officer_id=position.officer_id),
-        flash_ok=_("Changes saved."), status_conflict=400)
+        flash_ok=_("Changes saved."), status_conflict=400, current=saved_form)
 
 
 # ---------------------------------------------------------------------------------------------

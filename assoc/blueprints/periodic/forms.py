@@ -73,9 +73,13 @@ for _key, _label in TEXT_SECTIONS.items():
 
 
 class FillForm(Form):
-    """CSRF, the optimistic revision and the header fields; figures/texts are read by key."""
+    """CSRF, the optimistic revision, the fingerprints of the fields as loaded (`base`,
+    assoc/merge.py), the fields awaiting a choice after a conflict (`pending`) and the header
+    fields; figures/texts are read by key."""
 
     revision = HiddenField()
+    base = HiddenField()
+    pending = HiddenField()
     number = StringField(_l("Number (Số)"), validators=[Optional(), Length(max=40)],
                          render_kw={"placeholder": "15/BC-KH"})
     place = StringField(_l("Place"), validators=[Optional(), Length(max=120)])

@@ -90,9 +90,40 @@ def _edit_page(report, form, *, figures=None, texts=None, error=None, conflict=N
         receiving=svc.receiving_unit(report.template, report.unit)), code
 
 
+def _conflict_page(report, form, e: svc.EditConflict, base: dict[str, str]):
+    """After a conflict the form shows, field by field, what the next save should start
+    from: what the sender changed (theirs to keep), the other person's saved value where the
+    sender changed nothing — never the sender's stale copy — and, side by side, the fields
+    both changed. Its fingerprints are now those of the saved report."""
+    from ...merge import encode, fingerprint
+
+    def shown(key):
+        if key in e.conflicts:
+            return e.mine[key]
+        loaded = base.get(key)
+        if loaded is not None and fingerprint(e.mine[key]) == loaded:
+            return e.theirs[key]
+        return e.mine[key]
+
+    values = {key: shown(key) for key in e.mine}
+    figures = {key[4:]: svc.FigureInput("" if v[0] is None else str(v[0]), v[1])
+               for key, v in values.items() if key.startswith("fig:")}
+    texts = {key[5:]: v for key, v in values.items() if key.startswith("text:")}
+    for name in svc.HEADER_FIELDS:
+        getattr(form, name).data = values[name]
+    form.revision.data = str(report.revision)
+    form.base.data = encode(e.theirs)
+    form.pending.data = ",".join(e.conflicts)
+    conflict = {key: e.theirs[key] for key in e.conflicts}
+    return _edit_page(report, form, figures=figures, texts=texts, error=e, conflict=conflict,
+                      code=409)
+
+
 @bp.route("/reports/<int:report_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(report_id: int):
+    from ...merge import decode, encode
+
     report = _load_report(report_id, "periodic.submit")
     locked = _("This report is %(status)s and can no longer be changed.",
                status=str(svc.STATUS_LABELS[report.status]).lower())
@@ -105,6 +136,8 @@ def edit(report_id: int):
                           texts=_posted_texts(report), error=DomainError(locked), code=409)
     if request.method == "GET":
         form.revision.data = str(report.revision)
+        form.base.data = encode(svc.draft_values(report))
+        form.pending.data = ""
         return _edit_page(report, form)
     figures, texts = _posted_figures(report), _posted_texts(report)
     if not form.validate_on_submit():
@@ -113,21 +146,28 @@ def edit(report_id: int):
         revision = int(form.revision.data or 0)
     except ValueError:
         revision = 0
+    base = decode(form.base.data)
+    choices = {key: request.form.get(f"choose-{key}")
+               for key in (form.pending.data or "").split(",") if key}
     try:
-        svc.save_draft(current_user, report, revision=revision, figures=figures, texts=texts,
-                       number=form.number.data or "", place=form.place.data or "",
-                       signer=form.signer.data or "", recipients=form.recipients.data or "")
+        kept = svc.save_draft(
+            current_user, report, revision=revision, figures=figures, texts=texts,
+            number=form.number.data or "", place=form.place.data or "",
+            signer=form.signer.data or "", recipients=form.recipients.data or "",
+            base=base, choices=choices)
+    except svc.EditConflict as e:
+        db.session.rollback()
+        report = db.session.get(PeriodicReport, report_id)
+        return _conflict_page(report, form, e, base)
     except DomainError as e:
         db.session.rollback()
         report = db.session.get(PeriodicReport, report_id)
-        conflict = None
-        if e.field == "revision":
-            conflict = {"texts": dict(report.texts or {}),
-                        "figures": {f.key: f for f in report.figures}}
-            form.revision.data = str(report.revision)  # their next save goes through
-        return _edit_page(report, form, figures=figures, texts=texts, error=e,
-                          conflict=conflict, code=409)
+        # The form keeps its revision and fingerprints: the next save merges again.
+        return _edit_page(report, form, figures=figures, texts=texts, error=e, code=409)
     db.session.commit()
+    if kept:
+        flash(_("Someone else saved this report meanwhile: your changes are saved, and theirs "
+                "to the other fields are kept."), "info")
     if "submit" in request.form:
         try:
             svc.submit(current_user, report)
@@ -135,8 +175,12 @@ def edit(report_id: int):
             db.session.rollback()
             report = db.session.get(PeriodicReport, report_id)
             form.revision.data = str(report.revision)
+            form.base.data = encode(svc.draft_values(report))
+            form.pending.data = ""
+            for name in svc.HEADER_FIELDS:
+                getattr(form, name).data = getattr(report, name)
             flash(_("Your changes are saved as a draft."), "info")
-            return _edit_page(report, form, figures=figures, texts=texts, error=e, code=400)
+            return _edit_page(report, form, error=e, code=400)  # as saved (merged)
         db.session.commit()
         flash(_("The report is submitted and locked."), "success")
         return redirect(url_for(".show", report_id=report.id))
@@ -265,9 +309,10 @@ def export(report_id: int, fmt: str):
         abort(404)
     report = _load_report(report_id)
     from ...pdf import periodic as out
+    from ...pdf.periodic_docx import report_docx
 
     document = out.ReportDocument.of(report, _figure_sections(report))
-    data = {"pdf": out.report_pdf, "docx": out.report_docx, "xlsx": out.report_xlsx}[fmt](document)
+    data = {"pdf": out.report_pdf, "docx": report_docx, "xlsx": out.report_xlsx}[fmt](document)
     record_download("periodic.export", report, format=fmt)
     name = f"bao-cao-{report.unit.code.lower()}-{report.template_id}-v{report.version}.{fmt}"
     disposition = "inline" if fmt == "pdf" else "attachment"

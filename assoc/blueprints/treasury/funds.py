@@ -74,7 +74,8 @@ def cash_book(fund_id: int):
     date_to = _date_arg("date_to", t)
     method = request.args.get("method", "cash")
     method = method if method in METHOD_LABELS else None
-    title, _form_code = voucher_pdf_module.book_title(method)
+    settings = svc.settings_for(fund.unit)
+    title, _form_code = voucher_pdf_module.book_title(method, settings.form_series)
     try:
         book = svc.cash_book(fund, date_from, date_to, method=method)
     except DomainError as e:
@@ -84,11 +85,11 @@ def cash_book(fund_id: int):
     kind_slug = {"cash": "so-quy", "transfer": "so-tien-gui"}.get(method, "so-thu-chi")
     slug = f"{kind_slug}-{fund.code}-{date_from:%Y%m%d}-{date_to:%Y%m%d}"
     if fmt == "pdf":
-        data = voucher_pdf_module.cash_book_pdf(book, svc.settings_for(fund.unit))
+        data = voucher_pdf_module.cash_book_pdf(book, settings)
         record_download("fund.export", fund, format="pdf")
         return _pdf_response(data, f"{slug}.pdf")
     if fmt == "xlsx":
-        data = _cash_book_xlsx(book)
+        data = _cash_book_xlsx(book, settings.form_series)
         record_download("fund.export", fund, format="xlsx")
         response = make_response(data)
         response.headers["Content-Type"] = (
@@ -109,7 +110,7 @@ def _reconciliation(fund: Fund, method: str | None):
     return reconcile.for_fund(fund)
 
 
-def _cash_book_xlsx(book) -> bytes:
+def _cash_book_xlsx(book, series: str = "tt") -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -134,8 +135,9 @@ def _cash_book_xlsx(book) -> bytes:
         return out
 
     ws.append(cells([book.unit.name], strong=True))
-    title, _form_code = voucher_pdf_module.book_title(book.method)
-    ws.append(cells([f"{title} — {book.fund.name}"], strong=True))
+    title, form_code = voucher_pdf_module.book_title(book.method, series)
+    ws.append(cells([f"{title} — {book.fund.name}", "", "", "", "", "", "", form_code],
+                    strong=True))
     ws.append(cells([f"Từ ngày {book.date_from:%d/%m/%Y} đến ngày {book.date_to:%d/%m/%Y}"]))
     ws.append(cells(["Ngày ghi sổ", "Ngày chứng từ", "Số phiếu thu", "Số phiếu chi", "Diễn giải",
                      "Thu", "Chi", "Tồn", "Ghi chú"], strong=True))

@@ -3,6 +3,7 @@ from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ...forms import DayField, Form
+from ...merge import Guarded
 
 LEVEL_LABELS = {
     "national": _l("National"),
@@ -23,7 +24,7 @@ ROLE_LABELS = {
 }
 
 
-class UnitForm(Form):
+class UnitForm(Guarded, Form):
     level = SelectField(_l("Level"), choices=[], validators=[DataRequired()])
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
                        description=_l("Short and unique, e.g. HCM-Q4-KH"))

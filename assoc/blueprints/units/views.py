@@ -150,7 +150,8 @@ def edit(unit_id: int):
             current_user, unit, level=f.level.data, code=f.code.data, name=f.name.data,
             address=f.address.data or "", phone=f.phone.data or "", email=f.email.data or ""),
         done=lambda _result: url_for(".show", unit_id=unit.id),
-        flash_ok=_("Changes saved."), status_conflict=400)
+        flash_ok=_("Changes saved."), status_conflict=400,
+        current=lambda: UnitForm(formdata=None, obj=unit))
 
 
 @bp.route("/<int:unit_id>/move", methods=["GET", "POST"])
