@@ -79,6 +79,7 @@ class FigureRow:
     label: object  # a lazy string
     money: bool = False
     percent_of: str | None = None  # shown with its share of that row ("20 (48%)")
+    part_of: str | None = None  # a part of that row's breakdown (the parts add up to it)
 
 
 @dataclass(frozen=True)
@@ -212,25 +213,33 @@ EVENT_KIND_LABELS = {
 assert set(EVENT_KIND_LABELS) == set(EVENT_KINDS)
 
 
+FUND_KINDS = tuple(k for k in EVENT_KINDS if k != "other") + ("other",)  # "other" last
+
+
 @figure_group("funds", _l("Funds raised"), [
-    FigureRow("funds.raised", _l("Raised in cash and transfers"), money=True),
+    FigureRow("funds.raised", _l("Raised at events in cash and transfers"), money=True),
     *(FigureRow(f"funds.kind.{k}", _l("– of which at: %(kind)s", kind=EVENT_KIND_LABELS[k]),
-                money=True) for k in EVENT_KINDS),
-    FigureRow("funds.kind.none", _l("– of which outside events"), money=True),
+                money=True, part_of="funds.raised") for k in FUND_KINDS),
+    FigureRow("funds.kind.none", _l("Gifts in cash and transfers outside events (not in the "
+                                    "line above)"), money=True),
     FigureRow("funds.in_kind", _l("Gifts in kind (estimated value)"), money=True),
 ])
 def _funds(scope, period):
+    """Raised at events as the dashboard counts it (donations in cash and transfers and
+    counting sheets, at the event's unit, in the event's month), broken down by the kind of
+    event: the parts are read from the records; "other" takes what is left, so the parts add
+    up to the total by construction."""
     figures = rep.event_figures(scope, period)
     result = {"funds.raised": figures.raised, "funds.in_kind": figures.in_kind}
-    result.update({f"funds.kind.{k}": 0 for k in (*EVENT_KINDS, "none")})
-    rows = db.session.execute(
-        select(Event.kind, func.coalesce(func.sum(Donation.amount), 0))
-        .select_from(Donation).outerjoin(Event, Donation.event_id == Event.id)
-        .where(scope.covers(Donation.unit_id), Donation.method != "in_kind",
-               Donation.received_on.between(period.start, period.end))
-        .group_by(Event.kind))
-    for kind, amount in rows:
-        result[f"funds.kind.{kind or 'none'}"] += int(amount)
+    by_kind = rep.raised_by_kind(scope, period)
+    for k in FUND_KINDS[:-1]:
+        result[f"funds.kind.{k}"] = by_kind.get(k, 0)
+    result["funds.kind.other"] = figures.raised - sum(by_kind.get(k, 0) for k in FUND_KINDS[:-1])
+    result["funds.kind.none"] = int(db.session.scalar(
+        select(func.coalesce(func.sum(Donation.amount), 0))
+        .where(scope.covers(Donation.unit_id), Donation.event_id.is_(None),
+               Donation.method != "in_kind",
+               Donation.received_on.between(period.start, period.end))) or 0)
     return result
 
 
