@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import pytest
-
 from assoc.models import today
 from assoc.services import events as ev
 from assoc.services import periodic as svc
@@ -56,3 +54,55 @@ def test_the_fundraising_breakdown_adds_up_and_counts_counting_sheets(tree, db):
     assert values["funds.kind.walk"] == 2_000_000
     parts = [row.key for row in svc.rows_of_template(template) if row.part_of == "funds.raised"]
     assert sum(values[k] for k in parts) == values["funds.raised"]
+
+
+def _accepted(report, actor, reviewer, db):
+    texts = {s["key"]: "Nội dung" for s in report.template.sections if s["kind"] == "text"}
+    svc.save_draft(actor, report, revision=report.revision, texts=texts, figures={})
+    svc.submit(actor, report)
+    svc.accept(reviewer, report)
+    db.session.commit()
+    return report
+
+
+def test_an_officer_with_posts_in_the_district_and_a_ward_is_counted_once(tree, db):
+    on = date(2020, 1, 1)
+    build_officer(tree.ward_a, "Lê Thị Hoa", ("chair", on))
+    build_officer(tree.ward_a, "Trần Văn Bình", ("secretary", on))
+    # Nguyễn Văn An: vice-chair of the district and chair of ward_a's branch
+    build_officer(tree.district_a, "Nguyễn Văn An", ("vice_chair", on),
+                  ("branch_head", on, None, tree.branch_a))
+    build_officer(tree.district_a, "Phạm Đức Hải", ("chair", on))
+    template = build_periodic_template(tree.city, year=YEAR)
+    chair_a, reviewer = build_user("chair", tree.ward_a), build_user("chair", tree.district_a)
+    ward = _accepted(svc.start_report(chair_a, template, tree.ward_a), chair_a, reviewer, db)
+    assert {f.key: f.value for f in ward.figures}["officers.count"] == 3
+    compiled = svc.start_report(reviewer, template, tree.district_a)
+    db.session.commit()
+    values = {f.key: f.computed for f in compiled.figures}
+    dashboard = reports.officer_figures(Scope(tree.district_a))
+    assert values["officers.count"] == dashboard.officers == 4
+    assert values["officers.posts"] == dashboard.posts == 5
+
+
+def test_the_compiled_table_has_own_and_total_columns_and_every_row_adds_up(tree, db):
+    _piggy_bank_and_walk(tree.ward_a)
+    build_event(tree.district_a, kind="reading_day", starts_at=_day(min(today().month, 9)),
+                status="held")
+    build_officer(tree.district_a, "Nguyễn Văn An", ("vice_chair", date(2020, 1, 1)),
+                  ("chair", date(2020, 1, 1), None, tree.ward_a))
+    template = build_periodic_template(tree.city, year=YEAR)
+    chair_a, reviewer = build_user("chair", tree.ward_a), build_user("chair", tree.district_a)
+    _accepted(svc.start_report(chair_a, template, tree.ward_a), chair_a, reviewer, db)
+    compiled = svc.start_report(reviewer, template, tree.district_a)
+    db.session.commit()
+    rows, columns = svc.compiled_table(compiled)
+    names = [name for name, _v in columns]
+    assert names[:2] == [tree.ward_a.name, tree.ward_b.name] and len(names) == 4
+    assert tree.district_a.name in names[2]  # the district's own figures, then the total
+    totals = {f.key: f.value for f in compiled.figures}
+    for row in rows:
+        parts = [values[row.key] for _n, values in columns[:-1] if values is not None]
+        assert sum(parts) == columns[-1][1][row.key] == totals[row.key], row.key
+    assert columns[-1][1]["funds.raised"] == 12_901_000
+    assert columns[-1][1]["officers.count"] == 1  # one person, posts in two columns

@@ -108,6 +108,10 @@ class ReportDocument:
         return f"{place}, ngày {self.on.day:02d} tháng {self.on.month:02d} năm {self.on.year}"
 
 
+def COMPILED_TITLE() -> str:  # noqa: N802 - one title for the three formats
+    return _("Compiled table: the units below, the unit's own figures and the total")
+
+
 def _num(value: int | None) -> str:
     return "" if value is None else format_number(int(value))
 
@@ -195,7 +199,7 @@ def report_pdf(doc: ReportDocument) -> bytes:
             story.append(_p(f"– {name}", normal))
     if doc.compiled:
         names, rows = doc.compiled
-        story.append(_p(_("Compiled table: accepted figures of the units below"), heading))
+        story.append(_p(COMPILED_TITLE(), heading))
         for start in range(0, len(names), 4):  # four units a table keeps every column legible
             chunk = names[start:start + 4]
             data = [[_p(_("Figure"), head), *(_p(name, head) for name in chunk)]]
@@ -308,7 +312,7 @@ def report_docx(doc: ReportDocument) -> bytes:
             para(f"– {name}")
     if doc.compiled:
         names, rows = doc.compiled
-        para(_("Compiled table: accepted figures of the units below"), bold=True)
+        para(COMPILED_TITLE(), bold=True)
         for start in range(0, len(names), 4):  # four units a table, as in the PDF
             chunk = names[start:start + 4]
             table = word.add_table(rows=1, cols=1 + len(chunk))
@@ -402,7 +406,7 @@ def report_xlsx(doc: ReportDocument) -> bytes:
     if doc.compiled:
         names, rows = doc.compiled
         sheet = wb.create_sheet("Tổng hợp")
-        _text_cell(sheet, 1, 1, _("Compiled table: accepted figures of the units below"))
+        _text_cell(sheet, 1, 1, COMPILED_TITLE())
         sheet["A1"].font = Font(bold=True)
         _text_cell(sheet, 2, 1, _("Figure")).font = Font(bold=True)
         for col, name in enumerate(names, start=2):

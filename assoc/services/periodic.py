@@ -220,8 +220,8 @@ FUND_KINDS = tuple(k for k in EVENT_KINDS if k != "other") + ("other",)  # "othe
     FigureRow("funds.raised", _l("Raised at events in cash and transfers"), money=True),
     *(FigureRow(f"funds.kind.{k}", _l("– of which at: %(kind)s", kind=EVENT_KIND_LABELS[k]),
                 money=True, part_of="funds.raised") for k in FUND_KINDS),
-    FigureRow("funds.kind.none", _l("Gifts in cash and transfers outside events (not in the "
-                                    "line above)"), money=True),
+    FigureRow("funds.kind.none", _l("Gifts in cash and transfers outside events (not counted "
+                                    "above)"), money=True),
     FigureRow("funds.in_kind", _l("Gifts in kind (estimated value)"), money=True),
 ])
 def _funds(scope, period):
@@ -753,6 +753,10 @@ def compute(template: PeriodicTemplate, unit: Unit, progress=None
                 values[figure.key] += figure.value
         if progress is not None and done % 10 == 0:
             progress(groups + done, total, "compiling")
+    if "officers.count" in values and accepted:
+        on = min(template.period_end, today())
+        values["officers.count"] -= officers_counted_twice(
+            unit, [u for u in below if u.id in accepted], below + away, on)
     missing = [{"id": u.id, "name": u.name,
                 **({"closed_on": u.valid_to.isoformat()} if closed_during(template, u)
                    else {})}
@@ -760,6 +764,26 @@ def compute(template: PeriodicTemplate, unit: Unit, progress=None
     if progress is not None:
         progress(total, total, "compiling")
     return values, missing, sorted(r.id for r in accepted.values())
+
+
+def officers_counted_twice(unit: Unit, reported: list[Unit], cut: list[Unit], on: date) -> int:
+    """Officers is a count of distinct persons: one who holds posts in the compiling unit's own
+    part and in a reporting unit below (or in two of them) is counted by each part. The
+    number of times the parts' counts count someone again (their sum − the distinct persons
+    across them), from the posts held on `on` in `unit`'s sub-tree: `reported` are the units
+    whose accepted reports are added, `cut` every unit whose sub-tree is not `unit`'s own
+    part."""
+    parts: dict[object, set[int]] = {}
+    for officer_id, path in db.session.execute(
+            select(Position.officer_id, Unit.path).join(Unit, Unit.id == Position.unit_id)
+            .where(Unit.path.startswith(unit.path, autoescape=True),
+                   Position.start_date <= on,
+                   Position.end_date.is_(None) | (Position.end_date >= on))):
+        part = next((u.id for u in cut if path.startswith(u.path)), "own")
+        if part == "own" or any(u.id == part for u in reported):
+            parts.setdefault(part, set()).add(officer_id)
+    everyone = set().union(*parts.values()) if parts else set()
+    return sum(len(ids) for ids in parts.values()) - len(everyone)
 
 
 def _set_figures(report: PeriodicReport, values: dict[str, int]) -> None:
@@ -1034,21 +1058,33 @@ def versions(report: PeriodicReport) -> list[PeriodicReport]:
 
 
 def compiled_table(report: PeriodicReport) -> tuple[list[FigureRow], list[tuple[str, dict]]]:
-    """The compiled table: one column per reporting unit below (its accepted figures), its own
-    figures and the total; `missing` units have empty columns."""
+    """The compiled table: one column per reporting unit below (the figures of its accepted
+    report that were added up, `compiled_from`), the compiling unit's own column and the
+    total (the report's figures). The own column is the total less the columns before it, so
+    every row adds up to its total by construction; it holds the unit's own figures, its
+    corrections, and takes back a person counted in two columns (officers are distinct
+    persons). A unit whose report was not added has an empty column ("—")."""
     template, unit = report.template, report.unit
     below = reporting_below(template, unit)
-    accepted = accepted_reports(template, below)
+    used = {r.unit_id: r for r in db.session.scalars(select(PeriodicReport).where(
+        PeriodicReport.id.in_(list(report.compiled_from or [])))
+        .options(selectinload(PeriodicReport.figures)))}
     rows = rows_of_template(template)
-    columns = []
+    columns: list[tuple[str, dict | None]] = []
     for u in below:
-        r = accepted.get(u.id)
+        r = used.get(u.id)
         columns.append((u.name, {f.key: f.value for f in r.figures} if r else None))
     for c in closed_below(template, unit):  # their figures are in their successor's report
         if c.covered_by is not None:
             columns.append((_("%(unit)s (closed on %(day)s, in the report of %(successor)s)",
                               unit=c.unit.name, day=c.closed_on.strftime("%d/%m/%Y"),
                               successor=c.covered_by.name), None))
+    total = {f.key: f.value for f in report.figures}
+    own = {row.key: total.get(row.key, 0) - sum((values or {}).get(row.key, 0)
+                                                for _name, values in columns)
+           for row in rows}
+    columns.append((_("%(unit)s (own figures)", unit=unit.name), own))
+    columns.append((_("Total"), {row.key: total.get(row.key, 0) for row in rows}))
     return rows, columns
 
 
