@@ -106,3 +106,104 @@ def test_the_compiled_table_has_own_and_total_columns_and_every_row_adds_up(tree
         assert sum(parts) == columns[-1][1][row.key] == totals[row.key], row.key
     assert columns[-1][1]["funds.raised"] == 12_901_000
     assert columns[-1][1]["officers.count"] == 1  # one person, posts in two columns
+
+
+# --- the learning-model rates: one basis per label --------------------------------------------
+
+
+def _learning_world(tree):
+    from assoc.extensions import db as _db
+    from assoc.services import learning
+
+    from .builders_learning import build_criteria, build_entry
+
+    build_criteria("family")
+    recognised = build_entry(tree.ward_a, "Nguyễn Văn Lộc", year=YEAR, points=[30, 20, 30, 20])
+    learning.recognise(None, tree.ward_a, model="family", year=YEAR, entry_ids=[recognised.id],
+                       number="15/QĐ-KH", decided_on=date(YEAR, 1, 1) if today().month == 1
+                       else today(), signer="Nguyễn Thị Thu", issuing_body="Hội Khuyến học")
+    build_entry(tree.district_a, "Trần Thị Hoa", year=YEAR)  # the district's own entry
+    learning.set_denominators(None, tree.ward_a, YEAR, {"family": (4, None)})
+    _db.session.commit()
+
+
+def test_each_learning_rate_names_its_basis_on_the_report_the_card_and_the_table(
+        tree, db, client_as):
+    _learning_world(tree)
+    template = build_periodic_template(tree.city, year=YEAR)
+    chair = build_user("chair", tree.ward_a)
+    report = svc.start_report(chair, template, tree.ward_a)
+    db.session.commit()
+    client = client_as("chair", at=tree.ward_a)
+    page = client.get(f"/periodic/reports/{report.id}").get_data(as_text=True)
+    # The report: 1 recognised of 1 registered, labelled recognised / registered.
+    assert "Gia đình học tập: được công nhận (tỷ lệ công nhận / đăng ký)" in page
+    assert "1 (100%)" in page
+    # The card and the rates table: 1 of 4 households, labelled recognised / households.
+    card = client.get(f"/units/{tree.ward_a.id}/dashboard?year={YEAR}").get_data(as_text=True)
+    assert 'data-testid="fig-learning-family-rate">25.0%' in card
+    assert "công nhận / số hộ" in card
+    rates = client.get(f"/learning/units/{tree.ward_a.id}/rates?year={YEAR}").get_data(
+        as_text=True)
+    assert "công nhận / số hộ" in rates and "25.0%" in rates
+
+
+def test_own_unit_only_applies_to_the_learning_card(tree, db, client_as):
+    _learning_world(tree)
+    client = client_as("chair", at=tree.district_a)
+    url = f"/units/{tree.district_a.id}/dashboard?year={YEAR}"
+    whole = client.get(url).get_data(as_text=True)
+    own = client.get(url + "&scope=unit").get_data(as_text=True)
+
+    def recognised(page):
+        return page.split('data-testid="fig-learning-family"')[1].split(">")[1].split("<")[0]
+
+    def registered(page):
+        card = page.split('data-testid="learning-card"')[1]
+        row = card.split("Gia đình học tập")[1]
+        return row.split('<td class="text-end">')[1].split("<")[0]
+
+    assert (registered(whole), recognised(whole)) == ("2", "1")
+    assert (registered(own), recognised(own)) == ("1", "0")  # the district's own entry only
+    assert 'data-testid="fig-learning-family-rate"' not in own  # no rate: own entries alone
+
+
+def test_the_glossary_lists_every_figure_and_the_dashboard_links_to_it(tree, db, client_as):
+    from assoc import figures
+
+    client = client_as("viewer", at=tree.ward_a)
+    page = client.get("/figures")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    for key, f in figures.FIGURES.items():
+        assert f'id="{f.anchor}"' in body, key
+    assert "Vận động bằng tiền tại các sự kiện" in body and "công nhận / số hộ" in body
+    dashboard = client.get(f"/units/{tree.ward_a.id}/dashboard").get_data(as_text=True)
+    assert 'href="/figures#fig-members-total"' in dashboard
+    assert 'href="/figures#fig-officers-count"' in dashboard
+
+
+# --- a figure the viewer may not see is "—", never 0 ------------------------------------------
+
+
+def test_a_ward_chair_sees_other_wards_of_a_program_as_dashes_not_zeros(tree, db, client_as):
+    from .builders import build_nomination, build_program
+
+    program = build_program(tree.district_a, quotas={tree.ward_a: 5, tree.ward_b: 5})
+    build_nomination(program, tree.ward_a)
+    for _n in range(4):
+        build_nomination(program, tree.ward_b)
+    db.session.commit()
+    client = client_as("chair", at=tree.ward_a)
+    page = client.get(f"/scholarships/programs/{program.id}/report").get_data(as_text=True)
+    table = page.split('data-testid="report-units"')[1].split("</table>")[0]
+    ward_b = table.split(tree.ward_b.name)[1].split("</tr>")[0]
+    assert "—" in ward_b and ">0<" not in ward_b
+    assert 'data-testid="hidden-note"' in page
+    assert "Tổng các đơn vị được hiển thị" in table
+    # The district chair sees both wards, and the plain total.
+    district = client_as("chair", at=tree.district_a)
+    page = district.get(f"/scholarships/programs/{program.id}/report").get_data(as_text=True)
+    table = page.split('data-testid="report-units"')[1].split("</table>")[0]
+    assert 'data-testid="hidden-row"' not in table
+    assert table.split(tree.ward_b.name)[1].split("</tr>")[0].count(">4<") == 1

@@ -166,7 +166,7 @@ def rates_pdf(table) -> bytes:
              _p(f"KẾT QUẢ XÂY DỰNG CÁC MÔ HÌNH HỌC TẬP NĂM {table.year}", title),
              Spacer(1, 4 * mm)]
     # Citizens have no denominator: only their counts.
-    cols = {m: ("Tổng số", "Đăng ký", "Tỷ lệ ĐK", "Công nhận", "Tỷ lệ CN")
+    cols = {m: ("Tổng số", "Đăng ký", "ĐK / tổng số", "Công nhận", "CN / tổng số")
             for m in LEARNING_MODELS}
     cols["citizen"] = ("Đăng ký", "Công nhận")
     top = [_p("STT", bold), _p("Đơn vị", bold)]

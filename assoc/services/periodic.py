@@ -23,20 +23,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
+from .. import figures
 from ..extensions import db
 from ..models import (
-    EVENT_KINDS,
     LEVELS,
-    PRIORITY_GROUPS,
-    Donation,
-    Event,
-    Nomination,
     PeriodicAttachment,
     PeriodicFigure,
     PeriodicReport,
     PeriodicTemplate,
     Position,
-    RemunerationSheet,
     RoleAssignment,
     Unit,
     User,
@@ -69,17 +64,12 @@ MAX_ATTACHMENTS = 10
 
 
 # ---------------------------------------------------------------------------------------------
-# The figure catalogue
+# The figure catalogue (assoc/figures.py): a report's figure sections are its reported groups
 # ---------------------------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class FigureRow:
-    key: str
-    label: object  # a lazy string
-    money: bool = False
-    percent_of: str | None = None  # shown with its share of that row ("20 (48%)")
-    part_of: str | None = None  # a part of that row's breakdown (the parts add up to it)
+FigureRow = figures.Figure
+EVENT_KIND_LABELS = figures.EVENT_KIND_LABELS
+PRIORITY_LABELS = figures.PRIORITY_LABELS
 
 
 @dataclass(frozen=True)
@@ -90,25 +80,13 @@ class FigureGroup:
     compute: Callable[[OwnScope, rep.Period], dict[str, int]]
 
 
-CATALOGUE: dict[str, FigureGroup] = {}
-
-
-def figure_group(key: str, label, rows: list[FigureRow]):
-    """Register a figure group: `compute(scope, period)` returns {row key: value} for the rows."""
-
-    def register(compute):
-        CATALOGUE[key] = FigureGroup(key, label, tuple(rows), compute)
-        return compute
-
-    return register
+CATALOGUE: dict[str, FigureGroup] = {
+    key: FigureGroup(key, g.label, g.figures, g.compute)
+    for key, g in figures.reported_groups().items()}
 
 
 def row_of(key: str) -> FigureRow | None:
-    for group in CATALOGUE.values():
-        for row in group.rows:
-            if row.key == key:
-                return row
-    return None
+    return figures.FIGURES.get(key)
 
 
 @dataclass(frozen=True)
@@ -179,186 +157,6 @@ def own_scope(unit: Unit, below: list[Unit], predecessors: list[Unit] = (),
             select(Unit.id, Unit.path).where(Unit.path.startswith(p.path, autoescape=True)))
             if not any(path.startswith(c) for c in inner)]
     return OwnScope(unit, True, on, tuple(below), tuple(dict.fromkeys(ids)), tuple(predecessors))
-
-
-@figure_group("members", _l("Members"), [
-    FigureRow("members.total", _l("Members")),
-    FigureRow("members.new", _l("New members in the period")),
-    FigureRow("members.dues_paid", _l("Members who paid the year's dues"),
-              percent_of="members.total"),
-    FigureRow("members.dues", _l("Dues collected"), money=True),
-])
-def _members(scope, period):
-    figures = rep.member_figures(scope, period)
-    return {"members.total": figures.total, "members.new": figures.new,
-            "members.dues_paid": figures.dues_paid, "members.dues": figures.dues}
-
-
-@figure_group("money", _l("Money"), [
-    FigureRow("money.in", _l("Money in (receipts)"), money=True),
-    FigureRow("money.out", _l("Money out (payment vouchers)"), money=True),
-])
-def _money(scope, period):
-    figures = rep.money_figures(scope, period)
-    return {"money.in": figures.money_in, "money.out": figures.money_out}
-
-
-EVENT_KIND_LABELS = {
-    "walk": _l("Fundraising walk"),
-    "reading_day": _l("Reading-culture day"),
-    "piggy_bank": _l("Piggy-bank opening festival"),
-    "award_ceremony": _l("Scholarship award ceremony"),
-    "other": _l("Other"),
-}
-assert set(EVENT_KIND_LABELS) == set(EVENT_KINDS)
-
-
-FUND_KINDS = tuple(k for k in EVENT_KINDS if k != "other") + ("other",)  # "other" last
-
-
-@figure_group("funds", _l("Funds raised"), [
-    FigureRow("funds.raised", _l("Raised at events in cash and transfers"), money=True),
-    *(FigureRow(f"funds.kind.{k}", _l("– of which at: %(kind)s", kind=EVENT_KIND_LABELS[k]),
-                money=True, part_of="funds.raised") for k in FUND_KINDS),
-    FigureRow("funds.kind.none", _l("Gifts in cash and transfers outside events (not counted "
-                                    "above)"), money=True),
-    FigureRow("funds.in_kind", _l("Gifts in kind (estimated value)"), money=True),
-])
-def _funds(scope, period):
-    """Raised at events as the dashboard counts it (donations in cash and transfers and
-    counting sheets, at the event's unit, in the event's month), broken down by the kind of
-    event: the parts are read from the records; "other" takes what is left, so the parts add
-    up to the total by construction."""
-    figures = rep.event_figures(scope, period)
-    result = {"funds.raised": figures.raised, "funds.in_kind": figures.in_kind}
-    by_kind = rep.raised_by_kind(scope, period)
-    for k in FUND_KINDS[:-1]:
-        result[f"funds.kind.{k}"] = by_kind.get(k, 0)
-    result["funds.kind.other"] = figures.raised - sum(by_kind.get(k, 0) for k in FUND_KINDS[:-1])
-    result["funds.kind.none"] = int(db.session.scalar(
-        select(func.coalesce(func.sum(Donation.amount), 0))
-        .where(scope.covers(Donation.unit_id), Donation.event_id.is_(None),
-               Donation.method != "in_kind",
-               Donation.received_on.between(period.start, period.end))) or 0)
-    return result
-
-
-PRIORITY_LABELS = {
-    "poor": _l("Poor household"),
-    "near_poor": _l("Near-poor household"),
-    "orphan": _l("Orphan"),
-    "ethnic_minority": _l("Ethnic minority"),
-    "girl": _l("Girl"),
-    "disability": _l("Disability"),
-}
-assert set(PRIORITY_LABELS) == set(PRIORITY_GROUPS)
-
-
-@figure_group("scholarships", _l("Scholarships"), [
-    FigureRow("awards.count", _l("Scholarships awarded")),
-    FigureRow("awards.amount", _l("Amount awarded"), money=True),
-    FigureRow("awards.paid", _l("Amount paid out"), money=True),
-    *(FigureRow(f"awards.group.{g}", _l("– awards to: %(group)s", group=PRIORITY_LABELS[g]))
-      for g in PRIORITY_GROUPS),
-])
-def _scholarships(scope, period):
-    figures = rep.award_figures(scope, period)
-    result = {"awards.count": figures.count, "awards.amount": figures.amount,
-              "awards.paid": figures.paid}
-    result.update({f"awards.group.{g}": 0 for g in PRIORITY_GROUPS})
-    for (groups,) in db.session.execute(
-            select(Nomination.priority_groups).where(
-                scope.covers(Nomination.unit_id), Nomination.status.in_(rep.AWARDED),
-                rep.within(Nomination.decided_at, period))):
-        for g in set(groups or ()):
-            if g in PRIORITY_GROUPS:
-                result[f"awards.group.{g}"] += 1
-    return result
-
-
-@figure_group("events", _l("Events"), [
-    FigureRow("events.held", _l("Events held")),
-    *(FigureRow(f"events.kind.{k}", _l("– %(kind)s", kind=EVENT_KIND_LABELS[k]))
-      for k in EVENT_KINDS),
-    FigureRow("events.participants", _l("Participants")),
-])
-def _events(scope, period):
-    figures = rep.event_figures(scope, period)
-    result = {"events.held": figures.held, "events.participants": 0}
-    result.update({f"events.kind.{k}": 0 for k in EVENT_KINDS})
-    for kind, count, people in db.session.execute(
-            select(Event.kind, func.count(),
-                   func.coalesce(func.sum(Event.participants_students + Event.participants_members
-                                          + Event.participants_residents), 0))
-            .where(scope.covers(Event.unit_id), Event.status.in_(rep.HELD),
-                   rep.within(Event.starts_at, period)).group_by(Event.kind)):
-        result[f"events.kind.{kind}"] = int(count)
-        result["events.participants"] += int(people)
-    return result
-
-
-@figure_group("officers", _l("Officers and allowances"), [
-    FigureRow("officers.count", _l("Officers")),
-    FigureRow("officers.posts", _l("Posts held")),
-    FigureRow("officers.allowances", _l("Allowances paid"), money=True),
-])
-def _officers(scope, period):
-    figures = rep.officer_figures(scope, min(period.end, today()))
-    month = RemunerationSheet.year * 100 + RemunerationSheet.month
-    allowances = db.session.scalar(
-        select(func.coalesce(func.sum(RemunerationSheet.total), 0)).where(
-            scope.covers(RemunerationSheet.unit_id), RemunerationSheet.status == "paid",
-            month.between(period.start.year * 100 + period.start.month,
-                          period.end.year * 100 + period.end.month)))
-    return {"officers.count": figures.officers, "officers.posts": figures.posts,
-            "officers.allowances": int(allowances or 0)}
-
-
-@figure_group("coverage", _l("Coverage"), [
-    FigureRow("coverage.units", _l("Units below with an association")),
-    FigureRow("coverage.with_chair", _l("– of which with a chair"),
-              percent_of="coverage.units"),
-])
-def _coverage(scope, period):
-    """Units below with an association, and with a chair. The reporting units below count the
-    units under them in their own reports; here they count as units themselves."""
-    on = min(period.end, today())
-    if scope.excluded or scope.predecessors:
-        below = {u.id for u in scope.excluded}
-        figures = rep.coverage(scope.unit, on, only=set(scope.own_ids) | below)
-    else:
-        figures = rep.coverage(scope.unit, on)
-    return {"coverage.units": figures.total, "coverage.with_chair": figures.with_chair}
-
-
-def _learning_rows() -> list[FigureRow]:
-    from .learning import MODEL_LABELS
-
-    rows = []
-    for model, label in MODEL_LABELS.items():
-        rows += [FigureRow(f"learning.{model}.registered",
-                           _l("%(model)s: registered", model=label)),
-                 FigureRow(f"learning.{model}.recognised",
-                           _l("%(model)s: recognised", model=label),
-                           percent_of=f"learning.{model}.registered")]
-    return rows
-
-
-@figure_group("learning", _l("Learning models"), _learning_rows())
-def _learning(scope, period):
-    """Entries registered and recognised for the period's last year, per model (the same
-    records the learning-model rates count)."""
-    from ..models import LEARNING_MODELS, LearningEntry
-
-    values = {f"learning.{m}.{k}": 0 for m in LEARNING_MODELS
-              for k in ("registered", "recognised")}
-    for model, registered, recognised in db.session.execute(
-            select(LearningEntry.model, func.count(), func.count(LearningEntry.recognition_id))
-            .where(LearningEntry.year == period.end.year, scope.covers(LearningEntry.unit_id))
-            .group_by(LearningEntry.model)):
-        values[f"learning.{model}.registered"] = int(registered)
-        values[f"learning.{model}.recognised"] = int(recognised)
-    return values
 
 
 def percent_note(row: FigureRow, report: PeriodicReport) -> str:

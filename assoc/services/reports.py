@@ -912,6 +912,10 @@ class Coverage:
         return sum(level.with_chair for level in self.levels)
 
     @property
+    def without_chair(self) -> int:
+        return self.total - self.with_chair
+
+    @property
     def percent(self) -> int:
         return percent(self.with_chair, self.total)
 

@@ -96,7 +96,7 @@ def dashboard(unit_id: int):
         member_bars=deferred(lambda: _member_bars(report[0])),
         columns=COLUMN_LABELS,
         to_mark_held=deferred(lambda: _held_but_planned(unit, scope)),
-        learning=deferred(lambda: learning_figures(unit, year)),
+        learning=deferred(lambda: learning_figures(unit, year, subtree=scope.subtree)),
         page_cache=PAGE_CACHE_SECONDS,
     )
 
@@ -156,3 +156,14 @@ def period_report_file(unit_id: int, fmt: str):
         return Response(data, mimetype="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
     abort(404)
+
+
+@bp.get("/figures")
+@login_required
+def glossary():
+    """The figure catalogue as a glossary: every figure with what it counts (any signed-in
+    user; it names no unit and no number)."""
+    from ... import figures
+
+    return render_template("reports/glossary.html", groups=figures.GROUPS.values(),
+                           units=figures.UNITS, figures=figures.FIGURES)
