@@ -138,6 +138,9 @@ def init(app: Flask) -> None:
         describe_audit=_describe_audit,
         fig=figure_link,
     )
+    from .figures import REPORT_COLUMNS
+
+    app.jinja_env.globals["REPORT_COLUMNS"] = REPORT_COLUMNS
 
 
 def figure_link(key: str, text=None) -> Markup:
