@@ -207,3 +207,11 @@ def test_a_ward_chair_sees_other_wards_of_a_program_as_dashes_not_zeros(tree, db
     table = page.split('data-testid="report-units"')[1].split("</table>")[0]
     assert 'data-testid="hidden-row"' not in table
     assert table.split(tree.ward_b.name)[1].split("</tr>")[0].count(">4<") == 1
+
+
+def test_every_printed_compiled_table_ends_with_the_total_column():
+    from assoc.pdf.periodic import _column_chunks
+
+    assert _column_chunks(5) == [[0, 1, 2, 3, 4]]  # three wards, own, total: one table
+    assert _column_chunks(9) == [[0, 1, 2, 3, 8], [4, 5, 6, 7, 8]]
+    assert _column_chunks(7) == [[0, 1, 2, 3, 6], [4, 5, 6]]

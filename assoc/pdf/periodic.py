@@ -112,6 +112,14 @@ def COMPILED_TITLE() -> str:  # noqa: N802 - one title for the three formats
     return _("Compiled table: the units below, the unit's own figures and the total")
 
 
+def _column_chunks(n: int, per: int = 4) -> list[list[int]]:
+    """The compiled table's columns (the last is the total) in tables of `per` columns and the
+    total, so every printed table ends with the total its row adds up to."""
+    if n <= per + 1:
+        return [list(range(n))]
+    return [[*range(start, min(start + per, n - 1)), n - 1] for start in range(0, n - 1, per)]
+
+
 def _num(value: int | None) -> str:
     return "" if value is None else format_number(int(value))
 
@@ -200,12 +208,12 @@ def report_pdf(doc: ReportDocument) -> bytes:
     if doc.compiled:
         names, rows = doc.compiled
         story.append(_p(COMPILED_TITLE(), heading))
-        for start in range(0, len(names), 4):  # four units a table keeps every column legible
-            chunk = names[start:start + 4]
+        for cols in _column_chunks(len(names)):  # four units a table, each with the total
+            chunk = [names[i] for i in cols]
             data = [[_p(_("Figure"), head), *(_p(name, head) for name in chunk)]]
             for label, values in rows:
-                data.append([_p(label, cell), *(_p(_num(v) if v is not None else "—", cell_r)
-                                                for v in values[start:start + 4])])
+                data.append([_p(label, cell), *(_p(_num(values[i]) if values[i] is not None
+                                                   else "—", cell_r) for i in cols)])
             col = (width - width * 0.36) / len(chunk)
             table = Table(data, colWidths=[width * 0.36] + [col] * len(chunk), repeatRows=1)
             table.setStyle(TableStyle([
@@ -313,8 +321,8 @@ def report_docx(doc: ReportDocument) -> bytes:
     if doc.compiled:
         names, rows = doc.compiled
         para(COMPILED_TITLE(), bold=True)
-        for start in range(0, len(names), 4):  # four units a table, as in the PDF
-            chunk = names[start:start + 4]
+        for cols in _column_chunks(len(names)):  # as in the PDF
+            chunk = [names[i] for i in cols]
             table = word.add_table(rows=1, cols=1 + len(chunk))
             table.style = "Table Grid"
             for cell, text in zip(table.rows[0].cells, [_("Figure"), *chunk], strict=True):
@@ -323,8 +331,8 @@ def report_docx(doc: ReportDocument) -> bytes:
             for label, values in rows:
                 cells = table.add_row().cells
                 cells[0].text = nfc(label)
-                for cell, value in zip(cells[1:], values[start:start + 4], strict=True):
-                    cell.text = _num(value) if value is not None else "—"
+                for cell, i in zip(cells[1:], cols, strict=True):
+                    cell.text = _num(values[i]) if values[i] is not None else "—"
             para("")
     para("")
     sign = word.add_table(rows=1, cols=2)
