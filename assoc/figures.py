@@ -59,6 +59,11 @@ class Figure:
     percent_of: str | None = None  # shown with its share of that figure ("20 (48%)")
     part_of: str | None = None  # a part of that figure's breakdown (the parts add up to it)
     basis: object = ""  # a rate: what it divides by, as its label says
+    short: object = ""  # the label as a column heading (the period report), when shorter
+
+    @property
+    def heading(self):
+        return self.short or self.label
 
     @property
     def money(self) -> bool:
@@ -163,7 +168,8 @@ assert set(MODEL_LABELS) == set(BASIS_LABELS) == set(LEARNING_MODELS)
            _l("Members who left, died or were removed.")),
     Figure("members.new", _l("New members in the period"), "people",
            _l("Active members whose joining date lies in the period."),
-           _l("Members who joined earlier and moved in by transfer.")),
+           _l("Members who joined earlier and moved in by transfer."),
+           short=_l("New members")),
     Figure("members.dues_paid", _l("Members who paid the year's dues"), "people",
            _l("Members with a dues payment (not voided) for the year the period ends in."),
            _l("Payments whose receipt was voided."), percent_of="members.total"),
@@ -187,10 +193,12 @@ def _members(scope, period):
            _l("Receipt vouchers (phiếu thu) issued in the period, in every fund, cash and "
               "bank."),
            _l("Voided vouchers; money moved between our own books (handovers, cash to bank), "
-              "which is neither income nor spending.")),
+              "which is neither income nor spending."),
+           short=_l("Money in")),
     Figure("money.out", _l("Money out (payment vouchers)"), "money",
            _l("Payment vouchers (phiếu chi) issued in the period, in every fund."),
-           _l("Voided vouchers; money moved between our own books.")),
+           _l("Voided vouchers; money moved between our own books."),
+           short=_l("Money out")),
 ])
 def _money(scope, period):
     figures = rep.money_figures(scope, period)
@@ -217,7 +225,8 @@ def _balance(scope, period):
            _l("Gifts in cash and transfers and the piggy banks' counting sheets of the events "
               "that start in the period and are not cancelled, at the event's unit."),
            _l("Gifts in kind (their estimated value is a figure of its own); gifts received "
-              "outside events.")),
+              "outside events."),
+           short=_l("Raised at events")),
     *(Figure(f"funds.kind.{k}", _l("– of which at: %(kind)s", kind=EVENT_KIND_LABELS[k]),
              "money", _l("The part raised at events of this kind."),
              _l("Nothing else: the parts add up to the total.") if k == "other" else "",
@@ -257,10 +266,12 @@ def _funds(scope, period):
 @group("scholarships", _l("Scholarships"), [
     Figure("awards.count", _l("Scholarships awarded"), "records",
            _l("Nominations approved or paid, by the day they were decided, in the period."),
-           _l("Drafts, submitted nominations not yet decided, rejected ones.")),
+           _l("Drafts, submitted nominations not yet decided, rejected ones."),
+           short=_l("Awards")),
     Figure("awards.amount", _l("Amount awarded"), "money",
            _l("The amount of the scholarships awarded in the period."),
-           _l("Rejected nominations.")),
+           _l("Rejected nominations."),
+           short=_l("Award amount")),
     Figure("awards.paid", _l("Amount paid out"), "money",
            _l("The amount of the scholarships awarded in the period and already paid."),
            _l("Awards not paid yet.")),

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response, abort, redirect, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ...extensions import db
+from ...figures import FIGURES, REPORT_COLUMNS
 from ...filters import url_by_id
 from ...forms import day_or
 from ...models import Unit, today
@@ -20,20 +20,10 @@ from ...services.learning import dashboard_figures as learning_figures
 from ...views import record_download, unit_ancestors, year_arg
 from . import bp
 
-# Columns of the period report, in order (the same for the page, the PDF and the .xlsx).
-COLUMN_LABELS = {
-    "members": _l("Members"),
-    "new_members": _l("New members"),
-    "dues": _l("Dues collected"),
-    "money_in": _l("Money in"),
-    "money_out": _l("Money out"),
-    "awards": _l("Awards"),
-    "award_amount": _l("Award amount"),
-    "events": _l("Events held"),
-    "raised": _l("Raised at events"),
-}
-MONEY_COLUMNS = {"dues", "money_in", "money_out", "award_amount", "raised"}
-
+# Columns of the period report, in order (the same for the page, the PDF and the .xlsx): the
+# catalogue's figures (assoc/figures.py), under their column headings.
+COLUMN_LABELS = {column: FIGURES[key].heading for column, key in REPORT_COLUMNS.items()}
+MONEY_COLUMNS = {column for column, key in REPORT_COLUMNS.items() if FIGURES[key].money}
 
 
 
