@@ -215,3 +215,20 @@ def test_every_printed_compiled_table_ends_with_the_total_column():
     assert _column_chunks(5) == [[0, 1, 2, 3, 4]]  # three wards, own, total: one table
     assert _column_chunks(9) == [[0, 1, 2, 3, 8], [4, 5, 6, 7, 8]]
     assert _column_chunks(7) == [[0, 1, 2, 3, 6], [4, 5, 6]]
+
+
+def test_exports_print_the_services_totals_not_their_own(app):
+    """Review (issue 27): the remuneration year tables and sheets get their total rows from the
+    officers service; no export adds figures up by itself."""
+    import pathlib
+
+    from assoc.services.officers import YearRow, year_total
+
+    total = year_total([YearRow(1, "A", [1] * 12), YearRow(2, "B", [2] + [0] * 11)])
+    assert total.months[0] == 3 and total.total == 14
+    root = pathlib.Path(__file__).resolve().parent.parent
+    for path in [*(root / "templates").rglob("*.html"), *(root / "assoc" / "pdf").glob("*.py"),
+                 *(root / "assoc" / "blueprints").rglob("*.py")]:
+        text = path.read_text()
+        assert "|sum(attribute='nominated" not in text and "coverage.total - " not in text, path
+        assert "sum(x.computed" not in text and "sum(r.months" not in text, path
