@@ -46,6 +46,7 @@ from .builders_learning import build_criteria, build_entry
 YEAR = today().year
 SEED = int(os.environ.get("FIGURES_SEED", "27"))
 WARDS = ("ward_a", "ward_b", "ward_c")
+REORG = os.environ.get("FIGURES_REORG", "1") == "1"
 
 
 def _when(rng) -> datetime:
@@ -127,6 +128,23 @@ def _build_world(rng):
                            signer="Nguyễn Thị Thu", issuing_body="Hội Khuyến học")
         learning.set_denominators(None, unit, YEAR, {"family": (rng.randint(5, 40), 50)})
     _db.session.commit()
+    if REORG:  # a reorganisation in the period: a branch of ward_c moves under ward_a today
+        from assoc.services import reorg
+
+        branch = tree.units["branch_ward_c_0"]
+        reorg.apply_plan(None, reorg.parse_plan("\n".join([
+            ",".join(reorg.PLAN_HEADER), f"move,{branch.code},,,,{tree.ward_a.code}"])), today())
+        _db.session.commit()
+        assert branch.parent_id == tree.ward_a.id
+        # and two branches of ward_b merge (their books handed over to the one that stays)
+        kept, gone = tree.units["branch_ward_b_0"], build_unit("branch_b9", tree.ward_b)
+        build_member(gone, "Lê Văn Chín")
+        build_voucher(gone, "receipt", 700_000)
+        reorg.apply_plan(None, reorg.parse_plan("\n".join([
+            ",".join(reorg.PLAN_HEADER), f"merge,{kept.code};{gone.code},{kept.code},,,"])),
+            today())
+        _db.session.commit()
+        assert gone.successor_id == kept.id
     return tree, program
 
 
