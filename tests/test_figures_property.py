@@ -337,6 +337,10 @@ def test_every_figure_is_the_same_number_everywhere(tree, db, client_as, capsys)
                            client.get(f"/units/{unit.id}/report?{span}").get_data(as_text=True),
                            client.get(f"/units/{unit.id}/report.pdf?{span}").data,
                            client.get(f"/units/{unit.id}/report.xlsx?{span}").data)
+        summary = client.get(f"/events/unit/{unit.id}/summary?{span}").get_data(as_text=True)
+        for testid, key in (("summary-money", "funds.raised"), ("summary-in-kind", "funds.in_kind")):
+            m = re.search(rf'data-testid="{testid}">([^<]*)<', summary)
+            seen.add(name, key, "events summary", m.group(1))
         report = reports[name]
         base = f"/periodic/reports/{report.id}"
         html = client.get(base).get_data(as_text=True)
