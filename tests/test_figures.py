@@ -168,9 +168,11 @@ def test_own_unit_only_applies_to_the_learning_card(tree, db, client_as):
     assert 'data-testid="fig-learning-family-rate"' not in own  # no rate: own entries alone
 
 
-def test_the_glossary_lists_every_figure_and_the_dashboard_links_to_it(tree, db, client_as):
+def test_the_glossary_lists_every_figure_and_the_dashboard_links_to_it(tree, db, client_as,
+                                                                       client):
     from assoc import figures
 
+    assert client.get("/figures").status_code == 302  # signed-in users only
     client = client_as("viewer", at=tree.ward_a)
     page = client.get("/figures")
     assert page.status_code == 200
