@@ -6,9 +6,10 @@ levels below it gets its report, prefilled from its own figures; the chair corre
 nearest reporting unit above, or the template's unit) returns or accepts; a receiving level's
 own report adds up the accepted reports below plus its own figures, naming the units missing.
 
-Figures come from services.reports (the roll-ups) through the catalogue below: each figure
-group is one function registered with @figure_group. A new row kind (learning-model rates, say)
-is one more registered function, nothing else."""
+Figures come from the figure catalogue (assoc/figures.py): a template's figure sections are
+its reported groups, each computed by its one group function for the report's own scope (the
+unit without the reporting units below, see OwnScope). A new row kind is one more group
+there, nothing else."""
 
 from __future__ import annotations
 
