@@ -148,7 +148,7 @@ def figure_link(key: str, text=None) -> Markup:
     from .figures import FIGURES
 
     figure = FIGURES[key]
-    return Markup('<a class="fig-label link-body-emphasis" href="{}#{}" title="{}">{}</a>').format(
+    return Markup('<a class="fig-label tap link-body-emphasis" href="{}#{}" title="{}">{}</a>').format(
         url_for("reports.glossary"), figure.anchor, str(figure.includes),
         str(figure.label) if text is None else text)
 
