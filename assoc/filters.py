@@ -138,7 +138,21 @@ def init(app: Flask) -> None:
         can_collect_dues=lambda member: permissions.can_collect_dues(current_user, member),
         languages=app.config["LANGUAGES"],
         describe_audit=_describe_audit,
+        fig=figure_link,
     )
+    from .figures import REPORT_COLUMNS
+
+    app.jinja_env.globals["REPORT_COLUMNS"] = REPORT_COLUMNS
+
+
+def figure_link(key: str, text=None) -> Markup:
+    """A figure's label (or `text`) linking to its definition in the glossary (/figures)."""
+    from .figures import FIGURES
+
+    figure = FIGURES[key]
+    return Markup('<a class="fig-label tap link-body-emphasis" href="{}#{}" title="{}">{}</a>').format(
+        url_for("reports.glossary"), figure.anchor, str(figure.includes),
+        str(figure.label) if text is None else text)
 
 
 def _relabel(text):

@@ -260,9 +260,11 @@ def test_review_journey_and_board(tree, report, client_as, db):
 
     wb = load_workbook(io.BytesIO(district.get(f"/periodic/reports/{compiled.id}.xlsx").data))
     sheet = wb["Tổng hợp"]
-    assert [c.value for c in sheet[2]][1:] == [tree.ward_a.name, tree.ward_b.name]
+    assert [c.value for c in sheet[2]][1:3] == [tree.ward_a.name, tree.ward_b.name]
+    assert [c.value for c in sheet[2]][3:] == [f"{tree.district_a.name} (số liệu riêng)",
+                                               "Tổng cộng"]
     members = next(r for r in sheet.iter_rows(min_row=3) if r[0].value == "Hội viên")
-    assert (members[1].value, members[2].value) == (1, "—")
+    assert [c.value for c in members[1:]] == [1, "—", 0, 1]
 
 
 def test_exports(tree, report, client_as, db, tmp_path):

@@ -149,7 +149,7 @@ RATE_PAD = 2.0  # a cell's left and right padding in the rates table (points)
 
 def _rate_columns() -> dict[str, tuple[str, ...]]:
     # Citizens have no denominator: only their counts.
-    cols = {m: ("Tổng số", "Đăng ký", "Tỷ lệ ĐK", "Công nhận", "Tỷ lệ CN", "Chỉ tiêu")
+    cols = {m: ("Tổng số", "Đăng ký", "ĐK / tổng số", "Công nhận", "CN / tổng số", "Chỉ tiêu")
             for m in LEARNING_MODELS}
     cols["citizen"] = ("Đăng ký", "Công nhận")
     return cols

@@ -122,6 +122,18 @@ class ReportDocument:
         return f"{place}, ngày {self.on.day:02d} tháng {self.on.month:02d} năm {self.on.year}"
 
 
+def COMPILED_TITLE() -> str:  # noqa: N802 - one title for the three formats
+    return _("Compiled table: the units below, the unit's own figures and the total")
+
+
+def _column_chunks(n: int, per: int = 4) -> list[list[int]]:
+    """The compiled table's columns (the last is the total) in tables of `per` columns and the
+    total, so every printed table ends with the total its row adds up to."""
+    if n <= per + 1:
+        return [list(range(n))]
+    return [[*range(start, min(start + per, n - 1)), n - 1] for start in range(0, n - 1, per)]
+
+
 def _num(value: int | None) -> str:
     return "" if value is None else format_number(int(value))
 
@@ -209,13 +221,13 @@ def report_pdf(doc: ReportDocument) -> bytes:
             story.append(_p(f"– {name}", normal))
     if doc.compiled:
         names, rows = doc.compiled
-        story.append(_p(_("Compiled table: accepted figures of the units below"), heading))
-        for start in range(0, len(names), 4):  # four units a table keeps every column legible
-            chunk = names[start:start + 4]
+        story.append(_p(COMPILED_TITLE(), heading))
+        for cols in _column_chunks(len(names)):  # four units a table, each with the total
+            chunk = [names[i] for i in cols]
             data = [[_p(_("Figure"), head), *(_p(name, head) for name in chunk)]]
             for label, values in rows:
-                data.append([_p(label, cell), *(_p(_num(v) if v is not None else "—", cell_r)
-                                                for v in values[start:start + 4])])
+                data.append([_p(label, cell), *(_p(_num(values[i]) if values[i] is not None
+                                                   else "—", cell_r) for i in cols)])
             col = (width - width * 0.36) / len(chunk)
             table = Table(data, colWidths=[width * 0.36] + [col] * len(chunk), repeatRows=1)
             table.setStyle(TableStyle([
@@ -314,7 +326,7 @@ def report_xlsx(doc: ReportDocument) -> bytes:
     if doc.compiled:
         names, rows = doc.compiled
         sheet = wb.create_sheet("Tổng hợp")
-        _text_cell(sheet, 1, 1, _("Compiled table: accepted figures of the units below"))
+        _text_cell(sheet, 1, 1, COMPILED_TITLE())
         sheet["A1"].font = Font(bold=True)
         _text_cell(sheet, 2, 1, _("Figure")).font = Font(bold=True)
         for col, name in enumerate(names, start=2):

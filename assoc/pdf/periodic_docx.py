@@ -15,7 +15,16 @@ import io
 from flask_babel import gettext as _
 
 from . import nfc
-from .periodic import MOTTO, MOTTO_2, ReportDocument, _line_note, _num, _roman
+from .periodic import (
+    COMPILED_TITLE,
+    MOTTO,
+    MOTTO_2,
+    ReportDocument,
+    _column_chunks,
+    _line_note,
+    _num,
+    _roman,
+)
 
 # Page geometry in millimetres (A4, NĐ 30/2020 margins).
 PAGE_W, PAGE_H = 210, 297
@@ -184,10 +193,9 @@ def report_docx(doc: ReportDocument) -> bytes:
             para(f"– {name}")
     if doc.compiled:
         names, rows = doc.compiled
-        para(_("Compiled table: accepted figures of the units below"), bold=True, before=6,
-             after=3, keep=True)
-        for start in range(0, len(names), 4):  # four units a table, as in the PDF
-            chunk = names[start:start + 4]
+        para(COMPILED_TITLE(), bold=True, before=6, after=3, keep=True)
+        for cols in _column_chunks(len(names)):  # as in the PDF: each table ends with the total
+            chunk = [names[i] for i in cols]
             first = BODY_W * 0.36
             widths = [first] + [(BODY_W - first) / len(chunk)] * len(chunk)
             table = _fixed_table(word, widths)
@@ -196,8 +204,9 @@ def report_docx(doc: ReportDocument) -> bytes:
             for label, values in rows:
                 cells = _add_row(table, widths)
                 _cell_text(cells[0], label)
-                for cell, value in zip(cells[1:], values[start:start + 4], strict=True):
-                    _cell_text(cell, _num(value) if value is not None else "—", align="r")
+                for cell, i in zip(cells[1:], cols, strict=True):
+                    _cell_text(cell, _num(values[i]) if values[i] is not None else "—",
+                               align="r")
             para("", size=6)
 
     # "Nơi nhận" and the signature, one unsplittable row (never cut from each other).

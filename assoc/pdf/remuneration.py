@@ -22,6 +22,7 @@ from reportlab.platypus import (
 
 from ..models import RemunerationSheet
 from ..money import amount_in_words, format_number
+from ..services.officers import sheet_sums
 from . import FONT, FONT_BOLD, FONT_ITALIC, draw_stamp, layout, nfc, register_fonts
 from .layout import esc
 
@@ -100,10 +101,11 @@ def sheet_pdf(sheet: RemunerationSheet) -> bytes:
                          "", "", "", "", "", "", ""])
             spans += [("SPAN", (1, row), (7, row)), ("SPAN", (0, row - 1), (0, row)),
                       ("SPAN", (8, row - 1), (8, row)), ("TOPPADDING", (0, row), (-1, row), 2)]
+    sums = sheet_sums(sheet)
     total_row = (["", _p(_("Total"), st["bold_center"]), "", "", "",
-                 _p(format_number(sum(x.computed for x in sheet.lines)), st["right"]),
-                 _p(format_number(adj) if (adj := sum(x.adjustment for x in sheet.lines)) else "", st["right"]),
-                 _p(format_number(sheet.total), ParagraphStyle(
+                 _p(format_number(sums.computed), st["right"]),
+                 _p(format_number(sums.adjustment) if sums.adjustment else "", st["right"]),
+                 _p(format_number(sums.total), ParagraphStyle(
                      "tb", parent=st["right"], fontName=FONT_BOLD)), ""])
     fractions = [0.045, 0.16, 0.15, 0.19, 0.05, 0.09, 0.1, 0.1, 0.115]
     table = Table(data, colWidths=[width * f for f in fractions], repeatRows=1)

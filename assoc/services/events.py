@@ -749,6 +749,16 @@ def subtree_summary(unit: Unit, events: list[Event]) -> list[SummaryRow]:
     return sorted(rows.values(), key=lambda r: (-r.totals.raised, r.unit.name))
 
 
+def summary_total(rows: list[SummaryRow]) -> Totals:
+    """The total row of the summary: the rows' totals added up (the page prints it)."""
+    grand = Totals()
+    for r in rows:
+        for attr in ("events", "target", "cash", "transfer", "piggy_bank", "in_kind",
+                     "donations", "participants"):
+            setattr(grand, attr, getattr(grand, attr) + getattr(r.totals, attr))
+    return grand
+
+
 def local_date_range(date_from: date, date_to: date) -> tuple[datetime, datetime]:
     """UTC bounds of Vietnamese calendar days date_from … date_to (inclusive)."""
     from datetime import time, timedelta

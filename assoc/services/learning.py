@@ -863,18 +863,27 @@ def recognitions_query(unit: Unit, year: int):
             .order_by(LearningRecognition.decided_on.desc(), LearningRecognition.id.desc()))
 
 
-def dashboard_figures(unit: Unit, year: int) -> RateRow:
-    """The dashboard card: the unit's sub-tree, per model, for the year: `rates`'s total row,
-    without placing each entry under a sub-unit (a province's 168 communes)."""
+def dashboard_figures(unit: Unit, year: int, *, subtree: bool = True) -> RateRow:
+    """The dashboard card: the unit's sub-tree (or, without `subtree`, the unit's own entries:
+    the dashboard's "own unit only"), per model, for the year: `rates`'s total row, without
+    placing each entry under a sub-unit (a province's 168 communes). The total recorded for
+    the unit covers its whole area, so its own entries alone have no rate (None: "—")."""
     total = RateRow(unit=unit)
+    where = (LearningEntry.unit_id.in_(subtree_ids(unit)) if subtree
+             else LearningEntry.unit_id == unit.id)
     for model, n, assessed, recognised in db.session.execute(
             select(LearningEntry.model, func.count(), func.count(LearningEntry.total_score),
                    func.count(LearningEntry.recognition_id))
-            .where(LearningEntry.year == year, LearningEntry.unit_id.in_(subtree_ids(unit)))
+            .where(LearningEntry.year == year, where)
             .group_by(LearningEntry.model)):
         total.cells[model].add(Cell(registered=n, assessed=assessed, recognised=recognised))
     denominator, target = _denominators(unit, year)
     for model in LEARNING_MODELS:
-        total.cells[model].denominator = denominator(unit.id, model)
+        total.cells[model].denominator = denominator(unit.id, model) if subtree else None
         total.cells[model].target = target(unit.ancestor_ids, model)
     return total
+
+
+def rate_cells(unit: Unit, year: int, *, subtree: bool = True) -> dict[str, Cell]:
+    """{model: Cell} of the scope for the year (assoc/figures.py reads the rates here)."""
+    return dashboard_figures(unit, year, subtree=subtree).cells

@@ -673,6 +673,25 @@ class YearRow:
         return sum(self.months)
 
 
+def year_total(rows: list[YearRow]) -> YearRow:
+    """The total row of a year table: each month's sum and the year's (exports print it)."""
+    return YearRow(0, str(_("Total")), [sum(r.months[i] for r in rows) for i in range(12)])
+
+
+@dataclass(frozen=True)
+class SheetSums:
+    computed: int
+    adjustment: int
+    total: int
+
+
+def sheet_sums(sheet: RemunerationSheet) -> SheetSums:
+    """A remuneration sheet's totals: computed, adjustments and the amount (`sheet.total`, kept
+    as the lines' amounts add up), for the sheet's PDF and .xlsx."""
+    return SheetSums(sum(x.computed for x in sheet.lines),
+                     sum(x.adjustment for x in sheet.lines), sheet.total)
+
+
 def _year_lines(unit: Unit, year: int):
     return db.session.execute(
         select(RemunerationLine.officer_id, RemunerationLine.full_name, RemunerationLine.unit_id,

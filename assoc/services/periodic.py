@@ -6,9 +6,10 @@ levels below it gets its report, prefilled from its own figures; the chair corre
 nearest reporting unit above, or the template's unit) returns or accepts; a receiving level's
 own report adds up the accepted reports below plus its own figures, naming the units missing.
 
-Figures come from services.reports (the roll-ups) through the catalogue below: each figure
-group is one function registered with @figure_group. A new row kind (learning-model rates, say)
-is one more registered function, nothing else."""
+Figures come from the figure catalogue (assoc/figures.py): a template's figure sections are
+its reported groups, each computed by its one group function for the report's own scope (the
+unit without the reporting units below, see OwnScope). A new row kind is one more group
+there, nothing else."""
 
 from __future__ import annotations
 
@@ -23,20 +24,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
+from .. import figures
 from ..extensions import db
 from ..models import (
-    EVENT_KINDS,
     LEVELS,
-    PRIORITY_GROUPS,
-    Donation,
-    Event,
-    Nomination,
     PeriodicAttachment,
     PeriodicFigure,
     PeriodicReport,
     PeriodicTemplate,
     Position,
-    RemunerationSheet,
     RoleAssignment,
     Unit,
     User,
@@ -69,16 +65,12 @@ MAX_ATTACHMENTS = 10
 
 
 # ---------------------------------------------------------------------------------------------
-# The figure catalogue
+# The figure catalogue (assoc/figures.py): a report's figure sections are its reported groups
 # ---------------------------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class FigureRow:
-    key: str
-    label: object  # a lazy string
-    money: bool = False
-    percent_of: str | None = None  # shown with its share of that row ("20 (48%)")
+FigureRow = figures.Figure
+EVENT_KIND_LABELS = figures.EVENT_KIND_LABELS
+PRIORITY_LABELS = figures.PRIORITY_LABELS
 
 
 @dataclass(frozen=True)
@@ -89,25 +81,13 @@ class FigureGroup:
     compute: Callable[[OwnScope, rep.Period], dict[str, int]]
 
 
-CATALOGUE: dict[str, FigureGroup] = {}
-
-
-def figure_group(key: str, label, rows: list[FigureRow]):
-    """Register a figure group: `compute(scope, period)` returns {row key: value} for the rows."""
-
-    def register(compute):
-        CATALOGUE[key] = FigureGroup(key, label, tuple(rows), compute)
-        return compute
-
-    return register
+CATALOGUE: dict[str, FigureGroup] = {
+    key: FigureGroup(key, g.label, g.figures, g.compute)
+    for key, g in figures.reported_groups().items()}
 
 
 def row_of(key: str) -> FigureRow | None:
-    for group in CATALOGUE.values():
-        for row in group.rows:
-            if row.key == key:
-                return row
-    return None
+    return figures.FIGURES.get(key)
 
 
 @dataclass(frozen=True)
@@ -178,178 +158,6 @@ def own_scope(unit: Unit, below: list[Unit], predecessors: list[Unit] = (),
             select(Unit.id, Unit.path).where(Unit.path.startswith(p.path, autoescape=True)))
             if not any(path.startswith(c) for c in inner)]
     return OwnScope(unit, True, on, tuple(below), tuple(dict.fromkeys(ids)), tuple(predecessors))
-
-
-@figure_group("members", _l("Members"), [
-    FigureRow("members.total", _l("Members")),
-    FigureRow("members.new", _l("New members in the period")),
-    FigureRow("members.dues_paid", _l("Members who paid the year's dues"),
-              percent_of="members.total"),
-    FigureRow("members.dues", _l("Dues collected"), money=True),
-])
-def _members(scope, period):
-    figures = rep.member_figures(scope, period)
-    return {"members.total": figures.total, "members.new": figures.new,
-            "members.dues_paid": figures.dues_paid, "members.dues": figures.dues}
-
-
-@figure_group("money", _l("Money"), [
-    FigureRow("money.in", _l("Money in (receipts)"), money=True),
-    FigureRow("money.out", _l("Money out (payment vouchers)"), money=True),
-])
-def _money(scope, period):
-    figures = rep.money_figures(scope, period)
-    return {"money.in": figures.money_in, "money.out": figures.money_out}
-
-
-EVENT_KIND_LABELS = {
-    "walk": _l("Fundraising walk"),
-    "reading_day": _l("Reading-culture day"),
-    "piggy_bank": _l("Piggy-bank opening festival"),
-    "award_ceremony": _l("Scholarship award ceremony"),
-    "other": _l("Other"),
-}
-assert set(EVENT_KIND_LABELS) == set(EVENT_KINDS)
-
-
-@figure_group("funds", _l("Funds raised"), [
-    FigureRow("funds.raised", _l("Raised in cash and transfers"), money=True),
-    *(FigureRow(f"funds.kind.{k}", _l("– of which at: %(kind)s", kind=EVENT_KIND_LABELS[k]),
-                money=True) for k in EVENT_KINDS),
-    FigureRow("funds.kind.none", _l("– of which outside events"), money=True),
-    FigureRow("funds.in_kind", _l("Gifts in kind (estimated value)"), money=True),
-])
-def _funds(scope, period):
-    figures = rep.event_figures(scope, period)
-    result = {"funds.raised": figures.raised, "funds.in_kind": figures.in_kind}
-    result.update({f"funds.kind.{k}": 0 for k in (*EVENT_KINDS, "none")})
-    rows = db.session.execute(
-        select(Event.kind, func.coalesce(func.sum(Donation.amount), 0))
-        .select_from(Donation).outerjoin(Event, Donation.event_id == Event.id)
-        .where(scope.covers(Donation.unit_id), Donation.method != "in_kind",
-               Donation.received_on.between(period.start, period.end))
-        .group_by(Event.kind))
-    for kind, amount in rows:
-        result[f"funds.kind.{kind or 'none'}"] += int(amount)
-    return result
-
-
-PRIORITY_LABELS = {
-    "poor": _l("Poor household"),
-    "near_poor": _l("Near-poor household"),
-    "orphan": _l("Orphan"),
-    "ethnic_minority": _l("Ethnic minority"),
-    "girl": _l("Girl"),
-    "disability": _l("Disability"),
-}
-assert set(PRIORITY_LABELS) == set(PRIORITY_GROUPS)
-
-
-@figure_group("scholarships", _l("Scholarships"), [
-    FigureRow("awards.count", _l("Scholarships awarded")),
-    FigureRow("awards.amount", _l("Amount awarded"), money=True),
-    FigureRow("awards.paid", _l("Amount paid out"), money=True),
-    *(FigureRow(f"awards.group.{g}", _l("– awards to: %(group)s", group=PRIORITY_LABELS[g]))
-      for g in PRIORITY_GROUPS),
-])
-def _scholarships(scope, period):
-    figures = rep.award_figures(scope, period)
-    result = {"awards.count": figures.count, "awards.amount": figures.amount,
-              "awards.paid": figures.paid}
-    result.update({f"awards.group.{g}": 0 for g in PRIORITY_GROUPS})
-    for (groups,) in db.session.execute(
-            select(Nomination.priority_groups).where(
-                scope.covers(Nomination.unit_id), Nomination.status.in_(rep.AWARDED),
-                rep.within(Nomination.decided_at, period))):
-        for g in set(groups or ()):
-            if g in PRIORITY_GROUPS:
-                result[f"awards.group.{g}"] += 1
-    return result
-
-
-@figure_group("events", _l("Events"), [
-    FigureRow("events.held", _l("Events held")),
-    *(FigureRow(f"events.kind.{k}", _l("– %(kind)s", kind=EVENT_KIND_LABELS[k]))
-      for k in EVENT_KINDS),
-    FigureRow("events.participants", _l("Participants")),
-])
-def _events(scope, period):
-    figures = rep.event_figures(scope, period)
-    result = {"events.held": figures.held, "events.participants": 0}
-    result.update({f"events.kind.{k}": 0 for k in EVENT_KINDS})
-    for kind, count, people in db.session.execute(
-            select(Event.kind, func.count(),
-                   func.coalesce(func.sum(Event.participants_students + Event.participants_members
-                                          + Event.participants_residents), 0))
-            .where(scope.covers(Event.unit_id), Event.status.in_(rep.HELD),
-                   rep.within(Event.starts_at, period)).group_by(Event.kind)):
-        result[f"events.kind.{kind}"] = int(count)
-        result["events.participants"] += int(people)
-    return result
-
-
-@figure_group("officers", _l("Officers and allowances"), [
-    FigureRow("officers.count", _l("Officers")),
-    FigureRow("officers.posts", _l("Posts held")),
-    FigureRow("officers.allowances", _l("Allowances paid"), money=True),
-])
-def _officers(scope, period):
-    figures = rep.officer_figures(scope, min(period.end, today()))
-    month = RemunerationSheet.year * 100 + RemunerationSheet.month
-    allowances = db.session.scalar(
-        select(func.coalesce(func.sum(RemunerationSheet.total), 0)).where(
-            scope.covers(RemunerationSheet.unit_id), RemunerationSheet.status == "paid",
-            month.between(period.start.year * 100 + period.start.month,
-                          period.end.year * 100 + period.end.month)))
-    return {"officers.count": figures.officers, "officers.posts": figures.posts,
-            "officers.allowances": int(allowances or 0)}
-
-
-@figure_group("coverage", _l("Coverage"), [
-    FigureRow("coverage.units", _l("Units below with an association")),
-    FigureRow("coverage.with_chair", _l("– of which with a chair"),
-              percent_of="coverage.units"),
-])
-def _coverage(scope, period):
-    """Units below with an association, and with a chair. The reporting units below count the
-    units under them in their own reports; here they count as units themselves."""
-    on = min(period.end, today())
-    if scope.excluded or scope.predecessors:
-        below = {u.id for u in scope.excluded}
-        figures = rep.coverage(scope.unit, on, only=set(scope.own_ids) | below)
-    else:
-        figures = rep.coverage(scope.unit, on)
-    return {"coverage.units": figures.total, "coverage.with_chair": figures.with_chair}
-
-
-def _learning_rows() -> list[FigureRow]:
-    from .learning import MODEL_LABELS
-
-    rows = []
-    for model, label in MODEL_LABELS.items():
-        rows += [FigureRow(f"learning.{model}.registered",
-                           _l("%(model)s: registered", model=label)),
-                 FigureRow(f"learning.{model}.recognised",
-                           _l("%(model)s: recognised", model=label),
-                           percent_of=f"learning.{model}.registered")]
-    return rows
-
-
-@figure_group("learning", _l("Learning models"), _learning_rows())
-def _learning(scope, period):
-    """Entries registered and recognised for the period's last year, per model (the same
-    records the learning-model rates count)."""
-    from ..models import LEARNING_MODELS, LearningEntry
-
-    values = {f"learning.{m}.{k}": 0 for m in LEARNING_MODELS
-              for k in ("registered", "recognised")}
-    for model, registered, recognised in db.session.execute(
-            select(LearningEntry.model, func.count(), func.count(LearningEntry.recognition_id))
-            .where(LearningEntry.year == period.end.year, scope.covers(LearningEntry.unit_id))
-            .group_by(LearningEntry.model)):
-        values[f"learning.{model}.registered"] = int(registered)
-        values[f"learning.{model}.recognised"] = int(recognised)
-    return values
 
 
 def percent_note(row: FigureRow, report: PeriodicReport) -> str:
@@ -748,6 +556,10 @@ def compute(template: PeriodicTemplate, unit: Unit, progress=None
                 values[figure.key] += figure.value
         if progress is not None and done % 10 == 0:
             progress(groups + done, total, "compiling")
+    if "officers.count" in values and accepted:
+        on = min(template.period_end, today())
+        values["officers.count"] -= officers_counted_twice(
+            unit, [u for u in below if u.id in accepted], below + away, on)
     missing = [{"id": u.id, "name": u.name,
                 **({"closed_on": u.valid_to.isoformat()} if closed_during(template, u)
                    else {})}
@@ -755,6 +567,26 @@ def compute(template: PeriodicTemplate, unit: Unit, progress=None
     if progress is not None:
         progress(total, total, "compiling")
     return values, missing, sorted(r.id for r in accepted.values())
+
+
+def officers_counted_twice(unit: Unit, reported: list[Unit], cut: list[Unit], on: date) -> int:
+    """Officers is a count of distinct persons: one who holds posts in the compiling unit's own
+    part and in a reporting unit below (or in two of them) is counted by each part. The
+    number of times the parts' counts count someone again (their sum − the distinct persons
+    across them), from the posts held on `on` in `unit`'s sub-tree: `reported` are the units
+    whose accepted reports are added, `cut` every unit whose sub-tree is not `unit`'s own
+    part."""
+    parts: dict[object, set[int]] = {}
+    for officer_id, path in db.session.execute(
+            select(Position.officer_id, Unit.path).join(Unit, Unit.id == Position.unit_id)
+            .where(Unit.path.startswith(unit.path, autoescape=True),
+                   Position.start_date <= on,
+                   Position.end_date.is_(None) | (Position.end_date >= on))):
+        part = next((u.id for u in cut if path.startswith(u.path)), "own")
+        if part == "own" or any(u.id == part for u in reported):
+            parts.setdefault(part, set()).add(officer_id)
+    everyone = set().union(*parts.values()) if parts else set()
+    return sum(len(ids) for ids in parts.values()) - len(everyone)
 
 
 def _set_figures(report: PeriodicReport, values: dict[str, int]) -> None:
@@ -1128,21 +960,33 @@ def versions(report: PeriodicReport) -> list[PeriodicReport]:
 
 
 def compiled_table(report: PeriodicReport) -> tuple[list[FigureRow], list[tuple[str, dict]]]:
-    """The compiled table: one column per reporting unit below (its accepted figures), its own
-    figures and the total; `missing` units have empty columns."""
+    """The compiled table: one column per reporting unit below (the figures of its accepted
+    report that were added up, `compiled_from`), the compiling unit's own column and the
+    total (the report's figures). The own column is the total less the columns before it, so
+    every row adds up to its total by construction; it holds the unit's own figures, its
+    corrections, and takes back a person counted in two columns (officers are distinct
+    persons). A unit whose report was not added has an empty column ("—")."""
     template, unit = report.template, report.unit
     below = reporting_below(template, unit)
-    accepted = accepted_reports(template, below)
+    used = {r.unit_id: r for r in db.session.scalars(select(PeriodicReport).where(
+        PeriodicReport.id.in_(list(report.compiled_from or [])))
+        .options(selectinload(PeriodicReport.figures)))}
     rows = rows_of_template(template)
-    columns = []
+    columns: list[tuple[str, dict | None]] = []
     for u in below:
-        r = accepted.get(u.id)
+        r = used.get(u.id)
         columns.append((u.name, {f.key: f.value for f in r.figures} if r else None))
     for c in closed_below(template, unit):  # their figures are in their successor's report
         if c.covered_by is not None:
             columns.append((_("%(unit)s (closed on %(day)s, in the report of %(successor)s)",
                               unit=c.unit.name, day=c.closed_on.strftime("%d/%m/%Y"),
                               successor=c.covered_by.name), None))
+    total = {f.key: f.value for f in report.figures}
+    own = {row.key: total.get(row.key, 0) - sum((values or {}).get(row.key, 0)
+                                                for _name, values in columns)
+           for row in rows}
+    columns.append((_("%(unit)s (own figures)", unit=unit.name), own))
+    columns.append((_("Total"), {row.key: total.get(row.key, 0) for row in rows}))
     return rows, columns
 
 

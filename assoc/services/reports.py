@@ -729,6 +729,21 @@ def event_figures(scope: Scope, period: Period) -> EventFigures:
     return EventFigures(*map(int, row))
 
 
+def raised_by_kind(scope: Scope, period: Period) -> dict[str, int]:
+    """{event kind: money raised} counted as `EventFigures.raised` counts it (the roll-ups'
+    rule, tally.RAISED_AT): donations in cash and transfers plus counting sheets, at the
+    event's unit, for the events that start in the period. One grouped query over the events
+    of the scope (their gifts summed through the event index)."""
+    raised = (_of_event(Donation.amount, Donation.method != "in_kind")
+              + _of_event(CountingSheet.total))
+    rows = db.session.execute(
+        select(Event.kind, func.coalesce(func.sum(raised), 0))
+        .where(scope.at(period.end).covers(Event.unit_id), Event.status.in_(tally.RAISED_AT),
+               within(Event.starts_at, period))
+        .group_by(Event.kind))
+    return {kind: int(amount) for kind, amount in rows}
+
+
 @dataclass
 class OfficerFigures:
     officers: int = 0
@@ -909,6 +924,10 @@ class Coverage:
     @property
     def with_chair(self) -> int:
         return sum(level.with_chair for level in self.levels)
+
+    @property
+    def without_chair(self) -> int:
+        return self.total - self.with_chair
 
     @property
     def percent(self) -> int:

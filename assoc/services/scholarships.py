@@ -675,6 +675,7 @@ def history_query(name: str, birth_date: date | None = None):
 @dataclass
 class ReportRow:
     label: str
+    hidden: bool = False  # the viewer may not see this unit's nominations: "—", never 0
     nominated: Totals = field(default_factory=Totals)   # submitted or decided (not drafts)
     approved: Totals = field(default_factory=Totals)    # approved or paid
     rejected: Totals = field(default_factory=Totals)
@@ -696,22 +697,34 @@ class ProgramReport:
     by_unit: list[ReportRow]
     by_group: list[ReportRow]
     total: ReportRow
+    partial: bool = False  # some units are hidden from the viewer: the totals leave them out
 
 
-def program_report(program: ScholarshipProgram, nominations: list[Nomination]) -> ProgramReport:
+def program_report(program: ScholarshipProgram, nominations: list[Nomination],
+                   visible=None) -> ProgramReport:
     """Nominations, approvals, rejections and amounts by quota unit and by priority group.
+
+    `nominations` are those the viewer may see; `visible(unit)` says whether the viewer may
+    see a quota unit's nominations (None: every unit). A unit the viewer may not see is
+    `hidden` (shown "—", never 0: it may well have nominations) and the totals are those of
+    the units shown (`partial`).
 
     A student may belong to several priority groups, so the group rows need not add up to the
     total; a row "none" counts those in no group."""
-    units = {q.id: ReportRow(q.unit.name) for q in sorted(program.quotas, key=lambda q: q.unit.name)}
+    quotas = sorted(program.quotas, key=lambda q: q.unit.name)
+    units = {q.id: ReportRow(q.unit.name, hidden=visible is not None and not visible(q.unit))
+             for q in quotas}
+    partial = any(r.hidden for r in units.values())
     groups = {g: ReportRow(str(PRIORITY_LABELS[g])) for g in PRIORITY_GROUPS}
     no_group = ReportRow(_("No priority group"))
-    total = ReportRow(_("Total"))
+    total = ReportRow(_("Total of the units shown") if partial else _("Total"))
     for n in nominations:
+        if units[n.quota_id].hidden:
+            continue
         units[n.quota_id].add(n)
         for g in n.priority_groups or []:
             groups[g].add(n)
         if not n.priority_groups:
             no_group.add(n)
         total.add(n)
-    return ProgramReport(list(units.values()), [*groups.values(), no_group], total)
+    return ProgramReport(list(units.values()), [*groups.values(), no_group], total, partial)

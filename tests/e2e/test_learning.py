@@ -70,7 +70,7 @@ def test_register_score_recognise_print_and_see_the_rate(page, base_url, login_a
         page.goto(f"{base_url}/reports/")
         card = page.get_by_test_id("learning-card")
         expect(card.get_by_test_id("fig-learning-family")).to_have_text("17")
-        expect(card.get_by_test_id("fig-learning-family-rate")).to_have_text("(24.3%)")
+        expect(card.get_by_test_id("fig-learning-family-rate")).to_have_text("24.3%")
     card.get_by_role("link", name="Gia đình học tập").click()
     expect(page.get_by_test_id("entry-row")).not_to_have_count(0)
 

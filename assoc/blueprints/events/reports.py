@@ -90,11 +90,7 @@ def summary(unit_id: int):
     events = db.session.scalars(q.where(Event.starts_at >= start, Event.starts_at < end,
                                         Event.status != "cancelled")).all()
     rows = svc.subtree_summary(unit, events)
-    grand = svc.Totals()
-    for r in rows:
-        for attr in ("events", "target", "cash", "transfer", "piggy_bank", "in_kind",
-                     "donations", "participants"):
-            setattr(grand, attr, getattr(grand, attr) + getattr(r.totals, attr))
+    grand = svc.summary_total(rows)
     peak = max((r.totals.raised for r in rows), default=0) or 1
     return render_template("events/summary.html", unit=unit, ancestors=unit_ancestors(unit),
                            rows=rows, grand=grand, peak=peak, date_from=date_from,

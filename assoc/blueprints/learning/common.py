@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, request
 
+from ...figures import BASIS_LABELS
 from ...models import LEARNING_MODELS, LearningEntry, Unit, today
 from ...permissions import load
 from ...services import learning as svc
@@ -18,7 +19,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def learning_labels():
     return {"LEARNING_MODEL_LABELS": svc.MODEL_LABELS,
             "LEARNING_STATUS_LABELS": svc.STATUS_LABELS,
-            "LEARNING_MODELS": LEARNING_MODELS, "LEARNING_ACTIONS": svc.ACTION_LABELS}
+            "LEARNING_MODELS": LEARNING_MODELS, "LEARNING_ACTIONS": svc.ACTION_LABELS,
+            "LEARNING_BASIS_LABELS": BASIS_LABELS}
 
 
 def form_status(form) -> int:

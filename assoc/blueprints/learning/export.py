@@ -60,7 +60,7 @@ def rates_workbook(table) -> bytes:
     sub = [""]
     for model in LEARNING_MODELS:
         top += [MODEL_TITLES[model], "", "", "", "", "", ""]
-        sub += ["Tổng số", "Đăng ký", "Tỷ lệ ĐK", "Đã đánh giá", "Công nhận", "Tỷ lệ CN",
+        sub += ["Tổng số", "Đăng ký", "ĐK / tổng số", "Đã đánh giá", "Công nhận", "CN / tổng số",
                 "Chỉ tiêu (%)"]
     ws.append(top)
     ws.append(sub)

@@ -39,8 +39,8 @@ def sheet_workbook(sheet: RemunerationSheet) -> Workbook:
     for line in sheet.lines:
         ws.append([line.position_no, line.full_name, line.posts, line.rates, line.days,
                    line.computed, line.adjustment, line.adjustment_reason, line.amount, ""])
-    ws.append(["", _("Total"), "", "", "", sum(x.computed for x in sheet.lines),
-               sum(x.adjustment for x in sheet.lines), "", sheet.total, ""])
+    sums = svc.sheet_sums(sheet)
+    ws.append(["", _("Total"), "", "", "", sums.computed, sums.adjustment, "", sums.total, ""])
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     for row in ws.iter_rows(min_row=first, max_row=ws.max_row, min_col=6, max_col=9):
@@ -69,8 +69,8 @@ def reports_workbook(unit: Unit, year: int) -> Workbook:
             cell.font = Font(bold=True)
         for row in rows:
             ws.append([row.name, *row.months, row.total])
-        ws.append([_("Total"), *[sum(r.months[i] for r in rows) for i in range(12)],
-                   sum(r.total for r in rows)])
+        total = svc.year_total(rows)
+        ws.append([total.name, *total.months, total.total])
         for cell in ws[ws.max_row]:
             cell.font = Font(bold=True)
         for row in ws.iter_rows(min_row=3, min_col=2):

@@ -52,6 +52,7 @@ def show(report_id: int):
     template = report.template
     receiving = svc.receiving_unit(template, report.unit)
     history = db.session.scalars(audit.history_query("periodicreport", report.id)).all()
+    below = svc.reporting_below(template, report.unit)
     return render_template(
         "periodic/report.html", report=report, template=template, unit=report.unit,
         ancestors=unit_ancestors(report.unit), receiving=receiving,
@@ -62,7 +63,7 @@ def show(report_id: int):
         late=svc.is_late(template, report) and receiving is not None,
         form=ConfirmForm(revision=report.revision), review_form=ReviewForm(),
         attach_form=AttachForm(), limit_mb=_attachment_limit() // (1024 * 1024),
-        below=svc.reporting_below(template, report.unit),
+        below=below, compiled=svc.compiled_table(report) if below else None,
         closed=svc.closed_below(template, report.unit))
 
 

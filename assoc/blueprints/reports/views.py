@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response, abort, redirect, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ...figures import FIGURES, REPORT_COLUMNS
 from ...filters import url_by_id
 from ...forms import filter_day
 from ...models import Unit, today
@@ -19,20 +19,10 @@ from ...services.learning import dashboard_figures as learning_figures
 from ...views import record_download, unit_ancestors, year_arg
 from . import bp
 
-# Columns of the period report, in order (the same for the page, the PDF and the .xlsx).
-COLUMN_LABELS = {
-    "members": _l("Members"),
-    "new_members": _l("New members"),
-    "dues": _l("Dues collected"),
-    "money_in": _l("Money in"),
-    "money_out": _l("Money out"),
-    "awards": _l("Awards"),
-    "award_amount": _l("Award amount"),
-    "events": _l("Events held"),
-    "raised": _l("Raised at events"),
-}
-MONEY_COLUMNS = {"dues", "money_in", "money_out", "award_amount", "raised"}
-
+# Columns of the period report, in order (the same for the page, the PDF and the .xlsx): the
+# catalogue's figures (assoc/figures.py), under their column headings.
+COLUMN_LABELS = {column: FIGURES[key].heading for column, key in REPORT_COLUMNS.items()}
+MONEY_COLUMNS = {column for column, key in REPORT_COLUMNS.items() if FIGURES[key].money}
 
 
 
@@ -93,7 +83,7 @@ def dashboard(unit_id: int):
         member_bars=deferred(lambda: _member_bars(report[0])),
         columns=COLUMN_LABELS,
         to_mark_held=deferred(lambda: _held_but_planned(unit, scope)),
-        learning=deferred(lambda: learning_figures(unit, year)),
+        learning=deferred(lambda: learning_figures(unit, year, subtree=scope.subtree)),
         page_cache=PAGE_CACHE_SECONDS,
     )
 
@@ -153,3 +143,14 @@ def period_report_file(unit_id: int, fmt: str):
         return Response(data, mimetype="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
     abort(404)
+
+
+@bp.get("/figures")
+@login_required
+def glossary():
+    """The figure catalogue as a glossary: every figure with what it counts (any signed-in
+    user; it names no unit and no number)."""
+    from ... import figures
+
+    return render_template("reports/glossary.html", groups=figures.GROUPS.values(),
+                           units=figures.UNITS, figures=figures.FIGURES)

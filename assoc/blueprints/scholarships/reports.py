@@ -70,7 +70,9 @@ def recipients_xlsx(program_id: int):
 @login_required
 def report(program_id: int):
     program = _load_program(program_id)
-    report = scholarships.program_report(program, _scoped_nominations(program))
+    report = scholarships.program_report(
+        program, _scoped_nominations(program),
+        visible=lambda unit: can(current_user, "nomination.view", unit))
     return render_template("scholarships/report.html", program=program, report=report,
                            unit=program.unit, ancestors=unit_ancestors(program.unit))
 
