@@ -500,6 +500,9 @@ class Voucher(db.Model):
     voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     print_count: Mapped[int] = mapped_column(Integer, default=0)
+    # What its paper prints that could change after issue (assoc/voucher_paper.py), frozen at
+    # issue so that every copy reproduces the original.
+    paper: Mapped[dict | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -1271,6 +1274,9 @@ class LearningRecognition(db.Model):
     decided_on: Mapped[date] = mapped_column(Date)
     signer: Mapped[str] = mapped_column(String(200))
     issuing_body: Mapped[str] = mapped_column(String(200))
+    # Frozen at the decision: what its certificates print that could change later (the names
+    # of the units, the place in the date line); see services.learning.freeze_certificates.
+    paper: Mapped[dict | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -1475,6 +1481,9 @@ class PeriodicReport(db.Model):
     # [{"id": .., "name": ..}] at the time the figures were last added up.
     missing: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     compiled_from: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # Frozen at acceptance (services.periodic.freeze_paper): names, title, period and the
+    # compiled table its paper prints, so every later export reproduces the accepted report.
+    paper: Mapped[dict | None] = mapped_column(JSON)
     review_comment: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -661,12 +661,25 @@ def recognise(actor: User, unit: Unit, *, model: str, year: int, entry_ids: list
         set_committed_value(e, "recognition_id", decision.id)
         if not proposed(e):
             e.below_threshold_reason = reasons[e.id][:2000]
+    decision.paper = certificate_paper(decision, entries)
     db.session.flush()
     audit.record(actor, "learning.recognise", decision, data={
         "model": model, "year": year, "number": decision.number, "decided_on": decided_on,
         "signer": decision.signer, "entries": len(ids),
         "below_threshold": [e.name for e in entries if not proposed(e)]})
     return decision
+
+
+def certificate_paper(decision: LearningRecognition, entries: list[LearningEntry]) -> dict:
+    """Issued is frozen: what the decision's certificates print that could change later (the
+    names of the deciding unit's parent and of each entry's unit, the place of the date line).
+    The entries themselves can no longer change once recognised."""
+    unit = decision.unit
+    return {
+        "v": 1, "parent_name": unit.parent.name if unit.parent else "",
+        "place": unit.address.split(",")[-1].strip() if unit.address else "",
+        "unit_names": {str(e.id): e.unit.name for e in entries},
+    }
 
 
 # ---------------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from ..models import (
 )
 from ..money import MAX_AMOUNT, WORD_STYLES
 from ..text import clean, search_key
+from ..voucher_paper import freeze_voucher
 from . import DomainError, audit, insert_or_find
 from .voucher_links import check_link
 
@@ -378,6 +379,9 @@ def issue_voucher(actor: User | None, unit: Unit, *, kind: str, amount: int, par
         idempotency_token=token or None, public_token=secrets.token_urlsafe(18),
         status="valid", print_count=0, created_by_id=getattr(actor, "id", None),
     )
+    voucher.unit, voucher.fund = unit, fund
+    voucher.paper = freeze_voucher(voucher, settings_for(unit),
+                                   getattr(actor, "full_name", "") or "")
     db.session.add(voucher)
     db.session.flush()
     data = {"number": voucher.display_number, "amount": amount, "fund": fund.code,
