@@ -361,11 +361,12 @@ def issue_voucher(actor: User | None, unit: Unit, *, kind: str, amount: int, par
               today=today().strftime("%d/%m/%Y")), "voucher_date")
     if kind == "payment" and not allow_overdraw:
         # Cash on hand and the bank account are apart: a cash payment is checked against the
-        # cash alone (a transfer against the whole fund), on its date and on every later day
-        # that already has vouchers.
-        lowest = lowest_balance_from(fund, "cash" if method == "cash" else None, voucher_date)
+        # cash alone, a transfer against the bank balance alone (money moves between them by
+        # a deposit or withdrawal pair), on its date and on every later day that already has
+        # vouchers.
+        lowest = lowest_balance_from(fund, method, voucher_date)
         if amount > lowest:
-            where = _("cash on hand") if method == "cash" else _("the balance")
+            where = _("cash on hand") if method == "cash" else _("the bank balance")
             raise DomainError(
                 _("This payment would take %(where)s of %(fund)s below zero: at most "
                   "%(balance)s can be paid on %(d)s.", where=where, fund=fund.name,
@@ -433,7 +434,7 @@ def renumber_by_date(book_ids: set[int]) -> None:
 
 
 def void_voucher(actor: User | None, voucher: Voucher, reason: str, *,
-                 restoring: bool = False) -> Voucher:
+                 restoring: bool = False, _pair_half: bool = False) -> Voucher:
     """Void a voucher: its number stays, its amount leaves the books.
 
     A receipt whose money has been paid out since cannot be voided (cash on hand, or the fund
@@ -448,19 +449,27 @@ def void_voucher(actor: User | None, voucher: Voucher, reason: str, *,
     if len(reason) > 300:
         raise DomainError(_("The text is too long."), "reason")
     check_period_open(voucher.unit, voucher.voucher_date, "reason")
+    if voucher.link_type == "cash_move" and not _pair_half:
+        # A deposit or withdrawal is one move: its two halves are voided together (the
+        # receipt half first, so that its check sees the money still there).
+        other = db.session.get(Voucher, voucher.pair_id) if voucher.pair_id else None
+        receipt, payment = ((voucher, other) if voucher.kind == "receipt" else (other, voucher))
+        for half in (receipt, payment):
+            if half is not None and not half.is_void:
+                void_voucher(actor, half, reason, restoring=restoring, _pair_half=True)
+        return voucher
     if voucher.kind == "receipt" and not restoring:
         # Queued on the fund row like payments, so a payment and this void cannot both
         # count on the same money.
         db.session.execute(select(Fund.id).where(Fund.id == voucher.fund_id).with_for_update())
         cash = voucher.method == "cash"
-        lowest = lowest_balance_from(voucher.fund, "cash" if cash else None,
-                                     voucher.voucher_date)
+        lowest = lowest_balance_from(voucher.fund, voucher.method, voucher.voucher_date)
         if voucher.amount > lowest:
             raise DomainError(
                 _("Voiding this receipt would take %(where)s of %(fund)s below zero: its money "
                   "has been paid out since %(d)s. Issue the correct receipt first, or void the "
                   "payments that spent it.",
-                  where=_("cash on hand") if cash else _("the balance"),
+                  where=_("cash on hand") if cash else _("the bank balance"),
                   fund=voucher.fund.name, d=voucher.voucher_date.strftime("%d/%m/%Y")),
                 "reason")
     voucher.status = "void"

@@ -332,6 +332,7 @@ def voucher(voucher_id: int, void_form=None, status: int = 200):
     return render_template("treasury/voucher.html", v=v, unit=v.unit,
                            ancestors=unit_ancestors(v.unit), void_form=void_form,
                            history=history, linked=voucher_links.describe(v),
+                           pair=db.session.get(Voucher, v.pair_id) if v.pair_id else None,
                            may_print=can(current_user, "voucher.issue", v.unit)), status
 
 
