@@ -654,6 +654,8 @@ ACTIONS: dict[str, Any] = {
     "voucher.issue": _voucher_issue,
     "voucher.void": _l("Voided voucher %(number)s"),
     "voucher.print": _l("Printed voucher %(number)s"),
+    "treasury.cash_move": _l("Moved %(amount)s between cash and bank: vouchers %(payment)s and "
+                             "%(receipt)s"),
     # scholarships
     "program.create": _l("Created scholarship program %(name)s"),
     "program.update": _l("Changed scholarship program %(object)s"),
@@ -743,6 +745,7 @@ ACTIONS: dict[str, Any] = {
                           "from %(file)s"),
     "learning.imported": _l("Registered %(object)s for %(year)s from row %(row)s of %(file)s"),
     "learning.export_rates": _l("Exported the learning-model rates"),
+    "learning.withdraw": _l("Withdrew %(name)s from the register: %(reason)s"),
 }
 
 # Generic sentences by the action's last word, for actions nobody registered yet.

@@ -1328,6 +1328,11 @@ class LearningEntry(db.Model):
     recognition_id: Mapped[int | None] = mapped_column(ForeignKey("learning_recognition.id"),
                                                        index=True)
     below_threshold_reason: Mapped[str] = mapped_column(Text, default="")
+    # Withdrawn (registered by mistake, twice, moved away…): kept with its reason, counted
+    # nowhere from then on (services.learning.withdraw_entry).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_reason: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     public_token: Mapped[str] = mapped_column(String(32), unique=True, default=new_learning_token)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -1338,6 +1343,7 @@ class LearningEntry(db.Model):
     recognition: Mapped[LearningRecognition | None] = relationship(back_populates="entries")
     assessed_by: Mapped[User | None] = relationship(foreign_keys=[assessed_by_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
     scores: Mapped[list[LearningScore]] = relationship(back_populates="entry",
                                                        cascade="all, delete-orphan")
 

@@ -4,6 +4,9 @@ paper prints that could change later (form code and legal basis, signers' titles
 amount in words, unit, fund and party names). Vouchers issued before this revision get theirs
 from the unit's settings as they stand now (the best record of what their original showed).
 
+Also: learning_entry.withdrawn_at / withdrawn_reason / withdrawn_by_id (an entry withdrawn with
+its reason is counted nowhere after).
+
 Revision ID: 0029_frozen_papers
 Revises: 0026_voucher_pairs
 """
@@ -83,11 +86,25 @@ def upgrade():
     # they stand (their compiled table cannot be rebuilt as it was); later ones are frozen.
     with op.batch_alter_table('periodic_report') as batch:
         batch.add_column(sa.Column('paper', sa.JSON(), nullable=True))
+    # Learning entries can be withdrawn (reason kept, counted nowhere after).
+    with op.batch_alter_table('learning_entry') as batch:
+        batch.add_column(sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column('withdrawn_reason', sa.String(length=300), server_default='',
+                                   nullable=False))
+        batch.add_column(sa.Column('withdrawn_by_id', sa.Integer(), nullable=True))
+        batch.create_foreign_key('fk_learning_entry_withdrawn_by_id_user_account',
+                                 'user_account', ['withdrawn_by_id'], ['id'])
     _fill_papers()
     _fill_certificates()
 
 
 def downgrade():
+    with op.batch_alter_table('learning_entry') as batch:
+        batch.drop_constraint('fk_learning_entry_withdrawn_by_id_user_account',
+                              type_='foreignkey')
+        batch.drop_column('withdrawn_by_id')
+        batch.drop_column('withdrawn_reason')
+        batch.drop_column('withdrawn_at')
     with op.batch_alter_table('periodic_report') as batch:
         batch.drop_column('paper')
     with op.batch_alter_table('learning_recognition') as batch:
