@@ -105,3 +105,25 @@ def test_the_service_never_overwrites_a_match_on_its_own(tree, db, other):
     assert auto.id != other.id and auto.name == LONG
     db.session.expire_all()
     assert db.session.get(Donor, other.id).phone == ""
+
+
+def test_a_new_member_with_a_registered_phone_is_asked_about(tree, client_as, db):
+    """Members: the same phone as an active member is shown before saving, like CCCD."""
+    from assoc.models import Member
+
+    from .builders import build_member
+
+    other = build_member(tree.ward_a, "Phạm Văn Đức", phone="0903123456")
+    chair = client_as("chair", tree.ward_a)
+    data = {"kind": "individual", "full_name": "Phạm Thị Hạnh", "unit_id": tree.ward_a.id,
+            "phone": "090 312 3456"}
+    r = chair.post(f"/members/unit/{tree.ward_a.id}/new", data=data)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'data-testid="similar-members"' in html
+    assert f'href="/members/{other.id}"' in html and "trùng số điện thoại" in html
+    assert db.session.scalar(select(func.count(Member.id))) == 1
+    saved = chair.post(f"/members/unit/{tree.ward_a.id}/new",
+                       data={**data, "same_person_checked": "1"})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Member, other.id).full_name == "Phạm Văn Đức"
