@@ -452,6 +452,8 @@ KEYS: dict[str, tuple[Any, Callable]] = {
     "date": (_l("Date"), day),
     "party": (_l("Payer / payee"), plain),
     "overdraw_allowed": (_l("Allowed below zero"), yes_no),
+    "direction": (_l("Move"), choice({"deposit": _l("Cash into the bank"),
+                                      "withdraw": _l("Bank into cash")})),
     "copy": (_l("Copy"), yes_no),
     "active": (_l("Active"), yes_no),
     "sponsor": (_l("Sponsor"), plain),

@@ -130,6 +130,7 @@ def test_the_form_issues_the_pair_once(tree, db, client_as, fund_with_money):
     assert payment.party_name == "Trần Thị Quỹ" and payment.reason == "Nộp tiền mặt vào tài khoản"
     shown = c.get(f"/vouchers/{payment.id}").get_data(as_text=True)
     assert 'data-testid="voucher-pair"' in shown
+    assert "Nộp tiền mặt vào tài khoản" in shown and "deposit" not in shown  # no internal key
     too_much = {**data, "token": "b" * 32, "amount": "50.000.000"}
     refused = c.post(f"/units/{tree.ward_a.id}/treasury/cash-move", data=too_much)
     assert refused.status_code == 400

@@ -285,8 +285,9 @@ class DonorMatch(DomainError):
     registered donor (and whether to update its details) or to keep the typed one as new."""
 
     def __init__(self, donor: Donor, differences: dict[str, tuple[str, str]]):
-        super().__init__(_("These details match a donor already in the register. Choose below: "
-                           "the registered donor, or a new donor as typed."), "donor_name")
+        super().__init__(_("These details match a donor already in the register: choose the "
+                           "registered donor or a new donor as typed (in the box above)."),
+                         "donor_name")
         self.donor = donor
         self.differences = differences
 
