@@ -168,3 +168,18 @@ def test_negative_balances_are_listed_not_changed(tree, db, client_as):
     other = client_as("treasurer", at=tree.ward_b)
     assert "none-below-zero" in other.get(
         f"/units/{tree.ward_b.id}/treasury/below-zero").get_data(as_text=True)
+
+
+def test_voiding_one_half_on_its_page_voids_the_move(tree, db, client_as, fund_with_money):
+    pair = cash_moves.move(None, tree.ward_a, direction="deposit", amount=10 * M)
+    db.session.commit()
+    c = client_as("treasurer", at=tree.ward_a)
+    r = c.post(f"/vouchers/{pair.receipt.id}/void", data={"reason": "Nộp nhầm"},
+               follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert pair.payment.display_number in page and pair.receipt.display_number in page
+    db.session.expire_all()
+    assert db.session.get(Voucher, pair.payment.id).is_void
+    assert db.session.get(Voucher, pair.receipt.id).is_void
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(
+        AuditEntry.action == "voucher.void")) == 2

@@ -349,7 +349,12 @@ def void(voucher_id: int):
             attach_error(form, e)
         else:
             db.session.commit()
-            flash(_("Voucher %(no)s is void.", no=v.display_number), "success")
+            pair = db.session.get(Voucher, v.pair_id) if v.pair_id else None
+            if pair is not None and pair.is_void:  # an internal move: both halves together
+                flash(_("Vouchers %(no)s and %(other)s are void.", no=v.display_number,
+                        other=pair.display_number), "success")
+            else:
+                flash(_("Voucher %(no)s is void.", no=v.display_number), "success")
             return redirect(url_for(".voucher", voucher_id=v.id))
     return voucher(v.id, void_form=form, status=400)
 
