@@ -832,6 +832,9 @@ class Donation(db.Model):
     voucher_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id"), index=True)
     ack_year: Mapped[int | None] = mapped_column(Integer)
     ack_number: Mapped[int | None] = mapped_column(Integer)
+    # Frozen when recorded: the names its acknowledgement and thank-you letter print (donor,
+    # unit, event), so a later correction of the register does not change an issued paper.
+    paper: Mapped[dict | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

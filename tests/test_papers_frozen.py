@@ -222,3 +222,31 @@ def test_an_accepted_report_prints_as_it_was_accepted(tree, db, client_as):
     db.session.commit()
     after = _pdf_text(c.get(f"/periodic/reports/{district.id}.pdf").data)
     assert after == before and "Đổi Tên Hẳn" not in after
+
+
+def test_a_donation_s_papers_keep_the_names_they_were_issued_with(tree, db, client_as):
+    """The in-kind acknowledgement and the thank-you letter: a later correction of the donor
+    register (or a renamed unit or event) does not change them."""
+    from assoc.services import events
+
+    from .builders import build_donor, build_event
+
+    donor = build_donor(tree.ward_a, "Nhà sách Phương Nam", kind="organisation",
+                        address="5 Trần Hưng Đạo")
+    event = build_event(tree.ward_a)
+    gift = events.record_donation(None, tree.ward_a, method="in_kind", donor=donor, event=event,
+                                  items="Truyện thiếu nhi", quantity=300,
+                                  estimated_value=9_000_000)
+    db.session.commit()
+    c = client_as("clerk", at=tree.ward_a)
+    urls = [f"/events/donations/{gift.id}/acknowledgement.pdf",
+            f"/events/donations/{gift.id}/thank-you.pdf"]
+    before = [_pdf_text(c.get(u).data) for u in urls]
+    assert "Nhà sách Phương Nam" in before[0] and "5 Trần Hưng Đạo" in before[0]
+    events.update_donor_details(None, donor, {"name": "Công ty Sách Đổi Tên",
+                                              "address": "9 Nơi Khác"})
+    tree.ward_a.name = "Phường Đổi Tên Hẳn"
+    event.title = "Sự kiện Đổi Tên Hẳn"
+    db.session.commit()
+    after = [_pdf_text(c.get(u).data) for u in urls]
+    assert after == before

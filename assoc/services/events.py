@@ -477,6 +477,7 @@ def record_donation(actor: User | None, unit: Unit, *, method: str, donor: Donor
         voucher = _issue_receipt(actor, unit, donation, fund=fund, token=token)
         donation.voucher_id = voucher.id
         donation.fund_id = voucher.fund_id
+    donation.paper = donation_paper(donation)
     if pledge is not None:
         db.session.refresh(pledge, ["donations"])
         if pledge.received >= pledge.amount:
@@ -489,6 +490,17 @@ def record_donation(actor: User | None, unit: Unit, *, method: str, donor: Donor
         "anonymous": donation.anonymous, "voucher_id": donation.voucher_id,
         "ack": donation.ack_display})
     return donation
+
+
+def donation_paper(donation: Donation) -> dict:
+    """Issued is frozen: the names a donation's papers print, as they are when it is
+    recorded (the receipt voucher keeps its own)."""
+    unit, donor = donation.unit, donation.donor
+    return {"v": 1, "donor_name": donor.name if donor is not None else "",
+            "donor_address": donor.address if donor is not None else "",
+            "unit_name": unit.name, "unit_address": unit.address or "",
+            "parent_name": unit.parent.name if unit.parent else "",
+            "event_title": donation.event.title if donation.event is not None else ""}
 
 
 def _receipt_reason(donation: Donation) -> str:

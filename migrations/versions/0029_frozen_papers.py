@@ -77,6 +77,22 @@ def _fill_certificates():
         bind.execute(table.update().where(table.c.id == d.id).values(paper=paper))
 
 
+def _fill_donations():
+    bind = op.get_bind()
+    rows = bind.execute(sa.text(
+        "SELECT d.id, dn.name AS donor_name, dn.address AS donor_address, u.name AS unit_name, "
+        "u.address AS unit_address, p.name AS parent_name, e.title AS event_title "
+        "FROM donation d JOIN unit u ON u.id = d.unit_id LEFT JOIN unit p ON p.id = u.parent_id "
+        "LEFT JOIN donor dn ON dn.id = d.donor_id LEFT JOIN event e ON e.id = d.event_id "
+        "WHERE d.paper IS NULL")).all()
+    table = sa.table("donation", sa.column("id", sa.Integer), sa.column("paper", sa.JSON))
+    for r in rows:
+        paper = {"v": 1, "donor_name": r.donor_name or "", "donor_address": r.donor_address or "",
+                 "unit_name": r.unit_name, "unit_address": r.unit_address or "",
+                 "parent_name": r.parent_name or "", "event_title": r.event_title or ""}
+        bind.execute(table.update().where(table.c.id == r.id).values(paper=paper))
+
+
 def upgrade():
     with op.batch_alter_table('voucher') as batch:
         batch.add_column(sa.Column('paper', sa.JSON(), nullable=True))
@@ -94,11 +110,17 @@ def upgrade():
         batch.add_column(sa.Column('withdrawn_by_id', sa.Integer(), nullable=True))
         batch.create_foreign_key('fk_learning_entry_withdrawn_by_id_user_account',
                                  'user_account', ['withdrawn_by_id'], ['id'])
+    # Donations: the names their acknowledgement and thank-you letter print.
+    with op.batch_alter_table('donation') as batch:
+        batch.add_column(sa.Column('paper', sa.JSON(), nullable=True))
     _fill_papers()
     _fill_certificates()
+    _fill_donations()
 
 
 def downgrade():
+    with op.batch_alter_table('donation') as batch:
+        batch.drop_column('paper')
     with op.batch_alter_table('learning_entry') as batch:
         batch.drop_constraint('fk_learning_entry_withdrawn_by_id_user_account',
                               type_='foreignkey')
