@@ -476,6 +476,8 @@ KEYS: dict[str, tuple[Any, Callable]] = {
     "date": (_l("Date"), day),
     "party": (_l("Payer / payee"), plain),
     "overdraw_allowed": (_l("Allowed below zero"), yes_no),
+    "direction": (_l("Move"), choice({"deposit": _l("Cash into the bank"),
+                                      "withdraw": _l("Bank into cash")})),
     "copy": (_l("Copy"), yes_no),
     "active": (_l("Active"), yes_no),
     "sponsor": (_l("Sponsor"), plain),
@@ -707,6 +709,8 @@ ACTIONS: dict[str, Any] = {
     "bank_account.update": _l("Changed bank account %(object)s"),
     "bank.import": _l("Imported bank statement %(file)s"),
     "bank.dues_slips": _l("Printed the dues reminder slips for %(year)s"),
+    "treasury.cash_move": _l("Moved %(amount)s between cash and bank: vouchers %(payment)s and "
+                             "%(receipt)s"),
     # scholarships
     "program.create": _l("Created scholarship program %(name)s"),
     "program.update": _l("Changed scholarship program %(object)s"),
@@ -796,6 +800,7 @@ ACTIONS: dict[str, Any] = {
                           "from %(file)s"),
     "learning.imported": _l("Registered %(object)s for %(year)s from row %(row)s of %(file)s"),
     "learning.export_rates": _l("Exported the learning-model rates"),
+    "learning.withdraw": _l("Withdrew %(name)s from the register: %(reason)s"),
 }
 
 # Generic sentences by the action's last word, for actions nobody registered yet.

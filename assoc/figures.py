@@ -424,7 +424,8 @@ def _learning(scope, period):
               for k in ("registered", "recognised")}
     for model, registered, recognised in db.session.execute(
             select(LearningEntry.model, func.count(), func.count(LearningEntry.recognition_id))
-            .where(LearningEntry.year == period.end.year, scope.covers(LearningEntry.unit_id))
+            .where(LearningEntry.year == period.end.year, scope.covers(LearningEntry.unit_id),
+                   LearningEntry.withdrawn_at.is_(None))
             .group_by(LearningEntry.model)):
         values[f"learning.{model}.registered"] = int(registered)
         values[f"learning.{model}.recognised"] = int(recognised)

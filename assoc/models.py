@@ -521,6 +521,9 @@ class Voucher(db.Model):
     voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     print_count: Mapped[int] = mapped_column(Integer, default=0)
+    # What its paper prints that could change after issue (assoc/voucher_paper.py), frozen at
+    # issue so that every copy reproduces the original.
+    paper: Mapped[dict | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -927,6 +930,9 @@ class Donation(db.Model):
     voucher_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id"), index=True)
     ack_year: Mapped[int | None] = mapped_column(Integer)
     ack_number: Mapped[int | None] = mapped_column(Integer)
+    # Frozen when recorded: the names its acknowledgement and thank-you letter print (donor,
+    # unit, event), so a later correction of the register does not change an issued paper.
+    paper: Mapped[dict | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -1375,6 +1381,9 @@ class LearningRecognition(db.Model):
     decided_on: Mapped[date] = mapped_column(Date)
     signer: Mapped[str] = mapped_column(String(200))
     issuing_body: Mapped[str] = mapped_column(String(200))
+    # Frozen at the decision: what its certificates print that could change later (the names
+    # of the units, the place in the date line); see services.learning.freeze_certificates.
+    paper: Mapped[dict | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -1426,6 +1435,11 @@ class LearningEntry(db.Model):
     recognition_id: Mapped[int | None] = mapped_column(ForeignKey("learning_recognition.id"),
                                                        index=True)
     below_threshold_reason: Mapped[str] = mapped_column(Text, default="")
+    # Withdrawn (registered by mistake, twice, moved away…): kept with its reason, counted
+    # nowhere from then on (services.learning.withdraw_entry).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_reason: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     public_token: Mapped[str] = mapped_column(String(32), unique=True, default=new_learning_token)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -1436,6 +1450,7 @@ class LearningEntry(db.Model):
     recognition: Mapped[LearningRecognition | None] = relationship(back_populates="entries")
     assessed_by: Mapped[User | None] = relationship(foreign_keys=[assessed_by_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
     scores: Mapped[list[LearningScore]] = relationship(back_populates="entry",
                                                        cascade="all, delete-orphan")
 
@@ -1579,6 +1594,9 @@ class PeriodicReport(db.Model):
     # [{"id": .., "name": ..}] at the time the figures were last added up.
     missing: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     compiled_from: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # Frozen at acceptance (services.periodic.freeze_paper): names, title, period and the
+    # compiled table its paper prints, so every later export reproduces the accepted report.
+    paper: Mapped[dict | None] = mapped_column(JSON)
     review_comment: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

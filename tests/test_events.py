@@ -117,8 +117,11 @@ def test_returning_donor_found_by_name_without_diacritics_phone_or_tax_code(tree
     # registering the same person again returns the same register entry
     again = svc.register_donor(None, tree.ward_a, name="NGUYỄN VĂN ÁNH")
     assert again.id == donor.id
-    by_phone = svc.register_donor(None, tree.ward_a, name="Anh Ánh", phone="84912345678")
-    assert by_phone.id == donor.id
+    # the same phone under another name is asked about (the forms), never silently replaced
+    with pytest.raises(svc.DonorMatch) as match:
+        svc.register_donor(None, tree.ward_a, name="Anh Ánh", phone="84912345678", choice="ask")
+    assert match.value.donor.id == donor.id
+    assert match.value.differences == {"name": ("Nguyễn Văn Ánh", "Anh Ánh")}
     assert db.session.scalar(select(func.count()).select_from(Donor)) == 2
 
 

@@ -328,6 +328,8 @@ def test_pay_one_voucher_for_the_sheet_and_again_after_void(ward, db):
 
     unit, _c, _t = ward
     build_voucher(unit, "receipt", 5_000_000)
+    # A transfer is paid from the bank balance (cash and bank apart).
+    build_voucher(unit, "receipt", 5_000_000, method="transfer")
     sheet = svc.create_sheet(None, unit, year=2025, month=11)
     svc.lock_sheet(None, sheet)
     (voucher,) = svc.pay_sheet(None, sheet, per_officer=False, method="transfer")

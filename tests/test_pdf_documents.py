@@ -271,9 +271,11 @@ def test_every_document_type_prints_cleanly(app, db, client):
     seed_demo()
     ward = db.session.scalar(select(Unit).where(Unit.code == "HCM-Q4-KH"))
     ward.name = "Hội Khuyến học <b>Phường</b> Khánh Hội <a href='http://x.test'>link</a>"
+    v = db.session.scalar(select(Voucher).where(Voucher.unit_id == ward.id).order_by(Voucher.id))
+    # A voucher prints the unit's name as it was at issue (frozen): as if issued under this one.
+    v.paper = {**v.paper, "unit_name": ward.name}
     db.session.commit()
     _as_admin(db, client)
-    v = db.session.scalar(select(Voucher).where(Voucher.unit_id == ward.id).order_by(Voucher.id))
     documents = _documents(db, client, ward)
     report = flat("".join(t for t, _w in pages_of(documents["period report"].data)))
     assert "<b>Phường</b>" in report.replace("PHƯỜNG", "Phường") or "<B>PHƯỜNG</B>" in report
@@ -296,6 +298,10 @@ def test_every_document_prints_the_longest_texts_and_the_biggest_sums_in_full(ap
     ward = db.session.scalar(select(Unit).where(Unit.code == "HCM-Q4-KH"))
     ward.name = ("Hội Khuyến học <b>Phường</b> Khánh Hội <a href=x>link</a> " * 4)[:200]
     ward.address = ADDRESS
+    first = db.session.scalar(select(Voucher).where(Voucher.unit_id == ward.id)
+                              .order_by(Voucher.id))
+    # Vouchers print the unit as it was at issue (frozen): as if issued under these long texts.
+    first.paper = {**first.paper, "unit_name": ward.name, "unit_address": ADDRESS}
     build_voucher(ward, "receipt", 987_654_321_987, party_name=NAME, party_address=ADDRESS,
                   reason=REASON[:500])
     member = db.session.scalar(select(Member).where(Member.unit_id == ward.id)
@@ -304,6 +310,8 @@ def test_every_document_prints_the_longest_texts_and_the_biggest_sums_in_full(ap
     donation = db.session.scalar(select(Donation).where(Donation.method == "in_kind")
                               .order_by(Donation.id))
     donation.donor.name, donation.donor.address, donation.items = NAME, ADDRESS, ITEMS
+    # Its papers print the names frozen when it was recorded: as if recorded under these.
+    donation.paper = {**donation.paper, "donor_name": NAME, "donor_address": ADDRESS}
     sheet = db.session.scalar(select(CountingSheet).order_by(CountingSheet.id))
     sheet.group_name = NAME
     program = db.session.scalar(select(ScholarshipProgram).order_by(ScholarshipProgram.id))

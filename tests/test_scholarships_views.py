@@ -463,7 +463,7 @@ def test_treasurer_pays_and_the_fund_balance_drops(tree, client_as, payable, db)
     r = client.post(url, data={"mode": "each", "method": "cash", "token": "tok-1",
                                "nomination": [a.id, c.id]}, follow_redirects=True)
     assert "chưa được duyệt" in r.get_data(as_text=True)
-    r = client.post(url, data={"mode": "ceremony", "method": "transfer", "token": "tok-2",
+    r = client.post(url, data={"mode": "ceremony", "method": "cash", "token": "tok-2",
                                "nomination": [a.id, b.id]}, follow_redirects=True)
     page = r.get_data(as_text=True)
     year = today().year
@@ -473,7 +473,7 @@ def test_treasurer_pays_and_the_fund_balance_drops(tree, client_as, payable, db)
     assert treasury.fund_balance(program.fund) == 1_000_000
     assert {db.session.get(Nomination, n.id).status for n in (a, b)} == {"paid"}
     # the same form submitted again issues nothing more
-    r = client.post(url, data={"mode": "ceremony", "method": "transfer", "token": "tok-2",
+    r = client.post(url, data={"mode": "ceremony", "method": "cash", "token": "tok-2",
                                "nomination": [a.id, b.id]}, follow_redirects=True)
     assert "đã được chi bằng biểu mẫu này" in r.get_data(as_text=True)
     # paying again with a fresh form is refused

@@ -29,6 +29,7 @@ FORM_MODELS = {
     "TemplateForm": models.PeriodicTemplate, "PlanForm": models.ReorgPlan,
     "treasury.SettingsForm": models.TreasurySetting, "officers.SettingsForm":
     models.OfficerSettings, "DecisionForm": models.Nomination,
+    "WithdrawForm": models.LearningEntry, "CashMoveForm": models.Voucher,
 }
 # Forms whose text is not stored as typed in one column (passwords are hashed, dates parsed,
 # ids and plans read into other records): their fields are still bounded.
@@ -45,6 +46,8 @@ COLUMN_ALIASES = {
     ("MemberForm", "cccd"): None, ("MemberForm", "phone"): None,
     ("ScoreForm", "notes"): "assessment_notes", ("ReviewForm", "comment"): "review_comment",
     ("DecisionForm", "reason"): "decision_reason",
+    ("WithdrawForm", "reason"): "withdrawn_reason", ("CashMoveForm", "person"): "party_name",
+    ("CashMoveForm", "token"): "idempotency_token",
 }
 
 

@@ -157,11 +157,26 @@ def counting_sheets_pdf(sheets) -> bytes:
     return _build(story, "Biên bản kiểm đếm")
 
 
+def _frozen(donation: Donation):
+    """(unit, donor, event title) as the donation's papers print them: from what was frozen
+    when it was recorded (services.events.donation_paper), else as they stand."""
+    from types import SimpleNamespace
+
+    from ..services.events import donation_paper
+
+    paper = donation.paper or donation_paper(donation)
+    unit = SimpleNamespace(name=paper["unit_name"], address=paper["unit_address"],
+                           parent=SimpleNamespace(name=paper["parent_name"])
+                           if paper["parent_name"] else None)
+    donor = (SimpleNamespace(name=paper["donor_name"], address=paper["donor_address"])
+             if donation.donor is not None else None)
+    return unit, donor, paper["event_title"]
+
+
 def acknowledgement_pdf(donation: Donation) -> bytes:
     """Biên nhận hiện vật: goods received, quantity and estimated value; not a cash voucher."""
     st = _styles()
-    unit = donation.unit
-    donor = donation.donor
+    unit, donor, event_title = _frozen(donation)
     donor_name = _("Anonymous donor") if donation.anonymous or donor is None else donor.name
     data = [[nfc(_("No.")), nfc(_("Items")), nfc(_("Quantity")), nfc(_("Estimated value (đ)"))],
             ["1", P(donation.items, st["small"]), format_number(donation.quantity),
@@ -178,7 +193,7 @@ def acknowledgement_pdf(donation: Donation) -> bytes:
     if donor is not None and not donation.anonymous and donor.address:
         story.append(P(_("Address: %(address)s", address=donor.address), st["base"]))
     if donation.event is not None:
-        story.append(P(_("On the occasion of: %(event)s", event=donation.event.title), st["base"]))
+        story.append(P(_("On the occasion of: %(event)s", event=event_title), st["base"]))
     story += [P(_("Received on: %(date)s", date=fmt_date(donation.received_on)), st["base"]),
               Spacer(1, 3 * mm), table, Spacer(1, 3 * mm),
               P(_("Estimated value in words: %(words)s.",
@@ -195,11 +210,11 @@ def acknowledgement_pdf(donation: Donation) -> bytes:
 def thank_you_pdf(donation: Donation, *, signer: str = "", extra: list | tuple = ()) -> bytes:
     """`extra`: flowables after the thanks (the "next time" VietQR of bank transfers)."""
     st = _styles()
-    unit, donor = donation.unit, donation.donor
+    unit, donor, event_title = _frozen(donation)
     gift = (_("%(items)s (quantity %(q)s, estimated value %(v)s)", items=donation.items,
               q=format_number(donation.quantity), v=format_money(donation.estimated_value))
             if donation.method == "in_kind" else format_money(donation.amount))
-    occasion = (_(" on the occasion of %(event)s", event=donation.event.title)
+    occasion = (_(" on the occasion of %(event)s", event=event_title)
                 if donation.event else "")
     body = ParagraphStyle("body", parent=st["base"], fontSize=12, leading=18, firstLineIndent=10 * mm)
     story = [

@@ -51,16 +51,27 @@ def _styles():
     }
 
 
+def _paper(decision) -> dict:
+    """What was frozen on the decision when it was made; for one made before that existed,
+    the names as they stand."""
+    if decision.paper:
+        return decision.paper
+    unit = decision.unit
+    return {"parent_name": unit.parent.name if unit.parent else "",
+            "place": unit.address.split(",")[-1].strip() if unit.address else "",
+            "unit_names": {}}
+
+
 def _dateline(decision) -> str:
     d = decision.decided_on
-    place = (decision.unit.address.split(",")[-1].strip() if decision.unit.address else "")
+    place = _paper(decision)["place"]
     return f"{place + ', ' if place else ''}ngày {d.day:02d} tháng {d.month:02d} năm {d.year}"
 
 
 def _certificate_story(decision, entry, s) -> list:
-    unit = decision.unit
-    parent = unit.parent
-    head_left = [_p(parent.name.upper() if parent else "", s["small"]),
+    paper = _paper(decision)
+    unit_name = paper["unit_names"].get(str(entry.id), entry.unit.name)
+    head_left = [_p(paper["parent_name"].upper(), s["small"]),
                  _p(decision.issuing_body.upper(), ParagraphStyle("hb", parent=s["small"],
                                                                   fontName=FONT_BOLD))]
     head_right = [_p("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", ParagraphStyle(
@@ -69,7 +80,7 @@ def _certificate_story(decision, entry, s) -> list:
                                                         fontName=FONT_BOLD))]
     head = Table([[head_left, head_right]], colWidths=[110 * mm, 130 * mm])
     head.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    where = entry.address or entry.unit.name
+    where = entry.address or unit_name
     story = [
         head, Spacer(1, 8 * mm),
         _p("GIẤY CÔNG NHẬN", s["title"]),
@@ -77,7 +88,7 @@ def _certificate_story(decision, entry, s) -> list:
         Spacer(1, 3 * mm),
         _p(entry.name, s["name"]),
         _p(where, s["base"]),
-        _p(f"Đơn vị: {entry.unit.name}", s["base"]),
+        _p(f"Đơn vị: {unit_name}", s["base"]),
         Spacer(1, 3 * mm),
         _p("đạt danh hiệu", s["italic"]),
         _p(f"{MODEL_TITLES[entry.model].upper()} NĂM {decision.year}", s["model"]),

@@ -78,20 +78,33 @@ class ReportDocument:
         texts = [(s["title"], (report.texts or {}).get(s["key"], ""))
                  for s in template.sections if s["kind"] == "text"]
         compiled = None
-        below = svc.reporting_below(template, report.unit)
+        # An accepted report prints what was frozen when it was accepted (services.periodic
+        # .freeze_paper), whatever has been renamed or re-accepted below since.
+        paper = report.paper if report.status == "accepted" and report.paper else None
+        if paper is not None:
+            below, columns = paper["below"], [tuple(c) for c in paper["columns"]]
+            superior, unit_name, title = paper["superior"], paper["unit"], paper["title"]
+            start, end = (date.fromisoformat(paper["period_start"]),
+                          date.fromisoformat(paper["period_end"]))
+            missing = paper["missing"]
+        else:
+            below = svc.reporting_below(template, report.unit)
+            columns = svc.compiled_table(report)[1] if below else []
+            superior = (receiving or parent).name if (receiving or parent) else ""
+            unit_name, title = report.unit.name, template.title
+            start, end, missing = template.period_start, template.period_end, report.missing
         if below:
-            rows, columns = svc.compiled_table(report)
+            rows = svc.rows_of_template(template)
             compiled = ([name for name, _values in columns], [
                 (str(row.label), [values.get(row.key) if values is not None else None
                                   for _name, values in columns]) for row in rows])
         return cls(
-            superior=(receiving or parent).name if (receiving or parent) else "",
-            unit=report.unit.name, number=report.number, place=report.place, on=on,
-            title=template.title,
-            period=_("Period from %(a)s to %(b)s", a=fmt_date(template.period_start),
-                     b=fmt_date(template.period_end)),
+            superior=superior,
+            unit=unit_name, number=report.number, place=report.place, on=on,
+            title=title,
+            period=_("Period from %(a)s to %(b)s", a=fmt_date(start), b=fmt_date(end)),
             status=str(svc.STATUS_LABELS[report.status]), tables=tables, texts=texts,
-            missing=[_missing_line(m) for m in report.missing or []] if below else [],
+            missing=[_missing_line(m) for m in missing or []] if below else [],
             recipients=[line for line in (report.recipients or "").splitlines() if line.strip()],
             signer=report.signer, compiled=compiled)
 

@@ -12,7 +12,6 @@ import io
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from functools import cached_property
 
 from reportlab.lib.pagesizes import A4, A5, landscape
@@ -20,7 +19,15 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus.flowables import Flowable
 
-from ..money import amount_in_words, format_money, format_number
+from ..money import format_money, format_number
+from ..voucher_paper import (  # noqa: F401 (re-exported: the forms' data lives there)
+    LEGAL_BASIS,
+    METHOD_WORDS,
+    SERIES,
+    freeze,
+    legal_basis,
+    paper_of,
+)
 from . import (
     FONT,
     FONT_BOLD,
@@ -38,48 +45,6 @@ from . import (
 HALF_W, HALF_H = A4[0], A4[1] / 2
 MARGIN = 28
 WIDTH = HALF_W - 2 * MARGIN
-
-# The regimes a unit may print under (unit setting `form_series`): form codes, signature titles
-# and the default legal-basis line. The circular cited is data: a unit may store its own line
-# (setting `legal_basis`); otherwise the default in force on the voucher's date applies.
-SERIES = {
-    "tt": {
-        "receipt": "01-TT", "payment": "02-TT",
-        "head": "Chủ tịch", "accountant": "Kế toán", "maker": "Người lập phiếu",
-    },
-    "bb": {
-        "receipt": "C40-BB", "payment": "C41-BB",
-        "head": "Thủ trưởng đơn vị", "accountant": "Kế toán trưởng", "maker": "Người lập",
-    },
-}
-# (in force from, legal basis) per regime, newest last.
-LEGAL_BASIS = {
-    "tt": [
-        (date(2015, 1, 1), "Ban hành kèm theo Thông tư số 200/2014/TT-BTC ngày 22/12/2014 "
-                           "của Bộ Tài chính"),
-        (date(2026, 1, 1), "Ban hành kèm theo Thông tư số 99/2025/TT-BTC "
-                           "của Bộ trưởng Bộ Tài chính"),
-    ],
-    "bb": [
-        (date(2018, 1, 1), "Ban hành kèm theo Thông tư số 107/2017/TT-BTC ngày 10/10/2017 "
-                           "của Bộ Tài chính"),
-    ],
-}
-METHOD_WORDS = {"cash": "Tiền mặt", "transfer": "Chuyển khoản"}
-
-
-def legal_basis(settings, on: date) -> str:
-    """The legal-basis line printed under the form code: the unit's own when it set one, else
-    the regime's default in force on `on`."""
-    own = (getattr(settings, "legal_basis", "") or "").strip()
-    if own:
-        return own
-    found = LEGAL_BASIS["tt"][0][1]
-    for since, text in LEGAL_BASIS.get(settings.form_series, LEGAL_BASIS["tt"]):
-        if since <= on:
-            found = text
-    return found
-
 
 def date_in_words(d) -> str:
     return f"Ngày {d.day:02d} tháng {d.month:02d} năm {d.year}"
@@ -132,35 +97,38 @@ class VoucherPage:
 
 def prepare(voucher, settings, verify_url: str, *, mark: str, print_no: int,
             maker_name: str = "") -> VoucherPage:
-    series = SERIES.get(settings.form_series, SERIES["tt"])
+    """The voucher's page. Everything that could change after issue (form series and legal
+    basis, signer titles and names, word style, the unit's name and address) comes from what was
+    frozen on the voucher when it was issued (`voucher.paper`); `settings` and `maker_name` only
+    fill a voucher that has none (not flushed yet)."""
+    paper = paper_of(voucher, settings, maker_name)
     receipt = voucher.kind == "receipt"
     account = "111" if voucher.method == "cash" else "112"
-    head = (series["head"], "(Ký, họ tên, đóng dấu)", settings.head_name)
-    accountant = (series["accountant"], "(Ký, họ tên)", settings.accountant_name)
-    cashier = ("Thủ quỹ", "(Ký, họ tên)", settings.cashier_name)
-    maker = (series["maker"], "(Ký, họ tên)", maker_name)
+    titles, names = paper["titles"], paper["names"]
+    head = (titles["head"], "(Ký, họ tên, đóng dấu)", names["head"])
+    accountant = (titles["accountant"], "(Ký, họ tên)", names["accountant"])
+    cashier = ("Thủ quỹ", "(Ký, họ tên)", names["cashier"])
+    maker = (titles["maker"], "(Ký, họ tên)", names["maker"])
     party = ("Người nộp tiền" if receipt else "Người nhận tiền", "(Ký, họ tên)",
-             voucher.party_name)
+             paper["party_name"])
     signatures = ([head, accountant, party, maker, cashier] if receipt
                   else [head, accountant, cashier, maker, party])
-    unit = voucher.unit
     return VoucherPage(
         kind=voucher.kind,
-        unit_name=unit.name, unit_address=unit.address or "",
-        form_code=f"Mẫu số {series[voucher.kind]}",
-        basis=legal_basis(settings, voucher.voucher_date),
+        unit_name=paper["unit_name"], unit_address=paper["unit_address"],
+        form_code=paper["form_code"],
+        basis=paper["basis"],
         title="PHIẾU THU" if receipt else "PHIẾU CHI",
         date_words=date_in_words(voucher.voucher_date),
         book_code=voucher.book.code, number=voucher.display_number,
         debit=account if receipt else "", credit="" if receipt else account,
         party_label="Họ và tên người nộp tiền:" if receipt else "Họ và tên người nhận tiền:",
-        party_name=voucher.party_name, party_address=voucher.party_address,
+        party_name=paper["party_name"], party_address=paper["party_address"],
         reason_label="Lý do nộp:" if receipt else "Lý do chi:", reason=voucher.reason,
         amount_figures=format_money(voucher.amount),
-        amount_words=amount_in_words(voucher.amount, style=settings.word_style,
-                                     chan=bool(settings.chan)),
+        amount_words=paper["amount_words"],
         attachments=f"{voucher.attachments}",
-        method_fund=f"{METHOD_WORDS.get(voucher.method, voucher.method)} — {voucher.fund.name}",
+        method_fund=f"{METHOD_WORDS.get(voucher.method, voucher.method)} — {paper['fund_name']}",
         signatures=signatures, verify_url=verify_url, qr=qr_modules(verify_url),
         void=voucher.status == "void", void_reason=voucher.void_reason or "",
         mark=mark, print_no=print_no,

@@ -281,35 +281,107 @@ def match_donor(unit: Unit, *, name: str, phone: str = "", tax_code: str = "") -
     return None
 
 
-def register_donor(actor: User | None, unit: Unit, *, name: str, kind: str = "person",
-                   phone: str = "", tax_code: str = "", address: str = "") -> Donor:
-    """Find the returning donor, or add a new one to the unit's register."""
+class DonorMatch(DomainError):
+    """The typed donor matches a registered one (tax code, phone, or a unique name) whose
+    details differ from what was typed: nothing is replaced until the user chooses to use the
+    registered donor (and whether to update its details) or to keep the typed one as new."""
+
+    def __init__(self, donor: Donor, differences: dict[str, tuple[str, str]]):
+        super().__init__(_("These details match a donor already in the register: choose the "
+                           "registered donor or a new donor as typed (in the box above)."),
+                         "donor_name")
+        self.donor = donor
+        self.differences = differences
+
+
+DONOR_DETAILS = ("name", "phone", "tax_code", "address")  # (the kind is a choice, never typed)
+
+
+def typed_donor(*, name: str, kind: str = "person", phone: str = "", tax_code: str = "",
+                address: str = "") -> dict[str, str]:
+    """The donor details as typed, cleaned the way they are stored."""
     name = clean(name)
     if not name:
         raise DomainError(_("Enter the donor's name."), "donor_name")
     if kind not in ("person", "organisation"):
         raise DomainError(_("Choose person or organisation."), "donor_kind")
-    phone, tax_code = _clean_phone(phone), _clean_tax_code(tax_code)
-    donor = match_donor(unit, name=name, phone=phone, tax_code=tax_code)
-    if donor is not None:
-        filled = {}
-        for attr, value in (("phone", phone), ("tax_code", tax_code),
-                            ("address", clean(address))):
-            if value and not getattr(donor, attr):
-                setattr(donor, attr, value)
-                filled[attr] = value
-        if filled:
-            db.session.flush()
-            audit.record(actor, "donor.update", donor, data=filled)
-        return donor
-    donor = Donor(unit_id=unit.id, unit=unit, kind=kind, name=name[:200],
-                  search_key=search_key(name)[:200], phone=phone, tax_code=tax_code,
-                  address=clean(address)[:300])
+    return {"name": name[:200], "kind": kind, "phone": _clean_phone(phone),
+            "tax_code": _clean_tax_code(tax_code), "address": clean(address)[:300]}
+
+
+def donor_differences(donor: Donor, typed: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """{detail: (registered, typed)} for each detail typed that is not what the register
+    holds (an empty typed detail differs from nothing)."""
+    out = {}
+    for attr in DONOR_DETAILS:
+        value, held = typed.get(attr, ""), getattr(donor, attr) or ""
+        same = (value.casefold() == held.casefold()) if attr == "name" else value == held
+        if value and not same:  # a name in other letter case is the same name; accents count
+            out[attr] = (held, value)
+    return out
+
+
+def update_donor_details(actor: User | None, donor: Donor, typed: dict[str, str]) -> dict:
+    """The user chose to correct the registered donor with what they typed (audited)."""
+    new = {attr: value for attr, (_old, value) in donor_differences(donor, typed).items()}
+    if not new:
+        return {}
+    changed = audit.changes(donor, new)
+    for attr, value in new.items():
+        setattr(donor, attr, value)
+    if "name" in new:
+        donor.search_key = search_key(donor.name)[:200]
+    db.session.flush()
+    audit.record(actor, "donor.update", donor, data=changed)
+    return changed
+
+
+def _new_donor(actor: User | None, unit: Unit, typed: dict[str, str]) -> Donor:
+    donor = Donor(unit_id=unit.id, unit=unit, kind=typed["kind"], name=typed["name"],
+                  search_key=search_key(typed["name"])[:200], phone=typed["phone"],
+                  tax_code=typed["tax_code"], address=typed["address"])
     db.session.add(donor)
     db.session.flush()
-    audit.record(actor, "donor.create", donor, data={"name": donor.name, "kind": kind,
-                                                     "phone": phone, "tax_code": tax_code})
+    audit.record(actor, "donor.create", donor, data={
+        "name": donor.name, "kind": donor.kind, "phone": donor.phone,
+        "tax_code": donor.tax_code})
     return donor
+
+
+def register_donor(actor: User | None, unit: Unit, *, name: str, kind: str = "person",
+                   phone: str = "", tax_code: str = "", address: str = "",
+                   choice: str = "auto", existing: Donor | None = None,
+                   update: bool = False) -> Donor:
+    """The donor of a gift from what was typed. Nothing typed is silently replaced, and a
+    registered donor's details change only when the user says so:
+
+    - "ask" (the forms): a registered donor matching the details (tax code, phone, unique
+      name) is used when nothing typed differs from it; otherwise `DonorMatch` is raised for
+      the user to choose;
+    - "existing": the user chose the registered donor `existing`; with `update`, its details
+      become what was typed (audited);
+    - "new": a new donor as typed, whatever matches;
+    - "auto" (quick entry by name, the demo): the match when nothing typed differs from it,
+      else a new donor as typed.
+    """
+    typed = typed_donor(name=name, kind=kind, phone=phone, tax_code=tax_code, address=address)
+    if choice == "new":
+        return _new_donor(actor, unit, typed)
+    if choice == "existing":
+        if existing is None:
+            raise DomainError(_("Choose a donor from this unit's register."), "donor_name")
+        if update:
+            update_donor_details(actor, existing, typed)
+        return existing
+    donor = match_donor(unit, name=typed["name"], phone=typed["phone"],
+                        tax_code=typed["tax_code"])
+    if donor is not None:
+        differences = donor_differences(donor, typed)
+        if not differences:
+            return donor
+        if choice == "ask":
+            raise DonorMatch(donor, differences)
+    return _new_donor(actor, unit, typed)
 
 
 def donor_history(donor: Donor) -> list[Donation]:
@@ -407,6 +479,7 @@ def record_donation(actor: User | None, unit: Unit, *, method: str, donor: Donor
         voucher = _issue_receipt(actor, unit, donation, fund=fund, token=token)
         donation.voucher_id = voucher.id
         donation.fund_id = voucher.fund_id
+    donation.paper = donation_paper(donation)
     if pledge is not None:
         db.session.refresh(pledge, ["donations"])
         if pledge.received >= pledge.amount:
@@ -419,6 +492,17 @@ def record_donation(actor: User | None, unit: Unit, *, method: str, donor: Donor
         "anonymous": donation.anonymous, "voucher_id": donation.voucher_id,
         "ack": donation.ack_display})
     return donation
+
+
+def donation_paper(donation: Donation) -> dict:
+    """Issued is frozen: the names a donation's papers print, as they are when it is
+    recorded (the receipt voucher keeps its own)."""
+    unit, donor = donation.unit, donation.donor
+    return {"v": 1, "donor_name": donor.name if donor is not None else "",
+            "donor_address": donor.address if donor is not None else "",
+            "unit_name": unit.name, "unit_address": unit.address or "",
+            "parent_name": unit.parent.name if unit.parent else "",
+            "event_title": donation.event.title if donation.event is not None else ""}
 
 
 def _receipt_reason(donation: Donation) -> str:

@@ -90,6 +90,7 @@ ACTION_LABELS = {
     "learning.import": _l("imported a register from a file"),
     "learning.imported": _l("registered it from an imported file"),
     "learning.export_rates": _l("exported the rates table"),
+    "learning.withdraw": _l("withdrew it from the register"),
 }
 
 
@@ -182,13 +183,53 @@ def check_unit(registering: Unit, unit: Unit) -> Unit:
     return unit
 
 
+def ward_of(unit: Unit) -> Unit:
+    """The ward (commune level) a unit's entries are counted in: the unit itself at commune
+    level or above, else its nearest commune ancestor (a branch or board of the ward)."""
+    u = unit
+    while u is not None:
+        if u.level == "commune":
+            return u
+        u = u.parent
+    return unit
+
+
+def live(q):
+    """Only entries not withdrawn: a withdrawn entry is counted nowhere."""
+    return q.where(LearningEntry.withdrawn_at.is_(None))
+
+
 def _duplicate(unit: Unit, model: str, year: int, key: str, exclude: int | None = None):
-    q = select(LearningEntry).where(LearningEntry.unit_id == unit.id,
-                                    LearningEntry.model == model, LearningEntry.year == year,
-                                    LearningEntry.identity_key == key)
+    """The same household (clan, …) already registered this year anywhere in the unit's ward
+    — its own branch or another — and not withdrawn."""
+    ward = ward_of(unit)
+    q = live(select(LearningEntry).join(Unit, LearningEntry.unit_id == Unit.id).where(
+        Unit.path.startswith(ward.path, autoescape=True), LearningEntry.model == model,
+        LearningEntry.year == year, LearningEntry.identity_key == key))
     if exclude is not None:
         q = q.where(LearningEntry.id != exclude)
-    return db.session.scalar(q)
+    return db.session.scalars(q.limit(1)).first()
+
+
+def withdraw_entry(actor: User | None, entry: LearningEntry, reason: str) -> LearningEntry:
+    """Withdraw an entry (registered twice, by mistake, moved away): it stays in the register
+    with its reason, struck through, and is counted nowhere from then on."""
+    reason = clean(reason)
+    if entry.withdrawn_at is not None:
+        raise DomainError(_("This entry is already withdrawn."), "reason")
+    if entry.is_recognised:
+        raise DomainError(_("A recognised entry cannot be withdrawn."), "reason")
+    if not reason:
+        raise DomainError(_("Give the reason for withdrawing."), "reason")
+    if len(reason) > 300:
+        raise DomainError(_("This text is too long."), "reason")
+    entry.withdrawn_at = utcnow()
+    entry.withdrawn_reason = reason
+    entry.withdrawn_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    audit.record(actor, "learning.withdraw", entry, data={"name": entry.name,
+                                                          "reason": reason})
+    return entry
 
 
 def register(actor: User | None, unit: Unit, *, model: str, year: int, **values) -> LearningEntry:
@@ -200,8 +241,13 @@ def register(actor: User | None, unit: Unit, *, model: str, year: int, **values)
         raise DomainError(_("A registration for %(year)d is dated in %(year)d or at the end of "
                             "the year before.", year=year), "registered_on")
     key = identity_key(v["name"], v["address"])
-    if _duplicate(unit, model, year, key) is not None:
+    if (found := _duplicate(unit, model, year, key)) is not None:
         raise DomainError(_("%(name)s is already registered at %(unit)s for %(year)d.",
+                            name=v["name"], unit=found.unit.name, year=year), "name")
+    if db.session.scalar(select(LearningEntry.id).where(
+            LearningEntry.unit_id == unit.id, LearningEntry.model == model,
+            LearningEntry.year == year, LearningEntry.identity_key == key)) is not None:
+        raise DomainError(_("%(name)s was registered at %(unit)s for %(year)d and withdrawn.",
                             name=v["name"], unit=unit.name, year=year), "name")
     entry = LearningEntry(unit=unit, model=model, year=year, search_key=search_key(v["name"]),
                           identity_key=key, created_by_id=getattr(actor, "id", None), **v)
@@ -220,13 +266,16 @@ EDITABLE = ("name", "head", "address", "people", "households", "description", "c
 def update_entry(actor: User, entry: LearningEntry, **values) -> LearningEntry:
     if entry.is_recognised:
         raise DomainError(_("A recognised entry can no longer be changed."))
+    if entry.withdrawn_at is not None:
+        raise DomainError(_("A withdrawn entry can no longer be changed."))
     merged = {k: values.get(k, getattr(entry, k)) for k in EDITABLE}
     merged["member_number"] = values.get("member_number")
     v = _entry_values(entry.model, entry.unit, merged)
     key = identity_key(v["name"], v["address"])
-    if _duplicate(entry.unit, entry.model, entry.year, key, exclude=entry.id) is not None:
+    if (found := _duplicate(entry.unit, entry.model, entry.year, key,
+                            exclude=entry.id)) is not None:
         raise DomainError(_("%(name)s is already registered at %(unit)s for %(year)d.",
-                            name=v["name"], unit=entry.unit.name, year=entry.year), "name")
+                            name=v["name"], unit=found.unit.name, year=entry.year), "name")
     member = v.pop("member")
     diff = audit.changes(entry, v)
     if member is not None and member.id != entry.member_id:
@@ -268,6 +317,7 @@ STATUS_LABELS = {
     "assessed": _l("Assessed"),
     "proposed": _l("Reaches the threshold"),
     "recognised": _l("Recognised"),
+    "withdrawn": _l("Withdrawn"),
 }
 
 
@@ -275,6 +325,8 @@ def entries_query(unit: Unit, f: EntryFilters):
     """Entries of `unit` (and its sub-tree) for the year, joined to Unit for scope_query."""
     q = select(LearningEntry).join(Unit, LearningEntry.unit_id == Unit.id).where(
         LearningEntry.year == f.year)
+    q = (q.where(LearningEntry.withdrawn_at.is_not(None)) if f.status == "withdrawn"
+         else live(q))
     q = q.where(LearningEntry.unit_id.in_(subtree_ids(unit))) if f.subtree else q.where(
         LearningEntry.unit_id == unit.id)
     if f.model:
@@ -510,6 +562,8 @@ def _check_scorable(entry: LearningEntry, year: int) -> LearningCriteriaSet:
     if entry.is_recognised:
         raise DomainError(_("%(name)s is already recognised; its score can no longer change.",
                             name=entry.name))
+    if entry.withdrawn_at is not None:
+        raise DomainError(_("%(name)s has been withdrawn from the register.", name=entry.name))
     cs = entry.criteria_set if entry.is_assessed and entry.criteria_set else \
         set_in_force(entry.model, year)
     if cs is None or not cs.items:
@@ -591,7 +645,7 @@ def candidates(unit: Unit, model: str, year: int) -> list[LearningEntry]:
         select(LearningEntry).join(Unit, LearningEntry.unit_id == Unit.id).where(
             Unit.path.startswith(unit.path, autoescape=True), LearningEntry.year == year,
             LearningEntry.model == model, LearningEntry.total_score.is_not(None),
-            LearningEntry.recognition_id.is_(None))
+            LearningEntry.recognition_id.is_(None), LearningEntry.withdrawn_at.is_(None))
         .order_by(LearningEntry.total_score.desc(), Unit.path, LearningEntry.search_key)))
 
 
@@ -623,6 +677,7 @@ def recognise(actor: User, unit: Unit, *, model: str, year: int, entry_ids: list
     entries = db.session.scalars(
         select(LearningEntry).join(Unit, LearningEntry.unit_id == Unit.id).where(
             LearningEntry.id.in_(ids), LearningEntry.model == model,
+            LearningEntry.withdrawn_at.is_(None),
             Unit.path.startswith(unit.path, autoescape=True))).all()
     if len(entries) != len(ids):
         raise DomainError(_("This entry is not in the list."), "entries")
@@ -662,12 +717,25 @@ def recognise(actor: User, unit: Unit, *, model: str, year: int, entry_ids: list
         set_committed_value(e, "recognition_id", decision.id)
         if not proposed(e):
             e.below_threshold_reason = reasons[e.id][:2000]
+    decision.paper = certificate_paper(decision, entries)
     db.session.flush()
     audit.record(actor, "learning.recognise", decision, data={
         "model": model, "year": year, "number": decision.number, "decided_on": decided_on,
         "signer": decision.signer, "entries": len(ids),
         "below_threshold": [e.name for e in entries if not proposed(e)]})
     return decision
+
+
+def certificate_paper(decision: LearningRecognition, entries: list[LearningEntry]) -> dict:
+    """Issued is frozen: what the decision's certificates print that could change later (the
+    names of the deciding unit's parent and of each entry's unit, the place of the date line).
+    The entries themselves can no longer change once recognised."""
+    unit = decision.unit
+    return {
+        "v": 1, "parent_name": unit.parent.name if unit.parent else "",
+        "place": unit.address.split(",")[-1].strip() if unit.address else "",
+        "unit_names": {str(e.id): e.unit.name for e in entries},
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -677,8 +745,8 @@ def recognise(actor: User, unit: Unit, *, model: str, year: int, entry_ids: list
 
 def registered_counts(unit: Unit, year: int) -> dict[str, int]:
     rows = db.session.execute(
-        select(LearningEntry.model, func.count())
-        .where(LearningEntry.year == year, LearningEntry.unit_id.in_(subtree_ids(unit)))
+        live(select(LearningEntry.model, func.count())
+             .where(LearningEntry.year == year, LearningEntry.unit_id.in_(subtree_ids(unit))))
         .group_by(LearningEntry.model)).all()
     return {m: n for m, n in rows}
 
@@ -823,7 +891,8 @@ def rates(unit: Unit, year: int) -> RateTable:
         select(LearningEntry.unit_id, Unit.path, LearningEntry.model, func.count(),
                func.count(LearningEntry.total_score), func.count(LearningEntry.recognition_id))
         .join(Unit, Unit.id == LearningEntry.unit_id)
-        .where(LearningEntry.year == year, LearningEntry.unit_id.in_(subtree_ids(unit)))
+        .where(LearningEntry.year == year, LearningEntry.unit_id.in_(subtree_ids(unit)),
+               LearningEntry.withdrawn_at.is_(None))
         .group_by(LearningEntry.unit_id, Unit.path, LearningEntry.model)).all()
     denominator, target = _denominators(unit, year)
     child_units = db.session.scalars(select(Unit).where(Unit.parent_id == unit.id)
@@ -874,7 +943,7 @@ def dashboard_figures(unit: Unit, year: int, *, subtree: bool = True) -> RateRow
     for model, n, assessed, recognised in db.session.execute(
             select(LearningEntry.model, func.count(), func.count(LearningEntry.total_score),
                    func.count(LearningEntry.recognition_id))
-            .where(LearningEntry.year == year, where)
+            .where(LearningEntry.year == year, where, LearningEntry.withdrawn_at.is_(None))
             .group_by(LearningEntry.model)):
         total.cells[model].add(Cell(registered=n, assessed=assessed, recognised=recognised))
     denominator, target = _denominators(unit, year)

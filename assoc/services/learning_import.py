@@ -48,6 +48,7 @@ from .learning import (
     check_model,
     check_year,
     identity_key,
+    ward_of,
 )
 from .members import cell_text
 
@@ -337,7 +338,9 @@ def parse(data: bytes, filename: str, unit: Unit, *, model: str | None, year: in
 
 def _mark_duplicates(rows: list[ImportRow], unit: Unit, year: int) -> None:
     """The same name and address (the entry's identity, as the register form checks it) for the
-    same model: twice in the file, or already registered in the unit's sub-tree that year."""
+    same model: twice in the file, or already registered (not withdrawn) that year anywhere in
+    the unit's ward, under whichever branch."""
+    ward = ward_of(unit)
     good = [r for r in rows if not r.errors]
     keys = sorted({r.values["identity_key"] for r in good})
     existing: dict[tuple[str, str], str] = {}
@@ -346,7 +349,8 @@ def _mark_duplicates(rows: list[ImportRow], unit: Unit, year: int) -> None:
                 select(LearningEntry.model, LearningEntry.identity_key, Unit.name)
                 .join(Unit, LearningEntry.unit_id == Unit.id)
                 .where(LearningEntry.year == year, LearningEntry.identity_key.in_(keys[i:i + 500]),
-                       Unit.path.startswith(unit.path, autoescape=True))):
+                       LearningEntry.withdrawn_at.is_(None),
+                       Unit.path.startswith(ward.path, autoescape=True))):
             existing.setdefault((model, key), unit_name)
     seen: dict[tuple[str, str], int] = {}
     for r in good:

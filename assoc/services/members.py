@@ -898,8 +898,8 @@ __all__ = ["FIELDS", "ListFilters", "Normalised", "format_member_number", "norma
 def similar_members(values: dict[str, Any], *, exclude_id: int | None = None,
                     limit: int = 5) -> list[tuple[Member, str]]:
     """Active members anywhere in the association that a new record may duplicate: the same
-    CCCD, or the same name with the same birth date (or, without one, birth year).
-    Returns [(member, "cccd" | "name_birth")]. A warning for the user, never a refusal: two
+    CCCD, the same phone, or the same name with the same birth date (or, without one, birth
+    year). Returns [(member, "cccd" | "phone" | "name_birth")]. A warning for the user, never a refusal: two
     people may share a name and a birthday, and the caller decides what the user may see."""
     result = normalise(values)
     data = result.data
@@ -909,6 +909,10 @@ def similar_members(values: dict[str, Any], *, exclude_id: int | None = None,
         for m in db.session.scalars(select(Member).where(Member.cccd == data["cccd"], *active)
                                     .limit(limit)):
             found.setdefault(m.id, (m, "cccd"))
+    if data.get("phone"):
+        for m in db.session.scalars(select(Member).where(Member.phone == data["phone"], *active)
+                                    .limit(limit)):
+            found.setdefault(m.id, (m, "phone"))
     name = data.get("full_name")
     if name and (data.get("birth_date") or data.get("birth_year")):
         same_birth = (Member.birth_date == data["birth_date"]) if data.get("birth_date") else (

@@ -854,6 +854,8 @@ def submit(actor: User | None, report: PeriodicReport) -> None:
     report.submitted_at = utcnow()
     report.submitted_by_id = getattr(actor, "id", None)
     report.review_comment = ""
+    if top:
+        freeze_paper(report)
     _bump(report, report.revision, _changed_meanwhile())
     db.session.flush()
     audit.record(actor, "periodic.submit", report,
@@ -884,6 +886,7 @@ def accept(actor: User | None, report: PeriodicReport, comment: str = "") -> Non
     if report.status != "submitted":
         raise DomainError(_("Only a submitted report can be accepted."))
     report.status = "accepted"
+    freeze_paper(report)
     report.review_comment = (comment or "").strip()[:2000]
     report.reviewed_at = utcnow()
     report.reviewed_by_id = getattr(actor, "id", None)
@@ -957,6 +960,23 @@ def versions(report: PeriodicReport) -> list[PeriodicReport]:
     return list(db.session.scalars(select(PeriodicReport).where(
         PeriodicReport.template_id == report.template_id,
         PeriodicReport.unit_id == report.unit_id).order_by(PeriodicReport.version)))
+
+
+def freeze_paper(report: PeriodicReport) -> None:
+    """Issued is frozen: what the accepted report's paper prints that could change later (the
+    unit's and the receiving unit's names, the template's title and period, the compiled table
+    of the reports below as accepted now) is kept on the report (`report.paper`); its own
+    figures and texts no longer change once accepted."""
+    template, unit = report.template, report.unit
+    receiving = receiving_unit(template, unit) or unit.parent
+    below = bool(reporting_below(template, unit))
+    columns = [[name, values] for name, values in compiled_table(report)[1]] if below else []
+    report.paper = {
+        "v": 1, "superior": receiving.name if receiving else "", "unit": unit.name,
+        "title": template.title, "period_start": template.period_start.isoformat(),
+        "period_end": template.period_end.isoformat(), "below": below, "columns": columns,
+        "missing": list(report.missing or []),
+    }
 
 
 def compiled_table(report: PeriodicReport) -> tuple[list[FigureRow], list[tuple[str, dict]]]:

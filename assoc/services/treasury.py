@@ -34,6 +34,7 @@ from ..models import (
 )
 from ..money import MAX_AMOUNT, WORD_STYLES
 from ..text import clean, search_key
+from ..voucher_paper import freeze_voucher
 from . import DomainError, audit, insert_or_find
 from .voucher_links import check_link
 
@@ -377,11 +378,12 @@ def issue_voucher(actor: User | None, unit: Unit, *, kind: str, amount: int, par
               today=today().strftime("%d/%m/%Y")), "voucher_date")
     if kind == "payment" and not allow_overdraw:
         # Cash on hand and the bank account are apart: a cash payment is checked against the
-        # cash alone (a transfer against the whole fund), on its date and on every later day
-        # that already has vouchers.
-        lowest = lowest_balance_from(fund, "cash" if method == "cash" else None, voucher_date)
+        # cash alone, a transfer against the bank balance alone (money moves between them by
+        # a deposit or withdrawal pair), on its date and on every later day that already has
+        # vouchers.
+        lowest = lowest_balance_from(fund, method, voucher_date)
         if amount > lowest:
-            where = _("cash on hand") if method == "cash" else _("the balance")
+            where = _("cash on hand") if method == "cash" else _("the bank balance")
             raise DomainError(
                 _("This payment would take %(where)s of %(fund)s below zero: at most "
                   "%(balance)s can be paid on %(d)s.", where=where, fund=fund.name,
@@ -395,6 +397,9 @@ def issue_voucher(actor: User | None, unit: Unit, *, kind: str, amount: int, par
         idempotency_token=token or None, public_token=secrets.token_urlsafe(18),
         status="valid", print_count=0, created_by_id=getattr(actor, "id", None),
     )
+    voucher.unit, voucher.fund = unit, fund
+    voucher.paper = freeze_voucher(voucher, settings_for(unit),
+                                   getattr(actor, "full_name", "") or "")
     db.session.add(voucher)
     db.session.flush()
     data = {"number": voucher.display_number, "amount": amount, "fund": fund.code,
@@ -503,14 +508,13 @@ def _check_voidable(voucher: Voucher, restoring: bool) -> None:
         # count on the same money.
         db.session.execute(select(Fund.id).where(Fund.id == voucher.fund_id).with_for_update())
         cash = voucher.method == "cash"
-        lowest = lowest_balance_from(voucher.fund, "cash" if cash else None,
-                                     voucher.voucher_date)
+        lowest = lowest_balance_from(voucher.fund, voucher.method, voucher.voucher_date)
         if voucher.amount > lowest:
             raise DomainError(
                 _("Voiding this receipt would take %(where)s of %(fund)s below zero: its money "
                   "has been paid out since %(d)s. Issue the correct receipt first, or void the "
                   "payments that spent it.",
-                  where=_("cash on hand") if cash else _("the balance"),
+                  where=_("cash on hand") if cash else _("the bank balance"),
                   fund=voucher.fund.name, d=voucher.voucher_date.strftime("%d/%m/%Y")),
                 "reason")
 

@@ -59,22 +59,41 @@ def _donor_usable(donor: Donor, unit: Unit) -> bool:
 
 
 def _donor_from_form(unit: Unit, form) -> Donor | None:
-    """The picked donor (hidden donor_id), a returning one matched by tax code / phone / name,
-    or a new entry in the register. None for an anonymous gift without a name."""
-    if form.donor_id.data:
+    """The donor of the form: the picked or matched one (hidden donor_id) when what was typed
+    agrees with it or the user chose it, a new one as typed, or a match for the user to decide
+    on (svc.DonorMatch). None for an anonymous gift without a name."""
+    choice = form.donor_choice.data if form.donor_choice.data in ("existing", "new") else ""
+    if not (form.donor_name.data or "").strip() and not form.donor_id.data:
+        return None
+    typed = {"name": form.donor_name.data or "", "kind": form.donor_kind.data,
+             "phone": form.donor_phone.data or "", "tax_code": form.donor_tax_code.data or "",
+             "address": form.donor_address.data or ""}
+    if form.donor_id.data and choice != "new":
         try:
             donor = db.session.get(Donor, int(form.donor_id.data))
         except ValueError:
             donor = None
         if donor is None or not _donor_usable(donor, unit):
             raise DomainError(_("Choose a donor from this unit's register."), "donor_name")
-        return donor
-    if not (form.donor_name.data or "").strip():
-        return None
-    return svc.register_donor(current_user, unit, name=form.donor_name.data,
-                              kind=form.donor_kind.data, phone=form.donor_phone.data or "",
-                              tax_code=form.donor_tax_code.data or "",
-                              address=form.donor_address.data or "")
+        if not typed["name"].strip():
+            return donor
+        differences = svc.donor_differences(donor, svc.typed_donor(**typed))
+        if differences and choice != "existing":
+            raise svc.DonorMatch(donor, differences)
+        return svc.register_donor(current_user, unit, **typed, choice="existing",
+                                  existing=donor, update=bool(form.donor_update.data))
+    return svc.register_donor(current_user, unit, **typed, choice=choice or "ask")
+
+
+def _ask_about(form, e) -> dict:
+    """The match to show on the form (after the rollback): the registered donor's id, its
+    details and what differs."""
+    donor = e.donor
+    form.donor_id.data = str(donor.id)
+    form.donor_choice.data = ""
+    return {"id": donor.id, "name": donor.name, "phone": donor.phone,
+            "tax_code": donor.tax_code, "address": donor.address,
+            "differences": dict(e.differences)}
 
 
 @bp.route("/unit/<int:unit_id>/donations/new", methods=["GET", "POST"])
@@ -108,6 +127,7 @@ def new_donation(unit_id: int):
             form.donor_name.data, form.donor_phone.data = donor.name, donor.phone
             form.donor_kind.data, form.donor_tax_code.data = donor.kind, donor.tax_code
             form.donor_address.data = donor.address
+    match = None
     if form.validate_on_submit():
         if form.method.data in ("cash", "transfer"):
             require(current_user, "voucher.issue", unit)
@@ -116,6 +136,7 @@ def new_donation(unit_id: int):
             event = load(Event, form.event_id.data, "event.view")
         try:
             donor = _donor_from_form(unit, form)
+            match = None
             donation = svc.record_donation(
                 current_user, unit, method=form.method.data, donor=donor, event=event,
                 amount=form.amount.data or 0, items=form.items.data or "",
@@ -124,6 +145,10 @@ def new_donation(unit_id: int):
                 fund=_fund(unit, form.fund_id.data), anonymous=form.anonymous.data,
                 received_on=form.received_on.data, note=form.note.data or "", pledge=pledge,
                 token=form.token.data or None)
+        except svc.DonorMatch as e:
+            match = _ask_about(form, e)
+            db.session.rollback()
+            attach_error(form, e)
         except DomainError as e:
             db.session.rollback()
             attach_error(form, e)
@@ -135,7 +160,7 @@ def new_donation(unit_id: int):
                                         event_id=donation.event_id))
             return redirect(url_for(".donation", donation_id=donation.id))
     return render_template("events/donation_form.html", form=form, unit=unit, pledge=pledge,
-                           ancestors=unit_ancestors(unit)), _status(form)
+                           ancestors=unit_ancestors(unit), match=match), _status(form)
 
 
 @bp.route("/<int:event_id>/quick", methods=["GET", "POST"])
@@ -295,6 +320,7 @@ def new_pledge(unit_id: int):
     form.event_id.choices = _open_event_choices(unit)
     if request.method == "GET":
         form.event_id.data = _event_arg()
+    match = None
     if form.validate_on_submit():
         event = load(Event, form.event_id.data, "event.view") if form.event_id.data else None
         try:
@@ -304,6 +330,10 @@ def new_pledge(unit_id: int):
             pledge = svc.create_pledge(current_user, unit, donor=donor, amount=form.amount.data,
                                        due_on=form.due_on.data, event=event,
                                        note=form.note.data or "")
+        except svc.DonorMatch as e:
+            match = _ask_about(form, e)
+            db.session.rollback()
+            attach_error(form, e)
         except DomainError as e:
             db.session.rollback()
             attach_error(form, e)
@@ -314,7 +344,8 @@ def new_pledge(unit_id: int):
                 return redirect(url_for(".show", event_id=pledge.event_id))
             return redirect(url_for(".pledges", unit_id=unit.id))
     return render_template("events/donation_form.html", form=form, unit=unit, pledge=None,
-                           ancestors=unit_ancestors(unit), is_pledge=True), _status(form)
+                           ancestors=unit_ancestors(unit), is_pledge=True,
+                           match=match), _status(form)
 
 
 @bp.route("/pledges/<int:pledge_id>/cancel", methods=["GET", "POST"])

@@ -102,6 +102,10 @@ class DonorFieldsMixin:
     donor_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])
     donor_tax_code = StringField(_l("Tax code"), validators=[Optional(), Length(max=20)])
     donor_address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    # Asked only when what was typed matches a registered donor with other details: "existing"
+    # (the registered donor; `donor_update` also corrects its details) or "new" (as typed).
+    donor_choice = StringField(validators=[Optional(), Length(max=10)])
+    donor_update = BooleanField(_l("Also correct the register with the details I typed"))
 
 
 class DonationForm(DonorFieldsMixin, Form):

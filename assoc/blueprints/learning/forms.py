@@ -117,3 +117,10 @@ class RegisterImportForm(Form):
         super().__init__(*args, **kwargs)
         self.model.choices = [("", _l("As the file's \"Mô hình\" column says")),
                               *model_choices()]
+
+
+class WithdrawForm(Form):
+    reason = TextAreaField(_l("Reason for withdrawing"),
+                           validators=[DataRequired(), Length(max=300)],
+                           description=_l("E.g. registered twice, under another branch."))
+    submit = SubmitField(_l("Withdraw the entry"))

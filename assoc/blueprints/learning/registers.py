@@ -15,7 +15,7 @@ from ...services import learning as svc
 from ...views import attach_error, page_arg, record_download, unit_ancestors
 from . import bp
 from .common import XLSX, entry_filters, form_status, load_entry, load_unit, model_or_404, year_arg
-from .forms import EntryForm
+from .forms import EntryForm, WithdrawForm
 
 
 @bp.get("/")
@@ -110,7 +110,7 @@ def register(unit_id: int, model: str):
 
 @bp.get("/entries/<int:entry_id>")
 @login_required
-def entry(entry_id: int):
+def entry(entry_id: int, withdraw_form=None, status: int = 200):
     e = load_entry(entry_id, "learning.view")
     history = db.session.scalars(audit.history_query("learningentry", e.id).limit(50)).all()
     cs = e.criteria_set if e.is_assessed else svc.set_in_force(e.model, e.year)
@@ -119,7 +119,28 @@ def entry(entry_id: int):
         "learning/entry.html", e=e, unit=e.unit, ancestors=unit_ancestors(e.unit), cs=cs,
         scores=scores, history=history, proposed=svc.proposed(e),
         runs=svc.outstanding([e]).get(e.id),
-        may_edit=can(current_user, "learning.edit", e.unit) and not e.is_recognised)
+        may_edit=(can(current_user, "learning.edit", e.unit) and not e.is_recognised
+                  and e.withdrawn_at is None),
+        withdraw_form=withdraw_form or WithdrawForm()), status
+
+
+@bp.post("/entries/<int:entry_id>/withdraw")
+@login_required
+def withdraw(entry_id: int):
+    """Withdraw an entry (with its reason): kept in the register, counted nowhere after."""
+    e = load_entry(entry_id, "learning.edit")
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            svc.withdraw_entry(current_user, e, form.reason.data)
+        except DomainError as err:
+            db.session.rollback()
+            attach_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("%(name)s is withdrawn from the register.", name=e.name), "success")
+            return redirect(url_for(".entry", entry_id=e.id))
+    return entry(e.id, withdraw_form=form, status=400)
 
 
 @bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("treasury", __name__)
 
-from . import funds, views  # noqa: E402,F401
+from . import funds, moves, views  # noqa: E402,F401

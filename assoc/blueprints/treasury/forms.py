@@ -115,3 +115,29 @@ class SettingsForm(Form):
         _l("Books closed through"), validators=[Optional()],
         description=_l("No voucher may be issued or voided on or before this day."))
     submit = SubmitField(_l("Save"))
+
+
+MOVE_LABELS = {
+    "deposit": _l("Deposit cash into the bank account (nộp tiền mặt vào tài khoản)"),
+    "withdraw": _l("Withdraw from the bank into cash on hand (rút tiền gửi về quỹ tiền mặt)"),
+}
+
+
+class CashMoveForm(Form):
+    """A deposit or a withdrawal: a payment voucher and a receipt in one fund, cash <-> bank."""
+
+    token = HiddenField(validators=[Length(max=40)])
+    direction = SelectField(_l("Move"), choices=list(MOVE_LABELS.items()),
+                            validators=[DataRequired(message=REQUIRED)])
+    voucher_date = DayField(_l("Date"), validators=[DataRequired(message=REQUIRED)])
+    amount = AmountField(_l("Amount (đồng)"), description=_l("e.g. 1.250.000"),
+                         render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    fund = SelectField(_l("Fund"), coerce=int, choices=[],
+                       validators=[InputRequired(message=REQUIRED)])
+    person = StringField(_l("Carried by"), validators=[Optional(), Length(max=200)],
+                         description=_l("Who takes the money to or from the bank; empty: the "
+                                        "unit itself."))
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)],
+                         description=_l("Empty: the usual wording of the move."))
+    allow_overdraw = BooleanField(_l("Allow this move to take cash or bank below zero"))
+    submit = SubmitField(_l("Issue both vouchers"))

@@ -342,6 +342,7 @@ def voucher(voucher_id: int, void_form=None, status: int = 200):
     return render_template("treasury/voucher.html", v=v, unit=v.unit,
                            ancestors=unit_ancestors(v.unit), void_form=void_form,
                            history=history, linked=voucher_links.describe(v),
+                           pair=db.session.get(Voucher, v.pair_id) if v.pair_id else None,
                            may_print=can(current_user, "voucher.issue", v.unit)), status
 
 
@@ -366,7 +367,12 @@ def void(voucher_id: int):
             attach_error(form, e)
         else:
             db.session.commit()
-            flash(_("Voucher %(no)s is void.", no=v.display_number), "success")
+            pair = db.session.get(Voucher, v.pair_id) if v.pair_id else None
+            if pair is not None and pair.is_void:  # an internal move: both halves together
+                flash(_("Vouchers %(no)s and %(other)s are void.", no=v.display_number,
+                        other=pair.display_number), "success")
+            else:
+                flash(_("Voucher %(no)s is void.", no=v.display_number), "success")
             return redirect(url_for(".voucher", voucher_id=v.id))
     return voucher(v.id, void_form=form, status=400)
 
