@@ -11,10 +11,10 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from assoc import figures
 from assoc.models import AuditEntry, LearningEntry, today
 from assoc.services import DomainError, learning
 from assoc.services import learning_import as li
-from assoc.services import periodic as periodic_svc
 from assoc.services.reports import Period, Scope
 
 from .builders_learning import build_criteria, build_entry
@@ -103,7 +103,8 @@ def test_a_withdrawn_entry_is_counted_nowhere(tree, db, client_as):
     withdrawn = db.session.scalars(learning.entries_query(
         tree.ward_a, learning.EntryFilters(year=YEAR, status="withdrawn"))).all()
     assert [e.id for e in withdrawn] == [twice.id]
-    values = periodic_svc._learning(Scope(tree.ward_a), Period.year(YEAR))
+    values = figures.compute(["learning.family.registered"], Scope(tree.ward_a),
+                             Period.year(YEAR))
     assert values["learning.family.registered"] == 1
     with pytest.raises(DomainError):
         learning.recognise(None, tree.ward_a, model="family", year=YEAR, entry_ids=[twice.id],
