@@ -20,6 +20,7 @@ BLUEPRINTS = [
     "periodic",
     "reorg",
     "learning",
+    "inbox",
 ]
 
 

@@ -31,4 +31,7 @@ def home():
     by_parent: dict[int, list[Unit]] = {}
     for child in children:
         by_parent.setdefault(child.parent_id, []).append(child)
-    return render_template("main/home.html", assignments=assignments, by_parent=by_parent)
+    from .inbox.items import collect
+
+    return render_template("main/home.html", assignments=assignments, by_parent=by_parent,
+                           inbox=collect(current_user))
