@@ -14,11 +14,22 @@ def register(app: Flask) -> None:
                   "(nothing is recorded as sent).")
     @click.option("--date", "day", metavar="YYYY-MM-DD", help="The day to send for "
                   "(default: today in Vietnam).")
-    def send_reminders_command(dry_run, day):
+    @click.option("--schedule", is_flag=True, help="Send nothing now: put the daily run on "
+                  "the RQ queue (REDIS_URL; a worker started with --with-scheduler runs it at "
+                  "07:00 and schedules the next day's).")
+    def send_reminders_command(dry_run, day, schedule):
         """Send each user their reminders of the day (run daily by cron or an RQ schedule).
         Without MAIL_SERVER it prints what it would send."""
+        from ..blueprints.inbox import reminders
         from ..blueprints.inbox.reminders import mail_configured, send_reminders
         from ..models import today
+
+        if schedule:
+            if not current_app.config.get("REDIS_URL"):
+                raise click.ClickException("--schedule needs REDIS_URL (an RQ queue).")
+            at = reminders.schedule(current_app.config["REDIS_URL"])
+            click.echo(f"Daily reminders scheduled on RQ; first run at {at:%Y-%m-%d %H:%M} UTC.")
+            return
 
         try:
             on = date.fromisoformat(day) if day else today()

@@ -11,8 +11,13 @@ DIGEST_LABELS = {
 }
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 class ReminderForm(Form):
-    email = StringField(_l("E-mail address"), validators=[Optional(), Email(), Length(max=120)])
+    email = StringField(_l("E-mail address"), filters=[_strip],
+                        validators=[Optional(), Email(), Length(max=120)])
     digest = RadioField(_l("Reminders by e-mail"), choices=list(DIGEST_LABELS.items()),
                         validators=[DataRequired()])
     submit = SubmitField(_l("Save"))

@@ -4,17 +4,18 @@ user's jobs. One query per kind (two where a second table is read)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 
 from ...config import INSTANCE
 from ...extensions import db
 from ...models import (
     KEY_TITLES,
+    DuesPayment,
     Fund,
     Job,
     Member,
@@ -22,7 +23,6 @@ from ...models import (
     Position,
     RemunerationSheet,
     ReorgPlan,
-    SubtreeTally,
     Unit,
     Voucher,
 )
@@ -106,31 +106,31 @@ def overdue_pledges(ctx: Ctx) -> list[Item]:
 # ---------------------------------------------------------------------------------------------
 
 
-def unpaid_dues(ctx: Ctx) -> list[Item]:
-    """Active members of each of the user's units (sub-tree) who have not paid this year's
-    dues, read from the roll-ups (members now − paid this year), linking to the filtered list."""
-    from ...services.tally import TOTAL
+# Dues are collected by communes and the units below them: above, they are the wards' work.
+DUES_LEVELS = ("commune", "branch", "board")
 
-    units = {u.id: u for u in ctx.units.values() if ctx.can("dues.collect", u)}
-    if not units:
-        return []
+
+def unpaid_dues(ctx: Ctx) -> list[Item]:
+    """Active members of each of the user's collecting units (sub-tree) without this year's
+    dues, counted as the member list's "unpaid" filter counts them (the item links there)."""
+    from ...services.members import payment_counts
+
     year = ctx.on.year
-    figures: dict[int, dict[int, tuple[int, int]]] = {}
-    for uid, month, members, paid in db.session.execute(
-            select(SubtreeTally.unit_id, SubtreeTally.month, SubtreeTally.members,
-                   SubtreeTally.dues_paid)
-            .where(SubtreeTally.unit_id.in_(list(units)),
-                   SubtreeTally.month.in_((TOTAL, year * 100)))):
-        figures.setdefault(uid, {})[month] = (members, paid)
     items = []
-    for uid, rows in figures.items():
-        unpaid = rows.get(TOTAL, (0, 0))[0] - rows.get(year * 100, (0, 0))[1]
-        if unpaid > 0:
-            unit = units[uid]
-            items.append(Item("dues_unpaid", f"dues_unpaid:{uid}:{year}",
+    for unit in ctx.units.values():  # one query per unit the user collects at (usually one)
+        if unit.level not in DUES_LEVELS or not ctx.can("dues.collect", unit):
+            continue
+        paid = exists().where(DuesPayment.member_id == Member.id, DuesPayment.year == year,
+                              payment_counts())
+        unpaid = db.session.scalar(
+            select(func.count(Member.id)).join(Unit, Member.unit_id == Unit.id)
+            .where(Unit.path.startswith(unit.path, autoescape=True), Member.status == "active",
+                   ~paid))
+        if unpaid:
+            items.append(Item("dues_unpaid", f"dues_unpaid:{unit.id}:{year}",
                               _("Dues %(year)s", year=year), "members.unit_list",
-                              {"unit_id": uid, "dues": "unpaid", "year": year}, uid, unit.name,
-                              unit.path, since=ctx.on.replace(month=1, day=1), count=unpaid))
+                              {"unit_id": unit.id, "dues": "unpaid", "year": year}, unit.id,
+                              unit.name, unit.path, since=date(year, 1, 1), count=unpaid))
     return items
 
 

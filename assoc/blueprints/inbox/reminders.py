@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -174,7 +174,7 @@ def render(digest: Digest) -> tuple[str, str, str]:
                "settings_url": public_url("inbox.account"),
                "unsubscribe_url": public_url("inbox.unsubscribe",
                                              token=unsubscribe_token(digest.user))}
-    return (digest.subject, render_template("inbox/mail_digest.txt", **context),
+    return (digest.subject, render_template("inbox/mail_digest_text.html", **context),
             render_template("inbox/mail_digest.html", **context))
 
 
@@ -267,3 +267,54 @@ def parse_day(value: str | None, default: date) -> date:
     if not value:
         return default
     return date.fromisoformat(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# The RQ alternative to cron: a job that sends the day's reminders and schedules the next day's
+# ---------------------------------------------------------------------------------------------
+
+SEND_HOUR = 7  # Vietnam time
+
+
+def next_run(now_utc, hour: int = SEND_HOUR):
+    """The next `hour` o'clock in Vietnam after `now_utc`, as an aware UTC datetime."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    vn = ZoneInfo("Asia/Ho_Chi_Minh")
+    local = now_utc.astimezone(vn)
+    at = datetime.combine(local.date(), time(hour), tzinfo=vn)
+    if at <= local:
+        at += timedelta(days=1)
+    return at.astimezone(now_utc.tzinfo)
+
+
+def schedule(redis_url: str, hour: int = SEND_HOUR):
+    """Put the next daily run on the RQ queue (a worker started with --with-scheduler runs it);
+    each run schedules the following one."""
+    from redis import Redis
+    from rq import Queue
+
+    from ...jobs import QUEUE
+    from ...models import utcnow
+
+    at = next_run(utcnow(), hour)
+    Queue(current_app.config.get("JOB_QUEUE", QUEUE), connection=Redis.from_url(redis_url)) \
+        .enqueue_at(at, scheduled_run, hour, job_timeout=6 * 3600, result_ttl=0)
+    return at
+
+
+def scheduled_run(hour: int = SEND_HOUR) -> None:
+    """What the RQ worker runs each day (it makes an app from the environment)."""
+    from ... import create_app
+    from ...models import today
+
+    app = create_app()
+    base = app.config.get("PUBLIC_BASE_URL") or "http://localhost"
+    with app.test_request_context("/", base_url=base):
+        try:
+            outcome = send_reminders(today(), echo=lambda s: None)
+            app.logger.info("reminders: %s sent, %s failed", outcome.sent, len(outcome.failed))
+        finally:
+            db.session.remove()
+            schedule(app.config["REDIS_URL"], hour)
