@@ -165,13 +165,14 @@ class Inbox:
 
 def _late_below(ctx: Ctx, items: list[Item]) -> list[Item]:
     """Late items of units below the user's own units become one count per unit directly
-    below (the ward), linking to that unit's page; the rest are kept as they are."""
+    below (the ward), linking to that unit's page. Other items of units further down than
+    that are the lower level's work and are left to it; the rest are kept as they are."""
     own = sorted(ctx.units.values(), key=lambda u: -len(u.path))
     children = {c.id: c for c in ctx.children()}
     kept: list[Item] = []
     below: dict[int, list[Item]] = {}
     for item in items:
-        if not item.late or not item.unit_path or ctx.is_own(item.unit_path):
+        if not item.unit_path or ctx.is_own(item.unit_path):
             kept.append(item)
             continue
         top = next((u for u in own if item.unit_path.startswith(u.path)), None)
@@ -181,6 +182,10 @@ def _late_below(ctx: Ctx, items: list[Item]) -> list[Item]:
         ids = item.unit_path.strip("/").split("/")
         child_id = int(ids[top.depth + 1])
         child = children.get(child_id)
+        if not item.late:
+            if child is not None and child.path == item.unit_path:
+                kept.append(item)  # a unit directly below: shown
+            continue
         if child is None:
             kept.append(item)
             continue

@@ -135,12 +135,12 @@ def periodic(ctx: Ctx) -> list[Item]:
             below = [c for c in near if c.parent_id == u.id and c.id != t.unit_id
                      and _takes_part(t, c)]
             items += _own_report(ctx, t, u, r, below, latest, late)
-            if not ctx.can("periodic.view", u):
+            if not ctx.can("periodic.review", u):
                 continue
             for c in below:
                 rc = latest.get((t.id, c.id))
                 if (rc is not None and rc.status == "submitted"
-                        and rc.submitted_by_id != ctx.user.id and ctx.can("periodic.review", u)):
+                        and rc.submitted_by_id != ctx.user.id):
                     items.append(Item("periodic_review", f"periodic_review:{rc.id}",
                                       f"{t.title} — {c.name}", "periodic.show",
                                       {"report_id": rc.id}, u.id, u.name, u.path,
