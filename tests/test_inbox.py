@@ -27,6 +27,7 @@ from .builders import (
     build_rule,
     build_tree,
     build_user,
+    build_workbook,
 )
 from .builders_learning import build_criteria, build_entry
 
@@ -226,3 +227,51 @@ def test_query_count_is_bounded(app, db, n):
     assert many_items >= few_items + n, (few_items, many_items)
     assert many <= few + 2, (few, many)
     assert many <= 30, many
+
+
+def test_members_tree_imports_and_jobs_kinds(app, db):
+    from assoc import jobs
+    from assoc.services import imports
+
+    w = build_inbox_world()
+    ward = w.tree.ward_a
+    build_member(ward, "Trần Thị Trùng", cccd="079190001234")
+    build_member(w.tree.branch_a, "Trần Thị Trùng", cccd="079190001234")
+    build_officer(ward, "Lê Văn Thủ", ("treasurer", date(2021, 1, 1),
+                                       today() + timedelta(days=10)))
+    data = build_workbook([["Họ và tên", "Năm sinh"], ["Nguyễn Văn Mới", 1980]])
+    token = imports.save_upload(w.ward_chair, ward, data, "ds-moi.xlsx")
+    job = jobs.create(w.ward_chair, ward, "member_export", "Xuất danh sách", {"format": "csv"})
+    _db.session.commit()
+    jobs.run(job.id)
+    with app.test_request_context():
+        items = {i.kind: i for i in collect(w.ward_chair).items}
+        assert items["member_duplicates"].count == 1
+        assert items["post_ending"].due == today() + timedelta(days=10)
+        assert items["import_preview"].values == {"token": token}
+        assert items["import_preview"].title == "ds-moi.xlsx"
+        assert items["job_done"].title == "Xuất danh sách"
+        # the ward's treasurer post is held now: not vacant; the chair post is
+        assert "Thủ quỹ" not in items["post_vacant"].title
+        # nobody else sees the upload or the job
+        other = {i.kind for i in collect(w.ward_b_chair).items}
+        assert not {"import_preview", "job_done", "member_duplicates"} & other
+    client = login_as(app, w.ward_chair)
+    for kind in ("member_duplicates", "post_ending", "import_preview", "job_done"):
+        with app.test_request_context():
+            url = items[kind].url
+        assert client.get(url).status_code == 200, (kind, url)
+
+
+def test_the_inbox_page_follows_the_data(app, db):
+    """The page is cached as rendered until the data change: a write shows at once."""
+    w = build_inbox_world()
+    client = login_as(app, w.treasurer)
+    assert 'data-kind="voucher_unprinted"' in client.get("/inbox").get_data(as_text=True)
+    vouchers = list(_db.session.scalars(select(Voucher).where(
+        Voucher.unit_id == w.tree.ward_a.id)))
+    treasury.record_print(w.treasurer, vouchers)
+    _db.session.commit()
+    page = client.get("/inbox").get_data(as_text=True)
+    assert 'data-kind="voucher_unprinted"' not in page
+    assert 'data-kind="pledge_overdue"' in page

@@ -106,8 +106,9 @@ def overdue_pledges(ctx: Ctx) -> list[Item]:
 # ---------------------------------------------------------------------------------------------
 
 
-# Dues are collected by communes and the units below them: above, they are the wards' work.
-DUES_LEVELS = ("commune", "branch", "board")
+# Members are kept (dues collected, duplicates merged) by communes and the units below them:
+# above, that is the wards' work, and a district-wide scan would cost every page view.
+MEMBER_LEVELS = ("commune", "branch", "board")
 
 
 def unpaid_dues(ctx: Ctx) -> list[Item]:
@@ -118,7 +119,7 @@ def unpaid_dues(ctx: Ctx) -> list[Item]:
     year = ctx.on.year
     items = []
     for unit in ctx.units.values():  # one query per unit the user collects at (usually one)
-        if unit.level not in DUES_LEVELS or not ctx.can("dues.collect", unit):
+        if unit.level not in MEMBER_LEVELS or not ctx.can("dues.collect", unit):
             continue
         paid = exists().where(DuesPayment.member_id == Member.id, DuesPayment.year == year,
                               payment_counts())
@@ -136,8 +137,10 @@ def unpaid_dues(ctx: Ctx) -> list[Item]:
 
 def duplicates(ctx: Ctx) -> list[Item]:
     """Groups of active members sharing a CCCD number, or a name and a birth date, in each of
-    the user's units where they merge members (the duplicates page lists them)."""
-    units = [u for u in ctx.units.values() if ctx.can("member.merge", u)]
+    the user's communes (or units below) where they merge members (the duplicates page lists
+    them)."""
+    units = [u for u in ctx.units.values()
+             if u.level in MEMBER_LEVELS and ctx.can("member.merge", u)]
     items = []
     for unit in units:  # one query per unit the user holds a merging role at (usually one)
         base = (select(Member).join(Unit, Member.unit_id == Unit.id)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, url_for
+from flask import abort, g, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...extensions import db, fragments
 from ...models import today
-from ...pagecache import data_version
+from ...pagecache import PAGE_CACHE_SECONDS, data_version, deferred
 from ...permissions import role_key
 from ...views import form_page
 from . import bp
@@ -19,17 +19,30 @@ from .reminders import set_digest, user_of_token
 BADGE_SECONDS = 300
 
 
+def _badge_key() -> str:
+    return f"inbox:{current_user.id}:{role_key(current_user)}:{today()}:{data_version()}"
+
+
 def inbox_count() -> int:
     """The menu badge: how many items wait for the user, kept until the data, the user's roles
     or the day change (or 5 minutes pass: uploads left at the preview are files)."""
     if not current_user.is_authenticated:
         return 0
-    key = f"inbox:{current_user.id}:{role_key(current_user)}:{today()}:{data_version()}"
+    key = _badge_key()
     count = fragments.get(key)
     if count is None:
-        count = collect(current_user).count
+        # A page that shows the inbox computes it once, for its content and the badge.
+        inbox = g.get("inbox") or collect(current_user)
+        count = inbox.count
         fragments.set(key, count, timeout=BADGE_SECONDS)
     return count
+
+
+def deferred_inbox():
+    """The user's inbox for a page that shows it, computed on first use (not at all when the
+    page is served from the page cache) and once for the page and the menu badge."""
+    g.inbox = deferred(lambda: collect(current_user._get_current_object()))
+    return g.inbox
 
 
 @bp.app_context_processor
@@ -40,7 +53,9 @@ def _inject():
 @bp.get("/inbox")
 @login_required
 def index():
-    return render_template("inbox/index.html", inbox=collect(current_user))
+    """Cached as rendered until the data change (assoc/pagecache.py); computed on first use."""
+    return render_template("inbox/index.html", inbox=deferred_inbox(),
+                           page_cache=PAGE_CACHE_SECONDS)
 
 
 @bp.route("/account/reminders", methods=["GET", "POST"])
