@@ -4,7 +4,7 @@ user's jobs. One query per kind (two where a second table is read)."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -175,17 +175,28 @@ def imports_at_preview(ctx: Ctx) -> list[Item]:
         if meta.get("user_id") != ctx.user.id:
             continue
         kind = meta.get("kind", "member")
-        endpoint = {"member": "members.import_preview",
-                    "learning": "learning.import_preview"}.get(kind)
+        endpoint, action = {"member": ("members.import_preview", "member.edit"),
+                            "learning": ("learning.import_preview", "learning.edit")}.get(
+                                kind, (None, None))
         unit = units.get(meta.get("unit_id"))
-        if endpoint is None or unit is None:
+        try:
+            at = datetime.fromisoformat(meta.get("at") or "")
+        except ValueError:
             continue
-        at = meta.get("at")
+        # Still theirs to finish: a role that allows it, and an account older than the file
+        # (a database made again reuses ids; the folder outlives it).
+        if (endpoint is None or unit is None or not ctx.can(action, unit)
+                or (ctx.user.created_at is not None and at < _aware(ctx.user.created_at))):
+            continue
         items.append(Item("import_preview", f"import_preview:{meta_path.stem}",
                           meta.get("filename", ""), endpoint, {"token": meta_path.stem},
-                          unit.id, unit.name, unit.path,
-                          since=day_of(datetime.fromisoformat(at)) if at else None))
+                          unit.id, unit.name, unit.path, since=day_of(at)))
     return items
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives naive UTC datetimes back."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 # ---------------------------------------------------------------------------------------------
