@@ -278,3 +278,37 @@ def test_the_inbox_page_follows_the_data(app, db):
     page = client.get("/inbox").get_data(as_text=True)
     assert 'data-kind="voucher_unprinted"' not in page
     assert 'data-kind="pledge_overdue"' in page
+
+
+def test_negative_fund_and_reappointment_offered(app, db):
+    from assoc.models import ReorgPlan
+    from assoc.services import officers
+
+    w = build_inbox_world()
+    ward = w.tree.ward_a
+    treasury.issue_voucher(None, ward, kind="payment", amount=900_000, party_name="Chi trước",
+                           reason="Tạm ứng", allow_overdraw=True)
+    officer = build_officer(w.tree.ward_b, "Đỗ Văn Cũ", ("vice_chair", date(2021, 1, 1),
+                                                         today() - timedelta(days=1)))
+    post = officer.positions[0]
+    from assoc.services.reorg import Handover
+
+    record = Handover(successor=ward, predecessors=[w.tree.ward_b])
+    record.posts_ended.append({"post_id": post.id, "officer": "Đỗ Văn Cũ", "title": "vice_chair",
+                               "title_text": "", "unit": w.tree.ward_b.name})
+    plan = ReorgPlan(unit=w.tree.district_a, effective=today(), title="Sáp nhập phường",
+                     status="applied", summary={"handovers": [record.as_dict()]})
+    _db.session.add(plan)
+    _db.session.commit()
+    with app.test_request_context():
+        treasurer = {i.kind: i for i in collect(w.treasurer).items}
+        assert treasurer["fund_negative"].late and "800.000" in treasurer["fund_negative"].note
+        chair = {i.kind: i for i in collect(w.district_chair).items}
+        assert chair["reappoint"].count == 1 and chair["reappoint"].title == "Sáp nhập phường"
+        urls = [treasurer["fund_negative"].url, chair["reappoint"].url]
+    assert login_as(app, w.treasurer).get(urls[0]).status_code == 200
+    assert login_as(app, w.district_chair).get(urls[1]).status_code == 200
+    officers.add_position(None, officer, unit=ward, title="vice_chair", start_date=today())
+    _db.session.commit()
+    with app.test_request_context():
+        assert "reappoint" not in {i.kind for i in collect(w.district_chair).items}
