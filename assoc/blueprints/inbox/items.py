@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from types import SimpleNamespace
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
@@ -112,6 +113,11 @@ class Ctx:
 
     def can(self, action: str, unit: Unit) -> bool:
         return can(self.user, action, unit)
+
+    @staticmethod
+    def at(path: str):
+        """A stand-in for the unit at `path` in an access check (the rule reads the path)."""
+        return SimpleNamespace(path=path)
 
     def children(self) -> list[Unit]:
         """Open units directly below the user's units (one query, shared by the kinds)."""

@@ -57,18 +57,23 @@ def unprinted_vouchers(ctx: Ctx) -> list[Item]:
 
 def remuneration_sheets(ctx: Ctx) -> list[Item]:
     """Draft sheets to lock, locked sheets to pay (paying takes the unit's own books)."""
+    if not ctx.paths("remuneration.edit"):
+        return []
     rows = db.session.execute(ctx.scoped(
-        select(RemunerationSheet, Unit).join(Unit, RemunerationSheet.unit_id == Unit.id)
+        select(RemunerationSheet.id, RemunerationSheet.status, RemunerationSheet.year,
+               RemunerationSheet.month, RemunerationSheet.created_at, RemunerationSheet.locked_at,
+               Unit.id, Unit.name, Unit.path)
+        .join(Unit, RemunerationSheet.unit_id == Unit.id)
         .where(RemunerationSheet.status.in_(("draft", "locked"))), "remuneration.edit")).all()
     items = []
-    for sheet, unit in rows:
-        if sheet.status == "locked" and not ctx.can("voucher.issue", unit):
-            continue
-        kind = "sheet_lock" if sheet.status == "draft" else "sheet_pay"
-        items.append(Item(kind, f"{kind}:{sheet.id}", _("Remuneration %(month)s",
-                                                         month=sheet.label),
-                          "officers.sheet", {"sheet_id": sheet.id}, unit.id, unit.name,
-                          unit.path, since=day_of(sheet.locked_at or sheet.created_at)))
+    for sid, status, year, month, created, locked, uid, uname, upath in rows:
+        if status == "locked" and not ctx.can("voucher.issue", ctx.at(upath)):
+            continue  # paying writes the unit's own books: a role at the unit itself
+        kind = "sheet_lock" if status == "draft" else "sheet_pay"
+        items.append(Item(kind, f"{kind}:{sid}", _("Remuneration %(month)s",
+                                                   month=f"{month:02d}/{year}"),
+                          "officers.sheet", {"sheet_id": sid}, uid, uname, upath,
+                          since=day_of(locked or created)))
     return items
 
 
@@ -91,6 +96,8 @@ def negative_funds(ctx: Ctx) -> list[Item]:
 
 def overdue_pledges(ctx: Ctx) -> list[Item]:
     """Open pledges whose date has passed, per unit (a count; donors are not named)."""
+    if not ctx.paths("donation.edit"):
+        return []
     rows = db.session.execute(ctx.scoped(
         select(Unit.id, Unit.name, Unit.path, func.count(), func.min(Pledge.due_on))
         .join(Unit, Pledge.unit_id == Unit.id)
@@ -245,6 +252,8 @@ def posts(ctx: Ctx) -> list[Item]:
 def reappointments(ctx: Ctx) -> list[Item]:
     """Posts a reorganisation of the last 90 days ended that were not yet taken up again at
     the successor (the plan's page offers the one-click re-appointment)."""
+    if not ctx.paths("officer.edit"):
+        return []
     plans = list(db.session.scalars(ctx.scoped(
         select(ReorgPlan).join(Unit, ReorgPlan.unit_id == Unit.id)
         .where(ReorgPlan.status == "applied", ReorgPlan.effective >= ctx.on - timedelta(days=90)),

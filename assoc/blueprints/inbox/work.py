@@ -3,7 +3,8 @@ learning models. One query per kind (periodic reads its templates and their repo
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
@@ -31,34 +32,39 @@ ProgramUnit = aliased(Unit)
 def nominations_to_decide(ctx: Ctx) -> list[Item]:
     """Submitted nominations of programs at units where the user decides, one item per program
     (never those the user created, nor those of a unit where the user nominates)."""
+    if not ctx.paths("nomination.decide"):
+        return []
     rows = db.session.execute(ctx.scoped(
         select(Nomination.program_id, Nomination.created_by_id, Nomination.submitted_at,
-               Unit.path, ScholarshipProgram.name, ProgramUnit)
+               Unit.path, ScholarshipProgram.name, ProgramUnit.id, ProgramUnit.name,
+               ProgramUnit.path)
         .join(ScholarshipProgram, Nomination.program_id == ScholarshipProgram.id)
         .join(ProgramUnit, ScholarshipProgram.unit_id == ProgramUnit.id)
         .join(Unit, Nomination.unit_id == Unit.id)
         .where(Nomination.status == "submitted"), "nomination.decide", ProgramUnit.path)).all()
     nominating = ctx.paths("nomination.edit")
     groups: dict[int, list] = {}
-    for program_id, created_by, submitted_at, path, name, punit in rows:
+    for program_id, created_by, submitted_at, path, name, puid, puname, pupath in rows:
         if created_by is not None and created_by == ctx.user.id:
             continue
-        if any(p.startswith(punit.path) and p != punit.path
+        if any(p.startswith(pupath) and p != pupath
                and (path.startswith(p) or p.startswith(path)) for p in nominating):
             continue
-        groups.setdefault(program_id, []).append((submitted_at, name, punit))
+        groups.setdefault(program_id, []).append((submitted_at, name, puid, puname, pupath))
     items = []
     for program_id, found in groups.items():
-        since = min((day_of(s) for s, _n, _u in found if s), default=None)
-        punit = found[0][2]
-        items.append(Item("nomination_decide", f"nomination_decide:{program_id}", found[0][1],
-                          "scholarships.program", {"program_id": program_id}, punit.id,
-                          punit.name, punit.path, since=since, count=len(found)))
+        since = min((day_of(s) for s, *_rest in found if s), default=None)
+        _s, name, puid, puname, pupath = found[0]
+        items.append(Item("nomination_decide", f"nomination_decide:{program_id}", name,
+                          "scholarships.program", {"program_id": program_id}, puid, puname,
+                          pupath, since=since, count=len(found)))
     return items
 
 
 def draft_nominations(ctx: Ctx) -> list[Item]:
     """Nominations left as drafts while the program's window is open, per program and unit."""
+    if not ctx.paths("nomination.edit"):
+        return []
     rows = db.session.execute(ctx.scoped(
         select(Nomination.program_id, ScholarshipProgram.name, ScholarshipProgram.window_end,
                Unit.id, Unit.name, Unit.path, func.count(), func.min(Nomination.created_at))
@@ -76,6 +82,8 @@ def draft_nominations(ctx: Ctx) -> list[Item]:
 def awards_to_pay(ctx: Ctx) -> list[Item]:
     """Approved, unpaid awards of programs whose books the user keeps (award.pay and a role at
     the program's own unit), one item per program."""
+    if not ctx.paths("award.pay"):
+        return []
     rows = db.session.execute(ctx.scoped(
         select(ScholarshipProgram.id, ScholarshipProgram.name, ProgramUnit, func.count(),
                func.min(Nomination.decided_at))
@@ -98,10 +106,38 @@ def awards_to_pay(ctx: Ctx) -> list[Item]:
 FILL_AHEAD = timedelta(days=30)
 
 
-def _takes_part(template: PeriodicTemplate, unit: Unit) -> bool:
+class Template(NamedTuple):
+    id: int
+    unit_id: int
+    unit_path: str
+    title: str
+    period_start: date
+    period_end: date
+    due_date: date
+    levels: list
+
+
+class Report(NamedTuple):
+    id: int
+    template_id: int
+    unit_id: int
+    status: str
+    created_at: datetime | None
+    submitted_at: datetime | None
+    submitted_by_id: int | None
+    reviewed_at: datetime | None
+    review_comment: str
+    compiled_from: list
+
+    @property
+    def editable(self) -> bool:
+        return self.status in ("draft", "returned")
+
+
+def _takes_part(template: Template, unit: Unit) -> bool:
     if unit.id == template.unit_id:
         return True
-    return (unit.path.startswith(template.unit.path) and unit.level in (template.levels or [])
+    return (unit.path.startswith(template.unit_path) and unit.level in (template.levels or [])
             and unit.valid_from <= template.period_end
             and (unit.valid_to is None or unit.valid_to >= template.period_start))
 
@@ -112,18 +148,26 @@ def periodic(ctx: Ctx) -> list[Item]:
     date: late, counted per unit). Two queries: the templates, then their reports."""
     near = ctx.near_units()
     ancestor_ids = {i for u in ctx.units.values() for i in u.ancestor_ids}
-    templates = list(db.session.scalars(
-        select(PeriodicTemplate).join(Unit, PeriodicTemplate.unit_id == Unit.id).where(
+    templates = [Template(*row) for row in db.session.execute(
+        select(PeriodicTemplate.id, PeriodicTemplate.unit_id, Unit.path, PeriodicTemplate.title,
+               PeriodicTemplate.period_start, PeriodicTemplate.period_end,
+               PeriodicTemplate.due_date, PeriodicTemplate.levels)
+        .join(Unit, PeriodicTemplate.unit_id == Unit.id).where(
             or_(PeriodicTemplate.unit_id.in_(ancestor_ids),
                 *[Unit.path.startswith(u.path, autoescape=True) for u in ctx.units.values()]),
             PeriodicTemplate.period_start <= ctx.on,
-            PeriodicTemplate.due_date >= ctx.on - timedelta(days=365))))
+            PeriodicTemplate.due_date >= ctx.on - timedelta(days=365)))]
     if not templates:
         return []
-    latest: dict[tuple[int, int], PeriodicReport] = {}
-    for report in db.session.scalars(select(PeriodicReport).where(
+    latest: dict[tuple[int, int], Report] = {}
+    for row in db.session.execute(select(
+            PeriodicReport.id, PeriodicReport.template_id, PeriodicReport.unit_id,
+            PeriodicReport.status, PeriodicReport.created_at, PeriodicReport.submitted_at,
+            PeriodicReport.submitted_by_id, PeriodicReport.reviewed_at,
+            PeriodicReport.review_comment, PeriodicReport.compiled_from).where(
             PeriodicReport.template_id.in_([t.id for t in templates]),
             PeriodicReport.unit_id.in_([u.id for u in near])).order_by(PeriodicReport.version)):
+        report = Report(*row)
         latest[(report.template_id, report.unit_id)] = report
     items: list[Item] = []
     for t in templates:
@@ -196,6 +240,8 @@ def learning(ctx: Ctx) -> list[Item]:
 
     unscored = LearningEntry.total_score.is_(None)
     reaches = LearningEntry.total_score >= LearningCriteriaSet.threshold
+    if not ctx.paths("learning.edit"):
+        return []
     rows = db.session.execute(ctx.scoped(
         select(Unit.id, Unit.name, Unit.path, LearningEntry.model, LearningEntry.year,
                unscored, reaches, func.count(), func.min(LearningEntry.registered_on))
