@@ -138,9 +138,33 @@ def test_inbox_page_home_section_and_badge(app, db):
     client = login_as(app, w.ward_chair)
     page = client.get("/inbox").get_data(as_text=True)
     assert "Báo cáo năm Alpha" in page and 'data-kind="periodic_fill"' in page
-    assert 'data-testid="inbox-badge"' in page
     home = client.get("/home").get_data(as_text=True)
     assert 'data-testid="home-inbox"' in home and "Báo cáo năm Alpha" in home
+    # The badge: counted by the pages that show the list, refreshed by count.json after any
+    # page; an ordinary page spends no query on it.
+    with app.test_request_context():
+        n = collect(w.ward_chair).count
+    assert f'data-testid="inbox-badge" data-inbox-count="/inbox/count.json">{n}<' in home
+    assert client.get("/inbox/count.json").get_json() == {"count": n}
+    vouchers = list(_db.session.scalars(select(Voucher).where(
+        Voucher.unit_id == w.tree.ward_a.id)))
+    treasury.record_print(w.ward_chair, vouchers)
+    _db.session.commit()
+    assert client.get("/inbox/count.json").get_json() == {"count": n - 1}
+    from .sql_seen import statements
+
+    page = "/units/"
+    client.get(page)
+    from assoc.extensions import fragments
+
+    badge = 'data-testid="inbox-badge" data-inbox-count="/inbox/count.json">'
+    fragments.clear()
+    seen = statements(lambda: client.get(page))
+    assert len(seen) <= 6, seen  # the unit tree page as computed: no inbox queries
+    html = client.get(page).get_data(as_text=True)
+    assert f"{badge}<" in html, html[html.find("inbox-menu") - 200:html.find("inbox-menu") + 400]
+    client.get("/inbox/count.json")
+    assert f"{badge}{n - 1}<" in client.get(page).get_data(as_text=True)
 
 
 def test_late_items_of_wards_are_a_count_per_ward(app, db):

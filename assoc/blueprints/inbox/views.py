@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, g, render_template, url_for
+from flask import abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -16,38 +16,52 @@ from .forms import ReminderForm, UnsubscribeForm
 from .items import collect
 from .reminders import set_digest, user_of_token
 
-BADGE_SECONDS = 300
+BADGE_SECONDS = 3600
+_INBOX = "assoc.inbox"
 
 
 def _badge_key() -> str:
-    return f"inbox:{current_user.id}:{role_key(current_user)}:{today()}:{data_version()}"
+    return f"inbox-badge:{current_user.id}:{role_key(current_user)}:{today()}"
 
 
-def inbox_count() -> int:
-    """The menu badge: how many items wait for the user, kept until the data, the user's roles
-    or the day change (or 5 minutes pass: uploads left at the preview are files)."""
+def inbox_count() -> int | None:
+    """The menu badge, as last counted for the user today (no query on an ordinary page: the
+    count is refreshed by /inbox/count.json, fetched by the page's script, and by the pages
+    that show the to-do list); None when not counted yet."""
     if not current_user.is_authenticated:
-        return 0
-    key = _badge_key()
-    count = fragments.get(key)
-    if count is None:
-        # A page that shows the inbox computes it once, for its content and the badge.
-        inbox = g.get("inbox") or collect(current_user)
+        return None
+    count = fragments.get(_badge_key())
+    inbox = request.environ.get(_INBOX)
+    if count is None and inbox is not None:  # this page computes the list anyway
         count = inbox.count
-        fragments.set(key, count, timeout=BADGE_SECONDS)
+        fragments.set(_badge_key(), count, timeout=BADGE_SECONDS)
     return count
 
 
 def deferred_inbox():
     """The user's inbox for a page that shows it, computed on first use (not at all when the
     page is served from the page cache) and once for the page and the menu badge."""
-    g.inbox = deferred(lambda: collect(current_user._get_current_object()))
-    return g.inbox
+    # Kept on the request, not on `g`: an app context may outlive a request (tests).
+    inbox = request.environ[_INBOX] = deferred(lambda: collect(current_user._get_current_object()))
+    return inbox
 
 
 @bp.app_context_processor
 def _inject():
     return {"inbox_count": inbox_count}
+
+
+@bp.get("/inbox/count.json")
+@login_required
+def count():
+    """How many items wait: computed once per data version (any committed write changes it)."""
+    key = f"inbox-count:{current_user.id}:{role_key(current_user)}:{today()}:{data_version()}"
+    n = fragments.get(key)
+    if n is None:
+        n = collect(current_user._get_current_object()).count
+        fragments.set(key, n, timeout=BADGE_SECONDS)
+    fragments.set(_badge_key(), n, timeout=BADGE_SECONDS)
+    return jsonify({"count": n})
 
 
 @bp.get("/inbox")
