@@ -19,7 +19,7 @@ from assoc.blueprints.inbox.reminders import send_reminders
 from assoc.extensions import db as _db
 from assoc.models import AuditEntry, ReminderSent, today
 
-from .builders import STUDENT_NAMES
+from .builders import STUDENT_NAMES, build_user
 from .test_inbox import build_inbox_world, login_as
 
 BASE = "https://khuyenhoc.test"
@@ -243,3 +243,26 @@ def test_the_rq_alternative_schedules_the_next_daily_run(app, db):
             queue.scheduled_job_registry.remove(job_id, delete_job=True)
     finally:
         app.config["REDIS_URL"], app.config["JOB_QUEUE"] = saved
+
+
+def test_an_administrator_sends_now_as_a_job_with_progress(app, world, smtp):
+    from assoc import jobs
+    from assoc.models import Job
+
+    admin = build_user("admin", world.tree.city, username="quan-tri")
+    client = login_as(app, admin)
+    page = client.get("/account/reminders").get_data(as_text=True)
+    assert 'data-testid="send-now"' in page
+    response = client.post("/reminders/send")
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    jobs.wait_for_threads()
+    _db.session.expire_all()
+    job = _db.session.scalar(select(Job).where(Job.kind == "send_reminders"))
+    assert job.status == "done" and job.summary["sent"] == 3, (job.status, job.error)
+    assert len(smtp.take()) == 3
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "3 e-mail đã gửi" in shown
+    # nobody else may start it
+    ward = login_as(app, world.ward_chair)
+    assert 'data-testid="send-now"' not in ward.get("/account/reminders").get_data(as_text=True)
+    assert ward.post("/reminders/send").status_code == 403

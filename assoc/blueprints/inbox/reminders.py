@@ -14,6 +14,7 @@ Without MAIL_SERVER (or with --dry-run) nothing is sent: the messages are printe
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -318,3 +319,33 @@ def scheduled_run(hour: int = SEND_HOUR) -> None:
         finally:
             db.session.remove()
             schedule(app.config["REDIS_URL"], hour)
+
+
+# ---------------------------------------------------------------------------------------------
+# A long send as a job with progress (an administrator's "send now")
+# ---------------------------------------------------------------------------------------------
+
+
+def _register_job() -> None:
+    from ...jobs import Cancelled, handler
+
+    @handler("send_reminders", "user.manage")
+    def send_reminders_job(job, progress) -> dict:
+        """Today's reminders, one user after another, the progress on the job's page. A send is
+        not cancelled halfway: what went out is recorded as it goes."""
+        from ...models import today
+
+        def step(done: int, total: int) -> None:
+            with suppress(Cancelled):
+                progress(done, total, "sending")
+
+        on = parse_day(job.params.get("date"), today())
+        base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost"
+        with current_app.test_request_context("/", base_url=base):
+            outcome = send_reminders(on, echo=lambda _s: None, progress=step)
+        return {"summary": {"sent": outcome.sent, "printed": outcome.printed,
+                            "skipped": outcome.skipped, "failed": len(outcome.failed)},
+                "total": outcome.sent + outcome.printed + outcome.skipped + len(outcome.failed)}
+
+
+_register_job()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, jsonify, render_template, request, url_for
+from flask import abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -81,9 +81,12 @@ def account():
     def save(f):
         set_digest(user, user, f.digest.data, f.email.data or "")
 
+    from ...permissions import is_admin
+
     return form_page(form, "inbox/account.html", save=save,
                      done=lambda _r: url_for("inbox.account"),
-                     flash_ok=_("Your reminder settings have been saved."))
+                     flash_ok=_("Your reminder settings have been saved."),
+                     can_send=is_admin(user), send_form=UnsubscribeForm(formdata=None))
 
 
 @bp.route("/reminders/unsubscribe/<token>", methods=["GET", "POST"])
@@ -101,3 +104,21 @@ def unsubscribe(token: str):
         done = True
     return render_template("inbox/unsubscribe.html", form=form, done=done,
                            stopped=user.digest == "never")
+
+
+@bp.post("/reminders/send")
+@login_required
+def send_now():
+    """An administrator sends today's reminders now, as a job with a progress page."""
+    from ... import jobs
+    from ...permissions import is_admin
+
+    if not is_admin(current_user):
+        abort(403)
+    unit = next(a.unit for a in current_user.active_assignments() if a.role == "admin")
+    job = jobs.create(current_user, unit, "send_reminders",
+                      _("E-mail reminders of %(day)s", day=today().strftime("%d/%m/%Y")),
+                      {"date": today().isoformat()})
+    db.session.commit()
+    jobs.launch(job)
+    return redirect(url_for("jobs.show", token=job.token))
