@@ -463,6 +463,9 @@ KEYS: dict[str, tuple[Any, Callable]] = {
     "reason": (_l("Reason"), plain),
     "successor": (_l("Successor"), unit_ref),
     "email": (_l("Email"), plain),
+    "digest": (_l("Reminders by e-mail"), choice({"daily": _l("Every day"),
+                                                  "weekly": _l("Once a week"),
+                                                  "never": _l("Never")})),
     "valid_from": (_l("From"), day),
     "valid_to": (_l("Until"), day),
     "closed_reason": (_l("Reason"), plain),
@@ -685,6 +688,7 @@ ACTIONS: dict[str, Any] = {
     "user.password_reset": _l("Reset the password of %(username)s"),
     "user.activate": _l("Enabled the account %(object)s"),
     "user.deactivate": _l("Disabled the account %(object)s"),
+    "user.reminders": _l("Changed the e-mail reminders of %(object)s"),
     # members
     "member.create": _l("Added member %(name)s (%(number)s)"),
     "member.update": _l("Changed member %(object)s"),

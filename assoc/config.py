@@ -78,6 +78,18 @@ class Config:
     # The address printed in QR codes (vouchers, member cards): the site as the public reaches
     # it. Never taken from the request's Host header.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # E-mail reminders (flask send-reminders, Flask-Mailman over SMTP). Without MAIL_SERVER the
+    # command prints what it would send.
+    MAIL_BACKEND = "smtp"
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_TLS = _flag("MAIL_USE_TLS")
+    MAIL_USE_SSL = _flag("MAIL_USE_SSL")
+    MAIL_TIMEOUT = 30
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER",
+                                         "Hội Khuyến học <khuyenhoc@localhost>")
 
     def __init__(self):
         self.SECRET_KEY = _secret_key()

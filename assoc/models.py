@@ -174,6 +174,8 @@ class User(UserMixin, db.Model):
     # ends every session of the user at once (logout, password change, an admin's order).
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     must_change_password: Mapped[bool] = mapped_column(default=False)
+    # E-mail reminders of the work inbox (issue 32): "daily", "weekly" or "never".
+    digest: Mapped[str] = mapped_column(String(10), default="daily", server_default="daily")
 
     assignments: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", foreign_keys="RoleAssignment.user_id"
@@ -232,6 +234,24 @@ class RoleAssignment(db.Model):
     def is_active(self, on: date | None = None) -> bool:
         on = on or today()
         return self.valid_from <= on and (self.valid_to is None or self.valid_to >= on)
+
+
+DIGESTS = ("daily", "weekly", "never")
+
+
+class ReminderSent(db.Model):
+    """One reminder e-mailed to a user (issue 32): `key` names what it was about (an inbox item
+    and the date rule it met, or the day's digest itself), so nothing is sent twice."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_reminder_sent_user_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    key: Mapped[str] = mapped_column(String(160))
+    sent_on: Mapped[date] = mapped_column(Date, index=True)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    title: Mapped[str] = mapped_column(String(300), default="")
 
 
 # ---------------------------------------------------------------------------------------------

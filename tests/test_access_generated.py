@@ -703,3 +703,54 @@ def test_money_goes_only_into_books_of_ones_own_unit(app, db, world, who):
                     failures.append(f"POST {url}: voucher {v.display_number} in the book of "
                                     f"{v.unit.name}")
     assert not failures, "\n".join(failures)
+
+
+# ---------------------------------------------------------------------------------------------
+# The work inbox (issue 32): nothing of another unit, ever
+# ---------------------------------------------------------------------------------------------
+
+INBOX_LINK = re.compile(r'href="([^"]+)" data-testid="inbox-link"')
+
+
+@pytest.mark.parametrize("who", list(ROLES))
+def test_the_inbox_shows_nothing_of_another_unit(app, db, world, who):
+    """The inbox page, the home page's section and the menu badge, as each role: every item
+    lies in the user's own sub-tree, no text of the other unit's records shows, and every
+    link opens for the user."""
+    from assoc.blueprints.inbox.items import collect
+
+    role, own_name = ROLES[who]
+    client = _client(app, role, world.unit_ids[own_name])
+    if role is None:
+        for url in ("/inbox", "/account/reminders"):
+            assert refused(client.get(url), anonymous=True), url
+        return
+    # The city's report template is everyone's to fill: its title is shared by design.
+    shared = f"Báo cáo {MARK}"
+    user = _db.session.get(User, _user_id(client))
+    own_paths = [a.unit.path for a in user.active_assignments()]
+    # Work of the user's own, whatever the tests above left: a draft remuneration sheet.
+    from assoc.services import officers as off
+
+    off.create_sheet(None, _db.session.get(Unit, world.unit_ids[own_name]), year=2025,
+                     month=1 + list(ROLES).index(who))
+    _db.session.commit()
+    with app.test_request_context():
+        items = collect(user).items
+    assert "sheet_lock" in {i.kind for i in items}
+    for item in items:
+        assert any(item.unit_path.startswith(p) for p in own_paths), item
+    for url in ("/inbox", "/home"):
+        response = client.get(url)
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert MARK not in page.replace(shared, ""), url
+    links = INBOX_LINK.findall(client.get("/inbox").get_data(as_text=True))
+    assert len(links) == len(items)
+    for href in links:
+        assert client.get(href.replace("&amp;", "&")).status_code == 200, href
+
+
+def _user_id(client) -> int:
+    with client.session_transaction() as session:
+        return int(session["_user_id"].split(":")[0])

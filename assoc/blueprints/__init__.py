@@ -21,6 +21,7 @@ BLUEPRINTS = [
     "reorg",
     "learning",
     "bank",
+    "inbox",
 ]
 
 

@@ -31,4 +31,9 @@ def home():
     by_parent: dict[int, list[Unit]] = {}
     for child in children:
         by_parent.setdefault(child.parent_id, []).append(child)
-    return render_template("main/home.html", assignments=assignments, by_parent=by_parent)
+    from ..pagecache import PAGE_CACHE_SECONDS
+    from .inbox.views import deferred_inbox
+
+    # Cached as rendered until the data change; the to-do list is computed on first use.
+    return render_template("main/home.html", assignments=assignments, by_parent=by_parent,
+                           inbox=deferred_inbox(), page_cache=PAGE_CACHE_SECONDS)

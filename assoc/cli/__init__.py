@@ -14,11 +14,13 @@ from ..services import DomainError, units, users
 def register_cli(app: Flask) -> None:
     from ..blueprints.bank.cli import register as register_bank
     from .members import register as register_members
+    from .reminders import register as register_reminders
     from .reorg import register as register_reorg
 
     register_members(app)
     register_reorg(app)
     register_bank(app)
+    register_reminders(app)
 
     @app.cli.command("backup")
     @click.argument("directory", default="instance/backups")

@@ -111,3 +111,6 @@ from . import events  # noqa: E402,F401,I001
 from . import scholarships  # noqa: E402,F401,I001
 from . import learning  # noqa: E402,F401,I001
 from . import periodic  # noqa: E402,F401,I001
+from ..blueprints.inbox import demo as _inbox_demo  # noqa: E402,I001
+
+STEPS.append(_inbox_demo.seed_inbox)

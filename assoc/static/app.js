@@ -77,4 +77,20 @@
     window.clearTimeout(resizeTimer);
     resizeTimer = window.setTimeout(scrollCues, 150);
   });
+
+  // The menu's to-do badge: its count is fetched after the page (no cost to the page itself).
+  document.querySelectorAll("[data-inbox-count]").forEach(function (badge) {
+    if (!window.fetch) {
+      return;
+    }
+    window.fetch(badge.dataset.inboxCount, {credentials: "same-origin"})
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (data && typeof data.count === "number") {
+          badge.textContent = data.count ? String(data.count) : "";
+          badge.classList.toggle("d-none", !data.count);
+        }
+      })
+      .catch(function () {});
+  });
 })();
