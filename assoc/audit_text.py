@@ -712,7 +712,7 @@ ACTIONS: dict[str, Any] = {
     "bank_account.create": _l("Added bank account %(account_number)s"),
     "bank_account.update": _l("Changed bank account %(object)s"),
     "bank.import": _l("Imported bank statement %(file)s"),
-    "bank.dues_slips": _l("Printed the dues reminder slips for %(year)s"),
+    "bank.export_dues_slips": _l("Printed the dues reminder slips for %(year)s"),
     "treasury.cash_move": _l("Moved %(amount)s between cash and bank: vouchers %(payment)s and "
                              "%(receipt)s"),
     # scholarships

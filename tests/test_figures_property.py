@@ -72,7 +72,8 @@ def _build_world(rng):
             if rng.random() < 0.6:
                 members.pay_dues(None, member, year=YEAR, amount=rng.choice([60_000, 120_000]),
                                  paid_on=today())
-        build_voucher(unit, "receipt", rng.randint(10, 40) * 100_000, commit=False)
+        build_voucher(unit, "receipt", rng.randint(10, 40) * 100_000, commit=False,
+                      method="transfer")
         if rng.random() < 0.7:
             build_voucher(unit, "payment", rng.randint(1, 5) * 50_000, commit=False,
                           method="transfer")

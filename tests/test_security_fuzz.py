@@ -34,6 +34,7 @@ STRING_PARAMS = {"filename": ["x.xlsx"], "fmt": ["xlsx", "pdf", "csv"], "code": 
 # fills; a plan's handover only exists after a split) are listed here with the reason.
 UNREACHED_BY_DESIGN = {
     "reorg.handover",  # a handover sheet exists only for a plan that handed work over
+    "bank.preview",  # a statement's preview exists only after its file is uploaded (a POST)
 }
 
 BIG = "9" * 40
@@ -110,7 +111,9 @@ def world(db):
         models.Unit.level.in_(("commune", "province"))).order_by(models.Unit.id).limit(3))
     ids["sheet_id"] = [*_db.session.scalars(select(models.RemunerationSheet.id).limit(2)),
                        *_db.session.scalars(select(models.CountingSheet.id).limit(2))]
-    ids["token"] = [*tokens, *_db.session.scalars(select(models.Voucher.public_token).limit(1)),
+    from assoc.blueprints.inbox.reminders import unsubscribe_token
+
+    ids["token"] = [*tokens, unsubscribe_token(admin), *_db.session.scalars(select(models.Voucher.public_token).limit(1)),
                     *_db.session.scalars(select(models.Member.card_token).where(
                         models.Member.card_token.is_not(None)).limit(1)),
                     *_db.session.scalars(select(models.LearningEntry.public_token).where(

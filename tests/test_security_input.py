@@ -30,6 +30,7 @@ FORM_MODELS = {
     "treasury.SettingsForm": models.TreasurySetting, "officers.SettingsForm":
     models.OfficerSettings, "DecisionForm": models.Nomination,
     "WithdrawForm": models.LearningEntry, "CashMoveForm": models.Voucher,
+    "AccountForm": models.BankAccount, "ReminderForm": models.User,
 }
 # Forms whose text is not stored as typed in one column (passwords are hashed, dates parsed,
 # ids and plans read into other records): their fields are still bounded.
@@ -44,6 +45,8 @@ COLUMN_ALIASES = {
     ("QuickEntryForm", "token"): None,
     # typed with spaces/dots, stored as digits by text.normalize_cccd / normalize_phone
     ("MemberForm", "cccd"): None, ("MemberForm", "phone"): None,
+    # typed with spaces, dots or dashes; stored as up to 19 digits (bank.accounts refuses more)
+    ("AccountForm", "account_number"): None,
     ("ScoreForm", "notes"): "assessment_notes", ("ReviewForm", "comment"): "review_comment",
     ("DecisionForm", "reason"): "decision_reason",
     ("WithdrawForm", "reason"): "withdrawn_reason", ("CashMoveForm", "person"): "party_name",

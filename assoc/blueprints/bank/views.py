@@ -242,7 +242,7 @@ def dues_slips(unit_id: int):
         return redirect(url_for(".unit_index", unit_id=unit.id))
     members = unpaid_members(unit, year)
     pdf = dues_slips_pdf(unit, account, members, year)
-    record_download("bank.dues_slips", unit, year=year, members=len(members))
+    record_download("bank.export_dues_slips", unit, year=year, members=len(members))
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="phieu-nhac-hoi-phi-{year}.pdf"'
