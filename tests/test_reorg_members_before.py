@@ -66,8 +66,9 @@ def listed(client, url: str) -> tuple[list[int], list[str]]:
     return ids, pages
 
 
-def test_the_former_chair_sees_the_old_wards_members_as_they_were(demo, app, client, login):
-    app.config["PER_PAGE"] = 10  # several pages: the keyset pager works on this list too
+def test_the_former_chair_sees_the_old_wards_members_as_they_were(demo, app, client, login,
+                                                                  monkeypatch):
+    monkeypatch.setitem(app.config, "PER_PAGE", 10)  # several pages: the keyset pager works on this list too
     old = by_code("HCM-Q4-KH")
     were = demo["before"]["HCM-Q4-KH"]
     assert len(were) > 10 and demo["direct"]
@@ -103,9 +104,9 @@ def test_the_dissolved_district_lists_its_wards_members_as_they_were(demo, clien
     assert demo["before"]["HCM-Q4-KH"] | demo["before"]["HCM-Q4-XC"] <= set(ids)
 
 
-def test_one_query_for_the_rows_whatever_the_page(demo, app, client, login):
+def test_one_query_for_the_rows_whatever_the_page(demo, app, client, login, monkeypatch):
     """Each page reads its rows in one statement (keyset: no count, no query per row)."""
-    app.config["PER_PAGE"] = 10
+    monkeypatch.setitem(app.config, "PER_PAGE", 10)
     old = by_code("HCM-Q4-KH")
     login(user("chutich.khanhhoi"))
     statements: list[str] = []
