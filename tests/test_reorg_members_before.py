@@ -170,3 +170,22 @@ def test_an_open_unit_and_an_undone_plan_keep_the_ordinary_list(demo, client, lo
     assert len(ids) == min(50, len(demo["before"]["HCM-Q4-KH"]))
     assert db.session.scalar(select(func.count()).select_from(Member).where(
         Member.unit_id == new.id)) == 0
+
+
+def test_a_big_export_runs_as_a_job_with_the_same_members(demo, app, client, login,
+                                                          monkeypatch, tmp_path):
+    from assoc import jobs
+
+    monkeypatch.setitem(app.config, "EXPORT_JOB_ROWS", 3)
+    monkeypatch.setitem(app.config, "JOB_DIR", str(tmp_path / "jobs"))
+    old = by_code("HCM-Q4-KH")
+    login(user("chutich.khanhhoi"))
+    page = client.get(f"/members/unit/{old.id}/export.csv")
+    assert page.status_code == 200 and b"text/csv" not in page.headers["Content-Type"].encode()
+    response = client.post(f"/members/unit/{old.id}/export.csv/prepare", data={})
+    assert response.status_code == 302
+    jobs.wait_for_threads()
+    body = client.get(response.headers["Location"] + "/download")
+    assert body.status_code == 200
+    rows = list(csv.reader(io.StringIO(body.get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(rows) - 1 == len(demo["before"]["HCM-Q4-KH"])
