@@ -189,3 +189,27 @@ def test_a_big_export_runs_as_a_job_with_the_same_members(demo, app, client, log
     assert body.status_code == 200
     rows = list(csv.reader(io.StringIO(body.get_data(as_text=True).lstrip("\ufeff"))))
     assert len(rows) - 1 == len(demo["before"]["HCM-Q4-KH"])
+
+
+def test_after_a_split_each_successors_chair_sees_them_all_and_links_what_it_may_read(
+        db, client_as):
+    """A split ward's list as it was holds every member it had; the chair of one successor reads
+    it (the predecessor rule) and gets a link only to the members now in units it may read:
+    the others are named without a link (their pages stay 403 to that chair)."""
+    from .test_reorg_split import build_split_world, split_lines
+
+    tree = build_split_world()
+    header = ",".join(reorg.PLAN_HEADER)
+    reorg.apply_plan(None, reorg.parse_plan("\n".join([header, *split_lines(tree)])), EFFECTIVE)
+    db.session.commit()
+    first, second = tree.own
+    client = client_as("chair", by_code("NEW-A1"))
+    html = client.get(f"/members/unit/{tree.ward_a.id}").get_data(as_text=True)
+    table = html[html.index('data-testid="members-table"'):]
+    table = table[:table.index("</table>")]
+    for member in (first, second, tree.in_branch):
+        assert member.full_name in table
+    linked = {int(i) for i in MEMBER_LINK.findall(table)}
+    assert linked == {first.id, tree.in_branch.id}
+    assert client.get(f"/members/{second.id}").status_code == 403
+    assert client.get(f"/members/{first.id}").status_code == 200
