@@ -456,6 +456,7 @@ KEYS: dict[str, tuple[Any, Callable]] = {
     # units and roles
     "code": (_l("Code"), plain),
     "level": (_l("Level"), choice(_level_labels)),
+    "former_level": (_l("Level before"), choice(_level_labels)),
     "parent": (_l("Parent unit"), unit_ref),
     "from": (_l("From"), day),
     "to": (_l("Until"), day),
@@ -745,6 +746,7 @@ ACTIONS: dict[str, Any] = {
     "officer.create": _l("Added officer %(full_name)s"),
     "officer.update": _l("Changed officer %(object)s"),
     "position.create": _l("Appointed %(officer)s"),
+    "position.reappoint_level": _l("Re-appointed %(officer)s at a unit of another level"),
     "position.update": _l("Changed a post of %(officer)s"),
     "officer_settings.update": _l("Changed the remuneration settings"),
     "base_salary.create": _l("Set the base salary from %(from)s: %(amount)s"),

@@ -71,7 +71,8 @@ def member_export(job: Job, progress) -> dict:
     owner, unit = _owner_and_unit(job, "member.view")
     fmt = job.params["format"]
     filters = svc.ListFilters.from_args(job.params.get("filters", {}))
-    members = db.session.scalars(svc.member_query(owner, unit, filters).options(
+    members = db.session.scalars(svc.member_query(
+        owner, unit, filters, former=svc.members_before(unit)).options(
         selectinload(Member.unit))).all()
     body = (imports.export_xlsx if fmt == "xlsx" else imports.export_csv)(
         members, unit, progress)

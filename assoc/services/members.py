@@ -8,7 +8,7 @@ import contextlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
@@ -35,15 +35,17 @@ from ..models import (
     Member,
     MemberTransfer,
     NumberCounter,
+    ReorgPlan,
     SubtreeTally,
     Unit,
+    UnitChange,
     User,
     Voucher,
     format_member_number,
     today,
 )
 from ..money import MAX_AMOUNT
-from ..permissions import scope_query
+from ..permissions import SUCCEEDING, scope_query
 from ..text import (
     cccd_warnings,
     clean,
@@ -563,8 +565,79 @@ def search_condition(term: str):
     return _name_words(key)
 
 
+# A closed unit's list shows its members as they were the day before the plan that closed it
+# (issue 26 "members as they were"): they have since moved to the successors.
+FORMER_DEPTH = 20  # sub-units moved within sub-units moved by the same plan
+
+
+@dataclass
+class Former:
+    """Where the members of a unit closed by a plan were on `day` (the day before it): the
+    unit and the sub-units it had then (`unit_ids`; `paths` are their trees as they stand
+    now), and the plan whose member transfers moved its own members out."""
+
+    day: date
+    plan_id: int
+    effective: date
+    unit_ids: list[int]
+    paths: list[str]
+    change: UnitChange
+
+
+def members_before(unit: Unit) -> Former | None:
+    """The members "as they were" of a unit that an applied plan merged, dissolved or split
+    (None for an open unit, or one closed by hand: its list is the ordinary one).
+    A few small queries (two per generation of sub-units the plan moved out of it), before
+    the list's one query for its rows."""
+    if unit.valid_to is None:
+        return None
+    change = db.session.scalar(
+        select(UnitChange).join(ReorgPlan, ReorgPlan.id == UnitChange.plan_id)
+        .where(UnitChange.unit_id == unit.id, UnitChange.action.in_(SUCCEEDING),
+               ReorgPlan.status == "applied")
+        .order_by(UnitChange.effective.desc(), UnitChange.id.desc()).limit(1))
+    if change is None:
+        return None
+    # The units it had then: those still under it (closed by the same plan, say) and the
+    # sub-units the plan moved out of any of them, with what is under those now.
+    ids: set[int] = set()
+    paths = {unit.path}
+    new_paths = [unit.path]
+    for _depth in range(FORMER_DEPTH):
+        if not new_paths:
+            break
+        found = set(db.session.scalars(select(Unit.id).where(
+            or_(*[Unit.path.startswith(p, autoescape=True) for p in new_paths])))) - ids
+        ids |= found
+        moved = db.session.execute(
+            select(Unit.path).join(UnitChange, UnitChange.unit_id == Unit.id)
+            .where(UnitChange.plan_id == change.plan_id, UnitChange.action == "move",
+                   UnitChange.old_parent_id.in_(found))).scalars().all() if found else []
+        new_paths = [p for p in moved if not any(p.startswith(q) for q in paths)]
+        paths.update(new_paths)
+    return Former(day=change.effective - timedelta(days=1), plan_id=change.plan_id,
+                  effective=change.effective, unit_ids=sorted(ids), paths=sorted(paths),
+                  change=change)
+
+
+def _former_condition(unit: Unit, former: Former, subtree: bool):
+    """Members moved out of the unit (or, with `subtree`, out of the sub-units it had then) by
+    the plan, and those still there that had joined before it."""
+    from_ids = former.unit_ids if subtree else [unit.id]
+    moved = select(MemberTransfer.member_id).where(
+        MemberTransfer.plan_id == former.plan_id, MemberTransfer.from_unit_id.in_(from_ids))
+    if subtree:
+        there = select(Unit.id).where(or_(*[Unit.path.startswith(p, autoescape=True)
+                                            for p in former.paths]))
+    else:
+        there = select(Unit.id).where(Unit.id == unit.id)
+    still = and_(Member.unit_id.in_(there.scalar_subquery()),
+                 or_(Member.joined_on.is_(None), Member.joined_on < former.effective))
+    return or_(Member.id.in_(moved.scalar_subquery()), still)
+
+
 def member_query(user: User | None, unit: Unit, filters: ListFilters, *, action="member.view",
-                 plan: str = "", search=None):
+                 plan: str = "", search=None, former: Former | None = None):
     """select(Member) of `unit` (and its sub-tree), limited to what `user` may see.
 
     The units are picked first (a small table) and members filtered by `unit_id IN (...)`.
@@ -573,7 +646,16 @@ def member_query(user: User | None, unit: Unit, filters: ListFilters, *, action=
     and tests the unit from that index, so a page reads about one page of rows whatever the
     size of the sub-tree; "seek" (a small sub-tree) starts from the unit, "search" (a narrow
     search) from the search's index, and both sort the few rows found. `search`, when given,
-    replaces the search condition of `filters.q` (the ids a narrow search already found)."""
+    replaces the search condition of `filters.q` (the ids a narrow search already found).
+
+    With `former` (members_before of a closed unit), the members as they were the day before
+    the plan that closed it, wherever they are now: the caller has checked `action` at the
+    closed unit, whose records these are (a successor's chair reads them, permissions.py)."""
+    unit_col = Member.unit_id + 0 if plan in ("walk", "search") else Member.unit_id
+    status_col = Member.status + "" if plan in ("seek", "search") else Member.status
+    if former is not None:
+        q = select(Member).where(_former_condition(unit, former, filters.subtree))
+        return _filtered(q, filters, status_col, search)
     units = select(Unit.id)
     if filters.subtree:
         units = units.where(Unit.path.startswith(unit.path, autoescape=True))
@@ -581,9 +663,11 @@ def member_query(user: User | None, unit: Unit, filters: ListFilters, *, action=
         units = units.where(Unit.id == unit.id)
     if user is not None:
         units = scope_query(units, user, action)
-    unit_col = Member.unit_id + 0 if plan in ("walk", "search") else Member.unit_id
-    status_col = Member.status + "" if plan in ("seek", "search") else Member.status
     q = select(Member).where(unit_col.in_(units.scalar_subquery()))
+    return _filtered(q, filters, status_col, search)
+
+
+def _filtered(q, filters: ListFilters, status_col, search):
     if filters.status in ("active", "ended"):
         q = q.where(status_col == filters.status)
     else:
@@ -766,12 +850,14 @@ SUBTREE_MEMBERS = select(SubtreeTally.members).where(SubtreeTally.month == tally
 
 
 def member_page(user: User | None, unit: Unit, filters: ListFilters, *, after: str | None = None,
-                before: str | None = None, per_page: int = 50) -> MemberPage:
+                before: str | None = None, per_page: int = 50,
+                former: Former | None = None) -> MemberPage:
     plain = (filters.status == "active" and not filters.q and not filters.kind
-             and not filters.dues and not filters.joined_year and filters.subtree)
-    size = subtree_members(unit)
+             and not filters.dues and not filters.joined_year and filters.subtree
+             and former is None)
+    size = subtree_members(unit) if former is None else 0
     plan, search = "", None
-    if db.session.get_bind().dialect.name == "sqlite":
+    if former is None and db.session.get_bind().dialect.name == "sqlite":
         cond = search_condition(filters.q)
         plan = "seek" if cond is None else "search"
         if size >= BIG_LIST and filters.sort in ("name", "number", "joined"):
@@ -780,7 +866,7 @@ def member_page(user: User | None, unit: Unit, filters: ListFilters, *, after: s
                 plan = "walk"
             else:
                 search = Member.id.in_(found)
-    q = member_query(user, unit, filters, plan=plan, search=search)
+    q = member_query(user, unit, filters, plan=plan, search=search, former=former)
     keys = sort_keys(filters)
     backwards = False
     cursor = decode_cursor(after, filters)
@@ -794,7 +880,7 @@ def member_page(user: User | None, unit: Unit, filters: ListFilters, *, after: s
     more = len(rows) > per_page
     rows = rows[:per_page]
     if backwards and not more:  # back at the start: show a full first page
-        return member_page(user, unit, filters, per_page=per_page)
+        return member_page(user, unit, filters, per_page=per_page, former=former)
     if backwards:
         rows.reverse()
     page = MemberPage(rows, total=size if plain else None)

@@ -1104,27 +1104,37 @@ def plan_for_unit(unit: Unit) -> dict[str, list[UnitChange]]:
             "changes": [c for c in rows if c.unit_id == unit.id]}
 
 
-def reappoint(actor: User | None, plan: ReorgPlan, successor: Unit, post_id: int) -> Position:
+def reappoint(actor: User | None, plan: ReorgPlan, successor: Unit, post_id: int, *,
+              across_levels: bool = False) -> Position:
     """One click after a merger: the officer takes the same post at the successor from the
-    effective date. Only a post this plan ended for this successor can be re-appointed."""
+    effective date. Only a post this plan ended for this successor can be re-appointed.
+    At a unit of another level (a district chair into the city) only by an explicit choice
+    (`across_levels`), which the audit entry records with both levels."""
     records = [h for h in plan.summary.get("handovers", []) if h["successor"]["id"] == successor.id]
     if not any(p.get("post_id") == post_id for h in records for p in h["posts_ended"]):
         raise DomainError(_("This post was not ended by this plan for this unit."))
     post = db.session.get(Position, post_id)
     if post is None:
         raise DomainError(_("This post was not ended by this plan for this unit."))
-    if post.unit.level != successor.level:
-        # A district chair does not become a city chair by one click: appoint by hand.
+    level_changes = post.unit.level != successor.level
+    if level_changes and not across_levels:
+        # A district chair does not become a city chair by one click without saying so.
         raise DomainError(_("%(who)s held the post at %(unit)s, a unit of another level than "
-                            "%(successor)s: one-click re-appointment keeps the level; appoint "
-                            "at %(successor)s by hand if that is what was decided.",
+                            "%(successor)s: one-click re-appointment keeps the level. Tick "
+                            "“appoint at another level” if that is what was decided, or "
+                            "appoint at %(successor)s by hand.",
                             who=post.officer.full_name, unit=post.unit.name,
                             successor=successor.name))
     from . import officers
 
-    return officers.add_position(actor, post.officer, unit=successor, title=post.title,
-                                 start_date=plan.effective, term=post.term,
-                                 full_time=post.full_time, title_text=post.title_text)
+    position = officers.add_position(actor, post.officer, unit=successor, title=post.title,
+                                     start_date=plan.effective, term=post.term,
+                                     full_time=post.full_time, title_text=post.title_text)
+    if level_changes:
+        audit.record(actor, "position.reappoint_level", position, unit=successor, data={
+            "officer": post.officer.full_name, "former_level": post.unit.level,
+            "level": successor.level})
+    return position
 
 
 # ---------------------------------------------------------------------------------------------

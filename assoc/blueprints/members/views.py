@@ -92,17 +92,20 @@ def index():
 def unit_list(unit_id: int):
     unit = load(Unit, unit_id, "member.view")
     filters = svc.ListFilters.from_args(request.args)
+    # A unit a plan closed: its members as they were the day before (they have moved on).
+    former = svc.members_before(unit)
     # The list's count comes from the roll-ups (member_page builds missing ones in the session;
     # GET commits nothing, the next write keeps them).
     # Computed only when the rendered list is not cached for the data as they stand.
     page = deferred(lambda: svc.member_page(
         current_user, unit, filters, after=request.args.get("after"),
-        before=request.args.get("before"), per_page=current_app.config.get("PER_PAGE", 50)))
+        before=request.args.get("before"), per_page=current_app.config.get("PER_PAGE", 50),
+        former=former))
     year = filters.dues_year or today().year
     paid = deferred(lambda: svc.paid_years([m.id for m in page.items], year))
     return render_template("members/list.html", unit=unit,
                            ancestors=deferred(lambda: unit_ancestors(unit)),
-                           page=page, filters=filters, year=year, paid=paid,
+                           page=page, filters=filters, year=year, paid=paid, former=former,
                            export_args=filters.as_args(), page_cache=PAGE_CACHE_SECONDS)
 
 
@@ -115,14 +118,17 @@ def export(unit_id: int, fmt: str):
     if fmt not in ("xlsx", "csv"):
         abort(404)
     filters = svc.ListFilters.from_args(request.args)
+    former = svc.members_before(unit)
     limit = current_app.config.get("EXPORT_JOB_ROWS", JOB_EXPORT_ROWS)
     found = db.session.scalar(select(db.func.count()).select_from(
-        svc.member_query(current_user, unit, filters).order_by(None).limit(limit).subquery()))
+        svc.member_query(current_user, unit, filters, former=former).order_by(None)
+        .limit(limit).subquery()))
     if found >= limit:
         return render_template("members/export_prepare.html", unit=unit,
                                ancestors=unit_ancestors(unit), fmt=fmt, limit=limit,
                                filters=filters.as_args())
-    members = db.session.scalars(_eager(svc.member_query(current_user, unit, filters))).all()
+    members = db.session.scalars(_eager(svc.member_query(current_user, unit, filters,
+                                                         former=former))).all()
     name = f"hoi-vien-{unit.code.lower()}-{today():%Y%m%d}.{fmt}"
     if fmt == "xlsx":
         body = imports.export_xlsx(members, unit)
@@ -179,8 +185,8 @@ def _cards_response(members: list[Member], filename: str, unit: Unit) -> Respons
 def cards(unit_id: int):
     unit = load(Unit, unit_id, "member.view")
     filters = svc.ListFilters.from_args(request.args)
-    members = db.session.scalars(
-        _eager(svc.member_query(current_user, unit, filters)).limit(MAX_CARDS + 1)).all()
+    members = db.session.scalars(_eager(svc.member_query(
+        current_user, unit, filters, former=svc.members_before(unit))).limit(MAX_CARDS + 1)).all()
     if len(members) > MAX_CARDS:
         flash(_("At most %(n)s cards at once: narrow the list with the filters.", n=MAX_CARDS),
               "warning")

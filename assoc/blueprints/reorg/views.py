@@ -24,11 +24,12 @@ from sqlalchemy import select
 
 from ... import jobs
 from ...extensions import db
-from ...models import ReorgPlan, Unit, today
+from ...models import Position, ReorgPlan, Unit, today
 from ...pdf.handover import handover_pdf
 from ...permissions import can_reorganise, load
 from ...services import DomainError, reorg
 from ...views import unit_ancestors
+from ..units.forms import LEVEL_LABELS
 from . import bp
 from .describe import describe
 from .forms import MAX_PLAN_CHARS, ConfirmForm, PlanForm
@@ -222,7 +223,8 @@ def reappoint(plan_id: int, post_id: int):
     plan = _load_plan(plan_id)
     successor = load(Unit, request.form.get("successor_id"), "officer.edit")
     try:
-        position = reorg.reappoint(current_user, plan, successor, post_id)
+        position = reorg.reappoint(current_user, plan, successor, post_id,
+                                   across_levels=request.form.get("across_levels") == "1")
     except DomainError as e:
         db.session.rollback()
         flash(str(e), "danger")
@@ -230,6 +232,11 @@ def reappoint(plan_id: int, post_id: int):
         db.session.commit()
         flash(_("%(who)s is appointed at %(unit)s from %(d)s.", who=position.officer.full_name,
                 unit=successor.name, d=plan.effective.strftime("%d/%m/%Y")), "success")
+        before = db.session.get(Position, post_id)
+        if before is not None and before.unit.level != successor.level:
+            flash(_("The post is now at a unit of another level (%(level)s): check the "
+                    "title and the remuneration that go with it.",
+                    level=LEVEL_LABELS.get(successor.level, successor.level)), "warning")
     return redirect(url_for(".show", plan_id=plan.id))
 
 
