@@ -43,7 +43,7 @@ from ..models import (
     today,
 )
 from ..money import MAX_AMOUNT
-from ..permissions import scope_query
+from ..permissions import granting_paths, scope_query
 from ..text import (
     cccd_warnings,
     clean,
@@ -577,7 +577,10 @@ def member_query(user: User | None, unit: Unit, filters: ListFilters, *, action=
         units = units.where(Unit.path.startswith(unit.path, autoescape=True))
     else:
         units = units.where(Unit.id == unit.id)
-    if user is not None:
+    # scope_query keeps the units under the paths where the user may `action`: when `unit`
+    # lies under one of them, so does its whole sub-tree, and the filter would keep them all.
+    if user is not None and not any(unit.path.startswith(p)
+                                    for p in granting_paths(user, action)):
         units = scope_query(units, user, action)
     unit_col = Member.unit_id + 0 if plan in ("walk", "search") else Member.unit_id
     status_col = Member.status + "" if plan in ("seek", "search") else Member.status

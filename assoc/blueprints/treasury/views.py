@@ -120,15 +120,16 @@ def _unit_page(unit: Unit, page, fund_form, filters, status: int = 200):
     """The unit's funds and vouchers. Its figures are computed only when the page is not cached
     for the data as they stand; a form returned with errors (status 400) is never cached."""
     funds = deferred(lambda: svc.funds_of(unit))
-
-    def ids():
-        return [f.id for f in funds]
+    # One query for both figures: a fund's balance is the sum of its cash and bank balances.
+    by_method = deferred(lambda: svc.method_balances([f.id for f in funds]))
 
     return render_template("treasury/unit.html", unit=unit,
                            ancestors=deferred(lambda: unit_ancestors(unit)),
-                           funds=funds, balances=deferred(lambda: svc.balances(ids())),
-                           by_method=deferred(lambda: svc.method_balances(ids())),
-                           general_missing=deferred(lambda: not svc.has_general_fund(unit)),
+                           funds=funds, by_method=by_method,
+                           balances=deferred(lambda: {fid: sum(by_method[fid].values())
+                                                      for fid in by_method}),
+                           general_missing=deferred(
+                               lambda: not any(f.kind == "general" for f in funds)),
                            general_name=svc.GENERAL_FUND_NAME, page=page,
                            fund_form=fund_form, filters=filters,
                            page_cache=PAGE_CACHE_SECONDS if status == 200 else 0), status
