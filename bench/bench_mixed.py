@@ -1,4 +1,4 @@
-"""The page cache under a mixed load: how often is a page served from it?
+"""A mixed load: how fast are pages as users meet them, and what would a page cache serve?
 
     python bench/bench_mixed.py [REQUESTS] [MEMBERS_PER_WARD]
 
@@ -6,9 +6,11 @@
 pages — the member list in its sort orders and pages, name searches, member pages, the unit
 page, the voucher list, the dashboard — while 1 request in 10 writes (a dues payment, a new
 member or a receipt voucher, through the app's services, committed). Users take turns at
-random. The app runs with the page cache on (PAGE_CACHE=1) in ONE process (gunicorn -w 2 would
-split the cache in two: this is its best case), and the bench counts how many page parts were
-served from the cache (hits) and how many were computed (misses).
+random, in one process. Printed: each kind of page's p50 and p95 (in-process, computed), and
+the share of views a page cache would have served with the same requests — keyed as the one
+this app had until issue 30 (per user and address, dropped by any write: it measured 0.5 % on
+SQLite and 0.0 % on PostgreSQL here, and was removed), and keyed per unit (dropped only by a
+write in the page's ward), per user and shared by the users of a role.
 
 SQLite unless DATABASE_URL is set (a PostgreSQL database of its own: the bench builds into it).
 Builds its database once into /tmp/assoc-mixed-<MEMBERS>.db (delete it to rebuild).
@@ -123,17 +125,15 @@ def write(app, rng: random.Random, ward_id: int, user_id: int) -> str:
 
 def main() -> None:
     url = os.environ.get("DATABASE_URL") or f"sqlite:////tmp/assoc-mixed-{PER_WARD}.db"
-    os.environ["PAGE_CACHE"] = "1"
     from sqlalchemy import select
 
     from assoc import create_app
     from assoc.config import Config
-    from assoc.extensions import db, fragments
+    from assoc.extensions import db
     from assoc.models import Member, Unit, User
 
     config = Config()
     config.SQLALCHEMY_DATABASE_URI = url
-    config.PAGE_CACHE = True
     config.WTF_CSRF_ENABLED = False
     app = create_app(config)
     start = time.perf_counter()
@@ -151,16 +151,7 @@ def main() -> None:
           f"{url.split(':')[0]}, data ready in {time.perf_counter() - start:.0f} s")
 
     counts = Counter()
-    original_get = fragments.get
-
-    def counting_get(key, *args, **kwargs):
-        # A page's content part (base.html): "_template_fragment_cache_page_<key>".
-        value = original_get(key, *args, **kwargs)
-        if key.startswith("_template_fragment_cache_page_"):
-            counts["hit" if value is not None else "miss"] += 1
-        return value
-
-    fragments.get = counting_get
+    times: dict[str, list[float]] = {}
     rng = random.Random(2026)
     clients = {}
     for i, (username, uid, wid) in enumerate(accounts):
@@ -173,8 +164,10 @@ def main() -> None:
     # What a cache keyed per unit would do with the same requests: a page kept until a write in
     # its ward (or above it: none here) — per user, as the cache is now, and shared by every
     # user of the same role (no user or session in its key): the best either could do.
+    seen_any: dict[tuple, int] = {}
     seen_user: dict[tuple, int] = {}
     seen_role: dict[tuple, int] = {}
+    writes = 0
     ward_writes: Counter = Counter()
     role_of = {uid: ROLES[int(name.rsplit("-", 1)[1])] for name, uid, _w in accounts}
     started = time.perf_counter()
@@ -184,6 +177,7 @@ def main() -> None:
         if n % WRITE_EVERY == WRITE_EVERY - 1:
             kinds["write: " + write(app, rng, wid, uid)] += 1
             ward_writes[wid] += 1
+            writes += 1
             continue
         page = rng.choice(("list", "list", "next", "search", "member", "unit", "vouchers",
                            "dashboard"))
@@ -201,11 +195,15 @@ def main() -> None:
             path = f"/units/{wid}/treasury"
         else:
             path = f"/units/{wid}/dashboard"
+        counts["any"] += seen_any.get((uid, path)) == writes
+        seen_any[(uid, path)] = writes
         for seen, key in ((seen_user, (uid, path)), (seen_role, (role_of[uid], path))):
             counts["unit-" + ("user" if seen is seen_user else "role")] += (
                 seen.get(key) == ward_writes[wid])
             seen[key] = ward_writes[wid]
+        began = time.perf_counter()
         response = client.get(path)
+        times.setdefault(page, []).append((time.perf_counter() - began) * 1000)
         assert response.status_code == 200, (path, response.status_code)
         if page in ("list", "next"):
             found = re.search(r'href="([^"]+)"[^>]*data-testid="next-page"',
@@ -213,13 +211,15 @@ def main() -> None:
             nexts[uid] = found.group(1).replace("&amp;", "&") if found else None
         kinds[page] += 1
     took = time.perf_counter() - started
-    parts = counts["hit"] + counts["miss"]
     print(f"{REQUESTS:,} requests in {took:.0f} s: " + ", ".join(
         f"{k} {v}" for k, v in sorted(kinds.items())))
-    print(f"page cache: {counts['hit']:,} hits, {counts['miss']:,} misses of {parts:,} page "
-          f"parts: hit rate {100 * counts['hit'] / max(parts, 1):.1f} %")
-    reads = sum(v for k, v in kinds.items() if not k.startswith("write"))
-    print(f"a cache keyed per unit (a write drops only its ward's pages) would hit "
+    for page, ms in sorted(times.items()):
+        ms.sort()
+        p50, p95 = ms[len(ms) // 2], ms[len(ms) * 95 // 100]
+        print(f"  {page:<10} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms")
+    reads = sum(len(v) for v in times.values())
+    print(f"a page cache would have served: {100 * counts['any'] / reads:.1f} % keyed per user "
+          f"and dropped by any write; keyed per unit (dropped by a write in the ward) "
           f"{100 * counts['unit-user'] / reads:.1f} % per user, "
           f"{100 * counts['unit-role'] / reads:.1f} % shared by the users of a role")
 
