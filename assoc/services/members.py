@@ -736,6 +736,8 @@ UNIT_REFS = select(Unit.id, Unit.name, Unit.path).where(
 
 def _member_rows(q) -> list[MemberRow]:
     rows = db.session.execute(q.with_only_columns(*ROW_COLUMNS, maintain_column_froms=True)).all()
+    if not rows:
+        return []
     units = {u.id: u for u in (UnitRef(*r) for r in statements.rows(
         UNIT_REFS, {"ids": sorted({r.unit_id for r in rows})}))}
     return [MemberRow(*r, units.get(r.unit_id)) for r in rows]
