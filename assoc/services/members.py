@@ -735,7 +735,8 @@ UNIT_REFS = select(Unit.id, Unit.name, Unit.path).where(
 
 
 def _member_rows(q) -> list[MemberRow]:
-    rows = db.session.execute(q.with_only_columns(*ROW_COLUMNS, maintain_column_froms=True)).all()
+    # Plain rows on the session's connection: no ORM result layer for what is only shown.
+    rows = statements.rows(q.with_only_columns(*ROW_COLUMNS, maintain_column_froms=True)).all()
     if not rows:
         return []
     units = {u.id: u for u in (UnitRef(*r) for r in statements.rows(

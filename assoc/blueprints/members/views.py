@@ -37,6 +37,7 @@ from .forms import (
     MemberForm,
     TransferForm,
 )
+from .rows import member_rows
 
 MAX_CARDS = 5000
 
@@ -44,6 +45,9 @@ MAX_CARDS = 5000
 @bp.app_context_processor
 def member_labels():
     return {"MEMBER_KIND_LABELS": KIND_LABELS, "MEMBER_STATUS_LABELS": STATUS_LABELS}
+
+
+bp.add_app_template_global(member_rows, "member_rows")
 
 
 

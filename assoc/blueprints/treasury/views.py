@@ -45,8 +45,12 @@ from .forms import (
     VoidForm,
     VoucherForm,
 )
+from .rows import VoucherRow, as_rows, voucher_rows
 
 BATCH_LIMIT = 2000
+
+
+bp.add_app_template_global(voucher_rows, "voucher_rows")
 
 
 @bp.app_context_processor
@@ -97,12 +101,13 @@ def _scoped_vouchers():
     return _filtered_vouchers(q)
 
 
-def _voucher_page(q, first: bool = False) -> KeysetPage:
-    """A page of vouchers, newest first, reached by "previous / next" (keyset) links."""
+def _voucher_page(q, first: bool = False, row=None) -> KeysetPage:
+    """A page of vouchers, newest first, reached by "previous / next" (keyset) links; with
+    `row`, `q` selects a table's plain columns (rows.as_rows)."""
     return keyset_page(q, Voucher.voucher_date, Voucher.id,
                        after=None if first else request.args.get("after"),
                        before=None if first else request.args.get("before"),
-                       per_page=current_app.config.get("PER_PAGE", 50))
+                       per_page=current_app.config.get("PER_PAGE", 50), row=row)
 
 
 @bp.get("/units/<int:unit_id>/treasury")
@@ -110,7 +115,7 @@ def _voucher_page(q, first: bool = False) -> KeysetPage:
 def unit_index(unit_id: int):
     unit = load(Unit, unit_id, "voucher.view")
     q = _filtered_vouchers(select(Voucher).where(Voucher.unit_id == unit.id))
-    page = _voucher_page(q.options(joinedload(Voucher.fund)))
+    page = _voucher_page(as_rows(q), row=VoucherRow)
     fund_form = FundForm(prefix="fund") if can(current_user, "fund.edit", unit) else None
     return _unit_page(unit, page, fund_form, request.args)
 
@@ -156,7 +161,7 @@ class UnitChoice(NamedTuple):
 @bp.get("/treasury/vouchers")
 @login_required
 def vouchers():
-    q = _scoped_vouchers().options(joinedload(Voucher.unit), joinedload(Voucher.fund))
+    q = as_rows(_scoped_vouchers(), unit_joined=True)
 
     # A drop-down of the units in reach while they are few; a province's or the nation's
     # thousands of units are found by name or code instead.
@@ -165,7 +170,8 @@ def vouchers():
                               .limit(UNIT_CHOICES + 1)).all()
     choices = [UnitChoice(i, name, Unit.depth_of(path)) for i, name, path in rows]
     many = len(choices) > UNIT_CHOICES
-    return render_template("treasury/list.html", page=_voucher_page(q), filters=request.args,
+    return render_template("treasury/list.html", page=_voucher_page(q, row=VoucherRow),
+                           filters=request.args,
                            units=[] if many else choices, unit_search=many,
                            list_args=_list_args())
 
