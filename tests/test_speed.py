@@ -124,3 +124,14 @@ def test_member_rows_escape_names_and_show_badges(tree, db, client_as):
     assert "&lt;b&gt;Lê&lt;/b&gt; &amp; Hoa" in row and "<b>" not in row
     assert "text-bg-info" in row and "text-bg-warning" in row
     assert f'href="/members/{odd.id}"' in row
+
+
+def test_the_list_count_and_the_roll_up_check_are_one_statement(tree, chair, db):
+    from assoc.services import tally
+
+    url = f"/members/unit/{tree.ward_a.id}"
+    chair.get(url)
+    db.session.info.pop(tally.BUILT, None)  # a new session, as each request has in production
+    sql = statements(lambda: chair.get(url))
+    checks = [s for s in sql if "tallied_unit" in s]
+    assert len(checks) == 1 and "subtree_tally" in checks[0], sql

@@ -759,6 +759,13 @@ def _few_matches(cond) -> list[int] | None:
 
 def subtree_members(unit: Unit) -> int:
     """Active members of the sub-tree, from the roll-ups."""
+    session = db.session()
+    if tally.unchecked(unit, session):
+        # Whether every unit has its roll-ups, asked with the count: one statement.
+        members, unbuilt = statements.rows(MEMBERS_IF_BUILT, {"id": unit.id}).one()
+        if not unbuilt:
+            tally.seen_built(unit, session)
+            return int(members or 0)
     tally.ensure(unit)
     # The unit's per-level TOTAL row: the sum of the TOTAL rows of its whole sub-tree.
     return int(statements.rows(SUBTREE_MEMBERS, {"id": unit.id}).scalar() or 0)
@@ -767,6 +774,7 @@ def subtree_members(unit: Unit) -> int:
 # The unit's TOTAL row (one row: unit and month are its key), built once (assoc/statements.py).
 SUBTREE_MEMBERS = select(SubtreeTally.members).where(SubtreeTally.month == tally.TOTAL,
                                                     SubtreeTally.unit_id == bindparam("id"))
+MEMBERS_IF_BUILT = select(SUBTREE_MEMBERS.scalar_subquery(), tally.UNBUILT.scalar_subquery())
 
 
 def member_page(user: User | None, unit: Unit, filters: ListFilters, *, after: str | None = None,
