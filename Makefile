@@ -44,11 +44,17 @@ system-deps:
 	  else echo "Please install Debian's chromium, poppler-utils, postgresql-client, zbar-tools and libreoffice-writer-nogui (sudo apt-get install chromium poppler-utils postgresql-client zbar-tools; sudo apt-get install --no-install-recommends libreoffice-writer-nogui fonts-liberation)"; exit 1; fi; \
 	fi
 
+# The SQLite and PostgreSQL suites run on every core (pytest-xdist): each worker has its own
+# SQLite file / PostgreSQL schema (tests/dbsetup.py), and a module's tests stay on one worker
+# (module-scoped fixtures are built once). TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= auto
+XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadscope)
+
 test-sqlite: install translations system-deps
-	$(call PYTEST,tests --ignore=tests/e2e -p no:playwright)
+	$(call PYTEST,tests --ignore=tests/e2e -p no:playwright $(XDIST))
 
 test-pg: install translations system-deps
-	export DATABASE_URL=$(PG_URL); $(call PYTEST,tests --ignore=tests/e2e -p no:playwright)
+	export DATABASE_URL=$(PG_URL); $(call PYTEST,tests --ignore=tests/e2e -p no:playwright $(XDIST))
 
 test-e2e: install translations system-deps
 	$(call PYTEST,tests/e2e --output=test-results --screenshot=only-on-failure)

@@ -72,9 +72,6 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # forms left open for a long meeting must still submit
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     PER_PAGE = 50
-    # Rendered lists and dashboards cached until the data change (assoc/pagecache.py);
-    # PAGE_CACHE=0 turns it off (the benches measure pages both ways).
-    PAGE_CACHE = os.environ.get("PAGE_CACHE", "1").strip() not in ("0", "false", "no", "off")
     # The address printed in QR codes (vouchers, member cards): the site as the public reaches
     # it. Never taken from the request's Host header.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")

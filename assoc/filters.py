@@ -107,10 +107,6 @@ def init(app: Flask) -> None:
         npgettext=lambda c, s, p, n: domain.get_translations().unpgettext(c, s, p, n),
         newstyle=True)
     app.jinja_env.globals["fragment_key"] = fragment_key
-    from .pagecache import fresh_tokens, page_key
-
-    app.jinja_env.globals["page_key"] = page_key
-    app.jinja_env.filters["fresh_tokens"] = fresh_tokens
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["date"] = fmt_date

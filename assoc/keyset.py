@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import DateTime, literal, tuple_
 
 from .extensions import db
+from .statements import rows as rows_of
 
 
 @dataclass
@@ -46,9 +47,11 @@ def _decode(cursor: str | None, when_col) -> tuple[Any, int] | None:
 
 
 def keyset_page(query, when_col, id_col, *, after: str | None = None,
-                before: str | None = None, per_page: int = 50) -> KeysetPage:
+                before: str | None = None, per_page: int = 50, row=None) -> KeysetPage:
     """One page of `query` (a select of one entity) in (when_col, id_col) descending order:
-    the rows after the cursor `after`, or the page before the cursor `before`."""
+    the rows after the cursor `after`, or the page before the cursor `before`. With `row` (a
+    type with attributes named as the two columns' keys), `query` selects plain columns and
+    each is read as `row(*columns)`, without the ORM."""
     cursor = _decode(after, when_col)
     backwards = False
     if cursor is None and (cursor := _decode(before, when_col)) is not None:
@@ -59,11 +62,13 @@ def keyset_page(query, when_col, id_col, *, after: str | None = None,
         at = tuple_(literal(cursor[0], when_col.type), literal(cursor[1], id_col.type))
         q = q.where(keys > at if backwards else keys < at)
     order = (when_col.asc(), id_col.asc()) if backwards else (when_col.desc(), id_col.desc())
-    rows = list(db.session.scalars(q.order_by(None).order_by(*order).limit(per_page + 1)))
+    q = q.order_by(None).order_by(*order).limit(per_page + 1)
+    rows = ([row(*r) for r in rows_of(q)] if row is not None
+            else list(db.session.scalars(q)))
     more = len(rows) > per_page
     rows = rows[:per_page]
     if backwards and not more:  # back at the start: a full first page
-        return keyset_page(query, when_col, id_col, per_page=per_page)
+        return keyset_page(query, when_col, id_col, per_page=per_page, row=row)
     if backwards:
         rows.reverse()
     page = KeysetPage(rows)

@@ -1289,16 +1289,6 @@ class TalliedUnit(db.Model):
     built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class DataVersion(db.Model):
-    """SQLite only: one row whose random token is replaced by every transaction that writes, so
-    that a cached page part knows the data changed (assoc/pagecache.py). PostgreSQL uses its
-    snapshot instead and leaves this table empty."""
-
-    __tablename__ = "data_version"
-
-    token: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-
-
 class AreaVersion(db.Model):
     """A random token per area of the data, replaced by database triggers on every write to
     the area's tables: 'posts' (assoc/postsversion.py) lets the officer figures be kept while

@@ -1,11 +1,9 @@
 """A version of the posts: a random token that changes with every write to the tables the
 officer figures and the coverage read (posts, role assignments, units), and only then.
 
-The page cache (assoc/pagecache.py) keys a page by the version of *all* the data, so the first
-reader after any write (a receipt, a member) computes the whole dashboard again, and at national
-size its posts part alone reads 38,000 posts and 36,000 units. The posts change far more rarely
-than money and members: `services.reports` keeps what it read of them under this token and the
-day.
+Every dashboard is computed as it is asked for, and at national size its posts part alone reads
+38,000 posts and 36,000 units. The posts change far more rarely than money and members:
+`services.reports` keeps what it read of them under this token and the day.
 
 Database triggers replace the token (`area_version`, row 'posts'), so every writer is seen: the
 app, an import's bulk statements, a script, the psql or sqlite3 shell. A random token, not a

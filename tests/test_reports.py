@@ -7,7 +7,6 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from assoc.extensions import fragments
 from assoc.models import Member, Voucher, today
 from assoc.services import members as member_svc
 from assoc.services import reports
@@ -169,7 +168,6 @@ def test_vacancies_use_key_posts(tree, db):
 
 def count_queries(app, db, fn):
     db.session.commit()  # both measurements start from committed, expired objects
-    fragments.clear()  # measure the page as computed, not as served from the page cache
     reports._posts_kept.clear()  # nor with the posts read by an earlier request
     return len(statements(fn))
 

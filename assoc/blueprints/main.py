@@ -31,9 +31,7 @@ def home():
     by_parent: dict[int, list[Unit]] = {}
     for child in children:
         by_parent.setdefault(child.parent_id, []).append(child)
-    from ..pagecache import PAGE_CACHE_SECONDS
-    from .inbox.views import deferred_inbox
+    from .inbox.views import page_inbox
 
-    # Cached as rendered until the data change; the to-do list is computed on first use.
     return render_template("main/home.html", assignments=assignments, by_parent=by_parent,
-                           inbox=deferred_inbox(), page_cache=PAGE_CACHE_SECONDS)
+                           inbox=page_inbox())

@@ -806,6 +806,25 @@ def _member_rows(ok: list[ImportRow], first: int, now: datetime) -> list[tuple]:
     ]
 
 
+# From this many rows, a PostgreSQL import brings the planner's statistics and the word
+# indexes up to date itself (see fresh_statistics).
+FRESH_STATISTICS = 2_000
+
+
+def fresh_statistics(connection) -> None:
+    """After a bulk load into `member` (PostgreSQL): ANALYZE it, so that the planner knows the
+    ward has thousands of members (with no statistics it walks all of them to sort a page:
+    40x slower), and move the GIN indexes' pending entries into the index proper (a search
+    reads the pending list row by row: 28 ms at 100,000 new names). Autovacuum does both
+    later, if it runs at all; the first lists and searches after an import should not wait.
+    Both run inside the import's transaction (its own new rows are sampled and indexed)."""
+    connection.exec_driver_sql("ANALYZE member")
+    connection.exec_driver_sql(
+        "SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i "
+        "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+        "WHERE i.indrelid = 'member'::regclass AND a.amname = 'gin'")
+
+
 def _insert_members(rows: list[tuple], dialect: str, progress=None) -> None:
     """Hand the rows to the driver in chunks, inside the session's transaction."""
     connection = db.session.connection()
@@ -819,6 +838,8 @@ def _insert_members(rows: list[tuple], dialect: str, progress=None) -> None:
                         copy.write_row(row)
                 if progress is not None:
                     progress(min(start + STEP, len(rows)), len(rows), "writing")
+        if len(rows) >= FRESH_STATISTICS:
+            fresh_statistics(connection)
         return
     # What SQLAlchemy's SQLite types do to each value, done here once for all: dates as
     # yyyy-mm-dd text, the timestamp as its text, booleans as 0/1.

@@ -45,7 +45,7 @@ from ..models import (
     today,
 )
 from ..money import MAX_AMOUNT
-from ..permissions import SUCCEEDING, scope_query
+from ..permissions import SUCCEEDING, granting_paths, scope_query
 from ..text import (
     cccd_warnings,
     clean,
@@ -661,7 +661,10 @@ def member_query(user: User | None, unit: Unit, filters: ListFilters, *, action=
         units = units.where(Unit.path.startswith(unit.path, autoescape=True))
     else:
         units = units.where(Unit.id == unit.id)
-    if user is not None:
+    # scope_query keeps the units under the paths where the user may `action`: when `unit`
+    # lies under one of them, so does its whole sub-tree, and the filter would keep them all.
+    if user is not None and not any(unit.path.startswith(p)
+                                    for p in granting_paths(user, action)):
         units = scope_query(units, user, action)
     q = select(Member).where(unit_col.in_(units.scalar_subquery()))
     return _filtered(q, filters, status_col, search)
@@ -818,7 +821,10 @@ UNIT_REFS = select(Unit.id, Unit.name, Unit.path).where(
 
 
 def _member_rows(q) -> list[MemberRow]:
-    rows = db.session.execute(q.with_only_columns(*ROW_COLUMNS, maintain_column_froms=True)).all()
+    # Plain rows on the session's connection: no ORM result layer for what is only shown.
+    rows = statements.rows(q.with_only_columns(*ROW_COLUMNS, maintain_column_froms=True)).all()
+    if not rows:
+        return []
     units = {u.id: u for u in (UnitRef(*r) for r in statements.rows(
         UNIT_REFS, {"ids": sorted({r.unit_id for r in rows})}))}
     return [MemberRow(*r, units.get(r.unit_id)) for r in rows]
@@ -839,6 +845,13 @@ def _few_matches(cond) -> list[int] | None:
 
 def subtree_members(unit: Unit) -> int:
     """Active members of the sub-tree, from the roll-ups."""
+    session = db.session()
+    if tally.unchecked(unit, session):
+        # Whether every unit has its roll-ups, asked with the count: one statement.
+        members, unbuilt = statements.rows(MEMBERS_IF_BUILT, {"id": unit.id}).one()
+        if not unbuilt:
+            tally.seen_built(unit, session)
+            return int(members or 0)
     tally.ensure(unit)
     # The unit's per-level TOTAL row: the sum of the TOTAL rows of its whole sub-tree.
     return int(statements.rows(SUBTREE_MEMBERS, {"id": unit.id}).scalar() or 0)
@@ -847,6 +860,7 @@ def subtree_members(unit: Unit) -> int:
 # The unit's TOTAL row (one row: unit and month are its key), built once (assoc/statements.py).
 SUBTREE_MEMBERS = select(SubtreeTally.members).where(SubtreeTally.month == tally.TOTAL,
                                                     SubtreeTally.unit_id == bindparam("id"))
+MEMBERS_IF_BUILT = select(SUBTREE_MEMBERS.scalar_subquery(), tally.UNBUILT.scalar_subquery())
 
 
 def member_page(user: User | None, unit: Unit, filters: ListFilters, *, after: str | None = None,

@@ -35,7 +35,6 @@ from ...models import (
     Unit,
     today,
 )
-from ...pagecache import PAGE_CACHE_SECONDS, deferred
 from ...permissions import can, load, scope_query
 from ...services import DomainError, audit
 from ...services import events as svc
@@ -150,15 +149,13 @@ def unit_events(unit_id: int):
 
     if request.args.get("view", "list") == "calendar":
         return _calendar(unit, events(), subtree)
-    # Read only when the rendered list is not cached for the data as they stand.
-    page = deferred(lambda: keyset_page(
+    page = keyset_page(
         events(), Event.starts_at, Event.id, after=request.args.get("after"),
-        before=request.args.get("before"), per_page=current_app.config.get("EVENTS_PER_PAGE", 30)))
-    totals = deferred(lambda: svc.totals_for([e.id for e in page.items]))
-    return render_template("events/list.html", unit=unit,
-                           ancestors=deferred(lambda: unit_ancestors(unit)), page=page,
-                           totals=totals, subtree=subtree, kind=kind, status=status,
-                           term=request.args.get("q", ""), page_cache=PAGE_CACHE_SECONDS)
+        before=request.args.get("before"), per_page=current_app.config.get("EVENTS_PER_PAGE", 30))
+    return render_template("events/list.html", unit=unit, ancestors=unit_ancestors(unit),
+                           page=page, totals=svc.totals_for([e.id for e in page.items]),
+                           subtree=subtree, kind=kind, status=status,
+                           term=request.args.get("q", ""))
 
 
 def _calendar(unit: Unit, q, subtree: bool):

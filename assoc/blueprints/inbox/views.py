@@ -8,7 +8,6 @@ from flask_login import current_user, login_required
 
 from ...extensions import db, fragments
 from ...models import today
-from ...pagecache import PAGE_CACHE_SECONDS, data_version, deferred
 from ...permissions import role_key
 from ...views import form_page
 from . import bp
@@ -16,7 +15,9 @@ from .forms import ReminderForm, UnsubscribeForm
 from .items import collect
 from .reminders import set_digest, user_of_token
 
-BADGE_SECONDS = 3600
+# The badge's count is kept a minute per user and roles: every page fetches it, and a count a
+# minute old is good enough for a menu badge (the inbox page itself is always computed).
+BADGE_SECONDS = 60
 _INBOX = "assoc.inbox"
 
 
@@ -38,11 +39,10 @@ def inbox_count() -> int | None:
     return count
 
 
-def deferred_inbox():
-    """The user's inbox for a page that shows it, computed on first use (not at all when the
-    page is served from the page cache) and once for the page and the menu badge."""
+def page_inbox():
+    """The user's inbox for a page that shows it, computed once for the page and the badge."""
     # Kept on the request, not on `g`: an app context may outlive a request (tests).
-    inbox = request.environ[_INBOX] = deferred(lambda: collect(current_user._get_current_object()))
+    inbox = request.environ[_INBOX] = collect(current_user._get_current_object())
     return inbox
 
 
@@ -54,22 +54,18 @@ def _inject():
 @bp.get("/inbox/count.json")
 @login_required
 def count():
-    """How many items wait: computed once per data version (any committed write changes it)."""
-    key = f"inbox-count:{current_user.id}:{role_key(current_user)}:{today()}:{data_version()}"
-    n = fragments.get(key)
+    """How many items wait (counted at most once a minute per user and roles)."""
+    n = fragments.get(_badge_key())
     if n is None:
         n = collect(current_user._get_current_object()).count
-        fragments.set(key, n, timeout=BADGE_SECONDS)
-    fragments.set(_badge_key(), n, timeout=BADGE_SECONDS)
+        fragments.set(_badge_key(), n, timeout=BADGE_SECONDS)
     return jsonify({"count": n})
 
 
 @bp.get("/inbox")
 @login_required
 def index():
-    """Cached as rendered until the data change (assoc/pagecache.py); computed on first use."""
-    return render_template("inbox/index.html", inbox=deferred_inbox(),
-                           page_cache=PAGE_CACHE_SECONDS)
+    return render_template("inbox/index.html", inbox=page_inbox())
 
 
 @bp.route("/account/reminders", methods=["GET", "POST"])

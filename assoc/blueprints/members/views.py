@@ -3,6 +3,8 @@ export, duplicates, and the public card check page."""
 
 from __future__ import annotations
 
+import uuid
+
 from flask import (
     Response,
     abort,
@@ -21,8 +23,7 @@ from sqlalchemy.orm import selectinload
 from ... import jobs
 from ...extensions import db
 from ...models import DuesPayment, Member, MemberTransfer, Unit, today
-from ...pagecache import ONCE_SLOT, PAGE_CACHE_SECONDS, deferred
-from ...permissions import can, granting_paths, load, scope_query
+from ...permissions import can, can_collect_dues, granting_paths, load, scope_query
 from ...services import DomainError, audit, imports
 from ...services import members as svc
 from ...urls import public_url
@@ -36,6 +37,7 @@ from .forms import (
     MemberForm,
     TransferForm,
 )
+from .rows import member_rows
 
 MAX_CARDS = 5000
 
@@ -43,6 +45,9 @@ MAX_CARDS = 5000
 @bp.app_context_processor
 def member_labels():
     return {"MEMBER_KIND_LABELS": KIND_LABELS, "MEMBER_STATUS_LABELS": STATUS_LABELS}
+
+
+bp.add_app_template_global(member_rows, "member_rows")
 
 
 
@@ -96,17 +101,17 @@ def unit_list(unit_id: int):
     former = svc.members_before(unit)
     # The list's count comes from the roll-ups (member_page builds missing ones in the session;
     # GET commits nothing, the next write keeps them).
-    # Computed only when the rendered list is not cached for the data as they stand.
-    page = deferred(lambda: svc.member_page(
-        current_user, unit, filters, after=request.args.get("after"),
-        before=request.args.get("before"), per_page=current_app.config.get("PER_PAGE", 50),
-        former=former))
+    page = svc.member_page(current_user, unit, filters, after=request.args.get("after"),
+                           before=request.args.get("before"),
+                           per_page=current_app.config.get("PER_PAGE", 50), former=former)
     year = filters.dues_year or today().year
-    paid = deferred(lambda: svc.paid_years([m.id for m in page.items], year))
-    return render_template("members/list.html", unit=unit,
-                           ancestors=deferred(lambda: unit_ancestors(unit)),
+    paid = svc.paid_years([m.id for m in page.items], year)
+    # A closed unit's members as they were: a name links only where the viewer may follow.
+    linked = ({m.id for m in page.items if m.unit and can(current_user, "member.view", m.unit)}
+              if former else None)
+    return render_template("members/list.html", unit=unit, ancestors=unit_ancestors(unit),
                            page=page, filters=filters, year=year, paid=paid, former=former,
-                           export_args=filters.as_args(), page_cache=PAGE_CACHE_SECONDS)
+                           linked=linked, export_args=filters.as_args())
 
 
 @bp.get("/unit/<int:unit_id>/export.<fmt>")
@@ -253,35 +258,35 @@ def create(unit_id: int):
 @bp.get("/<int:member_id>")
 @login_required
 def show(member_id: int):
-    """The content is cached until the data change (assoc/pagecache.py), so what it shows is
-    read only when it is not; the dues form's one-time token is filled in as it is shown."""
     return _show_page(load(Member, member_id, "member.view"))
 
 
 def _show_page(member: Member, end_form: EndForm | None = None):
     """The member's page; with `end_form`, the end-membership form as posted, its errors shown
-    next to its fields and the form left open (not cached: base.html caches GETs only)."""
+    next to its fields and the form left open."""
     year = today().year
-    payments = deferred(lambda: db.session.scalars(
+    payments = db.session.scalars(
         select(DuesPayment).where(DuesPayment.member_id == member.id)
-        .options(selectinload(DuesPayment.voucher)).order_by(DuesPayment.year.desc())).all())
+        .options(selectinload(DuesPayment.voucher)).order_by(DuesPayment.year.desc())).all()
+    # from the payments read above (svc.dues_paid / has_receipts rules)
+    paid_this_year = any(p.year == year and svc.payment_counted(p) for p in payments)
+    # The dues form, for who may collect them while they are due. Its one-time token (the
+    # double-click guard) is new on every view.
+    collect = (member.status == "active" and not paid_this_year
+               and can_collect_dues(current_user, member))
     return render_template(
         "members/show.html", member=member, unit=member.unit,
-        ancestors=deferred(lambda: unit_ancestors(member.unit)), payments=payments,
-        transfers=deferred(lambda: db.session.scalars(
+        ancestors=unit_ancestors(member.unit), payments=payments,
+        transfers=db.session.scalars(
             select(MemberTransfer).where(MemberTransfer.member_id == member.id)
-            .order_by(MemberTransfer.on, MemberTransfer.id)).all()),
-        history=deferred(lambda: audit.member_history(member)),
-        pay_form=deferred(lambda: DuesPayForm(year=year, token=ONCE_SLOT, formdata=None)),
-        rate=deferred(lambda: svc.dues_rate(member.unit, year)),
-        year=year, warnings=deferred(lambda: _cccd_warnings(member)),
-        # from the payments read above (svc.dues_paid / has_receipts rules)
-        paid_this_year=deferred(lambda: any(p.year == year and svc.payment_counted(p)
-                                            for p in payments)),
-        can_delete=deferred(lambda: not payments),
-        end_form=end_form or deferred(lambda: EndForm(formdata=None)),
-        end_open=end_form is not None, page_cache=PAGE_CACHE_SECONDS,
-        dues_qr=deferred(lambda: _dues_qr(member, year)))
+            .order_by(MemberTransfer.on, MemberTransfer.id)).all(),
+        history=audit.member_history(member),
+        pay_form=DuesPayForm(year=year, token=uuid.uuid4().hex, formdata=None) if collect
+        else None,
+        rate=svc.dues_rate(member.unit, year) if collect else None,
+        year=year, warnings=_cccd_warnings(member), paid_this_year=paid_this_year,
+        can_delete=not payments, end_form=end_form or EndForm(formdata=None),
+        end_open=end_form is not None, dues_qr=_dues_qr(member, year))
 
 
 def _dues_qr(member: Member, year: int):

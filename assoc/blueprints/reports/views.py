@@ -12,7 +12,6 @@ from ...figures import FIGURES, REPORT_COLUMNS
 from ...filters import url_by_id
 from ...forms import filter_day
 from ...models import Unit, today
-from ...pagecache import PAGE_CACHE_SECONDS, deferred
 from ...permissions import granting_paths, load, scope_query
 from ...services import reports as svc
 from ...services.learning import dashboard_figures as learning_figures
@@ -63,28 +62,24 @@ def index():
 @bp.get("/units/<int:unit_id>/dashboard")
 @login_required
 def dashboard(unit_id: int):
-    """The figures are computed only when the rendered page part is not cached for the data as
-    it stands (assoc/pagecache.py): a dashboard is read far more often than its data change."""
     unit = _report_unit(unit_id)
     year = _year_arg()
     scope = svc.Scope(unit, subtree=request.args.get("scope") != "unit")
     period = svc.Period.year(year)
-    report = deferred(lambda: svc.period_report(unit, period) if scope.subtree else ([], {}))
-    posts = deferred(lambda: svc.officers_and_coverage(scope, limit=svc.LIST_LIMIT))
+    rows, totals = svc.period_report(unit, period) if scope.subtree else ([], {})
+    officers, coverage = svc.officers_and_coverage(scope, limit=svc.LIST_LIMIT)
     return render_template(
-        "reports/dashboard.html", unit=unit, ancestors=deferred(lambda: unit_ancestors(unit)),
+        "reports/dashboard.html", unit=unit, ancestors=unit_ancestors(unit),
         year=year, scope=scope, period=period,
-        members=deferred(lambda: svc.member_figures(scope, period)),
-        money=deferred(lambda: svc.money_figures(scope, period)),
-        awards=deferred(lambda: svc.award_figures(scope, period)),
-        events=deferred(lambda: svc.event_figures(scope, period)),
-        officers=deferred(lambda: posts[0]), coverage=deferred(lambda: posts[1]),
-        rows=deferred(lambda: report[0]), totals=deferred(lambda: report[1]),
-        member_bars=deferred(lambda: _member_bars(report[0])),
+        members=svc.member_figures(scope, period),
+        money=svc.money_figures(scope, period),
+        awards=svc.award_figures(scope, period),
+        events=svc.event_figures(scope, period),
+        officers=officers, coverage=coverage, rows=rows, totals=totals,
+        member_bars=_member_bars(rows),
         columns=COLUMN_LABELS,
-        to_mark_held=deferred(lambda: _held_but_planned(unit, scope)),
-        learning=deferred(lambda: learning_figures(unit, year, subtree=scope.subtree)),
-        page_cache=PAGE_CACHE_SECONDS,
+        to_mark_held=_held_but_planned(unit, scope),
+        learning=learning_figures(unit, year, subtree=scope.subtree),
     )
 
 
@@ -108,13 +103,10 @@ def _held_but_planned(unit, scope):
 def period_report(unit_id: int):
     unit = _report_unit(unit_id)
     period = _period_args()
-    report = deferred(lambda: svc.period_report(unit, period))  # only when not cached
-    return render_template("reports/period.html", unit=unit,
-                           ancestors=deferred(lambda: unit_ancestors(unit)),
-                           period=period, rows=deferred(lambda: report[0]),
-                           totals=deferred(lambda: report[1]), columns=COLUMN_LABELS,
-                           name_then=deferred(lambda: svc.Tree(period.end).name(unit)),
-                           page_cache=PAGE_CACHE_SECONDS)
+    rows, totals = svc.period_report(unit, period)
+    return render_template("reports/period.html", unit=unit, ancestors=unit_ancestors(unit),
+                           period=period, rows=rows, totals=totals, columns=COLUMN_LABELS,
+                           name_then=svc.Tree(period.end).name(unit))
 
 
 @bp.get("/units/<int:unit_id>/report.<fmt>")

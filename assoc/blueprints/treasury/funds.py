@@ -22,6 +22,7 @@ from .forms import (
     FundForm,
     SettingsForm,
 )
+from .rows import VoucherRow, as_rows
 from .views import _date_arg, _pdf_response, _unit_page, _voucher_page
 
 # ---------------------------------------------------------------------------------------------
@@ -46,7 +47,7 @@ def create_fund(unit_id: int):
             flash(_("Fund %(name)s created.", name=fund.name), "success")
             return redirect(url_for(".unit_index", unit_id=unit.id))
     q = select(Voucher).where(Voucher.unit_id == unit.id)
-    page = _voucher_page(q, first=True)
+    page = _voucher_page(as_rows(q), first=True, row=VoucherRow)
     return _unit_page(unit, page, form, {}, 400)
 
 

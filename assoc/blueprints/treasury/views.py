@@ -27,7 +27,6 @@ from ...extensions import db
 from ...forms import filter_day
 from ...keyset import KeysetPage, keyset_page
 from ...models import INTERNAL_LINKS, Fund, Unit, Voucher, today
-from ...pagecache import PAGE_CACHE_SECONDS, deferred
 from ...pdf import vouchers as voucher_pdf_module
 from ...permissions import can, load, scope_query
 from ...services import DomainError, audit, voucher_links
@@ -46,8 +45,12 @@ from .forms import (
     VoidForm,
     VoucherForm,
 )
+from .rows import VoucherRow, as_rows, voucher_rows
 
 BATCH_LIMIT = 2000
+
+
+bp.add_app_template_global(voucher_rows, "voucher_rows")
 
 
 @bp.app_context_processor
@@ -105,12 +108,13 @@ def _scoped_vouchers():
     return _filtered_vouchers(q)
 
 
-def _voucher_page(q, first: bool = False) -> KeysetPage:
-    """A page of vouchers, newest first, reached by "previous / next" (keyset) links."""
+def _voucher_page(q, first: bool = False, row=None) -> KeysetPage:
+    """A page of vouchers, newest first, reached by "previous / next" (keyset) links; with
+    `row`, `q` selects a table's plain columns (rows.as_rows)."""
     return keyset_page(q, Voucher.voucher_date, Voucher.id,
                        after=None if first else request.args.get("after"),
                        before=None if first else request.args.get("before"),
-                       per_page=current_app.config.get("PER_PAGE", 50))
+                       per_page=current_app.config.get("PER_PAGE", 50), row=row)
 
 
 @bp.get("/units/<int:unit_id>/treasury")
@@ -118,28 +122,23 @@ def _voucher_page(q, first: bool = False) -> KeysetPage:
 def unit_index(unit_id: int):
     unit = load(Unit, unit_id, "voucher.view")
     q = _filtered_vouchers(select(Voucher).where(Voucher.unit_id == unit.id))
-    page = deferred(lambda: _voucher_page(q.options(joinedload(Voucher.fund))))
+    page = _voucher_page(as_rows(q), row=VoucherRow)
     fund_form = FundForm(prefix="fund") if can(current_user, "fund.edit", unit) else None
     return _unit_page(unit, page, fund_form, request.args)
 
 
 def _unit_page(unit: Unit, page, fund_form, filters, status: int = 200):
-    """The unit's funds and vouchers. Its figures are computed only when the page is not cached
-    for the data as they stand; a form returned with errors (status 400) is never cached."""
-    funds = deferred(lambda: svc.funds_of(unit))
-
-    def ids():
-        return [f.id for f in funds]
-
-    return render_template("treasury/unit.html", unit=unit,
+    """The unit's funds and vouchers."""
+    funds = svc.funds_of(unit)
+    # One query for both figures: a fund's balance is the sum of its cash and bank balances.
+    by_method = svc.method_balances([f.id for f in funds])
+    return render_template("treasury/unit.html", unit=unit, ancestors=unit_ancestors(unit),
                            no_vouchers=svc.no_new_vouchers(unit) if unit.valid_to else None,
-                           ancestors=deferred(lambda: unit_ancestors(unit)),
-                           funds=funds, balances=deferred(lambda: svc.balances(ids())),
-                           by_method=deferred(lambda: svc.method_balances(ids())),
-                           general_missing=deferred(lambda: not svc.has_general_fund(unit)),
+                           funds=funds, by_method=by_method,
+                           balances={fid: sum(by_method[fid].values()) for fid in by_method},
+                           general_missing=not any(f.kind == "general" for f in funds),
                            general_name=svc.GENERAL_FUND_NAME, page=page,
-                           fund_form=fund_form, filters=filters,
-                           page_cache=PAGE_CACHE_SECONDS if status == 200 else 0), status
+                           fund_form=fund_form, filters=filters), status
 
 
 @bp.get("/treasury/")
@@ -170,24 +169,19 @@ class UnitChoice(NamedTuple):
 @bp.get("/treasury/vouchers")
 @login_required
 def vouchers():
-    q = _scoped_vouchers().options(joinedload(Voucher.unit), joinedload(Voucher.fund))
+    q = as_rows(_scoped_vouchers(), unit_joined=True)
 
     # A drop-down of the units in reach while they are few; a province's or the nation's
-    # thousands of units are found by name or code instead. Both are read only when the list
-    # is not cached for the data as they stand.
-    def units():
-        rows = db.session.execute(scope_query(select(Unit.id, Unit.name, Unit.path),
-                                              current_user, "voucher.view").order_by(Unit.path)
-                                  .limit(UNIT_CHOICES + 1)).all()
-        return [UnitChoice(i, name, Unit.depth_of(path)) for i, name, path in rows]
-
-    choices = deferred(units)
-    return render_template("treasury/list.html", page=deferred(lambda: _voucher_page(q)),
+    # thousands of units are found by name or code instead.
+    rows = db.session.execute(scope_query(select(Unit.id, Unit.name, Unit.path), current_user,
+                                          "voucher.view").order_by(Unit.path)
+                              .limit(UNIT_CHOICES + 1)).all()
+    choices = [UnitChoice(i, name, Unit.depth_of(path)) for i, name, path in rows]
+    many = len(choices) > UNIT_CHOICES
+    return render_template("treasury/list.html", page=_voucher_page(q, row=VoucherRow),
                            filters=request.args,
-                           units=deferred(lambda: [] if len(choices) > UNIT_CHOICES
-                                          else choices),
-                           unit_search=deferred(lambda: len(choices) > UNIT_CHOICES),
-                           list_args=_list_args(), page_cache=PAGE_CACHE_SECONDS)
+                           units=[] if many else choices, unit_search=many,
+                           list_args=_list_args())
 
 
 def _list_args() -> dict:

@@ -8,7 +8,6 @@ from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import LEVELS, RoleAssignment, Unit, today
-from ...pagecache import PAGE_CACHE_SECONDS, deferred
 from ...permissions import (
     assignable_roles,
     can,
@@ -77,29 +76,20 @@ def tree():
 @login_required
 def show(unit_id: int):
     unit = load(Unit, unit_id, "unit.view")
-    ancestors = deferred(lambda: unit_ancestors(unit))
-
-    # Computed only when the rendered page is not cached for the data as they stand.
-    def counts():
-        return dict(db.session.execute(
-            select(Unit.level, func.count())
-            .where(Unit.path.startswith(unit.path, autoescape=True), Unit.id != unit.id,
-                   Unit.valid_to.is_(None))
-            .group_by(Unit.level)).all())
-
-    def active_roles():
-        roles = db.session.scalars(
-            select(RoleAssignment).where(RoleAssignment.unit_id == unit.id)
-            .options(joinedload(RoleAssignment.user))  # the page names each holder
-        ).all()
-        return [r for r in roles if r.is_active()]
-
+    counts = dict(db.session.execute(
+        select(Unit.level, func.count())
+        .where(Unit.path.startswith(unit.path, autoescape=True), Unit.id != unit.id,
+               Unit.valid_to.is_(None))
+        .group_by(Unit.level)).all())
+    roles = db.session.scalars(
+        select(RoleAssignment).where(RoleAssignment.unit_id == unit.id)
+        .options(joinedload(RoleAssignment.user))  # the page names each holder
+    ).all()
     return render_template(
-        "units/show.html", unit=unit, ancestors=ancestors,
-        children=deferred(lambda: sorted(unit.children,
-                                         key=lambda u: (u.valid_to is not None, u.name))),
-        counts=deferred(counts), roles=deferred(active_roles),
-        history=deferred(lambda: reorg.plan_for_unit(unit)), page_cache=PAGE_CACHE_SECONDS)
+        "units/show.html", unit=unit, ancestors=unit_ancestors(unit),
+        children=sorted(unit.children, key=lambda u: (u.valid_to is not None, u.name)),
+        counts=counts, roles=[r for r in roles if r.is_active()],
+        history=reorg.plan_for_unit(unit))
 
 
 @bp.get("/<int:unit_id>/data.zip")

@@ -1,38 +1,20 @@
-"""The dashboard's rendered figures are cached until the data change (assoc/pagecache.py). A
-cached page must never show figures older than the committed data, another session's CSRF
-token, or another reader's view."""
+"""Pages show the data as committed, each session's own CSRF token and each reader's own view:
+the first view after anyone's write is computed (there is no page cache: issue 30)."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 
-from sqlalchemy import text
-
-from assoc import models, pagecache
-from assoc.extensions import db, fragments
+from assoc import models
+from assoc.extensions import db
 
 from .builders import build_member, build_voucher
-from .sql_seen import statements
 
 
 def members_figure(client, unit) -> str:
     html = client.get(f"/units/{unit.id}/dashboard").get_data(as_text=True)
     return re.search(r'data-testid="fig-members"[^>]*>([^<]+)<', html).group(1)
-
-
-def queries(fn) -> int:
-    return len(statements(fn))
-
-
-def test_a_second_view_is_served_from_the_cache(tree, client_as):
-    chair = client_as("chair", at=tree.district_a)
-    build_member(tree.ward_a, "Lê Thị Hoa")
-    fragments.clear()
-    url = f"/units/{tree.district_a.id}/dashboard"
-    computed = queries(lambda: chair.get(url))
-    served = queries(lambda: chair.get(url))
-    assert served < computed and served <= 8, (served, computed)
 
 
 def test_a_committed_write_shows_at_once(tree, client_as):
@@ -57,22 +39,9 @@ def test_a_write_by_another_process_shows_at_once(tree, client_as, racing_app):
     assert members_figure(chair, tree.district_a) == "2"
 
 
-def test_only_a_committed_write_changes_the_version(tree, client_as):
-    build_member(tree.ward_a, "Lê Thị Hoa")
-    before = pagecache.data_version()
-    db.session.commit()
-    db.session.execute(text("UPDATE member SET notes = 'x'"))
-    db.session.rollback()
-    if db.engine.dialect.name == "sqlite":  # PostgreSQL's snapshot moves on anyway (harmless)
-        assert pagecache.data_version() == before
-    db.session.execute(text("UPDATE member SET notes = 'y'"))
-    db.session.commit()
-    assert pagecache.data_version() != before
-
-
 def test_each_session_gets_its_own_csrf_token(tree, client_as):
-    # Two sessions of readers with the same roles: a cached page must not carry the other's
-    # token (the dashboard's "mark as held" forms post with it).
+    # Two sessions of readers with the same roles: a page never carries the other's token
+    # (the dashboard's "mark as held" forms post with it).
     first, second = client_as("chair", at=tree.district_a), client_as("chair", at=tree.district_a)
     build_voucher(tree.ward_a, "receipt", 100_000)
     token = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -90,25 +59,10 @@ def test_another_reader_sees_their_own_scope(tree, client_as):
     assert district_chair.get(url).status_code == 200
     assert city_admin.get(url).status_code == 200
     outsider = client_as("chair", at=tree.district_b)
-    assert outsider.get(url).status_code == 403  # the cache sits behind the access check
+    assert outsider.get(url).status_code == 403
 
 
-def test_the_day_keys_the_page(tree, app, client_as, monkeypatch):
-    # Posts and terms end with a day: the same data read tomorrow is another page.
-    from flask import request
-    from flask_login import login_user
-
-    chair = client_as("chair", at=tree.district_a)
-    with app.test_request_context("/"):
-        login_user(chair.user)
-        today_key = pagecache.page_key()
-        assert pagecache.page_key() == today_key  # one key per request (crumbs and content)
-        monkeypatch.setattr(models, "today", lambda: date(2031, 1, 1))
-        request.environ.pop(pagecache._PAGE_KEY)  # as the next request would build it
-        assert pagecache.page_key() != today_key
-
-
-def test_the_year_and_scope_arguments_key_the_page(tree, client_as):
+def test_the_year_argument_changes_the_figures(tree, client_as):
     chair = client_as("chair", at=tree.district_a)
     build_voucher(tree.ward_a, "receipt", 100_000)
     url = f"/units/{tree.district_a.id}/dashboard"
@@ -118,8 +72,8 @@ def test_the_year_and_scope_arguments_key_the_page(tree, client_as):
     assert money.search(this_year).group(1) != money.search(last_year).group(1)
 
 
-def test_an_import_shows_on_the_cached_list(tree, client_as):
-    # The import hands its rows to the driver in bulk (no ORM flush): the version follows it.
+def test_an_import_shows_on_the_list(tree, client_as):
+    # The import hands its rows to the driver in bulk (no ORM flush).
     from assoc.services import imports
 
     chair = client_as("chair", at=tree.ward_a)
@@ -133,62 +87,33 @@ def test_an_import_shows_on_the_cached_list(tree, client_as):
     assert "Phạm Thị Đào" in html and "Đỗ Văn Lực" in html
 
 
-def test_a_write_by_another_program_shows(tree, client_as):
-    # SQLite: the sqlite3 shell or a script replaces no token; the files' change shows it.
-    if db.engine.dialect.name != "sqlite":
-        return  # PostgreSQL's snapshot sees every writer
-    import sqlite3
-    import time
-
-    chair = client_as("chair", at=tree.ward_a)
-    member = build_member(tree.ward_a, "Lê Thị Hoa")
-    url = f"/members/unit/{tree.ward_a.id}"
-    assert "Lê Thị Hoa" in chair.get(url).get_data(as_text=True)
-    db.session.rollback()  # the test's session outlives the request (roll-ups it built)
-    time.sleep(0.01)  # a coarse file clock must tick
-    with sqlite3.connect(db.engine.url.database) as other:
-        other.execute("UPDATE member SET full_name = 'Lê Thị Hồng' WHERE id = ?", (member.id,))
-    assert "Lê Thị Hồng" in chair.get(url).get_data(as_text=True)
-
-
 def test_the_member_page_gets_a_fresh_one_time_token_each_view(tree, client_as):
-    # The member page is cached, but its dues form's double-click guard must differ on every
-    # view: two forms sharing a token would record the second payment as the first one's repeat.
+    # The dues form's double-click guard differs on every view: two forms sharing a token
+    # would record the second payment as the first one's repeat.
     from assoc.models import DuesPayment
 
     first = build_member(tree.ward_a, "Lê Thị Hoa")
     second = build_member(tree.ward_a, "Trần Văn Nam")
     treasurer = client_as("treasurer", at=tree.ward_a)
     token = re.compile(r'name="token"[^>]*value="([0-9a-f]{32})"')
-    fragments.clear()
     views = [treasurer.get(f"/members/{first.id}").get_data(as_text=True) for _ in range(3)]
     tokens = [token.search(html).group(1) for html in views]
     assert len(set(tokens)) == 3
-    assert all(pagecache.ONCE_SLOT not in html for html in views)
-    assert queries(lambda: treasurer.get(f"/members/{first.id}")) <= 8  # served from the cache
     year = str(models.today().year)
     for member, used in ((first, tokens[0]), (second, tokens[1])):
         treasurer.post(f"/members/{member.id}/dues",
                        data={"year": year, "amount": "50000", "token": used, "confirm": "1"})
     assert db.session.query(DuesPayment).count() == 2
-    # The payment shows at once on the cached page, and its form is gone.
+    # The payment shows at once, and its form is gone.
     html = treasurer.get(f"/members/{first.id}").get_data(as_text=True)
     assert 'data-testid="pay-form"' not in html and "50.000" in html
 
 
-def test_the_breadcrumbs_are_served_with_the_page(tree, client_as):
-    # The units above a cached page are read only when it is computed; a renamed unit above
-    # shows at once (its write changes the data version).
+def test_a_renamed_unit_above_shows_in_the_breadcrumbs_at_once(tree, client_as):
     chair = client_as("chair", at=tree.district_a)
     url = f"/members/unit/{tree.ward_a.id}"
-    fragments.clear()
-    first = chair.get(url).get_data(as_text=True)
-    assert tree.district_a.name in first
-    seen = statements(lambda: chair.get(url))
-    assert not any("FROM unit" in sql and "IN (" in sql for sql in seen), seen
-    again = chair.get(url).get_data(as_text=True)
     crumbs = re.compile(r'<ol class="breadcrumb.*?</ol>', re.S)
-    assert crumbs.search(again).group(0) == crumbs.search(first).group(0)
+    assert tree.district_a.name in crumbs.search(chair.get(url).get_data(as_text=True)).group(0)
     tree.district_a.name = "Quận Tám"
     db.session.commit()
     assert "Quận Tám" in crumbs.search(chair.get(url).get_data(as_text=True)).group(0)
