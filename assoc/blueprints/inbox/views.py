@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import func, select
 
 from ...extensions import db, fragments
-from ...models import today
+from ...models import AuditEntry, today
 from ...permissions import role_key
 from ...views import form_page
 from . import bp
@@ -15,9 +16,7 @@ from .forms import ReminderForm, UnsubscribeForm
 from .items import collect
 from .reminders import set_digest, user_of_token
 
-# The badge's count is kept a minute per user and roles: every page fetches it, and a count a
-# minute old is good enough for a menu badge (the inbox page itself is always computed).
-BADGE_SECONDS = 60
+BADGE_SECONDS = 3600
 _INBOX = "assoc.inbox"
 
 
@@ -54,11 +53,16 @@ def _inject():
 @bp.get("/inbox/count.json")
 @login_required
 def count():
-    """How many items wait (counted at most once a minute per user and roles)."""
-    n = fragments.get(_badge_key())
+    """How many items wait. Every page fetches it, so it is counted again only after a write:
+    every write is audited, so the newest audit entry's id (an index probe) says whether
+    anything changed since the last count."""
+    latest = db.session.scalar(select(func.max(AuditEntry.id))) or 0
+    key = f"inbox-count:{current_user.id}:{role_key(current_user)}:{today()}:{latest}"
+    n = fragments.get(key)
     if n is None:
         n = collect(current_user._get_current_object()).count
-        fragments.set(_badge_key(), n, timeout=BADGE_SECONDS)
+        fragments.set(key, n, timeout=BADGE_SECONDS)
+    fragments.set(_badge_key(), n, timeout=BADGE_SECONDS)
     return jsonify({"count": n})
 
 
