@@ -234,3 +234,72 @@ def test_exports_print_the_services_totals_not_their_own(app):
         text = path.read_text()
         assert "|sum(attribute='nominated" not in text and "coverage.total - " not in text, path
         assert "sum(x.computed" not in text and "sum(r.months" not in text, path
+
+
+def test_money_in_by_source_balances_members_left_and_nominations_are_catalogue_figures(
+        tree, db, client_as):
+    """Issue 27, the catalogue's missing figures: money in by source adds up to money in (an
+    "other" part), the balance splits into cash and bank, members who left, and nominations
+    (count and money) per scope — each on the dashboard, with the catalogue's numbers."""
+    from assoc import figures
+    from assoc.services import events as events_svc
+    from assoc.services import members
+
+    from .builders import build_member, build_nomination, build_program, build_voucher
+
+    piggy, walk = _piggy_bank_and_walk(tree.ward_a)
+    events_svc.receipt_counting_sheets(None, piggy, mode="event")
+    ev.record_donation(None, tree.ward_a, method="transfer", amount=300_000, anonymous=True,
+                       received_on=today())  # outside events
+    member = build_member(tree.ward_a, "Lê Văn Tám")
+    members.pay_dues(None, member, year=YEAR, amount=120_000, paid_on=today())
+    build_voucher(tree.ward_a, "receipt", 1_000_000)  # support from above: "other"
+    build_voucher(tree.ward_a, "receipt", 500_000, method="transfer")
+    build_voucher(tree.ward_a, "payment", 200_000)
+    gone = build_member(tree.ward_a, "Phạm Thị Chín", joined_on=date(YEAR - 2, 1, 1))
+    members.end_membership(None, gone, on=today(), reason="Chuyển nơi ở")
+    program = build_program(tree.district_a, quotas={tree.ward_a: 5})
+    build_nomination(program, tree.ward_a)
+    build_nomination(program, tree.ward_a, status="rejected")
+    build_nomination(program, tree.ward_a, submit=False)  # a draft
+    each = program.amount_per_award
+    db.session.commit()
+
+    period = Period.year(YEAR)
+    keys = [k for k, f in figures.FIGURES.items() if f.part_of in ("money.in", "money.balance")]
+    values = figures.compute(["money.in", "money.balance", *keys, "members.left",
+                              "awards.nominated", "awards.nominated_amount"],
+                             Scope(tree.ward_a), period)
+    assert values["money.in.counting"] == 10_901_000
+    assert values["money.in.events.walk"] == 2_000_000
+    assert values["money.in.donations"] == 300_000
+    assert values["money.in.dues"] == 120_000
+    assert values["money.in.other"] == 1_500_000
+    parts_in = [k for k in keys if k.startswith("money.in.")]
+    assert sum(values[k] for k in parts_in) == values["money.in"]
+    assert values["money.balance.cash"] == 10_901_000 + 2_000_000 + 120_000 + 1_000_000 - 200_000
+    assert values["money.balance.bank"] == 300_000 + 500_000
+    assert values["money.balance.cash"] + values["money.balance.bank"] == values["money.balance"]
+    assert values["members.left"] == 1
+    assert (values["awards.nominated"], values["awards.nominated_amount"]) == (2, 2 * each)
+    # The district sees the ward's nominations and leavers; its own-unit scope does not.
+    district = figures.compute(["members.left", "awards.nominated"], Scope(tree.district_a),
+                               period)
+    assert district == {"members.left": 1, "awards.nominated": 2}
+    own = figures.compute(["members.left", "awards.nominated"],
+                          Scope(tree.district_a, subtree=False), period)
+    assert own == {"members.left": 0, "awards.nominated": 0}
+
+    html = client_as("chair", at=tree.ward_a).get(
+        f"/units/{tree.ward_a.id}/dashboard?year={YEAR}").get_data(as_text=True)
+    for testid, value in (("fig-money-in-counting", "10.901.000"),
+                          ("fig-money-in-events-walk", "2.000.000"),
+                          ("fig-money-in-other", "1.500.000"),
+                          ("fig-balance-bank", "800.000"), ("fig-members-left", "1"),
+                          ("fig-nominated", "2"),
+                          ("fig-nominated-amount", f"{2 * each:,}".replace(",", "."))):
+        assert f'data-testid="{testid}">{value}' in html, testid
+    assert "#fig-money-in-counting" in html  # the label links to the glossary
+    glossary = client_as("chair", at=tree.ward_a).get("/figures").get_data(as_text=True)
+    for key in ("money.in.other", "money.balance.cash", "members.left", "awards.nominated"):
+        assert f'id="{figures.FIGURES[key].anchor}"' in glossary, key

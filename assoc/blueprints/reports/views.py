@@ -8,7 +8,8 @@ from datetime import date
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ...figures import FIGURES, REPORT_COLUMNS
+from ...figures import FIGURES, MONEY_SOURCES, REPORT_COLUMNS
+from ...figures import compute as compute_figures
 from ...filters import url_by_id
 from ...forms import filter_day
 from ...models import Unit, today
@@ -76,6 +77,10 @@ def dashboard(unit_id: int):
         year=year, scope=scope, period=period,
         members=deferred(lambda: svc.member_figures(scope, period)),
         money=deferred(lambda: svc.money_figures(scope, period)),
+        # Catalogue figures the cards show beside the roll-ups': money in by source, cash and
+        # bank, members who left, nominations.
+        more=deferred(lambda: compute_figures(DASHBOARD_MORE, scope, period)),
+        sources=MONEY_SOURCES,
         awards=deferred(lambda: svc.award_figures(scope, period)),
         events=deferred(lambda: svc.event_figures(scope, period)),
         officers=deferred(lambda: posts[0]), coverage=deferred(lambda: posts[1]),
@@ -86,6 +91,11 @@ def dashboard(unit_id: int):
         learning=deferred(lambda: learning_figures(unit, year, subtree=scope.subtree)),
         page_cache=PAGE_CACHE_SECONDS,
     )
+
+
+DASHBOARD_MORE = (*(f"money.in.{s}" for s in MONEY_SOURCES), "money.balance.cash",
+                  "money.balance.bank", "members.left", "awards.nominated",
+                  "awards.nominated_amount")
 
 
 def _member_bars(rows) -> list[tuple[str, int, str]]:
