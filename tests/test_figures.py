@@ -303,3 +303,24 @@ def test_money_in_by_source_balances_members_left_and_nominations_are_catalogue_
     glossary = client_as("chair", at=tree.ward_a).get("/figures").get_data(as_text=True)
     for key in ("money.in.other", "money.balance.cash", "members.left", "awards.nominated"):
         assert f'id="{figures.FIGURES[key].anchor}"' in glossary, key
+
+
+def test_a_list_that_leaves_out_units_the_viewer_may_not_see_says_so(tree, db, client_as):
+    """Issue 27: the program page's quota list shows a ward chair only the own ward's quota
+    (the other wards' are not theirs to see); the page says units are left out, the district
+    chair's page (every unit shown) does not."""
+    from .builders import build_nomination, build_program
+
+    program = build_program(tree.district_a, quotas={tree.ward_a: 5, tree.ward_b: 5})
+    build_nomination(program, tree.ward_b)
+    db.session.commit()
+    note = "Các đơn vị bạn không có quyền xem không được liệt kê."
+    page = client_as("chair", at=tree.ward_a).get(
+        f"/scholarships/programs/{program.id}").get_data(as_text=True)
+    usage = page.split('data-testid="quota-usage"')[1].split("</table>")[0]
+    assert f'data-unit="{tree.ward_b.id}"' not in usage
+    assert 'data-testid="partial-note"' in page and note in page
+    page = client_as("chair", at=tree.district_a).get(
+        f"/scholarships/programs/{program.id}").get_data(as_text=True)
+    assert f'data-unit="{tree.ward_b.id}"' in page
+    assert 'data-testid="partial-note"' not in page
