@@ -280,8 +280,11 @@ def _money_sources(scope, period):
     """Money in broken down by what each receipt was issued for (Voucher.link_type: a dues
     payment, a gift — at an event of a kind or outside events —, a counting sheet); the rest is
     "other", so the parts add up to money in (the roll-ups' figure) by construction."""
-    money_in = rep.money_figures(scope, period).money_in
     at = scope.at(period.end) if hasattr(scope, "at") else scope
+    if rep.whole_months(period):
+        money_in = rep.money_figures(scope, period).money_in
+    else:  # days of a month: read as the period report reads them
+        money_in = rep._flows(rep.pieces(period), at.keys).get(0, {}).get("money_in", 0)
     is_gift = and_(Voucher.link_type == "donation", Donation.id == Voucher.link_id)
     rows = db.session.execute(
         select(Voucher.link_type, Event.kind, func.coalesce(func.sum(Voucher.amount), 0))

@@ -324,3 +324,29 @@ def test_a_list_that_leaves_out_units_the_viewer_may_not_see_says_so(tree, db, c
         f"/scholarships/programs/{program.id}").get_data(as_text=True)
     assert f'data-unit="{tree.ward_b.id}"' in page
     assert 'data-testid="partial-note"' not in page
+
+
+def test_the_period_report_lists_money_in_by_source_for_any_days(tree, db, client_as):
+    """The period report shows the new catalogue figures under its table, also for a period
+    that cuts months (the roll-ups hold whole months: the days are read as the report reads
+    them), and the sources add up to the report's money in."""
+    import re
+
+    from .builders import build_voucher
+
+    ev.record_donation(None, tree.ward_a, method="cash", amount=300_000, anonymous=True,
+                       received_on=today())
+    build_voucher(tree.ward_a, "receipt", 1_000_000)
+    db.session.commit()
+    client = client_as("chair", at=tree.district_a)
+    day = today().isoformat()
+    for span in (f"from={YEAR}-01-01&to={YEAR}-12-31", f"from={day}&to={day}"):
+        html = client.get(f"/units/{tree.district_a.id}/report?{span}").get_data(as_text=True)
+
+        def shown(testid, page=html):
+            return int(re.search(rf'data-testid="{testid}">([^<]*)<', page).group(1)
+                       .replace(".", "").replace("đ", "").strip() or 0)
+
+        assert shown("period-money-in-donations") == 300_000, span
+        assert shown("period-money-in-other") == 1_000_000, span
+        assert shown("total-money_in") == 1_300_000, span

@@ -253,11 +253,25 @@ def read_rates_table(seen: Seen, scope: str, html: str) -> None:
         seen.add(scope, f"learning.{m}.rate", "rates table", rate.group(1) if rate else "—")
 
 
+PERIOD_MORE = {"period-members-left": "members.left", "period-nominated": "awards.nominated",
+               "period-nominated-amount": "awards.nominated_amount",
+               **{f"period-money-in-{s.replace('.', '-')}": f"money.in.{s}"
+                  for s in figures.MONEY_SOURCES}}
+
+
 def read_period_report(seen: Seen, scope: str, html: str, pdf: bytes, xlsx: bytes) -> None:
     keys = list(figures.REPORT_COLUMNS)
     for column, key in figures.REPORT_COLUMNS.items():
         m = re.search(rf'data-testid="total-{column}">([^<]*)<', html)
         seen.add(scope, key, "period report", m.group(1))
+    shown = {}
+    for testid, key in PERIOD_MORE.items():
+        m = re.search(rf'data-testid="{testid}">([^<]*)<', html)
+        assert m, testid
+        shown[key] = number(m.group(1))
+        seen.add(scope, key, "period report", m.group(1))
+    money_in = number(re.search(r'data-testid="total-money_in">([^<]*)<', html).group(1))
+    assert sum(v for k, v in shown.items() if k.startswith("money.in.")) == money_in, scope
     ws = load_workbook(io.BytesIO(xlsx)).active
     last = [c.value for c in ws[ws.max_row]]
     assert last[0] == "Tổng cộng"

@@ -98,6 +98,11 @@ DASHBOARD_MORE = (*(f"money.in.{s}" for s in MONEY_SOURCES), "money.balance.cash
                   "awards.nominated_amount")
 
 
+# The period report's lines under its table (the whole unit, for the period).
+PERIOD_MORE = (*(f"money.in.{s}" for s in MONEY_SOURCES), "members.left", "awards.nominated",
+               "awards.nominated_amount")
+
+
 def _member_bars(rows) -> list[tuple[str, int, str]]:
     """(name, members, link) per sub-unit row; one url_for for all (up to 168 rows)."""
     link = url_by_id("members.unit_list", "unit_id")
@@ -124,7 +129,9 @@ def period_report(unit_id: int):
                            period=period, rows=deferred(lambda: report[0]),
                            totals=deferred(lambda: report[1]), columns=COLUMN_LABELS,
                            name_then=deferred(lambda: svc.Tree(period.end).name(unit)),
-                           page_cache=PAGE_CACHE_SECONDS)
+                           more=deferred(lambda: compute_figures(PERIOD_MORE, svc.Scope(unit),
+                                                                 period)),
+                           sources=MONEY_SOURCES, page_cache=PAGE_CACHE_SECONDS)
 
 
 @bp.get("/units/<int:unit_id>/report.<fmt>")
