@@ -22,18 +22,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from .extensions import db
 from .models import (
     EVENT_KINDS,
+    INTERNAL_LINKS,
     LEARNING_MODELS,
     PRIORITY_GROUPS,
     Donation,
     Event,
     LearningEntry,
+    Member,
     Nomination,
     RemunerationSheet,
+    Voucher,
     today,
 )
 from .services import reports as rep
@@ -183,6 +186,21 @@ def _members(scope, period):
             "members.dues_paid": figures.dues_paid, "members.dues": figures.dues}
 
 
+@group("members_left", _l("Members who left"), [
+    Figure("members.left", _l("Members who left in the period"), "people",
+           _l("Members whose membership ended (left, died, removed) on a day in the period, "
+              "counted at the unit they were a member of."),
+           _l("Records merged as duplicates of another member; transfers between units."),
+           short=_l("Left")),
+], reported=False, where=_l("Dashboard (members card)"))
+def _members_left(scope, period):
+    at = scope.at(period.end) if hasattr(scope, "at") else scope
+    return {"members.left": int(db.session.scalar(
+        select(func.count()).select_from(Member)
+        .where(at.covers(Member.unit_id), Member.status == "ended",
+               Member.ended_on.between(period.start, period.end))) or 0)}
+
+
 # ---------------------------------------------------------------------------------------------
 # Money
 # ---------------------------------------------------------------------------------------------
@@ -210,9 +228,87 @@ def _money(scope, period):
            _l("Every receipt less every payment up to the end of the period, all funds, cash "
               "and bank together."),
            _l("Voided vouchers.")),
+    Figure("money.balance.cash", _l("– of which: cash on hand"), "money",
+           _l("Receipts less payments in cash up to the end of the period, all funds; a "
+              "deposit to the bank moves money from this line to the next."),
+           _l("Voided vouchers."), part_of="money.balance"),
+    Figure("money.balance.bank", _l("– of which: in the bank"), "money",
+           _l("The balance less the cash on hand: receipts less payments by transfer."),
+           _l("Voided vouchers."), part_of="money.balance"),
 ], reported=False, where=_l("Dashboard"))
 def _balance(scope, period):
-    return {"money.balance": rep.money_figures(scope, period).balance}
+    """The balance, and its parts: cash on hand read from the vouchers paid or received in
+    cash; the bank balance is the rest, so the parts add up to the balance by construction."""
+    balance = rep.money_figures(scope, period).balance
+    at = scope.at(period.end) if hasattr(scope, "at") else scope
+    cash = int(db.session.scalar(
+        select(func.coalesce(func.sum(case((Voucher.kind == "receipt", Voucher.amount),
+                                           else_=-Voucher.amount)), 0))
+        .where(at.covers(Voucher.unit_id), Voucher.status != "void", Voucher.method == "cash",
+               Voucher.voucher_date <= period.end)) or 0)
+    return {"money.balance": balance, "money.balance.cash": cash,
+            "money.balance.bank": balance - cash}
+
+
+# Where money in comes from: the parts of money.in ("other" takes the rest).
+MONEY_SOURCES = ("dues", "donations", *(f"events.{k}" for k in FUND_KINDS), "counting",
+                 "other")
+
+
+@group("money_sources", _l("Money in by source"), [
+    Figure("money.in.dues", _l("– of which: dues"), "money",
+           _l("Receipts issued for members' dues payments."), _l("Voided receipts."),
+           part_of="money.in"),
+    Figure("money.in.donations", _l("– of which: gifts outside events"), "money",
+           _l("Receipts issued for gifts in cash or transfers that belong to no event."),
+           _l("Gifts at events (their own lines); gifts in kind (no receipt)."),
+           part_of="money.in"),
+    *(Figure(f"money.in.events.{k}", _l("– of which: gifts at events: %(kind)s",
+                                        kind=EVENT_KIND_LABELS[k]), "money",
+             _l("Receipts issued for gifts in cash or transfers at events of this kind."),
+             _l("The piggy banks' counting sheets (their own line)."), part_of="money.in")
+      for k in FUND_KINDS),
+    Figure("money.in.counting", _l("– of which: piggy-bank counting sheets"), "money",
+           _l("Receipts issued for the counting sheets of piggy banks opened at events."),
+           _l("Gifts at events (their own lines)."), part_of="money.in"),
+    Figure("money.in.other", _l("– of which: other receipts"), "money",
+           _l("Every other receipt of the period (money in less the lines above), e.g. "
+              "refunds, interest, support from the level above."),
+           _l("Nothing else: the parts add up to money in."), part_of="money.in"),
+], reported=False, where=_l("Dashboard (money card)"))
+def _money_sources(scope, period):
+    """Money in broken down by what each receipt was issued for (Voucher.link_type: a dues
+    payment, a gift — at an event of a kind or outside events —, a counting sheet); the rest is
+    "other", so the parts add up to money in (the roll-ups' figure) by construction."""
+    at = scope.at(period.end) if hasattr(scope, "at") else scope
+    if rep.whole_months(period):
+        money_in = rep.money_figures(scope, period).money_in
+    else:  # days of a month: read as the period report reads them
+        money_in = rep._flows(rep.pieces(period), at.keys).get(0, {}).get("money_in", 0)
+    is_gift = and_(Voucher.link_type == "donation", Donation.id == Voucher.link_id)
+    rows = db.session.execute(
+        select(Voucher.link_type, Event.kind, func.coalesce(func.sum(Voucher.amount), 0))
+        .select_from(Voucher)
+        .outerjoin(Donation, is_gift).outerjoin(Event, Event.id == Donation.event_id)
+        .where(at.covers(Voucher.unit_id), Voucher.kind == "receipt",
+               Voucher.status != "void",
+               or_(Voucher.link_type.is_(None), Voucher.link_type.not_in(INTERNAL_LINKS)),
+               Voucher.voucher_date.between(period.start, period.end))
+        .group_by(Voucher.link_type, Event.kind)).all()
+    values = {f"money.in.{s}": 0 for s in MONEY_SOURCES}
+    for link, kind, amount in rows:
+        if link == "dues":
+            key = "money.in.dues"
+        elif link == "donation":
+            key = f"money.in.events.{kind}" if kind else "money.in.donations"
+        elif link == "event":
+            key = "money.in.counting"
+        else:
+            continue
+        values[key] += int(amount)
+    values["money.in.other"] = money_in - sum(v for k, v in values.items()
+                                              if k != "money.in.other")
+    return values
 
 
 # ---------------------------------------------------------------------------------------------
@@ -294,6 +390,23 @@ def _scholarships(scope, period):
             if g in PRIORITY_GROUPS:
                 result[f"awards.group.{g}"] += 1
     return result
+
+
+@group("nominations", _l("Scholarship nominations"), [
+    Figure("awards.nominated", _l("Students nominated"), "records",
+           _l("Nominations submitted in the period (by the day they were submitted), whatever "
+              "was decided since: approved, paid, rejected or not decided yet."),
+           _l("Drafts not submitted."), short=_l("Nominated")),
+    Figure("awards.nominated_amount", _l("Amount nominated"), "money",
+           _l("The amount proposed in those nominations."), _l("Drafts not submitted.")),
+], reported=False, where=_l("Dashboard (scholarships card)"))
+def _nominations(scope, period):
+    at = scope.at(period.end) if hasattr(scope, "at") else scope
+    count, amount = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(Nomination.amount), 0))
+        .where(at.covers(Nomination.unit_id), Nomination.status != "draft",
+               rep.within(Nomination.submitted_at, period))).one()
+    return {"awards.nominated": int(count), "awards.nominated_amount": int(amount)}
 
 
 # ---------------------------------------------------------------------------------------------

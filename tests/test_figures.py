@@ -234,3 +234,119 @@ def test_exports_print_the_services_totals_not_their_own(app):
         text = path.read_text()
         assert "|sum(attribute='nominated" not in text and "coverage.total - " not in text, path
         assert "sum(x.computed" not in text and "sum(r.months" not in text, path
+
+
+def test_money_in_by_source_balances_members_left_and_nominations_are_catalogue_figures(
+        tree, db, client_as):
+    """Issue 27, the catalogue's missing figures: money in by source adds up to money in (an
+    "other" part), the balance splits into cash and bank, members who left, and nominations
+    (count and money) per scope — each on the dashboard, with the catalogue's numbers."""
+    from assoc import figures
+    from assoc.services import events as events_svc
+    from assoc.services import members
+
+    from .builders import build_member, build_nomination, build_program, build_voucher
+
+    piggy, walk = _piggy_bank_and_walk(tree.ward_a)
+    events_svc.receipt_counting_sheets(None, piggy, mode="event")
+    ev.record_donation(None, tree.ward_a, method="transfer", amount=300_000, anonymous=True,
+                       received_on=today())  # outside events
+    member = build_member(tree.ward_a, "Lê Văn Tám")
+    members.pay_dues(None, member, year=YEAR, amount=120_000, paid_on=today())
+    build_voucher(tree.ward_a, "receipt", 1_000_000)  # support from above: "other"
+    build_voucher(tree.ward_a, "receipt", 500_000, method="transfer")
+    build_voucher(tree.ward_a, "payment", 200_000)
+    gone = build_member(tree.ward_a, "Phạm Thị Chín", joined_on=date(YEAR - 2, 1, 1))
+    members.end_membership(None, gone, on=today(), reason="Chuyển nơi ở")
+    program = build_program(tree.district_a, quotas={tree.ward_a: 5})
+    build_nomination(program, tree.ward_a)
+    build_nomination(program, tree.ward_a, status="rejected")
+    build_nomination(program, tree.ward_a, submit=False)  # a draft
+    each = program.amount_per_award
+    db.session.commit()
+
+    period = Period.year(YEAR)
+    keys = [k for k, f in figures.FIGURES.items() if f.part_of in ("money.in", "money.balance")]
+    values = figures.compute(["money.in", "money.balance", *keys, "members.left",
+                              "awards.nominated", "awards.nominated_amount"],
+                             Scope(tree.ward_a), period)
+    assert values["money.in.counting"] == 10_901_000
+    assert values["money.in.events.walk"] == 2_000_000
+    assert values["money.in.donations"] == 300_000
+    assert values["money.in.dues"] == 120_000
+    assert values["money.in.other"] == 1_500_000
+    parts_in = [k for k in keys if k.startswith("money.in.")]
+    assert sum(values[k] for k in parts_in) == values["money.in"]
+    assert values["money.balance.cash"] == 10_901_000 + 2_000_000 + 120_000 + 1_000_000 - 200_000
+    assert values["money.balance.bank"] == 300_000 + 500_000
+    assert values["money.balance.cash"] + values["money.balance.bank"] == values["money.balance"]
+    assert values["members.left"] == 1
+    assert (values["awards.nominated"], values["awards.nominated_amount"]) == (2, 2 * each)
+    # The district sees the ward's nominations and leavers; its own-unit scope does not.
+    district = figures.compute(["members.left", "awards.nominated"], Scope(tree.district_a),
+                               period)
+    assert district == {"members.left": 1, "awards.nominated": 2}
+    own = figures.compute(["members.left", "awards.nominated"],
+                          Scope(tree.district_a, subtree=False), period)
+    assert own == {"members.left": 0, "awards.nominated": 0}
+
+    html = client_as("chair", at=tree.ward_a).get(
+        f"/units/{tree.ward_a.id}/dashboard?year={YEAR}").get_data(as_text=True)
+    for testid, value in (("fig-money-in-counting", "10.901.000"),
+                          ("fig-money-in-events-walk", "2.000.000"),
+                          ("fig-money-in-other", "1.500.000"),
+                          ("fig-balance-bank", "800.000"), ("fig-members-left", "1"),
+                          ("fig-nominated", "2"),
+                          ("fig-nominated-amount", f"{2 * each:,}".replace(",", "."))):
+        assert f'data-testid="{testid}">{value}' in html, testid
+    assert "#fig-money-in-counting" in html  # the label links to the glossary
+    glossary = client_as("chair", at=tree.ward_a).get("/figures").get_data(as_text=True)
+    for key in ("money.in.other", "money.balance.cash", "members.left", "awards.nominated"):
+        assert f'id="{figures.FIGURES[key].anchor}"' in glossary, key
+
+
+def test_a_list_that_leaves_out_units_the_viewer_may_not_see_says_so(tree, db, client_as):
+    """Issue 27: the program page's quota list shows a ward chair only the own ward's quota
+    (the other wards' are not theirs to see); the page says units are left out, the district
+    chair's page (every unit shown) does not."""
+    from .builders import build_nomination, build_program
+
+    program = build_program(tree.district_a, quotas={tree.ward_a: 5, tree.ward_b: 5})
+    build_nomination(program, tree.ward_b)
+    db.session.commit()
+    note = "Các đơn vị bạn không có quyền xem không được liệt kê."
+    page = client_as("chair", at=tree.ward_a).get(
+        f"/scholarships/programs/{program.id}").get_data(as_text=True)
+    usage = page.split('data-testid="quota-usage"')[1].split("</table>")[0]
+    assert f'data-unit="{tree.ward_b.id}"' not in usage
+    assert 'data-testid="partial-note"' in page and note in page
+    page = client_as("chair", at=tree.district_a).get(
+        f"/scholarships/programs/{program.id}").get_data(as_text=True)
+    assert f'data-unit="{tree.ward_b.id}"' in page
+    assert 'data-testid="partial-note"' not in page
+
+
+def test_the_period_report_lists_money_in_by_source_for_any_days(tree, db, client_as):
+    """The period report shows the new catalogue figures under its table, also for a period
+    that cuts months (the roll-ups hold whole months: the days are read as the report reads
+    them), and the sources add up to the report's money in."""
+    import re
+
+    from .builders import build_voucher
+
+    ev.record_donation(None, tree.ward_a, method="cash", amount=300_000, anonymous=True,
+                       received_on=today())
+    build_voucher(tree.ward_a, "receipt", 1_000_000)
+    db.session.commit()
+    client = client_as("chair", at=tree.district_a)
+    day = today().isoformat()
+    for span in (f"from={YEAR}-01-01&to={YEAR}-12-31", f"from={day}&to={day}"):
+        html = client.get(f"/units/{tree.district_a.id}/report?{span}").get_data(as_text=True)
+
+        def shown(testid, page=html):
+            return int(re.search(rf'data-testid="{testid}">([^<]*)<', page).group(1)
+                       .replace(".", "").replace("đ", "").strip() or 0)
+
+        assert shown("period-money-in-donations") == 300_000, span
+        assert shown("period-money-in-other") == 1_000_000, span
+        assert shown("total-money_in") == 1_300_000, span

@@ -72,6 +72,9 @@ def _build_world(rng):
             if rng.random() < 0.6:
                 members.pay_dues(None, member, year=YEAR, amount=rng.choice([60_000, 120_000]),
                                  paid_on=today())
+        if rng.random() < 0.5:  # one who left this year
+            gone = build_member(unit, f"Trần Thị {next(people)}", joined_on=date(YEAR - 2, 3, 1))
+            members.end_membership(None, gone, on=today(), reason="Chuyển nơi ở")
         build_voucher(unit, "receipt", rng.randint(10, 40) * 100_000, commit=False,
                       method="transfer")
         if rng.random() < 0.7:
@@ -201,14 +204,31 @@ DASHBOARD = {
     "fig-officers": "officers.count", "fig-posts": "officers.posts",
     "fig-vacancies": "officers.vacant", "fig-coverage-units": "coverage.units",
     "fig-coverage-with-chair": "coverage.with_chair",
+    "fig-balance-cash": "money.balance.cash", "fig-balance-bank": "money.balance.bank",
+    "fig-members-left": "members.left", "fig-nominated": "awards.nominated",
+    "fig-nominated-amount": "awards.nominated_amount",
 }
+# Money in by source: the card lists the sources with money (and "other" always).
+SOURCES = {f"fig-money-in-{s.replace('.', '-')}": f"money.in.{s}"
+           for s in figures.MONEY_SOURCES}
 
 
 def read_dashboard(seen: Seen, scope: str, html: str) -> None:
+    shown = {}
     for testid, key in DASHBOARD.items():
         m = re.search(rf'data-testid="{testid}"[^>]*>([^<]*)<', html)
         assert m, testid
         seen.add(scope, key, "dashboard", m.group(1))
+        shown[key] = number(m.group(1))
+    assert 'data-testid="fig-money-in-other"' in html
+    for testid, key in SOURCES.items():
+        m = re.search(rf'data-testid="{testid}"[^>]*>([^<]*)<', html)
+        shown[key] = number(m.group(1)) if m else 0  # a source without money is not listed
+        seen.add(scope, key, "dashboard", shown[key])
+    # The card's breakdowns add up, as shown.
+    assert sum(shown[k] for k in SOURCES.values()) == shown["money.in"], scope
+    assert all(shown[k] >= 0 for k in SOURCES.values()), scope  # "other" is not a plug
+    assert shown["money.balance.cash"] + shown["money.balance.bank"] == shown["money.balance"]
     card = html.split('data-testid="learning-card"')[1].split("</table>")[0]
     for m in LEARNING_MODELS:
         row = card.split(f"model={m}\"")[1]
@@ -233,11 +253,25 @@ def read_rates_table(seen: Seen, scope: str, html: str) -> None:
         seen.add(scope, f"learning.{m}.rate", "rates table", rate.group(1) if rate else "—")
 
 
+PERIOD_MORE = {"period-members-left": "members.left", "period-nominated": "awards.nominated",
+               "period-nominated-amount": "awards.nominated_amount",
+               **{f"period-money-in-{s.replace('.', '-')}": f"money.in.{s}"
+                  for s in figures.MONEY_SOURCES}}
+
+
 def read_period_report(seen: Seen, scope: str, html: str, pdf: bytes, xlsx: bytes) -> None:
     keys = list(figures.REPORT_COLUMNS)
     for column, key in figures.REPORT_COLUMNS.items():
         m = re.search(rf'data-testid="total-{column}">([^<]*)<', html)
         seen.add(scope, key, "period report", m.group(1))
+    shown = {}
+    for testid, key in PERIOD_MORE.items():
+        m = re.search(rf'data-testid="{testid}">([^<]*)<', html)
+        assert m, testid
+        shown[key] = number(m.group(1))
+        seen.add(scope, key, "period report", m.group(1))
+    money_in = number(re.search(r'data-testid="total-money_in">([^<]*)<', html).group(1))
+    assert sum(v for k, v in shown.items() if k.startswith("money.in.")) == money_in, scope
     ws = load_workbook(io.BytesIO(xlsx)).active
     last = [c.value for c in ws[ws.max_row]]
     assert last[0] == "Tổng cộng"
@@ -349,14 +383,16 @@ def test_every_figure_is_the_same_number_everywhere(tree, db, client_as, capsys)
                                client.get(base + ".xlsx").data, client.get(base + ".docx").data,
                                "periodic report")
         # Breakdowns add up, on the page as shown.
-        for total in {f.part_of for f in figures.FIGURES.values() if f.part_of}:
+        for total in {f.part_of for f in figures.FIGURES.values()
+                      if f.part_of and figures.GROUPS[f.group].reported}:
             parts = [f.key for f in figures.parts_of(total)]
             assert sum(values[k] for k in parts) == values[total], (name, total)
         # And every catalogue figure not on a screen is checked against its function.
         scope = Scope(unit)
         for key, value in figures.compute(
                 [k for k, f in figures.FIGURES.items() if figures.GROUPS[f.group].reported
-                 or f.group in ("balance", "vacancies", "learning_rates")],
+                 or f.group in ("balance", "vacancies", "learning_rates", "money_sources",
+                                "members_left", "nominations")],
                 scope, period).items():
             seen.add(name, key, "catalogue", value)
 

@@ -8,7 +8,8 @@ from datetime import date
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ...figures import FIGURES, REPORT_COLUMNS
+from ...figures import FIGURES, MONEY_SOURCES, REPORT_COLUMNS
+from ...figures import compute as compute_figures
 from ...filters import url_by_id
 from ...forms import filter_day
 from ...models import Unit, today
@@ -73,6 +74,10 @@ def dashboard(unit_id: int):
         year=year, scope=scope, period=period,
         members=svc.member_figures(scope, period),
         money=svc.money_figures(scope, period),
+        # Catalogue figures the cards show beside the roll-ups': money in by source, cash and
+        # bank, members who left, nominations.
+        more=compute_figures(DASHBOARD_MORE, scope, period),
+        sources=MONEY_SOURCES,
         awards=svc.award_figures(scope, period),
         events=svc.event_figures(scope, period),
         officers=officers, coverage=coverage, rows=rows, totals=totals,
@@ -81,6 +86,16 @@ def dashboard(unit_id: int):
         to_mark_held=_held_but_planned(unit, scope),
         learning=learning_figures(unit, year, subtree=scope.subtree),
     )
+
+
+DASHBOARD_MORE = (*(f"money.in.{s}" for s in MONEY_SOURCES), "money.balance.cash",
+                  "money.balance.bank", "members.left", "awards.nominated",
+                  "awards.nominated_amount")
+
+
+# The period report's lines under its table (the whole unit, for the period).
+PERIOD_MORE = (*(f"money.in.{s}" for s in MONEY_SOURCES), "members.left", "awards.nominated",
+               "awards.nominated_amount")
 
 
 def _member_bars(rows) -> list[tuple[str, int, str]]:
@@ -106,7 +121,9 @@ def period_report(unit_id: int):
     rows, totals = svc.period_report(unit, period)
     return render_template("reports/period.html", unit=unit, ancestors=unit_ancestors(unit),
                            period=period, rows=rows, totals=totals, columns=COLUMN_LABELS,
-                           name_then=svc.Tree(period.end).name(unit))
+                           name_then=svc.Tree(period.end).name(unit),
+                           more=compute_figures(PERIOD_MORE, svc.Scope(unit), period),
+                           sources=MONEY_SOURCES)
 
 
 @bp.get("/units/<int:unit_id>/report.<fmt>")

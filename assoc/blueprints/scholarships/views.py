@@ -182,9 +182,11 @@ def _filters(program):
 
 def _visible_usage(program):
     """Quota usage of the units the user may see: a ward nominating in a district program sees
-    its own quota, not the other wards' counts."""
-    return [u for u in scholarships.quota_usage(program)
-            if can(current_user, "nomination.view", u.quota.unit)]
+    its own quota, not the other wards' counts. Returns (rows, whether some were left out):
+    the page then says so (a unit not shown is not a unit with nothing)."""
+    usage = scholarships.quota_usage(program)
+    shown = [u for u in usage if can(current_user, "nomination.view", u.quota.unit)]
+    return shown, len(shown) < len(usage)
 
 
 def _scoped_nominations(program, **filters) -> list[Nomination]:
@@ -199,6 +201,7 @@ def program(program_id: int):
     program = _load_program(program_id)
     filters = _filters(program)
     nominations = scholarships.sort_students(_scoped_nominations(program, **filters))
+    usage, partial = _visible_usage(program)
     decidable = {n.id for n in nominations if n.status == "submitted"
                  and can_decide(current_user, n)}
     may_pay = can_pay_awards(current_user, program)
@@ -208,7 +211,7 @@ def program(program_id: int):
     pay_form.voucher_date.data = today()
     return render_template(
         "scholarships/program.html", program=program, unit=program.unit,
-        ancestors=unit_ancestors(program.unit), usage=_visible_usage(program),
+        ancestors=unit_ancestors(program.unit), usage=usage, partial=partial,
         totals=scholarships.program_usage(program) if can(
             current_user, "program.view", program.unit) else None, nominations=nominations,
         filters=filters, decidable=decidable, decision_form=DecisionForm(),
