@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import SimpleNamespace
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -44,7 +43,9 @@ class Item:
 
     @property
     def url(self) -> str:
-        return url_for(self.endpoint, **self.values)
+        from .render import item_url  # one url_for per endpoint in a request
+
+        return item_url(self.endpoint, self.values)
 
     @property
     def group(self) -> str:
