@@ -99,12 +99,22 @@ def granting_paths(user: User, action: str) -> list[str]:
     action also the paths of the units those units succeeded (see predecessor_paths)."""
     if action not in ALL_ACTIONS:
         raise ValueError(f"unknown action {action!r}")
+    # Derived only from what the request already caches (assignments, predecessors): kept
+    # beside them, so a page asking many times (the inbox: ~40) computes each action once.
+    cache = None
+    if has_request_context() and "_assignments" in g:
+        cache = g.setdefault("_granting", {})
+        found = cache.get((getattr(user, "id", None), action))
+        if found is not None and found[0] is _assignments(user):
+            return list(found[1])
     held = [a for a in _assignments(user) if action in ROLE_ACTIONS[a.role]]
     paths = [a.unit.path for a in held]
     if action in VIEW_ACTIONS and held:
         before = predecessor_paths(user)
         paths += [p for a in held for p in before.get(a.unit_id, ())]
-    return paths
+    if cache is not None:
+        cache[(getattr(user, "id", None), action)] = (_assignments(user), paths)
+    return list(paths)
 
 
 # Successors read their predecessors: a role at unit U lets its holder READ (view actions only,

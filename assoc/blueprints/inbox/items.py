@@ -105,6 +105,7 @@ class Ctx:
         self.assignments = list(user.active_assignments())
         self.units: dict[int, Unit] = {a.unit.id: a.unit for a in self.assignments}
         self._children: list[Unit] | None = None
+        self.memo: dict = {}  # what several kinds read (one statement for them)
 
     def paths(self, action: str) -> list[str]:
         return granting_paths(self.user, action)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import case, exists, func, or_, select
 
 from ...config import INSTANCE
 from ...extensions import db
@@ -40,19 +40,41 @@ def _book_units(ctx: Ctx) -> list[Unit]:
     return [u for u in ctx.units.values() if ctx.can("voucher.issue", u)]
 
 
+def _treasury_rows(ctx: Ctx, units: dict[int, Unit]) -> list:
+    """Per fund of the user's book-keeping units: its balance (the treasury's one formula),
+    its valid vouchers never printed and the newest date among them — one statement for the
+    two kinds (a voucher is always in its fund's unit's books: issue_voucher checks it)."""
+    key = "_treasury_rows"
+    if key not in ctx.memo:
+        from ...services.treasury import _signed_sum  # the one balance formula
+
+        unprinted = (Voucher.status == "valid") & (Voucher.print_count == 0)
+        ctx.memo[key] = db.session.execute(
+            select(Fund.id, Fund.name, Fund.unit_id, _signed_sum(),
+                   func.count(case((unprinted, 1))),
+                   func.max(case((unprinted, Voucher.voucher_date))))
+            .join(Voucher, Voucher.fund_id == Fund.id)
+            .where(Fund.unit_id.in_(list(units)))
+            .group_by(Fund.id, Fund.name, Fund.unit_id)).all()
+    return ctx.memo[key]
+
+
 def unprinted_vouchers(ctx: Ctx) -> list[Item]:
     """Valid vouchers never printed, per book-keeping unit of the user (count, newest date)."""
     units = {u.id: u for u in _book_units(ctx)}
     if not units:
         return []
-    rows = db.session.execute(
-        select(Voucher.unit_id, func.count(), func.max(Voucher.voucher_date))
-        .where(Voucher.unit_id.in_(list(units)), Voucher.status == "valid",
-               Voucher.print_count == 0).group_by(Voucher.unit_id)).all()
-    return [Item("voucher_unprinted", f"voucher_unprinted:{uid}", _("Vouchers"),
+    per_unit: dict[int, list] = {}
+    for _fid, _name, uid, _balance, n, newest in _treasury_rows(ctx, units):
+        if n:
+            found = per_unit.setdefault(uid, [0, newest])
+            found[0] += n
+            found[1] = max(found[1], newest)
+    label = _("Vouchers")
+    return [Item("voucher_unprinted", f"voucher_unprinted:{uid}", label,
                  "treasury.unit_index", {"unit_id": uid}, uid, units[uid].name, units[uid].path,
                  since=newest, count=n)
-            for uid, n, newest in rows]
+            for uid, (n, newest) in per_unit.items()]
 
 
 def remuneration_sheets(ctx: Ctx) -> list[Item]:
@@ -82,16 +104,11 @@ def negative_funds(ctx: Ctx) -> list[Item]:
     units = {u.id: u for u in _book_units(ctx)}
     if not units:
         return []
-    from ...services.treasury import balances  # the one balance formula
-
-    funds = {f.id: f for f in db.session.scalars(select(Fund).where(
-        Fund.unit_id.in_(list(units))))}
-    rows = [(fid, funds[fid].name, funds[fid].unit_id, balance, None)
-            for fid, balance in balances(list(funds)).items() if balance < 0]
     return [Item("fund_negative", f"fund_negative:{fid}", name, "treasury.cash_book",
                  {"fund_id": fid}, uid, units[uid].name, units[uid].path, late=True,
-                 note=format_money(balance))
-            for fid, name, uid, balance, _last in rows]
+                 note=format_money(int(balance)))
+            for fid, name, uid, balance, _n, _newest in _treasury_rows(ctx, units)
+            if balance < 0]
 
 
 def overdue_pledges(ctx: Ctx) -> list[Item]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, String, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from ...extensions import db
@@ -29,73 +29,110 @@ ProgramUnit = aliased(Unit)
 # ---------------------------------------------------------------------------------------------
 
 
+def _nomination_rows(ctx: Ctx) -> dict[str, list]:
+    """The three scholarship kinds' rows in one statement (UNION ALL of one SELECT per kind
+    the user's roles can have, each scoped through permissions.scope_query), by kind:
+
+    - decide: submitted nominations of programs at units where the user decides, per program,
+      creator and nominating unit;
+    - draft: drafts of programs whose window is open, per program and nominating unit;
+    - pay: approved nominations (awards to pay), per program.
+
+    Every branch has the same columns: kind, program id and name, window end, the nominating
+    unit (id, name, path), the program's unit (id, name, path), the creator, count, first."""
+    if "_nominations" in ctx.memo:
+        return ctx.memo["_nominations"]
+    none_int = literal(None, Integer)
+    none_text = literal(None, String)
+    parts = []
+    if ctx.paths("nomination.decide"):
+        parts.append(ctx.scoped(
+            select(literal("decide"), Nomination.program_id, ScholarshipProgram.name,
+                   ScholarshipProgram.window_end, Unit.id, Unit.name, Unit.path, ProgramUnit.id,
+                   ProgramUnit.name, ProgramUnit.path, Nomination.created_by_id, func.count(),
+                   func.min(Nomination.submitted_at))
+            .join(ScholarshipProgram, Nomination.program_id == ScholarshipProgram.id)
+            .join(ProgramUnit, ScholarshipProgram.unit_id == ProgramUnit.id)
+            .join(Unit, Nomination.unit_id == Unit.id)
+            .where(Nomination.status == "submitted")
+            .group_by(Nomination.program_id, ScholarshipProgram.name,
+                      ScholarshipProgram.window_end, Unit.id, Unit.name, Unit.path,
+                      ProgramUnit.id, ProgramUnit.name, ProgramUnit.path,
+                      Nomination.created_by_id), "nomination.decide", ProgramUnit.path))
+    if ctx.paths("nomination.edit"):
+        parts.append(ctx.scoped(
+            select(literal("draft"), Nomination.program_id, ScholarshipProgram.name,
+                   ScholarshipProgram.window_end, Unit.id, Unit.name, Unit.path, none_int,
+                   none_text, none_text, none_int, func.count(), func.min(Nomination.created_at))
+            .join(ScholarshipProgram, Nomination.program_id == ScholarshipProgram.id)
+            .join(Unit, Nomination.unit_id == Unit.id)
+            .where(Nomination.status == "draft", ScholarshipProgram.window_end >= ctx.on)
+            .group_by(Nomination.program_id, ScholarshipProgram.name,
+                      ScholarshipProgram.window_end, Unit.id, Unit.name, Unit.path),
+            "nomination.edit"))
+    if ctx.paths("award.pay"):
+        parts.append(ctx.scoped(
+            select(literal("pay"), ScholarshipProgram.id, ScholarshipProgram.name,
+                   ScholarshipProgram.window_end, none_int, none_text, none_text, ProgramUnit.id,
+                   ProgramUnit.name, ProgramUnit.path, none_int, func.count(),
+                   func.min(Nomination.decided_at))
+            .join(ScholarshipProgram, Nomination.program_id == ScholarshipProgram.id)
+            .join(ProgramUnit, ScholarshipProgram.unit_id == ProgramUnit.id)
+            .where(Nomination.status == "approved")
+            .group_by(ScholarshipProgram.id, ScholarshipProgram.name,
+                      ScholarshipProgram.window_end, ProgramUnit.id, ProgramUnit.name,
+                      ProgramUnit.path), "award.pay", ProgramUnit.path))
+    found: dict[str, list] = {"decide": [], "draft": [], "pay": []}
+    if parts:
+        statement = parts[0] if len(parts) == 1 else union_all(*parts)
+        for row in db.session.execute(statement):
+            found[row[0]].append(row[1:])
+    ctx.memo["_nominations"] = found
+    return found
+
+
 def nominations_to_decide(ctx: Ctx) -> list[Item]:
     """Submitted nominations of programs at units where the user decides, one item per program
     (never those the user created, nor those of a unit where the user nominates)."""
-    if not ctx.paths("nomination.decide"):
+    rows = _nomination_rows(ctx)["decide"]
+    if not rows:
         return []
-    rows = db.session.execute(ctx.scoped(
-        select(Nomination.program_id, Nomination.created_by_id, Nomination.submitted_at,
-               Unit.path, ScholarshipProgram.name, ProgramUnit.id, ProgramUnit.name,
-               ProgramUnit.path)
-        .join(ScholarshipProgram, Nomination.program_id == ScholarshipProgram.id)
-        .join(ProgramUnit, ScholarshipProgram.unit_id == ProgramUnit.id)
-        .join(Unit, Nomination.unit_id == Unit.id)
-        .where(Nomination.status == "submitted"), "nomination.decide", ProgramUnit.path)).all()
     nominating = ctx.paths("nomination.edit")
     groups: dict[int, list] = {}
-    for program_id, created_by, submitted_at, path, name, puid, puname, pupath in rows:
+    for program_id, name, _end, _uid, _uname, path, puid, puname, pupath, created_by, n, \
+            first in rows:
         if created_by is not None and created_by == ctx.user.id:
             continue
         if any(p.startswith(pupath) and p != pupath
                and (path.startswith(p) or p.startswith(path)) for p in nominating):
             continue
-        groups.setdefault(program_id, []).append((submitted_at, name, puid, puname, pupath))
+        groups.setdefault(program_id, []).append((first, name, puid, puname, pupath, n))
     items = []
     for program_id, found in groups.items():
         since = min((day_of(s) for s, *_rest in found if s), default=None)
-        _s, name, puid, puname, pupath = found[0]
+        _s, name, puid, puname, pupath, _n = found[0]
         items.append(Item("nomination_decide", f"nomination_decide:{program_id}", name,
                           "scholarships.program", {"program_id": program_id}, puid, puname,
-                          pupath, since=since, count=len(found)))
+                          pupath, since=since, count=sum(f[5] for f in found)))
     return items
 
 
 def draft_nominations(ctx: Ctx) -> list[Item]:
     """Nominations left as drafts while the program's window is open, per program and unit."""
-    if not ctx.paths("nomination.edit"):
-        return []
-    rows = db.session.execute(ctx.scoped(
-        select(Nomination.program_id, ScholarshipProgram.name, ScholarshipProgram.window_end,
-               Unit.id, Unit.name, Unit.path, func.count(), func.min(Nomination.created_at))
-        .join(ScholarshipProgram, Nomination.program_id == ScholarshipProgram.id)
-        .join(Unit, Nomination.unit_id == Unit.id)
-        .where(Nomination.status == "draft", ScholarshipProgram.window_end >= ctx.on)
-        .group_by(Nomination.program_id, ScholarshipProgram.name, ScholarshipProgram.window_end,
-                  Unit.id, Unit.name, Unit.path), "nomination.edit")).all()
     return [Item("nomination_draft", f"nomination_draft:{pid}:{uid}", name,
                  "scholarships.program", {"program_id": pid}, uid, uname, upath,
                  since=day_of(first), due=end, count=n)
-            for pid, name, end, uid, uname, upath, n, first in rows]
+            for pid, name, end, uid, uname, upath, _pu, _pn, _pp, _c, n, first
+            in _nomination_rows(ctx)["draft"]]
 
 
 def awards_to_pay(ctx: Ctx) -> list[Item]:
     """Approved, unpaid awards of programs whose books the user keeps (award.pay and a role at
     the program's own unit), one item per program."""
-    if not ctx.paths("award.pay"):
-        return []
-    rows = db.session.execute(ctx.scoped(
-        select(ScholarshipProgram.id, ScholarshipProgram.name, ProgramUnit, func.count(),
-               func.min(Nomination.decided_at))
-        .join(ScholarshipProgram, Nomination.program_id == ScholarshipProgram.id)
-        .join(ProgramUnit, ScholarshipProgram.unit_id == ProgramUnit.id)
-        .where(Nomination.status == "approved")
-        .group_by(ScholarshipProgram.id, ScholarshipProgram.name, ProgramUnit),
-        "award.pay", ProgramUnit.path)).all()
     return [Item("award_pay", f"award_pay:{pid}", name, "scholarships.program",
-                 {"program_id": pid}, punit.id, punit.name, punit.path, since=day_of(first),
-                 count=n)
-            for pid, name, punit, n, first in rows if ctx.can("voucher.issue", punit)]
+                 {"program_id": pid}, puid, puname, pupath, since=day_of(first), count=n)
+            for pid, name, _end, _u, _un, _up, puid, puname, pupath, _c, n, first
+            in _nomination_rows(ctx)["pay"] if ctx.can("voucher.issue", ctx.at(pupath))]
 
 
 # ---------------------------------------------------------------------------------------------
