@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import abort, g, has_request_context
-from sqlalchemy import false, or_
+from sqlalchemy import bindparam, false, or_
 
 from .models import Unit, User, local_day
 
@@ -214,6 +214,28 @@ def scope_query(query, user: User, action: str, path_column=Unit.path):
     # A prefix covering another prefix makes the inner one redundant.
     prefixes = [p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes)]
     return query.filter(or_(*(path_column.startswith(p, autoescape=True) for p in prefixes)))
+
+
+def scope_prefixes(user: User, action: str) -> list[str]:
+    """The unit paths scope_query filters by (a prefix covered by another one left out)."""
+    prefixes = granting_paths(user, action)
+    return [p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes)]
+
+
+def scope_clause(path_column, name: str, count: int):
+    """scope_query's filter with its prefixes as bound parameters `<name>0`..: for a
+    statement built once and run with each user's `scope_prefixes` (the inbox). Unit paths
+    hold only digits and slashes, so the prefixes need no LIKE escaping."""
+    if not count:
+        return false()
+    return or_(*(path_column.startswith(bindparam(f"{name}{i}")) for i in range(count)))
+
+
+def scope_params(user: User, action: str, name: str) -> dict[str, str]:
+    """The bound values of `scope_clause(..., name, len(scope_prefixes(user, action)))`."""
+    prefixes = scope_prefixes(user, action)
+    assert all(p.replace("/", "").isdigit() for p in prefixes), prefixes
+    return {f"{name}{i}": p for i, p in enumerate(prefixes)}
 
 
 # ---------------------------------------------------------------------------------------------

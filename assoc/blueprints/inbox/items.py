@@ -18,11 +18,11 @@ from datetime import date, datetime
 from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ...extensions import db
 from ...models import Unit, User, local_day, today
-from ...permissions import can, granting_paths, scope_query
+from ...permissions import can, granting_paths, scope_params, scope_query
 
 
 @dataclass
@@ -95,6 +95,20 @@ GROUPS: dict[str, object] = {
 }
 
 
+# The kinds' statements, built once per process and shape (how many scope prefixes, which
+# branches) with every value a bound parameter: building and cache-keying an inline
+# statement costs SQLAlchemy more Python than running it (assoc/statements.py).
+_STATEMENTS: dict[tuple, object] = {}
+
+
+def prepared(key: tuple, build: Callable[[], object]):
+    """The statement `build()` makes, made once for `key` (the kind and its shape)."""
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _STATEMENTS[key] = build()
+    return statement
+
+
 class Ctx:
     """What every kind needs: the user, the day, their units and their units' direct
     sub-units (read once, shared)."""
@@ -113,6 +127,23 @@ class Ctx:
     def scoped(self, query, action: str, column=Unit.path):
         return scope_query(query, self.user, action, column)
 
+    def scope(self, action: str, name: str) -> dict[str, str]:
+        """The bound prefixes of permissions.scope_clause(column, name, len(result))."""
+        key = ("scope", action, name)
+        if key not in self.memo:
+            self.memo[key] = scope_params(self.user, action, name)
+        return self.memo[key]
+
+    def rows(self, key: tuple, build: Callable[[], object], params: dict) -> list:
+        """Plain rows of the kind's prepared statement."""
+        from ...statements import rows
+
+        return rows(prepared(key, build), params).all()
+
+    def records(self, key: tuple, build: Callable[[], object], params: dict) -> list:
+        """Records (ORM objects) of the kind's prepared statement."""
+        return list(db.session.scalars(prepared(key, build), params))
+
     def can(self, action: str, unit: Unit) -> bool:
         return can(self.user, action, unit)
 
@@ -124,11 +155,12 @@ class Ctx:
     def children(self) -> list[Unit]:
         """Open units directly below the user's units (one query, shared by the kinds)."""
         if self._children is None:
-            self._children = list(db.session.scalars(
-                select(Unit).where(Unit.parent_id.in_(list(self.units)),
-                                   Unit.valid_from <= self.on,
-                                   Unit.valid_to.is_(None) | (Unit.valid_to >= self.on))
-                .order_by(Unit.path))) if self.units else []
+            self._children = self.records(("children",), lambda: (
+                select(Unit).where(Unit.parent_id.in_(bindparam("ids", expanding=True)),
+                                   Unit.valid_from <= bindparam("on"),
+                                   Unit.valid_to.is_(None) | (Unit.valid_to >= bindparam("on")))
+                .order_by(Unit.path)), {"ids": list(self.units), "on": self.on}) \
+                if self.units else []
         return self._children
 
     def near_units(self) -> list[Unit]:
