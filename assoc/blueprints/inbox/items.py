@@ -23,6 +23,8 @@ from sqlalchemy import bindparam, select
 from ...extensions import db
 from ...models import Unit, User, local_day, today
 from ...permissions import can, granting_paths, scope_params, scope_query
+from ...statements import rows as _rows
+from .render import item_url
 
 
 @dataclass
@@ -43,9 +45,7 @@ class Item:
 
     @property
     def url(self) -> str:
-        from .render import item_url  # one url_for per endpoint in a request
-
-        return item_url(self.endpoint, self.values)
+        return item_url(self.endpoint, self.values)  # one url_for per endpoint in a request
 
     @property
     def group(self) -> str:
@@ -120,6 +120,7 @@ class Ctx:
         self.units: dict[int, Unit] = {a.unit.id: a.unit for a in self.assignments}
         self._children: list[Unit] | None = None
         self.memo: dict = {}  # what several kinds read (one statement for them)
+        self._own_paths: set[str] | None = None
 
     def paths(self, action: str) -> list[str]:
         return granting_paths(self.user, action)
@@ -136,9 +137,7 @@ class Ctx:
 
     def rows(self, key: tuple, build: Callable[[], object], params: dict) -> list:
         """Plain rows of the kind's prepared statement."""
-        from ...statements import rows
-
-        return rows(prepared(key, build), params).all()
+        return _rows(prepared(key, build), params).all()
 
     def records(self, key: tuple, build: Callable[[], object], params: dict) -> list:
         """Records (ORM objects) of the kind's prepared statement."""
@@ -171,7 +170,9 @@ class Ctx:
         return sorted(seen.values(), key=lambda u: u.path)
 
     def is_own(self, path: str) -> bool:
-        return any(u.path == path for u in self.units.values())
+        if self._own_paths is None:
+            self._own_paths = {u.path for u in self.units.values()}
+        return path in self._own_paths
 
 
 def day_of(moment: datetime | date | None) -> date | None:
@@ -195,12 +196,11 @@ class Inbox:
         return len(self.items)
 
     def groups(self) -> list[tuple[str, object, list[Item]]]:
-        out = []
-        for group, label in GROUPS.items():
-            members = [i for i in self.items if i.group == group]
-            if members:
-                out.append((group, label, members))
-        return out
+        by_group: dict[str, list[Item]] = {}
+        for item in self.items:
+            by_group.setdefault(KINDS[item.kind][0], []).append(item)
+        return [(group, label, by_group[group]) for group, label in GROUPS.items()
+                if group in by_group]
 
 
 def _late_below(ctx: Ctx, items: list[Item]) -> list[Item]:
@@ -250,6 +250,6 @@ def collect(user: User, on: date | None = None) -> Inbox:
         for kind in kinds():
             items.extend(kind(ctx))
     items = _late_below(ctx, items)
-    order = list(KINDS)
-    items.sort(key=lambda i: (order.index(i.kind), -(i.since or date.min).toordinal(), i.key))
+    order = {kind: n for n, kind in enumerate(KINDS)}
+    items.sort(key=lambda i: (order[i.kind], -(i.since or date.min).toordinal(), i.key))
     return Inbox(items)

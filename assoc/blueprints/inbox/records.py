@@ -93,12 +93,12 @@ def remuneration_sheets(ctx: Ctx) -> list[Item]:
         .where(RemunerationSheet.status.in_(("draft", "locked")),
                scope_clause(Unit.path, "re", len(scope)))), scope)
     items = []
+    label = _("Remuneration %(month)s")  # translated once, filled per sheet
     for sid, status, year, month, created, locked, uid, uname, upath in rows:
         if status == "locked" and not ctx.can("voucher.issue", ctx.at(upath)):
             continue  # paying writes the unit's own books: a role at the unit itself
         kind = "sheet_lock" if status == "draft" else "sheet_pay"
-        items.append(Item(kind, f"{kind}:{sid}", _("Remuneration %(month)s",
-                                                   month=f"{month:02d}/{year}"),
+        items.append(Item(kind, f"{kind}:{sid}", label % {"month": f"{month:02d}/{year}"},
                           "officers.sheet", {"sheet_id": sid}, uid, uname, upath,
                           since=day_of(locked or created)))
     return items

@@ -9,9 +9,9 @@ The HTML is the macro's (tests and the e2e journey read its `data-testid`s)."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
-from flask import g, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -21,6 +21,8 @@ from ...money import format_number
 # A value url_for accepts for any converter (int, string, path) and that cannot be found
 # elsewhere in the URL; the real values replace it.
 _MARK = 9_876_543_210
+_PATH_SAFE = "!$&'()*+,/:;=@"  # werkzeug's BaseConverter.to_url
+_QUERY_SAFE = "!$'()*,/:;?@"  # werkzeug.urls._urlencode
 
 
 def _pattern(endpoint: str, names: tuple[str, ...]) -> tuple[list[str], list[str]]:
@@ -42,17 +44,23 @@ def _pattern(endpoint: str, names: tuple[str, ...]) -> tuple[list[str], list[str
 
 def item_url(endpoint: str, values: dict) -> str:
     """`url_for(endpoint, **values)`, with one url_for per endpoint and argument names in a
-    request (the patterns are kept on `g`: a URL depends on the request's script root)."""
-    cache = g.setdefault("_inbox_urls", {})
+    request (kept on the request, not on `g`: an app context may outlive a request in tests,
+    and a URL depends on the request's script root)."""
+    cache = request.environ.setdefault("assoc.inbox_urls", {})
     key = (endpoint, tuple(values))
     found = cache.get(key)
     if found is None:
         found = cache[key] = _pattern(endpoint, key[1])
     pieces, order = found
     out = [pieces[0]]
+    query = "?" in pieces[0]
     for name, piece in zip(order, pieces[1:], strict=True):
-        out.append(quote(str(values[name]), safe=""))
+        # quoted as werkzeug quotes a path argument or a query string value
+        value = str(values[name])
+        out.append(quote_plus(value, safe=_QUERY_SAFE) if query
+                   else quote(value, safe=_PATH_SAFE))
         out.append(piece)
+        query = query or "?" in piece
     return "".join(out)
 
 
@@ -97,8 +105,8 @@ def _row(item, p: Phrases) -> str:
 
 def inbox_rows(items, limit: int | None = None) -> Markup:
     """The `<li>` rows of one group's items (the first `limit` of them)."""
-    p = g.get("_inbox_phrases")
+    p = request.environ.get("assoc.inbox_phrases")  # the request's language
     if p is None:
-        p = g._inbox_phrases = Phrases()
+        p = request.environ["assoc.inbox_phrases"] = Phrases()
     shown = items[:limit] if limit else items
     return Markup("".join(_row(item, p) for item in shown))
