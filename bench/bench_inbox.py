@@ -194,11 +194,15 @@ def main() -> None:
         db.session.remove()
         db.engine.dispose()
     print(f"items in the district chair's inbox: {len(items)}; load: {load()}")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import bare_page
+
+    bare_ms = in_process_ms(bare_page.app.test_client(), "/", 200)
+    print(f"{'bare page':<10} in-process (test client, one thread) p50 {bare_ms:6.2f} ms")
     for page in PAGES:
         print(f"{page:<10} in-process (test client, one thread) p50 {in_process[page]:6.2f} ms"
-              f"   {counts[page]} SQL statements")
+              f" = {in_process[page] / bare_ms:4.1f}x bare   {counts[page]} SQL statements")
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_http import p50, serve, stop
 
     here = Path(__file__).resolve().parent
