@@ -1,7 +1,9 @@
 """The work inbox (issue 32): /inbox and /home of a district chair with ~50 waiting items, as
 ratios against the bare Flask 50-row page, both served by gunicorn -w 2 and loaded with wrk
--t2 -c8 (p50, as bench/bench_http.py does): as served (page cache on) and as computed
-(PAGE_CACHE=0), with the number of SQL statements each page issues.
+-t2 -c8 (p50, as bench/bench_http.py does), as computed (PAGE_CACHE=0: no page cache), with
+the number of SQL statements each page issues and its in-process p50 (test client, one thread;
+the unit tree /units/ is the simple page beside it). The load average is printed with the
+numbers: the machine's CPUs are shared.
 
 The tree: a city, DISTRICTS districts of 10 wards with 2 branches each, MEMBERS members spread
 over the wards and branches (bulk insert), and waiting work in the measured district: draft
@@ -188,11 +190,19 @@ def main() -> None:
         with app.test_request_context():
             items = collect(chair).items
         counts = {page: statements(client, page) for page in PAGES}
+        in_process = {page: in_process_ms(client, page) for page in PAGES}
         db.session.remove()
         db.engine.dispose()
-    print(f"items in the district chair's inbox: {len(items)}")
-
+    print(f"items in the district chair's inbox: {len(items)}; load: {load()}")
     sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import bare_page
+
+    bare_ms = in_process_ms(bare_page.app.test_client(), "/", 200)
+    print(f"{'bare page':<10} in-process (test client, one thread) p50 {bare_ms:6.2f} ms")
+    for page in PAGES:
+        print(f"{page:<10} in-process (test client, one thread) p50 {in_process[page]:6.2f} ms"
+              f" = {in_process[page] / bare_ms:4.1f}x bare   {counts[page]} SQL statements")
+
     from bench_http import p50, serve, stop
 
     here = Path(__file__).resolve().parent
@@ -202,23 +212,33 @@ def main() -> None:
     finally:
         stop(bare)
     print(f"{'bare Flask 50-row page (gunicorn -w 2, wrk -t2 -c8, p50)':<58} {anchor:7.2f} ms")
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret"}
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret", "PAGE_CACHE": "0"}
     base = "http://127.0.0.1:5394"
-    served = {}
-    for cache in ("1", "0"):
-        proc = serve(["--chdir", str(here.parent), "wsgi:app"], 5394, {**env, "PAGE_CACHE": cache})
-        try:
-            cookie = login(base)
-            for page in PAGES:
-                ms = p50(base + page, cookie)
-                if cache == "1":
-                    served[page] = ms
-                    continue
-                print(f"{page:<10} served {served[page]:7.2f} ms = {served[page] / anchor:4.1f}x"
-                      f"   computed {ms:7.2f} ms = {ms / anchor:4.1f}x"
-                      f"   {counts[page]} SQL statements")
-        finally:
-            stop(proc)
+    # As computed (no page cache): every request is the first view after someone's write.
+    proc = serve(["--chdir", str(here.parent), "wsgi:app"], 5394, env)
+    try:
+        cookie = login(base)
+        for page in PAGES:
+            ms = p50(base + page, cookie)
+            print(f"{page:<10} computed {ms:7.2f} ms = {ms / anchor:4.1f}x bare")
+    finally:
+        stop(proc)
+    print(f"load after: {load()}")
+
+
+def in_process_ms(client, url: str, runs: int = 60) -> float:
+    client.get(url)  # warm: templates compiled, statements prepared
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        client.get(url)
+        times.append(time.perf_counter() - started)
+    return sorted(times)[runs // 2] * 1000
+
+
+def load() -> str:
+    """The machine's load average (the CPUs are shared: numbers are read beside it)."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 PAGES = ("/inbox", "/home", "/units/")

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import SimpleNamespace
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ...extensions import db
 from ...models import Unit, User, local_day, today
-from ...permissions import can, granting_paths, scope_query
+from ...permissions import can, granting_paths, scope_params, scope_query
+from ...statements import rows as _rows
+from .render import item_url
 
 
 @dataclass
@@ -44,7 +45,7 @@ class Item:
 
     @property
     def url(self) -> str:
-        return url_for(self.endpoint, **self.values)
+        return item_url(self.endpoint, self.values)  # one url_for per endpoint in a request
 
     @property
     def group(self) -> str:
@@ -94,6 +95,20 @@ GROUPS: dict[str, object] = {
 }
 
 
+# The kinds' statements, built once per process and shape (how many scope prefixes, which
+# branches) with every value a bound parameter: building and cache-keying an inline
+# statement costs SQLAlchemy more Python than running it (assoc/statements.py).
+_STATEMENTS: dict[tuple, object] = {}
+
+
+def prepared(key: tuple, build: Callable[[], object]):
+    """The statement `build()` makes, made once for `key` (the kind and its shape)."""
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _STATEMENTS[key] = build()
+    return statement
+
+
 class Ctx:
     """What every kind needs: the user, the day, their units and their units' direct
     sub-units (read once, shared)."""
@@ -104,12 +119,29 @@ class Ctx:
         self.assignments = list(user.active_assignments())
         self.units: dict[int, Unit] = {a.unit.id: a.unit for a in self.assignments}
         self._children: list[Unit] | None = None
+        self.memo: dict = {}  # what several kinds read (one statement for them)
+        self._own_paths: set[str] | None = None
 
     def paths(self, action: str) -> list[str]:
         return granting_paths(self.user, action)
 
     def scoped(self, query, action: str, column=Unit.path):
         return scope_query(query, self.user, action, column)
+
+    def scope(self, action: str, name: str) -> dict[str, str]:
+        """The bound prefixes of permissions.scope_clause(column, name, len(result))."""
+        key = ("scope", action, name)
+        if key not in self.memo:
+            self.memo[key] = scope_params(self.user, action, name)
+        return self.memo[key]
+
+    def rows(self, key: tuple, build: Callable[[], object], params: dict) -> list:
+        """Plain rows of the kind's prepared statement."""
+        return _rows(prepared(key, build), params).all()
+
+    def records(self, key: tuple, build: Callable[[], object], params: dict) -> list:
+        """Records (ORM objects) of the kind's prepared statement."""
+        return list(db.session.scalars(prepared(key, build), params))
 
     def can(self, action: str, unit: Unit) -> bool:
         return can(self.user, action, unit)
@@ -122,11 +154,12 @@ class Ctx:
     def children(self) -> list[Unit]:
         """Open units directly below the user's units (one query, shared by the kinds)."""
         if self._children is None:
-            self._children = list(db.session.scalars(
-                select(Unit).where(Unit.parent_id.in_(list(self.units)),
-                                   Unit.valid_from <= self.on,
-                                   Unit.valid_to.is_(None) | (Unit.valid_to >= self.on))
-                .order_by(Unit.path))) if self.units else []
+            self._children = self.records(("children",), lambda: (
+                select(Unit).where(Unit.parent_id.in_(bindparam("ids", expanding=True)),
+                                   Unit.valid_from <= bindparam("on"),
+                                   Unit.valid_to.is_(None) | (Unit.valid_to >= bindparam("on")))
+                .order_by(Unit.path)), {"ids": list(self.units), "on": self.on}) \
+                if self.units else []
         return self._children
 
     def near_units(self) -> list[Unit]:
@@ -137,7 +170,9 @@ class Ctx:
         return sorted(seen.values(), key=lambda u: u.path)
 
     def is_own(self, path: str) -> bool:
-        return any(u.path == path for u in self.units.values())
+        if self._own_paths is None:
+            self._own_paths = {u.path for u in self.units.values()}
+        return path in self._own_paths
 
 
 def day_of(moment: datetime | date | None) -> date | None:
@@ -161,12 +196,11 @@ class Inbox:
         return len(self.items)
 
     def groups(self) -> list[tuple[str, object, list[Item]]]:
-        out = []
-        for group, label in GROUPS.items():
-            members = [i for i in self.items if i.group == group]
-            if members:
-                out.append((group, label, members))
-        return out
+        by_group: dict[str, list[Item]] = {}
+        for item in self.items:
+            by_group.setdefault(KINDS[item.kind][0], []).append(item)
+        return [(group, label, by_group[group]) for group, label in GROUPS.items()
+                if group in by_group]
 
 
 def _late_below(ctx: Ctx, items: list[Item]) -> list[Item]:
@@ -216,6 +250,6 @@ def collect(user: User, on: date | None = None) -> Inbox:
         for kind in kinds():
             items.extend(kind(ctx))
     items = _late_below(ctx, items)
-    order = list(KINDS)
-    items.sort(key=lambda i: (order.index(i.kind), -(i.since or date.min).toordinal(), i.key))
+    order = {kind: n for n, kind in enumerate(KINDS)}
+    items.sort(key=lambda i: (order[i.kind], -(i.since or date.min).toordinal(), i.key))
     return Inbox(items)

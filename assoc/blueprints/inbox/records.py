@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import bindparam, case, exists, func, or_, select
 
 from ...config import INSTANCE
 from ...extensions import db
@@ -27,7 +27,7 @@ from ...models import (
     Voucher,
 )
 from ...money import format_money
-from ...permissions import can_see_job
+from ...permissions import can_see_job, scope_clause
 from .items import Ctx, Item, day_of
 
 # ---------------------------------------------------------------------------------------------
@@ -40,38 +40,65 @@ def _book_units(ctx: Ctx) -> list[Unit]:
     return [u for u in ctx.units.values() if ctx.can("voucher.issue", u)]
 
 
+def _treasury_rows(ctx: Ctx, units: dict[int, Unit]) -> list:
+    """Per fund of the user's book-keeping units: its balance (the treasury's one formula),
+    its valid vouchers never printed and the newest date among them — one statement for the
+    two kinds (a voucher is always in its fund's unit's books: issue_voucher checks it)."""
+    key = "_treasury_rows"
+    if key not in ctx.memo:
+        from ...services.treasury import _signed_sum  # the one balance formula
+
+        ctx.memo[key] = ctx.rows(("treasury",), lambda: _treasury_statement(_signed_sum()),
+                                 {"units": list(units)})
+    return ctx.memo[key]
+
+
+def _treasury_statement(signed_sum):
+    unprinted = (Voucher.status == "valid") & (Voucher.print_count == 0)
+    return (select(Fund.id, Fund.name, Fund.unit_id, signed_sum, func.count(case((unprinted, 1))),
+                   func.max(case((unprinted, Voucher.voucher_date))))
+            .join(Voucher, Voucher.fund_id == Fund.id)
+            .where(Fund.unit_id.in_(bindparam("units", expanding=True)))
+            .group_by(Fund.id, Fund.name, Fund.unit_id))
+
+
 def unprinted_vouchers(ctx: Ctx) -> list[Item]:
     """Valid vouchers never printed, per book-keeping unit of the user (count, newest date)."""
     units = {u.id: u for u in _book_units(ctx)}
     if not units:
         return []
-    rows = db.session.execute(
-        select(Voucher.unit_id, func.count(), func.max(Voucher.voucher_date))
-        .where(Voucher.unit_id.in_(list(units)), Voucher.status == "valid",
-               Voucher.print_count == 0).group_by(Voucher.unit_id)).all()
-    return [Item("voucher_unprinted", f"voucher_unprinted:{uid}", _("Vouchers"),
+    per_unit: dict[int, list] = {}
+    for _fid, _name, uid, _balance, n, newest in _treasury_rows(ctx, units):
+        if n:
+            found = per_unit.setdefault(uid, [0, newest])
+            found[0] += n
+            found[1] = max(found[1], newest)
+    label = _("Vouchers")
+    return [Item("voucher_unprinted", f"voucher_unprinted:{uid}", label,
                  "treasury.unit_index", {"unit_id": uid}, uid, units[uid].name, units[uid].path,
                  since=newest, count=n)
-            for uid, n, newest in rows]
+            for uid, (n, newest) in per_unit.items()]
 
 
 def remuneration_sheets(ctx: Ctx) -> list[Item]:
     """Draft sheets to lock, locked sheets to pay (paying takes the unit's own books)."""
-    if not ctx.paths("remuneration.edit"):
+    scope = ctx.scope("remuneration.edit", "re")
+    if not scope:
         return []
-    rows = db.session.execute(ctx.scoped(
+    rows = ctx.rows(("sheets", len(scope)), lambda: (
         select(RemunerationSheet.id, RemunerationSheet.status, RemunerationSheet.year,
                RemunerationSheet.month, RemunerationSheet.created_at, RemunerationSheet.locked_at,
                Unit.id, Unit.name, Unit.path)
         .join(Unit, RemunerationSheet.unit_id == Unit.id)
-        .where(RemunerationSheet.status.in_(("draft", "locked"))), "remuneration.edit")).all()
+        .where(RemunerationSheet.status.in_(("draft", "locked")),
+               scope_clause(Unit.path, "re", len(scope)))), scope)
     items = []
+    label = _("Remuneration %(month)s")  # translated once, filled per sheet
     for sid, status, year, month, created, locked, uid, uname, upath in rows:
         if status == "locked" and not ctx.can("voucher.issue", ctx.at(upath)):
             continue  # paying writes the unit's own books: a role at the unit itself
         kind = "sheet_lock" if status == "draft" else "sheet_pay"
-        items.append(Item(kind, f"{kind}:{sid}", _("Remuneration %(month)s",
-                                                   month=f"{month:02d}/{year}"),
+        items.append(Item(kind, f"{kind}:{sid}", label % {"month": f"{month:02d}/{year}"},
                           "officers.sheet", {"sheet_id": sid}, uid, uname, upath,
                           since=day_of(locked or created)))
     return items
@@ -82,27 +109,24 @@ def negative_funds(ctx: Ctx) -> list[Item]:
     units = {u.id: u for u in _book_units(ctx)}
     if not units:
         return []
-    from ...services.treasury import balances  # the one balance formula
-
-    funds = {f.id: f for f in db.session.scalars(select(Fund).where(
-        Fund.unit_id.in_(list(units))))}
-    rows = [(fid, funds[fid].name, funds[fid].unit_id, balance, None)
-            for fid, balance in balances(list(funds)).items() if balance < 0]
     return [Item("fund_negative", f"fund_negative:{fid}", name, "treasury.cash_book",
                  {"fund_id": fid}, uid, units[uid].name, units[uid].path, late=True,
-                 note=format_money(balance))
-            for fid, name, uid, balance, _last in rows]
+                 note=format_money(int(balance)))
+            for fid, name, uid, balance, _n, _newest in _treasury_rows(ctx, units)
+            if balance < 0]
 
 
 def overdue_pledges(ctx: Ctx) -> list[Item]:
     """Open pledges whose date has passed, per unit (a count; donors are not named)."""
-    if not ctx.paths("donation.edit"):
+    scope = ctx.scope("donation.edit", "de")
+    if not scope:
         return []
-    rows = db.session.execute(ctx.scoped(
+    rows = ctx.rows(("pledges", len(scope)), lambda: (
         select(Unit.id, Unit.name, Unit.path, func.count(), func.min(Pledge.due_on))
         .join(Unit, Pledge.unit_id == Unit.id)
-        .where(Pledge.status == "open", Pledge.due_on.is_not(None), Pledge.due_on < ctx.on)
-        .group_by(Unit.id, Unit.name, Unit.path), "donation.edit")).all()
+        .where(Pledge.status == "open", Pledge.due_on.is_not(None),
+               Pledge.due_on < bindparam("on"), scope_clause(Unit.path, "de", len(scope)))
+        .group_by(Unit.id, Unit.name, Unit.path)), {"on": ctx.on, **scope})
     return [Item("pledge_overdue", f"pledge_overdue:{uid}", _("Pledges"), "events.pledges",
                  {"unit_id": uid}, uid, name, path, since=first, due=first, count=n, late=True)
             for uid, name, path, n, first in rows]
@@ -222,11 +246,13 @@ def posts(ctx: Ctx) -> list[Item]:
     if not units:
         return []
     on = ctx.on
-    rows = db.session.execute(
+    rows = ctx.rows(("posts",), lambda: (
         select(Position.id, Position.officer_id, Position.unit_id, Position.title,
                Position.end_date)
-        .where(Position.unit_id.in_(list(units)), Position.start_date <= on,
-               Position.end_date.is_(None) | (Position.end_date >= on))).all()
+        .where(Position.unit_id.in_(bindparam("units", expanding=True)),
+               Position.start_date <= bindparam("on"),
+               Position.end_date.is_(None) | (Position.end_date >= bindparam("on")))),
+        {"units": list(units), "on": on})
     held: dict[int, set[str]] = {}
     items = []
     for pid, officer_id, uid, title, end in rows:
@@ -252,12 +278,14 @@ def posts(ctx: Ctx) -> list[Item]:
 def reappointments(ctx: Ctx) -> list[Item]:
     """Posts a reorganisation of the last 90 days ended that were not yet taken up again at
     the successor (the plan's page offers the one-click re-appointment)."""
-    if not ctx.paths("officer.edit"):
+    scope = ctx.scope("officer.edit", "oe")
+    if not scope:
         return []
-    plans = list(db.session.scalars(ctx.scoped(
+    plans = ctx.records(("reappointments", len(scope)), lambda: (
         select(ReorgPlan).join(Unit, ReorgPlan.unit_id == Unit.id)
-        .where(ReorgPlan.status == "applied", ReorgPlan.effective >= ctx.on - timedelta(days=90)),
-        "officer.edit")))
+        .where(ReorgPlan.status == "applied", ReorgPlan.effective >= bindparam("since"),
+               scope_clause(Unit.path, "oe", len(scope)))),
+        {"since": ctx.on - timedelta(days=90), **scope})
     offered = []  # (plan, successor id, post id)
     for plan in plans:
         for record in plan.summary.get("handovers", []):
@@ -299,10 +327,10 @@ def my_jobs(ctx: Ctx) -> list[Item]:
     """The user's own jobs finished or failed in the last 7 days (their page may still be
     opened: a role ended since closes it)."""
     since = ctx.on - timedelta(days=7)
-    jobs = db.session.scalars(
-        select(Job).where(Job.owner_id == ctx.user.id, Job.status.in_(("done", "failed")),
+    jobs = ctx.records(("jobs",), lambda: (
+        select(Job).where(Job.owner_id == bindparam("owner"), Job.status.in_(("done", "failed")),
                           Job.finished_at.is_not(None))
-        .order_by(Job.finished_at.desc()).limit(20)).all()
+        .order_by(Job.finished_at.desc()).limit(20)), {"owner": ctx.user.id})
     items = []
     for job in jobs:
         finished = day_of(job.finished_at)

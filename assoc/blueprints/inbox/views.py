@@ -45,6 +45,14 @@ def page_inbox():
     return inbox
 
 
+@bp.record_once
+def _globals(state):
+    from .render import inbox_rows
+
+    # A global, not a context processor: the list is an imported macro (inbox/_list.html).
+    state.app.jinja_env.globals["inbox_rows"] = inbox_rows
+
+
 @bp.app_context_processor
 def _inject():
     return {"inbox_count": inbox_count}

@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, String, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
-from ...extensions import db
 from ...models import (
     LearningCriteriaSet,
     LearningEntry,
@@ -19,7 +18,7 @@ from ...models import (
     ScholarshipProgram,
     Unit,
 )
-from ...permissions import RECOGNISING_LEVELS
+from ...permissions import RECOGNISING_LEVELS, scope_clause
 from .items import Ctx, Item, day_of
 
 ProgramUnit = aliased(Unit)
@@ -29,73 +28,119 @@ ProgramUnit = aliased(Unit)
 # ---------------------------------------------------------------------------------------------
 
 
+def _nomination_rows(ctx: Ctx) -> dict[str, list]:
+    """The three scholarship kinds' rows in one statement (UNION ALL of one SELECT per kind
+    the user's roles can have, each scoped through permissions.scope_query), by kind:
+
+    - decide: submitted nominations of programs at units where the user decides, per program,
+      creator and nominating unit;
+    - draft: drafts of programs whose window is open, per program and nominating unit;
+    - pay: approved nominations (awards to pay), per program.
+
+    Every branch has the same columns: kind, program id and name, window end, the nominating
+    unit (id, name, path), the program's unit (id, name, path), the creator, count, first."""
+    if "_nominations" in ctx.memo:
+        return ctx.memo["_nominations"]
+    params = {"on": ctx.on, **ctx.scope("nomination.decide", "nd"),
+              **ctx.scope("nomination.edit", "ne"), **ctx.scope("award.pay", "ap")}
+    shape = tuple(len(ctx.scope(a, n)) for a, n in (
+        ("nomination.decide", "nd"), ("nomination.edit", "ne"), ("award.pay", "ap")))
+    found: dict[str, list] = {"decide": [], "draft": [], "pay": []}
+    if any(shape):
+        for row in ctx.rows(("nominations", *shape), lambda: _nomination_statement(*shape),
+                            params):
+            found[row[0]].append(row[1:])
+    ctx.memo["_nominations"] = found
+    return found
+
+
+def _nomination_statement(decide: int, edit: int, pay: int):
+    none_int = literal(None, Integer)
+    none_text = literal(None, String)
+    parts = []
+    if decide:
+        parts.append(
+            select(literal("decide"), Nomination.program_id, ScholarshipProgram.name,
+                   ScholarshipProgram.window_end, Unit.id, Unit.name, Unit.path, ProgramUnit.id,
+                   ProgramUnit.name, ProgramUnit.path, Nomination.created_by_id, func.count(),
+                   func.min(Nomination.submitted_at))
+            .join(ScholarshipProgram, Nomination.program_id == ScholarshipProgram.id)
+            .join(ProgramUnit, ScholarshipProgram.unit_id == ProgramUnit.id)
+            .join(Unit, Nomination.unit_id == Unit.id)
+            .where(Nomination.status == "submitted",
+                   scope_clause(ProgramUnit.path, "nd", decide))
+            .group_by(Nomination.program_id, ScholarshipProgram.name,
+                      ScholarshipProgram.window_end, Unit.id, Unit.name, Unit.path,
+                      ProgramUnit.id, ProgramUnit.name, ProgramUnit.path,
+                      Nomination.created_by_id))
+    if edit:
+        parts.append(
+            select(literal("draft"), Nomination.program_id, ScholarshipProgram.name,
+                   ScholarshipProgram.window_end, Unit.id, Unit.name, Unit.path, none_int,
+                   none_text, none_text, none_int, func.count(), func.min(Nomination.created_at))
+            .join(ScholarshipProgram, Nomination.program_id == ScholarshipProgram.id)
+            .join(Unit, Nomination.unit_id == Unit.id)
+            .where(Nomination.status == "draft", ScholarshipProgram.window_end >= bindparam("on"),
+                   scope_clause(Unit.path, "ne", edit))
+            .group_by(Nomination.program_id, ScholarshipProgram.name,
+                      ScholarshipProgram.window_end, Unit.id, Unit.name, Unit.path))
+    if pay:
+        parts.append(
+            select(literal("pay"), ScholarshipProgram.id, ScholarshipProgram.name,
+                   ScholarshipProgram.window_end, none_int, none_text, none_text, ProgramUnit.id,
+                   ProgramUnit.name, ProgramUnit.path, none_int, func.count(),
+                   func.min(Nomination.decided_at))
+            .join(ScholarshipProgram, Nomination.program_id == ScholarshipProgram.id)
+            .join(ProgramUnit, ScholarshipProgram.unit_id == ProgramUnit.id)
+            .where(Nomination.status == "approved", scope_clause(ProgramUnit.path, "ap", pay))
+            .group_by(ScholarshipProgram.id, ScholarshipProgram.name,
+                      ScholarshipProgram.window_end, ProgramUnit.id, ProgramUnit.name,
+                      ProgramUnit.path))
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
 def nominations_to_decide(ctx: Ctx) -> list[Item]:
     """Submitted nominations of programs at units where the user decides, one item per program
     (never those the user created, nor those of a unit where the user nominates)."""
-    if not ctx.paths("nomination.decide"):
+    rows = _nomination_rows(ctx)["decide"]
+    if not rows:
         return []
-    rows = db.session.execute(ctx.scoped(
-        select(Nomination.program_id, Nomination.created_by_id, Nomination.submitted_at,
-               Unit.path, ScholarshipProgram.name, ProgramUnit.id, ProgramUnit.name,
-               ProgramUnit.path)
-        .join(ScholarshipProgram, Nomination.program_id == ScholarshipProgram.id)
-        .join(ProgramUnit, ScholarshipProgram.unit_id == ProgramUnit.id)
-        .join(Unit, Nomination.unit_id == Unit.id)
-        .where(Nomination.status == "submitted"), "nomination.decide", ProgramUnit.path)).all()
     nominating = ctx.paths("nomination.edit")
     groups: dict[int, list] = {}
-    for program_id, created_by, submitted_at, path, name, puid, puname, pupath in rows:
+    for program_id, name, _end, _uid, _uname, path, puid, puname, pupath, created_by, n, \
+            first in rows:
         if created_by is not None and created_by == ctx.user.id:
             continue
         if any(p.startswith(pupath) and p != pupath
                and (path.startswith(p) or p.startswith(path)) for p in nominating):
             continue
-        groups.setdefault(program_id, []).append((submitted_at, name, puid, puname, pupath))
+        groups.setdefault(program_id, []).append((first, name, puid, puname, pupath, n))
     items = []
     for program_id, found in groups.items():
         since = min((day_of(s) for s, *_rest in found if s), default=None)
-        _s, name, puid, puname, pupath = found[0]
+        _s, name, puid, puname, pupath, _n = found[0]
         items.append(Item("nomination_decide", f"nomination_decide:{program_id}", name,
                           "scholarships.program", {"program_id": program_id}, puid, puname,
-                          pupath, since=since, count=len(found)))
+                          pupath, since=since, count=sum(f[5] for f in found)))
     return items
 
 
 def draft_nominations(ctx: Ctx) -> list[Item]:
     """Nominations left as drafts while the program's window is open, per program and unit."""
-    if not ctx.paths("nomination.edit"):
-        return []
-    rows = db.session.execute(ctx.scoped(
-        select(Nomination.program_id, ScholarshipProgram.name, ScholarshipProgram.window_end,
-               Unit.id, Unit.name, Unit.path, func.count(), func.min(Nomination.created_at))
-        .join(ScholarshipProgram, Nomination.program_id == ScholarshipProgram.id)
-        .join(Unit, Nomination.unit_id == Unit.id)
-        .where(Nomination.status == "draft", ScholarshipProgram.window_end >= ctx.on)
-        .group_by(Nomination.program_id, ScholarshipProgram.name, ScholarshipProgram.window_end,
-                  Unit.id, Unit.name, Unit.path), "nomination.edit")).all()
     return [Item("nomination_draft", f"nomination_draft:{pid}:{uid}", name,
                  "scholarships.program", {"program_id": pid}, uid, uname, upath,
                  since=day_of(first), due=end, count=n)
-            for pid, name, end, uid, uname, upath, n, first in rows]
+            for pid, name, end, uid, uname, upath, _pu, _pn, _pp, _c, n, first
+            in _nomination_rows(ctx)["draft"]]
 
 
 def awards_to_pay(ctx: Ctx) -> list[Item]:
     """Approved, unpaid awards of programs whose books the user keeps (award.pay and a role at
     the program's own unit), one item per program."""
-    if not ctx.paths("award.pay"):
-        return []
-    rows = db.session.execute(ctx.scoped(
-        select(ScholarshipProgram.id, ScholarshipProgram.name, ProgramUnit, func.count(),
-               func.min(Nomination.decided_at))
-        .join(ScholarshipProgram, Nomination.program_id == ScholarshipProgram.id)
-        .join(ProgramUnit, ScholarshipProgram.unit_id == ProgramUnit.id)
-        .where(Nomination.status == "approved")
-        .group_by(ScholarshipProgram.id, ScholarshipProgram.name, ProgramUnit),
-        "award.pay", ProgramUnit.path)).all()
     return [Item("award_pay", f"award_pay:{pid}", name, "scholarships.program",
-                 {"program_id": pid}, punit.id, punit.name, punit.path, since=day_of(first),
-                 count=n)
-            for pid, name, punit, n, first in rows if ctx.can("voucher.issue", punit)]
+                 {"program_id": pid}, puid, puname, pupath, since=day_of(first), count=n)
+            for pid, name, _end, _u, _un, _up, puid, puname, pupath, _c, n, first
+            in _nomination_rows(ctx)["pay"] if ctx.can("voucher.issue", ctx.at(pupath))]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -148,25 +193,18 @@ def periodic(ctx: Ctx) -> list[Item]:
     date: late, counted per unit). Two queries: the templates, then their reports."""
     near = ctx.near_units()
     ancestor_ids = {i for u in ctx.units.values() for i in u.ancestor_ids}
-    templates = [Template(*row) for row in db.session.execute(
-        select(PeriodicTemplate.id, PeriodicTemplate.unit_id, Unit.path, PeriodicTemplate.title,
-               PeriodicTemplate.period_start, PeriodicTemplate.period_end,
-               PeriodicTemplate.due_date, PeriodicTemplate.levels)
-        .join(Unit, PeriodicTemplate.unit_id == Unit.id).where(
-            or_(PeriodicTemplate.unit_id.in_(ancestor_ids),
-                *[Unit.path.startswith(u.path, autoescape=True) for u in ctx.units.values()]),
-            PeriodicTemplate.period_start <= ctx.on,
-            PeriodicTemplate.due_date >= ctx.on - timedelta(days=365)))]
+    own = sorted(ctx.units.values(), key=lambda u: u.path)
+    templates = [Template(*row) for row in ctx.rows(
+        ("periodic_templates", len(own)), lambda: _templates_statement(len(own)),
+        {"ancestors": sorted(ancestor_ids), "on": ctx.on,
+         "oldest_due": ctx.on - timedelta(days=365),
+         **{f"own{i}": u.path for i, u in enumerate(own)}})]
     if not templates:
         return []
     latest: dict[tuple[int, int], Report] = {}
-    for row in db.session.execute(select(
-            PeriodicReport.id, PeriodicReport.template_id, PeriodicReport.unit_id,
-            PeriodicReport.status, PeriodicReport.created_at, PeriodicReport.submitted_at,
-            PeriodicReport.submitted_by_id, PeriodicReport.reviewed_at,
-            PeriodicReport.review_comment, PeriodicReport.compiled_from).where(
-            PeriodicReport.template_id.in_([t.id for t in templates]),
-            PeriodicReport.unit_id.in_([u.id for u in near])).order_by(PeriodicReport.version)):
+    for row in ctx.rows(("periodic_reports",), _reports_statement,
+                        {"templates": [t.id for t in templates],
+                         "units": [u.id for u in near]}):
         report = Report(*row)
         latest[(report.template_id, report.unit_id)] = report
     items: list[Item] = []
@@ -196,6 +234,30 @@ def periodic(ctx: Ctx) -> list[Item]:
                                       c.id, c.name, c.path, since=t.due_date, due=t.due_date,
                                       late=True))
     return items
+
+
+def _templates_statement(own: int):
+    """Templates of the user's units' ancestors or sub-trees (`own<i>`: their paths)."""
+    return (select(PeriodicTemplate.id, PeriodicTemplate.unit_id, Unit.path,
+                   PeriodicTemplate.title, PeriodicTemplate.period_start,
+                   PeriodicTemplate.period_end, PeriodicTemplate.due_date,
+                   PeriodicTemplate.levels)
+            .join(Unit, PeriodicTemplate.unit_id == Unit.id).where(
+                or_(PeriodicTemplate.unit_id.in_(bindparam("ancestors", expanding=True)),
+                    *[Unit.path.startswith(bindparam(f"own{i}")) for i in range(own)]),
+                PeriodicTemplate.period_start <= bindparam("on"),
+                PeriodicTemplate.due_date >= bindparam("oldest_due")))
+
+
+def _reports_statement():
+    return (select(
+        PeriodicReport.id, PeriodicReport.template_id, PeriodicReport.unit_id,
+        PeriodicReport.status, PeriodicReport.created_at, PeriodicReport.submitted_at,
+        PeriodicReport.submitted_by_id, PeriodicReport.reviewed_at,
+        PeriodicReport.review_comment, PeriodicReport.compiled_from).where(
+        PeriodicReport.template_id.in_(bindparam("templates", expanding=True)),
+        PeriodicReport.unit_id.in_(bindparam("units", expanding=True)))
+        .order_by(PeriodicReport.version))
 
 
 def _own_report(ctx: Ctx, t, u, r, below, latest, late) -> list[Item]:
@@ -238,19 +300,11 @@ def learning(ctx: Ctx) -> list[Item]:
     scored up to the threshold, to recognise (per recognising unit of the user and model)."""
     from ...services.learning import MODEL_LABELS
 
-    unscored = LearningEntry.total_score.is_(None)
-    reaches = LearningEntry.total_score >= LearningCriteriaSet.threshold
-    if not ctx.paths("learning.edit"):
+    scope = ctx.scope("learning.edit", "le")
+    if not scope:
         return []
-    rows = db.session.execute(ctx.scoped(
-        select(Unit.id, Unit.name, Unit.path, LearningEntry.model, LearningEntry.year,
-               unscored, reaches, func.count(), func.min(LearningEntry.registered_on))
-        .join(Unit, LearningEntry.unit_id == Unit.id)
-        .outerjoin(LearningCriteriaSet, LearningEntry.criteria_set_id == LearningCriteriaSet.id)
-        .where(LearningEntry.year.in_([ctx.on.year, ctx.on.year - 1]),
-               LearningEntry.recognition_id.is_(None))
-        .group_by(Unit.id, Unit.name, Unit.path, LearningEntry.model, LearningEntry.year,
-                  unscored, reaches), "learning.edit")).all()
+    rows = ctx.rows(("learning", len(scope)), lambda: _learning_statement(len(scope)),
+                    {"years": [ctx.on.year, ctx.on.year - 1], **scope})
     recognisers = sorted((u for u in ctx.units.values() if u.level in RECOGNISING_LEVELS
                           and ctx.can("learning.recognise", u)), key=lambda u: -len(u.path))
     items: list[Item] = []
@@ -274,6 +328,20 @@ def learning(ctx: Ctx) -> list[Item]:
                           {"unit_id": uid, "model": model, "year": year}, uid, unit.name,
                           unit.path, since=first, count=n))
     return items
+
+
+def _learning_statement(scope: int):
+    unscored = LearningEntry.total_score.is_(None)
+    reaches = LearningEntry.total_score >= LearningCriteriaSet.threshold
+    return (select(Unit.id, Unit.name, Unit.path, LearningEntry.model, LearningEntry.year,
+                   unscored, reaches, func.count(), func.min(LearningEntry.registered_on))
+            .join(Unit, LearningEntry.unit_id == Unit.id)
+            .outerjoin(LearningCriteriaSet,
+                       LearningEntry.criteria_set_id == LearningCriteriaSet.id)
+            .where(LearningEntry.year.in_(bindparam("years", expanding=True)),
+                   LearningEntry.recognition_id.is_(None), scope_clause(Unit.path, "le", scope))
+            .group_by(Unit.id, Unit.name, Unit.path, LearningEntry.model, LearningEntry.year,
+                      unscored, reaches))
 
 
 KINDS = [nominations_to_decide, draft_nominations, awards_to_pay, periodic, learning]
