@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
-from sqlalchemy import Select
+from sqlalchemy import Select, literal
 
 from ...filters import fmt_date, url_by_id
 from ...models import Fund, Unit, Voucher, VoucherBook
@@ -44,15 +44,16 @@ class VoucherRow(NamedTuple):
 
 ROW_COLUMNS = (Voucher.id, Voucher.number, VoucherBook.code, Voucher.voucher_date,
                Voucher.party_name, Voucher.reason, Fund.name, Voucher.kind, Voucher.amount,
-               Voucher.status, Unit.name)
+               Voucher.status)
 
 
 def as_rows(query: Select, *, unit_joined: bool = False) -> Select:
-    """`query` (a select of Voucher) reading the columns of VoucherRow instead."""
-    q = query.with_only_columns(*ROW_COLUMNS, maintain_column_froms=True)
-    q = q.join(VoucherBook, Voucher.book_id == VoucherBook.id).join(
+    """`query` (a select of Voucher) reading the columns of VoucherRow instead; the unit's name
+    only where `query` joins Unit already (the treasury-wide list shows it), else ""."""
+    unit_name = Unit.name if unit_joined else literal("")
+    q = query.with_only_columns(*ROW_COLUMNS, unit_name, maintain_column_froms=True)
+    return q.join(VoucherBook, Voucher.book_id == VoucherBook.id).join(
         Fund, Voucher.fund_id == Fund.id)
-    return q if unit_joined else q.join(Unit, Voucher.unit_id == Unit.id)
 
 
 def voucher_rows(vouchers, show_unit: bool = False) -> Markup:
